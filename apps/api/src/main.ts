@@ -1,1 +1,13 @@
-export {};
+import 'reflect-metadata';
+import { createApp, OPENAPI_PATH } from './platform/http/create-app';
+import { AppConfig } from './platform/config/app-config';
+import { runMain } from './platform/run-main';
+
+runMain(async () => {
+  const app = await createApp();
+  const config = app.get(AppConfig);
+  await app.listen(config.port, config.host);
+  const url = await app.getUrl();
+  const base = url.replace('[::1]', 'localhost').replace('0.0.0.0', 'localhost').replace('127.0.0.1', 'localhost');
+  process.stdout.write(`Astrix API listening on ${base}\nAPI docs: ${base}/${OPENAPI_PATH}\n`);
+});

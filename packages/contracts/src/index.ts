@@ -1,1 +1,3 @@
-export {};
+export * from './events';
+export * from './api/common';
+export * from './api/platform';

@@ -1,0 +1,41 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AuditModule } from './platform/audit/audit.module';
+import { AuthModule } from './platform/auth/auth.module';
+import { ConfigModule } from './platform/config/config.module';
+import { CoreModule } from './platform/core.module';
+import { DatabaseModule } from './platform/database/database.module';
+import { EventsModule } from './platform/events/events.module';
+import { OutboxModule } from './platform/events/outbox.module';
+import { HealthModule } from './platform/health/health.module';
+import { IdempotencyModule } from './platform/idempotency/idempotency.module';
+import { LoggingModule } from './platform/logging/logging.module';
+import { QueuesModule } from './platform/queues/queues.module';
+import { RedisModule } from './platform/queues/redis.provider';
+
+export interface AppModuleOptions {
+  /** Run queue workers and the outbox relay in this process. */
+  workers: boolean;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(options: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule,
+        CoreModule.forRoot(options),
+        LoggingModule,
+        DatabaseModule.forRoot(),
+        RedisModule,
+        QueuesModule,
+        AuditModule,
+        OutboxModule,
+        EventsModule.forRoot(options),
+        IdempotencyModule.forRoot(options),
+        AuthModule,
+        HealthModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,162 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, IsNull, LessThan } from 'typeorm';
+import type { ApiKeyMode, ApiKeyScope, ApiKeyView, CreateApiKeyResponse, Page } from '@astrix/contracts';
+import { AuditService } from '../audit/audit.service';
+import { Clock } from '../clock';
+import { OutboxService } from '../events/outbox.service';
+import { AppError, NotFoundError } from '../http/app-error';
+import { toPage } from '../http/pagination';
+import { newId } from '../ids';
+import { actorReference, RequestContext, ServiceActor } from './actor';
+import { ApiKey } from './api-key.entity';
+
+const KEY_PATTERN = /^ak_(live|test)_[A-Za-z0-9]{40}$/;
+const VISIBLE_PREFIX_LENGTH = 12;
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+const hashKey = (rawKey: string): string => createHash('sha256').update(rawKey).digest('hex');
+
+// 40 base62 characters ≈ 238 bits: a plain SHA-256 is enough, no slow hash needed.
+function generateRawKey(mode: ApiKeyMode): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  let body = '';
+  while (body.length < 40) {
+    for (const byte of randomBytes(64)) {
+      // Rejection sampling keeps every character equally likely.
+      if (byte < 248 && body.length < 40) body += alphabet[byte % 62];
+    }
+  }
+  return `ak_${mode}_${body}`;
+}
+
+export function toApiKeyView(key: ApiKey): ApiKeyView {
+  return {
+    id: key.id,
+    name: key.name,
+    prefix: key.prefix,
+    mode: key.mode,
+    scopes: key.scopes,
+    createdAt: key.createdAt.toISOString(),
+    createdBy: key.createdBy,
+    lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
+    revokedAt: key.revokedAt?.toISOString() ?? null,
+  };
+}
+
+/** Sibling services' API keys: issued once, stored hashed, scoped, revocable. */
+@Injectable()
+export class ApiKeysService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly outbox: OutboxService,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(
+    input: { name: string; scopes: ApiKeyScope[]; mode?: ApiKeyMode },
+    context: RequestContext,
+  ): Promise<CreateApiKeyResponse> {
+    const mode = input.mode ?? 'test';
+    const rawKey = generateRawKey(mode);
+    const createdBy = actorReference(context.actor).id;
+    const key = await this.dataSource.transaction(async (manager) => {
+      const entity = manager.create(ApiKey, {
+        id: newId('key'),
+        name: input.name,
+        prefix: rawKey.slice(0, VISIBLE_PREFIX_LENGTH),
+        keyHash: hashKey(rawKey),
+        mode,
+        scopes: [...new Set(input.scopes)].sort(),
+        createdBy,
+        createdAt: this.clock.now(),
+        lastUsedAt: null,
+        revokedAt: null,
+        revokedBy: null,
+      });
+      await manager.insert(ApiKey, entity);
+      const view = toApiKeyView(entity);
+      await this.audit.record(manager, context, {
+        action: 'api_key.created',
+        resourceType: 'api_key',
+        resourceId: entity.id,
+        after: { ...view },
+      });
+      await this.outbox.append(manager, {
+        type: 'platform.api_key.created',
+        subject: entity.id,
+        data: { apiKeyId: entity.id, name: entity.name, prefix: entity.prefix, scopes: entity.scopes, mode, createdBy },
+        correlationId: context.requestId,
+      });
+      return entity;
+    });
+    return { ...toApiKeyView(key), key: rawKey };
+  }
+
+  async list(page: { limit: number; cursor?: string }): Promise<Page<ApiKeyView>> {
+    const rows = await this.dataSource.getRepository(ApiKey).find({
+      where: page.cursor ? { id: LessThan(page.cursor) } : {},
+      order: { id: 'DESC' },
+      take: page.limit + 1,
+    });
+    return toPage(rows, page.limit, toApiKeyView);
+  }
+
+  async revoke(id: string, context: RequestContext): Promise<ApiKeyView> {
+    const revokedBy = actorReference(context.actor).id;
+    return this.dataSource.transaction(async (manager) => {
+      const key = await manager.findOne(ApiKey, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!key) throw new NotFoundError('API key', id);
+      if (key.revokedAt) throw new AppError(409, 'CONFLICT', `API key ${id} is already revoked`);
+      const before = toApiKeyView(key);
+      key.revokedAt = this.clock.now();
+      key.revokedBy = revokedBy;
+      await manager.update(ApiKey, { id }, { revokedAt: key.revokedAt, revokedBy });
+      const after = toApiKeyView(key);
+      await this.audit.record(manager, context, {
+        action: 'api_key.revoked',
+        resourceType: 'api_key',
+        resourceId: id,
+        before: { ...before },
+        after: { ...after },
+      });
+      await this.outbox.append(manager, {
+        type: 'platform.api_key.revoked',
+        subject: id,
+        data: { apiKeyId: id, name: key.name, revokedBy },
+        correlationId: context.requestId,
+      });
+      return after;
+    });
+  }
+
+  /** Resolves a presented key to its service actor, or null when unknown, malformed or revoked. */
+  async authenticate(rawKey: string): Promise<ServiceActor | null> {
+    if (!KEY_PATTERN.test(rawKey)) return null;
+    const key = await this.dataSource
+      .getRepository(ApiKey)
+      .findOne({ where: { keyHash: hashKey(rawKey), revokedAt: IsNull() } });
+    if (!key) return null;
+    this.touchLastUsed(key);
+    return { kind: 'service', apiKeyId: key.id, name: key.name, scopes: key.scopes };
+  }
+
+  /** Records use at most once a minute per key, off the request's critical path. */
+  private touchLastUsed(key: ApiKey): void {
+    const now = this.clock.now();
+    if (key.lastUsedAt && now.getTime() - key.lastUsedAt.getTime() < LAST_USED_RESOLUTION_MS) return;
+    this.dataSource
+      .getRepository(ApiKey)
+      .createQueryBuilder()
+      .update()
+      .set({ lastUsedAt: now })
+      .where('id = :id AND (last_used_at IS NULL OR last_used_at < :threshold)', {
+        id: key.id,
+        threshold: new Date(now.getTime() - LAST_USED_RESOLUTION_MS),
+      })
+      .execute()
+      .catch(() => undefined);
+  }
+}

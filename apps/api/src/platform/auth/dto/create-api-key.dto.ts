@@ -1,0 +1,23 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { API_KEY_SCOPES, ApiKeyMode, ApiKeyScope } from '@astrix/contracts';
+
+export class CreateApiKeyDto {
+  @ApiProperty({ example: 'trading-platform', description: 'Which service holds the key' })
+  @IsString()
+  @Length(1, 100)
+  @Matches(/^[\w .:-]+$/, { message: 'name may contain letters, digits, spaces and . _ : -' })
+  name!: string;
+
+  @ApiProperty({ enum: API_KEY_SCOPES, isArray: true })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(API_KEY_SCOPES.length)
+  @IsIn(API_KEY_SCOPES, { each: true, message: `each scope must be one of: ${API_KEY_SCOPES.join(', ')}` })
+  scopes!: ApiKeyScope[];
+
+  @ApiPropertyOptional({ enum: ['live', 'test'], default: 'test' })
+  @IsOptional()
+  @IsIn(['live', 'test'])
+  mode?: ApiKeyMode;
+}

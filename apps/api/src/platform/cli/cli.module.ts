@@ -1,0 +1,32 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { ApiKeysService } from '../auth/api-keys.service';
+import { ConfigModule } from '../config/config.module';
+import { CoreModule } from '../core.module';
+import { DatabaseModule } from '../database/database.module';
+import { OutboxModule } from '../events/outbox.module';
+import { ApiKeyCommand, ApiKeyCreateCommand, ApiKeyListCommand, ApiKeyRevokeCommand } from './api-key.commands';
+import { DatabaseCommand, MigrateCommand } from './database.commands';
+import { DevTokenCommand } from './dev-token.command';
+
+/** The operator CLI: no HTTP, no queues; connects to the database only for commands that need it. */
+@Module({
+  imports: [
+    ConfigModule,
+    CoreModule.forRoot({ workers: false }),
+    DatabaseModule.forRoot({ connectLater: true }),
+    AuditModule,
+    OutboxModule,
+  ],
+  providers: [
+    ApiKeysService,
+    ApiKeyCommand,
+    ApiKeyCreateCommand,
+    ApiKeyListCommand,
+    ApiKeyRevokeCommand,
+    DatabaseCommand,
+    MigrateCommand,
+    DevTokenCommand,
+  ],
+})
+export class CliModule {}

@@ -1,0 +1,73 @@
+import { Injectable } from '@nestjs/common';
+import { DEVELOPMENT_JWT_SECRET, Environment, LogLevel, NodeEnv } from './environment';
+
+export type JwtVerification =
+  | { algorithm: 'HS256'; secret: string; issuer?: string; audience?: string }
+  | { algorithm: 'RS256'; publicKey: string; issuer?: string; audience?: string };
+
+/** Typed, validated settings. Built once from the environment at start. */
+@Injectable()
+export class AppConfig {
+  constructor(private readonly env: Environment) {}
+
+  get nodeEnv(): NodeEnv {
+    return this.env.NODE_ENV;
+  }
+  get isProduction(): boolean {
+    return this.env.NODE_ENV === 'production';
+  }
+  get port(): number {
+    return this.env.PORT;
+  }
+  get host(): string {
+    return this.env.HOST;
+  }
+  get databaseUrl(): string {
+    return this.env.DATABASE_URL;
+  }
+  get redisUrl(): string {
+    return this.env.REDIS_URL;
+  }
+  get logLevel(): LogLevel {
+    return this.env.LOG_LEVEL;
+  }
+  get migrationsRun(): boolean {
+    return this.env.MIGRATIONS_RUN ?? this.env.NODE_ENV === 'development';
+  }
+  get workersEnabled(): boolean {
+    return this.env.WORKERS_ENABLED;
+  }
+  get bodyLimitBytes(): number {
+    return this.env.HTTP_BODY_LIMIT_BYTES;
+  }
+  get rateLimitPerMinute(): number {
+    return this.env.RATE_LIMIT_PER_MINUTE;
+  }
+  get idempotencyTtlHours(): number {
+    return this.env.IDEMPOTENCY_TTL_HOURS;
+  }
+  get outboxPollIntervalMs(): number {
+    return this.env.OUTBOX_POLL_INTERVAL_MS;
+  }
+  get queuePrefix(): string {
+    return this.env.QUEUE_PREFIX;
+  }
+  get stripeSecretKey(): string | undefined {
+    return this.env.STRIPE_SECRET_KEY;
+  }
+  get stripeWebhookSecret(): string | undefined {
+    return this.env.STRIPE_WEBHOOK_SECRET;
+  }
+  get stripeSandboxPort(): number {
+    return this.env.STRIPE_SANDBOX_PORT;
+  }
+
+  get jwt(): JwtVerification {
+    const checks = { issuer: this.env.AUTH_JWT_ISSUER, audience: this.env.AUTH_JWT_AUDIENCE };
+    if (this.env.AUTH_JWT_PUBLIC_KEY) {
+      return { algorithm: 'RS256', publicKey: this.env.AUTH_JWT_PUBLIC_KEY, ...checks };
+    }
+    // validateEnvironment refuses a missing secret in production.
+    return { algorithm: 'HS256', secret: this.env.AUTH_JWT_SECRET ?? DEVELOPMENT_JWT_SECRET, ...checks };
+  }
+}

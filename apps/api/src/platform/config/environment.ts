@@ -1,0 +1,196 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+  ValidationError,
+} from 'class-validator';
+
+const toBoolean = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const normalized = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(normalized)) return true;
+  if (['false', '0', 'no', 'off'].includes(normalized)) return false;
+  return value;
+};
+const toInteger = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+export const NODE_ENVS = ['development', 'test', 'production'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type NodeEnv = (typeof NODE_ENVS)[number];
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Insecure on purpose: only ever accepted outside production. */
+export const DEVELOPMENT_JWT_SECRET = 'astrix-development-only-jwt-secret-do-not-use';
+
+/**
+ * Every setting the service reads, with local defaults. Documented in `.env.example`;
+ * sibling teams script against these names, so they do not change.
+ */
+export class Environment {
+  @IsIn(NODE_ENVS)
+  NODE_ENV: NodeEnv = 'development';
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/astrix';
+
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'AUTH_JWT_SECRET must be at least 32 characters' })
+  AUTH_JWT_SECRET?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/-----BEGIN PUBLIC KEY-----[\s\S]+-----END PUBLIC KEY-----/, {
+    message: 'AUTH_JWT_PUBLIC_KEY must be a PEM public key (-----BEGIN PUBLIC KEY-----)',
+  })
+  AUTH_JWT_PUBLIC_KEY?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  AUTH_JWT_ISSUER?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  AUTH_JWT_AUDIENCE?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^(sk|rk)_(test|live)_\w+$/, { message: 'STRIPE_SECRET_KEY must look like sk_test_… or sk_live_…' })
+  STRIPE_SECRET_KEY?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^whsec_\w+$/, { message: 'STRIPE_WEBHOOK_SECRET must look like whsec_…' })
+  STRIPE_WEBHOOK_SECRET?: string;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  STRIPE_SANDBOX_PORT = 12111;
+
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: LogLevel = 'info';
+
+  /** Apply pending migrations at start; defaults to on in development only. */
+  @Transform(toBoolean)
+  @IsOptional()
+  @IsBoolean()
+  MIGRATIONS_RUN?: boolean;
+
+  /** Run queue workers and the outbox relay in this process. */
+  @Transform(toBoolean)
+  @IsBoolean()
+  WORKERS_ENABLED = true;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1024)
+  @Max(50 * 1024 * 1024)
+  HTTP_BODY_LIMIT_BYTES = 1024 * 1024;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_PER_MINUTE = 1200;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(24)
+  IDEMPOTENCY_TTL_HOURS = 24;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(10)
+  OUTBOX_POLL_INTERVAL_MS = 250;
+
+  /** Prefix of every Redis key (queues, rate limits); lets several stacks share one Redis. */
+  @Matches(/^[a-z0-9_-]{1,40}$/, { message: 'QUEUE_PREFIX must be 1-40 characters of a-z, 0-9, _ or -' })
+  QUEUE_PREFIX = 'astrix';
+}
+
+export const ENVIRONMENT_VARIABLES = [
+  'NODE_ENV',
+  'PORT',
+  'HOST',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'AUTH_JWT_SECRET',
+  'AUTH_JWT_PUBLIC_KEY',
+  'AUTH_JWT_ISSUER',
+  'AUTH_JWT_AUDIENCE',
+  'STRIPE_SECRET_KEY',
+  'STRIPE_WEBHOOK_SECRET',
+  'STRIPE_SANDBOX_PORT',
+  'LOG_LEVEL',
+  'MIGRATIONS_RUN',
+  'WORKERS_ENABLED',
+  'HTTP_BODY_LIMIT_BYTES',
+  'RATE_LIMIT_PER_MINUTE',
+  'IDEMPOTENCY_TTL_HOURS',
+  'OUTBOX_POLL_INTERVAL_MS',
+  'QUEUE_PREFIX',
+] as const satisfies readonly (keyof Environment)[];
+
+export class ConfigurationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+function describe(errors: ValidationError[]): string[] {
+  return errors.flatMap((error) =>
+    Object.values(error.constraints ?? {}).map((message) =>
+      message.startsWith(error.property) ? message : `${error.property}: ${message}`,
+    ),
+  );
+}
+
+/** Parses and validates raw environment variables; throws naming every bad variable. */
+export function validateEnvironment(raw: Record<string, unknown>): Environment {
+  const relevant = Object.fromEntries(
+    Object.entries(raw).filter(([name]) => (ENVIRONMENT_VARIABLES as readonly string[]).includes(name)),
+  );
+  const environment = plainToInstance(Environment, relevant, { exposeDefaultValues: true });
+  const problems = describe(validateSync(environment, { skipMissingProperties: false }));
+
+  if (environment.AUTH_JWT_SECRET && environment.AUTH_JWT_PUBLIC_KEY) {
+    problems.push('AUTH_JWT_SECRET and AUTH_JWT_PUBLIC_KEY are exclusive: set one (HS256 or RS256)');
+  }
+  if (environment.NODE_ENV === 'production') {
+    if (!environment.AUTH_JWT_SECRET && !environment.AUTH_JWT_PUBLIC_KEY) {
+      problems.push('AUTH_JWT_SECRET or AUTH_JWT_PUBLIC_KEY is required in production');
+    }
+    if (!environment.STRIPE_SECRET_KEY) problems.push('STRIPE_SECRET_KEY is required in production');
+    if (!environment.STRIPE_WEBHOOK_SECRET) problems.push('STRIPE_WEBHOOK_SECRET is required in production');
+  }
+  if (problems.length > 0) throw new ConfigurationError(problems);
+  return environment;
+}

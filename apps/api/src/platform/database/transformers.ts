@@ -1,0 +1,12 @@
+import { ValueTransformer } from 'typeorm';
+
+/** Postgres bigint arrives as a string; we keep safe integers only and refuse anything else. */
+export const bigintToNumber: ValueTransformer = {
+  to: (value: number | null | undefined) => value,
+  from: (value: string | null) => {
+    if (value === null) return null;
+    const parsed = Number(value);
+    if (!Number.isSafeInteger(parsed)) throw new Error(`bigint ${value} exceeds the safe integer range`);
+    return parsed;
+  },
+};

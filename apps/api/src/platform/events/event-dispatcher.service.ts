@@ -1,0 +1,75 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { AstrixEvent, EventType } from '@astrix/contracts';
+import { Clock } from '../clock';
+import { EVENT_HANDLER_METADATA, EventHandlerOptions } from './event-handler.decorator';
+import { InboxEntry } from './inbox-entry.entity';
+
+export type EventHandlerFunction = (event: AstrixEvent, manager: EntityManager) => Promise<void>;
+
+interface RegisteredHandler {
+  consumer: string;
+  handle: EventHandlerFunction;
+}
+
+/** Routes delivered events to their in-process consumers, each exactly once thanks to the inbox. */
+@Injectable()
+export class EventDispatcher implements OnModuleInit {
+  private readonly logger = new Logger(EventDispatcher.name);
+  private readonly handlers = new Map<EventType, RegisteredHandler[]>();
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly reflector: Reflector,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+  ) {}
+
+  onModuleInit(): void {
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance = wrapper.instance as Record<string, unknown> | undefined;
+      if (!instance || typeof instance !== 'object' || !wrapper.isDependencyTreeStatic()) continue;
+      for (const methodName of this.scanner.getAllMethodNames(Object.getPrototypeOf(instance) as object)) {
+        const method = instance[methodName];
+        if (typeof method !== 'function') continue;
+        const options = this.reflector.get<EventHandlerOptions | undefined>(EVENT_HANDLER_METADATA, method);
+        if (options) this.register(options.type, options.consumer, (method as EventHandlerFunction).bind(instance));
+      }
+    }
+  }
+
+  register(type: EventType, consumer: string, handle: EventHandlerFunction): void {
+    const existing = this.handlers.get(type) ?? [];
+    if (existing.some((handler) => handler.consumer === consumer)) {
+      throw new Error(`consumer "${consumer}" is registered twice for ${type}`);
+    }
+    this.handlers.set(type, [...existing, { consumer, handle }]);
+  }
+
+  consumersOf(type: EventType): string[] {
+    return (this.handlers.get(type) ?? []).map((handler) => handler.consumer);
+  }
+
+  /** Runs every consumer of the event; throws when one fails, so the job is retried (done ones are skipped). */
+  async dispatch(event: AstrixEvent): Promise<void> {
+    for (const handler of this.handlers.get(event.type) ?? []) {
+      await this.dataSource.transaction(async (manager) => {
+        const claimed = await manager
+          .createQueryBuilder()
+          .insert()
+          .into(InboxEntry)
+          .values({ consumer: handler.consumer, eventId: event.id, eventType: event.type, processedAt: this.clock.now() })
+          .orIgnore()
+          .execute();
+        if ((claimed.raw as unknown[]).length === 0) {
+          this.logger.debug(`${handler.consumer} already processed ${event.id}`);
+          return;
+        }
+        await handler.handle(event, manager);
+      });
+    }
+  }
+}

@@ -1,0 +1,94 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, In, IsNull } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { Clock } from '../clock';
+import { JobQueue } from '../queues/job-queue.service';
+import { OutboxEvent } from './outbox-event.entity';
+import { WORKER_ROLE } from '../queues/worker-role';
+
+const BATCH_SIZE = 200;
+
+/**
+ * Publishes committed outbox events to the `events` queue. Rows are marked published only after
+ * the queue accepted them, so a crash in between publishes again (at-least-once); the job id is
+ * the event id and consumers keep an inbox, so a repeat has no effect.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<unknown> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly jobs: JobQueue,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    @Inject(WORKER_ROLE) private readonly workerRole: boolean,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    // Only processes running workers poll; the CLI and worker-less API processes relay nothing.
+    if (this.workerRole) this.schedule(0);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running.catch(() => undefined);
+  }
+
+  /** Publishes one batch of unpublished events; returns how many went out. */
+  async relayOnce(limit = BATCH_SIZE): Promise<number> {
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        const pending = await manager
+          .createQueryBuilder(OutboxEvent, 'event')
+          .where('event.published_at IS NULL')
+          .orderBy('event.position', 'ASC')
+          .limit(limit)
+          .setLock('pessimistic_write')
+          .setOnLocked('skip_locked')
+          .getMany();
+        if (pending.length === 0) return 0;
+        await this.jobs.enqueueMany(
+          pending.map((row) => ({ name: 'events.deliver' as const, payload: row.envelope, jobId: row.eventId })),
+        );
+        await manager.update(
+          OutboxEvent,
+          { position: In(pending.map((row) => row.position)) },
+          { publishedAt: this.clock.now(), publishAttempts: () => 'publish_attempts + 1', lastError: null },
+        );
+        return pending.length;
+      });
+    } catch (error) {
+      this.logger.error({ err: error }, 'outbox relay failed; will retry');
+      throw error;
+    }
+  }
+
+  /** Relays until nothing is left (tests, CLI, shutdown). */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (let published = await this.relayOnce(); published > 0; published = await this.relayOnce()) total += published;
+    return total;
+  }
+
+  /** Unpublished events waiting in the outbox: the backlog operations watch. */
+  async backlog(): Promise<number> {
+    return this.dataSource.getRepository(OutboxEvent).count({ where: { publishedAt: IsNull() } });
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      const run = this.relayOnce().then(
+        (published) => this.schedule(published === BATCH_SIZE ? 0 : this.config.outboxPollIntervalMs),
+        () => this.schedule(this.config.outboxPollIntervalMs * 4),
+      );
+      this.running = run;
+    }, delayMs);
+  }
+}

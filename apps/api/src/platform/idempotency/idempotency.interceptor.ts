@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+import { CallHandler, ExecutionContext, HttpStatus, Injectable, NestInterceptor } from '@nestjs/common';
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
+import { Reflector } from '@nestjs/core';
+import type { FastifyReply } from 'fastify';
+import { catchError, from, mergeMap, Observable, of } from 'rxjs';
+import { actorId } from '../auth/actor';
+import type { AuthenticatedRequest } from '../auth/access.decorators';
+import { AppError } from '../http/app-error';
+import { canonicalJson } from './canonical-json';
+import { IdempotencyStore } from './idempotency.store';
+
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+const ACCEPTABLE_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * `Idempotency-Key` on any POST: the first successful response is stored and replayed for the same
+ * key and body; another body with the same key is refused (422), a duplicate still running gets 409.
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(
+    private readonly store: IdempotencyStore,
+    private readonly reflector: Reflector,
+  ) {}
+
+  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const header = request.headers[IDEMPOTENCY_HEADER];
+    // Public endpoints (Stripe webhooks) de-duplicate by their own ids; they have no caller to scope keys to.
+    if (request.method !== 'POST' || header === undefined || !request.actor) return next.handle();
+    const key = Array.isArray(header) ? header[0] : header;
+    if (!ACCEPTABLE_KEY.test(key)) {
+      throw new AppError(400, 'VALIDATION_ERROR', 'Idempotency-Key must be 1-255 printable ASCII characters', [
+        { field: 'Idempotency-Key', message: 'must be 1-255 printable ASCII characters' },
+      ]);
+    }
+    const callerId = actorId(request.actor);
+    const path = request.url;
+    const requestHash = createHash('sha256')
+      .update(`${request.method} ${path}\n${canonicalJson(request.body)}`)
+      .digest('hex');
+    const outcome = await this.store.claim({ callerId, key, method: request.method, path, requestHash });
+
+    switch (outcome.kind) {
+      case 'mismatch':
+        throw new AppError(
+          422,
+          'IDEMPOTENCY_KEY_REUSED',
+          'this Idempotency-Key was already used with a different request; use a new key',
+        );
+      case 'in_progress':
+        throw new AppError(409, 'IDEMPOTENCY_KEY_IN_USE', 'a request with this Idempotency-Key is still in progress');
+      case 'replay':
+        void context.switchToHttp().getResponse<FastifyReply>().header('idempotent-replayed', 'true');
+        return of(outcome.body);
+      case 'claimed': {
+        const status =
+          this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ?? HttpStatus.CREATED;
+        return next.handle().pipe(
+          mergeMap((body: unknown) => from(this.store.complete(callerId, key, status, body).then(() => body))),
+          catchError((error: unknown) =>
+            from(
+              this.store.release(callerId, key).then(() => {
+                throw error;
+              }),
+            ),
+          ),
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,21 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { IdempotencyInterceptor } from './idempotency.interceptor';
+import { IdempotencyPurgeProcessor } from './idempotency-purge.processor';
+import { IdempotencyStore } from './idempotency.store';
+
+@Global()
+@Module({})
+export class IdempotencyModule {
+  static forRoot(options: { workers: boolean }): DynamicModule {
+    return {
+      module: IdempotencyModule,
+      providers: [
+        IdempotencyStore,
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+        ...(options.workers ? [IdempotencyPurgeProcessor] : []),
+      ],
+      exports: [IdempotencyStore],
+    };
+  }
+}

@@ -1,0 +1,42 @@
+import type { IncomingMessage } from 'node:http';
+import { Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { AppConfig } from '../config/app-config';
+import { requestIdFor } from '../http/request-id';
+import { maskSensitiveText, maskSensitiveValues, REDACTED_PATHS } from './redaction';
+
+/** Structured JSON logs with the request id on every line; secrets and card-like data never printed. */
+@Module({
+  imports: [
+    LoggerModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        pinoHttp: {
+          level: config.logLevel,
+          genReqId: (request: IncomingMessage) => requestIdFor(request),
+          redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+          formatters: { log: (object: Record<string, unknown>) => maskSensitiveValues(object) as Record<string, unknown> },
+          hooks: {
+            logMethod(args: unknown[], method: (...parameters: unknown[]) => void) {
+              method.apply(
+                this,
+                args.map((argument) => (typeof argument === 'string' ? maskSensitiveText(argument) : argument)),
+              );
+            },
+          },
+          customLogLevel: (_request: IncomingMessage, response: { statusCode: number }, error?: Error) =>
+            error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info',
+          autoLogging: { ignore: (request: IncomingMessage) => request.url?.startsWith('/health') ?? false },
+          serializers: {
+            req: (request: { id: string; method: string; url: string }) => ({
+              id: request.id,
+              method: request.method,
+              url: maskSensitiveText(request.url),
+            }),
+          },
+        },
+      }),
+    }),
+  ],
+})
+export class LoggingModule {}

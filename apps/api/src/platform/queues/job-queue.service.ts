@@ -1,0 +1,43 @@
+import { Injectable } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import { JobName, JobPayloads, QUEUE_OF_JOB, QueueName } from './job-registry';
+
+export interface EnqueueRequest<N extends JobName> {
+  name: N;
+  payload: JobPayloads[N];
+  /** Deterministic: the same logical job always gets the same id, so a repeat is a no-op. */
+  jobId: string;
+  delayMs?: number;
+}
+
+/** Typed enqueueing. Call it after commit (the outbox relay does), never inside a transaction. */
+@Injectable()
+export class JobQueue {
+  constructor(private readonly moduleRef: ModuleRef) {}
+
+  queue(name: QueueName): Queue {
+    return this.moduleRef.get<Queue>(getQueueToken(name), { strict: false });
+  }
+
+  async enqueue<N extends JobName>(request: EnqueueRequest<N>): Promise<void> {
+    await this.queue(QUEUE_OF_JOB[request.name]).add(request.name, request.payload, {
+      jobId: request.jobId,
+      ...(request.delayMs ? { delay: request.delayMs } : {}),
+    });
+  }
+
+  async enqueueMany<N extends JobName>(requests: EnqueueRequest<N>[]): Promise<void> {
+    const byQueue = new Map<QueueName, EnqueueRequest<N>[]>();
+    for (const request of requests) {
+      const queueName = QUEUE_OF_JOB[request.name];
+      byQueue.set(queueName, [...(byQueue.get(queueName) ?? []), request]);
+    }
+    for (const [queueName, batch] of byQueue) {
+      await this.queue(queueName).addBulk(
+        batch.map((request) => ({ name: request.name, data: request.payload, opts: { jobId: request.jobId } })),
+      );
+    }
+  }
+}

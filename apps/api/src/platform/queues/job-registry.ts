@@ -1,0 +1,27 @@
+import type { AstrixEvent } from '@astrix/contracts';
+
+/** Every queue the platform runs. */
+export const QUEUE_NAMES = ['events', 'maintenance'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+/** Every job name and its payload type: enqueueing anything else does not compile. */
+export interface JobPayloads {
+  /** One outbox event, delivered to the in-process subscribers of its type. */
+  'events.deliver': AstrixEvent;
+  /** Deletes idempotency records past their retention. */
+  'maintenance.purge-idempotency-records': Record<string, never>;
+}
+export type JobName = keyof JobPayloads;
+
+export const QUEUE_OF_JOB: { readonly [N in JobName]: QueueName } = {
+  'events.deliver': 'events',
+  'maintenance.purge-idempotency-records': 'maintenance',
+};
+
+/** Retries with exponential backoff; failed jobs are kept for inspection and replay. */
+export const DEFAULT_JOB_OPTIONS = {
+  attempts: 10,
+  backoff: { type: 'exponential', delay: 1_000 },
+  removeOnComplete: { age: 24 * 3600, count: 10_000 },
+  removeOnFail: false,
+} as const;

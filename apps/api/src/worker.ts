@@ -1,0 +1,14 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { runMain } from './platform/run-main';
+
+// Queue workers and the outbox relay without HTTP: the same modules the API runs.
+runMain(async () => {
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot({ workers: true }), { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  await app.init();
+  process.stdout.write('Astrix workers running\n');
+});

@@ -1,0 +1,20 @@
+import type { EventEnvelope } from './envelope';
+import type { PlatformEventDataByType } from './platform';
+
+export type { EventEnvelope } from './envelope';
+export type * from './platform';
+
+/** Every event type the platform emits, mapped to its `data` payload. Contexts add theirs here. */
+export type EventDataByType = PlatformEventDataByType;
+export type EventType = keyof EventDataByType;
+export type AstrixEvent<T extends EventType = EventType> = {
+  [K in T]: EventEnvelope<K, EventDataByType[K]>;
+}[T];
+
+/** Current schema version per event type. */
+export const EVENT_VERSIONS: { readonly [K in EventType]: number } = {
+  'platform.api_key.created': 1,
+  'platform.api_key.revoked': 1,
+};
+
+export const EVENT_TYPES = Object.keys(EVENT_VERSIONS) as EventType[];
