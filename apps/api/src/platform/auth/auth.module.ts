@@ -17,7 +17,7 @@ import { MeController } from './me.controller';
     ThrottlerModule.forRootAsync({
       inject: [AppConfig, RedisConnection],
       useFactory: (config: AppConfig, redis: RedisConnection) => ({
-        throttlers: [{ name: 'per-minute', ttl: 60_000, limit: config.rateLimitPerMinute }],
+        throttlers: [{ name: 'default', ttl: 60_000, limit: config.rateLimitPerMinute }],
         storage: new ThrottlerStorageRedisService(redis.client),
         // Keys share Redis with other stacks (tests, staging): keep ours apart.
         generateKey: (_context, tracker, throttler) => `${config.queuePrefix}:throttle:${throttler}:${tracker}`,

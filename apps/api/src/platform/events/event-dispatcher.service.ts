@@ -5,7 +5,6 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { AstrixEvent, EventType } from '@astrix/contracts';
 import { Clock } from '../clock';
 import { EVENT_HANDLER_METADATA, EventHandlerOptions } from './event-handler.decorator';
-import { InboxEntry } from './inbox-entry.entity';
 
 export type EventHandlerFunction = (event: AstrixEvent, manager: EntityManager) => Promise<void>;
 
@@ -57,14 +56,12 @@ export class EventDispatcher implements OnModuleInit {
   async dispatch(event: AstrixEvent): Promise<void> {
     for (const handler of this.handlers.get(event.type) ?? []) {
       await this.dataSource.transaction(async (manager) => {
-        const claimed = await manager
-          .createQueryBuilder()
-          .insert()
-          .into(InboxEntry)
-          .values({ consumer: handler.consumer, eventId: event.id, eventType: event.type, processedAt: this.clock.now() })
-          .orIgnore()
-          .execute();
-        if ((claimed.raw as unknown[]).length === 0) {
+        const claimed: unknown[] = await manager.query(
+          `INSERT INTO platform.inbox_entries (consumer, event_id, event_type, processed_at)
+           VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING event_id`,
+          [handler.consumer, event.id, event.type, this.clock.now()],
+        );
+        if (claimed.length === 0) {
           this.logger.debug(`${handler.consumer} already processed ${event.id}`);
           return;
         }

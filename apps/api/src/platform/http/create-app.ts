@@ -26,6 +26,8 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     genReqId: requestIdFor,
     requestIdHeader: false,
     trustProxy: true,
+    // On close: finish in-flight requests, drop idle keep-alive sockets so shutdown does not hang.
+    forceCloseConnections: 'idle',
   });
   const root = AppModule.forRoot({ workers: options.workers ?? environment.WORKERS_ENABLED });
   const app = await NestFactory.create<NestFastifyApplication>(
@@ -38,13 +40,18 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   app.useGlobalFilters(new ErrorEnvelopeFilter());
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onSend', (request, reply, payload, done) => {
-      void reply.header(REQUEST_ID_HEADER, request.id);
-      done(null, payload);
-    });
+  const fastify = app.getHttpAdapter().getInstance();
+  let closing = false;
+  // Draining: answers still in flight tell the client to drop the connection, so close() can finish.
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    void reply.header(REQUEST_ID_HEADER, request.id);
+    if (closing) void reply.header('connection', 'close');
+    done(null, payload);
+  });
 
   const document = SwaggerModule.createDocument(
     app,

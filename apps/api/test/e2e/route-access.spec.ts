@@ -1,0 +1,92 @@
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { ACCESS_METADATA, AccessRule } from '../../src/platform/auth/access.decorators';
+import { startTestApp, TestApp } from '../support/test-app';
+
+interface Route {
+  method: string;
+  path: string;
+  rules: AccessRule[] | undefined;
+}
+
+/** Every route of the real app, with the access rule it declares (handler first, then controller). */
+function collectRoutes(t: TestApp): Route[] {
+  const discovery = t.app.get(DiscoveryService);
+  const scanner = t.app.get(MetadataScanner);
+  const reflector = t.app.get(Reflector);
+  return discovery.getControllers().flatMap((wrapper) => {
+    const controller = wrapper.metatype as (new (...args: never[]) => unknown) | undefined;
+    if (!controller) return [];
+    const base = String(Reflect.getMetadata(PATH_METADATA, controller) ?? '');
+    return scanner.getAllMethodNames(controller.prototype).flatMap((name) => {
+      const handler = (controller.prototype as Record<string, unknown>)[name] as object;
+      const path = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
+      if (path === undefined) return [];
+      const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
+      const rules = reflector.getAllAndOverride<AccessRule[] | undefined>(ACCESS_METADATA, [handler, controller]);
+      return [{ method, path: `/${[base, path].filter((part) => part && part !== '/').join('/')}`, rules }];
+    });
+  });
+}
+
+describe('every route declares who may call it', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('finds the routes of the app', () => {
+    const routes = collectRoutes(t);
+    expect(routes.map((route) => `${route.method} ${route.path}`)).toEqual(
+      expect.arrayContaining(['GET /health/ready', 'POST /v1/admin/api-keys', 'GET /v1/me']),
+    );
+  });
+
+  it('has no route without an access rule', () => {
+    const undeclared = collectRoutes(t).filter((route) => !route.rules || route.rules.length === 0);
+    expect(undeclared.map((route) => `${route.method} ${route.path}`)).toEqual([]);
+  });
+
+  it('only health is public so far', () => {
+    const publicRoutes = collectRoutes(t).filter((route) => route.rules?.some((rule) => rule.kind === 'public'));
+    expect(publicRoutes.every((route) => route.path.startsWith('/health'))).toBe(true);
+  });
+
+  it('refuses every non-public route without credentials (401), with the error envelope', async () => {
+    const guarded = collectRoutes(t).filter((route) => !route.rules?.some((rule) => rule.kind === 'public'));
+    expect(guarded.length).toBeGreaterThan(0);
+    for (const route of guarded) {
+      const url = route.path.replace(/:(\w+)/g, 'key_01jzzzzzzzzzzzzzzzzzzzzzzz');
+      const response = await t.inject({ method: route.method as 'GET', url });
+      expect({ route: `${route.method} ${url}`, status: response.statusCode }).toEqual({
+        route: `${route.method} ${url}`,
+        status: 401,
+      });
+      expect(response.json().error.code).toBe('UNAUTHENTICATED');
+    }
+  });
+
+  it('refuses every admin route to a trader token and to an API key (403)', async () => {
+    const created = await t.inject({
+      method: 'POST',
+      url: '/v1/admin/api-keys',
+      headers: t.as({ roles: ['admin'] }),
+      payload: { name: 'walker', scopes: [...['usage:write', 'usage:read', 'entitlements:read', 'accounts:read', 'accounts:write', 'billing:read', 'events:read']] },
+    });
+    const apiKey = created.json().key as string;
+    const adminRoutes = collectRoutes(t).filter((route) => route.path.startsWith('/v1/admin'));
+    expect(adminRoutes.length).toBeGreaterThan(0);
+    for (const route of adminRoutes) {
+      const url = route.path.replace(/:(\w+)/g, 'key_01jzzzzzzzzzzzzzzzzzzzzzzz');
+      for (const headers of [t.as({ roles: ['trader'] }), { authorization: `Bearer ${apiKey}` }]) {
+        const response = await t.inject({ method: route.method as 'GET', url, headers });
+        expect({ route: `${route.method} ${url}`, status: response.statusCode }).toEqual({
+          route: `${route.method} ${url}`,
+          status: 403,
+        });
+      }
+    }
+  });
+});

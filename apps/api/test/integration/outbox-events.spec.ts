@@ -1,0 +1,151 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import type { AstrixEvent } from '@astrix/contracts';
+import { EventDispatcher } from '../../src/platform/events/event-dispatcher.service';
+import { OutboxRelay } from '../../src/platform/events/outbox-relay.service';
+import { OutboxService } from '../../src/platform/events/outbox.service';
+import { JobQueue } from '../../src/platform/queues/job-queue.service';
+import { ProbeModule } from '../support/probe.module';
+import { eventually, startTestApp, TestApp } from '../support/test-app';
+
+const consumedCount = async (t: TestApp, eventId: string): Promise<number> => {
+  const rows = await t.dataSource.query(
+    `SELECT count(*)::int AS n FROM platform.audit_log WHERE action = 'probe.consumed' AND resource_id = $1`,
+    [eventId],
+  );
+  return rows[0].n as number;
+};
+
+const appendEvent = (t: TestApp, name: string): Promise<AstrixEvent> =>
+  t.dataSource.transaction((manager) =>
+    t.app.get(OutboxService).append(manager, {
+      type: 'platform.api_key.created',
+      subject: 'key_test',
+      data: { apiKeyId: 'key_test', name, prefix: 'ak_test_abcd', scopes: ['usage:write'], mode: 'test', createdBy: 'test' },
+    }),
+  );
+
+describe('outbox and inbox', () => {
+  describe('without workers (relay driven by hand)', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startTestApp({ imports: [ProbeModule] });
+    });
+    afterAll(() => t.close());
+
+    it('writes the event in the same transaction as the change: a rollback leaves no event', async () => {
+      const service = t.app.get(OutboxService);
+      await expect(
+        t.dataSource.transaction(async (manager) => {
+          await service.append(manager, {
+            type: 'platform.api_key.revoked',
+            subject: 'key_rolled_back',
+            data: { apiKeyId: 'key_rolled_back', name: 'x', revokedBy: 'y' },
+          });
+          throw new Error('the state change failed');
+        }),
+      ).rejects.toThrow('the state change failed');
+      const rows = await t.dataSource.query(`SELECT 1 FROM platform.outbox_events WHERE subject = 'key_rolled_back'`);
+      expect(rows).toHaveLength(0);
+    });
+
+    it('keeps committed events when publishing fails, and publishes them on the next run', async () => {
+      const event = await appendEvent(t, 'crash-before-publish');
+      const relay = t.app.get(OutboxRelay);
+      const jobs = t.app.get(JobQueue);
+      // The process "dies" between commit and publish: the queue is unreachable for this run.
+      const enqueueMany = jest.spyOn(jobs, 'enqueueMany').mockRejectedValueOnce(new Error('redis went away'));
+      await expect(relay.relayOnce()).rejects.toThrow('redis went away');
+      const stillPending = await t.dataSource.query(
+        'SELECT published_at FROM platform.outbox_events WHERE event_id = $1',
+        [event.id],
+      );
+      expect(stillPending[0].published_at).toBeNull();
+      enqueueMany.mockRestore();
+
+      expect(await relay.drain()).toBeGreaterThanOrEqual(1);
+      const queue = t.app.get<Queue>(getQueueToken('events'), { strict: false });
+      const job = await queue.getJob(event.id);
+      expect(job?.data).toEqual(event);
+      expect(await relay.backlog()).toBe(0);
+    });
+
+    it('uses the event id as job id, so publishing twice queues one job', async () => {
+      const event = await appendEvent(t, 'published-twice');
+      const jobs = t.app.get(JobQueue);
+      const queue = jobs.queue('events');
+      await jobs.enqueue({ name: 'events.deliver', payload: event, jobId: event.id });
+      await jobs.enqueue({ name: 'events.deliver', payload: event, jobId: event.id });
+      const waiting = await queue.getJobs(['waiting', 'delayed', 'active', 'completed']);
+      expect(waiting.filter((job) => job.id === event.id)).toHaveLength(1);
+    });
+
+    it('has a consumer fed the same event twice apply its effect once, also concurrently', async () => {
+      const event = await appendEvent(t, 'delivered-twice');
+      const dispatcher = t.app.get(EventDispatcher);
+      expect(dispatcher.consumersOf('platform.api_key.created')).toContain('test.probe-consumer');
+      await dispatcher.dispatch(event);
+      await dispatcher.dispatch(event);
+      expect(await consumedCount(t, event.id)).toBe(1);
+
+      const raced = await appendEvent(t, 'raced');
+      await Promise.all(Array.from({ length: 10 }, () => dispatcher.dispatch(raced)));
+      expect(await consumedCount(t, raced.id)).toBe(1);
+    });
+
+    it('rolls back a failing consumer together with its inbox row, so the retry runs it again', async () => {
+      const event = await appendEvent(t, 'fail-once');
+      const dispatcher = t.app.get(EventDispatcher);
+      await expect(dispatcher.dispatch(event)).rejects.toThrow('probe consumer asked to fail');
+      const inbox = await t.dataSource.query('SELECT 1 FROM platform.inbox_entries WHERE event_id = $1', [event.id]);
+      expect(inbox).toHaveLength(0);
+    });
+  });
+
+  describe('with workers (relay polling, BullMQ worker consuming)', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startTestApp({ imports: [ProbeModule], workers: true });
+    });
+    afterAll(() => t.close());
+
+    it('delivers an event emitted by a real state change exactly once, end to end', async () => {
+      const created = await t.inject({
+        method: 'POST',
+        url: '/v1/admin/api-keys',
+        headers: t.as({ sub: 'admin_1', roles: ['admin'] }),
+        payload: { name: 'end-to-end', scopes: ['usage:write'] },
+      });
+      expect(created.statusCode).toBe(201);
+      const [event] = await t.dataSource.query(
+        `SELECT event_id FROM platform.outbox_events WHERE type = 'platform.api_key.created' AND subject = $1`,
+        [created.json().id],
+      );
+      await eventually(async () => (await consumedCount(t, event.event_id)) === 1);
+      // Re-publishing the same event (a relay that crashed before marking it) changes nothing.
+      const [{ envelope }] = await t.dataSource.query('SELECT envelope FROM platform.outbox_events WHERE event_id = $1', [
+        event.event_id,
+      ]);
+      const jobs = t.app.get(JobQueue);
+      await jobs.enqueue({ name: 'events.deliver', payload: envelope, jobId: `${event.event_id}-again` });
+      await eventually(async () => {
+        const job = await jobs.queue('events').getJob(`${event.event_id}-again`);
+        return job ? (await job.isCompleted()) : false;
+      });
+      expect(await consumedCount(t, event.event_id)).toBe(1);
+    });
+
+    it('retries a failing consumer with backoff and keeps the failure for inspection', async () => {
+      const event = await appendEvent(t, 'fail-always');
+      const queue = t.app.get(JobQueue).queue('events');
+      const job = await eventually(async () => {
+        const found = await queue.getJob(event.id);
+        return found && found.attemptsMade >= 1 && found.failedReason ? found : null;
+      });
+      expect(job.failedReason).toMatch(/probe consumer asked to fail/);
+      expect(job.opts.attempts).toBe(10);
+      expect(job.opts.backoff).toEqual({ type: 'exponential', delay: 1000 });
+      expect(await consumedCount(t, event.id)).toBe(0);
+    });
+  });
+});
