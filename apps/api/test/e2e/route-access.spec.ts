@@ -1,6 +1,6 @@
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
-import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { ACCESS_METADATA, AccessRule } from '../../src/platform/auth/access.decorators';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -14,7 +14,6 @@ interface Route {
 function collectRoutes(t: TestApp): Route[] {
   const discovery = t.app.get(DiscoveryService);
   const scanner = t.app.get(MetadataScanner);
-  const reflector = t.app.get(Reflector);
   return discovery.getControllers().flatMap((wrapper) => {
     const controller = wrapper.metatype as (new (...args: never[]) => unknown) | undefined;
     if (!controller) return [];
@@ -24,7 +23,9 @@ function collectRoutes(t: TestApp): Route[] {
       const path = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
       if (path === undefined) return [];
       const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
-      const rules = reflector.getAllAndOverride<AccessRule[] | undefined>(ACCESS_METADATA, [handler, controller]);
+      const rules = (Reflect.getMetadata(ACCESS_METADATA, handler) ?? Reflect.getMetadata(ACCESS_METADATA, controller)) as
+        | AccessRule[]
+        | undefined;
       return [{ method, path: `/${[base, path].filter((part) => part && part !== '/').join('/')}`, rules }];
     });
   });

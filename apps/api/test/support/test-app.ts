@@ -2,11 +2,14 @@ import 'reflect-metadata';
 import type { ModuleMetadata } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Redis from 'ioredis';
-import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/platform/http/create-app';
 import { createTestDatabase, TestDatabase, uniqueName } from './databases';
 import { signToken, TEST_JWT_SECRET, TokenOptions } from './tokens';
+
+// Nest's own fastify copy defines these; take them from the app so the versions always agree.
+type InjectOptions = Exclude<Parameters<NestFastifyApplication['inject']>[0], string | undefined>;
+type LightMyRequestResponse = Awaited<ReturnType<NestFastifyApplication['inject']>>;
 
 export interface TestApp {
   app: NestFastifyApplication;

@@ -15,7 +15,8 @@ export class DatabaseModule {
           inject: [AppConfig],
           useFactory: (config: AppConfig) => ({
             ...dataSourceOptions(config.databaseUrl),
-            migrationsRun: config.migrationsRun,
+            // The CLI migrates explicitly (db migrate), never as a side effect of connecting.
+            migrationsRun: options.connectLater ? false : config.migrationsRun,
             manualInitialization: options.connectLater ?? false,
           }),
         }),

@@ -1,0 +1,86 @@
+import { ConfigurationError, DEVELOPMENT_JWT_SECRET, validateEnvironment } from './environment';
+import { AppConfig } from './app-config';
+
+const problemsOf = (raw: Record<string, string>): string[] => {
+  try {
+    validateEnvironment(raw);
+  } catch (error) {
+    if (error instanceof ConfigurationError) return error.problems;
+    throw error;
+  }
+  return [];
+};
+
+describe('validateEnvironment', () => {
+  it('gives sane local defaults', () => {
+    const environment = validateEnvironment({});
+    expect(environment).toMatchObject({
+      NODE_ENV: 'development',
+      PORT: 3000,
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/astrix',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      LOG_LEVEL: 'info',
+      WORKERS_ENABLED: true,
+      STRIPE_SANDBOX_PORT: 12111,
+    });
+    const config = new AppConfig(environment);
+    expect(config.migrationsRun).toBe(true);
+    expect(config.jwt).toEqual({ algorithm: 'HS256', secret: DEVELOPMENT_JWT_SECRET });
+  });
+
+  it('parses numbers and booleans from strings', () => {
+    const environment = validateEnvironment({ PORT: '8080', WORKERS_ENABLED: 'false', MIGRATIONS_RUN: '1' });
+    expect(environment.PORT).toBe(8080);
+    expect(environment.WORKERS_ENABLED).toBe(false);
+    expect(environment.MIGRATIONS_RUN).toBe(true);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ AUTH_JWT_SECRET: 'short' }, 'AUTH_JWT_SECRET'],
+    [{ AUTH_JWT_PUBLIC_KEY: 'not a pem' }, 'AUTH_JWT_PUBLIC_KEY'],
+    [{ STRIPE_SECRET_KEY: 'pk_test_123' }, 'STRIPE_SECRET_KEY'],
+    [{ WORKERS_ENABLED: 'maybe' }, 'WORKERS_ENABLED'],
+    [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
+  ])('names the bad variable in %j', (raw, variable) => {
+    const problems = problemsOf(raw);
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems.join('\n')).toContain(variable);
+  });
+
+  it('requires real secrets in production', () => {
+    const problems = problemsOf({ NODE_ENV: 'production' });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'AUTH_JWT_SECRET or AUTH_JWT_PUBLIC_KEY is required in production',
+        'STRIPE_SECRET_KEY is required in production',
+        'STRIPE_WEBHOOK_SECRET is required in production',
+      ]),
+    );
+  });
+
+  it('refuses both an HS256 secret and an RS256 key', () => {
+    const problems = problemsOf({
+      AUTH_JWT_SECRET: 'x'.repeat(40),
+      AUTH_JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\nabc\n-----END PUBLIC KEY-----',
+    });
+    expect(problems.join()).toMatch(/exclusive/);
+  });
+
+  it('never echoes a secret value in its messages', () => {
+    const error = (() => {
+      try {
+        validateEnvironment({ AUTH_JWT_SECRET: 'tooshort-secret' });
+      } catch (caught) {
+        return caught as Error;
+      }
+      return null;
+    })();
+    expect(error?.message).toContain('AUTH_JWT_SECRET');
+    expect(error?.message).not.toContain('tooshort-secret');
+  });
+});

@@ -1,0 +1,98 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createTestDatabase, databaseUrl, TestDatabase, uniqueName, withAdminClient } from '../support/databases';
+import { TEST_JWT_SECRET } from '../support/tokens';
+import { JwtService } from '@nestjs/jwt';
+
+const run = promisify(execFile);
+const DIST = join(__dirname, '..', '..', 'dist');
+
+/** Runs a built entry point the way operators do; resolves with exit code and output. */
+async function node(script: string, args: string[], env: Record<string, string>) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [join(DIST, script), ...args], {
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env },
+      timeout: 20_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe('operator CLI and process start (built output)', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    if (!existsSync(join(DIST, 'cli.js'))) throw new Error('apps/api/dist is missing: the test target builds it first');
+    database = await createTestDatabase();
+  });
+  afterAll(() => database.drop());
+
+  const cli = (args: string[], env: Record<string, string> = {}) =>
+    node('cli.js', args, { DATABASE_URL: database.url, AUTH_JWT_SECRET: TEST_JWT_SECRET, ...env });
+
+  it('db migrate creates a missing database and applies every migration', async () => {
+    const name = uniqueName('astrix_cli');
+    try {
+      const result = await cli(['db', 'migrate'], { DATABASE_URL: databaseUrl(name) });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('created database');
+      expect(result.stdout).toMatch(/migrations applied: PlatformFoundation/);
+      const again = await cli(['db', 'migrate'], { DATABASE_URL: databaseUrl(name) });
+      expect(again.stdout).toContain('migrations: up to date');
+    } finally {
+      await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    }
+  });
+
+  it('apikey create prints the raw key alone on the last line; list and revoke work', async () => {
+    const created = await cli(['apikey', 'create', '--name', 'trading-platform', '--scopes', 'accounts:write,usage:write']);
+    expect(created.code).toBe(0);
+    const lines = created.stdout.trimEnd().split('\n');
+    const rawKey = lines[lines.length - 1];
+    expect(rawKey).toMatch(/^ak_test_[A-Za-z0-9]{40}$/);
+    const id = /(key_[0-9a-z]{26})/.exec(created.stdout)?.[1];
+    expect(id).toBeDefined();
+
+    const listed = await cli(['apikey', 'list']);
+    expect(listed.stdout).toContain(id);
+    expect(listed.stdout).not.toContain(rawKey);
+
+    const revoked = await cli(['apikey', 'revoke', id!]);
+    expect(revoked.code).toBe(0);
+    expect((await cli(['apikey', 'list'])).stdout).toMatch(new RegExp(`${id}.*revoked`));
+    const twice = await cli(['apikey', 'revoke', id!]);
+    expect(twice.code).not.toBe(0);
+    expect(twice.stderr).toMatch(/already revoked/);
+  });
+
+  it('apikey create refuses unknown scopes and a missing name', async () => {
+    const badScope = await cli(['apikey', 'create', '--name', 'x', '--scopes', 'money:print']);
+    expect(badScope.code).not.toBe(0);
+    expect(badScope.stderr).toMatch(/unknown scope money:print/);
+    const noName = await cli(['apikey', 'create', '--scopes', 'usage:write']);
+    expect(noName.code).not.toBe(0);
+  });
+
+  it('dev-token prints a token the API accepts, alone', async () => {
+    const result = await cli(['dev-token', '--sub', 'user_dev', '--roles', 'support,finance']);
+    expect(result.code).toBe(0);
+    const token = result.stdout.trim();
+    expect(token.split('\n')).toHaveLength(1);
+    const claims = new JwtService().verify<{ sub: string; roles: string[] }>(token, { secret: TEST_JWT_SECRET });
+    expect(claims).toMatchObject({ sub: 'user_dev', roles: ['support', 'finance'] });
+  });
+
+  it('the API refuses to start on bad configuration, naming the variable', async () => {
+    const result = await node('main.js', [], { PORT: 'eighty', DATABASE_URL: database.url });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('Invalid configuration');
+    expect(result.stderr).toContain('PORT');
+    const production = await node('main.js', [], { NODE_ENV: 'production', DATABASE_URL: database.url });
+    expect(production.code).toBe(1);
+    expect(production.stderr).toContain('AUTH_JWT_SECRET or AUTH_JWT_PUBLIC_KEY is required in production');
+  });
+});

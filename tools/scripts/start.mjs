@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// `pnpm start`: from a fresh checkout to a running API. Builds, creates and migrates the
+// database, then runs the API with its workers (or, with --worker, the workers alone).
+import { spawn, spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const workerOnly = process.argv.includes('--worker');
+
+function step(title, command, args) {
+  process.stdout.write(`> ${title}\n`);
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: process.env });
+  if (result.status !== 0) {
+    process.stderr.write(`\n${title} failed (exit ${result.status ?? result.signal}).\n`);
+    process.exit(result.status ?? 1);
+  }
+}
+
+step('build', 'pnpm', ['exec', 'nx', 'run', '@astrix/api:build', '--outputStyle=static']);
+step('migrate', process.execPath, ['apps/api/dist/cli.js', 'db', 'migrate']);
+
+const entry = workerOnly ? 'apps/api/dist/worker.js' : 'apps/api/dist/main.js';
+const child = spawn(process.execPath, [entry], { cwd: root, stdio: 'inherit', env: process.env });
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
