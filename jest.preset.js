@@ -7,6 +7,8 @@ module.exports = (projectDir) => ({
   rootDir: projectDir,
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j)s$': ['@swc/jest', { ...swcrc, swcrc: false }] },
+  // cookie@2 (via light-my-request, Fastify's inject) ships ESM only: compile it to CommonJS too.
+  transformIgnorePatterns: ['^.+/node_modules/(?!(?:\\.pnpm/cookie@[^/]+/node_modules/)?cookie/).+$'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
     '^@astrix/pricing$': path.join(__dirname, 'packages/domain/pricing/src/index.ts'),

@@ -60,7 +60,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     database,
     dataSource: app.get(DataSource),
     queuePrefix,
-    inject: (injectOptions) => app.inject(injectOptions),
+    inject: (injectOptions) => app.getHttpAdapter().getInstance().inject(injectOptions),
     as: (tokenOptions) => ({ authorization: `Bearer ${signToken(tokenOptions)}` }),
     async close() {
       await app.close();

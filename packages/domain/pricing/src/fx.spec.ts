@@ -1,0 +1,99 @@
+import fc from 'fast-check';
+import type { CurrencyCode } from './currency';
+import {
+  CurrencyMismatchError,
+  InvalidDateError,
+  InvalidDecimalError,
+  InvalidExchangeRateError,
+  InvalidRoundingModeError,
+  OverflowError,
+  UnknownCurrencyError,
+} from './errors';
+import { type ExchangeRateSnapshot, convert } from './fx';
+import { money } from './money';
+import type { RoundingMode } from './rounding';
+
+const asOf = new Date('2026-11-21T16:00:00Z');
+const rate = (from: CurrencyCode, to: CurrencyCode, value: string): ExchangeRateSnapshot => ({
+  from,
+  to,
+  rate: value,
+  source: 'ecb',
+  asOf,
+});
+
+describe('convert', () => {
+  it('converts between currencies of different exponents, exactly', () => {
+    expect(convert(money(10000, 'USD'), rate('USD', 'JPY', '151.37')).amount).toEqual(money(15137, 'JPY'));
+    expect(convert(money(15137, 'JPY'), rate('JPY', 'USD', '0.0066063')).amount).toEqual(money(10000, 'USD'));
+    expect(convert(money(10000, 'USD'), rate('USD', 'KWD', '0.30712')).amount).toEqual(money(30712, 'KWD'));
+    expect(convert(money(1999, 'EUR'), rate('EUR', 'USD', '1.0850')).amount).toEqual(money(2169, 'USD')); // 2168.915
+  });
+
+  it('carries the rate snapshot and the rounding into the result', () => {
+    const result = convert(money(1999, 'EUR'), rate('EUR', 'USD', '1.0850'), 'floor');
+    expect(result).toEqual({
+      original: money(1999, 'EUR'),
+      amount: money(2168, 'USD'),
+      rateSnapshot: { from: 'EUR', to: 'USD', rate: '1.0850', source: 'ecb', asOf },
+      rounding: 'floor',
+    });
+    expect(result.rateSnapshot.asOf).not.toBe(asOf); // a copy: later changes to the input do not leak in
+  });
+
+  it('rounds half-even by default', () => {
+    expect(convert(money(5, 'USD'), rate('USD', 'EUR', '0.5')).amount).toEqual(money(2, 'EUR'));
+    expect(convert(money(5, 'USD'), rate('USD', 'EUR', '0.5'), 'half_up').amount).toEqual(money(3, 'EUR'));
+  });
+
+  it('refuses bad input', () => {
+    const usd = money(100, 'USD');
+    expect(() => convert(usd, rate('EUR', 'USD', '1.08'))).toThrow(CurrencyMismatchError);
+    expect(() => convert(usd, rate('USD', 'EUR', '0'))).toThrow('exchange rate 0 must be positive');
+    expect(() => convert(usd, rate('USD', 'EUR', '-1'))).toThrow(InvalidExchangeRateError);
+    expect(() => convert(usd, rate('USD', 'EUR', '1,08'))).toThrow(InvalidDecimalError);
+    expect(() => convert(usd, { ...rate('USD', 'EUR', '0.9'), source: '' })).toThrow(
+      'an exchange rate snapshot needs its source',
+    );
+    expect(() => convert(usd, { ...rate('USD', 'EUR', '0.9'), asOf: new Date('x') })).toThrow(
+      InvalidDateError,
+    );
+    expect(() => convert(usd, rate('USD', 'XXX' as CurrencyCode, '0.9'))).toThrow(UnknownCurrencyError);
+    expect(() => convert(usd, null as unknown as ExchangeRateSnapshot)).toThrow(InvalidExchangeRateError);
+    expect(() => convert(usd, rate('USD', 'EUR', '0.9'), 'x' as RoundingMode)).toThrow(
+      InvalidRoundingModeError,
+    );
+    expect(() => convert(money(Number.MAX_SAFE_INTEGER, 'USD'), rate('USD', 'VND', '25000'))).toThrow(
+      OverflowError,
+    );
+  });
+
+  it('is within half a minor unit of the exact conversion and never returns a fraction', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -(10 ** 9), max: 10 ** 9 }),
+        fc.integer({ min: 1, max: 10 ** 8 }),
+        fc.constantFrom<[CurrencyCode, CurrencyCode]>(
+          ['USD', 'JPY'],
+          ['JPY', 'USD'],
+          ['USD', 'KWD'],
+          ['KWD', 'JPY'],
+          ['EUR', 'USD'],
+        ),
+        (amount, rateTimes1e4, [from, to]) => {
+          const rateString = `${Math.floor(rateTimes1e4 / 10000)}.${String(rateTimes1e4 % 10000).padStart(4, '0')}`;
+          const { amount: converted } = convert(money(amount, from), rate(from, to, rateString));
+          expect(Number.isSafeInteger(converted.amountMinor)).toBe(true);
+          // exact = amount × rate × 10^(to − from); compare 2·|converted − exact| ≤ 1 over a common scale
+          const shift =
+            ({ USD: 2, EUR: 2, JPY: 0, KWD: 3 } as Record<string, number>)[to] -
+            ({ USD: 2, EUR: 2, JPY: 0, KWD: 3 } as Record<string, number>)[from];
+          const scale = 10000n * 10n ** BigInt(Math.max(-shift, 0));
+          const exactScaled = BigInt(amount) * BigInt(rateTimes1e4) * 10n ** BigInt(Math.max(shift, 0));
+          const error = BigInt(converted.amountMinor) * scale - exactScaled;
+          expect(2n * (error < 0n ? -error : error) <= scale).toBe(true);
+        },
+      ),
+    );
+  });
+});

@@ -1,0 +1,69 @@
+import { type CurrencyCode, getCurrency } from './currency';
+import { assertDate } from './dates';
+import { decimalToFraction } from './decimal';
+import { CurrencyMismatchError, InvalidExchangeRateError } from './errors';
+import { describe } from './integers';
+import { type Money, assertMoney, unsafeMoney } from './money';
+import { DEFAULT_ROUNDING, type RoundingMode, assertRoundingMode, multiplyDivideBig } from './rounding';
+
+/** A rate as observed at a point in time: 1 unit of `from` = `rate` units of `to` (major units). */
+export interface ExchangeRateSnapshot {
+  readonly from: CurrencyCode;
+  readonly to: CurrencyCode;
+  /** Exact decimal string, e.g. "0.9215" or "151.37". */
+  readonly rate: string;
+  /** Where the rate came from, e.g. "ecb" or "stripe". */
+  readonly source: string;
+  readonly asOf: Date;
+}
+
+export interface Conversion {
+  readonly original: Money;
+  readonly amount: Money;
+  /** The rate used, carried into the result so the conversion can be audited and replayed. */
+  readonly rateSnapshot: ExchangeRateSnapshot;
+  readonly rounding: RoundingMode;
+}
+
+/**
+ * Converts with an explicit rate snapshot, exactly, then rounds once to the target currency's minor
+ * unit: minor_to = minor_from × rate × 10^(exponent_to − exponent_from).
+ * convert(money(10000, 'USD'), { from: 'USD', to: 'JPY', rate: '151.37', ... }) → ¥15137.
+ */
+export function convert(
+  amount: Money,
+  snapshot: ExchangeRateSnapshot,
+  rounding: RoundingMode = DEFAULT_ROUNDING,
+): Conversion {
+  assertMoney(amount, 'amount');
+  assertRoundingMode(rounding);
+  if (typeof snapshot !== 'object' || snapshot === null) {
+    throw new InvalidExchangeRateError(`rate snapshot ${describe(snapshot)} is not an object`);
+  }
+  const from = getCurrency(snapshot.from);
+  const to = getCurrency(snapshot.to);
+  if (amount.currency !== from.code) throw new CurrencyMismatchError(from.code, amount.currency, 'convert');
+  const rate = decimalToFraction(snapshot.rate, 'exchange rate');
+  if (rate.numerator <= 0n)
+    throw new InvalidExchangeRateError(`exchange rate ${snapshot.rate} must be positive`);
+  if (typeof snapshot.source !== 'string' || snapshot.source === '') {
+    throw new InvalidExchangeRateError('an exchange rate snapshot needs its source');
+  }
+  assertDate(snapshot.asOf, 'exchange rate asOf');
+  const shift = to.exponent - from.exponent;
+  const numerator = shift >= 0 ? rate.numerator * 10n ** BigInt(shift) : rate.numerator;
+  const denominator = shift >= 0 ? rate.denominator : rate.denominator * 10n ** BigInt(-shift);
+  const converted = multiplyDivideBig(amount.amountMinor, numerator, denominator, rounding, 'conversion');
+  return {
+    original: amount,
+    amount: unsafeMoney(converted, to.code),
+    rateSnapshot: {
+      from: from.code,
+      to: to.code,
+      rate: snapshot.rate,
+      source: snapshot.source,
+      asOf: new Date(snapshot.asOf),
+    },
+    rounding,
+  };
+}
