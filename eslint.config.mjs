@@ -36,7 +36,10 @@ export default tseslint.config(
               sourceTag: 'scope:api',
               onlyDependOnLibsWithTags: ['scope:pricing', 'scope:contracts', 'scope:stripe-client'],
             },
-            { sourceTag: 'scope:bench', onlyDependOnLibsWithTags: ['scope:pricing', 'scope:contracts', 'scope:stripe-client'] },
+            {
+              sourceTag: 'scope:bench',
+              onlyDependOnLibsWithTags: ['scope:pricing', 'scope:contracts', 'scope:stripe-client'],
+            },
           ],
           banTransitiveDependencies: true,
         },
@@ -51,7 +54,23 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'http', 'https', 'net', 'child_process', '@nestjs/*', 'typeorm', 'pg', 'stripe', 'bullmq', 'ioredis'], message: 'pricing must stay pure' },
+            {
+              group: [
+                'node:*',
+                'fs',
+                'http',
+                'https',
+                'net',
+                'child_process',
+                '@nestjs/*',
+                'typeorm',
+                'pg',
+                'stripe',
+                'bullmq',
+                'ioredis',
+              ],
+              message: 'pricing must stay pure',
+            },
           ],
         },
       ],
@@ -61,7 +80,10 @@ export default tseslint.config(
     files: ['apps/api/src/**/*.ts'],
     ignores: ['**/*.spec.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'stripe', message: 'only @astrix/stripe-client talks to the Stripe SDK' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'stripe', message: 'only @astrix/stripe-client talks to the Stripe SDK' }] },
+      ],
     },
   },
   prettier,

@@ -8,7 +8,18 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const result = spawnSync(
   'pnpm',
-  ['exec', 'nx', 'run-many', '-t', 'lint', 'typecheck', 'test', '--parallel=2', '--outputStyle=stream', ...process.argv.slice(2)],
+  [
+    'exec',
+    'nx',
+    'run-many',
+    '-t',
+    'lint',
+    'typecheck',
+    'test',
+    '--parallel=2',
+    '--outputStyle=stream',
+    ...process.argv.slice(2),
+  ],
   { cwd: root, stdio: 'inherit', env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' } },
 );
 process.exit(result.status ?? 1);

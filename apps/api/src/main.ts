@@ -8,6 +8,9 @@ runMain(async () => {
   const config = app.get(AppConfig);
   await app.listen(config.port, config.host);
   const url = await app.getUrl();
-  const base = url.replace('[::1]', 'localhost').replace('0.0.0.0', 'localhost').replace('127.0.0.1', 'localhost');
+  const base = url
+    .replace('[::1]', 'localhost')
+    .replace('0.0.0.0', 'localhost')
+    .replace('127.0.0.1', 'localhost');
   process.stdout.write(`Astrix API listening on ${base}\nAPI docs: ${base}/${OPENAPI_PATH}\n`);
 });

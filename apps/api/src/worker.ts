@@ -6,7 +6,9 @@ import { runMain } from './platform/run-main';
 
 // Queue workers and the outbox relay without HTTP: the same modules the API runs.
 runMain(async () => {
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot({ workers: true }), { bufferLogs: true });
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot({ workers: true }), {
+    bufferLogs: true,
+  });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   await app.init();

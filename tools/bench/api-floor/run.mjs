@@ -11,7 +11,11 @@ import autocannon from 'autocannon';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const { values } = parseArgs({
-  options: { duration: { type: 'string', default: '15' }, connections: { type: 'string', default: '50' }, port: { type: 'string', default: '3999' } },
+  options: {
+    duration: { type: 'string', default: '15' },
+    connections: { type: 'string', default: '50' },
+    port: { type: 'string', default: '3999' },
+  },
 });
 const database = `astrix_bench_${Date.now()}`;
 const env = {
@@ -28,24 +32,43 @@ const env = {
   RATE_LIMIT_PER_MINUTE: '100000000',
   QUEUE_PREFIX: `bench${Date.now()}`,
 };
-const cli = (...args) => execFileSync(process.execPath, [join(root, 'apps/api/dist/cli.js'), ...args], { env: { ...env, NODE_ENV: 'development' }, encoding: 'utf8' });
+const cli = (...args) =>
+  execFileSync(process.execPath, [join(root, 'apps/api/dist/cli.js'), ...args], {
+    env: { ...env, NODE_ENV: 'development' },
+    encoding: 'utf8',
+  });
 
 cli('db', 'migrate');
-for (let index = 0; index < 30; index += 1) cli('apikey', 'create', '--name', `bench-${index}`, '--scopes', 'usage:write');
+for (let index = 0; index < 30; index += 1)
+  cli('apikey', 'create', '--name', `bench-${index}`, '--scopes', 'usage:write');
 const token = cli('dev-token', '--sub', 'bench_admin', '--roles', 'admin', '--ttl', '3600').trim();
 
-const server = spawn(process.execPath, [join(root, 'apps/api/dist/main.js')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+const server = spawn(process.execPath, [join(root, 'apps/api/dist/main.js')], {
+  env,
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 await new Promise((resolve, reject) => {
   server.stdout.on('data', (chunk) => String(chunk).includes('listening') && resolve());
   server.on('exit', (code) => reject(new Error(`API exited with ${code}`)));
 });
 
 const url = `http://127.0.0.1:${values.port}/v1/admin/api-keys?limit=25`;
-const options = { url, connections: Number(values.connections), headers: { authorization: `Bearer ${token}` } };
+const options = {
+  url,
+  connections: Number(values.connections),
+  headers: { authorization: `Bearer ${token}` },
+};
 await autocannon({ ...options, duration: 3 }); // warm-up, not reported
 const result = await autocannon({ ...options, duration: Number(values.duration) });
 server.kill('SIGTERM');
-execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-qc', `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`]);
+execFileSync('psql', [
+  '-h',
+  '127.0.0.1',
+  '-U',
+  'postgres',
+  '-qc',
+  `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`,
+]);
 
 const non2xx = result.non2xx + result.errors + result.timeouts;
 console.log(
@@ -59,7 +82,12 @@ console.log(
       durationSeconds: Number(values.duration),
       requests: result.requests.total,
       requestsPerSecond: result.requests.average,
-      latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
+      latencyMs: {
+        p50: result.latency.p50,
+        p90: result.latency.p90,
+        p99: result.latency.p99,
+        max: result.latency.max,
+      },
       failures: non2xx,
     },
     null,

@@ -6,7 +6,9 @@ export function runMain(main: () => Promise<void>): void {
     if (error instanceof ConfigurationError) {
       process.stderr.write(`${error.message}\n`);
     } else {
-      process.stderr.write(`Failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(
+        `Failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
     }
     process.exit(1);
   });

@@ -29,7 +29,11 @@ describe('authentication and authorization', () => {
       ['missing', {}, /missing credentials/],
       ['not bearer', { authorization: 'Basic abc' }, /Bearer/],
       ['expired', { authorization: `Bearer ${signToken({ expiresInSeconds: -10 })}` }, /expired/],
-      ['signed with another secret', { authorization: `Bearer ${signToken({ secret: 'x'.repeat(40) })}` }, /invalid token/],
+      [
+        'signed with another secret',
+        { authorization: `Bearer ${signToken({ secret: 'x'.repeat(40) })}` },
+        /invalid token/,
+      ],
       ['without exp', { authorization: `Bearer ${signToken({ omitExp: true })}` }, /exp claim is required/],
       ['garbage', { authorization: 'Bearer not.a.jwt' }, /invalid token/],
     ])('refuses a %s token with 401', async (_case, headers, message) => {
@@ -41,9 +45,9 @@ describe('authentication and authorization', () => {
 
     it('refuses a tampered token (payload changed, signature kept)', async () => {
       const [header, , signature] = signToken({ sub: 'user_1' }).split('.');
-      const forgedPayload = Buffer.from(JSON.stringify({ sub: 'user_1', roles: ['admin'], exp: 9999999999 })).toString(
-        'base64url',
-      );
+      const forgedPayload = Buffer.from(
+        JSON.stringify({ sub: 'user_1', roles: ['admin'], exp: 9999999999 }),
+      ).toString('base64url');
       const response = await me({ authorization: `Bearer ${header}.${forgedPayload}.${signature}` });
       expect(response.statusCode).toBe(401);
     });
@@ -60,15 +64,27 @@ describe('authentication and authorization', () => {
 
   describe('staff roles', () => {
     it('refuses a trader on an admin route with 403', async () => {
-      const response = await t.inject({ method: 'GET', url: '/v1/admin/api-keys', headers: t.as({ roles: ['trader'] }) });
+      const response = await t.inject({
+        method: 'GET',
+        url: '/v1/admin/api-keys',
+        headers: t.as({ roles: ['trader'] }),
+      });
       expect(response.statusCode).toBe(403);
       expect(response.json().error.message).toMatch(/staff role admin/);
     });
 
     it('refuses support staff on an admin-only route and lets admins in', async () => {
-      const support = await t.inject({ method: 'GET', url: '/v1/admin/api-keys', headers: t.as({ roles: ['support'] }) });
+      const support = await t.inject({
+        method: 'GET',
+        url: '/v1/admin/api-keys',
+        headers: t.as({ roles: ['support'] }),
+      });
       expect(support.statusCode).toBe(403);
-      const admin = await t.inject({ method: 'GET', url: '/v1/admin/api-keys', headers: t.as({ roles: ['admin'] }) });
+      const admin = await t.inject({
+        method: 'GET',
+        url: '/v1/admin/api-keys',
+        headers: t.as({ roles: ['admin'] }),
+      });
       expect(admin.statusCode).toBe(200);
     });
 
@@ -90,21 +106,33 @@ describe('authentication and authorization', () => {
       const body = created.json();
       expect(body.key).toMatch(/^ak_test_[A-Za-z0-9]{40}$/);
       expect(body.prefix).toBe(body.key.slice(0, 12));
-      const stored = await t.dataSource.query('SELECT key_hash FROM platform.api_keys WHERE id = $1', [body.id]);
+      const stored = await t.dataSource.query('SELECT key_hash FROM platform.api_keys WHERE id = $1', [
+        body.id,
+      ]);
       expect(stored[0].key_hash).toMatch(/^[0-9a-f]{64}$/);
       expect(JSON.stringify(stored)).not.toContain(body.key);
 
-      const listed = await t.inject({ method: 'GET', url: '/v1/admin/api-keys', headers: t.as({ roles: ['admin'] }) });
+      const listed = await t.inject({
+        method: 'GET',
+        url: '/v1/admin/api-keys',
+        headers: t.as({ roles: ['admin'] }),
+      });
       expect(JSON.stringify(listed.json())).not.toContain(body.key);
 
       const asService = await me({ authorization: `Bearer ${body.key}` });
       expect(asService.statusCode).toBe(200);
-      expect(asService.json()).toMatchObject({ kind: 'service', apiKeyId: body.id, scopes: ['entitlements:read', 'usage:write'] });
+      expect(asService.json()).toMatchObject({
+        kind: 'service',
+        apiKeyId: body.id,
+        scopes: ['entitlements:read', 'usage:write'],
+      });
       expect((await me({ 'x-api-key': body.key })).statusCode).toBe(200);
 
       // last_used_at is written off the request path, so it lands shortly after.
       const used = await eventually(async () => {
-        const rows = await t.dataSource.query('SELECT last_used_at FROM platform.api_keys WHERE id = $1', [body.id]);
+        const rows = await t.dataSource.query('SELECT last_used_at FROM platform.api_keys WHERE id = $1', [
+          body.id,
+        ]);
         return rows[0].last_used_at as Date | null;
       });
       expect(used).toBeInstanceOf(Date);
@@ -113,18 +141,34 @@ describe('authentication and authorization', () => {
     it('enforces scopes: a key without the scope gets 403, with it 200', async () => {
       const reader = (await createKey(['entitlements:read'])).json();
       const writer = (await createKey(['usage:write'])).json();
-      const denied = await t.inject({ method: 'GET', url: '/v1/test-probe/scoped', headers: { authorization: `Bearer ${reader.key}` } });
+      const denied = await t.inject({
+        method: 'GET',
+        url: '/v1/test-probe/scoped',
+        headers: { authorization: `Bearer ${reader.key}` },
+      });
       expect(denied.statusCode).toBe(403);
       expect(denied.json().error.message).toMatch(/scope usage:write/);
-      const allowed = await t.inject({ method: 'GET', url: '/v1/test-probe/scoped', headers: { authorization: `Bearer ${writer.key}` } });
+      const allowed = await t.inject({
+        method: 'GET',
+        url: '/v1/test-probe/scoped',
+        headers: { authorization: `Bearer ${writer.key}` },
+      });
       expect(allowed.statusCode).toBe(200);
     });
 
     it('refuses an API key on user and staff routes, and a user token on service routes', async () => {
       const key = (await createKey(['usage:write', 'accounts:write'])).json();
-      const onAdmin = await t.inject({ method: 'GET', url: '/v1/admin/api-keys', headers: { authorization: `Bearer ${key.key}` } });
+      const onAdmin = await t.inject({
+        method: 'GET',
+        url: '/v1/admin/api-keys',
+        headers: { authorization: `Bearer ${key.key}` },
+      });
       expect(onAdmin.statusCode).toBe(403);
-      const userOnService = await t.inject({ method: 'GET', url: '/v1/test-probe/scoped', headers: t.as({ roles: ['admin'] }) });
+      const userOnService = await t.inject({
+        method: 'GET',
+        url: '/v1/test-probe/scoped',
+        headers: t.as({ roles: ['admin'] }),
+      });
       expect(userOnService.statusCode).toBe(403);
     });
 
@@ -164,7 +208,11 @@ describe('authentication and authorization', () => {
         headers: t.as({ roles: ['admin'] }),
       });
       expect(unknown.statusCode).toBe(404);
-      const junk = await t.inject({ method: 'POST', url: '/v1/admin/api-keys/../../etc/revoke', headers: t.as({ roles: ['admin'] }) });
+      const junk = await t.inject({
+        method: 'POST',
+        url: '/v1/admin/api-keys/../../etc/revoke',
+        headers: t.as({ roles: ['admin'] }),
+      });
       expect(junk.statusCode).toBe(404);
     });
 
@@ -186,7 +234,11 @@ describe('authentication and authorization', () => {
       } while (cursor);
       expect(seen).toEqual([...seen].sort().reverse());
       expect(new Set(seen).size).toBe(seen.length);
-      const bad = await t.inject({ method: 'GET', url: '/v1/admin/api-keys?limit=1000', headers: t.as({ roles: ['admin'] }) });
+      const bad = await t.inject({
+        method: 'GET',
+        url: '/v1/admin/api-keys?limit=1000',
+        headers: t.as({ roles: ['admin'] }),
+      });
       expect(bad.statusCode).toBe(400);
     });
   });
@@ -197,15 +249,24 @@ describe('RS256 tokens with issuer and audience checks', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp({
-      env: { AUTH_JWT_PUBLIC_KEY: keys.publicKey, AUTH_JWT_ISSUER: 'https://id.astrix.test', AUTH_JWT_AUDIENCE: 'astrix-billing' },
+      env: {
+        AUTH_JWT_PUBLIC_KEY: keys.publicKey,
+        AUTH_JWT_ISSUER: 'https://id.astrix.test',
+        AUTH_JWT_AUDIENCE: 'astrix-billing',
+      },
     });
   });
   afterAll(() => t.close());
 
-  const me = (token: string) => t.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${token}` } });
+  const me = (token: string) =>
+    t.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${token}` } });
 
   it('accepts a token signed by the identity key with the right issuer and audience', async () => {
-    const token = signToken({ privateKey: keys.privateKey, issuer: 'https://id.astrix.test', audience: 'astrix-billing' });
+    const token = signToken({
+      privateKey: keys.privateKey,
+      issuer: 'https://id.astrix.test',
+      audience: 'astrix-billing',
+    });
     expect((await me(token)).statusCode).toBe(200);
   });
 
@@ -215,7 +276,11 @@ describe('RS256 tokens with issuer and audience checks', () => {
       signToken({ privateKey: keys.privateKey, issuer: 'https://evil.test', audience: 'astrix-billing' }),
       signToken({ privateKey: keys.privateKey, issuer: 'https://id.astrix.test', audience: 'someone-else' }),
       signToken({ issuer: 'https://id.astrix.test', audience: 'astrix-billing' }),
-      signToken({ privateKey: other.privateKey, issuer: 'https://id.astrix.test', audience: 'astrix-billing' }),
+      signToken({
+        privateKey: other.privateKey,
+        issuer: 'https://id.astrix.test',
+        audience: 'astrix-billing',
+      }),
     ];
     for (const token of tokens) expect((await me(token)).statusCode).toBe(401);
   });

@@ -2,7 +2,13 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createTestDatabase, databaseUrl, TestDatabase, uniqueName, withAdminClient } from '../support/databases';
+import {
+  createTestDatabase,
+  databaseUrl,
+  TestDatabase,
+  uniqueName,
+  withAdminClient,
+} from '../support/databases';
 import { TEST_JWT_SECRET } from '../support/tokens';
 import { JwtService } from '@nestjs/jwt';
 
@@ -26,7 +32,8 @@ async function node(script: string, args: string[], env: Record<string, string>)
 describe('operator CLI and process start (built output)', () => {
   let database: TestDatabase;
   beforeAll(async () => {
-    if (!existsSync(join(DIST, 'cli.js'))) throw new Error('apps/api/dist is missing: the test target builds it first');
+    if (!existsSync(join(DIST, 'cli.js')))
+      throw new Error('apps/api/dist is missing: the test target builds it first');
     database = await createTestDatabase();
   });
   afterAll(() => database.drop());
@@ -49,7 +56,14 @@ describe('operator CLI and process start (built output)', () => {
   });
 
   it('apikey create prints the raw key alone on the last line; list and revoke work', async () => {
-    const created = await cli(['apikey', 'create', '--name', 'trading-platform', '--scopes', 'accounts:write,usage:write']);
+    const created = await cli([
+      'apikey',
+      'create',
+      '--name',
+      'trading-platform',
+      '--scopes',
+      'accounts:write,usage:write',
+    ]);
     expect(created.code).toBe(0);
     const lines = created.stdout.trimEnd().split('\n');
     const rawKey = lines[lines.length - 1];
@@ -82,7 +96,9 @@ describe('operator CLI and process start (built output)', () => {
     expect(result.code).toBe(0);
     const token = result.stdout.trim();
     expect(token.split('\n')).toHaveLength(1);
-    const claims = new JwtService().verify<{ sub: string; roles: string[] }>(token, { secret: TEST_JWT_SECRET });
+    const claims = new JwtService().verify<{ sub: string; roles: string[] }>(token, {
+      secret: TEST_JWT_SECRET,
+    });
     expect(claims).toMatchObject({ sub: 'user_dev', roles: ['support', 'finance'] });
   });
 

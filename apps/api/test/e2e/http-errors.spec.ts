@@ -20,7 +20,11 @@ describe('HTTP layer: error envelope, validation, request ids, docs', () => {
     const response = await t.inject({ method: 'GET', url: '/v1/nope' });
     expect(response.statusCode).toBe(404);
     expect(response.json()).toEqual({
-      error: { code: 'NOT_FOUND', message: expect.stringContaining('/v1/nope'), requestId: expect.any(String) },
+      error: {
+        code: 'NOT_FOUND',
+        message: expect.stringContaining('/v1/nope'),
+        requestId: expect.any(String),
+      },
     });
   });
 
@@ -89,7 +93,11 @@ describe('HTTP layer: error envelope, validation, request ids, docs', () => {
     const kept = await t.inject({ method: 'GET', url: '/v1/nope', headers: { 'x-request-id': 'trace-123' } });
     expect(kept.headers['x-request-id']).toBe('trace-123');
     expect(kept.json().error.requestId).toBe('trace-123');
-    const replaced = await t.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'bad id\n' } });
+    const replaced = await t.inject({
+      method: 'GET',
+      url: '/health/live',
+      headers: { 'x-request-id': 'bad id\n' },
+    });
     expect(replaced.headers['x-request-id']).toMatch(/^req_/);
   });
 
@@ -97,7 +105,9 @@ describe('HTTP layer: error envelope, validation, request ids, docs', () => {
     const document = await t.inject({ method: 'GET', url: '/docs/openapi.json' });
     expect(document.statusCode).toBe(200);
     const paths = Object.keys(document.json().paths);
-    expect(paths).toEqual(expect.arrayContaining(['/health/ready', '/v1/admin/api-keys', '/v1/admin/api-keys/{id}/revoke']));
+    expect(paths).toEqual(
+      expect.arrayContaining(['/health/ready', '/v1/admin/api-keys', '/v1/admin/api-keys/{id}/revoke']),
+    );
     const page = await t.inject({ method: 'GET', url: '/docs' });
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toMatch(/text\/html/);

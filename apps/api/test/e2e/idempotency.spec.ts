@@ -98,7 +98,9 @@ describe('Idempotency-Key on POST', () => {
     const first = await create();
     const second = await create();
     expect(second.json().id).toBe(first.json().id);
-    const rows = await t.dataSource.query(`SELECT count(*)::int AS n FROM platform.api_keys WHERE name = 'idempotent-service'`);
+    const rows = await t.dataSource.query(
+      `SELECT count(*)::int AS n FROM platform.api_keys WHERE name = 'idempotent-service'`,
+    );
     expect(rows[0].n).toBe(1);
   });
 });

@@ -23,9 +23,8 @@ function collectRoutes(t: TestApp): Route[] {
       const path = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
       if (path === undefined) return [];
       const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
-      const rules = (Reflect.getMetadata(ACCESS_METADATA, handler) ?? Reflect.getMetadata(ACCESS_METADATA, controller)) as
-        | AccessRule[]
-        | undefined;
+      const rules = (Reflect.getMetadata(ACCESS_METADATA, handler) ??
+        Reflect.getMetadata(ACCESS_METADATA, controller)) as AccessRule[] | undefined;
       return [{ method, path: `/${[base, path].filter((part) => part && part !== '/').join('/')}`, rules }];
     });
   });
@@ -51,7 +50,9 @@ describe('every route declares who may call it', () => {
   });
 
   it('only health is public so far', () => {
-    const publicRoutes = collectRoutes(t).filter((route) => route.rules?.some((rule) => rule.kind === 'public'));
+    const publicRoutes = collectRoutes(t).filter((route) =>
+      route.rules?.some((rule) => rule.kind === 'public'),
+    );
     expect(publicRoutes.every((route) => route.path.startsWith('/health'))).toBe(true);
   });
 
@@ -74,7 +75,20 @@ describe('every route declares who may call it', () => {
       method: 'POST',
       url: '/v1/admin/api-keys',
       headers: t.as({ roles: ['admin'] }),
-      payload: { name: 'walker', scopes: [...['usage:write', 'usage:read', 'entitlements:read', 'accounts:read', 'accounts:write', 'billing:read', 'events:read']] },
+      payload: {
+        name: 'walker',
+        scopes: [
+          ...[
+            'usage:write',
+            'usage:read',
+            'entitlements:read',
+            'accounts:read',
+            'accounts:write',
+            'billing:read',
+            'events:read',
+          ],
+        ],
+      },
     });
     const apiKey = created.json().key as string;
     const adminRoutes = collectRoutes(t).filter((route) => route.path.startsWith('/v1/admin'));

@@ -27,7 +27,13 @@ describe('audit log', () => {
       [id],
     );
     expect(rows).toHaveLength(2);
-    expect(rows[0]).toMatchObject({ actor_type: 'user', actor_id: 'admin_audit', action: 'api_key.created', before: null, request_id: 'req-audit-1' });
+    expect(rows[0]).toMatchObject({
+      actor_type: 'user',
+      actor_id: 'admin_audit',
+      action: 'api_key.created',
+      before: null,
+      request_id: 'req-audit-1',
+    });
     expect(rows[0].after).toMatchObject({ id, name: 'audited', revokedAt: null });
     expect(rows[1]).toMatchObject({ action: 'api_key.revoked', request_id: 'req-audit-2' });
     expect(rows[1].before.revokedAt).toBeNull();
@@ -39,34 +45,50 @@ describe('audit log', () => {
     const audit = t.app.get(AuditService);
     await expect(
       t.dataSource.transaction(async (manager) => {
-        await audit.record(manager, { actor: { kind: 'system', name: 'test' }, requestId: null }, {
-          action: 'thing.changed',
-          resourceType: 'thing',
-          resourceId: 'thing_rolled_back',
-        });
+        await audit.record(
+          manager,
+          { actor: { kind: 'system', name: 'test' }, requestId: null },
+          {
+            action: 'thing.changed',
+            resourceType: 'thing',
+            resourceId: 'thing_rolled_back',
+          },
+        );
         throw new Error('change failed after auditing');
       }),
     ).rejects.toThrow('change failed after auditing');
-    const rows = await t.dataSource.query(`SELECT 1 FROM platform.audit_log WHERE resource_id = 'thing_rolled_back'`);
+    const rows = await t.dataSource.query(
+      `SELECT 1 FROM platform.audit_log WHERE resource_id = 'thing_rolled_back'`,
+    );
     expect(rows).toHaveLength(0);
   });
 
   it('refuses UPDATE, DELETE and TRUNCATE in the database itself', async () => {
     await t.dataSource.transaction((manager) =>
-      t.app.get(AuditService).record(manager, { actor: { kind: 'system', name: 'test' }, requestId: null }, {
-        action: 'thing.changed',
-        resourceType: 'thing',
-        resourceId: 'thing_immutable',
-      }),
+      t.app.get(AuditService).record(
+        manager,
+        { actor: { kind: 'system', name: 'test' }, requestId: null },
+        {
+          action: 'thing.changed',
+          resourceType: 'thing',
+          resourceId: 'thing_immutable',
+        },
+      ),
     );
     await expect(
-      t.dataSource.query(`UPDATE platform.audit_log SET action = 'forged' WHERE resource_id = 'thing_immutable'`),
+      t.dataSource.query(
+        `UPDATE platform.audit_log SET action = 'forged' WHERE resource_id = 'thing_immutable'`,
+      ),
     ).rejects.toThrow(/append-only: UPDATE is not allowed/);
-    await expect(t.dataSource.query(`DELETE FROM platform.audit_log WHERE resource_id = 'thing_immutable'`)).rejects.toThrow(
-      /append-only: DELETE is not allowed/,
+    await expect(
+      t.dataSource.query(`DELETE FROM platform.audit_log WHERE resource_id = 'thing_immutable'`),
+    ).rejects.toThrow(/append-only: DELETE is not allowed/);
+    await expect(t.dataSource.query('TRUNCATE platform.audit_log')).rejects.toThrow(
+      /append-only: TRUNCATE is not allowed/,
     );
-    await expect(t.dataSource.query('TRUNCATE platform.audit_log')).rejects.toThrow(/append-only: TRUNCATE is not allowed/);
-    const rows = await t.dataSource.query(`SELECT action FROM platform.audit_log WHERE resource_id = 'thing_immutable'`);
+    const rows = await t.dataSource.query(
+      `SELECT action FROM platform.audit_log WHERE resource_id = 'thing_immutable'`,
+    );
     expect(rows).toEqual([{ action: 'thing.changed' }]);
   });
 });

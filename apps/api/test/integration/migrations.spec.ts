@@ -28,12 +28,18 @@ describe('migrations', () => {
     const rows = await dataSource.query(
       `SELECT schema_name FROM information_schema.schemata WHERE schema_name IN ('platform','billing','accounts','payouts') ORDER BY 1`,
     );
-    expect(rows.map((row: { schema_name: string }) => row.schema_name)).toEqual(['accounts', 'billing', 'payouts', 'platform']);
+    expect(rows.map((row: { schema_name: string }) => row.schema_name)).toEqual([
+      'accounts',
+      'billing',
+      'payouts',
+      'platform',
+    ]);
   });
 
   it('can be reverted and re-applied', async () => {
     const count = dataSource.migrations.length;
-    for (let index = 0; index < count; index += 1) await dataSource.undoLastMigration({ transaction: 'each' });
+    for (let index = 0; index < count; index += 1)
+      await dataSource.undoLastMigration({ transaction: 'each' });
     expect(await dataSource.showMigrations()).toBe(true);
     await dataSource.runMigrations({ transaction: 'each' });
     expect(await dataSource.showMigrations()).toBe(false);

@@ -21,7 +21,14 @@ const appendEvent = (t: TestApp, name: string): Promise<AstrixEvent> =>
     t.app.get(OutboxService).append(manager, {
       type: 'platform.api_key.created',
       subject: 'key_test',
-      data: { apiKeyId: 'key_test', name, prefix: 'ak_test_abcd', scopes: ['usage:write'], mode: 'test', createdBy: 'test' },
+      data: {
+        apiKeyId: 'key_test',
+        name,
+        prefix: 'ak_test_abcd',
+        scopes: ['usage:write'],
+        mode: 'test',
+        createdBy: 'test',
+      },
     }),
   );
 
@@ -45,7 +52,9 @@ describe('outbox and inbox', () => {
           throw new Error('the state change failed');
         }),
       ).rejects.toThrow('the state change failed');
-      const rows = await t.dataSource.query(`SELECT 1 FROM platform.outbox_events WHERE subject = 'key_rolled_back'`);
+      const rows = await t.dataSource.query(
+        `SELECT 1 FROM platform.outbox_events WHERE subject = 'key_rolled_back'`,
+      );
       expect(rows).toHaveLength(0);
     });
 
@@ -97,7 +106,9 @@ describe('outbox and inbox', () => {
       const event = await appendEvent(t, 'fail-once');
       const dispatcher = t.app.get(EventDispatcher);
       await expect(dispatcher.dispatch(event)).rejects.toThrow('probe consumer asked to fail');
-      const inbox = await t.dataSource.query('SELECT 1 FROM platform.inbox_entries WHERE event_id = $1', [event.id]);
+      const inbox = await t.dataSource.query('SELECT 1 FROM platform.inbox_entries WHERE event_id = $1', [
+        event.id,
+      ]);
       expect(inbox).toHaveLength(0);
     });
   });
@@ -123,14 +134,15 @@ describe('outbox and inbox', () => {
       );
       await eventually(async () => (await consumedCount(t, event.event_id)) === 1);
       // Re-publishing the same event (a relay that crashed before marking it) changes nothing.
-      const [{ envelope }] = await t.dataSource.query('SELECT envelope FROM platform.outbox_events WHERE event_id = $1', [
-        event.event_id,
-      ]);
+      const [{ envelope }] = await t.dataSource.query(
+        'SELECT envelope FROM platform.outbox_events WHERE event_id = $1',
+        [event.event_id],
+      );
       const jobs = t.app.get(JobQueue);
       await jobs.enqueue({ name: 'events.deliver', payload: envelope, jobId: `${event.event_id}-again` });
       await eventually(async () => {
         const job = await jobs.queue('events').getJob(`${event.event_id}-again`);
-        return job ? (await job.isCompleted()) : false;
+        return job ? await job.isCompleted() : false;
       });
       expect(await consumedCount(t, event.event_id)).toBe(1);
     });

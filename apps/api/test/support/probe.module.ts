@@ -92,11 +92,15 @@ export class ProbeConsumer {
     if (event.type === 'platform.api_key.created' && event.data.name.startsWith('fail-')) {
       throw new Error('probe consumer asked to fail');
     }
-    await this.audit.record(manager, { actor: { kind: 'system', name: 'probe' }, requestId: null }, {
-      action: 'probe.consumed',
-      resourceType: 'event',
-      resourceId: event.id,
-    });
+    await this.audit.record(
+      manager,
+      { actor: { kind: 'system', name: 'probe' }, requestId: null },
+      {
+        action: 'probe.consumed',
+        resourceType: 'event',
+        resourceId: event.id,
+      },
+    );
   }
 }
 

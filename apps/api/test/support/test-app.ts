@@ -85,7 +85,10 @@ async function deleteRedisKeys(prefix: string): Promise<void> {
 }
 
 /** Polls until the check passes or the deadline passes; for effects of background workers. */
-export async function eventually<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | null | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const result = await check();

@@ -17,7 +17,11 @@ export interface TokenOptions {
 
 /** Signs a token the way the identity service does (HS256 by default, RS256 with privateKey). */
 export function signToken(options: TokenOptions = {}): string {
-  const claims = { sub: options.sub ?? 'user_test', roles: options.roles ?? [], email: options.email ?? 'trader@example.com' };
+  const claims = {
+    sub: options.sub ?? 'user_test',
+    roles: options.roles ?? [],
+    email: options.email ?? 'trader@example.com',
+  };
   const jwt = new JwtService();
   return jwt.sign(claims, {
     ...(options.privateKey

@@ -38,8 +38,10 @@ export const CurrentActor = createParamDecorator((_data: unknown, context: Execu
 });
 
 /** Actor plus request id, for services that audit and emit events. */
-export const CurrentContext = createParamDecorator((_data: unknown, context: ExecutionContext): RequestContext => {
-  const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-  if (!request.actor) throw new Error('CurrentContext used on a route without authentication');
-  return { actor: request.actor, requestId: String(request.id) };
-});
+export const CurrentContext = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): RequestContext => {
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    if (!request.actor) throw new Error('CurrentContext used on a route without authentication');
+    return { actor: request.actor, requestId: String(request.id) };
+  },
+);

@@ -34,7 +34,10 @@ export function actorId(actor: Actor): string {
 export type SystemActor = { kind: 'system'; name: string };
 
 /** How an actor is named in audit rows and `createdBy` fields. */
-export function actorReference(actor: Actor | SystemActor): { type: 'user' | 'service' | 'system'; id: string } {
+export function actorReference(actor: Actor | SystemActor): {
+  type: 'user' | 'service' | 'system';
+  id: string;
+} {
   switch (actor.kind) {
     case 'user':
       return { type: 'user', id: actor.userId };

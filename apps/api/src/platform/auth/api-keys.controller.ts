@@ -17,7 +17,10 @@ export class ApiKeysController {
 
   @Post()
   @ApiOperation({ summary: 'Issue an API key for a sibling service; the raw key is returned once' })
-  create(@Body() body: CreateApiKeyDto, @CurrentContext() context: RequestContext): Promise<CreateApiKeyResponse> {
+  create(
+    @Body() body: CreateApiKeyDto,
+    @CurrentContext() context: RequestContext,
+  ): Promise<CreateApiKeyResponse> {
     return this.apiKeys.create(body, context);
   }
 

@@ -87,7 +87,14 @@ export class ApiKeysService {
       await this.outbox.append(manager, {
         type: 'platform.api_key.created',
         subject: entity.id,
-        data: { apiKeyId: entity.id, name: entity.name, prefix: entity.prefix, scopes: entity.scopes, mode, createdBy },
+        data: {
+          apiKeyId: entity.id,
+          name: entity.name,
+          prefix: entity.prefix,
+          scopes: entity.scopes,
+          mode,
+          createdBy,
+        },
         correlationId: context.requestId,
       });
       return entity;

@@ -15,7 +15,10 @@ function allows(rule: AccessRule, actor: Actor): boolean {
     case 'user':
       return actor.kind === 'user';
     case 'roles':
-      return actor.kind === 'user' && (actor.roles.includes('admin') || rule.roles.some((role) => actor.roles.includes(role)));
+      return (
+        actor.kind === 'user' &&
+        (actor.roles.includes('admin') || rule.roles.some((role) => actor.roles.includes(role)))
+      );
     case 'scopes':
       return actor.kind === 'service' && rule.scopes.every((scope) => actor.scopes.includes(scope));
   }
@@ -68,7 +71,11 @@ export class AuthGuard implements CanActivate {
   private async authenticate(request: AuthenticatedRequest): Promise<Actor> {
     const credential = this.credentialOf(request);
     if (!credential) {
-      throw new AppError(401, 'UNAUTHENTICATED', 'missing credentials: send Authorization: Bearer <token or API key>');
+      throw new AppError(
+        401,
+        'UNAUTHENTICATED',
+        'missing credentials: send Authorization: Bearer <token or API key>',
+      );
     }
     if (API_KEY_PREFIX.test(credential)) {
       const service = await this.apiKeys.authenticate(credential);
@@ -84,7 +91,8 @@ export class AuthGuard implements CanActivate {
     const authorization = request.headers.authorization;
     if (!authorization) return null;
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    if (!match) throw new AppError(401, 'UNAUTHENTICATED', 'Authorization header must be "Bearer <credential>"');
+    if (!match)
+      throw new AppError(401, 'UNAUTHENTICATED', 'Authorization header must be "Bearer <credential>"');
     return match[1];
   }
 }

@@ -20,7 +20,8 @@ import { MeController } from './me.controller';
         throttlers: [{ name: 'default', ttl: 60_000, limit: config.rateLimitPerMinute }],
         storage: new ThrottlerStorageRedisService(redis.client),
         // Keys share Redis with other stacks (tests, staging): keep ours apart.
-        generateKey: (_context, tracker, throttler) => `${config.queuePrefix}:throttle:${throttler}:${tracker}`,
+        generateKey: (_context, tracker, throttler) =>
+          `${config.queuePrefix}:throttle:${throttler}:${tracker}`,
       }),
     }),
   ],

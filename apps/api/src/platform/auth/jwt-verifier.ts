@@ -40,7 +40,10 @@ export class JwtVerifier {
     if (typeof claims.sub !== 'string' || claims.sub.length === 0 || claims.sub.length > 128) {
       throw unauthenticated('invalid token: sub claim must be a non-empty string');
     }
-    if (claims.roles !== undefined && !(Array.isArray(claims.roles) && claims.roles.every((r) => typeof r === 'string'))) {
+    if (
+      claims.roles !== undefined &&
+      !(Array.isArray(claims.roles) && claims.roles.every((r) => typeof r === 'string'))
+    ) {
       throw unauthenticated('invalid token: roles claim must be an array of strings');
     }
     return {

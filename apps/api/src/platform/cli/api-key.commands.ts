@@ -5,10 +5,16 @@ import { API_KEY_SCOPES, ApiKeyMode, ApiKeyScope } from '@astrix/contracts';
 import { ApiKeysService } from '../auth/api-keys.service';
 import type { RequestContext } from '../auth/actor';
 
-const CLI_CONTEXT: RequestContext = { actor: { kind: 'system', name: `cli:${process.env.USER ?? 'unknown'}` }, requestId: null };
+const CLI_CONTEXT: RequestContext = {
+  actor: { kind: 'system', name: `cli:${process.env.USER ?? 'unknown'}` },
+  requestId: null,
+};
 
-abstract class DatabaseCommandRunner extends CommandRunner {
-  constructor(protected readonly dataSource: DataSource) {
+abstract class ApiKeyCommandRunner extends CommandRunner {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    protected readonly apiKeys: ApiKeysService,
+  ) {
     super();
   }
 
@@ -17,16 +23,15 @@ abstract class DatabaseCommandRunner extends CommandRunner {
   }
 }
 
-@SubCommand({ name: 'create', description: 'Issue an API key; prints the raw key once, alone on the last line' })
-export class ApiKeyCreateCommand extends DatabaseCommandRunner {
-  constructor(
-    @InjectDataSource() dataSource: DataSource,
-    private readonly apiKeys: ApiKeysService,
-  ) {
-    super(dataSource);
-  }
-
-  async run(_parameters: string[], options: { name: string; scopes: ApiKeyScope[]; mode?: ApiKeyMode }): Promise<void> {
+@SubCommand({
+  name: 'create',
+  description: 'Issue an API key; prints the raw key once, alone on the last line',
+})
+export class ApiKeyCreateCommand extends ApiKeyCommandRunner {
+  async run(
+    _parameters: string[],
+    options: { name: string; scopes: ApiKeyScope[]; mode?: ApiKeyMode },
+  ): Promise<void> {
     await this.connect();
     const created = await this.apiKeys.create(options, CLI_CONTEXT);
     process.stdout.write(
@@ -38,16 +43,26 @@ export class ApiKeyCreateCommand extends DatabaseCommandRunner {
 
   @Option({ flags: '--name <name>', description: 'Service holding the key', required: true })
   parseName(value: string): string {
-    if (!/^[\w .:-]{1,100}$/.test(value)) throw new Error('--name may contain letters, digits, spaces and . _ : -');
+    if (!/^[\w .:-]{1,100}$/.test(value))
+      throw new Error('--name may contain letters, digits, spaces and . _ : -');
     return value;
   }
 
-  @Option({ flags: '--scopes <scopes>', description: `Comma-separated: ${API_KEY_SCOPES.join(', ')}`, required: true })
+  @Option({
+    flags: '--scopes <scopes>',
+    description: `Comma-separated: ${API_KEY_SCOPES.join(', ')}`,
+    required: true,
+  })
   parseScopes(value: string): ApiKeyScope[] {
-    const scopes = value.split(',').map((scope) => scope.trim()).filter(Boolean);
+    const scopes = value
+      .split(',')
+      .map((scope) => scope.trim())
+      .filter(Boolean);
     const unknown = scopes.filter((scope) => !(API_KEY_SCOPES as readonly string[]).includes(scope));
     if (scopes.length === 0 || unknown.length > 0) {
-      throw new Error(`--scopes: unknown scope ${unknown.join(', ') || '(none given)'}; known: ${API_KEY_SCOPES.join(', ')}`);
+      throw new Error(
+        `--scopes: unknown scope ${unknown.join(', ') || '(none given)'}; known: ${API_KEY_SCOPES.join(', ')}`,
+      );
     }
     return scopes as ApiKeyScope[];
   }
@@ -60,14 +75,7 @@ export class ApiKeyCreateCommand extends DatabaseCommandRunner {
 }
 
 @SubCommand({ name: 'list', description: 'List API keys, newest first' })
-export class ApiKeyListCommand extends DatabaseCommandRunner {
-  constructor(
-    @InjectDataSource() dataSource: DataSource,
-    private readonly apiKeys: ApiKeysService,
-  ) {
-    super(dataSource);
-  }
-
+export class ApiKeyListCommand extends ApiKeyCommandRunner {
   async run(): Promise<void> {
     await this.connect();
     let cursor: string | undefined;
@@ -83,14 +91,7 @@ export class ApiKeyListCommand extends DatabaseCommandRunner {
 }
 
 @SubCommand({ name: 'revoke', arguments: '<id>', description: 'Revoke an API key' })
-export class ApiKeyRevokeCommand extends DatabaseCommandRunner {
-  constructor(
-    @InjectDataSource() dataSource: DataSource,
-    private readonly apiKeys: ApiKeysService,
-  ) {
-    super(dataSource);
-  }
-
+export class ApiKeyRevokeCommand extends ApiKeyCommandRunner {
   async run([id]: string[]): Promise<void> {
     await this.connect();
     const revoked = await this.apiKeys.revoke(id, CLI_CONTEXT);
@@ -100,7 +101,7 @@ export class ApiKeyRevokeCommand extends DatabaseCommandRunner {
 
 @Command({
   name: 'apikey',
-  description: 'Manage sibling services\' API keys',
+  description: "Manage sibling services' API keys",
   subCommands: [ApiKeyCreateCommand, ApiKeyListCommand, ApiKeyRevokeCommand],
 })
 export class ApiKeyCommand extends CommandRunner {

@@ -5,7 +5,12 @@ import { ConfigModule } from '../config/config.module';
 import { CoreModule } from '../core.module';
 import { DatabaseModule } from '../database/database.module';
 import { OutboxModule } from '../events/outbox.module';
-import { ApiKeyCommand, ApiKeyCreateCommand, ApiKeyListCommand, ApiKeyRevokeCommand } from './api-key.commands';
+import {
+  ApiKeyCommand,
+  ApiKeyCreateCommand,
+  ApiKeyListCommand,
+  ApiKeyRevokeCommand,
+} from './api-key.commands';
 import { DatabaseCommand, MigrateCommand } from './database.commands';
 import { DevTokenCommand } from './dev-token.command';
 

@@ -19,7 +19,9 @@ export class MigrateCommand extends CommandRunner {
     if (!this.dataSource.isInitialized) await this.dataSource.initialize();
     const applied = await this.dataSource.runMigrations({ transaction: 'each' });
     process.stdout.write(
-      applied.length === 0 ? 'migrations: up to date\n' : `migrations applied: ${applied.map((m) => m.name).join(', ')}\n`,
+      applied.length === 0
+        ? 'migrations: up to date\n'
+        : `migrations applied: ${applied.map((m) => m.name).join(', ')}\n`,
     );
   }
 }

@@ -19,7 +19,9 @@ export class DevTokenCommand extends CommandRunner {
   async run(_parameters: string[], options: DevTokenOptions): Promise<void> {
     const settings = this.config.jwt;
     if (settings.algorithm !== 'HS256') {
-      throw new Error('dev-token needs AUTH_JWT_SECRET (HS256); with AUTH_JWT_PUBLIC_KEY the identity service mints tokens');
+      throw new Error(
+        'dev-token needs AUTH_JWT_SECRET (HS256); with AUTH_JWT_PUBLIC_KEY the identity service mints tokens',
+      );
     }
     if (this.config.isProduction) throw new Error('dev-token is refused when NODE_ENV=production');
     const token = await new JwtService().signAsync(
@@ -42,7 +44,10 @@ export class DevTokenCommand extends CommandRunner {
 
   @Option({ flags: '--roles <roles>', description: 'Comma-separated roles, e.g. support,finance' })
   parseRoles(value: string): string[] {
-    return value.split(',').map((role) => role.trim()).filter(Boolean);
+    return value
+      .split(',')
+      .map((role) => role.trim())
+      .filter(Boolean);
   }
 
   @Option({ flags: '--email <email>', description: 'email claim' })
@@ -53,7 +58,8 @@ export class DevTokenCommand extends CommandRunner {
   @Option({ flags: '--ttl <seconds>', description: 'Lifetime in seconds (default 3600)' })
   parseTtl(value: string): number {
     const seconds = Number(value);
-    if (!Number.isInteger(seconds) || seconds < 1) throw new Error('--ttl must be a positive whole number of seconds');
+    if (!Number.isInteger(seconds) || seconds < 1)
+      throw new Error('--ttl must be a positive whole number of seconds');
     return seconds;
   }
 }

@@ -81,7 +81,9 @@ export class Environment {
 
   @Transform(emptyToUndefined)
   @IsOptional()
-  @Matches(/^(sk|rk)_(test|live)_\w+$/, { message: 'STRIPE_SECRET_KEY must look like sk_test_… or sk_live_…' })
+  @Matches(/^(sk|rk)_(test|live)_\w+$/, {
+    message: 'STRIPE_SECRET_KEY must look like sk_test_… or sk_live_…',
+  })
   STRIPE_SECRET_KEY?: string;
 
   @Transform(emptyToUndefined)

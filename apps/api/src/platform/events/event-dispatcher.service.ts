@@ -35,7 +35,8 @@ export class EventDispatcher implements OnModuleInit {
         const method = instance[methodName];
         if (typeof method !== 'function') continue;
         const options = this.reflector.get<EventHandlerOptions | undefined>(EVENT_HANDLER_METADATA, method);
-        if (options) this.register(options.type, options.consumer, (method as EventHandlerFunction).bind(instance));
+        if (options)
+          this.register(options.type, options.consumer, (method as EventHandlerFunction).bind(instance));
       }
     }
   }

@@ -54,7 +54,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
           .getMany();
         if (pending.length === 0) return 0;
         await this.jobs.enqueueMany(
-          pending.map((row) => ({ name: 'events.deliver' as const, payload: row.envelope, jobId: row.eventId })),
+          pending.map((row) => ({
+            name: 'events.deliver' as const,
+            payload: row.envelope,
+            jobId: row.eventId,
+          })),
         );
         await manager.update(
           OutboxEvent,
@@ -72,7 +76,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   /** Relays until nothing is left (tests, CLI, shutdown). */
   async drain(): Promise<number> {
     let total = 0;
-    for (let published = await this.relayOnce(); published > 0; published = await this.relayOnce()) total += published;
+    for (let published = await this.relayOnce(); published > 0; published = await this.relayOnce())
+      total += published;
     return total;
   }
 

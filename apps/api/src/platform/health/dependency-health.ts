@@ -7,7 +7,9 @@ import { RedisConnection } from '../queues/redis.provider';
 const withTimeout = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
   Promise.race([
     promise,
-    new Promise<T>((_resolve, reject) => setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms).unref()),
+    new Promise<T>((_resolve, reject) =>
+      setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms).unref(),
+    ),
   ]);
 
 /** Readiness of what the API cannot work without: Redis reachable, every migration applied. */
@@ -33,7 +35,9 @@ export class DependencyHealth {
     const indicator = this.indicators.check(key);
     try {
       const pending = await withTimeout(this.dataSource.showMigrations(), 3000, 'migration check');
-      return pending ? indicator.down({ message: 'migrations are pending; run pnpm db:migrate' }) : indicator.up();
+      return pending
+        ? indicator.down({ message: 'migrations are pending; run pnpm db:migrate' })
+        : indicator.up();
     } catch (error) {
       return indicator.down({ message: (error as Error).message });
     }

@@ -57,7 +57,9 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     app,
     new DocumentBuilder()
       .setTitle('Astrix billing platform API')
-      .setDescription('Billing, accounts and payouts of Astrix Trading. Errors use one envelope: {error:{code,message,details,requestId}}.')
+      .setDescription(
+        'Billing, accounts and payouts of Astrix Trading. Errors use one envelope: {error:{code,message,details,requestId}}.',
+      )
       .setVersion('1')
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'User JWT or service API key (ak_…)' })
       .build(),

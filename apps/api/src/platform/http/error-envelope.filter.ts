@@ -26,7 +26,9 @@ interface Described {
 }
 
 /** Fastify's own errors (bad JSON, body too large, wrong content type) carry a statusCode and an FST_ code. */
-function isFastifyClientError(error: unknown): error is { statusCode: number; code?: string; message: string } {
+function isFastifyClientError(
+  error: unknown,
+): error is { statusCode: number; code?: string; message: string } {
   return (
     typeof error === 'object' &&
     error !== null &&
@@ -85,9 +87,13 @@ export function describeError(error: unknown): Described {
       typeof response === 'string'
         ? response
         : Array.isArray((response as { message?: unknown }).message)
-          ? ((response as { message: string[] }).message).join('; ')
+          ? (response as { message: string[] }).message.join('; ')
           : String((response as { message?: unknown }).message ?? error.message);
-    return { status, code: CODE_BY_STATUS[status] ?? (status < 500 ? 'BAD_REQUEST' : 'INTERNAL_ERROR'), message };
+    return {
+      status,
+      code: CODE_BY_STATUS[status] ?? (status < 500 ? 'BAD_REQUEST' : 'INTERNAL_ERROR'),
+      message,
+    };
   }
   if (isFastifyClientError(error)) {
     const status = error.statusCode;

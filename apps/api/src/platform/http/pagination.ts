@@ -7,7 +7,9 @@ import type { Page } from '@astrix/contracts';
 export class PageQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 25 })
   @IsOptional()
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value,
+  )
   @IsInt({ message: 'limit must be an integer from 1 to 100' })
   @Min(1, { message: 'limit must be an integer from 1 to 100' })
   @Max(100, { message: 'limit must be an integer from 1 to 100' })
@@ -20,7 +22,11 @@ export class PageQuery {
 }
 
 /** Builds a page from rows fetched with `limit + 1`: the extra row only tells whether more exist. */
-export function toPage<Row extends { id: string }, View>(rows: Row[], limit: number, view: (row: Row) => View): Page<View> {
+export function toPage<Row extends { id: string }, View>(
+  rows: Row[],
+  limit: number,
+  view: (row: Row) => View,
+): Page<View> {
   const hasMore = rows.length > limit;
   const pageRows = hasMore ? rows.slice(0, limit) : rows;
   return { data: pageRows.map(view), nextCursor: hasMore ? pageRows[pageRows.length - 1].id : null };

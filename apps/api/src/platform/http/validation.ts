@@ -20,7 +20,8 @@ export function createValidationPipe(): ValidationPipe {
     validationError: { target: false, value: false },
     exceptionFactory: (errors) => {
       const details = toErrorDetails(errors);
-      const summary = details.length > 0 ? details.map((detail) => detail.message).join('; ') : 'invalid request';
+      const summary =
+        details.length > 0 ? details.map((detail) => detail.message).join('; ') : 'invalid request';
       return new AppError(400, 'VALIDATION_ERROR', summary, details);
     },
   });

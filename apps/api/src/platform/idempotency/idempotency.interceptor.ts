@@ -31,9 +31,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
     if (request.method !== 'POST' || header === undefined || !request.actor) return next.handle();
     const key = Array.isArray(header) ? header[0] : header;
     if (!ACCEPTABLE_KEY.test(key)) {
-      throw new AppError(400, 'VALIDATION_ERROR', 'Idempotency-Key must be 1-255 printable ASCII characters', [
-        { field: 'Idempotency-Key', message: 'must be 1-255 printable ASCII characters' },
-      ]);
+      throw new AppError(
+        400,
+        'VALIDATION_ERROR',
+        'Idempotency-Key must be 1-255 printable ASCII characters',
+        [{ field: 'Idempotency-Key', message: 'must be 1-255 printable ASCII characters' }],
+      );
     }
     const callerId = actorId(request.actor);
     const path = request.url;
@@ -50,15 +53,22 @@ export class IdempotencyInterceptor implements NestInterceptor {
           'this Idempotency-Key was already used with a different request; use a new key',
         );
       case 'in_progress':
-        throw new AppError(409, 'IDEMPOTENCY_KEY_IN_USE', 'a request with this Idempotency-Key is still in progress');
+        throw new AppError(
+          409,
+          'IDEMPOTENCY_KEY_IN_USE',
+          'a request with this Idempotency-Key is still in progress',
+        );
       case 'replay':
         void context.switchToHttp().getResponse<FastifyReply>().header('idempotent-replayed', 'true');
         return of(outcome.body);
       case 'claimed': {
         const status =
-          this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ?? HttpStatus.CREATED;
+          this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ??
+          HttpStatus.CREATED;
         return next.handle().pipe(
-          mergeMap((body: unknown) => from(this.store.complete(callerId, key, status, body).then(() => body))),
+          mergeMap((body: unknown) =>
+            from(this.store.complete(callerId, key, status, body).then(() => body)),
+          ),
           catchError((error: unknown) =>
             from(
               this.store.release(callerId, key).then(() => {

@@ -67,7 +67,8 @@ export class IdempotencyStore {
       return this.claim(request, attempt + 1);
     }
     if (row.request_hash !== request.requestHash) return { kind: 'mismatch' };
-    if (row.state === 'completed') return { kind: 'replay', status: row.response_status ?? 200, body: row.response_body };
+    if (row.state === 'completed')
+      return { kind: 'replay', status: row.response_status ?? 200, body: row.response_body };
     if (now.getTime() - row.locked_at.getTime() < ABANDONED_CLAIM_MS) return { kind: 'in_progress' };
     const [takenOver] = (await this.dataSource.query(
       `UPDATE platform.idempotency_records SET locked_at = $3

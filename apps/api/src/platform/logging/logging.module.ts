@@ -15,12 +15,16 @@ import { maskSensitiveText, maskSensitiveValues, REDACTED_PATHS } from './redact
           level: config.logLevel,
           genReqId: (request: IncomingMessage) => requestIdFor(request),
           redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-          formatters: { log: (object: Record<string, unknown>) => maskSensitiveValues(object) as Record<string, unknown> },
+          formatters: {
+            log: (object: Record<string, unknown>) => maskSensitiveValues(object) as Record<string, unknown>,
+          },
           hooks: {
             logMethod(args: unknown[], method: (...parameters: unknown[]) => void) {
               method.apply(
                 this,
-                args.map((argument) => (typeof argument === 'string' ? maskSensitiveText(argument) : argument)),
+                args.map((argument) =>
+                  typeof argument === 'string' ? maskSensitiveText(argument) : argument,
+                ),
               );
             },
           },

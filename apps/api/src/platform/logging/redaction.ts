@@ -52,6 +52,9 @@ export function maskSensitiveValues(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((item) => maskSensitiveValues(item, depth + 1));
   if (value instanceof Error) return value;
   return Object.fromEntries(
-    Object.entries(value as Record<string, unknown>).map(([key, item]) => [key, maskSensitiveValues(item, depth + 1)]),
+    Object.entries(value as Record<string, unknown>).map(([key, item]) => [
+      key,
+      maskSensitiveValues(item, depth + 1),
+    ]),
   );
 }

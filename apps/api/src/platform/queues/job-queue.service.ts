@@ -36,7 +36,11 @@ export class JobQueue {
     }
     for (const [queueName, batch] of byQueue) {
       await this.queue(queueName).addBulk(
-        batch.map((request) => ({ name: request.name, data: request.payload, opts: { jobId: request.jobId } })),
+        batch.map((request) => ({
+          name: request.name,
+          data: request.payload,
+          opts: { jobId: request.jobId },
+        })),
       );
     }
   }

@@ -9,7 +9,11 @@ export class RedisConnection implements OnApplicationShutdown {
   readonly client: Redis;
 
   constructor(@Inject(AppConfig) config: AppConfig) {
-    this.client = new Redis({ ...redisOptionsFromUrl(config.redisUrl), lazyConnect: false, maxRetriesPerRequest: 2 });
+    this.client = new Redis({
+      ...redisOptionsFromUrl(config.redisUrl),
+      lazyConnect: false,
+      maxRetriesPerRequest: 2,
+    });
     // Errors surface through health checks and the commands that fail; avoid unhandled 'error' events.
     this.client.on('error', () => undefined);
   }
