@@ -1,3 +1,4 @@
 export * from './events';
 export * from './api/common';
 export * from './api/platform';
+export * from './api/billing';

@@ -1,11 +1,13 @@
 import type { EventEnvelope } from './envelope';
+import type { BillingEventDataByType } from './billing';
 import type { PlatformEventDataByType } from './platform';
 
 export type { EventEnvelope } from './envelope';
 export type * from './platform';
+export type * from './billing';
 
 /** Every event type the platform emits, mapped to its `data` payload. Contexts add theirs here. */
-export type EventDataByType = PlatformEventDataByType;
+export type EventDataByType = PlatformEventDataByType & BillingEventDataByType;
 export type EventType = keyof EventDataByType;
 export type AstrixEvent<T extends EventType = EventType> = {
   [K in T]: EventEnvelope<K, EventDataByType[K]>;
@@ -15,6 +17,11 @@ export type AstrixEvent<T extends EventType = EventType> = {
 export const EVENT_VERSIONS: { readonly [K in EventType]: number } = {
   'platform.api_key.created': 1,
   'platform.api_key.revoked': 1,
+  'billing.payment.completed': 1,
+  'billing.payment.failed': 1,
+  'billing.refund.processed': 1,
+  'billing.subscription.updated': 1,
+  'billing.fraud.flagged': 1,
 };
 
 export const EVENT_TYPES = Object.keys(EVENT_VERSIONS) as EventType[];

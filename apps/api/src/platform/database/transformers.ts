@@ -1,4 +1,4 @@
-import { ValueTransformer } from 'typeorm';
+import { Column, ValueTransformer } from 'typeorm';
 
 /** Postgres bigint arrives as a string; we keep safe integers only and refuse anything else. */
 export const bigintToNumber: ValueTransformer = {
@@ -10,3 +10,7 @@ export const bigintToNumber: ValueTransformer = {
     return parsed;
   },
 };
+
+/** A money amount: integer minor units in a Postgres bigint. */
+export const MinorUnits = (options: { nullable?: boolean; default?: number } = {}): PropertyDecorator =>
+  Column({ type: 'bigint', transformer: bigintToNumber, ...options });

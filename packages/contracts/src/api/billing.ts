@@ -1,0 +1,139 @@
+import type { ProductKind } from '../events/billing';
+
+/** Money on the wire: integer minor units plus an ISO 4217 code (e.g. 29900 + "USD" = $299.00). */
+export interface MoneyView {
+  amount: number;
+  currency: string;
+}
+
+export interface ProductAttributes {
+  /** Account size in whole currency units, e.g. 50000. */
+  accountSize?: number;
+  phases?: number;
+  /** Profit target per phase, in percent of the starting balance (decimal strings, e.g. "8"). */
+  profitTargetPercent?: string[];
+  maxDailyLossPercent?: string;
+  maxTotalLossPercent?: string;
+  minTradingDays?: number;
+  platform?: string;
+}
+
+export interface PriceView {
+  id: string;
+  currency: string;
+  unitAmount: number;
+  recurring: { interval: 'month' | 'year'; intervalCount: number } | null;
+}
+
+export interface ProductView {
+  id: string;
+  kind: ProductKind;
+  name: string;
+  description: string | null;
+  attributes: ProductAttributes;
+  status: 'active' | 'archived';
+  prices: PriceView[];
+}
+
+export interface CreateCheckoutSessionRequest {
+  productId: string;
+  currency: string;
+  couponCode?: string;
+  /** Required for resets: the account to reset. */
+  accountId?: string;
+  successUrl?: string;
+  cancelUrl?: string;
+}
+
+export interface PriceBreakdown {
+  subtotal: MoneyView;
+  discount: MoneyView;
+  tax: MoneyView;
+  total: MoneyView;
+  couponCode: string | null;
+  lines: Array<{ description: string; amount: MoneyView; discount: MoneyView }>;
+}
+
+export interface CheckoutSessionView {
+  id: string;
+  status: 'open' | 'completed' | 'expired' | 'failed';
+  url: string;
+  productId: string;
+  accountId: string | null;
+  breakdown: PriceBreakdown;
+  createdAt: string;
+}
+
+export type CouponRejectionReason =
+  | 'not_found'
+  | 'expired'
+  | 'not_for_product'
+  | 'below_minimum'
+  | 'wrong_currency'
+  | 'redemption_limit_reached'
+  | 'customer_limit_reached'
+  | 'first_purchase_only'
+  | 'duration_ended'
+  | 'archived';
+
+export type CouponValidation =
+  | { valid: true; couponCode: string; breakdown: PriceBreakdown }
+  | { valid: false; couponCode: string; reason: CouponRejectionReason; message: string };
+
+export interface ChargeView {
+  id: string;
+  userId: string;
+  productId: string;
+  amount: MoneyView;
+  amountRefunded: MoneyView;
+  status: 'succeeded' | 'partially_refunded' | 'refunded' | 'disputed';
+  card: { brand: string | null; last4: string | null; country: string | null } | null;
+  riskLevel: string | null;
+  couponCode: string | null;
+  invoiceId: string | null;
+  paidAt: string;
+}
+
+export interface RefundView {
+  id: string;
+  chargeId: string;
+  amount: MoneyView;
+  reason: string;
+  status: 'pending' | 'succeeded' | 'failed' | 'canceled';
+  creditNoteId: string | null;
+  createdAt: string;
+}
+
+export interface CreateRefundRequest {
+  /** Minor units; omitted = everything still refundable. */
+  amount?: number;
+  reason: string;
+}
+
+export interface InvoiceLineView {
+  description: string;
+  quantity: number;
+  unitAmount: MoneyView;
+  amount: MoneyView;
+  discount: MoneyView;
+  tax: MoneyView;
+}
+
+export interface InvoiceView {
+  id: string;
+  number: string;
+  status: 'draft' | 'open' | 'paid' | 'void' | 'uncollectible';
+  userId: string;
+  chargeId: string | null;
+  currency: string;
+  subtotal: number;
+  discount: number;
+  tax: number;
+  total: number;
+  amountPaid: number;
+  lines: InvoiceLineView[];
+  seller: { name: string; address: string; taxId: string | null };
+  customer: { userId: string; email: string | null };
+  issuedAt: string;
+  paidAt: string | null;
+}
