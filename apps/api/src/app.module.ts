@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { BillingModule } from './modules/billing/billing.module';
 import { AuditModule } from './platform/audit/audit.module';
 import { AuthModule } from './platform/auth/auth.module';
 import { ConfigModule } from './platform/config/config.module';
@@ -35,6 +36,7 @@ export class AppModule {
         IdempotencyModule.forRoot(options),
         AuthModule,
         HealthModule,
+        BillingModule,
       ],
     };
   }
