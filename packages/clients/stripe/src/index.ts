@@ -1,1 +1,21 @@
-export {};
+export * from './port/types';
+export * from './port/events';
+export * from './port/errors';
+export type { PaymentProcessor } from './port/payment-processor';
+export {
+  StripePaymentProcessor,
+  type StripePaymentProcessorOptions,
+} from './stripe/stripe-payment-processor';
+export { signWebhookPayload } from './webhook-signature';
+export {
+  createFakeStripeServer,
+  type FakeStripeServer,
+  type FakeStripeServerOptions,
+  type FakeStripeState,
+  type ReadonlyCollection,
+} from './fake/fake-stripe-server';
+export type { FakeStripeControls, RequestLogEntry } from './fake/control-routes';
+export type { FaultKind, FaultRule } from './fake/faults';
+export type { AuthenticationResult, SandboxPayment, SandboxPaymentResult } from './fake/checkout-flow';
+export type { WebhookDelivery, WebhookDeliveryAttempt, WebhookRetryPolicy } from './fake/webhook-dispatcher';
+export { TEST_CARDS, type CardBehaviour, type TestCard } from './fake/test-cards';

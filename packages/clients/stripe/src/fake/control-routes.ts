@@ -1,0 +1,146 @@
+import type Stripe from 'stripe';
+import { invalidRequest } from './api-error';
+import type { AuthenticationResult, SandboxPayment, SandboxPaymentResult } from './checkout-flow';
+import type { FaultKind, FaultRule } from './faults';
+import type { FormReader } from './form';
+import type { ConnectedAccountFields } from './object-factory';
+import { Router } from './router';
+import type { WebhookDelivery } from './webhook-dispatcher';
+
+export interface RequestLogEntry {
+  at: Date;
+  method: string;
+  path: string;
+  idempotencyKey: string | null;
+  /** HTTP status answered; 0 while the request is still being held by a hang fault. */
+  status: number;
+  fault: FaultKind | null;
+  /** Answered from the idempotency store rather than processed again. */
+  replayed: boolean;
+}
+
+/** Everything a test (or, over HTTP, another process) can do to the fake besides calling the API. */
+export interface FakeStripeControls {
+  /** The next matching /v1 requests fail with 500 or 429, or hang. */
+  injectFault(rule: FaultRule): void;
+  clearFaults(): void;
+  faults(): FaultRule[];
+  /** The next `count` payment attempts are declined, whatever the card. */
+  declineNextPayments(options?: { count?: number; declineCode?: string }): void;
+  /** A connected account (a trader's payout destination). */
+  createConnectedAccount(fields?: Partial<ConnectedAccountFields>): Stripe.Account;
+  setWebhookEndpoint(url: string | null, secret?: string): void;
+  /** Pays an open checkout session with a test card, as the hosted page does. */
+  payCheckoutSession(sessionId: string, payment: SandboxPayment): SandboxPaymentResult;
+  /** Completes (or fails) 3-D Secure for a payment or setup intent in requires_action. */
+  authenticate(intentId: string, succeeded?: boolean): AuthenticationResult;
+  openDispute(chargeId: string, reason?: string): Stripe.Dispute;
+  /** Every event published, oldest first. */
+  sentEvents(): Stripe.Event[];
+  webhookDeliveries(): WebhookDelivery[];
+  resendEvent(eventId: string): Stripe.Event;
+  /** The next `count` events are each delivered twice. */
+  duplicateNextWebhooks(count?: number): void;
+  flushWebhooks(): Promise<void>;
+  requestLog(): RequestLogEntry[];
+  /** Forgets all objects, events, faults, forced declines and the request log. */
+  reset(): void;
+}
+
+export interface ControlRequest {
+  params: Record<string, string>;
+  body: FormReader;
+}
+
+export type ControlHandler = (request: ControlRequest) => unknown;
+
+const FAULT_KINDS: readonly FaultKind[] = ['server_error', 'rate_limit', 'hang'];
+
+function readFaultRule(body: FormReader): FaultRule {
+  const kind = body.optionalEnum('kind', FAULT_KINDS);
+  if (kind === undefined) throw invalidRequest(`kind is required: one of ${FAULT_KINDS.join(', ')}`, 'kind');
+  return {
+    kind,
+    times: body.optionalNonEmptyString('times') === 'always' ? 'always' : body.optionalInteger('times'),
+    path: body.optionalNonEmptyString('path'),
+    method: body.optionalNonEmptyString('method'),
+    delayMs: body.optionalInteger('delayMs'),
+    phase: body.optionalEnum('phase', ['before_processing', 'after_processing']),
+  };
+}
+
+/**
+ * `/__control/...` and `/sandbox/...`: JSON (or form) endpoints that drive the controls from
+ * another process, e.g. a shell script or the API app's e2e suite.
+ */
+export function createControlRoutes(controls: FakeStripeControls): Router<ControlHandler> {
+  const router = new Router<ControlHandler>();
+
+  router.on('POST', '/__control/faults', ({ body }) => {
+    controls.injectFault(readFaultRule(body));
+    return { faults: controls.faults() };
+  });
+  router.on('GET', '/__control/faults', () => ({ faults: controls.faults() }));
+  router.on('DELETE', '/__control/faults', () => {
+    controls.clearFaults();
+    return { faults: [] };
+  });
+  router.on('POST', '/__control/declines', ({ body }) => {
+    controls.declineNextPayments({
+      count: body.optionalInteger('count'),
+      declineCode: body.optionalNonEmptyString('declineCode'),
+    });
+    return { ok: true };
+  });
+  router.on('POST', '/__control/accounts', ({ body }) =>
+    controls.createConnectedAccount({
+      id: body.optionalNonEmptyString('id'),
+      email: body.optionalNonEmptyString('email') ?? null,
+      country: body.optionalNonEmptyString('country'),
+      defaultCurrency: body.optionalNonEmptyString('defaultCurrency'),
+      payoutsEnabled: body.optionalBoolean('payoutsEnabled'),
+      transfersCapability: body.optionalEnum('transfersCapability', ['active', 'inactive', 'pending']),
+    }),
+  );
+  router.on('POST', '/__control/webhook-endpoint', ({ body }) => {
+    controls.setWebhookEndpoint(
+      body.optionalNonEmptyString('url') ?? null,
+      body.optionalNonEmptyString('secret'),
+    );
+    return { ok: true };
+  });
+  router.on('GET', '/__control/events', () => ({
+    events: controls.sentEvents(),
+    deliveries: controls.webhookDeliveries(),
+  }));
+  router.on('POST', '/__control/events/:id/resend', ({ params }) => controls.resendEvent(params.id ?? ''));
+  router.on('POST', '/__control/webhooks/duplicate-next', ({ body }) => {
+    controls.duplicateNextWebhooks(body.optionalInteger('count'));
+    return { ok: true };
+  });
+  router.on('POST', '/__control/webhooks/flush', async () => {
+    await controls.flushWebhooks();
+    return { deliveries: controls.webhookDeliveries() };
+  });
+  router.on('GET', '/__control/requests', () => ({ requests: controls.requestLog() }));
+  router.on('POST', '/__control/reset', () => {
+    controls.reset();
+    return { ok: true };
+  });
+
+  router.on('POST', '/sandbox/checkout-sessions/:id/pay', ({ params, body }) =>
+    controls.payCheckoutSession(params.id ?? '', {
+      card: body.requiredString('card'),
+      email: body.optionalNonEmptyString('email'),
+      name: body.optionalNonEmptyString('name'),
+    }),
+  );
+  router.on('POST', '/sandbox/intents/:id/authenticate', ({ params, body }) =>
+    controls.authenticate(params.id ?? '', body.optionalBoolean('succeeded') ?? true),
+  );
+  router.on('POST', '/sandbox/charges/:id/dispute', ({ params, body }) =>
+    controls.openDispute(params.id ?? '', body.optionalNonEmptyString('reason')),
+  );
+
+  return router;
+}
