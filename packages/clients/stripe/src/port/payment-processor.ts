@@ -121,4 +121,10 @@ export interface PaymentProcessor {
     secret: string,
     toleranceSeconds?: number,
   ): ProcessorEvent;
+
+  /**
+   * Parses an event body that was verified at intake and stored (processing happens later, in a
+   * job, long past the signature's tolerance). Throws WebhookSignatureError('malformed_payload').
+   */
+  parseVerifiedEvent(payload: unknown): ProcessorEvent;
 }

@@ -496,6 +496,20 @@ export class StripePaymentProcessor implements PaymentProcessor {
     return toProcessorEvent(event);
   }
 
+  parseVerifiedEvent(payload: unknown): ProcessorEvent {
+    const candidate = payload as Partial<Stripe.Event> | null;
+    if (
+      typeof candidate !== 'object' ||
+      candidate === null ||
+      typeof candidate.id !== 'string' ||
+      typeof candidate.type !== 'string' ||
+      typeof candidate.data?.object !== 'object'
+    ) {
+      throw new WebhookSignatureError('malformed_payload', 'The stored body is not a Stripe event');
+    }
+    return toProcessorEvent(candidate as Stripe.Event);
+  }
+
   /** Runs one SDK call: errors become ours, and a 429 is retried with backoff. */
   private call<T>(request: () => Promise<T>): Promise<T> {
     return withRetries(

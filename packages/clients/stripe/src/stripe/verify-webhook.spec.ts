@@ -143,3 +143,16 @@ describe('verifyWebhook', () => {
     });
   });
 });
+
+describe('parseVerifiedEvent', () => {
+  it('parses a stored event body into the same event verifyWebhook returned', () => {
+    const body = payloadOf('checkout.session.completed', session);
+    const header = signWebhookPayload(body, secret, now);
+    const verified = processor.verifyWebhook(body, header, secret);
+    expect(processor.parseVerifiedEvent(JSON.parse(body))).toEqual(verified);
+  });
+
+  it.each([null, 'text', {}, { id: 'evt_1', type: 'x' }])('refuses %j as malformed', (payload) => {
+    expect(() => processor.parseVerifiedEvent(payload)).toThrow(WebhookSignatureError);
+  });
+});
