@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `pnpm start`: from a fresh checkout to a running API. Builds, creates and migrates the
-// database, then runs the API with its workers (or, with --worker, the workers alone).
+// database, seeds the demo catalog (not in production), then runs the API with its workers
+// (or, with --worker, the workers alone).
 import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +20,10 @@ function step(title, command, args) {
 
 step('build', 'pnpm', ['exec', 'nx', 'run', '@astrix/api:build', '--outputStyle=static']);
 step('migrate', process.execPath, ['apps/api/dist/cli.js', 'db', 'migrate']);
+// Idempotent: creates only the demo products and coupons that are missing.
+if (process.env.NODE_ENV !== 'production') {
+  step('seed', process.execPath, ['apps/api/dist/cli.js', 'db', 'seed']);
+}
 
 const entry = workerOnly ? 'apps/api/dist/worker.js' : 'apps/api/dist/main.js';
 const child = spawn(process.execPath, [entry], { cwd: root, stdio: 'inherit', env: process.env });

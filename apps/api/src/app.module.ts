@@ -36,7 +36,7 @@ export class AppModule {
         IdempotencyModule.forRoot(options),
         AuthModule,
         HealthModule,
-        BillingModule,
+        BillingModule.forRoot(options),
       ],
     };
   }

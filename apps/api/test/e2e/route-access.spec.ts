@@ -49,11 +49,15 @@ describe('every route declares who may call it', () => {
     expect(undeclared.map((route) => `${route.method} ${route.path}`)).toEqual([]);
   });
 
-  it('only health is public so far', () => {
+  it('keeps public only health and the signed Stripe webhook', () => {
     const publicRoutes = collectRoutes(t).filter((route) =>
       route.rules?.some((rule) => rule.kind === 'public'),
     );
-    expect(publicRoutes.every((route) => route.path.startsWith('/health'))).toBe(true);
+    expect(publicRoutes.map((route) => `${route.method} ${route.path}`).sort()).toEqual([
+      'GET /health/live',
+      'GET /health/ready',
+      'POST /webhooks/stripe',
+    ]);
   });
 
   it('refuses every non-public route without credentials (401), with the error envelope', async () => {

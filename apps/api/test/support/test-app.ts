@@ -43,6 +43,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     LOG_LEVEL: 'silent',
     MIGRATIONS_RUN: 'false',
     OUTBOX_POLL_INTERVAL_MS: '50',
+    // Each app hosts its own sandbox Stripe on a free port.
+    STRIPE_SANDBOX_PORT: '0',
     ...options.env,
   });
   for (const name of ['AUTH_JWT_PUBLIC_KEY', 'AUTH_JWT_ISSUER', 'AUTH_JWT_AUDIENCE']) {

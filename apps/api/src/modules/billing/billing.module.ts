@@ -1,10 +1,47 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
+import { AccountsContextUnavailable, AccountsPort } from './accounts.port';
+import { BillingJobsProcessor } from './billing-jobs.processor';
+import { BillingService } from './billing.service';
 import { CatalogModule } from './catalog/catalog.module';
+import { CheckoutController } from './checkout/checkout.controller';
+import { CheckoutService } from './checkout/checkout.service';
 import { CouponsModule } from './coupons/coupons.module';
+import { CustomersService } from './customers/customers.service';
 import { InvoicesModule } from './invoices/invoices.module';
+import { PaymentsService } from './payments/payments.service';
+import { ProcessorModule } from './processor/processor.module';
+import { AdminChargesController } from './refunds/admin-charges.controller';
+import { RefundsService } from './refunds/refunds.service';
+import {
+  AdminStripeEventsController,
+  StripeWebhooksController,
+} from './stripe-webhooks/stripe-webhooks.controller';
+import { StripeWebhooksService } from './stripe-webhooks/stripe-webhooks.service';
 
 /** The billing context: cash in. Its public interface is BillingService. */
-@Module({
-  imports: [CatalogModule, CouponsModule, InvoicesModule],
-})
-export class BillingModule {}
+@Module({})
+export class BillingModule {
+  static forRoot(options: { workers: boolean }): DynamicModule {
+    return {
+      module: BillingModule,
+      imports: [ProcessorModule, CatalogModule, CouponsModule, InvoicesModule],
+      controllers: [
+        CheckoutController,
+        StripeWebhooksController,
+        AdminStripeEventsController,
+        AdminChargesController,
+      ],
+      providers: [
+        BillingService,
+        CheckoutService,
+        CustomersService,
+        PaymentsService,
+        RefundsService,
+        StripeWebhooksService,
+        { provide: AccountsPort, useClass: AccountsContextUnavailable },
+        ...(options.workers ? [BillingJobsProcessor] : []),
+      ],
+      exports: [BillingService, AccountsPort],
+    };
+  }
+}

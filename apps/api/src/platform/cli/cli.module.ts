@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CatalogModule } from '../../modules/billing/catalog/catalog.module';
 import { AuditModule } from '../audit/audit.module';
 import { ApiKeysService } from '../auth/api-keys.service';
 import { ConfigModule } from '../config/config.module';
@@ -11,7 +12,7 @@ import {
   ApiKeyListCommand,
   ApiKeyRevokeCommand,
 } from './api-key.commands';
-import { DatabaseCommand, MigrateCommand } from './database.commands';
+import { DatabaseCommand, MigrateCommand, SeedCommand } from './database.commands';
 import { DevTokenCommand } from './dev-token.command';
 
 /** The operator CLI: no HTTP, no queues; connects to the database only for commands that need it. */
@@ -22,6 +23,7 @@ import { DevTokenCommand } from './dev-token.command';
     DatabaseModule.forRoot({ connectLater: true }),
     AuditModule,
     OutboxModule,
+    CatalogModule,
   ],
   providers: [
     ApiKeysService,
@@ -31,6 +33,7 @@ import { DevTokenCommand } from './dev-token.command';
     ApiKeyRevokeCommand,
     DatabaseCommand,
     MigrateCommand,
+    SeedCommand,
     DevTokenCommand,
   ],
 })

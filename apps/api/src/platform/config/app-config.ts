@@ -58,6 +58,9 @@ export class AppConfig {
   get stripeWebhookSecret(): string | undefined {
     return this.env.STRIPE_WEBHOOK_SECRET;
   }
+  get stripeTimeoutMs(): number {
+    return this.env.STRIPE_TIMEOUT_MS;
+  }
   get stripeSandboxPort(): number {
     return this.env.STRIPE_SANDBOX_PORT;
   }

@@ -97,6 +97,13 @@ export class Environment {
   @Max(65535)
   STRIPE_SANDBOX_PORT = 12111;
 
+  /** Per attempt; the SDK retries timeouts (with the same idempotency key) twice. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
+  STRIPE_TIMEOUT_MS = 30_000;
+
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
 
@@ -150,6 +157,7 @@ export const ENVIRONMENT_VARIABLES = [
   'STRIPE_SECRET_KEY',
   'STRIPE_WEBHOOK_SECRET',
   'STRIPE_SANDBOX_PORT',
+  'STRIPE_TIMEOUT_MS',
   'LOG_LEVEL',
   'MIGRATIONS_RUN',
   'WORKERS_ENABLED',

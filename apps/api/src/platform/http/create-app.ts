@@ -1,6 +1,7 @@
 import type { ModuleMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from '../../app.module';
@@ -17,6 +18,20 @@ export interface CreateAppOptions {
 }
 
 export const OPENAPI_PATH = 'docs';
+
+/** Webhook senders sign the exact bytes they sent: those routes get them as `rawBody`. */
+export const RAW_BODY_PATH_PREFIX = '/webhooks/';
+export type RequestWithRawBody = FastifyRequest & { rawBody?: Buffer };
+
+function keepRawBodyForWebhooks(fastify: FastifyInstance): void {
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const buffer = body as Buffer;
+    if (request.url.startsWith(RAW_BODY_PATH_PREFIX)) (request as RequestWithRawBody).rawBody = buffer;
+    void parseJson(request, buffer.toString('utf8'), done);
+  });
+}
 
 /** Builds the HTTP application exactly as production runs it; tests use the same function. */
 export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
@@ -41,6 +56,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
+  keepRawBodyForWebhooks(fastify);
   let closing = false;
   // Draining: answers still in flight tell the client to drop the connection, so close() can finish.
   fastify.addHook('preClose', (done) => {

@@ -1,7 +1,7 @@
 import type { AstrixEvent } from '@astrix/contracts';
 
 /** Every queue the platform runs. */
-export const QUEUE_NAMES = ['events', 'maintenance'] as const;
+export const QUEUE_NAMES = ['events', 'maintenance', 'billing'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** Every job name and its payload type: enqueueing anything else does not compile. */
@@ -10,12 +10,18 @@ export interface JobPayloads {
   'events.deliver': AstrixEvent;
   /** Deletes idempotency records past their retention. */
   'maintenance.purge-idempotency-records': Record<string, never>;
+  /** A stored, verified Stripe event to act on. */
+  'billing.process-stripe-event': { stripeEventId: string };
+  /** A refund whose processor call did not get an answer: ask again with the same idempotency key. */
+  'billing.retry-refund': { refundId: string };
 }
 export type JobName = keyof JobPayloads;
 
 export const QUEUE_OF_JOB: { readonly [N in JobName]: QueueName } = {
   'events.deliver': 'events',
   'maintenance.purge-idempotency-records': 'maintenance',
+  'billing.process-stripe-event': 'billing',
+  'billing.retry-refund': 'billing',
 };
 
 /** Retries with exponential backoff; failed jobs are kept for inspection and replay. */

@@ -7,7 +7,10 @@ export type CouponStatus = 'active' | 'archived';
 export type AmountsByCurrency = Record<string, number>;
 
 @Entity({ schema: 'billing', name: 'coupons' })
-@Check('ck_coupons_within_max_redemptions', '"max_redemptions" IS NULL OR "redemption_count" <= "max_redemptions"')
+@Check(
+  'ck_coupons_within_max_redemptions',
+  '"max_redemptions" IS NULL OR "redemption_count" <= "max_redemptions"',
+)
 export class Coupon {
   @PrimaryColumn({ type: 'text' })
   id!: string;

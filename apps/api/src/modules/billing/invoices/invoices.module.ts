@@ -1,4 +1,12 @@
 import { Module } from '@nestjs/common';
+import { DocumentNumbers } from './document-numbers.service';
+import { InvoicesController } from './invoices.controller';
+import { InvoicesService } from './invoices.service';
 
-@Module({})
+/** Invoices and credit notes. Payments and refunds issue them through InvoicesService. */
+@Module({
+  controllers: [InvoicesController],
+  providers: [InvoicesService, DocumentNumbers],
+  exports: [InvoicesService, DocumentNumbers],
+})
 export class InvoicesModule {}

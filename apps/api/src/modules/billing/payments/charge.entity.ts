@@ -7,7 +7,10 @@ export type ChargeStatus = 'succeeded' | 'partially_refunded' | 'refunded' | 'di
 @Entity({ schema: 'billing', name: 'charges' })
 @Index('ix_charges_user', ['userId', 'id'])
 // The last line of defence against refunding more than was paid.
-@Check('ck_charges_refunded_within_amount', '"amount" > 0 AND "amount_refunded" >= 0 AND "amount_refunded" <= "amount"')
+@Check(
+  'ck_charges_refunded_within_amount',
+  '"amount" > 0 AND "amount_refunded" >= 0 AND "amount_refunded" <= "amount"',
+)
 export class Charge {
   @PrimaryColumn({ type: 'text' })
   id!: string;

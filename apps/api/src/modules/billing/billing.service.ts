@@ -1,0 +1,77 @@
+import { Injectable } from '@nestjs/common';
+import type { CheckoutSessionView, CouponValidation, InvoiceView, Page, RefundView } from '@astrix/contracts';
+import type { RequestContext, UserActor } from '../../platform/auth/actor';
+import { Clock } from '../../platform/clock';
+import { CatalogService } from './catalog/catalog.service';
+import { CheckoutRequest, CheckoutService } from './checkout/checkout.service';
+import { CouponsService } from './coupons/coupons.service';
+import { InvoicesService } from './invoices/invoices.service';
+import { RefundsService } from './refunds/refunds.service';
+import { StripeWebhooksService } from './stripe-webhooks/stripe-webhooks.service';
+
+/**
+ * The billing context's public interface: other modules (accounts, payouts, admin) call this,
+ * never billing's entities or repositories.
+ */
+@Injectable()
+export class BillingService {
+  constructor(
+    private readonly checkout: CheckoutService,
+    private readonly webhooks: StripeWebhooksService,
+    private readonly refunds: RefundsService,
+    private readonly invoices: InvoicesService,
+    private readonly catalog: CatalogService,
+    private readonly coupons: CouponsService,
+    private readonly clock: Clock,
+  ) {}
+
+  createCheckoutSession(
+    user: UserActor,
+    request: CheckoutRequest,
+    context: RequestContext,
+  ): Promise<CheckoutSessionView> {
+    return this.checkout.create(user, request, context);
+  }
+
+  handleStripeWebhook(
+    rawBody: Buffer,
+    signature: string | undefined,
+  ): Promise<{ received: true; duplicate: boolean }> {
+    return this.webhooks.receive(rawBody, signature);
+  }
+
+  refundCharge(
+    chargeId: string,
+    amount: number | undefined,
+    reason: string,
+    context: RequestContext,
+  ): Promise<RefundView> {
+    return this.refunds.refundCharge(chargeId, amount, reason, context);
+  }
+
+  listInvoices(
+    userId: string,
+    page: { limit: number; cursor?: string } = { limit: 25 },
+  ): Promise<Page<InvoiceView>> {
+    return this.invoices.listForUser(userId, page);
+  }
+
+  async applyCoupon(
+    code: string,
+    productId: string,
+    currency: string,
+    userId: string | null,
+  ): Promise<CouponValidation> {
+    const { product, price } = await this.catalog.getPurchasable(productId, currency);
+    const quote = await this.coupons.quote({
+      product,
+      price,
+      couponCode: code,
+      userId,
+      now: this.clock.now(),
+    });
+    return quote.ok
+      ? { valid: true, couponCode: quote.coupon?.code ?? code.toUpperCase(), breakdown: quote.breakdown }
+      : { valid: false, couponCode: quote.couponCode, reason: quote.reason, message: quote.message };
+  }
+}

@@ -1,0 +1,175 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { CheckoutSessionView } from '@astrix/contracts';
+import type { PaymentProcessor } from '@astrix/stripe-client';
+import { AuditService } from '../../../platform/audit/audit.service';
+import type { RequestContext, UserActor } from '../../../platform/auth/actor';
+import { AppConfig } from '../../../platform/config/app-config';
+import { Clock } from '../../../platform/clock';
+import { AppError, NotFoundError } from '../../../platform/http/app-error';
+import { newId } from '../../../platform/ids';
+import { AccountsPort } from '../accounts.port';
+import { CatalogService } from '../catalog/catalog.service';
+import { CouponsService } from '../coupons/coupons.service';
+import { CustomersService } from '../customers/customers.service';
+import { InjectPaymentProcessor } from '../processor/payment-processor.provider';
+import { toProcessorAppError } from '../processor/processor-errors';
+import { CheckoutSession } from './checkout-session.entity';
+
+export interface CheckoutRequest {
+  productId: string;
+  currency: string;
+  couponCode?: string;
+  accountId?: string;
+  successUrl?: string;
+  cancelUrl?: string;
+}
+
+export function toCheckoutSessionView(session: CheckoutSession): CheckoutSessionView {
+  return {
+    id: session.id,
+    status: session.status,
+    url: session.url ?? '',
+    productId: session.productId,
+    accountId: session.accountId,
+    breakdown: session.breakdown,
+    createdAt: session.createdAt.toISOString(),
+  };
+}
+
+/** Prices a purchase, records it, and opens a processor checkout session for it. */
+@Injectable()
+export class CheckoutService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectPaymentProcessor() private readonly processor: PaymentProcessor,
+    private readonly catalog: CatalogService,
+    private readonly coupons: CouponsService,
+    private readonly customers: CustomersService,
+    private readonly accounts: AccountsPort,
+    private readonly audit: AuditService,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(
+    user: UserActor,
+    request: CheckoutRequest,
+    context: RequestContext,
+  ): Promise<CheckoutSessionView> {
+    const { product, price } = await this.catalog.getPurchasable(request.productId, request.currency);
+    if (product.kind === 'reset') {
+      if (!request.accountId)
+        throw new AppError(400, 'VALIDATION_ERROR', 'accountId is required to buy a reset', [
+          { field: 'accountId', message: 'accountId is required to buy a reset' },
+        ]);
+      const eligibility = await this.accounts.resetEligibility({
+        userId: user.userId,
+        accountId: request.accountId,
+        productId: product.id,
+      });
+      if (!eligibility.eligible) throw new AppError(409, 'RESET_NOT_ELIGIBLE', eligibility.reason);
+    } else if (request.accountId) {
+      throw new AppError(400, 'VALIDATION_ERROR', 'accountId applies to resets only', [
+        { field: 'accountId', message: `a ${product.kind} purchase does not take an accountId` },
+      ]);
+    }
+
+    const quote = await this.coupons.quote({
+      product,
+      price,
+      couponCode: request.couponCode ?? null,
+      userId: user.userId,
+      now: this.clock.now(),
+    });
+    if (!quote.ok) {
+      throw new AppError(422, 'COUPON_NOT_APPLICABLE', quote.message, [
+        { field: 'couponCode', message: quote.reason },
+      ]);
+    }
+    const total = quote.breakdown.total.amount;
+    if (total <= 0) {
+      throw new AppError(
+        422,
+        'ZERO_TOTAL',
+        'this purchase would cost nothing; free orders are not supported yet',
+      );
+    }
+
+    const customer = await this.customers.getOrCreate({ userId: user.userId, email: user.email });
+    const session = await this.dataSource.transaction(async (manager) => {
+      const row = manager.create(CheckoutSession, {
+        id: newId('chk'),
+        customerId: customer.id,
+        userId: user.userId,
+        productId: product.id,
+        priceId: price.id,
+        accountId: request.accountId ?? null,
+        couponId: quote.coupon?.id ?? null,
+        currency: price.currency,
+        subtotalAmount: quote.breakdown.subtotal.amount,
+        discountAmount: quote.breakdown.discount.amount,
+        totalAmount: total,
+        breakdown: quote.breakdown,
+        stripeCheckoutSessionId: null,
+        url: null,
+        status: 'open',
+        failureReason: null,
+        createdAt: this.clock.now(),
+        completedAt: null,
+      });
+      await manager.insert(CheckoutSession, row);
+      await this.audit.record(manager, context, {
+        action: 'checkout_session.created',
+        resourceType: 'checkout_session',
+        resourceId: row.id,
+        after: { productId: product.id, currency: row.currency, totalAmount: total, couponId: row.couponId },
+      });
+      return row;
+    });
+
+    const ourIds = { checkoutSessionId: session.id, userId: user.userId, productId: product.id };
+    const returnBase = `http://localhost:${this.config.port}`;
+    try {
+      const opened = await this.processor.createCheckoutSession(
+        {
+          mode: 'payment',
+          customerId: customer.stripeCustomerId,
+          lineItems: [
+            {
+              name: quote.coupon ? `${product.name} (coupon ${quote.coupon.code})` : product.name,
+              unitAmountMinor: total,
+              currency: price.currency,
+              quantity: 1,
+            },
+          ],
+          successUrl: request.successUrl ?? `${returnBase}/checkout/success?session={CHECKOUT_SESSION_ID}`,
+          cancelUrl: request.cancelUrl ?? `${returnBase}/checkout/cancel`,
+          clientReferenceId: session.id,
+          metadata: ourIds,
+          paymentIntentMetadata: ourIds,
+        },
+        `checkout:${session.id}`,
+      );
+      await this.dataSource
+        .getRepository(CheckoutSession)
+        .update({ id: session.id }, { stripeCheckoutSessionId: opened.id, url: opened.url });
+      return toCheckoutSessionView({ ...session, stripeCheckoutSessionId: opened.id, url: opened.url });
+    } catch (error) {
+      await this.dataSource
+        .getRepository(CheckoutSession)
+        .update(
+          { id: session.id },
+          { status: 'failed', failureReason: `processor: ${(error as Error).message}`.slice(0, 500) },
+        );
+      throw toProcessorAppError(error);
+    }
+  }
+
+  async getForUser(userId: string, id: string): Promise<CheckoutSessionView> {
+    const session = await this.dataSource.getRepository(CheckoutSession).findOne({ where: { id, userId } });
+    if (!session) throw new NotFoundError('checkout session', id);
+    return toCheckoutSessionView(session);
+  }
+}

@@ -1,0 +1,59 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { PaymentProcessor } from '@astrix/stripe-client';
+import { Clock } from '../../../platform/clock';
+import { newId } from '../../../platform/ids';
+import { InjectPaymentProcessor } from '../processor/payment-processor.provider';
+import { Customer } from './customer.entity';
+
+export interface PayingUser {
+  userId: string;
+  email: string | null;
+}
+
+/** Customers are created on first purchase and linked to one processor customer, exactly once. */
+@Injectable()
+export class CustomersService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectPaymentProcessor() private readonly processor: PaymentProcessor,
+    private readonly clock: Clock,
+  ) {}
+
+  async findByUserId(userId: string): Promise<Customer | null> {
+    return this.dataSource.getRepository(Customer).findOne({ where: { userId } });
+  }
+
+  /** The caller's customer with its processor customer, creating either when missing. */
+  async getOrCreate(user: PayingUser): Promise<Customer & { stripeCustomerId: string }> {
+    await this.dataSource.query(
+      `INSERT INTO billing.customers (id, user_id, email, created_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (user_id) DO NOTHING`,
+      [newId('cust'), user.userId, user.email, this.clock.now()],
+    );
+    const existing = await this.dataSource
+      .getRepository(Customer)
+      .findOneOrFail({ where: { userId: user.userId } });
+    if (existing.stripeCustomerId) return existing as Customer & { stripeCustomerId: string };
+
+    // Concurrent first purchases queue on the row lock; the idempotency key makes even a crash
+    // between the processor call and our commit yield one processor customer.
+    return this.dataSource.transaction(async (manager) => {
+      const customer = await manager.findOneOrFail(Customer, {
+        where: { id: existing.id },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (customer.stripeCustomerId) return customer as Customer & { stripeCustomerId: string };
+      const created = await this.processor.createCustomer(
+        {
+          ...(user.email ? { email: user.email } : {}),
+          metadata: { customerId: customer.id, userId: customer.userId },
+        },
+        `customer:${customer.id}`,
+      );
+      await manager.update(Customer, { id: customer.id }, { stripeCustomerId: created.id });
+      return { ...customer, stripeCustomerId: created.id };
+    });
+  }
+}

@@ -1,0 +1,38 @@
+import type { InvoiceLineView, InvoiceView } from '@astrix/contracts';
+import type { InvoiceLine } from './invoice-line.entity';
+import type { Invoice } from './invoice.entity';
+
+export function toInvoiceLineView(line: InvoiceLine, currency: string): InvoiceLineView {
+  return {
+    description: line.description,
+    quantity: line.quantity,
+    unitAmount: { amount: line.unitAmount, currency },
+    amount: { amount: line.amount, currency },
+    discount: { amount: line.discount, currency },
+    tax: { amount: line.tax, currency },
+  };
+}
+
+/** `lines` are the invoice's own lines, in any order: the view lists them by position. */
+export function toInvoiceView(invoice: Invoice, lines: InvoiceLine[]): InvoiceView {
+  return {
+    id: invoice.id,
+    number: invoice.number,
+    status: invoice.status,
+    userId: invoice.userId,
+    chargeId: invoice.chargeId,
+    currency: invoice.currency,
+    subtotal: invoice.subtotal,
+    discount: invoice.discount,
+    tax: invoice.tax,
+    total: invoice.total,
+    amountPaid: invoice.amountPaid,
+    lines: [...lines]
+      .sort((a, b) => a.position - b.position)
+      .map((line) => toInvoiceLineView(line, invoice.currency)),
+    seller: { name: invoice.seller.name, address: invoice.seller.address, taxId: invoice.seller.taxId },
+    customer: { userId: invoice.userId, email: invoice.customerEmail },
+    issuedAt: invoice.issuedAt.toISOString(),
+    paidAt: invoice.paidAt?.toISOString() ?? null,
+  };
+}

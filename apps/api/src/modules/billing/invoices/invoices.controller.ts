@@ -1,0 +1,57 @@
+import { Controller, Get, Param, Query, StreamableFile } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { InvoiceView, Page } from '@astrix/contracts';
+import type { Actor } from '../../../platform/auth/actor';
+import { CurrentActor, UserAuth } from '../../../platform/auth/access.decorators';
+import { AppError } from '../../../platform/http/app-error';
+import { IdParam } from '../../../platform/http/id-param.pipe';
+import { PageQuery } from '../../../platform/http/pagination';
+import { InvoicesService } from './invoices.service';
+
+/** Invoices belong to the user they were issued to; nobody lists or reads another user's here. */
+function ownerOf(actor: Actor): string {
+  if (actor.kind !== 'user')
+    throw new AppError(403, 'FORBIDDEN', 'invoices are only available to signed-in users');
+  return actor.userId;
+}
+
+@ApiTags('billing: invoices')
+@ApiBearerAuth()
+@UserAuth()
+@Controller('v1/billing/invoices')
+export class InvoicesController {
+  constructor(private readonly invoices: InvoicesService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Your invoices, newest first' })
+  list(@Query() query: PageQuery, @CurrentActor() actor: Actor): Promise<Page<InvoiceView>> {
+    return this.invoices.listForUser(ownerOf(actor), query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One of your invoices' })
+  get(
+    @Param('id', new IdParam('inv', 'invoice')) id: string,
+    @CurrentActor() actor: Actor,
+  ): Promise<InvoiceView> {
+    return this.invoices.getForUser(ownerOf(actor), id);
+  }
+
+  @Get(':id/pdf')
+  @ApiOperation({ summary: 'One of your invoices as a PDF document' })
+  @ApiProduces('application/pdf')
+  @ApiOkResponse({ description: 'The invoice as an A4 PDF', schema: { type: 'string', format: 'binary' } })
+  async pdf(
+    @Param('id', new IdParam('inv', 'invoice')) id: string,
+    @CurrentActor() actor: Actor,
+  ): Promise<StreamableFile> {
+    // Everything that can fail happens before the first byte, so errors still leave as JSON envelopes.
+    const invoice = await this.invoices.getForUser(ownerOf(actor), id);
+    const document = await this.invoices.renderPdf(invoice);
+    return new StreamableFile(document, {
+      type: 'application/pdf',
+      disposition: `attachment; filename="${invoice.number}.pdf"`,
+      length: document.length,
+    });
+  }
+}

@@ -1,0 +1,237 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, In, LessThan } from 'typeorm';
+import type { InvoiceView, Page, PriceBreakdown } from '@astrix/contracts';
+import { greaterThan, money, parseCurrencyCode, subtract, sum } from '@astrix/pricing';
+import { Clock } from '../../../platform/clock';
+import { AppError, ConflictError, NotFoundError } from '../../../platform/http/app-error';
+import { toPage } from '../../../platform/http/pagination';
+import { newId } from '../../../platform/ids';
+import type { Charge } from '../payments/charge.entity';
+import { CreditNote } from './credit-note.entity';
+import { DocumentNumbers } from './document-numbers.service';
+import { renderInvoicePdf } from './invoice-pdf';
+import { toInvoiceView } from './invoice-view';
+import { InvoiceLine } from './invoice-line.entity';
+import { Invoice } from './invoice.entity';
+import { buildReceipt, moneyText } from './receipt-lines';
+import { ASTRIX_SELLER } from './seller';
+
+export interface IssueReceiptInput {
+  charge: Charge;
+  customerEmail: string | null;
+  /** Describes the line when the breakdown lists none. */
+  productName: string;
+  breakdown: PriceBreakdown;
+  paidAt: Date;
+}
+
+export interface IssueCreditNoteInput {
+  invoiceId: string;
+  refundId: string;
+  /** Minor units of `currency`; positive. */
+  amount: number;
+  currency: string;
+  reason: string;
+  issuedAt: Date;
+}
+
+/**
+ * Invoices and credit notes: numbered gap-free, written inside the caller's payment or refund
+ * transaction, read back by their owner, rendered to PDF.
+ */
+@Injectable()
+export class InvoicesService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly documentNumbers: DocumentNumbers,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * The finalized, paid invoice of a completed payment; the same charge always gets the same
+   * invoice. Throws InvoiceIntegrityError when the breakdown does not add up to what was charged.
+   * Holds the invoice series lock until the caller commits: call it late in the transaction.
+   */
+  async issueReceipt(manager: EntityManager, input: IssueReceiptInput): Promise<Invoice> {
+    const { charge } = input;
+    // Two deliveries of one payment may race: the second waits here, then finds the first's invoice.
+    await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+      `invoice-receipt:${charge.id}`,
+    ]);
+    const existing = await manager.findOne(Invoice, { where: { chargeId: charge.id } });
+    if (existing) return existing;
+
+    // Everything is computed and checked before a number is taken, so the series lock is short.
+    const receipt = buildReceipt(input.breakdown, {
+      chargedAmount: charge.amount,
+      chargedCurrency: charge.currency,
+      chargedDiscount: charge.discountAmount,
+      fallbackDescription: input.productName,
+    });
+    const issuedAt = this.clock.now();
+    const invoice = manager.create(Invoice, {
+      id: newId('inv'),
+      number: await this.documentNumbers.nextFormatted(manager, 'invoice', issuedAt),
+      customerId: charge.customerId,
+      userId: charge.userId,
+      customerEmail: input.customerEmail,
+      chargeId: charge.id,
+      status: 'paid',
+      currency: receipt.currency,
+      subtotal: receipt.subtotal,
+      discount: receipt.discount,
+      tax: receipt.tax,
+      total: receipt.total,
+      amountPaid: receipt.total,
+      seller: { ...ASTRIX_SELLER },
+      issuedAt,
+      paidAt: input.paidAt,
+    });
+    await manager.insert(Invoice, invoice);
+    const lines = receipt.lines.map((line, index) =>
+      manager.create(InvoiceLine, {
+        invoiceId: invoice.id,
+        position: index + 1,
+        description: line.description,
+        productId: charge.productId,
+        quantity: line.quantity,
+        unitAmount: line.unitAmount,
+        amount: line.amount,
+        discount: line.discount,
+        tax: line.tax,
+      }),
+    );
+    await manager.insert(InvoiceLine, lines);
+    return invoice;
+  }
+
+  /**
+   * A credit note for a refund against an invoice; the same refund always gets the same note.
+   * Refuses (409) to credit more than the invoice total minus the notes already issued.
+   */
+  async issueCreditNote(manager: EntityManager, input: IssueCreditNoteInput): Promise<CreditNote> {
+    // Locking the invoice serialises its credit notes, so two refunds cannot both pass the check.
+    const invoice = await manager.findOne(Invoice, {
+      where: { id: input.invoiceId },
+      lock: { mode: 'pessimistic_write' },
+    });
+    if (!invoice) throw new NotFoundError('invoice', input.invoiceId);
+    const currency = parseCurrencyCode(invoice.currency);
+    if (parseCurrencyCode(input.currency) !== currency) {
+      throw new AppError(
+        422,
+        'UNPROCESSABLE',
+        `credit note currency ${input.currency} differs from invoice ${invoice.number} currency ${currency}`,
+      );
+    }
+    if (!Number.isSafeInteger(input.amount) || input.amount <= 0) {
+      throw new AppError(
+        422,
+        'UNPROCESSABLE',
+        `credit note amount ${input.amount} must be a positive whole number of minor units`,
+      );
+    }
+    const amount = money(input.amount, currency);
+
+    const existing = await manager.findOne(CreditNote, { where: { refundId: input.refundId } });
+    if (existing) {
+      if (existing.invoiceId !== invoice.id || existing.amount !== input.amount) {
+        throw new ConflictError(
+          `refund ${input.refundId} already has credit note ${existing.number} for another invoice or amount`,
+        );
+      }
+      return existing;
+    }
+
+    if (invoice.status === 'draft' || invoice.status === 'void') {
+      throw new ConflictError(`invoice ${invoice.number} is ${invoice.status}: nothing to credit`);
+    }
+    const issued = await manager.find(CreditNote, { where: { invoiceId: invoice.id } });
+    const alreadyCredited = sum(
+      issued.map((note) => money(note.amount, currency)),
+      currency,
+    );
+    const creditable = subtract(money(invoice.total, currency), alreadyCredited);
+    if (greaterThan(amount, creditable)) {
+      throw new ConflictError(
+        `credit note of ${moneyText(amount)} exceeds the ${moneyText(creditable)} still creditable on invoice ${invoice.number}`,
+      );
+    }
+
+    const creditNote = manager.create(CreditNote, {
+      id: newId('cn'),
+      number: await this.documentNumbers.nextFormatted(manager, 'credit-note', input.issuedAt),
+      invoiceId: invoice.id,
+      refundId: input.refundId,
+      amount: amount.amountMinor,
+      currency,
+      reason: input.reason,
+      issuedAt: input.issuedAt,
+    });
+    await manager.insert(CreditNote, creditNote);
+    return creditNote;
+  }
+
+  /** The user's own invoices, newest first. */
+  async listForUser(userId: string, page: { limit: number; cursor?: string }): Promise<Page<InvoiceView>> {
+    const invoices = await this.dataSource.getRepository(Invoice).find({
+      where: page.cursor ? { userId, id: LessThan(page.cursor) } : { userId },
+      order: { id: 'DESC' },
+      take: page.limit + 1,
+    });
+    const pageInvoices = invoices.slice(0, page.limit);
+    const linesByInvoice = await this.linesOf(pageInvoices.map((invoice) => invoice.id));
+    return toPage(invoices, page.limit, (invoice) =>
+      toInvoiceView(invoice, linesByInvoice.get(invoice.id) ?? []),
+    );
+  }
+
+  /** One of the user's invoices; another user's looks exactly like one that does not exist. */
+  async getForUser(userId: string, invoiceId: string): Promise<InvoiceView> {
+    const invoice = await this.dataSource
+      .getRepository(Invoice)
+      .findOne({ where: { id: invoiceId, userId } });
+    if (!invoice) throw new NotFoundError('invoice', invoiceId);
+    return this.viewOf(invoice);
+  }
+
+  /** Any invoice, for staff tools. */
+  async getInvoice(invoiceId: string): Promise<InvoiceView> {
+    const invoice = await this.dataSource.getRepository(Invoice).findOne({ where: { id: invoiceId } });
+    if (!invoice) throw new NotFoundError('invoice', invoiceId);
+    return this.viewOf(invoice);
+  }
+
+  /** The credit notes issued against an invoice, oldest first. */
+  creditNotesFor(invoiceId: string): Promise<CreditNote[]> {
+    return this.dataSource.getRepository(CreditNote).find({
+      where: { invoiceId },
+      order: { issuedAt: 'ASC', id: 'ASC' },
+    });
+  }
+
+  renderPdf(invoice: InvoiceView): Promise<Buffer> {
+    return renderInvoicePdf(invoice);
+  }
+
+  private async viewOf(invoice: Invoice): Promise<InvoiceView> {
+    const lines = await this.linesOf([invoice.id]);
+    return toInvoiceView(invoice, lines.get(invoice.id) ?? []);
+  }
+
+  private async linesOf(invoiceIds: string[]): Promise<Map<string, InvoiceLine[]>> {
+    const byInvoice = new Map<string, InvoiceLine[]>();
+    if (invoiceIds.length === 0) return byInvoice;
+    const lines = await this.dataSource.getRepository(InvoiceLine).find({
+      where: { invoiceId: In(invoiceIds) },
+      order: { invoiceId: 'ASC', position: 'ASC' },
+    });
+    for (const line of lines) {
+      const list = byInvoice.get(line.invoiceId) ?? [];
+      list.push(line);
+      byInvoice.set(line.invoiceId, list);
+    }
+    return byInvoice;
+  }
+}
