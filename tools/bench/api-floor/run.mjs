@@ -10,7 +10,8 @@ const { values } = parseArgs({
   options: { duration: { type: 'string', default: '15' }, connections: { type: 'string', default: '50' } },
 });
 const api = await startApi({ port: 3999, env: { WORKERS_ENABLED: 'false' } });
-for (let index = 0; index < 30; index += 1) api.cli('apikey', 'create', '--name', `bench-${index}`, '--scopes', 'usage:write');
+for (let index = 0; index < 30; index += 1)
+  api.cli('apikey', 'create', '--name', `bench-${index}`, '--scopes', 'usage:write');
 const token = api.cli('dev-token', '--sub', 'bench_admin', '--roles', 'admin', '--ttl', '3600').trim();
 
 const options = {

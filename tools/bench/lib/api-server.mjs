@@ -32,14 +32,32 @@ export async function startApi({ port, env: extra = {}, seed = false }) {
     execFileSync(process.execPath, [join(root, 'apps/api/dist/cli.js'), ...args], { env, encoding: 'utf8' });
   cli('db', 'migrate');
   if (seed) cli('db', 'seed');
-  const server = spawn(process.execPath, [join(root, 'apps/api/dist/main.js')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const server = spawn(process.execPath, [join(root, 'apps/api/dist/main.js')], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise((resolve, reject) => {
     server.stdout.on('data', (chunk) => String(chunk).includes('listening') && resolve(undefined));
     server.on('exit', (code) => reject(new Error(`API exited with ${code}`)));
   });
   const query = (sql) =>
-    execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', database, '-Atqc', sql], { encoding: 'utf8' }).trim();
+    execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', database, '-Atqc', sql], {
+      encoding: 'utf8',
+    }).trim();
   return {
+    /** A worker process (pnpm start:worker) on the same database and queues. */
+    startWorker() {
+      const worker = spawn(process.execPath, [join(root, 'apps/api/dist/worker.js')], {
+        env,
+        stdio: 'ignore',
+      });
+      return {
+        async stop() {
+          worker.kill('SIGTERM');
+          await new Promise((resolve) => worker.once('exit', resolve));
+        },
+      };
+    },
     url: `http://127.0.0.1:${port}`,
     env,
     cli,
@@ -47,7 +65,14 @@ export async function startApi({ port, env: extra = {}, seed = false }) {
     async stop() {
       server.kill('SIGTERM');
       await new Promise((resolve) => server.once('exit', resolve));
-      execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-qc', `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`]);
+      execFileSync('psql', [
+        '-h',
+        '127.0.0.1',
+        '-U',
+        'postgres',
+        '-qc',
+        `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`,
+      ]);
     },
   };
 }
@@ -57,7 +82,12 @@ export function summarize(result) {
   return {
     requests: result.requests.total,
     requestsPerSecond: result.requests.average,
-    latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
+    latencyMs: {
+      p50: result.latency.p50,
+      p90: result.latency.p90,
+      p99: result.latency.p99,
+      max: result.latency.max,
+    },
     failures: result.non2xx + result.errors + result.timeouts,
   };
 }

@@ -114,16 +114,14 @@ export class StripeWebhooksService {
         );
       return status;
     } catch (error) {
-      await this.dataSource
-        .getRepository(StripeWebhookEvent)
-        .update(
-          { id: stripeEventId },
-          {
-            status: 'failed',
-            attempts: () => 'attempts + 1',
-            lastError: String((error as Error).message).slice(0, 2000),
-          },
-        );
+      await this.dataSource.getRepository(StripeWebhookEvent).update(
+        { id: stripeEventId },
+        {
+          status: 'failed',
+          attempts: () => 'attempts + 1',
+          lastError: String((error as Error).message).slice(0, 2000),
+        },
+      );
       throw error;
     }
   }
