@@ -1,4 +1,5 @@
 import { RequestMethod } from '@nestjs/common';
+import { API_KEY_SCOPES } from '@astrix/contracts';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { ACCESS_METADATA, AccessRule } from '../../src/platform/auth/access.decorators';
@@ -81,17 +82,8 @@ describe('every route declares who may call it', () => {
       headers: t.as({ roles: ['admin'] }),
       payload: {
         name: 'walker',
-        scopes: [
-          ...[
-            'usage:write',
-            'usage:read',
-            'entitlements:read',
-            'accounts:read',
-            'accounts:write',
-            'billing:read',
-            'events:read',
-          ],
-        ],
+        // Every scope there is: admin routes must still refuse it.
+        scopes: [...API_KEY_SCOPES],
       },
     });
     const apiKey = created.json().key as string;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { CheckoutSessionView } from '@astrix/contracts';
+import type { CheckoutSessionView, CreateCheckoutSessionRequest } from '@astrix/contracts';
 import type { PaymentProcessor } from '@astrix/stripe-client';
 import { AuditService } from '../../../platform/audit/audit.service';
 import type { RequestContext, UserActor } from '../../../platform/auth/actor';
@@ -17,14 +17,7 @@ import { InjectPaymentProcessor } from '../processor/payment-processor.provider'
 import { toProcessorAppError } from '../processor/processor-errors';
 import { CheckoutSession } from './checkout-session.entity';
 
-export interface CheckoutRequest {
-  productId: string;
-  currency: string;
-  couponCode?: string;
-  accountId?: string;
-  successUrl?: string;
-  cancelUrl?: string;
-}
+export type CheckoutRequest = CreateCheckoutSessionRequest;
 
 export function toCheckoutSessionView(session: CheckoutSession): CheckoutSessionView {
   return {
