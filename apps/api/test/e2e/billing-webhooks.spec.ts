@@ -353,3 +353,84 @@ describe('Stripe webhooks, payment failures and processor faults', () => {
     expect(trader403.statusCode).toBe(403);
   });
 });
+
+describe('first purchases and disputes', () => {
+  let t: BillingTestApp;
+  beforeAll(async () => {
+    t = await startBillingTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('links a new customer to exactly one Stripe customer under concurrent first purchases', async () => {
+    const trader = { sub: 'user_first_purchase', email: 'first@example.com' };
+    const productId = (await productBySlug(t, 'evaluation-100k')).id;
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        t.inject({
+          method: 'POST',
+          url: '/v1/billing/checkout-sessions',
+          headers: t.as(trader),
+          payload: { productId, currency: 'USD' },
+        }),
+      ),
+    );
+    expect(responses.map((response) => response.statusCode)).toEqual(Array(10).fill(201));
+    const customers = await t.dataSource.query(
+      'SELECT stripe_customer_id FROM billing.customers WHERE user_id = $1',
+      [trader.sub],
+    );
+    expect(customers).toHaveLength(1);
+    const atStripe = t.fake.state.customers
+      .all()
+      .filter((customer) => customer.metadata?.userId === trader.sub);
+    expect(atStripe.map((customer) => customer.id)).toEqual([customers[0].stripe_customer_id]);
+  });
+
+  it('marks a charge disputed when Stripe opens a dispute, and refuses to refund it', async () => {
+    const trader = { sub: 'user_disputer', email: 'disputer@example.com' };
+    const productId = (await productBySlug(t, 'evaluation-25k')).id;
+    const session = (
+      await t.inject({
+        method: 'POST',
+        url: '/v1/billing/checkout-sessions',
+        headers: t.as(trader),
+        payload: { productId, currency: 'USD' },
+      })
+    ).json();
+    await payWithCard(t, session.id, '4000000000000259');
+    await t.fake.flushWebhooks();
+    const charge = await chargeOf(t, session.id);
+    await eventually(async () => {
+      const [row] = await t.dataSource.query('SELECT status FROM billing.charges WHERE id = $1', [charge.id]);
+      return row.status === 'disputed';
+    });
+    const refund = await t.inject({
+      method: 'POST',
+      url: `/v1/admin/charges/${charge.id}/refunds`,
+      headers: t.as({ sub: 'staff', roles: ['finance'] }),
+      payload: { reason: 'customer asked' },
+    });
+    expect(refund.statusCode).toBe(409);
+    expect(refund.json().error.code).toBe('CHARGE_DISPUTED');
+
+    // The fake never closes disputes: Stripe's dispute.closed (won) is built from the opening event.
+    const opened = t.fake.controls
+      .sentEvents()
+      .find(
+        (event) =>
+          event.type === 'charge.dispute.created' &&
+          (event.data.object as { charge?: string }).charge === charge.stripe_charge_id,
+      )!;
+    const won = {
+      ...opened,
+      id: `${opened.id}_closed`,
+      type: 'charge.dispute.closed',
+      data: { object: { ...opened.data.object, status: 'won' } },
+    };
+    expect((await t.deliver(JSON.stringify(won))).status).toBe(200);
+    await eventually(async () => {
+      const [row] = await t.dataSource.query('SELECT status FROM billing.charges WHERE id = $1', [charge.id]);
+      return row.status === 'succeeded';
+    });
+  });
+});

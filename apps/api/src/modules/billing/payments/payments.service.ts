@@ -17,7 +17,7 @@ import { CouponsService } from '../coupons/coupons.service';
 import { Customer } from '../customers/customer.entity';
 import { InvoicesService } from '../invoices/invoices.service';
 import { InjectPaymentProcessor } from '../processor/payment-processor.provider';
-import { Charge } from './charge.entity';
+import { Charge, ChargeStatus } from './charge.entity';
 
 /** Stripe tells us about payments; all of them act on the same record of ours, so order does not matter. */
 export const STRIPE_ACTOR: RequestContext = {
@@ -217,22 +217,67 @@ export class PaymentsService {
   }
 
   /** A dispute opened on one of our charges (the fraud module will do more with it). */
-  async markDisputed(stripeChargeId: string): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
+  /** Returns false when we have no record of the charge (yet). */
+  async markDisputed(stripeChargeId: string, disputeId: string): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
       const charge = await manager.findOne(Charge, {
         where: { stripeChargeId },
         lock: { mode: 'pessimistic_write' },
       });
-      if (!charge || charge.status === 'disputed') return;
+      if (!charge) return false;
+      if (charge.status === 'disputed') return true;
+      // Events can arrive out of order: an "opened" processed after its "closed" changes nothing.
+      if (await this.disputeAlreadyClosed(manager, charge.id, disputeId)) return true;
       await manager.update(Charge, { id: charge.id }, { status: 'disputed' });
       await this.audit.record(manager, STRIPE_ACTOR, {
         action: 'charge.disputed',
         resourceType: 'charge',
         resourceId: charge.id,
         before: { status: charge.status },
-        after: { status: 'disputed' },
+        after: { status: 'disputed', disputeId },
       });
+      return true;
     });
+  }
+
+  /** A dispute decided: won gives the charge back its refund-based status; lost keeps it disputed. */
+  async closeDispute(stripeChargeId: string, disputeId: string, outcome: string): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      const charge = await manager.findOne(Charge, {
+        where: { stripeChargeId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!charge) return false;
+      const restored: ChargeStatus =
+        charge.amountRefunded === 0
+          ? 'succeeded'
+          : charge.amountRefunded === charge.amount
+            ? 'refunded'
+            : 'partially_refunded';
+      const status: ChargeStatus = outcome === 'won' || outcome === 'warning_closed' ? restored : 'disputed';
+      await manager.update(Charge, { id: charge.id }, { status });
+      await this.audit.record(manager, STRIPE_ACTOR, {
+        action: 'charge.dispute_closed',
+        resourceType: 'charge',
+        resourceId: charge.id,
+        before: { status: charge.status },
+        after: { status, outcome, disputeId },
+      });
+      return true;
+    });
+  }
+
+  private async disputeAlreadyClosed(
+    manager: EntityManager,
+    chargeId: string,
+    disputeId: string,
+  ): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      `SELECT 1 FROM platform.audit_log
+        WHERE resource_type = 'charge' AND resource_id = $1 AND action = 'charge.dispute_closed' AND after->>'disputeId' = $2`,
+      [chargeId, disputeId],
+    );
+    return rows.length > 0;
   }
 
   async getCharge(chargeId: string): Promise<ChargeView> {

@@ -154,6 +154,21 @@ export class StripeWebhooksService {
     return toView({ ...stored, status: 'received', processedAt: null });
   }
 
+  /**
+   * An event about a charge we have not recorded: if the payment is ours, its completion is still
+   * on its way (events arrive in any order), so fail now and let the job retry; if not, ignore it.
+   */
+  private async retryIfOurPaymentIsNotRecordedYet(paymentIntentId: string | null): Promise<false> {
+    if (!paymentIntentId) return false;
+    const intent = await this.processor.getPaymentIntent(paymentIntentId);
+    if (intent.metadata.checkoutSessionId) {
+      throw new Error(
+        `payment ${paymentIntentId} of checkout session ${intent.metadata.checkoutSessionId} is not recorded yet`,
+      );
+    }
+    return false;
+  }
+
   /** Returns whether the event concerned something of ours. */
   private async act(event: ProcessorEvent): Promise<boolean> {
     switch (event.type) {
@@ -215,14 +230,24 @@ export class StripeWebhooksService {
       case 'refund.created':
       case 'refund.updated':
       case 'refund.failed':
-        return this.refunds.applyProcessorRefund(event.object);
+        return (
+          (await this.refunds.applyProcessorRefund(event.object)) ||
+          this.retryIfOurPaymentIsNotRecordedYet(event.object.paymentIntentId)
+        );
       case 'charge.refunded': {
         // The refunds themselves arrive as refund.* events; this one only confirms the charge total.
         return this.refunds.reconcileCharge(event.object);
       }
       case 'charge.dispute.created':
-        await this.payments.markDisputed(event.object.chargeId);
-        return true;
+        return (
+          (await this.payments.markDisputed(event.object.chargeId, event.object.id)) ||
+          this.retryIfOurPaymentIsNotRecordedYet(event.object.paymentIntentId)
+        );
+      case 'charge.dispute.closed':
+        return (
+          (await this.payments.closeDispute(event.object.chargeId, event.object.id, event.object.status)) ||
+          this.retryIfOurPaymentIsNotRecordedYet(event.object.paymentIntentId)
+        );
       case 'charge.succeeded':
       case 'charge.failed':
       case 'charge.pending':
@@ -230,7 +255,6 @@ export class StripeWebhooksService {
       case 'payment_intent.processing':
       case 'payment_intent.canceled':
       case 'charge.dispute.updated':
-      case 'charge.dispute.closed':
       case 'charge.dispute.funds_withdrawn':
       case 'charge.dispute.funds_reinstated':
       case 'setup_intent.succeeded':
