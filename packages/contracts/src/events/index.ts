@@ -1,13 +1,15 @@
 import type { EventEnvelope } from './envelope';
+import type { AccountsEventDataByType } from './accounts';
 import type { BillingEventDataByType } from './billing';
 import type { PlatformEventDataByType } from './platform';
 
 export type { EventEnvelope } from './envelope';
 export type * from './platform';
 export type * from './billing';
+export type * from './accounts';
 
 /** Every event type the platform emits, mapped to its `data` payload. Contexts add theirs here. */
-export type EventDataByType = PlatformEventDataByType & BillingEventDataByType;
+export type EventDataByType = PlatformEventDataByType & BillingEventDataByType & AccountsEventDataByType;
 export type EventType = keyof EventDataByType;
 export type AstrixEvent<T extends EventType = EventType> = {
   [K in T]: EventEnvelope<K, EventDataByType[K]>;
@@ -22,6 +24,7 @@ export const EVENT_VERSIONS: { readonly [K in EventType]: number } = {
   'billing.refund.processed': 1,
   'billing.subscription.updated': 1,
   'billing.fraud.flagged': 1,
+  'accounts.account.state_changed': 1,
 };
 
 export const EVENT_TYPES = Object.keys(EVENT_VERSIONS) as EventType[];

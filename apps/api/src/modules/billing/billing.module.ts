@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AccountsContextUnavailable, AccountsPort } from './accounts.port';
+import { AccountsPortRegistry } from './accounts.port';
 import { BillingJobsProcessor } from './billing-jobs.processor';
 import { BillingService } from './billing.service';
 import { CatalogModule } from './catalog/catalog.module';
@@ -11,6 +11,7 @@ import { InvoicesModule } from './invoices/invoices.module';
 import { PaymentsService } from './payments/payments.service';
 import { ProcessorModule } from './processor/processor.module';
 import { AdminChargesController } from './refunds/admin-charges.controller';
+import { CoolingOffRefunds } from './refunds/cooling-off-refunds.consumer';
 import { RefundsService } from './refunds/refunds.service';
 import {
   AdminStripeEventsController,
@@ -38,10 +39,11 @@ export class BillingModule {
         PaymentsService,
         RefundsService,
         StripeWebhooksService,
-        { provide: AccountsPort, useClass: AccountsContextUnavailable },
+        AccountsPortRegistry,
+        CoolingOffRefunds,
         ...(options.workers ? [BillingJobsProcessor] : []),
       ],
-      exports: [BillingService, AccountsPort],
+      exports: [BillingService, AccountsPortRegistry],
     };
   }
 }

@@ -1,12 +1,20 @@
 import { Injectable } from '@nestjs/common';
-import type { CheckoutSessionView, CouponValidation, InvoiceView, Page, RefundView } from '@astrix/contracts';
+import type {
+  CheckoutSessionView,
+  CouponValidation,
+  InvoiceView,
+  Page,
+  RefundView,
+  PriceBreakdown,
+} from '@astrix/contracts';
 import type { RequestContext, UserActor } from '../../platform/auth/actor';
 import { Clock } from '../../platform/clock';
 import { CatalogService } from './catalog/catalog.service';
 import { CheckoutRequest, CheckoutService } from './checkout/checkout.service';
 import { CouponsService } from './coupons/coupons.service';
 import { InvoicesService } from './invoices/invoices.service';
-import { RefundsService } from './refunds/refunds.service';
+import { RefundOptions, RefundsService } from './refunds/refunds.service';
+import type { ProductDetails } from './catalog/catalog-views';
 import { StripeWebhooksService } from './stripe-webhooks/stripe-webhooks.service';
 
 /**
@@ -45,8 +53,37 @@ export class BillingService {
     amount: number | undefined,
     reason: string,
     context: RequestContext,
+    options: RefundOptions = {},
   ): Promise<RefundView> {
-    return this.refunds.refundCharge(chargeId, amount, reason, context);
+    return this.refunds.refundCharge(chargeId, amount, reason, context, options);
+  }
+
+  getProduct(productId: string): Promise<ProductDetails> {
+    return this.catalog.getProduct(productId);
+  }
+
+  /** The reset product for an account size in a currency, priced (with a coupon when given). */
+  async quoteReset(input: {
+    userId: string;
+    accountSize: number;
+    currency: string;
+    couponCode?: string;
+  }): Promise<{ ok: true; productId: string; breakdown: PriceBreakdown } | { ok: false; reason: string }> {
+    const resets = await this.catalog.listProducts({ currency: input.currency, kind: 'reset' });
+    const match = resets.find((product) => product.attributes.accountSize === input.accountSize);
+    if (!match)
+      return { ok: false, reason: `no reset is sold for ${input.accountSize} accounts in ${input.currency}` };
+    const { product, price } = await this.catalog.getPurchasable(match.id, input.currency);
+    const quote = await this.coupons.quote({
+      product,
+      price,
+      couponCode: input.couponCode ?? null,
+      userId: input.userId,
+      now: this.clock.now(),
+    });
+    return quote.ok
+      ? { ok: true, productId: product.id, breakdown: quote.breakdown }
+      : { ok: false, reason: quote.message };
   }
 
   listInvoices(

@@ -58,6 +58,9 @@ export class AppConfig {
   get stripeWebhookSecret(): string | undefined {
     return this.env.STRIPE_WEBHOOK_SECRET;
   }
+  get coolingOffDays(): number {
+    return this.env.COOLING_OFF_DAYS;
+  }
   get stripeTimeoutMs(): number {
     return this.env.STRIPE_TIMEOUT_MS;
   }

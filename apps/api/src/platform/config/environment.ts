@@ -97,6 +97,13 @@ export class Environment {
   @Max(65535)
   STRIPE_SANDBOX_PORT = 12111;
 
+  /** An evaluation closed before its first trade within this many days gets its fee back, once. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(365)
+  COOLING_OFF_DAYS = 14;
+
   /** Per attempt; the SDK retries timeouts (with the same idempotency key) twice. */
   @Transform(toInteger)
   @IsInt()
@@ -158,6 +165,7 @@ export const ENVIRONMENT_VARIABLES = [
   'STRIPE_WEBHOOK_SECRET',
   'STRIPE_SANDBOX_PORT',
   'STRIPE_TIMEOUT_MS',
+  'COOLING_OFF_DAYS',
   'LOG_LEVEL',
   'MIGRATIONS_RUN',
   'WORKERS_ENABLED',

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import type { CheckoutSessionView, CreateCheckoutSessionRequest } from '@astrix/contracts';
 import type { PaymentProcessor } from '@astrix/stripe-client';
 import { AuditService } from '../../../platform/audit/audit.service';
@@ -9,7 +9,7 @@ import { AppConfig } from '../../../platform/config/app-config';
 import { Clock } from '../../../platform/clock';
 import { AppError, NotFoundError } from '../../../platform/http/app-error';
 import { newId } from '../../../platform/ids';
-import { AccountsPort } from '../accounts.port';
+import { AccountsPortRegistry } from '../accounts.port';
 import { CatalogService } from '../catalog/catalog.service';
 import { CouponsService } from '../coupons/coupons.service';
 import { CustomersService } from '../customers/customers.service';
@@ -18,6 +18,9 @@ import { toProcessorAppError } from '../processor/processor-errors';
 import { CheckoutSession } from './checkout-session.entity';
 
 export type CheckoutRequest = CreateCheckoutSessionRequest;
+
+/** Just above Stripe's shortest allowed checkout lifetime (30 minutes). */
+const RESET_CHECKOUT_TTL_MS = 31 * 60_000;
 
 export function toCheckoutSessionView(session: CheckoutSession): CheckoutSessionView {
   return {
@@ -40,7 +43,7 @@ export class CheckoutService {
     private readonly catalog: CatalogService,
     private readonly coupons: CouponsService,
     private readonly customers: CustomersService,
-    private readonly accounts: AccountsPort,
+    private readonly accounts: AccountsPortRegistry,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
@@ -92,6 +95,7 @@ export class CheckoutService {
 
     const customer = await this.customers.getOrCreate({ userId: user.userId, email: user.email });
     const session = await this.dataSource.transaction(async (manager) => {
+      if (request.accountId) await this.refuseConcurrentReset(manager, request.accountId);
       const row = manager.create(CheckoutSession, {
         id: newId('chk'),
         customerId: customer.id,
@@ -140,6 +144,10 @@ export class CheckoutService {
           successUrl: request.successUrl ?? `${returnBase}/checkout/success?session={CHECKOUT_SESSION_ID}`,
           cancelUrl: request.cancelUrl ?? `${returnBase}/checkout/cancel`,
           clientReferenceId: session.id,
+          // A reset holds its account only briefly: the page closes before another can be bought.
+          ...(request.accountId
+            ? { expiresAt: new Date(this.clock.now().getTime() + RESET_CHECKOUT_TTL_MS) }
+            : {}),
           metadata: ourIds,
           paymentIntentMetadata: ourIds,
         },
@@ -157,6 +165,27 @@ export class CheckoutService {
           { status: 'failed', failureReason: `processor: ${(error as Error).message}`.slice(0, 500) },
         );
       throw toProcessorAppError(error);
+    }
+  }
+
+  /**
+   * One reset at a time per account: while a reset checkout for it is open (and unexpired) another
+   * is refused, so two payments cannot race to reset the same account. Serialised per account.
+   */
+  private async refuseConcurrentReset(manager: EntityManager, accountId: string): Promise<void> {
+    await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`reset:${accountId}`]);
+    const openSince = new Date(this.clock.now().getTime() - RESET_CHECKOUT_TTL_MS);
+    const open: unknown[] = await manager.query(
+      `SELECT 1 FROM billing.checkout_sessions
+        WHERE account_id = $1 AND status = 'open' AND created_at > $2 LIMIT 1`,
+      [accountId, openSince],
+    );
+    if (open.length > 0) {
+      throw new AppError(
+        409,
+        'RESET_IN_PROGRESS',
+        `a reset of account ${accountId} is already being paid for`,
+      );
     }
   }
 

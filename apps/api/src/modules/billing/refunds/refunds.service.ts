@@ -31,6 +31,11 @@ import { Refund } from './refund.entity';
 const COMMITTED_STATUSES = ['pending', 'succeeded'] as const;
 const RETRY_DELAY_MS = 30_000;
 
+export interface RefundOptions {
+  /** Refunds the platform itself owes (a reset that could not be applied), not a trader's request. */
+  evenIfNotRefundable?: boolean;
+}
+
 export function toRefundView(refund: Refund): RefundView {
   return {
     id: refund.id,
@@ -71,6 +76,7 @@ export class RefundsService {
     amount: number | undefined,
     reason: string,
     context: RequestContext,
+    options: RefundOptions = {},
   ): Promise<RefundView> {
     const refund = await this.dataSource.transaction(async (manager) => {
       // The row lock serialises concurrent refunds of one charge; the sum below then sees them all.
@@ -87,7 +93,9 @@ export class RefundsService {
         );
       }
       const product = await manager.findOne(Product, { where: { id: charge.productId } });
-      if (product?.kind === 'reset') throw new AppError(409, 'NOT_REFUNDABLE', 'resets are not refundable');
+      if (product?.kind === 'reset' && !options.evenIfNotRefundable) {
+        throw new AppError(409, 'NOT_REFUNDABLE', 'resets are not refundable');
+      }
       const remaining = await this.remainingRefundable(manager, charge);
       if (remaining.amountMinor === 0)
         throw new AppError(409, 'ALREADY_REFUNDED', `charge ${chargeId} has nothing left to refund`);

@@ -1,0 +1,49 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { AstrixEvent } from '@astrix/contracts';
+import type { RequestContext } from '../../../platform/auth/actor';
+import { AppConfig } from '../../../platform/config/app-config';
+import { OnEvent } from '../../../platform/events/event-handler.decorator';
+import { AppError } from '../../../platform/http/app-error';
+import { RefundsService } from './refunds.service';
+
+const DAY_MS = 86_400_000;
+const COOLING_OFF: RequestContext = {
+  actor: { kind: 'system', name: 'cooling-off-refunds' },
+  requestId: null,
+};
+
+/**
+ * An account closed before its first trade, within the cooling-off window after it was bought,
+ * gets the fee that bought it refunded automatically. The inbox makes this run once per event,
+ * and a charge with nothing left to refund is simply done.
+ */
+@Injectable()
+export class CoolingOffRefunds {
+  private readonly logger = new Logger(CoolingOffRefunds.name);
+
+  constructor(
+    private readonly refunds: RefundsService,
+    private readonly config: AppConfig,
+  ) {}
+
+  @OnEvent('accounts.account.state_changed', 'billing.cooling-off-refunds')
+  async onAccountStateChanged(event: AstrixEvent): Promise<void> {
+    if (event.type !== 'accounts.account.state_changed') return;
+    const account = event.data;
+    if (account.to !== 'closed' || account.firstTradeAt !== null) return;
+    const heldForMs = new Date(account.occurredAt).getTime() - new Date(account.createdAt).getTime();
+    if (heldForMs > this.config.coolingOffDays * DAY_MS) return;
+    try {
+      const refund = await this.refunds.refundCharge(
+        account.chargeId,
+        undefined,
+        `cooling-off: account ${account.accountId} closed before its first trade`,
+        { ...COOLING_OFF, requestId: event.id },
+      );
+      this.logger.log(`cooling-off refund ${refund.id} for account ${account.accountId} (${refund.status})`);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'ALREADY_REFUNDED') return;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,92 @@
+import type { AccountStateChangedData, AstrixEvent } from '@astrix/contracts';
+import { EventDispatcher } from '../../src/platform/events/event-dispatcher.service';
+import { OutboxService } from '../../src/platform/events/outbox.service';
+import {
+  BillingTestApp,
+  chargeOf,
+  payWithCard,
+  productBySlug,
+  startBillingTestApp,
+} from '../support/billing';
+import { eventually } from '../support/test-app';
+
+describe('cooling-off refunds (billing consuming accounts.account.state_changed)', () => {
+  let t: BillingTestApp;
+  let buyer = 0;
+  beforeAll(async () => {
+    t = await startBillingTestApp({ env: { COOLING_OFF_DAYS: '14' } });
+  });
+  afterAll(() => t.close());
+
+  async function paidEvaluation(): Promise<{ chargeId: string; userId: string; amount: number }> {
+    const trader = { sub: `user_cooling_${(buyer += 1)}`, email: `cooling${buyer}@example.com` };
+    const productId = (await productBySlug(t, 'evaluation-25k')).id;
+    const session = (
+      await t.inject({
+        method: 'POST',
+        url: '/v1/billing/checkout-sessions',
+        headers: t.as(trader),
+        payload: { productId, currency: 'USD' },
+      })
+    ).json();
+    await payWithCard(t, session.id, '4242424242424242');
+    await t.fake.flushWebhooks();
+    const charge = await chargeOf(t, session.id);
+    return { chargeId: charge.id as string, userId: trader.sub, amount: Number(charge.amount) };
+  }
+
+  const accountEvent = (overrides: Partial<AccountStateChangedData> & { chargeId: string; userId: string }) =>
+    t.dataSource.transaction((manager) =>
+      t.app.get(OutboxService).append(manager, {
+        type: 'accounts.account.state_changed',
+        subject: `acc_${overrides.chargeId}`,
+        data: {
+          accountId: `acc_${overrides.chargeId}`,
+          kind: 'evaluation',
+          from: 'active',
+          to: 'closed',
+          reason: 'trader cancelled',
+          occurredAt: new Date().toISOString(),
+          phase: 1,
+          resetCount: 0,
+          firstTradeAt: null,
+          createdAt: new Date(Date.now() - 3 * 86_400_000).toISOString(),
+          ...overrides,
+        },
+      }),
+    );
+  const refundsOf = (chargeId: string) =>
+    t.dataSource.query('SELECT amount, status, reason FROM billing.refunds WHERE charge_id = $1', [chargeId]);
+
+  it('refunds the whole fee of an account closed before its first trade, once', async () => {
+    const paid = await paidEvaluation();
+    const event = await accountEvent({ chargeId: paid.chargeId, userId: paid.userId });
+    const refunds = await eventually(async () => {
+      const rows = await refundsOf(paid.chargeId);
+      return rows.length === 1 && rows[0].status === 'succeeded' ? rows : null;
+    });
+    expect(Number(refunds[0].amount)).toBe(paid.amount);
+    expect(refunds[0].reason).toMatch(/^cooling-off/);
+    // The same event delivered again refunds nothing more.
+    await t.app.get(EventDispatcher).dispatch(event as AstrixEvent);
+    expect(await refundsOf(paid.chargeId)).toHaveLength(1);
+    const processed = await t.outbox('billing.refund.processed');
+    expect(processed.filter((row) => row.envelope.data.chargeId === paid.chargeId)).toHaveLength(1);
+  });
+
+  it('refunds nothing when the trader traded, or when the window has passed', async () => {
+    const traded = await paidEvaluation();
+    const late = await paidEvaluation();
+    const tradedEvent = await accountEvent({ ...traded, firstTradeAt: new Date().toISOString() });
+    const lateEvent = await accountEvent({
+      ...late,
+      createdAt: new Date(Date.now() - 15 * 86_400_000).toISOString(),
+    });
+    const dispatcher = t.app.get(EventDispatcher);
+    // Dispatch directly too, so the assertion does not depend on the worker's timing.
+    await dispatcher.dispatch(tradedEvent as AstrixEvent);
+    await dispatcher.dispatch(lateEvent as AstrixEvent);
+    expect(await refundsOf(traded.chargeId)).toHaveLength(0);
+    expect(await refundsOf(late.chargeId)).toHaveLength(0);
+  });
+});
