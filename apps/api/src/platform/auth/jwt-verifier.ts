@@ -1,5 +1,6 @@
+import { createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
+import { verify, VerifyOptions } from 'jsonwebtoken';
 import { AppConfig } from '../config/app-config';
 import { AppError } from '../http/app-error';
 import type { UserActor } from './actor';
@@ -16,20 +17,28 @@ const unauthenticated = (message: string): AppError => new AppError(401, 'UNAUTH
 /** Verifies identity-service JWTs (HS256 secret or RS256 public key) and turns them into a user actor. */
 @Injectable()
 export class JwtVerifier {
-  private readonly jwt = new JwtService();
+  /** Built once: handing jsonwebtoken a string makes it re-derive (and first mis-parse) the key per call. */
+  private readonly key: KeyObject;
+  private readonly options: VerifyOptions;
 
-  constructor(private readonly config: AppConfig) {}
+  constructor(config: AppConfig) {
+    const settings = config.jwt;
+    this.key =
+      settings.algorithm === 'HS256'
+        ? createSecretKey(Buffer.from(settings.secret, 'utf8'))
+        : createPublicKey(settings.publicKey);
+    this.options = {
+      algorithms: [settings.algorithm],
+      ...(settings.issuer ? { issuer: settings.issuer } : {}),
+      ...(settings.audience ? { audience: settings.audience } : {}),
+    };
+  }
 
-  async verify(token: string): Promise<UserActor> {
-    const settings = this.config.jwt;
+  verify(token: string): UserActor {
     let claims: IdentityClaims;
     try {
-      claims = await this.jwt.verifyAsync<IdentityClaims & object>(token, {
-        algorithms: [settings.algorithm],
-        ...(settings.algorithm === 'HS256' ? { secret: settings.secret } : { publicKey: settings.publicKey }),
-        ...(settings.issuer ? { issuer: settings.issuer } : {}),
-        ...(settings.audience ? { audience: settings.audience } : {}),
-      });
+      claims = verify(token, this.key, this.options) as IdentityClaims;
+      if (typeof claims !== 'object' || claims === null) throw new Error('payload is not an object');
     } catch (error) {
       const name = (error as Error).name;
       if (name === 'TokenExpiredError') throw unauthenticated('token has expired');
