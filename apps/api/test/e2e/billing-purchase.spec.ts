@@ -154,3 +154,23 @@ describe('buying an evaluation through the fake Stripe, then refunding it', () =
     expect(nothingLeft.json().error.code).toBe('ALREADY_REFUNDED');
   });
 });
+
+describe('payment return pages', () => {
+  let t: BillingTestApp;
+  beforeAll(async () => {
+    t = await startBillingTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('serves static HTML pages the payment page returns to, without credentials', async () => {
+    for (const [path, title] of [
+      ['/checkout/success?session=cs_test_1', 'Payment received'],
+      ['/checkout/cancel', 'Payment cancelled'],
+    ]) {
+      const response = await t.inject({ method: 'GET', url: path });
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['content-type']).toMatch(/text\/html/);
+      expect(response.body).toContain(title);
+    }
+  });
+});

@@ -50,11 +50,13 @@ describe('every route declares who may call it', () => {
     expect(undeclared.map((route) => `${route.method} ${route.path}`)).toEqual([]);
   });
 
-  it('keeps public only health and the signed Stripe webhook', () => {
+  it('keeps public only health, the payment return pages and the signed Stripe webhook', () => {
     const publicRoutes = collectRoutes(t).filter((route) =>
       route.rules?.some((rule) => rule.kind === 'public'),
     );
     expect(publicRoutes.map((route) => `${route.method} ${route.path}`).sort()).toEqual([
+      'GET /checkout/cancel',
+      'GET /checkout/success',
       'GET /health/live',
       'GET /health/ready',
       'POST /webhooks/stripe',

@@ -3,6 +3,7 @@ import { AccountsPortRegistry } from './accounts.port';
 import { BillingJobsProcessor } from './billing-jobs.processor';
 import { BillingService } from './billing.service';
 import { CatalogModule } from './catalog/catalog.module';
+import { CheckoutReturnController } from './checkout/checkout-return.controller';
 import { CheckoutController } from './checkout/checkout.controller';
 import { CheckoutService } from './checkout/checkout.service';
 import { CouponsModule } from './coupons/coupons.module';
@@ -28,6 +29,7 @@ export class BillingModule {
       imports: [ProcessorModule, CatalogModule, CouponsModule, InvoicesModule],
       controllers: [
         CheckoutController,
+        CheckoutReturnController,
         StripeWebhooksController,
         AdminStripeEventsController,
         AdminChargesController,
