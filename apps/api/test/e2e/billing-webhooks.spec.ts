@@ -4,6 +4,7 @@ import {
   chargeOf,
   payWithCard,
   productBySlug,
+  purchase,
   startBillingTestApp,
 } from '../support/billing';
 import { eventually } from '../support/test-app';
@@ -388,18 +389,7 @@ describe('first purchases and disputes', () => {
 
   it('marks a charge disputed when Stripe opens a dispute, and refuses to refund it', async () => {
     const trader = { sub: 'user_disputer', email: 'disputer@example.com' };
-    const productId = (await productBySlug(t, 'evaluation-25k')).id;
-    const session = (
-      await t.inject({
-        method: 'POST',
-        url: '/v1/billing/checkout-sessions',
-        headers: t.as(trader),
-        payload: { productId, currency: 'USD' },
-      })
-    ).json();
-    await payWithCard(t, session.id, '4000000000000259');
-    await t.fake.flushWebhooks();
-    const charge = await chargeOf(t, session.id);
+    const { charge } = await purchase(t, trader, 'evaluation-25k', '4000000000000259');
     await eventually(async () => {
       const [row] = await t.dataSource.query('SELECT status FROM billing.charges WHERE id = $1', [charge.id]);
       return row.status === 'disputed';

@@ -1,13 +1,7 @@
 import type { AccountStateChangedData, AstrixEvent } from '@astrix/contracts';
 import { EventDispatcher } from '../../src/platform/events/event-dispatcher.service';
 import { OutboxService } from '../../src/platform/events/outbox.service';
-import {
-  BillingTestApp,
-  chargeOf,
-  payWithCard,
-  productBySlug,
-  startBillingTestApp,
-} from '../support/billing';
+import { BillingTestApp, purchase, startBillingTestApp } from '../support/billing';
 import { eventually } from '../support/test-app';
 
 describe('cooling-off refunds (billing consuming accounts.account.state_changed)', () => {
@@ -20,18 +14,7 @@ describe('cooling-off refunds (billing consuming accounts.account.state_changed)
 
   async function paidEvaluation(): Promise<{ chargeId: string; userId: string; amount: number }> {
     const trader = { sub: `user_cooling_${(buyer += 1)}`, email: `cooling${buyer}@example.com` };
-    const productId = (await productBySlug(t, 'evaluation-25k')).id;
-    const session = (
-      await t.inject({
-        method: 'POST',
-        url: '/v1/billing/checkout-sessions',
-        headers: t.as(trader),
-        payload: { productId, currency: 'USD' },
-      })
-    ).json();
-    await payWithCard(t, session.id, '4242424242424242');
-    await t.fake.flushWebhooks();
-    const charge = await chargeOf(t, session.id);
+    const { charge } = await purchase(t, trader, 'evaluation-25k');
     return { chargeId: charge.id as string, userId: trader.sub, amount: Number(charge.amount) };
   }
 

@@ -91,3 +91,24 @@ export async function chargeOf(t: TestApp, checkoutSessionId: string): Promise<R
     return charge as Record<string, unknown> | undefined;
   });
 }
+
+/** Checkout + payment on the fake + the recorded charge: a completed purchase, for tests that start after one. */
+export async function purchase(
+  t: BillingTestApp,
+  trader: { sub: string; email?: string },
+  slug: string,
+  card = '4242424242424242',
+): Promise<{ checkoutSessionId: string; charge: Record<string, unknown> }> {
+  const productId = (await productBySlug(t, slug)).id;
+  const session = await t.inject({
+    method: 'POST',
+    url: '/v1/billing/checkout-sessions',
+    headers: t.as(trader),
+    payload: { productId, currency: 'USD' },
+  });
+  if (session.statusCode !== 201) throw new Error(`checkout failed: ${session.body}`);
+  const checkoutSessionId = session.json().id as string;
+  await payWithCard(t, checkoutSessionId, card);
+  await t.fake.flushWebhooks();
+  return { checkoutSessionId, charge: await chargeOf(t, checkoutSessionId) };
+}
