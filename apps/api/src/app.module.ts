@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AccountsModule } from './modules/accounts/accounts.module';
 import { BillingModule } from './modules/billing/billing.module';
 import { AuditModule } from './platform/audit/audit.module';
 import { AuthModule } from './platform/auth/auth.module';
@@ -7,6 +8,7 @@ import { CoreModule } from './platform/core.module';
 import { DatabaseModule } from './platform/database/database.module';
 import { EventsModule } from './platform/events/events.module';
 import { OutboxModule } from './platform/events/outbox.module';
+import { OutboundModule } from './platform/outbound/outbound.module';
 import { HealthModule } from './platform/health/health.module';
 import { IdempotencyModule } from './platform/idempotency/idempotency.module';
 import { LoggingModule } from './platform/logging/logging.module';
@@ -21,6 +23,7 @@ export interface AppModuleOptions {
 @Module({})
 export class AppModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
+    const billing = BillingModule.forRoot(options);
     return {
       module: AppModule,
       imports: [
@@ -36,7 +39,9 @@ export class AppModule {
         IdempotencyModule.forRoot(options),
         AuthModule,
         HealthModule,
-        BillingModule.forRoot(options),
+        OutboundModule.forRoot(options),
+        billing,
+        AccountsModule.forRoot({ billing }),
       ],
     };
   }

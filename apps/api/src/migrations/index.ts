@@ -1,5 +1,14 @@
 import { PlatformFoundation1795248000000 } from './1795248000000-platform-foundation';
 import { BillingCore1795251600000 } from './1795251600000-billing-core';
+import { Accounts1795255200000 } from './1795255200000-accounts';
+import { OutboundEvents1795258800000 } from './1795258800000-outbound-events';
+import { Fraud1795262400000 } from './1795262400000-fraud';
 
 /** Every migration, oldest first. Landed migrations are never edited; add a new one instead. */
-export const MIGRATIONS = [PlatformFoundation1795248000000, BillingCore1795251600000];
+export const MIGRATIONS = [
+  PlatformFoundation1795248000000,
+  BillingCore1795251600000,
+  Accounts1795255200000,
+  OutboundEvents1795258800000,
+  Fraud1795262400000,
+];

@@ -17,7 +17,12 @@ export type IdPrefix =
   | 'chg'
   | 'ref'
   | 'inv'
-  | 'cn';
+  | 'cn'
+  | 'fs'
+  | 'dsp'
+  | 'acc'
+  | 'ash'
+  | 'rst';
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${nextUlid().toLowerCase()}`;

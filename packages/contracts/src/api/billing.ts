@@ -137,3 +137,26 @@ export interface InvoiceView {
   issuedAt: string;
   paidAt: string | null;
 }
+
+export type FraudSeverity = 'low' | 'medium' | 'high' | 'critical';
+export type FraudSignalSource =
+  'rule' | 'stripe_radar' | 'stripe_early_fraud_warning' | 'stripe_review' | 'stripe_dispute';
+
+export interface FraudSignalView {
+  id: string;
+  customerId: string;
+  userId: string;
+  source: FraudSignalSource;
+  rule: string;
+  severity: FraudSeverity;
+  score: number;
+  evidence: Record<string, unknown>;
+  chargeId: string | null;
+  status: 'open' | 'confirmed' | 'dismissed';
+  reviewer: string | null;
+  notes: string | null;
+  createdAt: string;
+  reviewedAt: string | null;
+}
+
+export type CustomerFraudStatus = 'clear' | 'flagged' | 'blocked';

@@ -54,9 +54,26 @@ export interface SubscriptionUpdatedData {
 export interface FraudFlaggedData {
   customerId: string;
   userId: string;
-  severity: 'low' | 'medium' | 'high' | 'blocked';
+  severity: 'low' | 'medium' | 'high' | 'critical' | 'blocked';
   signalIds: string[];
   reason: string;
+}
+
+export type DisputeStatus = 'needs_response' | 'under_review' | 'won' | 'lost' | 'warning' | 'other';
+
+export interface DisputeData {
+  disputeId: string;
+  chargeId: string;
+  userId: string;
+  amount: number;
+  currency: string;
+  reason: string;
+  status: DisputeStatus;
+  evidenceDueBy: string | null;
+  /** What the dispute cost us beyond the disputed amount (processor fee), minor units. */
+  feeAmount: number;
+  /** The disputed amount we lost (0 unless lost). */
+  lostAmount: number;
 }
 
 export interface BillingEventDataByType {
@@ -65,4 +82,7 @@ export interface BillingEventDataByType {
   'billing.refund.processed': RefundProcessedData;
   'billing.subscription.updated': SubscriptionUpdatedData;
   'billing.fraud.flagged': FraudFlaggedData;
+  'billing.dispute.created': DisputeData;
+  'billing.dispute.updated': DisputeData;
+  'billing.dispute.closed': DisputeData;
 }

@@ -18,4 +18,10 @@ export interface EventEnvelope<TType extends string = string, TData = unknown> {
   data: TData;
   /** Request or causation id linking the event to what caused it. */
   correlationId: string | null;
+  /**
+   * Position of this event among the events of its `subject` (1, 2, 3, …), so consumers can order
+   * them: delivery order is not promised. Present on webhooks, the event history and the stream;
+   * absent on in-process deliveries.
+   */
+  sequence?: number;
 }

@@ -19,11 +19,15 @@ export type AstrixEvent<T extends EventType = EventType> = {
 export const EVENT_VERSIONS: { readonly [K in EventType]: number } = {
   'platform.api_key.created': 1,
   'platform.api_key.revoked': 1,
+  'platform.webhook_endpoint.disabled': 1,
   'billing.payment.completed': 1,
   'billing.payment.failed': 1,
   'billing.refund.processed': 1,
   'billing.subscription.updated': 1,
   'billing.fraud.flagged': 1,
+  'billing.dispute.created': 1,
+  'billing.dispute.updated': 1,
+  'billing.dispute.closed': 1,
   'accounts.account.state_changed': 1,
 };
 

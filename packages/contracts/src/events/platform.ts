@@ -14,7 +14,19 @@ export interface ApiKeyRevokedData {
   revokedBy: string;
 }
 
+/** A webhook endpoint stopped receiving events: failing for too long, or disabled by staff. */
+export interface WebhookEndpointDisabledData {
+  endpointId: string;
+  url: string;
+  /** `failing` (disabled automatically) or `manual` (by staff). */
+  reason: 'failing' | 'manual';
+  /** Since when every delivery to it failed; null when disabled by staff while healthy. */
+  failingSince: string | null;
+  disabledBy: string;
+}
+
 export interface PlatformEventDataByType {
   'platform.api_key.created': ApiKeyCreatedData;
   'platform.api_key.revoked': ApiKeyRevokedData;
+  'platform.webhook_endpoint.disabled': WebhookEndpointDisabledData;
 }

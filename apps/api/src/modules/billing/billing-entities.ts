@@ -1,4 +1,6 @@
 import { Price } from './catalog/price.entity';
+import { Dispute } from './fraud/dispute.entity';
+import { FraudSignal } from './fraud/fraud-signal.entity';
 import { Product } from './catalog/product.entity';
 import { CheckoutSession } from './checkout/checkout-session.entity';
 import { Coupon } from './coupons/coupon.entity';
@@ -26,4 +28,6 @@ export const BILLING_ENTITIES = [
   DocumentNumberSeries,
   CreditNote,
   StripeWebhookEvent,
+  FraudSignal,
+  Dispute,
 ];

@@ -7,6 +7,9 @@ import { CheckoutReturnController } from './checkout/checkout-return.controller'
 import { CheckoutController } from './checkout/checkout.controller';
 import { CheckoutService } from './checkout/checkout.service';
 import { CouponsModule } from './coupons/coupons.module';
+import { AdminFraudController } from './fraud/admin-fraud.controller';
+import { FraudService } from './fraud/fraud.service';
+import { StripeFraudSignals } from './fraud/stripe-fraud-signals.service';
 import { CustomersService } from './customers/customers.service';
 import { InvoicesModule } from './invoices/invoices.module';
 import { PaymentsService } from './payments/payments.service';
@@ -33,6 +36,7 @@ export class BillingModule {
         StripeWebhooksController,
         AdminStripeEventsController,
         AdminChargesController,
+        AdminFraudController,
       ],
       providers: [
         BillingService,
@@ -43,6 +47,8 @@ export class BillingModule {
         StripeWebhooksService,
         AccountsPortRegistry,
         CoolingOffRefunds,
+        FraudService,
+        StripeFraudSignals,
         ...(options.workers ? [BillingJobsProcessor] : []),
       ],
       exports: [BillingService, AccountsPortRegistry],

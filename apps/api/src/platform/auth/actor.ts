@@ -9,6 +9,8 @@ export interface UserActor {
   userId: string;
   email: string | null;
   roles: string[];
+  /** ISO 3166 country of the user's profile, when the identity service states it. */
+  country?: string | null;
 }
 
 /** A sibling service calling with an API key. */

@@ -9,6 +9,7 @@ interface IdentityClaims {
   sub?: unknown;
   email?: unknown;
   roles?: unknown;
+  country?: unknown;
   exp?: unknown;
 }
 
@@ -60,6 +61,9 @@ export class JwtVerifier {
       userId: claims.sub,
       email: typeof claims.email === 'string' ? claims.email : null,
       roles: (claims.roles as string[] | undefined) ?? [],
+      ...(typeof claims.country === 'string' && /^[A-Za-z]{2}$/.test(claims.country)
+        ? { country: claims.country.toUpperCase() }
+        : {}),
     };
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { FraudSettings, fraudSettingsFrom } from '../../modules/billing/fraud/fraud-settings';
 import { DEVELOPMENT_JWT_SECRET, Environment, LogLevel, NodeEnv } from './environment';
 
 export type JwtVerification =
@@ -8,6 +9,8 @@ export type JwtVerification =
 /** Typed, validated settings. Built once from the environment at start. */
 @Injectable()
 export class AppConfig {
+  private fraudSettings: FraudSettings | null = null;
+
   constructor(private readonly env: Environment) {}
 
   get nodeEnv(): NodeEnv {
@@ -58,6 +61,11 @@ export class AppConfig {
   get stripeWebhookSecret(): string | undefined {
     return this.env.STRIPE_WEBHOOK_SECRET;
   }
+  /** Parsed once; validateEnvironment already refused a bad FRAUD_RULES. */
+  get fraud(): FraudSettings {
+    this.fraudSettings ??= fraudSettingsFrom(this.env.FRAUD_RULES);
+    return this.fraudSettings;
+  }
   get coolingOffDays(): number {
     return this.env.COOLING_OFF_DAYS;
   }
@@ -66,6 +74,19 @@ export class AppConfig {
   }
   get stripeSandboxPort(): number {
     return this.env.STRIPE_SANDBOX_PORT;
+  }
+  get outboundWebhooks(): {
+    allowPrivateNetworks: boolean;
+    allowHttp: boolean;
+    timeoutMs: number;
+    disableAfterMs: number;
+  } {
+    return {
+      allowPrivateNetworks: this.env.OUTBOUND_WEBHOOKS_ALLOW_PRIVATE_NETWORKS ?? !this.isProduction,
+      allowHttp: this.env.OUTBOUND_WEBHOOKS_ALLOW_HTTP ?? !this.isProduction,
+      timeoutMs: this.env.OUTBOUND_WEBHOOKS_TIMEOUT_MS,
+      disableAfterMs: this.env.OUTBOUND_WEBHOOKS_DISABLE_AFTER_HOURS * 3_600_000,
+    };
   }
 
   get jwt(): JwtVerification {

@@ -1,4 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
+import { fraudSettingsFrom } from '../../modules/billing/fraud/fraud-settings';
 import {
   IsBoolean,
   IsIn,
@@ -97,6 +98,12 @@ export class Environment {
   @Max(65535)
   STRIPE_SANDBOX_PORT = 12111;
 
+  /** Fraud rule thresholds as JSON overriding the defaults (see modules/billing/fraud/fraud-settings.ts). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  FRAUD_RULES?: string;
+
   /** An evaluation closed before its first trade within this many days gets its fee back, once. */
   @Transform(toInteger)
   @IsInt()
@@ -149,6 +156,31 @@ export class Environment {
   /** Prefix of every Redis key (queues, rate limits); lets several stacks share one Redis. */
   @Matches(/^[a-z0-9_-]{1,40}$/, { message: 'QUEUE_PREFIX must be 1-40 characters of a-z, 0-9, _ or -' })
   QUEUE_PREFIX = 'astrix';
+
+  /** Outbound webhooks may go to private, loopback and link-local addresses (default: outside production). */
+  @Transform(toBoolean)
+  @IsOptional()
+  @IsBoolean()
+  OUTBOUND_WEBHOOKS_ALLOW_PRIVATE_NETWORKS?: boolean;
+
+  /** Outbound webhook endpoints may use plain http:// (default: outside production). */
+  @Transform(toBoolean)
+  @IsOptional()
+  @IsBoolean()
+  OUTBOUND_WEBHOOKS_ALLOW_HTTP?: boolean;
+
+  /** Per delivery attempt: connect, send and read the answer. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  OUTBOUND_WEBHOOKS_TIMEOUT_MS = 10_000;
+
+  /** An endpoint whose every delivery failed for this long is disabled (and staff told by an event). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  OUTBOUND_WEBHOOKS_DISABLE_AFTER_HOURS = 72;
 }
 
 export const ENVIRONMENT_VARIABLES = [
@@ -166,6 +198,7 @@ export const ENVIRONMENT_VARIABLES = [
   'STRIPE_SANDBOX_PORT',
   'STRIPE_TIMEOUT_MS',
   'COOLING_OFF_DAYS',
+  'FRAUD_RULES',
   'LOG_LEVEL',
   'MIGRATIONS_RUN',
   'WORKERS_ENABLED',
@@ -174,6 +207,10 @@ export const ENVIRONMENT_VARIABLES = [
   'IDEMPOTENCY_TTL_HOURS',
   'OUTBOX_POLL_INTERVAL_MS',
   'QUEUE_PREFIX',
+  'OUTBOUND_WEBHOOKS_ALLOW_PRIVATE_NETWORKS',
+  'OUTBOUND_WEBHOOKS_ALLOW_HTTP',
+  'OUTBOUND_WEBHOOKS_TIMEOUT_MS',
+  'OUTBOUND_WEBHOOKS_DISABLE_AFTER_HOURS',
 ] as const satisfies readonly (keyof Environment)[];
 
 export class ConfigurationError extends Error {
@@ -199,6 +236,11 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   const environment = plainToInstance(Environment, relevant, { exposeDefaultValues: true });
   const problems = describe(validateSync(environment, { skipMissingProperties: false }));
 
+  try {
+    fraudSettingsFrom(environment.FRAUD_RULES);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
   if (environment.AUTH_JWT_SECRET && environment.AUTH_JWT_PUBLIC_KEY) {
     problems.push('AUTH_JWT_SECRET and AUTH_JWT_PUBLIC_KEY are exclusive: set one (HS256 or RS256)');
   }

@@ -1,11 +1,18 @@
 import { DataSourceOptions } from 'typeorm';
 import { SnakeNamingStrategy } from 'typeorm-naming-strategies';
+import { ACCOUNTS_ENTITIES } from '../../modules/accounts/accounts-entities';
 import { BILLING_ENTITIES } from '../../modules/billing/billing-entities';
+import { OUTBOUND_ENTITIES } from '../outbound/outbound-entities';
 import { PLATFORM_ENTITIES } from '../platform-entities';
 import { MIGRATIONS } from '../../migrations';
 
 /** Entities of every module; each module appends its own list here. */
-export const ALL_ENTITIES = [...PLATFORM_ENTITIES, ...BILLING_ENTITIES];
+export const ALL_ENTITIES = [
+  ...PLATFORM_ENTITIES,
+  ...BILLING_ENTITIES,
+  ...ACCOUNTS_ENTITIES,
+  ...OUTBOUND_ENTITIES,
+];
 
 /** The one place the TypeORM connection is described: app, CLI and tests share it. */
 export function dataSourceOptions(databaseUrl: string, applicationName = 'astrix-api'): DataSourceOptions {

@@ -1,7 +1,7 @@
 import type { AstrixEvent } from '@astrix/contracts';
 
 /** Every queue the platform runs. */
-export const QUEUE_NAMES = ['events', 'maintenance', 'billing'] as const;
+export const QUEUE_NAMES = ['events', 'maintenance', 'billing', 'outbound'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** Every job name and its payload type: enqueueing anything else does not compile. */
@@ -14,6 +14,8 @@ export interface JobPayloads {
   'billing.process-stripe-event': { stripeEventId: string };
   /** A refund whose processor call did not get an answer: ask again with the same idempotency key. */
   'billing.retry-refund': { refundId: string };
+  /** One HTTP attempt of a webhook delivery (attempt numbers make each attempt its own job). */
+  'outbound.deliver-webhook': { deliveryId: string; attempt: number };
 }
 export type JobName = keyof JobPayloads;
 
@@ -22,6 +24,7 @@ export const QUEUE_OF_JOB: { readonly [N in JobName]: QueueName } = {
   'maintenance.purge-idempotency-records': 'maintenance',
   'billing.process-stripe-event': 'billing',
   'billing.retry-refund': 'billing',
+  'outbound.deliver-webhook': 'outbound',
 };
 
 /** Retries with exponential backoff; failed jobs are kept for inspection and replay. */

@@ -428,6 +428,32 @@ export function createApiRoutes(context: FakeStripeContext): Router<ApiHandler> 
     return ok(store.disputes.require(params.id ?? ''));
   });
 
+  // Radar: early fraud warnings and reviews (created by the issuer and Radar, so read-only here)
+  router.on('GET', '/v1/radar/early_fraud_warnings/:id', ({ params, query }) => {
+    query.rejectUnknown();
+    return ok(store.earlyFraudWarnings.require(params.id ?? ''));
+  });
+  router.on('GET', '/v1/radar/early_fraud_warnings', ({ query }) => {
+    let warnings = store.earlyFraudWarnings.all();
+    warnings = filterBy(warnings, query.optionalNonEmptyString('charge'), (warning) => idOf(warning.charge));
+    warnings = filterBy(warnings, query.optionalNonEmptyString('payment_intent'), (warning) =>
+      idOf(warning.payment_intent),
+    );
+    return list(query, warnings, '/v1/radar/early_fraud_warnings');
+  });
+  router.on('GET', '/v1/reviews/:id', ({ params, query }) => {
+    query.rejectUnknown();
+    return ok(store.reviews.require(params.id ?? ''));
+  });
+  // Stripe lists open reviews only.
+  router.on('GET', '/v1/reviews', ({ query }) =>
+    list(
+      query,
+      store.reviews.all().filter((review) => review.open),
+      '/v1/reviews',
+    ),
+  );
+
   // Setup intents
   const confirmSetupIntent = (
     intent: Stripe.SetupIntent,

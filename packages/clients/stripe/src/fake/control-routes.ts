@@ -4,6 +4,7 @@ import type { AuthenticationResult, SandboxPayment, SandboxPaymentResult } from 
 import type { FaultKind, FaultRule } from './faults';
 import type { FormReader } from './form';
 import type { ConnectedAccountFields } from './object-factory';
+import { REVIEW_CLOSED_REASONS } from './payment-engine';
 import { Router } from './router';
 import type { WebhookDelivery } from './webhook-dispatcher';
 
@@ -35,6 +36,14 @@ export interface FakeStripeControls {
   /** Completes (or fails) 3-D Secure for a payment or setup intent in requires_action. */
   authenticate(intentId: string, succeeded?: boolean): AuthenticationResult;
   openDispute(chargeId: string, reason?: string): Stripe.Dispute;
+  /** The bank decides a dispute: sends `charge.dispute.closed`. */
+  closeDispute(disputeId: string, status: 'won' | 'lost'): Stripe.Dispute;
+  /** The issuer reports a paid charge as fraud: sends `radar.early_fraud_warning.created`. */
+  openEarlyFraudWarning(chargeId: string, fraudType?: string): Stripe.Radar.EarlyFraudWarning;
+  /** Holds a paid charge for review (`rule` or `manual`): sends `review.opened`. */
+  openReview(chargeId: string, reason?: 'rule' | 'manual'): Stripe.Review;
+  /** Closes an open review (default `approved`): sends `review.closed`. */
+  closeReview(reviewId: string, reason?: Stripe.Review.ClosedReason): Stripe.Review;
   /** Every event published, oldest first. */
   sentEvents(): Stripe.Event[];
   webhookDeliveries(): WebhookDelivery[];
@@ -55,6 +64,8 @@ export interface ControlRequest {
 export type ControlHandler = (request: ControlRequest) => unknown;
 
 const FAULT_KINDS: readonly FaultKind[] = ['server_error', 'rate_limit', 'hang'];
+const DISPUTE_OUTCOMES = ['won', 'lost'] as const;
+const REVIEW_OPENED_REASONS = ['rule', 'manual'] as const;
 
 function readFaultRule(body: FormReader): FaultRule {
   const kind = body.optionalEnum('kind', FAULT_KINDS);
@@ -140,6 +151,22 @@ export function createControlRoutes(controls: FakeStripeControls): Router<Contro
   );
   router.on('POST', '/sandbox/charges/:id/dispute', ({ params, body }) =>
     controls.openDispute(params.id ?? '', body.optionalNonEmptyString('reason')),
+  );
+  router.on('POST', '/sandbox/disputes/:id/close', ({ params, body }) => {
+    const status = body.optionalEnum('status', DISPUTE_OUTCOMES);
+    if (status === undefined) {
+      throw invalidRequest(`status is required: one of ${DISPUTE_OUTCOMES.join(', ')}`, 'status');
+    }
+    return controls.closeDispute(params.id ?? '', status);
+  });
+  router.on('POST', '/sandbox/charges/:id/early-fraud-warning', ({ params, body }) =>
+    controls.openEarlyFraudWarning(params.id ?? '', body.optionalNonEmptyString('fraudType')),
+  );
+  router.on('POST', '/sandbox/charges/:id/review', ({ params, body }) =>
+    controls.openReview(params.id ?? '', body.optionalEnum('reason', REVIEW_OPENED_REASONS)),
+  );
+  router.on('POST', '/sandbox/reviews/:id/close', ({ params, body }) =>
+    controls.closeReview(params.id ?? '', body.optionalEnum('reason', REVIEW_CLOSED_REASONS)),
   );
 
   return router;

@@ -189,6 +189,121 @@ describe('controls over HTTP', () => {
   });
 });
 
+describe('fraud and dispute controls over HTTP', () => {
+  async function paidChargeId(card = '4242424242424242'): Promise<string> {
+    const session = await openSession();
+    const paid = await call('POST', `/sandbox/checkout-sessions/${session.id}/pay`, { json: { card } });
+    const { paymentIntent } = paid.body as { paymentIntent: Stripe.PaymentIntent };
+    await harness.receivedEvents();
+    harness.receiver.clear();
+    return String(paymentIntent.latest_charge);
+  }
+
+  it('opens an early fraud warning, serves it, and lists it by charge', async () => {
+    const chargeId = await paidChargeId();
+    const otherChargeId = await paidChargeId();
+
+    const opened = await call('POST', `/sandbox/charges/${chargeId}/early-fraud-warning`, {
+      form: 'fraudType=card_never_received',
+    });
+    await call('POST', `/sandbox/charges/${otherChargeId}/early-fraud-warning`);
+    const warning = opened.body as Stripe.Radar.EarlyFraudWarning;
+    const fetched = await call('GET', `/v1/radar/early_fraud_warnings/${warning.id}?expand[]=charge`);
+    const listed = (await call('GET', `/v1/radar/early_fraud_warnings?charge=${chargeId}`))
+      .body as Stripe.ApiList<Stripe.Radar.EarlyFraudWarning>;
+    const events = await harness.receivedEvents();
+
+    expect(opened).toMatchObject({
+      status: 200,
+      body: { object: 'radar.early_fraud_warning', charge: chargeId, actionable: true },
+    });
+    expect(fetched.body).toMatchObject({ id: warning.id, charge: { id: chargeId, object: 'charge' } });
+    expect(listed.data.map(({ id }) => id)).toEqual([warning.id]);
+    expect(events[0]).toMatchObject({
+      type: 'radar.early_fraud_warning.created',
+      object: { id: warning.id, chargeId, fraudType: 'card_never_received', actionable: true },
+    });
+    expect(events[1]).toMatchObject({ object: { fraudType: 'made_with_stolen_card' } });
+  });
+
+  it('opens and closes a review, and links it from the charge', async () => {
+    const chargeId = await paidChargeId();
+
+    const opened = await call('POST', `/sandbox/charges/${chargeId}/review`, { json: { reason: 'manual' } });
+    const review = opened.body as Stripe.Review;
+    const openList = (await call('GET', '/v1/reviews')).body as Stripe.ApiList<Stripe.Review>;
+    const closed = await call('POST', `/sandbox/reviews/${review.id}/close`, {
+      form: 'reason=refunded_as_fraud',
+    });
+    const fetched = await call('GET', `/v1/reviews/${review.id}`);
+    const events = await harness.receivedEvents();
+
+    expect(review).toMatchObject({ object: 'review', open: true, opened_reason: 'manual', charge: chargeId });
+    expect(harness.fake.state.charges.get(chargeId)?.review).toBe(review.id);
+    expect(openList.data.map(({ id }) => id)).toEqual([review.id]);
+    expect(closed.body).toMatchObject({ open: false, closed_reason: 'refunded_as_fraud' });
+    expect(fetched.body).toEqual(closed.body);
+    expect(typesOf(events)).toEqual(['review.opened', 'review.closed']);
+    expect(events[1]?.type === 'review.closed' && events[1].object).toMatchObject({
+      open: false,
+      reason: 'refunded_as_fraud',
+      closedReason: 'refunded_as_fraud',
+    });
+  });
+
+  it('closes a dispute with status=won|lost', async () => {
+    const chargeId = await paidChargeId();
+    const dispute = (await call('POST', `/sandbox/charges/${chargeId}/dispute`)).body as Stripe.Dispute;
+
+    const withoutStatus = await call('POST', `/sandbox/disputes/${dispute.id}/close`);
+    const lost = await call('POST', `/sandbox/disputes/${dispute.id}/close`, { form: 'status=lost' });
+    const again = await call('POST', `/sandbox/disputes/${dispute.id}/close`, { form: 'status=won' });
+    const events = await harness.receivedEvents();
+
+    expect(withoutStatus).toMatchObject({ status: 400, body: { error: { param: 'status' } } });
+    expect(lost).toMatchObject({ status: 200, body: { id: dispute.id, status: 'lost' } });
+    expect(again).toMatchObject({ status: 400, body: { error: { code: 'dispute_already_closed' } } });
+    expect((await call('GET', `/v1/charges/${chargeId}`)).body).toMatchObject({ disputed: true });
+    expect(typesOf(events)).toEqual(['charge.dispute.created', 'charge.dispute.closed']);
+    expect(events[1]?.type === 'charge.dispute.closed' && events[1].object).toMatchObject({
+      id: dispute.id,
+      chargeId,
+      status: 'lost',
+    });
+  });
+
+  it('answers 404 for unknown charges, reviews, disputes and warnings', async () => {
+    const replies = await Promise.all([
+      call('POST', '/sandbox/charges/ch_missing/early-fraud-warning'),
+      call('POST', '/sandbox/charges/ch_missing/review'),
+      call('POST', '/sandbox/reviews/prv_missing/close'),
+      call('POST', '/sandbox/disputes/dp_missing/close', { form: 'status=won' }),
+      call('GET', '/v1/radar/early_fraud_warnings/issfr_missing'),
+      call('GET', '/v1/reviews/prv_missing'),
+    ]);
+
+    expect(replies.map(({ status }) => status)).toEqual([404, 404, 404, 404, 404, 404]);
+    expect(replies[0]?.body).toMatchObject({
+      error: { code: 'resource_missing', param: 'charge', message: "No such charge: 'ch_missing'" },
+    });
+    expect(harness.fake.controls.sentEvents()).toEqual([]);
+  });
+
+  it('refuses an unknown fraud type or review reason', async () => {
+    const chargeId = await paidChargeId();
+
+    const badType = await call('POST', `/sandbox/charges/${chargeId}/early-fraud-warning`, {
+      json: { fraudType: 'aliens' },
+    });
+    const badReason = await call('POST', `/sandbox/charges/${chargeId}/review`, {
+      json: { reason: 'vibes' },
+    });
+
+    expect(badType).toMatchObject({ status: 400, body: { error: { param: 'fraud_type' } } });
+    expect(badReason).toMatchObject({ status: 400, body: { error: { param: 'reason' } } });
+  });
+});
+
 describe('hosted pages', () => {
   it('serves a payment form listing the test cards and redirects to the success URL once paid', async () => {
     const session = await openSession();
@@ -316,6 +431,27 @@ describe('special test cards', () => {
       reason: 'fraudulent',
       status: 'needs_response',
       amountMinor: 5000,
+    });
+  });
+
+  it('creates an early fraud warning after a 5423 payment succeeds', async () => {
+    const session = await openSession();
+
+    const result = harness.fake.controls.payCheckoutSession(session.id, { card: '4000000000005423' });
+    const events = await harness.receivedEvents();
+    const warning = events[3];
+
+    expect(typesOf(events)).toEqual([
+      'checkout.session.completed',
+      'payment_intent.succeeded',
+      'charge.succeeded',
+      'radar.early_fraud_warning.created',
+    ]);
+    expect(warning?.type === 'radar.early_fraud_warning.created' && warning.object).toMatchObject({
+      chargeId: result.paymentIntent?.latest_charge,
+      paymentIntentId: result.paymentIntent?.id,
+      fraudType: 'made_with_stolen_card',
+      actionable: true,
     });
   });
 

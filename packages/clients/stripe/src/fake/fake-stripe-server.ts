@@ -11,7 +11,7 @@ import { decodeForm, formFieldsFromJson, FormReader } from './form';
 import { createHostedPages, type PageReply } from './hosted-pages';
 import { newStripeId } from './ids';
 import { AUTOMATIC_ORIGIN, buildConnectedAccount } from './object-factory';
-import { PaymentEngine } from './payment-engine';
+import { DEFAULT_FRAUD_TYPE, PaymentEngine } from './payment-engine';
 import { type Collection, FakeStripeStore } from './store';
 import {
   DEFAULT_WEBHOOK_RETRY_POLICY,
@@ -237,6 +237,38 @@ class FakeStripe implements FakeStripeServer {
         );
         events.publish(opened.events);
         return opened.dispute;
+      },
+      closeDispute: (disputeId, status) => {
+        const closed = engine.closeDispute(
+          store.disputes.require(disputeId, 'dispute'),
+          status,
+          AUTOMATIC_ORIGIN,
+        );
+        events.publish(closed.events);
+        return closed.dispute;
+      },
+      openEarlyFraudWarning: (chargeId, fraudType = DEFAULT_FRAUD_TYPE) => {
+        const opened = engine.openEarlyFraudWarning(
+          store.charges.require(chargeId, 'charge'),
+          fraudType,
+          AUTOMATIC_ORIGIN,
+        );
+        events.publish(opened.events);
+        return opened.earlyFraudWarning;
+      },
+      openReview: (chargeId, reason = 'rule') => {
+        const opened = engine.openReview(store.charges.require(chargeId, 'charge'), reason, AUTOMATIC_ORIGIN);
+        events.publish(opened.events);
+        return opened.review;
+      },
+      closeReview: (reviewId, reason = 'approved') => {
+        const closed = engine.closeReview(
+          store.reviews.require(reviewId, 'review'),
+          reason,
+          AUTOMATIC_ORIGIN,
+        );
+        events.publish(closed.events);
+        return closed.review;
       },
       sentEvents: () => events.events(),
       webhookDeliveries: () => events.deliveryLog(),

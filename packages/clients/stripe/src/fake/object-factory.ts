@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 import { cardFingerprint, newClientSecret, newStripeId } from './ids';
 import type { TestCard } from './test-cards';
-import { fromUnixSeconds } from '../stripe-fields';
+import { fromUnixSeconds, idOf } from '../stripe-fields';
 
 // Builders for the objects the fake stores and serves. Each returns the SDK's own type, so the
 // compiler holds every field to the shape of the pinned API version. State changes elsewhere
@@ -587,6 +587,57 @@ export function buildDispute(fields: DisputeFields, created: UnixSeconds): Strip
   };
 }
 
+export interface EarlyFraudWarningFields {
+  charge: Stripe.Charge;
+  fraudType: string;
+}
+
+export function buildEarlyFraudWarning(
+  fields: EarlyFraudWarningFields,
+  created: UnixSeconds,
+): Stripe.Radar.EarlyFraudWarning {
+  const { charge } = fields;
+  const paymentIntent = idOf(charge.payment_intent);
+  return {
+    id: newStripeId('issfr'),
+    object: 'radar.early_fraud_warning',
+    // Stripe: actionable while the charge has not been disputed nor fully refunded.
+    actionable: !charge.disputed && !charge.refunded,
+    charge: charge.id,
+    created,
+    fraud_type: fields.fraudType,
+    livemode: false,
+    ...(paymentIntent === null ? {} : { payment_intent: paymentIntent }),
+  };
+}
+
+export interface ReviewFields {
+  charge: Stripe.Charge;
+  openedReason: Stripe.Review.OpenedReason;
+}
+
+export function buildReview(fields: ReviewFields, created: UnixSeconds): Stripe.Review {
+  const { charge } = fields;
+  const paymentIntent = idOf(charge.payment_intent);
+  return {
+    id: newStripeId('prv'),
+    object: 'review',
+    billing_zip: charge.billing_details.address?.postal_code ?? null,
+    charge: charge.id,
+    closed_reason: null,
+    created,
+    ip_address: null,
+    ip_address_location: null,
+    livemode: false,
+    open: true,
+    opened_reason: fields.openedReason,
+    ...(paymentIntent === null ? {} : { payment_intent: paymentIntent }),
+    // While open: why it was opened; once closed: the closed reason.
+    reason: fields.openedReason,
+    session: null,
+  };
+}
+
 export interface TransferFields {
   amount: number;
   currency: string;
@@ -684,13 +735,18 @@ export type FakeEventType =
   | 'charge.pending'
   | 'charge.refunded'
   | 'charge.dispute.created'
+  | 'charge.dispute.closed'
   | 'refund.created'
   | 'setup_intent.succeeded'
   | 'setup_intent.setup_failed'
   | 'setup_intent.requires_action'
   | 'payment_method.attached'
   | 'payment_method.detached'
-  | 'transfer.created';
+  | 'transfer.created'
+  | 'radar.early_fraud_warning.created'
+  | 'radar.early_fraud_warning.updated'
+  | 'review.opened'
+  | 'review.closed';
 
 export type StripeEventOf<T extends Stripe.Event['type']> = Extract<Stripe.Event, { type: T }>;
 export type EventObjectOf<T extends Stripe.Event['type']> = StripeEventOf<T>['data']['object'];

@@ -5,9 +5,11 @@ import {
   type BillingDetails,
   buildCharge,
   buildDispute,
+  buildEarlyFraudWarning,
   buildOutcome,
   buildPaymentMethod,
   buildRefund,
+  buildReview,
   type ChargeResult,
   type EventOrigin,
 } from './object-factory';
@@ -44,6 +46,28 @@ interface RefundRequest {
 }
 
 const CONFIRMABLE_STATUSES: readonly string[] = ['requires_payment_method', 'requires_confirmation'];
+const CLOSED_DISPUTE_STATUSES: readonly string[] = ['won', 'lost', 'prevented', 'warning_closed'];
+/** Stripe's documented `fraud_type`s of an early fraud warning. */
+export const EARLY_FRAUD_WARNING_TYPES: readonly string[] = [
+  'card_never_received',
+  'fraudulent_card_application',
+  'made_with_counterfeit_card',
+  'made_with_lost_card',
+  'made_with_stolen_card',
+  'misc',
+  'unauthorized_use_of_card',
+];
+export const DEFAULT_FRAUD_TYPE = 'made_with_stolen_card';
+export const REVIEW_CLOSED_REASONS: readonly Stripe.Review.ClosedReason[] = [
+  'acknowledged',
+  'approved',
+  'canceled',
+  'disputed',
+  'payment_never_settled',
+  'redacted',
+  'refunded',
+  'refunded_as_fraud',
+];
 const AUTHENTICATION_FAILURE_MESSAGE =
   'The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent again.';
 
@@ -156,6 +180,7 @@ export class PaymentEngine {
     switch (behaviour.kind) {
       case 'succeeds':
       case 'disputed_after_success':
+      case 'early_fraud_warning_after_success':
         return this.succeed(attempting, paymentMethod, card, false, origin);
       case 'declined':
         return this.decline(
@@ -315,6 +340,7 @@ export class PaymentEngine {
       }
       case 'succeeds':
       case 'disputed_after_success':
+      case 'early_fraud_warning_after_success':
       case 'settles_asynchronously':
         return this.completeSetup(attempting, paymentMethod, origin);
     }
@@ -394,13 +420,14 @@ export class PaymentEngine {
       amount_refunded: charge.amount_refunded + amount,
       refunded: charge.amount_refunded + amount === charge.amount,
     });
-    return {
-      refund,
-      events: [
-        this.events.create('refund.created', refund, origin),
-        this.events.create('charge.refunded', refundedCharge, origin),
-      ],
-    };
+    const events: Stripe.Event[] = [
+      this.events.create('refund.created', refund, origin),
+      this.events.create('charge.refunded', refundedCharge, origin),
+    ];
+    if (refundedCharge.refunded) {
+      events.push(...this.settleFraudSignals(refundedCharge.id, refundClosedReason(request.reason), origin));
+    }
+    return { refund, events };
   }
 
   openDispute(
@@ -413,7 +440,133 @@ export class PaymentEngine {
     if (charge.disputed) throw invalidRequest(`Charge ${charge.id} is already disputed.`, 'charge');
     const dispute = this.store.disputes.save(buildDispute({ charge, reason }, this.createdAt()));
     this.store.charges.save({ ...charge, disputed: true });
-    return { dispute, events: [this.events.create('charge.dispute.created', dispute, origin)] };
+    return {
+      dispute,
+      events: [
+        this.events.create('charge.dispute.created', dispute, origin),
+        ...this.settleFraudSignals(charge.id, 'disputed', origin),
+      ],
+    };
+  }
+
+  /**
+   * The bank decided the dispute. Stripe keeps `charge.disputed` true either way (it says the
+   * charge was disputed, not that it is still contested); won returns the funds, lost keeps them
+   * with the customer.
+   */
+  closeDispute(
+    dispute: Stripe.Dispute,
+    status: 'won' | 'lost',
+    origin: EventOrigin,
+  ): { dispute: Stripe.Dispute; events: Stripe.Event[] } {
+    if (CLOSED_DISPUTE_STATUSES.includes(dispute.status)) {
+      throw invalidRequest(
+        `Dispute ${dispute.id} is already closed with status ${dispute.status}.`,
+        'dispute',
+        'dispute_already_closed',
+      );
+    }
+    const closed = this.store.disputes.save({ ...dispute, status, is_charge_refundable: false });
+    return { dispute: closed, events: [this.events.create('charge.dispute.closed', closed, origin)] };
+  }
+
+  /** The issuer reports the charge as likely fraud (Stripe Radar's early fraud warning). */
+  openEarlyFraudWarning(
+    charge: Stripe.Charge,
+    fraudType: string,
+    origin: EventOrigin,
+  ): { earlyFraudWarning: Stripe.Radar.EarlyFraudWarning; events: Stripe.Event[] } {
+    if (charge.status !== 'succeeded') {
+      throw invalidRequest(
+        `Charge ${charge.id} has not succeeded; issuers only report paid charges.`,
+        'charge',
+      );
+    }
+    if (!EARLY_FRAUD_WARNING_TYPES.includes(fraudType)) {
+      throw invalidRequest(
+        `Invalid fraud_type: must be one of ${EARLY_FRAUD_WARNING_TYPES.join(', ')}`,
+        'fraud_type',
+      );
+    }
+    const earlyFraudWarning = this.store.earlyFraudWarnings.save(
+      buildEarlyFraudWarning({ charge, fraudType }, this.createdAt()),
+    );
+    return {
+      earlyFraudWarning,
+      events: [this.events.create('radar.early_fraud_warning.created', earlyFraudWarning, origin)],
+    };
+  }
+
+  /** Radar (a rule) or someone on the dashboard (manual) holds the payment for review. */
+  openReview(
+    charge: Stripe.Charge,
+    openedReason: 'rule' | 'manual',
+    origin: EventOrigin,
+  ): { review: Stripe.Review; events: Stripe.Event[] } {
+    if (charge.status !== 'succeeded') {
+      throw invalidRequest(`Charge ${charge.id} has not succeeded and cannot be reviewed.`, 'charge');
+    }
+    const current = this.openReviewOf(charge);
+    if (current !== undefined) {
+      throw invalidRequest(`Charge ${charge.id} already has an open review (${current.id}).`, 'charge');
+    }
+    const review = this.store.reviews.save(buildReview({ charge, openedReason }, this.createdAt()));
+    this.store.charges.save({ ...charge, review: review.id });
+    const intentId = idOf(charge.payment_intent);
+    const intent = intentId === null ? undefined : this.store.paymentIntents.get(intentId);
+    if (intent !== undefined) this.store.paymentIntents.save({ ...intent, review: review.id });
+    return { review, events: [this.events.create('review.opened', review, origin)] };
+  }
+
+  /** The reviewer's decision (approved), or what closed it (refunded, disputed...). */
+  closeReview(
+    review: Stripe.Review,
+    closedReason: Stripe.Review.ClosedReason,
+    origin: EventOrigin,
+  ): { review: Stripe.Review; events: Stripe.Event[] } {
+    if (!review.open) {
+      throw invalidRequest(`Review ${review.id} is already closed.`, 'review', 'review_already_closed');
+    }
+    if (!REVIEW_CLOSED_REASONS.includes(closedReason)) {
+      throw invalidRequest(
+        `Invalid closed reason: must be one of ${REVIEW_CLOSED_REASONS.join(', ')}`,
+        'reason',
+      );
+    }
+    const closed = this.store.reviews.save({
+      ...review,
+      open: false,
+      closed_reason: closedReason,
+      reason: closedReason,
+    });
+    return { review: closed, events: [this.events.create('review.closed', closed, origin)] };
+  }
+
+  /**
+   * A full refund or a dispute settles Radar's open questions about a charge, as at Stripe: its
+   * early fraud warnings stop being actionable and its open review closes.
+   */
+  private settleFraudSignals(
+    chargeId: string,
+    reviewClosedReason: Stripe.Review.ClosedReason,
+    origin: EventOrigin,
+  ): Stripe.Event[] {
+    const events: Stripe.Event[] = [];
+    for (const warning of this.store.earlyFraudWarnings.all().reverse()) {
+      if (idOf(warning.charge) !== chargeId || !warning.actionable) continue;
+      const settled = this.store.earlyFraudWarnings.save({ ...warning, actionable: false });
+      events.push(this.events.create('radar.early_fraud_warning.updated', settled, origin));
+    }
+    const charge = this.store.charges.get(chargeId);
+    const review = charge === undefined ? undefined : this.openReviewOf(charge);
+    if (review !== undefined) events.push(...this.closeReview(review, reviewClosedReason, origin).events);
+    return events;
+  }
+
+  private openReviewOf(charge: Stripe.Charge): Stripe.Review | undefined {
+    const reviewId = idOf(charge.review);
+    const review = reviewId === null ? undefined : this.store.reviews.get(reviewId);
+    return review?.open === true ? review : undefined;
   }
 
   private succeed(
@@ -458,6 +611,9 @@ export class PaymentEngine {
     }
     if (card.behaviour.kind === 'disputed_after_success') {
       events.push(...this.openDispute(charge, 'fraudulent', origin).events);
+    }
+    if (card.behaviour.kind === 'early_fraud_warning_after_success') {
+      events.push(...this.openEarlyFraudWarning(charge, DEFAULT_FRAUD_TYPE, origin).events);
     }
     return { intent: paid, charge: this.store.charges.require(charge.id), decline: null, events };
   }
@@ -619,4 +775,8 @@ function authenticationRequired(): Extract<ChargeResult, { kind: 'issuer_decline
     declineCode: 'authentication_required',
     message: 'Your card was declined. This transaction requires authentication.',
   };
+}
+
+function refundClosedReason(reason: Stripe.Refund.Reason | null): Stripe.Review.ClosedReason {
+  return reason === 'fraudulent' ? 'refunded_as_fraud' : 'refunded';
 }

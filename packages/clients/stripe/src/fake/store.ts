@@ -44,6 +44,8 @@ export class FakeStripeStore {
   readonly setupIntents = new Collection<Stripe.SetupIntent>('setupintent');
   readonly paymentMethods = new Collection<Stripe.PaymentMethod>('PaymentMethod');
   readonly disputes = new Collection<Stripe.Dispute>('dispute');
+  readonly earlyFraudWarnings = new Collection<Stripe.Radar.EarlyFraudWarning>('early fraud warning');
+  readonly reviews = new Collection<Stripe.Review>('review');
   readonly transfers = new Collection<Stripe.Transfer>('transfer');
   readonly accounts = new Collection<Stripe.Account>('account');
   readonly billingPortalSessions = new Collection<Stripe.BillingPortal.Session>('billing portal session');
@@ -58,6 +60,8 @@ export class FakeStripeStore {
     ['seti_', this.setupIntents],
     ['pm_', this.paymentMethods],
     ['dp_', this.disputes],
+    ['issfr_', this.earlyFraudWarnings],
+    ['prv_', this.reviews],
     ['tr_', this.transfers],
     ['acct_', this.accounts],
     ['bps_', this.billingPortalSessions],

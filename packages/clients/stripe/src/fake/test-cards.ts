@@ -5,6 +5,7 @@ export type CardBehaviour =
   | { kind: 'blocked_by_radar' }
   | { kind: 'requires_authentication' }
   | { kind: 'disputed_after_success' }
+  | { kind: 'early_fraud_warning_after_success' }
   | { kind: 'settles_asynchronously'; succeeds: boolean };
 
 export interface TestCard {
@@ -61,6 +62,12 @@ export const TEST_CARDS: readonly TestCard[] = [
   visa('4000000000000259', 'pm_card_createDispute', 'Succeeds, then a dispute is opened', {
     kind: 'disputed_after_success',
   }),
+  visa(
+    '4000000000005423',
+    'pm_card_createIssuerFraudRecord',
+    'Succeeds, then an early fraud warning is created',
+    { kind: 'early_fraud_warning_after_success' },
+  ),
   visa(
     '4000000000009235',
     'pm_card_riskLevelElevated',

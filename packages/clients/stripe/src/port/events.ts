@@ -2,9 +2,11 @@ import type {
   ProcessorCharge,
   ProcessorCheckoutSession,
   ProcessorDispute,
+  ProcessorEarlyFraudWarning,
   ProcessorPaymentIntent,
   ProcessorPaymentMethod,
   ProcessorRefund,
+  ProcessorReview,
   ProcessorSetupIntent,
   ProcessorTransfer,
 } from './types';
@@ -23,6 +25,8 @@ export type ProcessorEvent =
   | EventAbout<SetupIntentEventType, ProcessorSetupIntent>
   | EventAbout<PaymentMethodEventType, ProcessorPaymentMethod>
   | EventAbout<TransferEventType, ProcessorTransfer>
+  | EventAbout<EarlyFraudWarningEventType, ProcessorEarlyFraudWarning>
+  | EventAbout<ReviewEventType, ProcessorReview>
   | UnsupportedProcessorEvent;
 
 export type CheckoutSessionEventType =
@@ -55,6 +59,11 @@ export type SetupIntentEventType =
 export type PaymentMethodEventType = 'payment_method.attached' | 'payment_method.detached';
 
 export type TransferEventType = 'transfer.created' | 'transfer.updated' | 'transfer.reversed';
+
+export type EarlyFraudWarningEventType =
+  'radar.early_fraud_warning.created' | 'radar.early_fraud_warning.updated';
+
+export type ReviewEventType = 'review.opened' | 'review.closed';
 
 export type ProcessorEventType = ProcessorEvent['type'];
 

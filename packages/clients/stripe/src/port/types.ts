@@ -377,3 +377,31 @@ export interface ProcessorDispute {
   evidenceDueBy: Date | null;
   createdAt: Date;
 }
+
+/** Stripe Radar's early fraud warning: the issuer reports the charge as likely fraud, before any dispute. */
+export interface ProcessorEarlyFraudWarning {
+  id: string;
+  chargeId: string;
+  paymentIntentId: string | null;
+  /** e.g. card_never_received, fraudulent_card_application, made_with_counterfeit_card, made_with_lost_card, made_with_stolen_card, misc, unauthorized_use_of_card. */
+  fraudType: string;
+  /** Whether refunding or disputing is still possible. */
+  actionable: boolean;
+  createdAt: Date;
+}
+
+export type ReviewReason =
+  'rule' | 'manual' | 'approved' | 'refunded' | 'refunded_as_fraud' | 'disputed' | 'redacted' | string;
+
+/** A Radar review: a payment held for manual review; closed with the reviewer's decision. */
+export interface ProcessorReview {
+  id: string;
+  chargeId: string | null;
+  paymentIntentId: string | null;
+  open: boolean;
+  /** Why it was opened (rule, manual) while open; the outcome (approved, refunded…) once closed. */
+  reason: ReviewReason;
+  openedReason: string;
+  closedReason: string | null;
+  createdAt: Date;
+}

@@ -4,9 +4,11 @@ import {
   toCharge,
   toCheckoutSession,
   toDispute,
+  toEarlyFraudWarning,
   toPaymentIntent,
   toPaymentMethod,
   toRefund,
+  toReview,
   toSetupIntent,
   toTransfer,
 } from './stripe-mappers';
@@ -58,6 +60,12 @@ export function toProcessorEvent(event: Stripe.Event): ProcessorEvent {
     case 'transfer.updated':
     case 'transfer.reversed':
       return { ...envelope, type: event.type, object: toTransfer(event.data.object) };
+    case 'radar.early_fraud_warning.created':
+    case 'radar.early_fraud_warning.updated':
+      return { ...envelope, type: event.type, object: toEarlyFraudWarning(event.data.object) };
+    case 'review.opened':
+    case 'review.closed':
+      return { ...envelope, type: event.type, object: toReview(event.data.object) };
     default:
       return { ...envelope, type: 'unsupported', processorEventType: event.type, object: null };
   }

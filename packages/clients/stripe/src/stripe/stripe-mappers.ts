@@ -15,11 +15,13 @@ import type {
   ProcessorConnectedAccount,
   ProcessorCustomer,
   ProcessorDispute,
+  ProcessorEarlyFraudWarning,
   ProcessorMetadata,
   ProcessorPage,
   ProcessorPaymentIntent,
   ProcessorPaymentMethod,
   ProcessorRefund,
+  ProcessorReview,
   ProcessorSetupIntent,
   ProcessorTransfer,
   RefundReason,
@@ -329,5 +331,29 @@ export function toDispute(dispute: Stripe.Dispute): ProcessorDispute {
     evidenceDueBy:
       dispute.evidence_details.due_by === null ? null : fromUnixSeconds(dispute.evidence_details.due_by),
     createdAt: fromUnixSeconds(dispute.created),
+  };
+}
+
+export function toEarlyFraudWarning(warning: Stripe.Radar.EarlyFraudWarning): ProcessorEarlyFraudWarning {
+  return {
+    id: warning.id,
+    chargeId: idOf(warning.charge),
+    paymentIntentId: idOf(warning.payment_intent),
+    fraudType: warning.fraud_type,
+    actionable: warning.actionable,
+    createdAt: fromUnixSeconds(warning.created),
+  };
+}
+
+export function toReview(review: Stripe.Review): ProcessorReview {
+  return {
+    id: review.id,
+    chargeId: idOf(review.charge),
+    paymentIntentId: idOf(review.payment_intent),
+    open: review.open,
+    reason: review.reason,
+    openedReason: review.opened_reason,
+    closedReason: review.closed_reason,
+    createdAt: fromUnixSeconds(review.created),
   };
 }

@@ -619,6 +619,154 @@ describe('refunds', () => {
   });
 });
 
+describe('early fraud warnings, reviews and dispute outcomes', () => {
+  async function paidCharge(): Promise<ProcessorCharge> {
+    const session = await harness.processor.createCheckoutSession(evaluationCheckout(), key());
+    harness.fake.controls.payCheckoutSession(session.id, { card: '4242424242424242' });
+    const charge = chargeFrom(await harness.receivedEvents(), 'charge.succeeded');
+    harness.receiver.clear();
+    return charge;
+  }
+
+  it('sends radar.early_fraud_warning.created, signed, with the charge and the fraud type', async () => {
+    const charge = await paidCharge();
+
+    const warning = harness.fake.controls.openEarlyFraudWarning(charge.id);
+    const events = await harness.receivedEvents();
+
+    expect(warning.id).toMatch(/^issfr_/);
+    expect(events).toEqual([
+      expect.objectContaining({
+        type: 'radar.early_fraud_warning.created',
+        idempotencyKey: null,
+        object: {
+          id: warning.id,
+          chargeId: charge.id,
+          paymentIntentId: charge.paymentIntentId,
+          fraudType: 'made_with_stolen_card',
+          actionable: true,
+          createdAt: expect.any(Date),
+        },
+      }),
+    ]);
+  });
+
+  it('makes the warning not actionable and closes the open review once the charge is refunded as fraud', async () => {
+    const charge = await paidCharge();
+    const warning = harness.fake.controls.openEarlyFraudWarning(charge.id, 'unauthorized_use_of_card');
+    const review = harness.fake.controls.openReview(charge.id, 'manual');
+
+    await harness.processor.createRefund({ chargeId: charge.id, reason: 'fraudulent' }, key());
+    const events = await harness.receivedEvents();
+    const updated = events[4];
+    const closed = events[5];
+
+    expect(typesOf(events)).toEqual([
+      'radar.early_fraud_warning.created',
+      'review.opened',
+      'refund.created',
+      'charge.refunded',
+      'radar.early_fraud_warning.updated',
+      'review.closed',
+    ]);
+    expect(updated?.type === 'radar.early_fraud_warning.updated' && updated.object).toMatchObject({
+      id: warning.id,
+      fraudType: 'unauthorized_use_of_card',
+      actionable: false,
+    });
+    expect(closed?.type === 'review.closed' && closed.object).toMatchObject({
+      id: review.id,
+      open: false,
+      reason: 'refunded_as_fraud',
+      openedReason: 'manual',
+      closedReason: 'refunded_as_fraud',
+    });
+  });
+
+  it("opens a review, then closes it with the reviewer's decision", async () => {
+    const charge = await paidCharge();
+
+    const review = harness.fake.controls.openReview(charge.id);
+    harness.fake.controls.closeReview(review.id);
+    const events = await harness.receivedEvents();
+
+    expect(review.id).toMatch(/^prv_/);
+    expect(events.map((event) => ({ type: event.type, object: event.object }))).toEqual([
+      {
+        type: 'review.opened',
+        object: {
+          id: review.id,
+          chargeId: charge.id,
+          paymentIntentId: charge.paymentIntentId,
+          open: true,
+          reason: 'rule',
+          openedReason: 'rule',
+          closedReason: null,
+          createdAt: expect.any(Date),
+        },
+      },
+      {
+        type: 'review.closed',
+        object: expect.objectContaining({
+          id: review.id,
+          open: false,
+          reason: 'approved',
+          openedReason: 'rule',
+          closedReason: 'approved',
+        }),
+      },
+    ]);
+    expect(() => harness.fake.controls.closeReview(review.id, 'refunded')).toThrow(/already closed/);
+  });
+
+  it('closes disputes as won or lost with charge.dispute.closed; the charge stays disputed', async () => {
+    const first = await paidCharge();
+    const second = await paidCharge();
+    const won = harness.fake.controls.openDispute(first.id);
+    const lost = harness.fake.controls.openDispute(second.id, 'product_not_received');
+
+    harness.fake.controls.closeDispute(won.id, 'won');
+    harness.fake.controls.closeDispute(lost.id, 'lost');
+    const events = await harness.receivedEvents();
+    const closed = events.filter((event) => event.type === 'charge.dispute.closed');
+
+    expect(typesOf(events)).toEqual([
+      'charge.dispute.created',
+      'charge.dispute.created',
+      'charge.dispute.closed',
+      'charge.dispute.closed',
+    ]);
+    expect(closed.map((event) => event.object)).toEqual([
+      expect.objectContaining({ id: won.id, chargeId: first.id, status: 'won' }),
+      expect.objectContaining({
+        id: lost.id,
+        chargeId: second.id,
+        paymentIntentId: second.paymentIntentId,
+        reason: 'product_not_received',
+        status: 'lost',
+      }),
+    ]);
+    expect((await harness.processor.getCharge(second.id)).disputed).toBe(true);
+    expect(() => harness.fake.controls.closeDispute(lost.id, 'won')).toThrow(/already closed/);
+  });
+
+  it('refuses unknown charges, reviews and disputes, and charges that did not succeed', async () => {
+    const session = await harness.processor.createCheckoutSession(evaluationCheckout(), key());
+    harness.fake.controls.payCheckoutSession(session.id, { card: '4000000000000002' });
+    const failed = chargeFrom(await harness.receivedEvents(), 'charge.failed');
+    harness.receiver.clear();
+    const { controls } = harness.fake;
+
+    expect(() => controls.openEarlyFraudWarning('ch_missing')).toThrow("No such charge: 'ch_missing'");
+    expect(() => controls.openReview('ch_missing')).toThrow("No such charge: 'ch_missing'");
+    expect(() => controls.closeReview('prv_missing')).toThrow("No such review: 'prv_missing'");
+    expect(() => controls.closeDispute('dp_missing', 'won')).toThrow("No such dispute: 'dp_missing'");
+    expect(() => controls.openEarlyFraudWarning(failed.id)).toThrow(/has not succeeded/);
+    expect(() => controls.openReview(failed.id)).toThrow(/has not succeeded/);
+    expect(await harness.receivedEvents()).toEqual([]);
+  });
+});
+
 describe('idempotency', () => {
   it('replays the same object for the same key and parameters', async () => {
     const idempotencyKey = key();

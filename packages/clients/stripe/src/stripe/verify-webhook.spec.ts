@@ -1,11 +1,17 @@
 import Stripe from 'stripe';
 import {
+  buildCharge,
   buildCheckoutSession,
   buildCustomer,
+  buildEarlyFraudWarning,
   buildEvent,
+  buildPaymentIntent,
+  buildPaymentMethod,
+  buildReview,
   type EventObjectOf,
   type FakeEventType,
 } from '../fake/object-factory';
+import { TEST_CARDS } from '../fake/test-cards';
 import { WebhookSignatureError, type WebhookSignatureFailure } from '../port/errors';
 import { signWebhookPayload } from '../webhook-signature';
 import { StripePaymentProcessor } from './stripe-payment-processor';
@@ -141,6 +147,113 @@ describe('verifyWebhook', () => {
       processorEventType: 'customer.created',
       object: null,
     });
+  });
+});
+
+describe('Radar events', () => {
+  const card = TEST_CARDS[0];
+  if (card === undefined) throw new Error('no test cards');
+  const intent = buildPaymentIntent(
+    {
+      amount: 9_900,
+      currency: 'usd',
+      customer: null,
+      paymentMethod: null,
+      description: null,
+      receiptEmail: null,
+      setupFutureUsage: null,
+      metadata: {},
+    },
+    created,
+  );
+  const paymentMethod = buildPaymentMethod(card, { email: null, name: null }, null, created);
+  const charge = buildCharge(
+    { intent, paymentMethod, card, result: { kind: 'authorized' }, authenticated: false },
+    created,
+  );
+
+  function verified(payload: string): ReturnType<StripePaymentProcessor['verifyWebhook']> {
+    return processor.verifyWebhook(payload, signWebhookPayload(payload, secret, now), secret);
+  }
+
+  it('maps early fraud warnings whose charge and payment intent are ids or expanded objects', () => {
+    const warning = buildEarlyFraudWarning({ charge, fraudType: 'made_with_lost_card' }, created);
+
+    const withIds = verified(payloadOf('radar.early_fraud_warning.created', warning));
+    const expanded = verified(
+      payloadOf('radar.early_fraud_warning.updated', {
+        ...warning,
+        actionable: false,
+        charge,
+        payment_intent: intent,
+      }),
+    );
+    const withoutIntent = verified(
+      payloadOf('radar.early_fraud_warning.created', {
+        id: warning.id,
+        object: 'radar.early_fraud_warning',
+        actionable: true,
+        charge: charge.id,
+        created,
+        fraud_type: 'misc',
+        livemode: false,
+      }),
+    );
+
+    expect(withIds).toMatchObject({
+      type: 'radar.early_fraud_warning.created',
+      object: {
+        id: warning.id,
+        chargeId: charge.id,
+        paymentIntentId: intent.id,
+        fraudType: 'made_with_lost_card',
+        actionable: true,
+        createdAt: now,
+      },
+    });
+    expect(expanded).toMatchObject({
+      type: 'radar.early_fraud_warning.updated',
+      object: { chargeId: charge.id, paymentIntentId: intent.id, actionable: false },
+    });
+    expect(withoutIntent.object).toMatchObject({ paymentIntentId: null, fraudType: 'misc' });
+  });
+
+  it('maps reviews, open or closed, with ids, expanded objects or no charge', () => {
+    const review = buildReview({ charge, openedReason: 'rule' }, created);
+
+    const opened = verified(payloadOf('review.opened', review));
+    const closed = verified(
+      payloadOf('review.closed', {
+        ...review,
+        open: false,
+        reason: 'approved',
+        closed_reason: 'approved',
+        charge,
+        payment_intent: intent,
+      }),
+    );
+    const withoutCharge = verified(
+      payloadOf('review.opened', { ...review, charge: null, payment_intent: undefined }),
+    );
+
+    expect(opened).toMatchObject({
+      type: 'review.opened',
+      object: {
+        id: review.id,
+        chargeId: charge.id,
+        paymentIntentId: intent.id,
+        open: true,
+        reason: 'rule',
+        openedReason: 'rule',
+        closedReason: null,
+        createdAt: now,
+      },
+    });
+    expect(closed).toMatchObject({
+      type: 'review.closed',
+      object: { chargeId: charge.id, paymentIntentId: intent.id, open: false, closedReason: 'approved' },
+    });
+    expect(withoutCharge.object).toMatchObject({ chargeId: null, paymentIntentId: null });
   });
 });
 

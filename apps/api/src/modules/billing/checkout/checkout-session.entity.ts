@@ -54,6 +54,17 @@ export class CheckoutSession {
   @Column({ type: 'text' })
   status!: CheckoutSessionStatus;
 
+  /** Where the purchase came from, for the fraud rules (velocity per address, country mismatch). */
+  @Index('ix_checkout_sessions_client_ip')
+  @Column({ type: 'text', nullable: true })
+  clientIp!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  clientCountry!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  profileCountry!: string | null;
+
   @Column({ type: 'text', nullable: true })
   failureReason!: string | null;
 

@@ -1,4 +1,6 @@
-import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { AppConfig } from '../../../platform/config/app-config';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { CheckoutSessionView } from '@astrix/contracts';
 import type { RequestContext, UserActor } from '../../../platform/auth/actor';
@@ -12,7 +14,10 @@ import { CreateCheckoutSessionDto } from './dto/create-checkout-session.dto';
 @UserAuth()
 @Controller('v1/billing/checkout-sessions')
 export class CheckoutController {
-  constructor(private readonly checkout: CheckoutService) {}
+  constructor(
+    private readonly checkout: CheckoutService,
+    private readonly config: AppConfig,
+  ) {}
 
   @Post()
   @ApiOperation({ summary: 'Price a purchase (with an optional coupon) and open a payment page for it' })
@@ -20,8 +25,13 @@ export class CheckoutController {
     @Body() body: CreateCheckoutSessionDto,
     @CurrentActor() actor: UserActor,
     @CurrentContext() context: RequestContext,
+    @Req() request: FastifyRequest,
   ): Promise<CheckoutSessionView> {
-    return this.checkout.create(actor, body, context);
+    const country = request.headers[this.config.fraud.clientCountryHeader];
+    return this.checkout.create(actor, body, context, {
+      ip: request.ip ?? null,
+      country: typeof country === 'string' && /^[A-Za-z]{2}$/.test(country) ? country.toUpperCase() : null,
+    });
   }
 
   @Get(':id')

@@ -13,11 +13,19 @@ import { AccountsPortRegistry } from '../accounts.port';
 import { CatalogService } from '../catalog/catalog.service';
 import { CouponsService } from '../coupons/coupons.service';
 import { CustomersService } from '../customers/customers.service';
+import { FraudService } from '../fraud/fraud.service';
 import { InjectPaymentProcessor } from '../processor/payment-processor.provider';
 import { toProcessorAppError } from '../processor/processor-errors';
 import { CheckoutSession } from './checkout-session.entity';
 
 export type CheckoutRequest = CreateCheckoutSessionRequest;
+
+/** Where the request came from, for the fraud rules. */
+export interface CheckoutClient {
+  ip: string | null;
+  /** ISO 3166 alpha-2, from the edge's country header. */
+  country: string | null;
+}
 
 /** Just above Stripe's shortest allowed checkout lifetime (30 minutes). */
 const RESET_CHECKOUT_TTL_MS = 31 * 60_000;
@@ -43,6 +51,7 @@ export class CheckoutService {
     private readonly catalog: CatalogService,
     private readonly coupons: CouponsService,
     private readonly customers: CustomersService,
+    private readonly fraud: FraudService,
     private readonly accounts: AccountsPortRegistry,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
@@ -53,6 +62,7 @@ export class CheckoutService {
     user: UserActor,
     request: CheckoutRequest,
     context: RequestContext,
+    client: CheckoutClient = { ip: null, country: null },
   ): Promise<CheckoutSessionView> {
     const { product, price } = await this.catalog.getPurchasable(request.productId, request.currency);
     if (product.kind === 'reset') {
@@ -96,6 +106,7 @@ export class CheckoutService {
     const customer = await this.customers.getOrCreate({ userId: user.userId, email: user.email });
     const session = await this.dataSource.transaction(async (manager) => {
       if (request.accountId) await this.refuseConcurrentReset(manager, request.accountId);
+      await this.fraud.screenCheckout(manager, { customer, clientIp: client.ip });
       const row = manager.create(CheckoutSession, {
         id: newId('chk'),
         customerId: customer.id,
@@ -113,6 +124,9 @@ export class CheckoutService {
         url: null,
         status: 'open',
         failureReason: null,
+        clientIp: client.ip,
+        clientCountry: client.country,
+        profileCountry: user.country ?? null,
         createdAt: this.clock.now(),
         completedAt: null,
       });

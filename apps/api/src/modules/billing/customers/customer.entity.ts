@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { CustomerFraudStatus } from '@astrix/contracts';
 
 /** A paying user, linked to exactly one processor customer. */
 @Entity({ schema: 'billing', name: 'customers' })
@@ -16,6 +17,10 @@ export class Customer {
   @Index('uq_customers_stripe_customer_id', { unique: true })
   @Column({ type: 'text', nullable: true })
   stripeCustomerId!: string | null;
+
+  /** clear → flagged (signals crossed the threshold) → blocked (support's verdict). */
+  @Column({ type: 'text', default: 'clear' })
+  fraudStatus!: CustomerFraudStatus;
 
   @Column({ type: 'timestamptz' })
   createdAt!: Date;

@@ -6,6 +6,9 @@ export type ChargeStatus = 'succeeded' | 'partially_refunded' | 'refunded' | 'di
 /** Money we received: one per paid checkout session, whatever webhooks announced it. */
 @Entity({ schema: 'billing', name: 'charges' })
 @Index('ix_charges_user', ['userId', 'id'])
+// The fraud rules count charges per card and per user within time windows.
+@Index('ix_charges_card_fingerprint', ['cardFingerprint', 'paidAt'])
+@Index('ix_charges_user_paid_at', ['userId', 'paidAt'])
 // The last line of defence against refunding more than was paid.
 @Check(
   'ck_charges_refunded_within_amount',
@@ -54,7 +57,6 @@ export class Charge {
   @Column({ type: 'text', nullable: true })
   cardLast4!: string | null;
 
-  @Index('ix_charges_card_fingerprint')
   @Column({ type: 'text', nullable: true })
   cardFingerprint!: string | null;
 

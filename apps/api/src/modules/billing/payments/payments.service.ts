@@ -15,9 +15,10 @@ import { CheckoutSession } from '../checkout/checkout-session.entity';
 import { Coupon } from '../coupons/coupon.entity';
 import { CouponsService } from '../coupons/coupons.service';
 import { Customer } from '../customers/customer.entity';
+import { FraudService } from '../fraud/fraud.service';
 import { InvoicesService } from '../invoices/invoices.service';
 import { InjectPaymentProcessor } from '../processor/payment-processor.provider';
-import { Charge, ChargeStatus } from './charge.entity';
+import { Charge } from './charge.entity';
 
 /** Stripe tells us about payments; all of them act on the same record of ours, so order does not matter. */
 export const STRIPE_ACTOR: RequestContext = {
@@ -56,6 +57,7 @@ export class PaymentsService {
     @InjectPaymentProcessor() private readonly processor: PaymentProcessor,
     private readonly coupons: CouponsService,
     private readonly invoices: InvoicesService,
+    private readonly fraud: FraudService,
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
     private readonly clock: Clock,
@@ -123,6 +125,7 @@ export class PaymentsService {
         ? await manager.findOneOrFail(Coupon, { where: { id: session.couponId } })
         : null;
       if (coupon) await this.redeemCoupon(manager, coupon, charge, now);
+      await this.fraud.screenPayment(manager, { charge, session, coupon, processorCharge: paid });
 
       const product = await manager.findOneOrFail(Product, { where: { id: session.productId } });
       const customer = await manager.findOneOrFail(Customer, { where: { id: session.customerId } });
@@ -214,70 +217,6 @@ export class PaymentsService {
     await this.dataSource
       .getRepository(CheckoutSession)
       .update({ id: checkoutSessionId, status: 'open' }, { status: 'expired' });
-  }
-
-  /** A dispute opened on one of our charges (the fraud module will do more with it). */
-  /** Returns false when we have no record of the charge (yet). */
-  async markDisputed(stripeChargeId: string, disputeId: string): Promise<boolean> {
-    return this.dataSource.transaction(async (manager) => {
-      const charge = await manager.findOne(Charge, {
-        where: { stripeChargeId },
-        lock: { mode: 'pessimistic_write' },
-      });
-      if (!charge) return false;
-      if (charge.status === 'disputed') return true;
-      // Events can arrive out of order: an "opened" processed after its "closed" changes nothing.
-      if (await this.disputeAlreadyClosed(manager, charge.id, disputeId)) return true;
-      await manager.update(Charge, { id: charge.id }, { status: 'disputed' });
-      await this.audit.record(manager, STRIPE_ACTOR, {
-        action: 'charge.disputed',
-        resourceType: 'charge',
-        resourceId: charge.id,
-        before: { status: charge.status },
-        after: { status: 'disputed', disputeId },
-      });
-      return true;
-    });
-  }
-
-  /** A dispute decided: won gives the charge back its refund-based status; lost keeps it disputed. */
-  async closeDispute(stripeChargeId: string, disputeId: string, outcome: string): Promise<boolean> {
-    return this.dataSource.transaction(async (manager) => {
-      const charge = await manager.findOne(Charge, {
-        where: { stripeChargeId },
-        lock: { mode: 'pessimistic_write' },
-      });
-      if (!charge) return false;
-      const restored: ChargeStatus =
-        charge.amountRefunded === 0
-          ? 'succeeded'
-          : charge.amountRefunded === charge.amount
-            ? 'refunded'
-            : 'partially_refunded';
-      const status: ChargeStatus = outcome === 'won' || outcome === 'warning_closed' ? restored : 'disputed';
-      await manager.update(Charge, { id: charge.id }, { status });
-      await this.audit.record(manager, STRIPE_ACTOR, {
-        action: 'charge.dispute_closed',
-        resourceType: 'charge',
-        resourceId: charge.id,
-        before: { status: charge.status },
-        after: { status, outcome, disputeId },
-      });
-      return true;
-    });
-  }
-
-  private async disputeAlreadyClosed(
-    manager: EntityManager,
-    chargeId: string,
-    disputeId: string,
-  ): Promise<boolean> {
-    const rows: unknown[] = await manager.query(
-      `SELECT 1 FROM platform.audit_log
-        WHERE resource_type = 'charge' AND resource_id = $1 AND action = 'charge.dispute_closed' AND after->>'disputeId' = $2`,
-      [chargeId, disputeId],
-    );
-    return rows.length > 0;
   }
 
   async getCharge(chargeId: string): Promise<ChargeView> {

@@ -9,6 +9,7 @@ import { toPage } from '../../../platform/http/pagination';
 import { JobQueue } from '../../../platform/queues/job-queue.service';
 import { InjectPaymentProcessor, PaymentProcessorHost } from '../processor/payment-processor.provider';
 import { PaymentsService } from '../payments/payments.service';
+import { StripeFraudSignals } from '../fraud/stripe-fraud-signals.service';
 import { RefundsService } from '../refunds/refunds.service';
 import { StripeWebhookEvent, WebhookEventStatus } from './stripe-webhook-event.entity';
 
@@ -49,6 +50,7 @@ export class StripeWebhooksService {
     private readonly host: PaymentProcessorHost,
     private readonly payments: PaymentsService,
     private readonly refunds: RefundsService,
+    private readonly fraudSignals: StripeFraudSignals,
     private readonly jobs: JobQueue,
     private readonly clock: Clock,
   ) {}
@@ -239,13 +241,24 @@ export class StripeWebhooksService {
         return this.refunds.reconcileCharge(event.object);
       }
       case 'charge.dispute.created':
+      case 'charge.dispute.updated':
+      case 'charge.dispute.closed':
+      case 'charge.dispute.funds_withdrawn':
+      case 'charge.dispute.funds_reinstated':
         return (
-          (await this.payments.markDisputed(event.object.chargeId, event.object.id)) ||
+          (await this.fraudSignals.onDispute(event.object)) ||
           this.retryIfOurPaymentIsNotRecordedYet(event.object.paymentIntentId)
         );
-      case 'charge.dispute.closed':
+      case 'radar.early_fraud_warning.created':
+      case 'radar.early_fraud_warning.updated':
         return (
-          (await this.payments.closeDispute(event.object.chargeId, event.object.id, event.object.status)) ||
+          (await this.fraudSignals.onEarlyFraudWarning(event.object)) ||
+          this.retryIfOurPaymentIsNotRecordedYet(event.object.paymentIntentId)
+        );
+      case 'review.opened':
+      case 'review.closed':
+        return (
+          (await this.fraudSignals.onReview(event.object)) ||
           this.retryIfOurPaymentIsNotRecordedYet(event.object.paymentIntentId)
         );
       case 'charge.succeeded':
@@ -254,9 +267,6 @@ export class StripeWebhooksService {
       case 'payment_intent.requires_action':
       case 'payment_intent.processing':
       case 'payment_intent.canceled':
-      case 'charge.dispute.updated':
-      case 'charge.dispute.funds_withdrawn':
-      case 'charge.dispute.funds_reinstated':
       case 'setup_intent.succeeded':
       case 'setup_intent.setup_failed':
       case 'setup_intent.requires_action':

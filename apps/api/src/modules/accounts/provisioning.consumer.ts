@@ -1,0 +1,177 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { EntityManager, In, Not } from 'typeorm';
+import type { AccountKind, AccountRules, AstrixEvent, PaymentCompletedData } from '@astrix/contracts';
+import { moneyFromDecimal, parseCurrencyCode } from '@astrix/pricing';
+import type { RequestContext } from '../../platform/auth/actor';
+import { Clock } from '../../platform/clock';
+import { OnEvent } from '../../platform/events/event-handler.decorator';
+import { BillingService } from '../billing/billing.service';
+import type { ProductDetails } from '../billing/catalog/catalog-views';
+import { Account } from './account.entity';
+import { AccountChanges } from './account-changes.service';
+import { newId } from '../../platform/ids';
+import { tradingStatus } from './account-lifecycle';
+import { FraudHoldPort } from './fraud-hold.port';
+import { ResetsService } from './resets.service';
+
+const systemContext = (name: string, event: AstrixEvent): RequestContext => ({
+  actor: { kind: 'system', name },
+  requestId: event.correlationId ?? event.id,
+});
+
+/** Evaluation terms of a product; a product sold without them is a catalog bug, so it fails loudly. */
+function accountTerms(
+  product: ProductDetails,
+  kind: AccountKind,
+): { size: number; phases: number; rules: AccountRules } {
+  const attributes = product.attributes;
+  const profitTargets = attributes.profitTargetPercent ?? [];
+  const phases = kind === 'evaluation' ? (attributes.phases ?? profitTargets.length) : 0;
+  const missing = [
+    attributes.accountSize === undefined && 'accountSize',
+    attributes.maxDailyLossPercent === undefined && 'maxDailyLossPercent',
+    attributes.maxTotalLossPercent === undefined && 'maxTotalLossPercent',
+    kind === 'evaluation' && (phases < 1 || profitTargets.length < phases) && 'profitTargetPercent per phase',
+  ].filter((name): name is string => typeof name === 'string');
+  if (missing.length > 0 || attributes.accountSize === undefined)
+    throw new Error(`product ${product.id} cannot provision an account: missing ${missing.join(', ')}`);
+  return {
+    size: attributes.accountSize,
+    phases,
+    rules: {
+      profitTargetPercent: profitTargets.slice(0, phases),
+      maxDailyLossPercent: attributes.maxDailyLossPercent ?? '0',
+      maxTotalLossPercent: attributes.maxTotalLossPercent ?? '0',
+      minTradingDays: attributes.minTradingDays ?? 0,
+    },
+  };
+}
+
+/** Turns billing's events into accounts: purchases provision or reset them, subscriptions gate them. */
+@Injectable()
+export class ProvisioningConsumer {
+  private readonly logger = new Logger(ProvisioningConsumer.name);
+
+  constructor(
+    private readonly billing: BillingService,
+    private readonly fraudHold: FraudHoldPort,
+    private readonly changes: AccountChanges,
+    private readonly resets: ResetsService,
+    private readonly clock: Clock,
+  ) {}
+
+  @OnEvent('billing.payment.completed', 'accounts.provisioning')
+  async onPaymentCompleted(event: AstrixEvent, manager: EntityManager): Promise<void> {
+    if (event.type !== 'billing.payment.completed') return;
+    const payment = event.data;
+    const context = systemContext('accounts.provisioning', event);
+    switch (payment.productKind) {
+      case 'evaluation':
+        return this.provision(manager, payment, 'evaluation', context);
+      case 'instant_funded':
+        return this.provision(manager, payment, 'funded', context);
+      case 'reset':
+        return this.resets.applyPaidReset(manager, payment, context);
+      case 'subscription':
+        return this.provisionForSubscription(manager, payment, context);
+      case 'add_on':
+        return;
+    }
+  }
+
+  @OnEvent('billing.subscription.updated', 'accounts.subscription-status')
+  async onSubscriptionUpdated(event: AstrixEvent, manager: EntityManager): Promise<void> {
+    if (event.type !== 'billing.subscription.updated') return;
+    const { userId, to, subscriptionId } = event.data;
+    const context = systemContext('accounts.subscription-status', event);
+    const unpaid = to === 'past_due' || to === 'canceled';
+    if (!unpaid && to !== 'active') return;
+    const accounts = await manager.find(Account, {
+      where: unpaid
+        ? { userId, productKind: 'subscription', status: In(['active', 'funded']) }
+        : { userId, productKind: 'subscription', status: 'suspended', suspendedBy: 'subscription' },
+      order: { id: 'ASC' },
+      lock: { mode: 'pessimistic_write' },
+    });
+    for (const account of accounts) {
+      await this.changes.transition(
+        manager,
+        account,
+        unpaid
+          ? {
+              to: 'suspended',
+              reason: `subscription ${subscriptionId} is ${to}`,
+              set: { suspendedBy: 'subscription' },
+            }
+          : {
+              to: tradingStatus(account.kind),
+              reason: `subscription ${subscriptionId} is paid again`,
+              set: { suspendedBy: null },
+            },
+        context,
+      );
+    }
+  }
+
+  /** A subscription that includes an evaluation: the first payment provisions it, renewals keep it. */
+  private async provisionForSubscription(
+    manager: EntityManager,
+    payment: PaymentCompletedData,
+    context: RequestContext,
+  ): Promise<void> {
+    if (payment.accountSize === null) return;
+    const current = await manager.exists(Account, {
+      where: { userId: payment.userId, productId: payment.productId, status: Not('closed') },
+    });
+    if (current) {
+      this.logger.log(`charge ${payment.chargeId} renews ${payment.productId} for ${payment.userId}`);
+      return;
+    }
+    await this.provision(manager, payment, 'evaluation', context);
+  }
+
+  /** Creates the account of a purchase once per charge: provisioning → active/funded, or on_hold. */
+  private async provision(
+    manager: EntityManager,
+    payment: PaymentCompletedData,
+    kind: AccountKind,
+    context: RequestContext,
+  ): Promise<void> {
+    if (await manager.exists(Account, { where: { chargeId: payment.chargeId } })) return;
+    const product = await this.billing.getProduct(payment.productId);
+    const terms = accountTerms(product, kind);
+    const currency = parseCurrencyCode(payment.currency);
+    const now = this.clock.now();
+    const account = manager.create(Account, {
+      id: newId('acc'),
+      userId: payment.userId,
+      kind,
+      status: 'provisioning',
+      size: terms.size,
+      currency,
+      phase: terms.phases > 0 ? 1 : 0,
+      phases: terms.phases,
+      startingBalance: moneyFromDecimal(String(terms.size), currency).amountMinor,
+      rules: terms.rules,
+      productId: payment.productId,
+      productKind: payment.productKind,
+      chargeId: payment.chargeId,
+      resetCount: 0,
+      firstTradeAt: null,
+      suspendedBy: null,
+      statusChangedAt: now,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await this.changes.create(manager, account, `bought with charge ${payment.chargeId}`, context);
+    const held = await this.fraudHold.isOnHold(payment.userId);
+    await this.changes.transition(
+      manager,
+      account,
+      held
+        ? { to: 'on_hold', reason: 'the customer is on hold pending review' }
+        : { to: tradingStatus(kind), reason: 'provisioned' },
+      context,
+    );
+  }
+}

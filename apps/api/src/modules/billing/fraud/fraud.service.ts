@@ -1,0 +1,461 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { FraudSeverity, FraudSignalSource, FraudSignalView, Page } from '@astrix/contracts';
+import type { ProcessorCharge } from '@astrix/stripe-client';
+import { AuditService } from '../../../platform/audit/audit.service';
+import { actorReference, RequestContext } from '../../../platform/auth/actor';
+import { AppConfig } from '../../../platform/config/app-config';
+import { Clock } from '../../../platform/clock';
+import { OutboxService } from '../../../platform/events/outbox.service';
+import { AppError, NotFoundError } from '../../../platform/http/app-error';
+import { toPage } from '../../../platform/http/pagination';
+import { newId } from '../../../platform/ids';
+import { CheckoutSession } from '../checkout/checkout-session.entity';
+import { Coupon } from '../coupons/coupon.entity';
+import { Customer } from '../customers/customer.entity';
+import { Charge } from '../payments/charge.entity';
+import type { FraudSettings, SignalWeight } from './fraud-settings';
+import { FraudSignal, FraudSignalStatus } from './fraud-signal.entity';
+
+export const FRAUD_SYSTEM: RequestContext = {
+  actor: { kind: 'system', name: 'fraud-rules' },
+  requestId: null,
+};
+const MINUTE_MS = 60_000;
+const SEVERITY_ORDER: FraudSeverity[] = ['low', 'medium', 'high', 'critical'];
+
+export interface NewSignal {
+  customerId: string;
+  userId: string;
+  source: FraudSignalSource;
+  rule: string;
+  weight: SignalWeight;
+  evidence: Record<string, unknown>;
+  chargeId?: string | null;
+  dedupeKey: string;
+}
+
+export function toFraudSignalView(signal: FraudSignal): FraudSignalView {
+  return {
+    id: signal.id,
+    customerId: signal.customerId,
+    userId: signal.userId,
+    source: signal.source,
+    rule: signal.rule,
+    severity: signal.severity,
+    score: signal.score,
+    evidence: signal.evidence,
+    chargeId: signal.chargeId,
+    status: signal.status,
+    reviewer: signal.reviewer,
+    notes: signal.notes,
+    createdAt: signal.createdAt.toISOString(),
+    reviewedAt: signal.reviewedAt?.toISOString() ?? null,
+  };
+}
+
+const count = async (manager: EntityManager, sql: string, parameters: unknown[]): Promise<number> => {
+  const [row] = (await manager.query(sql, parameters)) as [{ n: number }];
+  return row.n;
+};
+
+/**
+ * Fraud signals and the customer's standing. Our rules run at checkout (velocity: refused before
+ * Stripe is called) and at payment (card, coupon and country rules, Radar's verdict); Stripe's
+ * warnings, reviews and disputes add more. Signals past the threshold flag the customer.
+ */
+@Injectable()
+export class FraudService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly outbox: OutboxService,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  private get settings(): FraudSettings {
+    return this.config.fraud;
+  }
+
+  /**
+   * Inside the checkout transaction, before our session row exists and before Stripe is called.
+   * Serialised per user, so N parallel checkouts by one user enforce the velocity limit exactly.
+   */
+  async screenCheckout(
+    manager: EntityManager,
+    input: { customer: Customer; clientIp: string | null },
+  ): Promise<void> {
+    const { customer } = input;
+    if (customer.fraudStatus === 'blocked') {
+      // Deliberately vague: a blocked fraudster learns nothing from the message.
+      throw new AppError(
+        403,
+        'CHECKOUT_UNAVAILABLE',
+        'this purchase cannot be completed online; please contact support',
+      );
+    }
+    await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`checkout:${customer.userId}`]);
+    const now = this.clock.now();
+    const { userVelocity, ipVelocity } = this.settings;
+    const byUser = await count(
+      manager,
+      `SELECT count(*)::int AS n FROM billing.checkout_sessions WHERE user_id = $1 AND created_at > $2`,
+      [customer.userId, new Date(now.getTime() - userVelocity.windowMinutes * MINUTE_MS)],
+    );
+    if (byUser >= userVelocity.maxCheckouts) {
+      await this.refuseForVelocity(customer, 'user_velocity', userVelocity, {
+        checkoutsInWindow: byUser,
+        windowMinutes: userVelocity.windowMinutes,
+        limit: userVelocity.maxCheckouts,
+      });
+    }
+    if (input.clientIp) {
+      const byIp = await count(
+        manager,
+        `SELECT count(*)::int AS n FROM billing.checkout_sessions WHERE client_ip = $1 AND created_at > $2`,
+        [input.clientIp, new Date(now.getTime() - ipVelocity.windowMinutes * MINUTE_MS)],
+      );
+      if (byIp >= ipVelocity.maxCheckouts) {
+        await this.refuseForVelocity(customer, 'ip_velocity', ipVelocity, {
+          clientIp: input.clientIp,
+          checkoutsInWindow: byIp,
+          windowMinutes: ipVelocity.windowMinutes,
+          limit: ipVelocity.maxCheckouts,
+        });
+      }
+    }
+  }
+
+  /** Inside the payment transaction, once the charge row exists: card, coupon, country and Radar. */
+  async screenPayment(
+    manager: EntityManager,
+    input: {
+      charge: Charge;
+      session: CheckoutSession;
+      coupon: Coupon | null;
+      processorCharge: ProcessorCharge;
+    },
+  ): Promise<void> {
+    const { charge, session, coupon, processorCharge } = input;
+    const settings = this.settings;
+    const base = { customerId: charge.customerId, userId: charge.userId, chargeId: charge.id };
+    const signals: NewSignal[] = [];
+
+    const risk = processorCharge.riskOutcome;
+    if (risk?.riskLevel === 'elevated' || risk?.riskLevel === 'highest') {
+      signals.push({
+        ...base,
+        source: 'stripe_radar',
+        rule: `radar_${risk.riskLevel}`,
+        weight: risk.riskLevel === 'highest' ? settings.radarHighest : settings.radarElevated,
+        evidence: {
+          riskLevel: risk.riskLevel,
+          riskScore: risk.riskScore,
+          ruleId: risk.ruleId,
+          sellerMessage: risk.sellerMessage,
+        },
+        dedupeKey: `radar:${charge.id}`,
+      });
+    }
+
+    const fingerprint = charge.cardFingerprint;
+    if (fingerprint) {
+      const since = new Date(charge.paidAt.getTime() - settings.cardVelocity.windowMinutes * MINUTE_MS);
+      const onCard = await count(
+        manager,
+        `SELECT count(*)::int AS n FROM billing.charges WHERE card_fingerprint = $1 AND paid_at > $2`,
+        [fingerprint, since],
+      );
+      if (onCard > settings.cardVelocity.maxCharges) {
+        signals.push({
+          ...base,
+          source: 'rule',
+          rule: 'card_velocity',
+          weight: settings.cardVelocity,
+          evidence: {
+            cardFingerprint: fingerprint,
+            chargesInWindow: onCard,
+            limit: settings.cardVelocity.maxCharges,
+          },
+          dedupeKey: `card_velocity:${charge.id}`,
+        });
+      }
+      const users = await count(
+        manager,
+        `SELECT count(DISTINCT user_id)::int AS n FROM billing.charges WHERE card_fingerprint = $1`,
+        [fingerprint],
+      );
+      if (users > settings.sharedCard.maxUsers) {
+        signals.push({
+          ...base,
+          source: 'rule',
+          rule: 'shared_card',
+          weight: settings.sharedCard,
+          evidence: {
+            cardFingerprint: fingerprint,
+            distinctUsers: users,
+            limit: settings.sharedCard.maxUsers,
+          },
+          dedupeKey: `shared_card:${charge.id}`,
+        });
+      }
+      if (coupon?.firstPurchaseOnly) {
+        const others = await count(
+          manager,
+          `SELECT count(DISTINCT charge.user_id)::int AS n FROM billing.charges charge
+             JOIN billing.coupons coupon ON coupon.id = charge.coupon_id
+            WHERE charge.card_fingerprint = $1 AND coupon.first_purchase_only AND charge.user_id <> $2`,
+          [fingerprint, charge.userId],
+        );
+        if (others > 0) {
+          signals.push({
+            ...base,
+            source: 'rule',
+            rule: 'coupon_abuse',
+            weight: settings.couponAbuse,
+            evidence: {
+              couponCode: coupon.code,
+              cardFingerprint: fingerprint,
+              otherUsersWithFirstPurchaseCoupons: others,
+            },
+            dedupeKey: `coupon_abuse:${charge.id}`,
+          });
+        }
+      }
+    }
+
+    const declines = await count(
+      manager,
+      `SELECT count(*)::int AS n FROM billing.checkout_sessions
+        WHERE user_id = $1 AND status = 'failed' AND stripe_checkout_session_id IS NOT NULL AND created_at > $2`,
+      [charge.userId, new Date(charge.paidAt.getTime() - settings.cardTesting.windowMinutes * MINUTE_MS)],
+    );
+    if (declines >= settings.cardTesting.minDeclines) {
+      signals.push({
+        ...base,
+        source: 'rule',
+        rule: 'card_testing',
+        weight: settings.cardTesting,
+        evidence: { declinesBeforeSuccess: declines, windowMinutes: settings.cardTesting.windowMinutes },
+        dedupeKey: `card_testing:${charge.id}`,
+      });
+    }
+
+    const countries = {
+      card: charge.cardCountry,
+      client: session.clientCountry,
+      profile: session.profileCountry,
+    };
+    const mismatched = [countries.client, countries.profile].some(
+      (country) => country && countries.card && country !== countries.card,
+    );
+    if (mismatched) {
+      signals.push({
+        ...base,
+        source: 'rule',
+        rule: 'country_mismatch',
+        weight: settings.countryMismatch,
+        evidence: countries,
+        dedupeKey: `country_mismatch:${charge.id}`,
+      });
+    }
+
+    for (const signal of signals) await this.recordSignal(manager, signal);
+    if (signals.length > 0) await this.evaluateCustomer(manager, charge.customerId);
+  }
+
+  /** Stores a signal once per dedupe key; returns whether it is new. */
+  async recordSignal(manager: EntityManager, signal: NewSignal): Promise<boolean> {
+    const id = newId('fs');
+    const inserted: unknown[] = await manager.query(
+      `INSERT INTO billing.fraud_signals
+         (id, customer_id, user_id, source, rule, severity, score, evidence, charge_id, dedupe_key, status, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, 'open', $11)
+       ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
+      [
+        id,
+        signal.customerId,
+        signal.userId,
+        signal.source,
+        signal.rule,
+        signal.weight.severity,
+        signal.weight.score,
+        JSON.stringify(signal.evidence),
+        signal.chargeId ?? null,
+        signal.dedupeKey,
+        this.clock.now(),
+      ],
+    );
+    if (inserted.length === 0) return false;
+    await this.audit.record(manager, FRAUD_SYSTEM, {
+      action: 'fraud_signal.recorded',
+      resourceType: 'fraud_signal',
+      resourceId: id,
+      after: {
+        customerId: signal.customerId,
+        rule: signal.rule,
+        severity: signal.weight.severity,
+        evidence: signal.evidence,
+      },
+    });
+    return true;
+  }
+
+  /** Flags the customer once their open signals reach the threshold; emits billing.fraud.flagged. */
+  async evaluateCustomer(manager: EntityManager, customerId: string): Promise<void> {
+    const customer = await manager.findOne(Customer, {
+      where: { id: customerId },
+      lock: { mode: 'pessimistic_write' },
+    });
+    if (!customer || customer.fraudStatus !== 'clear') return;
+    const open = await manager.find(FraudSignal, { where: { customerId, status: 'open' } });
+    const total = open.reduce((sum, signal) => sum + signal.score, 0);
+    if (total < this.settings.flagThreshold) return;
+    await manager.update(Customer, { id: customerId }, { fraudStatus: 'flagged' });
+    const severity = open
+      .map((signal) => signal.severity)
+      .reduce((worst, next) => (SEVERITY_ORDER.indexOf(next) > SEVERITY_ORDER.indexOf(worst) ? next : worst));
+    await this.announceFlag(
+      manager,
+      customer,
+      severity,
+      open.map((signal) => signal.id),
+      `open fraud signals score ${total}`,
+      FRAUD_SYSTEM,
+    );
+  }
+
+  async listSignals(query: {
+    status?: FraudSignalStatus;
+    customerId?: string;
+    limit: number;
+    cursor?: string;
+  }): Promise<Page<FraudSignalView>> {
+    const builder = this.dataSource
+      .getRepository(FraudSignal)
+      .createQueryBuilder('signal')
+      .orderBy('signal.id', 'DESC')
+      .take(query.limit + 1);
+    if (query.status) builder.andWhere('signal.status = :status', { status: query.status });
+    if (query.customerId)
+      builder.andWhere('signal.customer_id = :customerId', { customerId: query.customerId });
+    if (query.cursor) builder.andWhere('signal.id < :cursor', { cursor: query.cursor });
+    return toPage(await builder.getMany(), query.limit, toFraudSignalView);
+  }
+
+  /** Support's verdict on a signal: confirmed (fraud) or dismissed (false alarm). */
+  async reviewSignal(
+    id: string,
+    verdict: 'confirmed' | 'dismissed',
+    notes: string,
+    context: RequestContext,
+  ): Promise<FraudSignalView> {
+    return this.dataSource.transaction(async (manager) => {
+      const signal = await manager.findOne(FraudSignal, {
+        where: { id },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!signal) throw new NotFoundError('fraud signal', id);
+      if (signal.status !== 'open') {
+        throw new AppError(409, 'CONFLICT', `fraud signal ${id} was already ${signal.status}`);
+      }
+      const reviewed = {
+        ...signal,
+        status: verdict,
+        notes,
+        reviewer: actorReference(context.actor).id,
+        reviewedAt: this.clock.now(),
+      };
+      await manager.update(
+        FraudSignal,
+        { id },
+        { status: verdict, notes, reviewer: reviewed.reviewer, reviewedAt: reviewed.reviewedAt },
+      );
+      await this.audit.record(manager, context, {
+        action: `fraud_signal.${verdict}`,
+        resourceType: 'fraud_signal',
+        resourceId: id,
+        before: { status: signal.status },
+        after: { status: verdict, notes },
+      });
+      return toFraudSignalView(reviewed);
+    });
+  }
+
+  /** Support's verdict on a customer: blocked customers cannot check out; unblocking clears the flag. */
+  async setBlocked(
+    customerId: string,
+    blocked: boolean,
+    reason: string,
+    context: RequestContext,
+  ): Promise<{ customerId: string; fraudStatus: string }> {
+    return this.dataSource.transaction(async (manager) => {
+      const customer = await manager.findOne(Customer, {
+        where: { id: customerId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!customer) throw new NotFoundError('customer', customerId);
+      const fraudStatus = blocked ? 'blocked' : 'clear';
+      await manager.update(Customer, { id: customerId }, { fraudStatus });
+      await this.audit.record(manager, context, {
+        action: blocked ? 'customer.blocked' : 'customer.unblocked',
+        resourceType: 'customer',
+        resourceId: customerId,
+        before: { fraudStatus: customer.fraudStatus },
+        after: { fraudStatus, reason },
+      });
+      if (blocked && customer.fraudStatus !== 'blocked') {
+        await this.announceFlag(manager, customer, 'blocked', [], reason, context);
+      }
+      return { customerId, fraudStatus };
+    });
+  }
+
+  private async announceFlag(
+    manager: EntityManager,
+    customer: Customer,
+    severity: FraudSeverity | 'blocked',
+    signalIds: string[],
+    reason: string,
+    context: RequestContext,
+  ): Promise<void> {
+    await this.audit.record(manager, context, {
+      action: 'customer.flagged',
+      resourceType: 'customer',
+      resourceId: customer.id,
+      after: { severity, signalIds, reason },
+    });
+    await this.outbox.append(manager, {
+      type: 'billing.fraud.flagged',
+      subject: customer.id,
+      data: { customerId: customer.id, userId: customer.userId, severity, signalIds, reason },
+      correlationId: context.requestId,
+    });
+  }
+
+  /** A velocity rule is certain: record why (on its own, since the checkout rolls back) and refuse. */
+  private async refuseForVelocity(
+    customer: Customer,
+    rule: 'user_velocity' | 'ip_velocity',
+    weight: SignalWeight,
+    evidence: Record<string, unknown>,
+  ): Promise<never> {
+    const minute = Math.floor(this.clock.now().getTime() / MINUTE_MS);
+    await this.dataSource.transaction(async (manager) => {
+      // One signal per customer, rule and minute: a burst of refused attempts is one fact.
+      await this.recordSignal(manager, {
+        customerId: customer.id,
+        userId: customer.userId,
+        source: 'rule',
+        rule,
+        weight,
+        evidence,
+        dedupeKey: `${rule}:${customer.id}:${minute}`,
+      });
+      await this.evaluateCustomer(manager, customer.id);
+    });
+    throw new AppError(429, 'PURCHASE_LIMIT', 'too many purchase attempts; please try again later');
+  }
+}

@@ -1,0 +1,31 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { EventHistoryConsumer } from './event-history.consumer';
+import { EventHistoryService } from './event-history.service';
+import { EventStreamService } from './event-stream.service';
+import { AdminEventsController, BillingEventsController } from './events.controller';
+import { OutboundProcessor } from './outbound.processor';
+import { OutboundRelay } from './outbound-relay.service';
+import { WebhookEndpointsController } from './webhook-endpoints.controller';
+import { WebhookEndpointsService } from './webhook-endpoints.service';
+import { WebhookSender } from './webhook-sender.service';
+
+/** Events out: history, live stream (SSE over Redis) and signed webhooks to sibling services. */
+@Module({})
+export class OutboundModule {
+  static forRoot(options: { workers: boolean }): DynamicModule {
+    return {
+      module: OutboundModule,
+      controllers: [WebhookEndpointsController, BillingEventsController, AdminEventsController],
+      providers: [
+        EventHistoryConsumer,
+        EventHistoryService,
+        EventStreamService,
+        OutboundRelay,
+        WebhookEndpointsService,
+        WebhookSender,
+        ...(options.workers ? [OutboundProcessor] : []),
+      ],
+      exports: [EventHistoryService, OutboundRelay],
+    };
+  }
+}

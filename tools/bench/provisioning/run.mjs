@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// Provisioning: billing.payment.completed → account active, through the real outbox relay, the
+// BullMQ "events" queue and the accounts consumer (workers in the API process). Events for the
+// seeded 50k evaluation are appended to platform.outbox_events by SQL at a steady rate (as the
+// billing transaction would, occurredAt = insert time); latency is from that time to the
+// account's `active` status-history row, per charge.
+// Usage: pnpm exec nx run @astrix/api:build && node tools/bench/provisioning/run.mjs [--count 2000] [--rate 100]
+import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { machine, startApi } from '../lib/api-server.mjs';
+
+const { values } = parseArgs({
+  options: { count: { type: 'string', default: '2000' }, rate: { type: 'string', default: '100' } },
+});
+const count = Number(values.count);
+const rate = Number(values.rate);
+const api = await startApi({ port: 3993, seed: true });
+const productId = api.query(`SELECT id FROM billing.products WHERE slug = 'evaluation-50k'`);
+
+/** Appends events [from, to) in one statement, each a realistic billing.payment.completed envelope. */
+function append(from, to) {
+  const id = (prefix) => `'${prefix}_' || lpad(i::text, 26, '0')`;
+  api.query(`
+    INSERT INTO platform.outbox_events (event_id, type, subject, envelope, occurred_at)
+    SELECT ${id('evt')}, 'billing.payment.completed', ${id('chg')},
+      jsonb_build_object(
+        'id', ${id('evt')}, 'type', 'billing.payment.completed', 'version', 1,
+        'occurredAt', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+        'producer', 'astrix-billing', 'subject', ${id('chg')}, 'correlationId', null,
+        'data', jsonb_build_object(
+          'chargeId', ${id('chg')}, 'userId', 'bench_trader_' || (i % 500), 'customerId', ${id('cust')},
+          'checkoutSessionId', ${id('chk')}, 'productId', '${productId}', 'productKind', 'evaluation',
+          'accountSize', 50000, 'accountId', null, 'amount', 29900, 'currency', 'USD',
+          'discountAmount', 0, 'couponCode', null, 'invoiceId', ${id('inv')},
+          'paidAt', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))),
+      clock_timestamp()
+    FROM generate_series(${from}, ${to - 1}) AS i`);
+}
+
+// Warm-up: a few events so the first measured ones do not pay for connections and JIT.
+append(1_000_000, 1_000_020);
+await waitForActive(20);
+
+const batch = Math.max(1, Math.round(rate / 10));
+const started = Date.now();
+for (let sent = 0; sent < count; sent += batch) {
+  append(sent, Math.min(count, sent + batch));
+  const due = started + ((sent + batch) / rate) * 1000;
+  await sleep(Math.max(0, due - Date.now()));
+}
+await waitForActive(count + 20);
+
+const rows = api
+  .query(
+    `SELECT extract(epoch FROM (h.occurred_at - o.occurred_at)) * 1000,
+            extract(epoch FROM o.occurred_at) * 1000, extract(epoch FROM h.occurred_at) * 1000
+       FROM platform.outbox_events o
+       JOIN accounts.accounts a ON a.charge_id = o.subject
+       JOIN accounts.account_status_history h ON h.account_id = a.id AND h.to_status = 'active'
+      WHERE o.type = 'billing.payment.completed' AND o.event_id < 'evt_00000000000000000001000000'`,
+  )
+  .split('\n')
+  .map((line) => line.split('|').map(Number));
+const accounts = Number(api.query(`SELECT count(*) FROM accounts.accounts`));
+await api.stop();
+
+const latencies = rows.map(([latency]) => latency).sort((a, b) => a - b);
+const percentile = (p) =>
+  latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)];
+const firstOccurred = Math.min(...rows.map(([, occurred]) => occurred));
+const lastActive = Math.max(...rows.map(([, , active]) => active));
+console.log(
+  JSON.stringify(
+    {
+      benchmark: 'provisioning: billing.payment.completed (outbox) → account active (status history)',
+      date: new Date().toISOString(),
+      ...machine(),
+      offeredRatePerSecond: rate,
+      events: count,
+      accountsCreated: accounts - 20,
+      latencyMs: {
+        p50: Math.round(percentile(50)),
+        p90: Math.round(percentile(90)),
+        p99: Math.round(percentile(99)),
+        max: Math.round(latencies.at(-1)),
+      },
+      throughputPerSecond: Math.round((rows.length / (lastActive - firstOccurred)) * 1000),
+    },
+    null,
+    2,
+  ),
+);
+process.exit(rows.length === count ? 0 : 1);
+
+async function waitForActive(expected) {
+  const deadline = Date.now() + 600_000;
+  while (Number(api.query(`SELECT count(*) FROM accounts.accounts WHERE status = 'active'`)) < expected) {
+    if (Date.now() > deadline) throw new Error(`fewer than ${expected} accounts became active in time`);
+    await sleep(200);
+  }
+}
