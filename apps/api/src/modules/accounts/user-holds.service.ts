@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { AstrixEvent } from '@astrix/contracts';
+import { OnEvent } from '../../platform/events/event-handler.decorator';
 import { AuditService } from '../../platform/audit/audit.service';
 import { actorReference, RequestContext } from '../../platform/auth/actor';
 import { Clock } from '../../platform/clock';
@@ -13,6 +15,11 @@ export interface UserHoldView {
   createdBy: string;
   createdAt: string;
 }
+
+const FRAUD_FLAG_CONTEXT: RequestContext = {
+  actor: { kind: 'system', name: 'fraud-flags' },
+  requestId: null,
+};
 
 const toView = (hold: UserHold): UserHoldView => ({
   userId: hold.userId,
@@ -32,7 +39,28 @@ export class UserHoldsService {
 
   /** Puts a customer on hold; holding one already held keeps the first hold. */
   place(userId: string, reason: string, context: RequestContext): Promise<UserHoldView> {
-    return this.dataSource.transaction(async (manager) => {
+    return this.dataSource.transaction((manager) => this.placeIn(manager, userId, reason, context));
+  }
+
+  /** Billing flagged or blocked the customer: hold their new accounts until support reviews them. */
+  @OnEvent('billing.fraud.flagged', 'accounts.fraud-holds')
+  async onFraudFlagged(event: AstrixEvent, manager: EntityManager): Promise<void> {
+    if (event.type !== 'billing.fraud.flagged') return;
+    await this.placeIn(
+      manager,
+      event.data.userId,
+      `fraud ${event.data.severity}: ${event.data.reason}`,
+      FRAUD_FLAG_CONTEXT,
+    );
+  }
+
+  private async placeIn(
+    manager: EntityManager,
+    userId: string,
+    reason: string,
+    context: RequestContext,
+  ): Promise<UserHoldView> {
+    {
       const existing = await manager.findOne(UserHold, { where: { userId } });
       if (existing) return toView(existing);
       const hold = manager.create(UserHold, {
@@ -49,7 +77,7 @@ export class UserHoldsService {
         after: { ...toView(hold) },
       });
       return toView(hold);
-    });
+    }
   }
 
   /** Lifts a hold for future purchases; accounts already on hold are released one by one. */
