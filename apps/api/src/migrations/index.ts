@@ -3,6 +3,7 @@ import { BillingCore1795251600000 } from './1795251600000-billing-core';
 import { Accounts1795255200000 } from './1795255200000-accounts';
 import { OutboundEvents1795258800000 } from './1795258800000-outbound-events';
 import { Fraud1795262400000 } from './1795262400000-fraud';
+import { OutboxSubjectIndex1795266000000 } from './1795266000000-outbox-subject-index';
 
 /** Every migration, oldest first. Landed migrations are never edited; add a new one instead. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   Accounts1795255200000,
   OutboundEvents1795258800000,
   Fraud1795262400000,
+  OutboxSubjectIndex1795266000000,
 ];

@@ -22,7 +22,10 @@ export type IdPrefix =
   | 'dsp'
   | 'acc'
   | 'ash'
-  | 'rst';
+  | 'rst'
+  | 'whe'
+  | 'whd'
+  | 'wha';
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${nextUlid().toLowerCase()}`;

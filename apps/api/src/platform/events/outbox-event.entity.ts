@@ -5,6 +5,8 @@ import { bigintToNumber } from '../database/transformers';
 /** An event written in the same transaction as the change it announces; the relay publishes it after commit. */
 @Entity({ schema: 'platform', name: 'outbox_events' })
 @Index('ix_outbox_events_unpublished', ['position'], { where: 'published_at IS NULL' })
+// Per-subject sequence numbers (outbound webhooks, history) count a subject's events in order.
+@Index('ix_outbox_events_subject_position', ['subject', 'position'])
 export class OutboxEvent {
   /** Commit order, for the relay. */
   @Column({ type: 'bigint', primary: true, generated: 'increment', transformer: bigintToNumber })

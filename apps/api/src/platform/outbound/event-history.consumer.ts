@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { AstrixEvent, EVENT_TYPES } from '@astrix/contracts';
 import { Clock } from '../clock';
 import { EventDispatcher } from '../events/event-dispatcher.service';
-import { newOutboundId } from './outbound-ids';
+import { newId } from '../ids';
 
 export const OUTBOUND_CONSUMER = 'platform.outbound-events';
 
@@ -53,7 +53,7 @@ export class EventHistoryConsumer implements OnModuleInit {
       await manager.query(
         `INSERT INTO platform.webhook_deliveries (id, endpoint_id, event_id, event_type, status, attempts, next_attempt_at, created_at)
          VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5) ON CONFLICT (endpoint_id, event_id) DO NOTHING`,
-        [newOutboundId('whd'), endpoint.id, event.id, event.type, now],
+        [newId('whd'), endpoint.id, event.id, event.type, now],
       );
     }
   }

@@ -17,7 +17,7 @@ import { Clock } from '../clock';
 import { OutboxService } from '../events/outbox.service';
 import { AppError, NotFoundError } from '../http/app-error';
 import { toPage } from '../http/pagination';
-import { newOutboundId } from './outbound-ids';
+import { newId } from '../ids';
 import { generateWebhookSecret } from './signing';
 import { checkEndpointUrl, RefusedUrlError, resolveAllowedAddresses } from './url-policy';
 import { WebhookDeliveryAttempt } from './webhook-delivery-attempt.entity';
@@ -59,7 +59,7 @@ export class WebhookEndpointsService {
     await this.checkUrl(input.url);
     const now = this.clock.now();
     const endpoint = this.dataSource.getRepository(WebhookEndpoint).create({
-      id: newOutboundId('whe'),
+      id: newId('whe'),
       url: input.url,
       description: input.description ?? '',
       eventTypes: [...new Set(input.eventTypes)].sort(),
@@ -293,7 +293,7 @@ export class WebhookEndpointsService {
            VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5)
            ON CONFLICT (endpoint_id, event_id) DO UPDATE
              SET status = 'pending', next_attempt_at = $5, queued_at = NULL, completed_at = NULL`,
-          [newOutboundId('whd'), endpointId, event.event_id, event.type, now],
+          [newId('whd'), endpointId, event.event_id, event.type, now],
         );
       }
       await this.audit.record(manager, context, {

@@ -8,7 +8,7 @@ import { AppConfig } from '../config/app-config';
 import { Clock } from '../clock';
 import { OutboxService } from '../events/outbox.service';
 import { EventHistoryEntry } from './event-history.entity';
-import { newOutboundId } from './outbound-ids';
+import { newId } from '../ids';
 import { nextAttemptAfter } from './retry-schedule';
 import { signatureHeader } from './signing';
 import { postWebhook, WebhookPostResult } from './webhook-http';
@@ -98,7 +98,7 @@ export class WebhookSender {
       if (!current || current.status !== 'pending' || current.attempts !== attempt - 1) return;
       const now = this.clock.now();
       await manager.insert(WebhookDeliveryAttempt, {
-        id: newOutboundId('wha'),
+        id: newId('wha'),
         deliveryId: delivery.id,
         attempt,
         startedAt,

@@ -119,7 +119,8 @@ export class PaymentsService {
         invoiceId: null,
         paidAt: paid.createdAt,
       });
-      await manager.insert(Charge, charge);
+      // A copy: TypeORM writes database defaults back into the object it inserts, untransformed.
+      await manager.insert(Charge, { ...charge });
 
       const coupon = session.couponId
         ? await manager.findOneOrFail(Coupon, { where: { id: session.couponId } })
