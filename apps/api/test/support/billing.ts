@@ -98,13 +98,14 @@ export async function purchase(
   trader: { sub: string; email?: string },
   slug: string,
   card = '4242424242424242',
+  extra: { headers?: Record<string, string>; couponCode?: string } = {},
 ): Promise<{ checkoutSessionId: string; charge: Record<string, unknown> }> {
   const productId = (await productBySlug(t, slug)).id;
   const session = await t.inject({
     method: 'POST',
     url: '/v1/billing/checkout-sessions',
-    headers: t.as(trader),
-    payload: { productId, currency: 'USD' },
+    headers: { ...t.as(trader), ...extra.headers },
+    payload: { productId, currency: 'USD', ...(extra.couponCode ? { couponCode: extra.couponCode } : {}) },
   });
   if (session.statusCode !== 201) throw new Error(`checkout failed: ${session.body}`);
   const checkoutSessionId = session.json().id as string;
