@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Checkout creation against the sandbox fake Stripe (in-process in the API, over real HTTP through
-// the official SDK): price lookup, coupon quote, customer, our session row + audit, Stripe session.
-// Each connection is its own trader, so every request opens a new session for a known customer.
+// the official SDK): price lookup, coupon quote, customer, fraud rules at checkout, our session row
+// + audit, then the Stripe Checkout Session. 200 traders in turn, each request from its own
+// address, so the fraud rules see realistic per-user and per-address counts.
 // Usage: pnpm exec nx run @astrix/api:build && node tools/bench/checkout/run.mjs [--duration 15] [--connections 10]
+import { createHmac } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { machine, startApi, summarize } from '../lib/api-server.mjs';
@@ -11,43 +13,62 @@ const { values } = parseArgs({
   options: { duration: { type: 'string', default: '15' }, connections: { type: 'string', default: '10' } },
 });
 const connections = Number(values.connections);
-const api = await startApi({ port: 3995, seed: true, env: { WORKERS_ENABLED: 'false' } });
+const TRADERS = 200;
+// Real rules, with the per-user and per-address limits lifted: the bench buys far more than a
+// trader may. tools/bench/fraud-check measures the rules themselves.
+const liftedLimits = JSON.stringify({ userVelocity: { maxCheckouts: 1e6 }, ipVelocity: { maxCheckouts: 1e6 } });
+const api = await startApi({ port: 3995, seed: true, env: { WORKERS_ENABLED: 'false', FRAUD_RULES: liftedLimits } });
 const productId = api.query(`SELECT id FROM billing.products WHERE slug = 'evaluation-50k'`);
-const tokens = Array.from({ length: connections }, (_, index) =>
-  api
-    .cli('dev-token', '--sub', `bench_trader_${index}`, '--email', `t${index}@bench.test`, '--ttl', '3600')
-    .trim(),
-);
 
-let client = 0;
+const base64url = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+/** An HS256 token like the identity service's, signed here with the API's secret. */
+function tokenFor(index) {
+  const unsigned = `${base64url({ alg: 'HS256', typ: 'JWT' })}.${base64url({
+    sub: `bench_trader_${index}`,
+    email: `t${index}@bench.test`,
+    roles: [],
+    exp: Math.floor(Date.now() / 1000) + 3600,
+  })}`;
+  return `${unsigned}.${createHmac('sha256', api.env.AUTH_JWT_SECRET).update(unsigned).digest('base64url')}`;
+}
+const tokens = Array.from({ length: TRADERS }, (_, index) => tokenFor(index));
+let sent = 0;
+const body = JSON.stringify({ productId, currency: 'USD', couponCode: 'WELCOME20' });
 const options = {
   url: `${api.url}/v1/billing/checkout-sessions`,
   method: 'POST',
   connections,
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({ productId, currency: 'USD', couponCode: 'WELCOME20' }),
-  setupClient(autocannonClient) {
-    autocannonClient.setHeaders({
-      'content-type': 'application/json',
-      authorization: `Bearer ${tokens[client++ % tokens.length]}`,
-    });
-  },
+  requests: [
+    {
+      setupRequest(request) {
+        sent += 1;
+        return {
+          ...request,
+          body,
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${tokens[sent % TRADERS]}`,
+            'x-forwarded-for': `198.18.${Math.floor(sent / 250) % 250}.${sent % 250}`,
+          },
+        };
+      },
+    },
+  ],
 };
-await autocannon({ ...options, duration: 3 }); // warm-up: creates every trader's customer
+await autocannon({ ...options, duration: 5 }); // warm-up: creates the traders' customers
 const result = await autocannon({ ...options, duration: Number(values.duration) });
-const sessions = Number(
-  api.query(`SELECT count(*) FROM billing.checkout_sessions WHERE stripe_checkout_session_id IS NOT NULL`),
-);
+const sessions = Number(api.query(`SELECT count(*) FROM billing.checkout_sessions WHERE stripe_checkout_session_id IS NOT NULL`));
 await api.stop();
 
 const figures = summarize(result);
 console.log(
   JSON.stringify(
     {
-      benchmark: 'checkout: POST /v1/billing/checkout-sessions (coupon, sandbox Stripe over HTTP)',
+      benchmark: 'checkout: POST /v1/billing/checkout-sessions (coupon, fraud rules, sandbox Stripe over HTTP)',
       date: new Date().toISOString(),
       ...machine(),
       connections,
+      traders: TRADERS,
       durationSeconds: Number(values.duration),
       ...figures,
       sessionsOpenedAtStripe: sessions,
