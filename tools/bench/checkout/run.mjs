@@ -16,8 +16,15 @@ const connections = Number(values.connections);
 const TRADERS = 200;
 // Real rules, with the per-user and per-address limits lifted: the bench buys far more than a
 // trader may. tools/bench/fraud-check measures the rules themselves.
-const liftedLimits = JSON.stringify({ userVelocity: { maxCheckouts: 1e6 }, ipVelocity: { maxCheckouts: 1e6 } });
-const api = await startApi({ port: 3995, seed: true, env: { WORKERS_ENABLED: 'false', FRAUD_RULES: liftedLimits } });
+const liftedLimits = JSON.stringify({
+  userVelocity: { maxCheckouts: 1e6 },
+  ipVelocity: { maxCheckouts: 1e6 },
+});
+const api = await startApi({
+  port: 3995,
+  seed: true,
+  env: { WORKERS_ENABLED: 'false', FRAUD_RULES: liftedLimits },
+});
 const productId = api.query(`SELECT id FROM billing.products WHERE slug = 'evaluation-50k'`);
 
 const base64url = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -57,14 +64,17 @@ const options = {
 };
 await autocannon({ ...options, duration: 5 }); // warm-up: creates the traders' customers
 const result = await autocannon({ ...options, duration: Number(values.duration) });
-const sessions = Number(api.query(`SELECT count(*) FROM billing.checkout_sessions WHERE stripe_checkout_session_id IS NOT NULL`));
+const sessions = Number(
+  api.query(`SELECT count(*) FROM billing.checkout_sessions WHERE stripe_checkout_session_id IS NOT NULL`),
+);
 await api.stop();
 
 const figures = summarize(result);
 console.log(
   JSON.stringify(
     {
-      benchmark: 'checkout: POST /v1/billing/checkout-sessions (coupon, fraud rules, sandbox Stripe over HTTP)',
+      benchmark:
+        'checkout: POST /v1/billing/checkout-sessions (coupon, fraud rules, sandbox Stripe over HTTP)',
       date: new Date().toISOString(),
       ...machine(),
       connections,

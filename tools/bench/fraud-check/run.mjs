@@ -13,7 +13,10 @@ import { parseArgs } from 'node:util';
 import { machine, root } from '../lib/api-server.mjs';
 
 const { values } = parseArgs({
-  options: { charges: { type: 'string', default: '1000000' }, iterations: { type: 'string', default: '2000' } },
+  options: {
+    charges: { type: 'string', default: '1000000' },
+    iterations: { type: 'string', default: '2000' },
+  },
 });
 const charges = Number(values.charges);
 const customers = Math.max(1, Math.floor(charges / 10));
@@ -21,9 +24,15 @@ const iterations = Number(values.iterations);
 const database = `astrix_bench_fraud_${Date.now()}`;
 const databaseUrl = `postgres://postgres@127.0.0.1:5432/${database}`;
 const env = { ...process.env, DATABASE_URL: databaseUrl, NODE_ENV: 'development', LOG_LEVEL: 'warn' };
-const psql = (sql) => execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', database, '-qAtc', sql], { encoding: 'utf8' });
+const psql = (sql) =>
+  execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', database, '-qAtc', sql], {
+    encoding: 'utf8',
+  });
 
-execFileSync(process.execPath, [join(root, 'apps/api/dist/cli.js'), 'db', 'migrate'], { env, stdio: 'ignore' });
+execFileSync(process.execPath, [join(root, 'apps/api/dist/cli.js'), 'db', 'migrate'], {
+  env,
+  stdio: 'ignore',
+});
 const loadStarted = Date.now();
 psql(`
   INSERT INTO billing.customers (id, user_id, email, stripe_customer_id, fraud_status, created_at)
@@ -62,22 +71,37 @@ const { Customer } = dist('modules/billing/customers/customer.entity.js');
 const dataSource = new DataSource(dataSourceOptions(databaseUrl, 'astrix-bench-fraud'));
 await dataSource.initialize();
 const clock = new SystemClock();
-const fraud = new FraudService(dataSource, new AuditService(clock), new OutboxService(clock), new AppConfig(validateEnvironment(env)), clock);
+const fraud = new FraudService(
+  dataSource,
+  new AuditService(clock),
+  new OutboxService(clock),
+  new AppConfig(validateEnvironment(env)),
+  clock,
+);
 
 class Rollback extends Error {}
 async function timed(work) {
   const started = process.hrtime.bigint();
-  await dataSource.transaction(async (manager) => {
-    await work(manager);
-    throw new Rollback();
-  }).catch((error) => { if (!(error instanceof Rollback)) throw error; });
+  await dataSource
+    .transaction(async (manager) => {
+      await work(manager);
+      throw new Rollback();
+    })
+    .catch((error) => {
+      if (!(error instanceof Rollback)) throw error;
+    });
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const summary = (samples) => {
   const sorted = [...samples].sort((a, b) => a - b);
   const round = (value) => Math.round(value * 1000) / 1000;
-  return { p50: round(percentile(sorted, 50)), p90: round(percentile(sorted, 90)), p99: round(percentile(sorted, 99)), max: round(sorted[sorted.length - 1]) };
+  return {
+    p50: round(percentile(sorted, 50)),
+    p90: round(percentile(sorted, 90)),
+    p99: round(percentile(sorted, 99)),
+    max: round(sorted[sorted.length - 1]),
+  };
 };
 const baseline = [];
 const checkout = [];
@@ -87,12 +111,22 @@ for (let index = 0; index < iterations; index += 1) {
   const customer = await dataSource.getRepository(Customer).findOneOrFail({ where: { userId: `user_${n}` } });
   // The same empty transaction without the rules: what the rules add is the difference.
   baseline.push(await timed(async () => {}));
-  checkout.push(await timed((manager) => fraud.screenCheckout(manager, { customer, clientIp: `10.${n % 250}.${n % 200}.${n % 97}` })));
+  checkout.push(
+    await timed((manager) =>
+      fraud.screenCheckout(manager, { customer, clientIp: `10.${n % 250}.${n % 200}.${n % 97}` }),
+    ),
+  );
   payment.push(
     await timed(async (manager) => {
       const charge = {
-        id: `chg_bench_${index}`, customerId: customer.id, userId: customer.userId, amount: 29900, currency: 'USD',
-        cardFingerprint: `fp_${n % Math.floor(customers * 1.5)}`, cardCountry: 'US', paidAt: new Date(),
+        id: `chg_bench_${index}`,
+        customerId: customer.id,
+        userId: customer.userId,
+        amount: 29900,
+        currency: 'USD',
+        cardFingerprint: `fp_${n % Math.floor(customers * 1.5)}`,
+        cardCountry: 'US',
+        paidAt: new Date(),
       };
       await fraud.screenPayment(manager, {
         charge,
@@ -104,18 +138,31 @@ for (let index = 0; index < iterations; index += 1) {
   );
 }
 await dataSource.destroy();
-execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-qc', `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`]);
+execFileSync('psql', [
+  '-h',
+  '127.0.0.1',
+  '-U',
+  'postgres',
+  '-qc',
+  `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`,
+]);
 
-console.log(JSON.stringify({
-  benchmark: 'fraud-check: rules latency with prior charges in the table',
-  date: new Date().toISOString(),
-  ...machine(),
-  priorCharges: charges,
-  priorCheckoutSessions: charges,
-  customers,
-  loadSeconds,
-  iterations,
-  emptyTransactionMs: summary(baseline),
-  checkoutRulesMs: summary(checkout),
-  paymentRulesMs: summary(payment),
-}, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      benchmark: 'fraud-check: rules latency with prior charges in the table',
+      date: new Date().toISOString(),
+      ...machine(),
+      priorCharges: charges,
+      priorCheckoutSessions: charges,
+      customers,
+      loadSeconds,
+      iterations,
+      emptyTransactionMs: summary(baseline),
+      checkoutRulesMs: summary(checkout),
+      paymentRulesMs: summary(payment),
+    },
+    null,
+    2,
+  ),
+);
