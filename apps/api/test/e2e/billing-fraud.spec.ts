@@ -6,6 +6,7 @@ import {
   purchase,
   startBillingTestApp,
 } from '../support/billing';
+import { outboxSchemaViolations } from '../support/event-schemas';
 
 const rules = (overrides: Record<string, object | number>) =>
   JSON.stringify({ ...RELAXED_FRAUD_RULES, ...overrides });
@@ -390,5 +391,20 @@ describe('Stripe fraud signals through the fake Stripe, flags and holds', () => 
       [first.id],
     );
     expect(audit).toHaveLength(1);
+  });
+
+  it('emitted only events that validate against their published schemas', async () => {
+    const { checked, violations } = await outboxSchemaViolations(t);
+    expect(violations).toEqual([]);
+    for (const type of [
+      'billing.payment.completed',
+      'billing.refund.processed',
+      'billing.fraud.flagged',
+      'billing.dispute.created',
+      'billing.dispute.closed',
+      'accounts.account.state_changed',
+    ]) {
+      expect(checked).toContain(type);
+    }
   });
 });

@@ -7,6 +7,7 @@ import {
   purchase,
   startBillingTestApp,
 } from '../support/billing';
+import { outboxSchemaViolations } from '../support/event-schemas';
 import { eventually } from '../support/test-app';
 
 type SentEvent = ReturnType<BillingTestApp['fake']['controls']['sentEvents']>[number];
@@ -304,6 +305,12 @@ describe('Stripe webhooks, payment failures and processor faults', () => {
     expect(Number(after.amount_refunded)).toBe(2 * share);
     const atStripe = t.fake.state.refunds.all().filter((refund) => refund.charge === charge.stripe_charge_id);
     expect(atStripe.reduce((sum, refund) => sum + refund.amount, 0)).toBe(2 * share);
+  });
+
+  it('emitted only events that validate against their published schemas', async () => {
+    const { checked, violations } = await outboxSchemaViolations(t);
+    expect(violations).toEqual([]);
+    expect(checked).toContain('billing.payment.failed');
   });
 
   it('lets support list a failed event and replay it once the cause is fixed', async () => {
