@@ -72,4 +72,41 @@ describe('cooling-off refunds (billing consuming accounts.account.state_changed)
     expect(await refundsOf(traded.chargeId)).toHaveLength(0);
     expect(await refundsOf(late.chargeId)).toHaveLength(0);
   });
+
+  it('refunds end to end: the trading platform closes an untouched account, accounts emit, billing refunds', async () => {
+    const trader = { sub: 'user_cooling_e2e', email: 'cooling-e2e@example.com' };
+    const { charge } = await purchase(t, trader, 'evaluation-25k');
+    const account = await eventually(async () => {
+      const [row] = await t.dataSource.query(
+        `SELECT id FROM accounts.accounts WHERE charge_id = $1 AND status = 'active'`,
+        [charge.id],
+      );
+      return row as { id: string } | undefined;
+    });
+    const key = (
+      await t.inject({
+        method: 'POST',
+        url: '/v1/admin/api-keys',
+        headers: t.as({ sub: 'admin', roles: ['admin'] }),
+        payload: { name: 'trading-platform', scopes: ['accounts:write'] },
+      })
+    ).json().key as string;
+    const closed = await t.inject({
+      method: 'POST',
+      url: `/v1/accounts/${account.id}/events`,
+      headers: { authorization: `Bearer ${key}` },
+      payload: {
+        eventId: 'tp_close_1',
+        type: 'closed',
+        occurredAt: new Date().toISOString(),
+        reason: 'trader cancelled before trading',
+      },
+    });
+    expect(closed.statusCode).toBeLessThan(300);
+    const refunds = await eventually(async () => {
+      const rows = await refundsOf(String(charge.id));
+      return rows.length === 1 && rows[0].status === 'succeeded' ? rows : null;
+    });
+    expect(Number(refunds[0].amount)).toBe(Number(charge.amount));
+  });
 });
