@@ -5,6 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { Clock } from '../clock';
 import { JobQueue } from '../queues/job-queue.service';
 import { OutboxEvent } from './outbox-event.entity';
+import { PollingLoop } from '../queues/polling-loop';
 import { WORKER_ROLE } from '../queues/worker-role';
 
 const BATCH_SIZE = 200;
@@ -17,27 +18,30 @@ const BATCH_SIZE = 200;
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OutboxRelay.name);
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> = Promise.resolve();
-  private stopped = false;
+  private readonly loop: PollingLoop;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly jobs: JobQueue,
-    private readonly config: AppConfig,
+    config: AppConfig,
     private readonly clock: Clock,
     @Inject(WORKER_ROLE) private readonly workerRole: boolean,
-  ) {}
+  ) {
+    // relayOnce logs its own failures.
+    this.loop = new PollingLoop(() => this.relayOnce(), {
+      intervalMs: config.outboxPollIntervalMs,
+      fullBatch: BATCH_SIZE,
+      onError: () => undefined,
+    });
+  }
 
   onApplicationBootstrap(): void {
     // Only processes running workers poll; the CLI and worker-less API processes relay nothing.
-    if (this.workerRole) this.schedule(0);
+    if (this.workerRole) this.loop.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running.catch(() => undefined);
+    await this.loop.stop();
   }
 
   /** Publishes one batch of unpublished events; returns how many went out. */
@@ -84,16 +88,5 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   /** Unpublished events waiting in the outbox: the backlog operations watch. */
   async backlog(): Promise<number> {
     return this.dataSource.getRepository(OutboxEvent).count({ where: { publishedAt: IsNull() } });
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      const run = this.relayOnce().then(
-        (published) => this.schedule(published === BATCH_SIZE ? 0 : this.config.outboxPollIntervalMs),
-        () => this.schedule(this.config.outboxPollIntervalMs * 4),
-      );
-      this.running = run;
-    }, delayMs);
   }
 }

@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config';
 import { Clock } from '../clock';
 import { JobQueue } from '../queues/job-queue.service';
 import { RedisConnection } from '../queues/redis.provider';
+import { PollingLoop } from '../queues/polling-loop';
 import { WORKER_ROLE } from '../queues/worker-role';
 import { streamChannel, StreamMessage } from './event-stream';
 
@@ -26,9 +27,7 @@ const STREAM_LOCK_KEY = 0x0b7b_0001;
 @Injectable()
 export class OutboundRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OutboundRelay.name);
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> = Promise.resolve();
-  private stopped = false;
+  private readonly loop: PollingLoop;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -37,16 +36,20 @@ export class OutboundRelay implements OnApplicationBootstrap, OnApplicationShutd
     private readonly config: AppConfig,
     private readonly clock: Clock,
     @Inject(WORKER_ROLE) private readonly workerRole: boolean,
-  ) {}
+  ) {
+    this.loop = new PollingLoop(() => this.relayOnce(), {
+      intervalMs: config.outboxPollIntervalMs,
+      fullBatch: BATCH_SIZE,
+      onError: (error) => this.logger.error({ err: error }, 'outbound relay failed; will retry'),
+    });
+  }
 
   onApplicationBootstrap(): void {
-    if (this.workerRole) this.schedule(0);
+    if (this.workerRole) this.loop.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running.catch(() => undefined);
+    await this.loop.stop();
   }
 
   /** One round of both duties; returns how many rows moved. */
@@ -135,19 +138,5 @@ export class OutboundRelay implements OnApplicationBootstrap, OnApplicationShutd
     let total = 0;
     for (let moved = await this.relayOnce(); moved > 0; moved = await this.relayOnce()) total += moved;
     return total;
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      const run = this.relayOnce().then(
-        (moved) => this.schedule(moved >= BATCH_SIZE ? 0 : this.config.outboxPollIntervalMs),
-        (error: unknown) => {
-          this.logger.error({ err: error }, 'outbound relay failed; will retry');
-          this.schedule(this.config.outboxPollIntervalMs * 4);
-        },
-      );
-      this.running = run;
-    }, delayMs);
   }
 }
