@@ -6,12 +6,14 @@ import type {
   Page,
   RefundView,
   PriceBreakdown,
+  CustomerFraudStatus,
 } from '@astrix/contracts';
 import type { RequestContext, UserActor } from '../../platform/auth/actor';
 import { Clock } from '../../platform/clock';
 import { CatalogService } from './catalog/catalog.service';
 import { CheckoutRequest, CheckoutService } from './checkout/checkout.service';
 import { CouponsService } from './coupons/coupons.service';
+import { CustomersService } from './customers/customers.service';
 import { InvoicesService } from './invoices/invoices.service';
 import { RefundOptions, RefundsService } from './refunds/refunds.service';
 import type { ProductDetails } from './catalog/catalog-views';
@@ -30,6 +32,7 @@ export class BillingService {
     private readonly invoices: InvoicesService,
     private readonly catalog: CatalogService,
     private readonly coupons: CouponsService,
+    private readonly customers: CustomersService,
     private readonly clock: Clock,
   ) {}
 
@@ -56,6 +59,12 @@ export class BillingService {
     options: RefundOptions = {},
   ): Promise<RefundView> {
     return this.refunds.refundCharge(chargeId, amount, reason, context, options);
+  }
+
+  /** The customer's fraud standing (clear when they never bought): payouts wait while not clear. */
+  async customerFraudStatus(userId: string): Promise<CustomerFraudStatus> {
+    const customer = await this.customers.findByUserId(userId);
+    return customer?.fraudStatus ?? 'clear';
   }
 
   getProduct(productId: string): Promise<ProductDetails> {
