@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AccountsModule } from './modules/accounts/accounts.module';
 import { BillingModule } from './modules/billing/billing.module';
+import { PayoutsModule } from './modules/payouts/payouts.module';
 import { AuditModule } from './platform/audit/audit.module';
 import { AuthModule } from './platform/auth/auth.module';
 import { ConfigModule } from './platform/config/config.module';
@@ -24,6 +25,7 @@ export interface AppModuleOptions {
 export class AppModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
     const billing = BillingModule.forRoot(options);
+    const accounts = AccountsModule.forRoot({ billing });
     return {
       module: AppModule,
       imports: [
@@ -41,7 +43,8 @@ export class AppModule {
         HealthModule,
         OutboundModule.forRoot(options),
         billing,
-        AccountsModule.forRoot({ billing }),
+        accounts,
+        PayoutsModule.forRoot({ ...options, billing, accounts }),
       ],
     };
   }

@@ -4,10 +4,9 @@
 // + audit, then the Stripe Checkout Session. 200 traders in turn, each request from its own
 // address, so the fraud rules see realistic per-user and per-address counts.
 // Usage: pnpm exec nx run @astrix/api:build && node tools/bench/checkout/run.mjs [--duration 15] [--connections 10]
-import { createHmac } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { machine, startApi, summarize } from '../lib/api-server.mjs';
+import { machine, mintToken, startApi, summarize } from '../lib/api-server.mjs';
 
 const { values } = parseArgs({
   options: { duration: { type: 'string', default: '15' }, connections: { type: 'string', default: '10' } },
@@ -27,18 +26,9 @@ const api = await startApi({
 });
 const productId = api.query(`SELECT id FROM billing.products WHERE slug = 'evaluation-50k'`);
 
-const base64url = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
-/** An HS256 token like the identity service's, signed here with the API's secret. */
-function tokenFor(index) {
-  const unsigned = `${base64url({ alg: 'HS256', typ: 'JWT' })}.${base64url({
-    sub: `bench_trader_${index}`,
-    email: `t${index}@bench.test`,
-    roles: [],
-    exp: Math.floor(Date.now() / 1000) + 3600,
-  })}`;
-  return `${unsigned}.${createHmac('sha256', api.env.AUTH_JWT_SECRET).update(unsigned).digest('base64url')}`;
-}
-const tokens = Array.from({ length: TRADERS }, (_, index) => tokenFor(index));
+const tokens = Array.from({ length: TRADERS }, (_, index) =>
+  mintToken(api.env.AUTH_JWT_SECRET, { sub: `bench_trader_${index}`, email: `t${index}@bench.test` }),
+);
 let sent = 0;
 const body = JSON.stringify({ productId, currency: 'USD', couponCode: 'WELCOME20' });
 const options = {

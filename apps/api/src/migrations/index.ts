@@ -4,6 +4,7 @@ import { Accounts1795255200000 } from './1795255200000-accounts';
 import { OutboundEvents1795258800000 } from './1795258800000-outbound-events';
 import { Fraud1795262400000 } from './1795262400000-fraud';
 import { OutboxSubjectIndex1795266000000 } from './1795266000000-outbox-subject-index';
+import { Payouts1795269600000 } from './1795269600000-payouts';
 
 /** Every migration, oldest first. Landed migrations are never edited; add a new one instead. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   OutboundEvents1795258800000,
   Fraud1795262400000,
   OutboxSubjectIndex1795266000000,
+  Payouts1795269600000,
 ];

@@ -42,7 +42,9 @@ export type IdPrefix =
   | 'rst'
   | 'whe'
   | 'whd'
-  | 'wha';
+  | 'wha'
+  | 'po'
+  | 'ple';
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${nextUlid().toLowerCase()}`;

@@ -9,6 +9,7 @@ export const API_KEY_SCOPES = [
   'accounts:write',
   'billing:read',
   'events:read',
+  'kyc:write',
 ] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 

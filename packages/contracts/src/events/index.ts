@@ -1,15 +1,20 @@
 import type { EventEnvelope } from './envelope';
 import type { AccountsEventDataByType } from './accounts';
 import type { BillingEventDataByType } from './billing';
+import type { PayoutsEventDataByType } from './payouts';
 import type { PlatformEventDataByType } from './platform';
 
 export type { EventEnvelope } from './envelope';
 export type * from './platform';
 export type * from './billing';
 export type * from './accounts';
+export type * from './payouts';
 
 /** Every event type the platform emits, mapped to its `data` payload. Contexts add theirs here. */
-export type EventDataByType = PlatformEventDataByType & BillingEventDataByType & AccountsEventDataByType;
+export type EventDataByType = PlatformEventDataByType &
+  BillingEventDataByType &
+  AccountsEventDataByType &
+  PayoutsEventDataByType;
 export type EventType = keyof EventDataByType;
 export type AstrixEvent<T extends EventType = EventType> = {
   [K in T]: EventEnvelope<K, EventDataByType[K]>;
@@ -29,6 +34,11 @@ export const EVENT_VERSIONS: { readonly [K in EventType]: number } = {
   'billing.dispute.updated': 1,
   'billing.dispute.closed': 1,
   'accounts.account.state_changed': 1,
+  'payouts.payout.requested': 1,
+  'payouts.payout.approved': 1,
+  'payouts.payout.rejected': 1,
+  'payouts.payout.paid': 1,
+  'payouts.payout.failed': 1,
 };
 
 export const EVENT_TYPES = Object.keys(EVENT_VERSIONS) as EventType[];

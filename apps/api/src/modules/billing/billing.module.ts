@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AccountsPortRegistry } from './accounts.port';
+import { TransferEventsRegistry } from './transfer-events.registry';
 import { BillingJobsProcessor } from './billing-jobs.processor';
 import { BillingService } from './billing.service';
 import { CatalogModule } from './catalog/catalog.module';
@@ -46,12 +47,14 @@ export class BillingModule {
         RefundsService,
         StripeWebhooksService,
         AccountsPortRegistry,
+        TransferEventsRegistry,
         CoolingOffRefunds,
         FraudService,
         StripeFraudSignals,
         ...(options.workers ? [BillingJobsProcessor] : []),
       ],
-      exports: [BillingService, AccountsPortRegistry],
+      // The processor port is shared with payouts (transfers); the registries let other contexts plug in.
+      exports: [BillingService, AccountsPortRegistry, TransferEventsRegistry, ProcessorModule],
     };
   }
 }

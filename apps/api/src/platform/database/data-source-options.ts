@@ -2,6 +2,7 @@ import { DataSourceOptions } from 'typeorm';
 import { SnakeNamingStrategy } from 'typeorm-naming-strategies';
 import { ACCOUNTS_ENTITIES } from '../../modules/accounts/accounts-entities';
 import { BILLING_ENTITIES } from '../../modules/billing/billing-entities';
+import { PAYOUTS_ENTITIES } from '../../modules/payouts/payouts-entities';
 import { OUTBOUND_ENTITIES } from '../outbound/outbound-entities';
 import { PLATFORM_ENTITIES } from '../platform-entities';
 import { MIGRATIONS } from '../../migrations';
@@ -12,6 +13,7 @@ export const ALL_ENTITIES = [
   ...BILLING_ENTITIES,
   ...ACCOUNTS_ENTITIES,
   ...OUTBOUND_ENTITIES,
+  ...PAYOUTS_ENTITIES,
 ];
 
 /** The one place the TypeORM connection is described: app, CLI and tests share it. */

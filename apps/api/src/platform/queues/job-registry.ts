@@ -1,7 +1,7 @@
 import type { AstrixEvent } from '@astrix/contracts';
 
 /** Every queue the platform runs. */
-export const QUEUE_NAMES = ['events', 'maintenance', 'billing', 'outbound'] as const;
+export const QUEUE_NAMES = ['events', 'maintenance', 'billing', 'outbound', 'payouts'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** Every job name and its payload type: enqueueing anything else does not compile. */
@@ -16,6 +16,8 @@ export interface JobPayloads {
   'billing.retry-refund': { refundId: string };
   /** One HTTP attempt of a webhook delivery (attempt numbers make each attempt its own job). */
   'outbound.deliver-webhook': { deliveryId: string; attempt: number };
+  /** Moves an approved (or retried) payout's money; the attempt makes each retry its own job. */
+  'payouts.execute-payout': { payoutId: string; attempt: number };
 }
 export type JobName = keyof JobPayloads;
 
@@ -25,6 +27,7 @@ export const QUEUE_OF_JOB: { readonly [N in JobName]: QueueName } = {
   'billing.process-stripe-event': 'billing',
   'billing.retry-refund': 'billing',
   'outbound.deliver-webhook': 'outbound',
+  'payouts.execute-payout': 'payouts',
 };
 
 /** Retries with exponential backoff; failed jobs are kept for inspection and replay. */

@@ -11,6 +11,7 @@ import { InjectPaymentProcessor, PaymentProcessorHost } from '../processor/payme
 import { PaymentsService } from '../payments/payments.service';
 import { StripeFraudSignals } from '../fraud/stripe-fraud-signals.service';
 import { RefundsService } from '../refunds/refunds.service';
+import { TransferEventsRegistry } from '../transfer-events.registry';
 import { StripeWebhookEvent, WebhookEventStatus } from './stripe-webhook-event.entity';
 
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
@@ -51,6 +52,7 @@ export class StripeWebhooksService {
     private readonly payments: PaymentsService,
     private readonly refunds: RefundsService,
     private readonly fraudSignals: StripeFraudSignals,
+    private readonly transfers: TransferEventsRegistry,
     private readonly jobs: JobQueue,
     private readonly clock: Clock,
   ) {}
@@ -261,6 +263,10 @@ export class StripeWebhooksService {
           (await this.fraudSignals.onReview(event.object)) ||
           this.retryIfOurPaymentIsNotRecordedYet(event.object.paymentIntentId)
         );
+      case 'transfer.created':
+      case 'transfer.updated':
+      case 'transfer.reversed':
+        return this.transfers.handle(event);
       case 'charge.succeeded':
       case 'charge.failed':
       case 'charge.pending':
@@ -272,9 +278,6 @@ export class StripeWebhooksService {
       case 'setup_intent.requires_action':
       case 'payment_method.attached':
       case 'payment_method.detached':
-      case 'transfer.created':
-      case 'transfer.updated':
-      case 'transfer.reversed':
       case 'unsupported':
         // Payments are acted on through checkout.session.* and payment_intent.* only, so a charge.*
         // event for the same payment never acts twice; the rest belongs to later features.

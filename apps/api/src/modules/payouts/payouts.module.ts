@@ -1,0 +1,51 @@
+import { DynamicModule, Inject, Module, OnModuleInit } from '@nestjs/common';
+import { TransferEventsRegistry } from '../billing/transfer-events.registry';
+import { AdminPayoutsController } from './admin-payouts.controller';
+import { PayoutEligibility } from './payout-eligibility.service';
+import { PayoutExecution } from './payout-execution.service';
+import { PayoutLedger } from './payout-ledger.service';
+import { PayoutsConsumer } from './payouts.consumer';
+import { PayoutsController } from './payouts.controller';
+import { PayoutsJobsProcessor } from './payouts-jobs.processor';
+import { PayoutsService } from './payouts.service';
+
+export interface PayoutsModuleOptions {
+  workers: boolean;
+  /** The app's billing and accounts modules, the very objects AppModule imports (shared by reference). */
+  billing: DynamicModule;
+  accounts: DynamicModule;
+}
+
+/**
+ * The payouts context: cash out from funded accounts. Its public interface is PayoutsService;
+ * PayoutExecution.handleTransferEvent is the hook for Stripe transfer webhooks.
+ */
+@Module({})
+export class PayoutsModule implements OnModuleInit {
+  constructor(
+    @Inject(TransferEventsRegistry) private readonly transfers: TransferEventsRegistry,
+    @Inject(PayoutExecution) private readonly execution: PayoutExecution,
+  ) {}
+
+  /** Stripe's transfer webhooks reach billing's endpoint; billing hands them to us. */
+  onModuleInit(): void {
+    this.transfers.register((event) => this.execution.handleTransferEvent(event));
+  }
+
+  static forRoot(options: PayoutsModuleOptions): DynamicModule {
+    return {
+      module: PayoutsModule,
+      imports: [options.billing, options.accounts],
+      controllers: [PayoutsController, AdminPayoutsController],
+      providers: [
+        PayoutsService,
+        PayoutEligibility,
+        PayoutExecution,
+        PayoutLedger,
+        PayoutsConsumer,
+        ...(options.workers ? [PayoutsJobsProcessor] : []),
+      ],
+      exports: [PayoutsService, PayoutExecution],
+    };
+  }
+}

@@ -1,0 +1,303 @@
+import { BillingTestApp, productBySlug, purchase, startBillingTestApp } from '../support/billing';
+import { eventually } from '../support/test-app';
+
+describe('payouts through the fake Stripe', () => {
+  let t: BillingTestApp;
+  let platformKey: string;
+  let identityKey: string;
+  const finance = { sub: 'staff_fin_1', roles: ['finance'] };
+  const finance2 = { sub: 'staff_fin_2', roles: ['finance'] };
+  let sequence = 0;
+
+  beforeAll(async () => {
+    t = await startBillingTestApp();
+    const admin = t.as({ sub: 'staff_admin', roles: ['admin'] });
+    const create = async (name: string, scopes: string[]) =>
+      (
+        await t.inject({
+          method: 'POST',
+          url: '/v1/admin/api-keys',
+          headers: admin,
+          payload: { name, scopes },
+        })
+      ).json().key as string;
+    platformKey = await create('trading-platform', ['accounts:write']);
+    identityKey = await create('identity', ['kyc:write']);
+    const product = await productBySlug(t, 'evaluation-50k');
+    const rules = await t.inject({
+      method: 'PUT',
+      url: `/v1/admin/payouts/rules/${product.id}`,
+      headers: t.as(finance),
+      payload: { minTradingDays: 0, cycleDays: 0, fourEyesAbove: 100_000, capPerCycle: 300_000 },
+    });
+    expect(rules.statusCode).toBe(200);
+  });
+  afterAll(() => t.close());
+
+  const service = (path: string, key: string, payload: Record<string, unknown>) =>
+    t.inject({ method: 'POST', url: path, headers: { authorization: `Bearer ${key}` }, payload });
+
+  /** Buys an evaluation, passes both phases, funds it, verifies KYC and reports a balance. */
+  async function fundedAccount(
+    sub: string,
+    balance: number,
+    kyc = true,
+  ): Promise<{ id: string; chargeId: string }> {
+    const trader = { sub, email: `${sub}@example.com` };
+    const { charge } = await purchase(t, trader, 'evaluation-50k');
+    const account = await eventually(async () => {
+      const list = await t.inject({ method: 'GET', url: '/v1/accounts', headers: t.as(trader) });
+      return list
+        .json()
+        .data.find(
+          (item: { chargeId: string; status: string }) =>
+            item.chargeId === charge.id && item.status === 'active',
+        ) as { id: string } | undefined;
+    });
+    for (const type of ['passed', 'passed', 'funded']) {
+      sequence += 1;
+      const reported = await service(`/v1/accounts/${account.id}/events`, platformKey, {
+        eventId: `tp_${sequence}`,
+        type,
+        occurredAt: new Date().toISOString(),
+        reason: type,
+      });
+      expect(reported.statusCode).toBe(200);
+    }
+    if (kyc) {
+      await service('/v1/payouts/kyc-statuses', identityKey, {
+        userId: sub,
+        status: 'verified',
+        updatedAt: new Date().toISOString(),
+      });
+    }
+    const snapshot = await service('/v1/payouts/balance-snapshots', platformKey, {
+      accountId: account.id,
+      balance: 5_000_000 + balance,
+      reportedAt: new Date().toISOString(),
+    });
+    expect(snapshot.statusCode).toBe(200);
+    const destination = t.fake.controls.createConnectedAccount();
+    await t.inject({
+      method: 'PUT',
+      url: '/v1/payouts/destinations/stripe',
+      headers: t.as(trader),
+      payload: { stripeAccountId: destination.id },
+    });
+    return { id: account.id, chargeId: charge.id as string };
+  }
+
+  const eligibility = (sub: string, accountId: string) =>
+    t.inject({
+      method: 'GET',
+      url: `/v1/payouts/eligibility?accountId=${accountId}`,
+      headers: t.as({ sub }),
+    });
+  const requestPayout = (sub: string, payload: Record<string, unknown>) =>
+    t.inject({
+      method: 'POST',
+      url: '/v1/payouts',
+      headers: t.as({ sub }),
+      payload: { method: 'stripe_connect', ...payload },
+    });
+  const payoutStatus = (sub: string, id: string, status: string) =>
+    eventually(async () => {
+      const view = (
+        await t.inject({ method: 'GET', url: `/v1/payouts/${id}`, headers: t.as({ sub }) })
+      ).json();
+      return view.status === status ? (view as Record<string, unknown>) : undefined;
+    });
+
+  it('pays a funded trader through a Stripe transfer after two approvals, refunding the fee once', async () => {
+    const account = await fundedAccount('user_po_happy', 250_000);
+    const eligible = (await eligibility('user_po_happy', account.id)).json();
+    expect(eligible).toMatchObject({
+      eligible: true,
+      reasons: [],
+      amountAvailable: 200_000,
+      isFirstPayout: true,
+    });
+    expect(eligible.split).toMatchObject({ profit: 250_000, traderAmount: 200_000, firmAmount: 50_000 });
+
+    const requested = await requestPayout('user_po_happy', { accountId: account.id });
+    expect(requested.statusCode).toBe(201);
+    const payout = requested.json();
+    expect(payout).toMatchObject({ status: 'requested', amount: 200_000, requiresSecondApproval: true });
+    expect((await eligibility('user_po_happy', account.id)).json().amountAvailable).toBe(0);
+
+    const approve = (who: { sub: string; roles: string[] }) =>
+      t.inject({ method: 'POST', url: `/v1/admin/payouts/${payout.id}/approve`, headers: t.as(who) });
+    expect((await approve(finance)).json().status).toBe('requested');
+    const twice = await approve(finance);
+    expect(twice.statusCode).toBe(409);
+    expect(twice.json().error.code).toBe('SAME_APPROVER');
+    expect((await approve(finance2)).json().status).toBe('approved');
+
+    const paid = await payoutStatus('user_po_happy', payout.id, 'paid');
+    expect(paid.transferId).toMatch(/^tr_/);
+    expect(paid.feeRefunded).toBeGreaterThan(0);
+    const [refunds] = await t.dataSource.query(
+      'SELECT count(*)::int AS n FROM billing.refunds WHERE charge_id = $1',
+      [account.chargeId],
+    );
+    expect(refunds.n).toBe(1);
+
+    // Stripe's transfer.created webhook, through billing's endpoint to payouts, and delivered a
+    // second time, changes nothing once paid.
+    await t.fake.flushWebhooks();
+    const transferEvent = t.fake.controls
+      .sentEvents()
+      .find(
+        (event) =>
+          event.type === 'transfer.created' && (event.data.object as { id: string }).id === paid.transferId,
+      )!;
+    const processedTransferEvent = () =>
+      eventually(async () => {
+        const [row] = await t.dataSource.query(
+          'SELECT status FROM billing.stripe_webhook_events WHERE id = $1',
+          [transferEvent.id],
+        );
+        return row?.status === 'processed';
+      });
+    await processedTransferEvent();
+    const duplicate = { ...transferEvent, id: `${transferEvent.id}_again` };
+    expect((await t.deliver(JSON.stringify(duplicate))).status).toBe(200);
+    await eventually(async () => {
+      const [row] = await t.dataSource.query(
+        'SELECT status FROM billing.stripe_webhook_events WHERE id = $1',
+        [duplicate.id],
+      );
+      return row?.status === 'processed';
+    });
+    const ledger = await t.dataSource.query(
+      'SELECT kind, amount::int AS amount FROM payouts.ledger_entries WHERE account_id = $1 ORDER BY id',
+      [account.id],
+    );
+    expect(ledger.map((entry: { kind: string }) => entry.kind)).toEqual([
+      'reservation',
+      'fee_refund',
+      'payment',
+    ]);
+    expect((await eligibility('user_po_happy', account.id)).json().paidOutTotal).toBe(200_000);
+    const events = await t.outbox('payouts.payout.paid');
+    expect(events.filter((event) => event.subject === payout.id)).toHaveLength(1);
+
+    const other = await t.inject({
+      method: 'GET',
+      url: `/v1/payouts/${payout.id}`,
+      headers: t.as({ sub: 'user_someone_else' }),
+    });
+    expect(other.statusCode).toBe(404);
+  });
+
+  it('refuses without KYC, under a fraud flag, below the minimum and above the cap', async () => {
+    const noKyc = await fundedAccount('user_po_nokyc', 50_000, false);
+    expect((await eligibility('user_po_nokyc', noKyc.id)).json().reasons).toContain('kyc_required');
+    expect((await requestPayout('user_po_nokyc', { accountId: noKyc.id })).statusCode).toBe(422);
+
+    const small = await fundedAccount('user_po_small', 5_000);
+    expect((await eligibility('user_po_small', small.id)).json().reasons).toEqual(['below_minimum']);
+
+    const big = await fundedAccount('user_po_big', 1_000_000);
+    const view = (await eligibility('user_po_big', big.id)).json();
+    expect(view).toMatchObject({ amountAvailable: 300_000, split: { withheldByCap: 500_000 } });
+    const above = await requestPayout('user_po_big', { accountId: big.id, amount: 400_000 });
+    expect(above.json().error.code).toBe('ABOVE_CAP');
+
+    // Support blocks the customer in billing's fraud tooling: payouts wait for review.
+    const [customer] = await t.dataSource.query(
+      `SELECT id FROM billing.customers WHERE user_id = 'user_po_big'`,
+    );
+    const blocked = await t.inject({
+      method: 'POST',
+      url: `/v1/admin/customers/${customer.id}/block`,
+      headers: t.as({ sub: 'staff_risk', roles: ['support'] }),
+      payload: { reason: 'chargeback pattern' },
+    });
+    expect(blocked.statusCode).toBe(200);
+    expect((await eligibility('user_po_big', big.id)).json().reasons).toContain('fraud_review');
+    expect((await requestPayout('user_po_big', { accountId: big.id, amount: 10_000 })).statusCode).toBe(422);
+  });
+
+  it('lets only one of two concurrent requests reserve the available amount', async () => {
+    const account = await fundedAccount('user_po_race', 100_000);
+    const results = await Promise.all([
+      requestPayout('user_po_race', { accountId: account.id, amount: 60_000 }),
+      requestPayout('user_po_race', { accountId: account.id, amount: 60_000 }),
+    ]);
+    expect(results.map((result) => result.statusCode).sort()).toEqual([201, 422]);
+  });
+
+  it("settles a transfer whose answer was lost from Stripe's webhook, paying once", async () => {
+    const account = await fundedAccount('user_po_lost_answer', 50_000);
+    t.fake.controls.injectFault({
+      kind: 'server_error',
+      path: '/v1/transfers',
+      method: 'POST',
+      phase: 'after_processing',
+      times: 5,
+    });
+    const payout = (await requestPayout('user_po_lost_answer', { accountId: account.id })).json();
+    const paid = await payoutStatus('user_po_lost_answer', payout.id, 'paid');
+    t.fake.controls.clearFaults();
+    const transfers = t.fake.state.transfers
+      .all()
+      .filter((transfer) => transfer.transfer_group === payout.id);
+    expect(transfers).toHaveLength(1);
+    expect(paid.transferId).toBe(transfers[0].id);
+  });
+
+  it('retries a failed transfer without paying twice', async () => {
+    const account = await fundedAccount('user_po_retry', 50_000);
+    // The webhook that would settle it is lost too: only the retry can.
+    t.fake.controls.setWebhookEndpoint(null);
+    t.fake.controls.injectFault({
+      kind: 'server_error',
+      path: '/v1/transfers',
+      method: 'POST',
+      phase: 'after_processing',
+      times: 5,
+    });
+    const payout = (await requestPayout('user_po_retry', { accountId: account.id })).json();
+    const failed = await payoutStatus('user_po_retry', payout.id, 'failed');
+    expect(failed.failureReason).toBeTruthy();
+    t.fake.controls.clearFaults();
+    const retried = await t.inject({
+      method: 'POST',
+      url: `/v1/admin/payouts/${payout.id}/retry`,
+      headers: t.as(finance),
+    });
+    expect(retried.statusCode).toBe(200);
+    const paid = await payoutStatus('user_po_retry', payout.id, 'paid');
+    const transfers = t.fake.controls
+      .sentEvents()
+      .filter(
+        (event) =>
+          event.type === 'transfer.created' &&
+          (event.data.object as { transfer_group?: string }).transfer_group === payout.id,
+      );
+    expect(transfers).toHaveLength(1);
+    expect(paid.transferId).toBe((transfers[0].data.object as { id: string }).id);
+    t.fake.controls.setWebhookEndpoint(`${t.url}/webhooks/stripe`, t.webhookSecret);
+  });
+
+  it('refuses payouts too early after funding', async () => {
+    const account = await fundedAccount('user_po_early', 50_000);
+    const product = await productBySlug(t, 'evaluation-50k');
+    await t.inject({
+      method: 'PUT',
+      url: `/v1/admin/payouts/rules/${product.id}`,
+      headers: t.as(finance),
+      payload: { minTradingDays: 5 },
+    });
+    const view = (await eligibility('user_po_early', account.id)).json();
+    expect(view.reasons).toContain('too_early');
+    expect(view.nextEligibleAt).not.toBeNull();
+    await t.inject({
+      method: 'PUT',
+      url: `/v1/admin/payouts/rules/${product.id}`,
+      headers: t.as(finance),
+      payload: { minTradingDays: 0 },
+    });
+  });
+});
