@@ -281,6 +281,95 @@ describe('payouts through the fake Stripe', () => {
     t.fake.controls.setWebhookEndpoint(`${t.url}/webhooks/stripe`, t.webhookSecret);
   });
 
+  it('pays bank transfers by hand from a CSV queue, refunds the fee once, and lets traders cancel and finance reject', async () => {
+    const account = await fundedAccount('user_po_bank', 50_000);
+    const request = (amount: number, key: string) =>
+      t.inject({
+        method: 'POST',
+        url: '/v1/payouts',
+        headers: { ...t.as({ sub: 'user_po_bank' }), 'idempotency-key': key },
+        payload: { accountId: account.id, amount, method: 'bank_transfer' },
+      });
+    const first = await request(10_000, 'bank-1');
+    expect(first.statusCode).toBe(201);
+    const replay = await request(10_000, 'bank-1');
+    expect(replay.json().id).toBe(first.json().id);
+    const bank = await payoutStatus('user_po_bank', first.json().id, 'processing');
+
+    const csv = await t.inject({
+      method: 'GET',
+      url: '/v1/admin/payouts/manual?method=bank_transfer',
+      headers: { ...t.as(finance), accept: 'text/csv' },
+    });
+    expect(csv.headers['content-type']).toMatch(/text\/csv/);
+    const [header, ...lines] = csv.body.trim().split('\n');
+    expect(header).toBe('payout_id,user_id,account_id,amount_minor,currency,requested_at');
+    expect(lines.map((line) => line.split(','))).toContainEqual([
+      bank.id,
+      'user_po_bank',
+      account.id,
+      '10000',
+      'USD',
+      expect.any(String),
+    ]);
+    const paid = await t.inject({
+      method: 'POST',
+      url: `/v1/admin/payouts/${bank.id}/mark-paid`,
+      headers: t.as(finance),
+      payload: { reference: 'BANK-REF-0042' },
+    });
+    expect(paid.json()).toMatchObject({ status: 'paid', transferId: 'BANK-REF-0042' });
+    const again = await t.inject({
+      method: 'POST',
+      url: `/v1/admin/payouts/${bank.id}/mark-paid`,
+      headers: t.as(finance),
+      payload: { reference: 'BANK-REF-0042' },
+    });
+    expect(again.statusCode).toBe(409);
+    const [refunds] = await t.dataSource.query(
+      'SELECT count(*)::int AS n FROM billing.refunds WHERE charge_id = $1',
+      [account.chargeId],
+    );
+    expect(refunds.n).toBe(1);
+
+    // Cancel by the trader and reject by finance (payouts above the four-eyes amount wait as
+    // `requested`) both free the reserved amount again.
+    const big = await fundedAccount('user_po_bank_big', 500_000);
+    const requestBig = (key: string) =>
+      t.inject({
+        method: 'POST',
+        url: '/v1/payouts',
+        headers: { ...t.as({ sub: 'user_po_bank_big' }), 'idempotency-key': key },
+        payload: { accountId: big.id, amount: 120_000, method: 'bank_transfer' },
+      });
+    const before = (await eligibility('user_po_bank_big', big.id)).json().amountAvailable as number;
+    const toCancel = (await requestBig('big-1')).json();
+    const toReject = (await requestBig('big-2')).json();
+    expect([toCancel.status, toReject.status]).toEqual(['requested', 'requested']);
+    // 400,000 of trader share, 240,000 reserved: 160,000 left (the per-payout cap was the limit before).
+    expect((await eligibility('user_po_bank_big', big.id)).json().amountAvailable).toBe(160_000);
+    const canceled = await t.inject({
+      method: 'POST',
+      url: `/v1/payouts/${toCancel.id}/cancel`,
+      headers: t.as({ sub: 'user_po_bank_big' }),
+    });
+    expect(canceled.json().status).toBe('canceled');
+    const rejected = await t.inject({
+      method: 'POST',
+      url: `/v1/admin/payouts/${toReject.id}/reject`,
+      headers: t.as(finance),
+      payload: { reason: 'documents missing' },
+    });
+    expect(rejected.json().status).toBe('rejected');
+    expect((await eligibility('user_po_bank_big', big.id)).json().amountAvailable).toBe(before);
+    const notTheirs = await t.inject({
+      method: 'POST',
+      url: `/v1/payouts/${toReject.id}/cancel`,
+      headers: t.as({ sub: 'user_someone_else' }),
+    });
+    expect(notTheirs.statusCode).toBe(404);
+  });
+
   it('refuses payouts too early after funding', async () => {
     const account = await fundedAccount('user_po_early', 50_000);
     const product = await productBySlug(t, 'evaluation-50k');

@@ -1,10 +1,17 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Page, PayoutView } from '@astrix/contracts';
 import type { RequestContext, UserActor } from '../../platform/auth/actor';
 import { CurrentActor, CurrentContext, Roles } from '../../platform/auth/access.decorators';
 import { IdParam } from '../../platform/http/id-param.pipe';
-import { ListPayoutsQuery, PayoutReasonDto, PayoutRulesDto } from './dto/payout-requests.dto';
+import {
+  ListPayoutsQuery,
+  ManualPaymentDto,
+  ManualQueueQuery,
+  PayoutReasonDto,
+  PayoutRulesDto,
+} from './dto/payout-requests.dto';
 import type { PayoutRules } from './payout-rules';
 import { payoutId } from './payouts.controller';
 import { PayoutsService } from './payouts.service';
@@ -51,6 +58,36 @@ export class AdminPayoutsController {
   @ApiOperation({ summary: 'Run a failed payout again without paying twice' })
   retry(@Param('id', payoutId) id: string, @CurrentContext() context: RequestContext): Promise<PayoutView> {
     return this.payouts.retry(id, context);
+  }
+
+  @Get('manual')
+  @ApiOperation({ summary: 'Bank or crypto payouts to pay by hand; CSV for the bank with Accept: text/csv' })
+  async manual(
+    @Query() query: ManualQueueQuery,
+    @Headers('accept') accept: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<{ data: PayoutView[] } | string> {
+    const payouts = await this.payouts.manualQueue(query.method);
+    if (!accept?.includes('text/csv')) return { data: payouts };
+    void reply.header('content-type', 'text/csv; charset=utf-8');
+    void reply.header('content-disposition', `attachment; filename="payouts-${query.method}.csv"`);
+    const rows = payouts.map((payout) =>
+      [payout.id, payout.userId, payout.accountId, payout.amount, payout.currency, payout.requestedAt].join(
+        ',',
+      ),
+    );
+    return ['payout_id,user_id,account_id,amount_minor,currency,requested_at', ...rows].join('\n') + '\n';
+  }
+
+  @Post(':id/mark-paid')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Record a bank or crypto payout paid by hand, with its reference' })
+  markPaid(
+    @Param('id', payoutId) id: string,
+    @Body() body: ManualPaymentDto,
+    @CurrentContext() context: RequestContext,
+  ): Promise<PayoutView> {
+    return this.payouts.markPaidManually(id, body.reference, context);
   }
 
   @Put('rules/:productId')

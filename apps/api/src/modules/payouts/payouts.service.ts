@@ -26,6 +26,7 @@ import { KycStatusRecord } from './kyc-status.entity';
 import { PayoutAccount } from './payout-account.entity';
 import { PayoutDestination } from './payout-destination.entity';
 import { PayoutEligibility } from './payout-eligibility.service';
+import { PayoutExecution } from './payout-execution.service';
 import { PayoutLedger } from './payout-ledger.service';
 import type { PayoutRules } from './payout-rules';
 import { payoutEventData, toPayoutView } from './payout-views';
@@ -51,6 +52,7 @@ export class PayoutsService {
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
     private readonly jobs: JobQueue,
+    private readonly execution: PayoutExecution,
     private readonly clock: Clock,
   ) {}
 
@@ -217,6 +219,34 @@ export class PayoutsService {
       jobId: `${payoutId}-attempt-${attempt}-${Date.now()}`,
     });
     return view;
+  }
+
+  /** Approved bank and crypto payouts waiting for finance or the crypto desk to pay them by hand. */
+  async manualQueue(method: 'bank_transfer' | 'crypto'): Promise<PayoutView[]> {
+    const rows = await this.dataSource
+      .getRepository(Payout)
+      .find({ where: { method, status: 'processing' }, order: { id: 'ASC' } });
+    return rows.map(toPayoutView);
+  }
+
+  /** Finance paid a bank or crypto payout by hand: record its reference; settles it like a transfer. */
+  async markPaidManually(payoutId: string, reference: string, context: RequestContext): Promise<PayoutView> {
+    const payout = await this.dataSource.getRepository(Payout).findOne({ where: { id: payoutId } });
+    if (!payout) throw new NotFoundError('payout', payoutId);
+    if (payout.method === 'stripe_connect') {
+      throw new ConflictError('Stripe payouts are settled by Stripe, not by hand', 'NOT_MANUAL');
+    }
+    this.expectStatus(payout, ['processing']);
+    await this.execution.markPaid(payoutId, reference);
+    await this.dataSource.transaction((manager) =>
+      this.audit.record(manager, context, {
+        action: 'payout.paid_manually',
+        resourceType: 'payout',
+        resourceId: payoutId,
+        after: { reference, method: payout.method },
+      }),
+    );
+    return this.get(payoutId);
   }
 
   async recordBalance(snapshot: BalanceSnapshotRequest): Promise<{ accountId: string; balance: number }> {

@@ -77,6 +77,22 @@ export class PayoutReasonDto {
   reason!: string;
 }
 
+export class ManualPaymentDto {
+  @ApiProperty({
+    example: 'BANK-REF-2026-11-21-0042',
+    description: 'The bank or crypto desk reference of the payment',
+  })
+  @IsString()
+  @Length(3, 200)
+  reference!: string;
+}
+
+export class ManualQueueQuery {
+  @ApiProperty({ enum: ['bank_transfer', 'crypto'] })
+  @IsIn(['bank_transfer', 'crypto'])
+  method!: 'bank_transfer' | 'crypto';
+}
+
 export class StripeDestinationDto {
   @ApiProperty({ example: 'acct_1Q…' })
   @Matches(/^acct_[0-9A-Za-z]+$/, { message: 'stripeAccountId must be a Stripe connected account id' })
