@@ -8,7 +8,7 @@ import {
   productBySlug,
   startBillingTestApp,
 } from '../support/billing';
-import { eventually } from '../support/test-app';
+import { eventually, issueApiKey } from '../support/test-app';
 
 describe('accounts through the fake Stripe: provisioning, trading outcomes, resets', () => {
   let t: BillingTestApp;
@@ -16,18 +16,8 @@ describe('accounts through the fake Stripe: provisioning, trading outcomes, rese
   let readOnlyKey: string;
   beforeAll(async () => {
     t = await startBillingTestApp();
-    const admin = t.as({ sub: 'staff_admin', roles: ['admin'] });
-    const create = async (name: string, scopes: string[]) =>
-      (
-        await t.inject({
-          method: 'POST',
-          url: '/v1/admin/api-keys',
-          headers: admin,
-          payload: { name, scopes },
-        })
-      ).json().key as string;
-    platformKey = await create('trading-platform', ['accounts:write']);
-    readOnlyKey = await create('reporting', ['accounts:read']);
+    platformKey = await issueApiKey(t, 'trading-platform', ['accounts:write']);
+    readOnlyKey = await issueApiKey(t, 'reporting', ['accounts:read']);
   });
   afterAll(() => t.close());
 

@@ -1,5 +1,5 @@
 import { BillingTestApp, productBySlug, purchase, startBillingTestApp } from '../support/billing';
-import { eventually } from '../support/test-app';
+import { eventually, issueApiKey } from '../support/test-app';
 
 describe('payouts through the fake Stripe', () => {
   let t: BillingTestApp;
@@ -11,18 +11,8 @@ describe('payouts through the fake Stripe', () => {
 
   beforeAll(async () => {
     t = await startBillingTestApp();
-    const admin = t.as({ sub: 'staff_admin', roles: ['admin'] });
-    const create = async (name: string, scopes: string[]) =>
-      (
-        await t.inject({
-          method: 'POST',
-          url: '/v1/admin/api-keys',
-          headers: admin,
-          payload: { name, scopes },
-        })
-      ).json().key as string;
-    platformKey = await create('trading-platform', ['accounts:write']);
-    identityKey = await create('identity', ['kyc:write']);
+    platformKey = await issueApiKey(t, 'trading-platform', ['accounts:write']);
+    identityKey = await issueApiKey(t, 'identity', ['kyc:write']);
     const product = await productBySlug(t, 'evaluation-50k');
     const rules = await t.inject({
       method: 'PUT',

@@ -2,7 +2,7 @@ import type { AccountStateChangedData, AstrixEvent } from '@astrix/contracts';
 import { EventDispatcher } from '../../src/platform/events/event-dispatcher.service';
 import { OutboxService } from '../../src/platform/events/outbox.service';
 import { BillingTestApp, purchase, startBillingTestApp } from '../support/billing';
-import { eventually } from '../support/test-app';
+import { eventually, issueApiKey } from '../support/test-app';
 
 describe('cooling-off refunds (billing consuming accounts.account.state_changed)', () => {
   let t: BillingTestApp;
@@ -83,14 +83,7 @@ describe('cooling-off refunds (billing consuming accounts.account.state_changed)
       );
       return row as { id: string } | undefined;
     });
-    const key = (
-      await t.inject({
-        method: 'POST',
-        url: '/v1/admin/api-keys',
-        headers: t.as({ sub: 'admin', roles: ['admin'] }),
-        payload: { name: 'trading-platform', scopes: ['accounts:write'] },
-      })
-    ).json().key as string;
+    const key = await issueApiKey(t, 'trading-platform', ['accounts:write']);
     const closed = await t.inject({
       method: 'POST',
       url: `/v1/accounts/${account.id}/events`,

@@ -98,6 +98,18 @@ async function deleteRedisKeys(prefix: string): Promise<void> {
   }
 }
 
+/** Issues an API key through the admin endpoint, as staff would; returns the raw key. */
+export async function issueApiKey(t: TestApp, name: string, scopes: string[]): Promise<string> {
+  const created = await t.inject({
+    method: 'POST',
+    url: '/v1/admin/api-keys',
+    headers: t.as({ sub: 'staff_admin', roles: ['admin'] }),
+    payload: { name, scopes },
+  });
+  if (created.statusCode !== 201) throw new Error(`API key not issued: ${created.body}`);
+  return created.json().key as string;
+}
+
 /** Polls until the check passes or the deadline passes; for effects of background workers. */
 export async function eventually<T>(
   check: () => Promise<T | undefined | null | false>,
