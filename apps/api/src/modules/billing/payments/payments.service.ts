@@ -1,14 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import type { ChargeView, Page, ProductKind } from '@astrix/contracts';
+import type { ChargeView, ProductKind } from '@astrix/contracts';
 import type { PaymentProcessor, ProcessorCharge } from '@astrix/stripe-client';
 import { AuditService } from '../../../platform/audit/audit.service';
 import type { RequestContext } from '../../../platform/auth/actor';
 import { Clock } from '../../../platform/clock';
 import { OutboxService } from '../../../platform/events/outbox.service';
 import { NotFoundError } from '../../../platform/http/app-error';
-import { toPage } from '../../../platform/http/pagination';
 import { newId } from '../../../platform/ids';
 import { Product } from '../catalog/product.entity';
 import { CheckoutSession } from '../checkout/checkout-session.entity';
@@ -224,17 +223,6 @@ export class PaymentsService {
     const charge = await this.dataSource.getRepository(Charge).findOne({ where: { id: chargeId } });
     if (!charge) throw new NotFoundError('charge', chargeId);
     return toChargeView(charge);
-  }
-
-  async listForUser(userId: string, page: { limit: number; cursor?: string }): Promise<Page<ChargeView>> {
-    const query = this.dataSource
-      .getRepository(Charge)
-      .createQueryBuilder('charge')
-      .where('charge.user_id = :userId', { userId })
-      .orderBy('charge.id', 'DESC')
-      .take(page.limit + 1);
-    if (page.cursor) query.andWhere('charge.id < :cursor', { cursor: page.cursor });
-    return toPage(await query.getMany(), page.limit, (charge) => toChargeView(charge));
   }
 
   private async redeemCoupon(
