@@ -1,3 +1,4 @@
+import { Clock } from '../../src/platform/clock';
 import { RELAXED_FRAUD_RULES, eventually } from '../support/test-app';
 import {
   BillingTestApp,
@@ -62,6 +63,41 @@ describe('fraud rules at checkout: refused before Stripe is called', () => {
     const signals = await signalsOf(t, trader.sub, 'user_velocity');
     expect(signals).toHaveLength(1);
     expect(signals[0].evidence).toMatchObject({ checkoutsInWindow: 3, limit: 3 });
+  });
+
+  it('records one signal per velocity window, however many minutes a burst of refusals spans', async () => {
+    const trader = { sub: 'user_patient_buyer' };
+    const clock = jest.spyOn(t.app.get(Clock), 'now');
+    const at = (iso: string) => clock.mockImplementation(() => new Date(iso));
+    // Each attempt from its own address, so only the per-user rule is in play.
+    let attempts = 0;
+    const attempt = () => {
+      attempts += 1;
+      return checkout(t, trader, productId, { 'x-forwarded-for': `198.51.100.${attempts}` });
+    };
+    try {
+      at('2026-03-02T12:00:10Z');
+      for (let index = 0; index < 3; index += 1) {
+        expect((await attempt()).statusCode).toBe(201);
+      }
+      at('2026-03-02T12:00:59Z');
+      expect((await attempt()).statusCode).toBe(429);
+      at('2026-03-02T12:01:01Z');
+      expect((await attempt()).statusCode).toBe(429);
+      at('2026-03-02T12:45:00Z');
+      expect((await attempt()).statusCode).toBe(429);
+      expect(await signalsOf(t, trader.sub, 'user_velocity')).toHaveLength(1);
+
+      // The window has moved past the first three: three new checkouts fill a new one.
+      at('2026-03-02T13:30:00Z');
+      for (let index = 0; index < 3; index += 1) {
+        expect((await attempt()).statusCode).toBe(201);
+      }
+      expect((await attempt()).statusCode).toBe(429);
+      expect(await signalsOf(t, trader.sub, 'user_velocity')).toHaveLength(2);
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   it('counts checkouts per client address across users: the 4th passes, the 5th is refused', async () => {

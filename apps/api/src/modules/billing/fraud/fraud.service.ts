@@ -59,6 +59,25 @@ export function toFraudSignalView(signal: FraudSignal): FraudSignalView {
  * Counts the rows a rule looks at, but stops at `atMost`: a rule only needs to know whether its
  * limit is passed, and a busy card or address must not make every check slower.
  */
+/**
+ * The checkouts filling a velocity window, oldest first and at most the limit. The oldest one
+ * anchors the window: refusals while it is still inside are one burst, hence one signal.
+ */
+const checkoutsInWindow = async (
+  manager: EntityManager,
+  rule: { maxCheckouts: number; windowMinutes: number },
+  column: 'user_id' | 'client_ip',
+  value: string,
+  now: Date,
+): Promise<{ count: number; oldestId: string | null }> => {
+  const rows = (await manager.query(
+    `SELECT id FROM billing.checkout_sessions WHERE ${column} = $1 AND created_at > $2
+      ORDER BY created_at, id LIMIT $3`,
+    [value, new Date(now.getTime() - rule.windowMinutes * MINUTE_MS), rule.maxCheckouts],
+  )) as Array<{ id: string }>;
+  return { count: rows.length, oldestId: rows[0]?.id ?? null };
+};
+
 const countUpTo = async (
   manager: EntityManager,
   atMost: number,
@@ -111,30 +130,20 @@ export class FraudService {
     await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`checkout:${customer.userId}`]);
     const now = this.clock.now();
     const { userVelocity, ipVelocity } = this.settings;
-    const byUser = await countUpTo(
-      manager,
-      userVelocity.maxCheckouts,
-      `SELECT 1 FROM billing.checkout_sessions WHERE user_id = $1 AND created_at > $2`,
-      [customer.userId, new Date(now.getTime() - userVelocity.windowMinutes * MINUTE_MS)],
-    );
-    if (byUser >= userVelocity.maxCheckouts) {
-      await this.refuseForVelocity(customer, 'user_velocity', userVelocity, {
-        checkoutsInWindow: byUser,
+    const byUser = await checkoutsInWindow(manager, userVelocity, 'user_id', customer.userId, now);
+    if (byUser.count >= userVelocity.maxCheckouts) {
+      await this.refuseForVelocity(customer, 'user_velocity', userVelocity, byUser.oldestId, {
+        checkoutsInWindow: byUser.count,
         windowMinutes: userVelocity.windowMinutes,
         limit: userVelocity.maxCheckouts,
       });
     }
     if (input.clientIp) {
-      const byIp = await countUpTo(
-        manager,
-        ipVelocity.maxCheckouts,
-        `SELECT 1 FROM billing.checkout_sessions WHERE client_ip = $1 AND created_at > $2`,
-        [input.clientIp, new Date(now.getTime() - ipVelocity.windowMinutes * MINUTE_MS)],
-      );
-      if (byIp >= ipVelocity.maxCheckouts) {
-        await this.refuseForVelocity(customer, 'ip_velocity', ipVelocity, {
+      const byIp = await checkoutsInWindow(manager, ipVelocity, 'client_ip', input.clientIp, now);
+      if (byIp.count >= ipVelocity.maxCheckouts) {
+        await this.refuseForVelocity(customer, 'ip_velocity', ipVelocity, byIp.oldestId, {
           clientIp: input.clientIp,
-          checkoutsInWindow: byIp,
+          checkoutsInWindow: byIp.count,
           windowMinutes: ipVelocity.windowMinutes,
           limit: ipVelocity.maxCheckouts,
         });
@@ -458,11 +467,12 @@ export class FraudService {
     customer: Customer,
     rule: 'user_velocity' | 'ip_velocity',
     weight: SignalWeight,
+    windowAnchorId: string | null,
     evidence: Record<string, unknown>,
   ): Promise<never> {
-    const minute = Math.floor(this.clock.now().getTime() / MINUTE_MS);
     await this.dataSource.transaction(async (manager) => {
-      // One signal per customer, rule and minute: a burst of refused attempts is one fact.
+      // One signal per customer, rule and window: a burst of refused attempts is one fact, however
+      // long it lasts, until the window's oldest checkout slides out of it.
       await this.recordSignal(manager, {
         customerId: customer.id,
         userId: customer.userId,
@@ -470,7 +480,7 @@ export class FraudService {
         rule,
         weight,
         evidence,
-        dedupeKey: `${rule}:${customer.id}:${minute}`,
+        dedupeKey: `${rule}:${customer.id}:${windowAnchorId ?? 'empty'}`,
       });
       await this.evaluateCustomer(manager, customer.id);
     });
