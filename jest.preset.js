@@ -7,8 +7,11 @@ module.exports = (projectDir) => ({
   rootDir: projectDir,
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j)s$': ['@swc/jest', { ...swcrc, swcrc: false }] },
-  // cookie@2 (via light-my-request, Fastify's inject) ships ESM only: compile it to CommonJS too.
-  transformIgnorePatterns: ['^.+/node_modules/(?!(?:\\.pnpm/cookie@[^/]+/node_modules/)?cookie/).+$'],
+  // cookie@2 (via light-my-request, Fastify's inject) and content-disposition@3 (via bull-board's
+  // @fastify/static) ship ESM only: compile them to CommonJS too.
+  transformIgnorePatterns: [
+    '^.+/node_modules/(?!(?:\\.pnpm/(?:cookie|content-disposition)@[^/]+/node_modules/)?(?:cookie|content-disposition)/).+$',
+  ],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
     '^@astrix/pricing$': path.join(__dirname, 'packages/domain/pricing/src/index.ts'),

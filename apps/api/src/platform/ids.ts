@@ -44,7 +44,13 @@ export type IdPrefix =
   | 'whd'
   | 'wha'
   | 'po'
-  | 'ple';
+  | 'ple'
+  | 'sub'
+  | 'cbt'
+  | 'brun'
+  | 'ue'
+  | 'cent'
+  | 'ual';
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${nextUlid().toLowerCase()}`;

@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import {
   createTestDatabase,
   databaseUrl,
@@ -9,25 +7,9 @@ import {
   uniqueName,
   withAdminClient,
 } from '../support/databases';
+import { DIST, runBuilt as node } from '../support/cli';
 import { TEST_JWT_SECRET } from '../support/tokens';
 import { JwtService } from '@nestjs/jwt';
-
-const run = promisify(execFile);
-const DIST = join(__dirname, '..', '..', 'dist');
-
-/** Runs a built entry point the way operators do; resolves with exit code and output. */
-async function node(script: string, args: string[], env: Record<string, string>) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [join(DIST, script), ...args], {
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env },
-      timeout: 20_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 describe('operator CLI and process start (built output)', () => {
   let database: TestDatabase;
@@ -75,10 +57,17 @@ describe('operator CLI and process start (built output)', () => {
     expect(listed.stdout).toContain(id);
     expect(listed.stdout).not.toContain(rawKey);
 
-    const revoked = await cli(['apikey', 'revoke', id!]);
+    const unconfirmed = await cli(['apikey', 'revoke', id!]);
+    expect(unconfirmed.stderr).toContain('pass --yes');
+    const revoked = await cli(['apikey', 'revoke', id!, '--yes']);
     expect(revoked.code).toBe(0);
     expect((await cli(['apikey', 'list'])).stdout).toMatch(new RegExp(`${id}.*revoked`));
-    const twice = await cli(['apikey', 'revoke', id!]);
+    const listed2 = JSON.parse((await cli(['apikey', 'list', '--json'])).stdout) as Array<{
+      id: string;
+      revokedAt: string | null;
+    }>;
+    expect(listed2.find((key) => key.id === id)?.revokedAt).not.toBeNull();
+    const twice = await cli(['apikey', 'revoke', id!, '--yes']);
     expect(twice.code).not.toBe(0);
     expect(twice.stderr).toMatch(/already revoked/);
   });

@@ -57,6 +57,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     // Every test pays with the same few test cards from 127.0.0.1: only the fraud tests want the
     // real limits, and they set their own.
     FRAUD_RULES: JSON.stringify(RELAXED_FRAUD_RULES),
+    // Tests start billing runs themselves, against their own clock.
+    BILLING_RUN_CRON: '',
     ...options.env,
   });
   for (const name of ['AUTH_JWT_PUBLIC_KEY', 'AUTH_JWT_ISSUER', 'AUTH_JWT_AUDIENCE']) {

@@ -7,6 +7,9 @@ export type ActorType = 'user' | 'service' | 'system' | 'stripe';
 @Index('ix_audit_log_resource', ['resourceType', 'resourceId', 'occurredAt'])
 @Index('ix_audit_log_actor', ['actorId', 'occurredAt'])
 @Index('ix_audit_log_occurred_at', ['occurredAt'])
+// Staff search the log by action, and by a resource id alone (pasted from a ticket).
+@Index('ix_audit_log_action', ['action', 'occurredAt'])
+@Index('ix_audit_log_resource_id', ['resourceId', 'occurredAt'])
 export class AuditLogEntry {
   @PrimaryColumn({ type: 'text' })
   id!: string;

@@ -36,4 +36,30 @@ export class AuditService {
     await manager.insert(AuditLogEntry, entry as QueryDeepPartialEntity<AuditLogEntry>);
     return entry;
   }
+
+  /** Many records of one actor in one statement (the billing run audits each invoice it issues). */
+  async recordMany(manager: EntityManager, context: RequestContext, records: AuditRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const actor = actorReference(context.actor);
+    // Raw unnest: building thousands of entity rows through the ORM costs more than the insert itself.
+    await manager.query(
+      `INSERT INTO platform.audit_log
+         (id, actor_type, actor_id, action, resource_type, resource_id, before, after, request_id, occurred_at)
+       SELECT id, $2, $3, action, resource_type, resource_id, before::jsonb, after::jsonb, $4, $5
+         FROM unnest($1::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+           AS r(id, action, resource_type, resource_id, before, after)`,
+      [
+        records.map(() => newId('aud')),
+        actor.type,
+        actor.id,
+        context.requestId,
+        this.clock.now(),
+        records.map((record) => record.action),
+        records.map((record) => record.resourceType),
+        records.map((record) => record.resourceId),
+        records.map((record) => (record.before ? JSON.stringify(record.before) : null)),
+        records.map((record) => (record.after ? JSON.stringify(record.after) : null)),
+      ],
+    );
+  }
 }

@@ -50,6 +50,12 @@ export function actorReference(actor: Actor | SystemActor): {
   }
 }
 
+/** The actor as one string, e.g. `user:trader_1`, `service:key_…`, `system:billing-run`. */
+export function actorLabel(actor: Actor | SystemActor): string {
+  const reference = actorReference(actor);
+  return `${reference.type}:${reference.id}`;
+}
+
 /** Who did it, and under which request: passed from controllers into services for audit and events. */
 export interface RequestContext {
   actor: Actor | SystemActor;

@@ -15,6 +15,13 @@ import { ApiKey } from './api-key.entity';
 const KEY_PATTERN = /^ak_(live|test)_[A-Za-z0-9]{40}$/;
 const VISIBLE_PREFIX_LENGTH = 12;
 const LAST_USED_RESOLUTION_MS = 60_000;
+/**
+ * A key resolved in this process is trusted this long without asking the database again: sibling
+ * services call hot paths (usage, entitlement checks) thousands of times a second. A revocation made in
+ * this process takes effect at once; one made through another process within this time.
+ */
+export const API_KEY_CACHE_MS = 5_000;
+const API_KEY_CACHE_MAX = 10_000;
 
 const hashKey = (rawKey: string): string => createHash('sha256').update(rawKey).digest('hex');
 
@@ -48,6 +55,8 @@ export function toApiKeyView(key: ApiKey): ApiKeyView {
 /** Sibling services' API keys: issued once, stored hashed, scoped, revocable. */
 @Injectable()
 export class ApiKeysService {
+  private readonly resolved = new Map<string, { key: ApiKey; actor: ServiceActor; at: number }>();
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
@@ -113,7 +122,7 @@ export class ApiKeysService {
 
   async revoke(id: string, context: RequestContext): Promise<ApiKeyView> {
     const revokedBy = actorReference(context.actor).id;
-    return this.dataSource.transaction(async (manager) => {
+    const revoked = await this.dataSource.transaction(async (manager) => {
       const key = await manager.findOne(ApiKey, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!key) throw new NotFoundError('API key', id);
       if (key.revokedAt) throw new AppError(409, 'CONFLICT', `API key ${id} is already revoked`);
@@ -137,23 +146,38 @@ export class ApiKeysService {
       });
       return after;
     });
+    this.resolved.clear();
+    return revoked;
   }
 
   /** Resolves a presented key to its service actor, or null when unknown, malformed or revoked. */
   async authenticate(rawKey: string): Promise<ServiceActor | null> {
     if (!KEY_PATTERN.test(rawKey)) return null;
+    const keyHash = hashKey(rawKey);
+    const cached = this.resolved.get(keyHash);
+    if (cached && performance.now() - cached.at < API_KEY_CACHE_MS) {
+      this.touchLastUsed(cached.key);
+      return cached.actor;
+    }
     const key = await this.dataSource
       .getRepository(ApiKey)
-      .findOne({ where: { keyHash: hashKey(rawKey), revokedAt: IsNull() } });
-    if (!key) return null;
+      .findOne({ where: { keyHash, revokedAt: IsNull() } });
+    if (!key) {
+      this.resolved.delete(keyHash);
+      return null;
+    }
     this.touchLastUsed(key);
-    return { kind: 'service', apiKeyId: key.id, name: key.name, scopes: key.scopes };
+    const actor: ServiceActor = { kind: 'service', apiKeyId: key.id, name: key.name, scopes: key.scopes };
+    if (this.resolved.size >= API_KEY_CACHE_MAX) this.resolved.clear();
+    this.resolved.set(keyHash, { key, actor, at: performance.now() });
+    return actor;
   }
 
   /** Records use at most once a minute per key, off the request's critical path. */
   private touchLastUsed(key: ApiKey): void {
     const now = this.clock.now();
     if (key.lastUsedAt && now.getTime() - key.lastUsedAt.getTime() < LAST_USED_RESOLUTION_MS) return;
+    key.lastUsedAt = now;
     this.dataSource
       .getRepository(ApiKey)
       .createQueryBuilder()

@@ -7,6 +7,7 @@ import { RedisConnection } from '../queues/redis.provider';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
 import { AuthGuard } from './auth.guard';
+import { Authenticator } from './authenticator';
 import { CallerThrottlerGuard } from './caller-throttler.guard';
 import { JwtVerifier } from './jwt-verifier';
 import { MeController } from './me.controller';
@@ -30,9 +31,10 @@ import { MeController } from './me.controller';
     JwtVerifier,
     ApiKeysService,
     // Order matters: authenticate first, so the rate limit can count per caller.
+    Authenticator,
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_GUARD, useClass: CallerThrottlerGuard },
   ],
-  exports: [ApiKeysService, JwtVerifier],
+  exports: [ApiKeysService, JwtVerifier, Authenticator],
 })
 export class AuthModule {}

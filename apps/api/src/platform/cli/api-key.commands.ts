@@ -1,9 +1,10 @@
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { DataSource } from 'typeorm';
-import { API_KEY_SCOPES, ApiKeyMode, ApiKeyScope } from '@astrix/contracts';
+import { API_KEY_SCOPES, ApiKeyMode, ApiKeyScope, type ApiKeyView } from '@astrix/contracts';
 import { ApiKeysService } from '../auth/api-keys.service';
 import type { RequestContext } from '../auth/actor';
+import { confirm, print } from './cli-io';
 
 const CLI_CONTEXT: RequestContext = {
   actor: { kind: 'system', name: `cli:${process.env.USER ?? 'unknown'}` },
@@ -76,26 +77,47 @@ export class ApiKeyCreateCommand extends ApiKeyCommandRunner {
 
 @SubCommand({ name: 'list', description: 'List API keys, newest first' })
 export class ApiKeyListCommand extends ApiKeyCommandRunner {
-  async run(): Promise<void> {
+  async run(_parameters: string[], options: { json?: boolean }): Promise<void> {
     await this.connect();
+    const keys: ApiKeyView[] = [];
     let cursor: string | undefined;
     do {
       const page = await this.apiKeys.list({ limit: 100, cursor });
-      for (const key of page.data) {
-        const state = key.revokedAt ? `revoked ${key.revokedAt}` : 'active';
-        process.stdout.write(`${key.id}\t${key.prefix}…\t${key.name}\t${key.scopes.join(',')}\t${state}\n`);
-      }
+      keys.push(...page.data);
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
+    print(
+      options.json,
+      keys,
+      keys.map((key) => ({
+        id: key.id,
+        prefix: `${key.prefix}…`,
+        name: key.name,
+        scopes: key.scopes.join(','),
+        state: key.revokedAt ? `revoked ${key.revokedAt}` : 'active',
+      })),
+      ['id', 'prefix', 'name', 'scopes', 'state'],
+    );
+  }
+
+  @Option({ flags: '--json', description: 'Print JSON instead of a table' })
+  parseJson(): boolean {
+    return true;
   }
 }
 
 @SubCommand({ name: 'revoke', arguments: '<id>', description: 'Revoke an API key' })
 export class ApiKeyRevokeCommand extends ApiKeyCommandRunner {
-  async run([id]: string[]): Promise<void> {
+  async run([id]: string[], options: { yes?: boolean }): Promise<void> {
+    await confirm(`Revoke API key ${id}? Services using it stop working at once`, options.yes);
     await this.connect();
     const revoked = await this.apiKeys.revoke(id, CLI_CONTEXT);
     process.stdout.write(`Revoked ${revoked.id} "${revoked.name}" at ${revoked.revokedAt}\n`);
+  }
+
+  @Option({ flags: '-y, --yes', description: 'Do not ask for confirmation' })
+  parseYes(): boolean {
+    return true;
   }
 }
 

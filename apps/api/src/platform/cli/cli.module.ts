@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { ADMIN_COMMANDS } from '../../modules/admin/cli/admin.commands';
+import { SUBSCRIPTION_COMMANDS } from '../../modules/admin/cli/subscription.commands';
 import { CatalogModule } from '../../modules/billing/catalog/catalog.module';
 import { AuditModule } from '../audit/audit.module';
 import { ApiKeysService } from '../auth/api-keys.service';
@@ -35,6 +37,8 @@ import { DevTokenCommand } from './dev-token.command';
     MigrateCommand,
     SeedCommand,
     DevTokenCommand,
+    ...ADMIN_COMMANDS,
+    ...SUBSCRIPTION_COMMANDS,
   ],
 })
 export class CliModule {}

@@ -66,6 +66,21 @@ export class AppConfig {
     this.fraudSettings ??= fraudSettingsFrom(this.env.FRAUD_RULES);
     return this.fraudSettings;
   }
+  /** The global dunning policy; plans may override it (product attributes `dunning`). */
+  get dunningPolicy(): {
+    retryDays: number[];
+    finalAction: 'pause' | 'cancel';
+    pastDueAfterAttempts: number;
+  } {
+    return {
+      retryDays: this.env.DUNNING_RETRY_DAYS.split(',').map(Number),
+      finalAction: this.env.DUNNING_FINAL_ACTION,
+      pastDueAfterAttempts: this.env.DUNNING_PAST_DUE_AFTER_ATTEMPTS,
+    };
+  }
+  get billingRunCron(): string | null {
+    return this.env.BILLING_RUN_CRON.trim() === '' ? null : this.env.BILLING_RUN_CRON.trim();
+  }
   get coolingOffDays(): number {
     return this.env.COOLING_OFF_DAYS;
   }

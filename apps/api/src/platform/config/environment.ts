@@ -104,6 +104,27 @@ export class Environment {
   @IsString()
   FRAUD_RULES?: string;
 
+  /** Global dunning schedule: days after the first failed renewal at which collection is retried. */
+  @Matches(/^\d{1,3}(,\d{1,3}){0,9}$/, {
+    message: 'DUNNING_RETRY_DAYS must be comma-separated day counts, e.g. 1,3,5,7',
+  })
+  DUNNING_RETRY_DAYS = '1,3,5,7';
+
+  /** What happens to a subscription once every dunning retry has failed. */
+  @IsIn(['pause', 'cancel'])
+  DUNNING_FINAL_ACTION: 'pause' | 'cancel' = 'cancel';
+
+  /** Failed collection attempts after which a subscription turns past_due. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(10)
+  DUNNING_PAST_DUE_AFTER_ATTEMPTS = 1;
+
+  /** Cron pattern (UTC) of the scheduled billing run; empty disables the schedule. */
+  @IsString()
+  BILLING_RUN_CRON = '*/15 * * * *';
+
   /** An evaluation closed before its first trade within this many days gets its fee back, once. */
   @Transform(toInteger)
   @IsInt()
@@ -198,6 +219,10 @@ export const ENVIRONMENT_VARIABLES = [
   'STRIPE_SANDBOX_PORT',
   'STRIPE_TIMEOUT_MS',
   'COOLING_OFF_DAYS',
+  'DUNNING_RETRY_DAYS',
+  'DUNNING_FINAL_ACTION',
+  'DUNNING_PAST_DUE_AFTER_ATTEMPTS',
+  'BILLING_RUN_CRON',
   'FRAUD_RULES',
   'LOG_LEVEL',
   'MIGRATIONS_RUN',

@@ -14,6 +14,19 @@ export interface NewEvent<T extends EventType> {
   correlationId?: string | null;
 }
 
+function envelopeOf<T extends EventType>(event: NewEvent<T>, occurredAt: Date): AstrixEvent {
+  return {
+    id: newId('evt'),
+    type: event.type,
+    version: EVENT_VERSIONS[event.type],
+    occurredAt: occurredAt.toISOString(),
+    producer: EVENT_PRODUCER,
+    subject: event.subject,
+    data: event.data,
+    correlationId: event.correlationId ?? null,
+  } as AstrixEvent;
+}
+
 /**
  * Appends events to the outbox inside the caller's transaction: the state change and its event
  * commit or roll back together. Publishing happens later, in the relay, after commit.
@@ -24,16 +37,7 @@ export class OutboxService {
 
   async append<T extends EventType>(manager: EntityManager, event: NewEvent<T>): Promise<AstrixEvent<T>> {
     const occurredAt = this.clock.now();
-    const envelope = {
-      id: newId('evt'),
-      type: event.type,
-      version: EVENT_VERSIONS[event.type],
-      occurredAt: occurredAt.toISOString(),
-      producer: EVENT_PRODUCER,
-      subject: event.subject,
-      data: event.data,
-      correlationId: event.correlationId ?? null,
-    } as AstrixEvent<T>;
+    const envelope = envelopeOf(event, occurredAt) as AstrixEvent<T>;
     await manager.insert(OutboxEvent, {
       eventId: envelope.id,
       type: envelope.type,
@@ -42,5 +46,27 @@ export class OutboxService {
       occurredAt,
     });
     return envelope;
+  }
+
+  /** Several events in one statement, in order (the billing run emits one per invoice). */
+  async appendMany(manager: EntityManager, events: NewEvent<EventType>[]): Promise<void> {
+    if (events.length === 0) return;
+    const occurredAt = this.clock.now();
+    const envelopes = events.map((event) => envelopeOf(event, occurredAt));
+    // WITH ORDINALITY keeps the positions in the order given.
+    await manager.query(
+      `INSERT INTO platform.outbox_events (event_id, type, subject, envelope, occurred_at)
+       SELECT event_id, type, subject, envelope::jsonb, $5
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY
+           AS e(event_id, type, subject, envelope, ordinal)
+        ORDER BY ordinal`,
+      [
+        envelopes.map((envelope) => envelope.id),
+        envelopes.map((envelope) => envelope.type),
+        envelopes.map((envelope) => envelope.subject),
+        envelopes.map((envelope) => JSON.stringify(envelope)),
+        occurredAt,
+      ],
+    );
   }
 }

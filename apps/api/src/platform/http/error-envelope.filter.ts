@@ -18,7 +18,7 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
   503: 'SERVICE_UNAVAILABLE',
 };
 
-interface Described {
+export interface Described {
   status: number;
   code: string;
   message: string;
@@ -102,6 +102,18 @@ export function describeError(error: unknown): Described {
   return { status: 500, code: 'INTERNAL_ERROR', message: 'an unexpected error occurred; it has been logged' };
 }
 
+/** The envelope of an error described by describeError. */
+export function errorEnvelope(described: Described, requestId: string): ErrorEnvelope {
+  return {
+    error: {
+      code: described.code,
+      message: described.message,
+      ...(described.details && described.details.length > 0 ? { details: described.details } : {}),
+      requestId,
+    },
+  };
+}
+
 /** Every error leaves in the one envelope of DESIGN.md; a 500 never leaks a stack or an internal message. */
 @Catch()
 export class ErrorEnvelopeFilter implements ExceptionFilter {
@@ -115,14 +127,7 @@ export class ErrorEnvelopeFilter implements ExceptionFilter {
     if (described.status >= 500) {
       this.logger.error({ err: exception, requestId: request.id }, 'unhandled error');
     }
-    const body: ErrorEnvelope = {
-      error: {
-        code: described.code,
-        message: described.message,
-        ...(described.details && described.details.length > 0 ? { details: described.details } : {}),
-        requestId: String(request.id),
-      },
-    };
+    const body = errorEnvelope(described, String(request.id));
     void reply.status(described.status).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { Module } from '@nestjs/common';
+import { Module, RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from '../config/app-config';
 import { requestIdFor } from '../http/request-id';
@@ -11,6 +11,10 @@ import { maskSensitiveText, maskSensitiveValues, REDACTED_PATHS } from './redact
     LoggerModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
+        // Entitlement checks come from sibling services by the thousand per second: an access-log line
+        // each would be most of the log volume and a fifth of a check's cost (docs/performance.md).
+        // Their failures are still logged, with the request id.
+        exclude: [{ method: RequestMethod.POST, path: 'v1/entitlements/check' }],
         pinoHttp: {
           level: config.logLevel,
           genReqId: (request: IncomingMessage) => requestIdFor(request),

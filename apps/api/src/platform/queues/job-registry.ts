@@ -14,6 +14,12 @@ export interface JobPayloads {
   'billing.process-stripe-event': { stripeEventId: string };
   /** A refund whose processor call did not get an answer: ask again with the same idempotency key. */
   'billing.retry-refund': { refundId: string };
+  /** Works through one billing run until no subscription of it is due (resumes after a crash). */
+  'billing.run-billing': { runId: string };
+  /** One collection attempt of a subscription invoice (attempt numbers make each retry its own job). */
+  'billing.collect-invoice': { invoiceId: string; attempt: number };
+  /** The scheduler's tick: starts a billing run and retries the dunning attempts that are due. */
+  'billing.scheduled-billing': Record<string, never>;
   /** One HTTP attempt of a webhook delivery (attempt numbers make each attempt its own job). */
   'outbound.deliver-webhook': { deliveryId: string; attempt: number };
   /** Moves an approved (or retried) payout's money; the attempt makes each retry its own job. */
@@ -26,6 +32,9 @@ export const QUEUE_OF_JOB: { readonly [N in JobName]: QueueName } = {
   'maintenance.purge-idempotency-records': 'maintenance',
   'billing.process-stripe-event': 'billing',
   'billing.retry-refund': 'billing',
+  'billing.run-billing': 'billing',
+  'billing.collect-invoice': 'billing',
+  'billing.scheduled-billing': 'billing',
   'outbound.deliver-webhook': 'outbound',
   'payouts.execute-payout': 'payouts',
 };
