@@ -16,6 +16,10 @@ export interface ProductAttributes {
   maxTotalLossPercent?: string;
   minTradingDays?: number;
   platform?: string;
+  /** Subscriptions: days of free trial before the first invoice. */
+  trialDays?: number;
+  /** Subscriptions: this plan's dunning, overriding the global schedule. */
+  dunning?: { retryDays: number[]; finalAction: 'pause' | 'cancel'; pastDueAfterAttempts?: number };
 }
 
 export interface PriceView {
@@ -117,6 +121,10 @@ export interface InvoiceLineView {
   amount: MoneyView;
   discount: MoneyView;
   tax: MoneyView;
+  /** purchase, plan, proration_credit, proration_charge or usage. */
+  kind: 'purchase' | 'plan' | 'proration_credit' | 'proration_charge' | 'usage';
+  periodStart: string | null;
+  periodEnd: string | null;
 }
 
 export interface InvoiceView {
@@ -136,6 +144,17 @@ export interface InvoiceView {
   customer: { userId: string; email: string | null };
   issuedAt: string;
   paidAt: string | null;
+  billingReason: 'purchase' | 'subscription_create' | 'subscription_cycle' | 'subscription_update' | 'manual';
+  subscriptionId: string | null;
+  /** The service period of a subscription invoice's plan lines. */
+  periodStart: string | null;
+  periodEnd: string | null;
+  /** Customer balance spent on this invoice. */
+  creditApplied: number;
+  /** Left to pay: total − credit applied − paid. */
+  amountDue: number;
+  /** When the bank asked for 3-D Secure: where the customer confirms the payment. */
+  actionUrl: string | null;
 }
 
 export type FraudSeverity = 'low' | 'medium' | 'high' | 'critical';

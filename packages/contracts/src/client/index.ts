@@ -18,6 +18,13 @@ import type {
   WebhookEndpointView,
 } from '../api/events';
 import type { EventType } from '../events';
+import type {
+  ReportUsageBatchResponse,
+  ReportUsageResponse,
+  UsageEventInput,
+  UsageSummary,
+} from '../api/usage';
+import type { EntitlementCheckRequest, EntitlementCheckResponse, EntitlementList } from '../api/entitlements';
 
 export interface AstrixClientOptions {
   /** e.g. `https://billing.astrix.internal` (no trailing slash needed). */
@@ -126,6 +133,34 @@ export class AstrixClient {
   /** The caller's own events, newest first. */
   listEvents(query: PageParams & { type?: EventType } = {}): Promise<Page<DeliveredEvent>> {
     return this.request('GET', '/v1/billing/events', undefined, { ...query });
+  }
+
+  // Usage and entitlements (sibling services: scopes usage:write, usage:read, entitlements:read)
+  /**
+   * Reports usage: one event (answers the stored event, `duplicate` when its idempotency key was seen)
+   * or a batch of up to 1,000 (answers a result per event; bad events never block good ones).
+   */
+  reportUsage(event: UsageEventInput): Promise<ReportUsageResponse>;
+  reportUsage(events: UsageEventInput[]): Promise<ReportUsageBatchResponse>;
+  reportUsage(
+    input: UsageEventInput | UsageEventInput[],
+  ): Promise<ReportUsageResponse | ReportUsageBatchResponse> {
+    return this.request('POST', '/v1/usage/events', Array.isArray(input) ? { events: input } : input);
+  }
+  /** May the customer use the feature (quantity units of it)? Reasons are machine-readable. */
+  checkEntitlement(body: EntitlementCheckRequest): Promise<EntitlementCheckResponse> {
+    return this.request('POST', '/v1/entitlements/check', body);
+  }
+  listEntitlements(customerId: string): Promise<EntitlementList> {
+    return this.request('GET', '/v1/entitlements', undefined, { customerId });
+  }
+  usageSummary(query: {
+    customerId: string;
+    featureId: string;
+    from?: string;
+    to?: string;
+  }): Promise<UsageSummary> {
+    return this.request('GET', '/v1/usage/summary', undefined, query);
   }
 
   // Staff

@@ -46,9 +46,59 @@ export interface SubscriptionUpdatedData {
   subscriptionId: string;
   userId: string;
   productId: string;
+  /** Status before the change; null when the subscription was just created. */
   from: string | null;
+  /** Status after the change. */
   to: string;
   currentPeriodEnd: string | null;
+  /** What changed (absent on events emitted before subscriptions had their own engine). */
+  change?: SubscriptionChangeKind;
+  customerId?: string;
+  quantity?: number;
+  cancelAtPeriodEnd?: boolean;
+}
+
+export type SubscriptionChangeKind =
+  | 'created'
+  | 'status_changed'
+  | 'plan_changed'
+  | 'change_scheduled'
+  | 'cancel_scheduled'
+  | 'reactivated'
+  | 'renewed';
+
+export type InvoiceBillingReason =
+  'purchase' | 'subscription_create' | 'subscription_cycle' | 'subscription_update' | 'manual';
+
+/** An invoice at the moment of the event. */
+export interface InvoiceEventData {
+  invoiceId: string;
+  number: string;
+  customerId: string;
+  userId: string;
+  subscriptionId: string | null;
+  billingReason: InvoiceBillingReason;
+  status: 'draft' | 'open' | 'paid' | 'void' | 'uncollectible';
+  currency: string;
+  total: number;
+  amountDue: number;
+  periodStart: string | null;
+  periodEnd: string | null;
+  dueAt: string | null;
+}
+
+export interface InvoicePaymentFailedData extends InvoiceEventData {
+  attempt: number;
+  failureCode: string | null;
+  failureMessage: string | null;
+  /** When dunning retries next; null when no retry is scheduled. */
+  nextAttemptAt: string | null;
+}
+
+/** The bank wants the customer to confirm (3-D Secure): notifications send them the link. */
+export interface InvoicePaymentActionRequiredData extends InvoiceEventData {
+  attempt: number;
+  actionUrl: string;
 }
 
 export interface FraudFlaggedData {
@@ -76,13 +126,31 @@ export interface DisputeData {
   lostAmount: number;
 }
 
+/** Staff asked for a receipt to be sent to the customer again (the notifications service sends it). */
+export interface ReceiptResendRequestedData {
+  invoiceId: string;
+  invoiceNumber: string;
+  userId: string;
+  customerId: string;
+  /** Where to send it: the invoice's address unless staff named another. */
+  email: string | null;
+  requestedBy: string;
+}
+
 export interface BillingEventDataByType {
   'billing.payment.completed': PaymentCompletedData;
   'billing.payment.failed': PaymentFailedData;
   'billing.refund.processed': RefundProcessedData;
   'billing.subscription.updated': SubscriptionUpdatedData;
+  'billing.invoice.finalized': InvoiceEventData;
+  'billing.invoice.paid': InvoiceEventData;
+  'billing.invoice.payment_failed': InvoicePaymentFailedData;
+  'billing.invoice.payment_action_required': InvoicePaymentActionRequiredData;
+  'billing.invoice.voided': InvoiceEventData;
+  'billing.invoice.marked_uncollectible': InvoiceEventData;
   'billing.fraud.flagged': FraudFlaggedData;
   'billing.dispute.created': DisputeData;
   'billing.dispute.updated': DisputeData;
   'billing.dispute.closed': DisputeData;
+  'billing.receipt.resend_requested': ReceiptResendRequestedData;
 }

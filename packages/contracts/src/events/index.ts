@@ -3,18 +3,21 @@ import type { AccountsEventDataByType } from './accounts';
 import type { BillingEventDataByType } from './billing';
 import type { PayoutsEventDataByType } from './payouts';
 import type { PlatformEventDataByType } from './platform';
+import type { UsageEventDataByType } from './usage';
 
 export type { EventEnvelope } from './envelope';
 export type * from './platform';
 export type * from './billing';
 export type * from './accounts';
 export type * from './payouts';
+export type * from './usage';
 
 /** Every event type the platform emits, mapped to its `data` payload. Contexts add theirs here. */
 export type EventDataByType = PlatformEventDataByType &
   BillingEventDataByType &
   AccountsEventDataByType &
-  PayoutsEventDataByType;
+  PayoutsEventDataByType &
+  UsageEventDataByType;
 export type EventType = keyof EventDataByType;
 export type AstrixEvent<T extends EventType = EventType> = {
   [K in T]: EventEnvelope<K, EventDataByType[K]>;
@@ -29,16 +32,24 @@ export const EVENT_VERSIONS: { readonly [K in EventType]: number } = {
   'billing.payment.failed': 1,
   'billing.refund.processed': 1,
   'billing.subscription.updated': 1,
+  'billing.invoice.finalized': 1,
+  'billing.invoice.paid': 1,
+  'billing.invoice.payment_failed': 1,
+  'billing.invoice.payment_action_required': 1,
+  'billing.invoice.voided': 1,
+  'billing.invoice.marked_uncollectible': 1,
   'billing.fraud.flagged': 1,
   'billing.dispute.created': 1,
   'billing.dispute.updated': 1,
   'billing.dispute.closed': 1,
+  'billing.receipt.resend_requested': 1,
   'accounts.account.state_changed': 1,
   'payouts.payout.requested': 1,
   'payouts.payout.approved': 1,
   'payouts.payout.rejected': 1,
   'payouts.payout.paid': 1,
   'payouts.payout.failed': 1,
+  'billing.usage.threshold_reached': 1,
 };
 
 export const EVENT_TYPES = Object.keys(EVENT_VERSIONS) as EventType[];

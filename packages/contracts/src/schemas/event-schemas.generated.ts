@@ -594,6 +594,897 @@ export const GENERATED_EVENT_SCHEMAS = {
     ],
     "additionalProperties": false
   },
+  "billing.invoice.finalized": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "$id": "https://schemas.astrix.dev/events/billing.invoice.finalized.v1.json",
+    "title": "billing.invoice.finalized",
+    "type": "object",
+    "properties": {
+      "id": {
+        "type": "string",
+        "description": "Unique, sortable event id (`evt_…`)."
+      },
+      "type": {
+        "type": "string",
+        "const": "billing.invoice.finalized",
+        "description": "`<context>.<entity>.<verb>`, e.g. `billing.payment.completed`."
+      },
+      "version": {
+        "type": "integer",
+        "description": "Schema version of `data`; bumped on breaking changes only.",
+        "const": 1
+      },
+      "occurredAt": {
+        "type": "string",
+        "description": "ISO 8601 UTC time the state change happened."
+      },
+      "producer": {
+        "type": "string",
+        "description": "The service that produced it, e.g. `astrix-billing`."
+      },
+      "subject": {
+        "type": "string",
+        "description": "The resource the event is about, e.g. `apikey_01J…` or `chg_01J…`."
+      },
+      "data": {
+        "type": "object",
+        "properties": {
+          "invoiceId": {
+            "type": "string"
+          },
+          "number": {
+            "type": "string"
+          },
+          "customerId": {
+            "type": "string"
+          },
+          "userId": {
+            "type": "string"
+          },
+          "subscriptionId": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "billingReason": {
+            "type": "string",
+            "enum": [
+              "purchase",
+              "subscription_create",
+              "subscription_cycle",
+              "subscription_update",
+              "manual"
+            ]
+          },
+          "status": {
+            "type": "string",
+            "enum": [
+              "draft",
+              "open",
+              "paid",
+              "void",
+              "uncollectible"
+            ]
+          },
+          "currency": {
+            "type": "string"
+          },
+          "total": {
+            "type": "number"
+          },
+          "amountDue": {
+            "type": "number"
+          },
+          "periodStart": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "periodEnd": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "dueAt": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        },
+        "required": [
+          "invoiceId",
+          "number",
+          "customerId",
+          "userId",
+          "subscriptionId",
+          "billingReason",
+          "status",
+          "currency",
+          "total",
+          "amountDue",
+          "periodStart",
+          "periodEnd",
+          "dueAt"
+        ],
+        "additionalProperties": false,
+        "description": "An invoice at the moment of the event."
+      },
+      "correlationId": {
+        "type": [
+          "string",
+          "null"
+        ],
+        "description": "Request or causation id linking the event to what caused it."
+      },
+      "sequence": {
+        "type": "number",
+        "description": "Position of this event among the events of its `subject` (1, 2, 3, …), so consumers can order them: delivery order is not promised. Present on webhooks, the event history and the stream; absent on in-process deliveries."
+      }
+    },
+    "required": [
+      "id",
+      "type",
+      "version",
+      "occurredAt",
+      "producer",
+      "subject",
+      "data",
+      "correlationId"
+    ],
+    "additionalProperties": false
+  },
+  "billing.invoice.marked_uncollectible": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "$id": "https://schemas.astrix.dev/events/billing.invoice.marked_uncollectible.v1.json",
+    "title": "billing.invoice.marked_uncollectible",
+    "type": "object",
+    "properties": {
+      "id": {
+        "type": "string",
+        "description": "Unique, sortable event id (`evt_…`)."
+      },
+      "type": {
+        "type": "string",
+        "const": "billing.invoice.marked_uncollectible",
+        "description": "`<context>.<entity>.<verb>`, e.g. `billing.payment.completed`."
+      },
+      "version": {
+        "type": "integer",
+        "description": "Schema version of `data`; bumped on breaking changes only.",
+        "const": 1
+      },
+      "occurredAt": {
+        "type": "string",
+        "description": "ISO 8601 UTC time the state change happened."
+      },
+      "producer": {
+        "type": "string",
+        "description": "The service that produced it, e.g. `astrix-billing`."
+      },
+      "subject": {
+        "type": "string",
+        "description": "The resource the event is about, e.g. `apikey_01J…` or `chg_01J…`."
+      },
+      "data": {
+        "type": "object",
+        "properties": {
+          "invoiceId": {
+            "type": "string"
+          },
+          "number": {
+            "type": "string"
+          },
+          "customerId": {
+            "type": "string"
+          },
+          "userId": {
+            "type": "string"
+          },
+          "subscriptionId": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "billingReason": {
+            "type": "string",
+            "enum": [
+              "purchase",
+              "subscription_create",
+              "subscription_cycle",
+              "subscription_update",
+              "manual"
+            ]
+          },
+          "status": {
+            "type": "string",
+            "enum": [
+              "draft",
+              "open",
+              "paid",
+              "void",
+              "uncollectible"
+            ]
+          },
+          "currency": {
+            "type": "string"
+          },
+          "total": {
+            "type": "number"
+          },
+          "amountDue": {
+            "type": "number"
+          },
+          "periodStart": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "periodEnd": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "dueAt": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        },
+        "required": [
+          "invoiceId",
+          "number",
+          "customerId",
+          "userId",
+          "subscriptionId",
+          "billingReason",
+          "status",
+          "currency",
+          "total",
+          "amountDue",
+          "periodStart",
+          "periodEnd",
+          "dueAt"
+        ],
+        "additionalProperties": false,
+        "description": "An invoice at the moment of the event."
+      },
+      "correlationId": {
+        "type": [
+          "string",
+          "null"
+        ],
+        "description": "Request or causation id linking the event to what caused it."
+      },
+      "sequence": {
+        "type": "number",
+        "description": "Position of this event among the events of its `subject` (1, 2, 3, …), so consumers can order them: delivery order is not promised. Present on webhooks, the event history and the stream; absent on in-process deliveries."
+      }
+    },
+    "required": [
+      "id",
+      "type",
+      "version",
+      "occurredAt",
+      "producer",
+      "subject",
+      "data",
+      "correlationId"
+    ],
+    "additionalProperties": false
+  },
+  "billing.invoice.paid": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "$id": "https://schemas.astrix.dev/events/billing.invoice.paid.v1.json",
+    "title": "billing.invoice.paid",
+    "type": "object",
+    "properties": {
+      "id": {
+        "type": "string",
+        "description": "Unique, sortable event id (`evt_…`)."
+      },
+      "type": {
+        "type": "string",
+        "const": "billing.invoice.paid",
+        "description": "`<context>.<entity>.<verb>`, e.g. `billing.payment.completed`."
+      },
+      "version": {
+        "type": "integer",
+        "description": "Schema version of `data`; bumped on breaking changes only.",
+        "const": 1
+      },
+      "occurredAt": {
+        "type": "string",
+        "description": "ISO 8601 UTC time the state change happened."
+      },
+      "producer": {
+        "type": "string",
+        "description": "The service that produced it, e.g. `astrix-billing`."
+      },
+      "subject": {
+        "type": "string",
+        "description": "The resource the event is about, e.g. `apikey_01J…` or `chg_01J…`."
+      },
+      "data": {
+        "type": "object",
+        "properties": {
+          "invoiceId": {
+            "type": "string"
+          },
+          "number": {
+            "type": "string"
+          },
+          "customerId": {
+            "type": "string"
+          },
+          "userId": {
+            "type": "string"
+          },
+          "subscriptionId": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "billingReason": {
+            "type": "string",
+            "enum": [
+              "purchase",
+              "subscription_create",
+              "subscription_cycle",
+              "subscription_update",
+              "manual"
+            ]
+          },
+          "status": {
+            "type": "string",
+            "enum": [
+              "draft",
+              "open",
+              "paid",
+              "void",
+              "uncollectible"
+            ]
+          },
+          "currency": {
+            "type": "string"
+          },
+          "total": {
+            "type": "number"
+          },
+          "amountDue": {
+            "type": "number"
+          },
+          "periodStart": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "periodEnd": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "dueAt": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        },
+        "required": [
+          "invoiceId",
+          "number",
+          "customerId",
+          "userId",
+          "subscriptionId",
+          "billingReason",
+          "status",
+          "currency",
+          "total",
+          "amountDue",
+          "periodStart",
+          "periodEnd",
+          "dueAt"
+        ],
+        "additionalProperties": false,
+        "description": "An invoice at the moment of the event."
+      },
+      "correlationId": {
+        "type": [
+          "string",
+          "null"
+        ],
+        "description": "Request or causation id linking the event to what caused it."
+      },
+      "sequence": {
+        "type": "number",
+        "description": "Position of this event among the events of its `subject` (1, 2, 3, …), so consumers can order them: delivery order is not promised. Present on webhooks, the event history and the stream; absent on in-process deliveries."
+      }
+    },
+    "required": [
+      "id",
+      "type",
+      "version",
+      "occurredAt",
+      "producer",
+      "subject",
+      "data",
+      "correlationId"
+    ],
+    "additionalProperties": false
+  },
+  "billing.invoice.payment_action_required": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "$id": "https://schemas.astrix.dev/events/billing.invoice.payment_action_required.v1.json",
+    "title": "billing.invoice.payment_action_required",
+    "type": "object",
+    "properties": {
+      "id": {
+        "type": "string",
+        "description": "Unique, sortable event id (`evt_…`)."
+      },
+      "type": {
+        "type": "string",
+        "const": "billing.invoice.payment_action_required",
+        "description": "`<context>.<entity>.<verb>`, e.g. `billing.payment.completed`."
+      },
+      "version": {
+        "type": "integer",
+        "description": "Schema version of `data`; bumped on breaking changes only.",
+        "const": 1
+      },
+      "occurredAt": {
+        "type": "string",
+        "description": "ISO 8601 UTC time the state change happened."
+      },
+      "producer": {
+        "type": "string",
+        "description": "The service that produced it, e.g. `astrix-billing`."
+      },
+      "subject": {
+        "type": "string",
+        "description": "The resource the event is about, e.g. `apikey_01J…` or `chg_01J…`."
+      },
+      "data": {
+        "type": "object",
+        "properties": {
+          "invoiceId": {
+            "type": "string"
+          },
+          "number": {
+            "type": "string"
+          },
+          "customerId": {
+            "type": "string"
+          },
+          "userId": {
+            "type": "string"
+          },
+          "subscriptionId": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "billingReason": {
+            "type": "string",
+            "enum": [
+              "purchase",
+              "subscription_create",
+              "subscription_cycle",
+              "subscription_update",
+              "manual"
+            ]
+          },
+          "status": {
+            "type": "string",
+            "enum": [
+              "draft",
+              "open",
+              "paid",
+              "void",
+              "uncollectible"
+            ]
+          },
+          "currency": {
+            "type": "string"
+          },
+          "total": {
+            "type": "number"
+          },
+          "amountDue": {
+            "type": "number"
+          },
+          "periodStart": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "periodEnd": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "dueAt": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "attempt": {
+            "type": "number"
+          },
+          "actionUrl": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "actionUrl",
+          "amountDue",
+          "attempt",
+          "billingReason",
+          "currency",
+          "customerId",
+          "dueAt",
+          "invoiceId",
+          "number",
+          "periodEnd",
+          "periodStart",
+          "status",
+          "subscriptionId",
+          "total",
+          "userId"
+        ],
+        "additionalProperties": false,
+        "description": "The bank wants the customer to confirm (3-D Secure): notifications send them the link."
+      },
+      "correlationId": {
+        "type": [
+          "string",
+          "null"
+        ],
+        "description": "Request or causation id linking the event to what caused it."
+      },
+      "sequence": {
+        "type": "number",
+        "description": "Position of this event among the events of its `subject` (1, 2, 3, …), so consumers can order them: delivery order is not promised. Present on webhooks, the event history and the stream; absent on in-process deliveries."
+      }
+    },
+    "required": [
+      "id",
+      "type",
+      "version",
+      "occurredAt",
+      "producer",
+      "subject",
+      "data",
+      "correlationId"
+    ],
+    "additionalProperties": false
+  },
+  "billing.invoice.payment_failed": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "$id": "https://schemas.astrix.dev/events/billing.invoice.payment_failed.v1.json",
+    "title": "billing.invoice.payment_failed",
+    "type": "object",
+    "properties": {
+      "id": {
+        "type": "string",
+        "description": "Unique, sortable event id (`evt_…`)."
+      },
+      "type": {
+        "type": "string",
+        "const": "billing.invoice.payment_failed",
+        "description": "`<context>.<entity>.<verb>`, e.g. `billing.payment.completed`."
+      },
+      "version": {
+        "type": "integer",
+        "description": "Schema version of `data`; bumped on breaking changes only.",
+        "const": 1
+      },
+      "occurredAt": {
+        "type": "string",
+        "description": "ISO 8601 UTC time the state change happened."
+      },
+      "producer": {
+        "type": "string",
+        "description": "The service that produced it, e.g. `astrix-billing`."
+      },
+      "subject": {
+        "type": "string",
+        "description": "The resource the event is about, e.g. `apikey_01J…` or `chg_01J…`."
+      },
+      "data": {
+        "type": "object",
+        "properties": {
+          "invoiceId": {
+            "type": "string"
+          },
+          "number": {
+            "type": "string"
+          },
+          "customerId": {
+            "type": "string"
+          },
+          "userId": {
+            "type": "string"
+          },
+          "subscriptionId": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "billingReason": {
+            "type": "string",
+            "enum": [
+              "purchase",
+              "subscription_create",
+              "subscription_cycle",
+              "subscription_update",
+              "manual"
+            ]
+          },
+          "status": {
+            "type": "string",
+            "enum": [
+              "draft",
+              "open",
+              "paid",
+              "void",
+              "uncollectible"
+            ]
+          },
+          "currency": {
+            "type": "string"
+          },
+          "total": {
+            "type": "number"
+          },
+          "amountDue": {
+            "type": "number"
+          },
+          "periodStart": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "periodEnd": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "dueAt": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "attempt": {
+            "type": "number"
+          },
+          "failureCode": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "failureMessage": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "nextAttemptAt": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "When dunning retries next; null when no retry is scheduled."
+          }
+        },
+        "required": [
+          "amountDue",
+          "attempt",
+          "billingReason",
+          "currency",
+          "customerId",
+          "dueAt",
+          "failureCode",
+          "failureMessage",
+          "invoiceId",
+          "nextAttemptAt",
+          "number",
+          "periodEnd",
+          "periodStart",
+          "status",
+          "subscriptionId",
+          "total",
+          "userId"
+        ],
+        "additionalProperties": false
+      },
+      "correlationId": {
+        "type": [
+          "string",
+          "null"
+        ],
+        "description": "Request or causation id linking the event to what caused it."
+      },
+      "sequence": {
+        "type": "number",
+        "description": "Position of this event among the events of its `subject` (1, 2, 3, …), so consumers can order them: delivery order is not promised. Present on webhooks, the event history and the stream; absent on in-process deliveries."
+      }
+    },
+    "required": [
+      "id",
+      "type",
+      "version",
+      "occurredAt",
+      "producer",
+      "subject",
+      "data",
+      "correlationId"
+    ],
+    "additionalProperties": false
+  },
+  "billing.invoice.voided": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "$id": "https://schemas.astrix.dev/events/billing.invoice.voided.v1.json",
+    "title": "billing.invoice.voided",
+    "type": "object",
+    "properties": {
+      "id": {
+        "type": "string",
+        "description": "Unique, sortable event id (`evt_…`)."
+      },
+      "type": {
+        "type": "string",
+        "const": "billing.invoice.voided",
+        "description": "`<context>.<entity>.<verb>`, e.g. `billing.payment.completed`."
+      },
+      "version": {
+        "type": "integer",
+        "description": "Schema version of `data`; bumped on breaking changes only.",
+        "const": 1
+      },
+      "occurredAt": {
+        "type": "string",
+        "description": "ISO 8601 UTC time the state change happened."
+      },
+      "producer": {
+        "type": "string",
+        "description": "The service that produced it, e.g. `astrix-billing`."
+      },
+      "subject": {
+        "type": "string",
+        "description": "The resource the event is about, e.g. `apikey_01J…` or `chg_01J…`."
+      },
+      "data": {
+        "type": "object",
+        "properties": {
+          "invoiceId": {
+            "type": "string"
+          },
+          "number": {
+            "type": "string"
+          },
+          "customerId": {
+            "type": "string"
+          },
+          "userId": {
+            "type": "string"
+          },
+          "subscriptionId": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "billingReason": {
+            "type": "string",
+            "enum": [
+              "purchase",
+              "subscription_create",
+              "subscription_cycle",
+              "subscription_update",
+              "manual"
+            ]
+          },
+          "status": {
+            "type": "string",
+            "enum": [
+              "draft",
+              "open",
+              "paid",
+              "void",
+              "uncollectible"
+            ]
+          },
+          "currency": {
+            "type": "string"
+          },
+          "total": {
+            "type": "number"
+          },
+          "amountDue": {
+            "type": "number"
+          },
+          "periodStart": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "periodEnd": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "dueAt": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        },
+        "required": [
+          "invoiceId",
+          "number",
+          "customerId",
+          "userId",
+          "subscriptionId",
+          "billingReason",
+          "status",
+          "currency",
+          "total",
+          "amountDue",
+          "periodStart",
+          "periodEnd",
+          "dueAt"
+        ],
+        "additionalProperties": false,
+        "description": "An invoice at the moment of the event."
+      },
+      "correlationId": {
+        "type": [
+          "string",
+          "null"
+        ],
+        "description": "Request or causation id linking the event to what caused it."
+      },
+      "sequence": {
+        "type": "number",
+        "description": "Position of this event among the events of its `subject` (1, 2, 3, …), so consumers can order them: delivery order is not promised. Present on webhooks, the event history and the stream; absent on in-process deliveries."
+      }
+    },
+    "required": [
+      "id",
+      "type",
+      "version",
+      "occurredAt",
+      "producer",
+      "subject",
+      "data",
+      "correlationId"
+    ],
+    "additionalProperties": false
+  },
   "billing.payment.completed": {
     "$schema": "http://json-schema.org/draft-07/schema#",
     "$id": "https://schemas.astrix.dev/events/billing.payment.completed.v1.json",
@@ -828,6 +1719,99 @@ export const GENERATED_EVENT_SCHEMAS = {
     ],
     "additionalProperties": false
   },
+  "billing.receipt.resend_requested": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "$id": "https://schemas.astrix.dev/events/billing.receipt.resend_requested.v1.json",
+    "title": "billing.receipt.resend_requested",
+    "type": "object",
+    "properties": {
+      "id": {
+        "type": "string",
+        "description": "Unique, sortable event id (`evt_…`)."
+      },
+      "type": {
+        "type": "string",
+        "const": "billing.receipt.resend_requested",
+        "description": "`<context>.<entity>.<verb>`, e.g. `billing.payment.completed`."
+      },
+      "version": {
+        "type": "integer",
+        "description": "Schema version of `data`; bumped on breaking changes only.",
+        "const": 1
+      },
+      "occurredAt": {
+        "type": "string",
+        "description": "ISO 8601 UTC time the state change happened."
+      },
+      "producer": {
+        "type": "string",
+        "description": "The service that produced it, e.g. `astrix-billing`."
+      },
+      "subject": {
+        "type": "string",
+        "description": "The resource the event is about, e.g. `apikey_01J…` or `chg_01J…`."
+      },
+      "data": {
+        "type": "object",
+        "properties": {
+          "invoiceId": {
+            "type": "string"
+          },
+          "invoiceNumber": {
+            "type": "string"
+          },
+          "userId": {
+            "type": "string"
+          },
+          "customerId": {
+            "type": "string"
+          },
+          "email": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "Where to send it: the invoice's address unless staff named another."
+          },
+          "requestedBy": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "invoiceId",
+          "invoiceNumber",
+          "userId",
+          "customerId",
+          "email",
+          "requestedBy"
+        ],
+        "additionalProperties": false,
+        "description": "Staff asked for a receipt to be sent to the customer again (the notifications service sends it)."
+      },
+      "correlationId": {
+        "type": [
+          "string",
+          "null"
+        ],
+        "description": "Request or causation id linking the event to what caused it."
+      },
+      "sequence": {
+        "type": "number",
+        "description": "Position of this event among the events of its `subject` (1, 2, 3, …), so consumers can order them: delivery order is not promised. Present on webhooks, the event history and the stream; absent on in-process deliveries."
+      }
+    },
+    "required": [
+      "id",
+      "type",
+      "version",
+      "occurredAt",
+      "producer",
+      "subject",
+      "data",
+      "correlationId"
+    ],
+    "additionalProperties": false
+  },
   "billing.refund.processed": {
     "$schema": "http://json-schema.org/draft-07/schema#",
     "$id": "https://schemas.astrix.dev/events/billing.refund.processed.v1.json",
@@ -976,16 +1960,40 @@ export const GENERATED_EVENT_SCHEMAS = {
             "type": [
               "string",
               "null"
-            ]
+            ],
+            "description": "Status before the change; null when the subscription was just created."
           },
           "to": {
-            "type": "string"
+            "type": "string",
+            "description": "Status after the change."
           },
           "currentPeriodEnd": {
             "type": [
               "string",
               "null"
             ]
+          },
+          "change": {
+            "type": "string",
+            "enum": [
+              "created",
+              "status_changed",
+              "plan_changed",
+              "change_scheduled",
+              "cancel_scheduled",
+              "reactivated",
+              "renewed"
+            ],
+            "description": "What changed (absent on events emitted before subscriptions had their own engine)."
+          },
+          "customerId": {
+            "type": "string"
+          },
+          "quantity": {
+            "type": "number"
+          },
+          "cancelAtPeriodEnd": {
+            "type": "boolean"
           }
         },
         "required": [
@@ -997,6 +2005,145 @@ export const GENERATED_EVENT_SCHEMAS = {
           "currentPeriodEnd"
         ],
         "additionalProperties": false
+      },
+      "correlationId": {
+        "type": [
+          "string",
+          "null"
+        ],
+        "description": "Request or causation id linking the event to what caused it."
+      },
+      "sequence": {
+        "type": "number",
+        "description": "Position of this event among the events of its `subject` (1, 2, 3, …), so consumers can order them: delivery order is not promised. Present on webhooks, the event history and the stream; absent on in-process deliveries."
+      }
+    },
+    "required": [
+      "id",
+      "type",
+      "version",
+      "occurredAt",
+      "producer",
+      "subject",
+      "data",
+      "correlationId"
+    ],
+    "additionalProperties": false
+  },
+  "billing.usage.threshold_reached": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "$id": "https://schemas.astrix.dev/events/billing.usage.threshold_reached.v1.json",
+    "title": "billing.usage.threshold_reached",
+    "type": "object",
+    "properties": {
+      "id": {
+        "type": "string",
+        "description": "Unique, sortable event id (`evt_…`)."
+      },
+      "type": {
+        "type": "string",
+        "const": "billing.usage.threshold_reached",
+        "description": "`<context>.<entity>.<verb>`, e.g. `billing.payment.completed`."
+      },
+      "version": {
+        "type": "integer",
+        "description": "Schema version of `data`; bumped on breaking changes only.",
+        "const": 1
+      },
+      "occurredAt": {
+        "type": "string",
+        "description": "ISO 8601 UTC time the state change happened."
+      },
+      "producer": {
+        "type": "string",
+        "description": "The service that produced it, e.g. `astrix-billing`."
+      },
+      "subject": {
+        "type": "string",
+        "description": "The resource the event is about, e.g. `apikey_01J…` or `chg_01J…`."
+      },
+      "data": {
+        "type": "object",
+        "properties": {
+          "alertId": {
+            "type": "string"
+          },
+          "customerId": {
+            "type": "string"
+          },
+          "userId": {
+            "type": "string"
+          },
+          "featureId": {
+            "type": "string"
+          },
+          "kind": {
+            "type": "string",
+            "enum": [
+              "percent_of_allowance",
+              "quantity",
+              "amount"
+            ]
+          },
+          "threshold": {
+            "type": "number",
+            "description": "The alert's threshold: a percent (80), units, or minor units of `currency`."
+          },
+          "thresholdQuantity": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "description": "The usage, in units, at which the alert fires; null for amount alerts."
+          },
+          "amount": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "description": "Amount alerts: the period's usage charges so far (minor units) and their currency; else null."
+          },
+          "currency": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "used": {
+            "type": "number",
+            "description": "Usage this period when the crossing was seen."
+          },
+          "limit": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "description": "The allowance or cap of the period; null when unlimited."
+          },
+          "periodStart": {
+            "type": "string"
+          },
+          "periodEnd": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "alertId",
+          "customerId",
+          "userId",
+          "featureId",
+          "kind",
+          "threshold",
+          "thresholdQuantity",
+          "amount",
+          "currency",
+          "used",
+          "limit",
+          "periodStart",
+          "periodEnd"
+        ],
+        "additionalProperties": false,
+        "description": "A customer's usage of a feature crossed a threshold alert; emitted once per alert and period."
       },
       "correlationId": {
         "type": [

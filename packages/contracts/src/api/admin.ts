@@ -1,0 +1,207 @@
+import type { DunningView } from './subscriptions';
+import type { AccountView } from './accounts';
+import type {
+  ChargeView,
+  CustomerFraudStatus,
+  FraudSignalView,
+  InvoiceView,
+  MoneyView,
+  RefundView,
+} from './billing';
+import type { Page } from './common';
+import type { PayoutView } from './payouts';
+import type { SubscriptionView } from './subscriptions';
+import type { ProductKind } from '../events/billing';
+
+/** How a customer search found the customer. */
+export type CustomerSearchMatch =
+  | 'customer_id'
+  | 'user_id'
+  | 'email'
+  | 'stripe_customer_id'
+  | 'charge_id'
+  | 'stripe_charge_id'
+  | 'payment_intent_id'
+  | 'invoice_id'
+  | 'invoice_number'
+  | 'card';
+
+export interface CustomerSummaryView {
+  id: string;
+  userId: string;
+  email: string | null;
+  stripeCustomerId: string | null;
+  fraudStatus: CustomerFraudStatus;
+  createdAt: string;
+  matchedBy: CustomerSearchMatch;
+}
+
+/** The customer's own record plus lifetime figures per currency (minor units). */
+export interface CustomerProfileView {
+  id: string;
+  userId: string;
+  email: string | null;
+  stripeCustomerId: string | null;
+  fraudStatus: CustomerFraudStatus;
+  createdAt: string;
+  totals: Array<{ currency: string; charges: number; paid: number; refunded: number }>;
+}
+
+export interface CouponRedemptionView {
+  id: string;
+  couponId: string;
+  couponCode: string | null;
+  chargeId: string;
+  discount: MoneyView;
+  redeemedAt: string;
+}
+
+export interface AuditEntryView {
+  id: string;
+  actorType: string;
+  actorId: string;
+  action: string;
+  resourceType: string;
+  resourceId: string;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  requestId: string | null;
+  occurredAt: string;
+}
+
+/** Sections of the customer view; each pages on with `GET /v1/admin/customers/:id/<section>`. */
+export const CUSTOMER_SECTIONS = [
+  'accounts',
+  'charges',
+  'refunds',
+  'invoices',
+  'subscriptions',
+  'coupons',
+  'fraud-signals',
+  'payouts',
+  'dunning',
+  'audit',
+] as const;
+export type CustomerSection = (typeof CUSTOMER_SECTIONS)[number];
+
+/** Everything support needs about one customer, each list the first page of its section. */
+export interface Customer360View {
+  profile: CustomerProfileView;
+  accounts: Page<AccountView>;
+  charges: Page<ChargeView>;
+  refunds: Page<RefundView>;
+  invoices: Page<InvoiceView>;
+  subscriptions: Page<SubscriptionView>;
+  coupons: Page<CouponRedemptionView>;
+  fraudSignals: Page<FraudSignalView>;
+  payouts: Page<PayoutView>;
+  /** Unpaid subscription invoices still being collected (active or paused dunning). */
+  dunning: Page<DunningView>;
+  audit: Page<AuditEntryView>;
+}
+
+export interface CreateCreditNoteRequest {
+  /** Minor units of the invoice's currency; at most what is still creditable. */
+  amount: number;
+  reason: string;
+}
+
+export interface CreditNoteView {
+  id: string;
+  number: string;
+  invoiceId: string;
+  refundId: string | null;
+  amount: MoneyView;
+  reason: string;
+  issuedAt: string;
+}
+
+export type ReportGroupBy = 'day' | 'week' | 'month';
+
+/** One period, currency and product kind of revenue; amounts are minor units of `currency`. */
+export interface RevenueRow {
+  /** First day of the period (UTC), YYYY-MM-DD; weeks start on Monday. */
+  period: string;
+  currency: string;
+  productKind: ProductKind;
+  charges: number;
+  /** List price of what was sold: paid plus discounts. */
+  gross: number;
+  discounts: number;
+  /** Refunds that succeeded in the period, by the kind of the refunded charge. */
+  refunds: number;
+  /** Disputed amounts lost (when closed) and dispute fees (when opened). */
+  disputes: number;
+  /** gross − discounts − refunds − disputes. */
+  net: number;
+}
+
+export interface RevenueTotals {
+  currency: string;
+  charges: number;
+  gross: number;
+  discounts: number;
+  refunds: number;
+  disputes: number;
+  net: number;
+}
+
+export interface PayoutsPaidRow {
+  period: string;
+  currency: string;
+  payouts: number;
+  amount: number;
+}
+
+export interface SubscriptionMetricsRow {
+  currency: string;
+  /** Monthly recurring revenue of the subscriptions active or past due now, minor units. */
+  mrr: number;
+  activeAtStart: number;
+  canceledInPeriod: number;
+  /** canceledInPeriod ÷ activeAtStart as a decimal string (4 places), null when none were active. */
+  churnRate: string | null;
+}
+
+export interface RevenueReport {
+  from: string;
+  to: string;
+  groupBy: ReportGroupBy;
+  rows: RevenueRow[];
+  totals: RevenueTotals[];
+  payoutsPaid: PayoutsPaidRow[];
+  subscriptions: SubscriptionMetricsRow[];
+}
+
+export type QueueJobState = 'failed' | 'waiting' | 'delayed' | 'active' | 'completed';
+
+export interface QueueCountsView {
+  name: string;
+  counts: Record<QueueJobState | 'paused', number>;
+}
+
+export interface QueueJobView {
+  id: string;
+  queue: string;
+  name: string;
+  state: string;
+  attemptsMade: number;
+  failedReason: string | null;
+  data: unknown;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+export interface OutboxBacklogView {
+  unpublished: number;
+  oldestUnpublishedAt: string | null;
+  /** Unpublished events whose publishing failed at least once, oldest first. */
+  failing: Array<{
+    eventId: string;
+    type: string;
+    attempts: number;
+    lastError: string | null;
+    occurredAt: string;
+  }>;
+  byType: Array<{ type: string; count: number }>;
+}
