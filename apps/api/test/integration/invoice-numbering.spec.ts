@@ -181,6 +181,9 @@ describe('invoice and credit note numbering', () => {
         amount: { amount: 29900, currency: 'USD' },
         discount: { amount: 5980, currency: 'USD' },
         tax: { amount: 0, currency: 'USD' },
+        kind: 'purchase',
+        periodStart: null,
+        periodEnd: null,
       },
     ]);
     expect(view.seller.name).toBe('Astrix Trading Ltd.');

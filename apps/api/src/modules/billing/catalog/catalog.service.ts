@@ -10,6 +10,7 @@ import { toPage } from '../../../platform/http/pagination';
 import { newId } from '../../../platform/ids';
 import type { CouponView } from '../coupons/coupon-views';
 import { insertMissingDemoCoupons } from '../coupons/demo-coupons';
+import { insertMissingDemoEntitlements } from '../entitlements/demo-entitlements';
 import {
   byUnitAmount,
   PRODUCT_KINDS,
@@ -52,6 +53,8 @@ export interface DemoCatalogReport {
   productsUnchanged: number;
   couponsCreated: CouponView[];
   couponsUnchanged: number;
+  /** Demo features created (and granted to pro-monthly). */
+  featuresCreated?: string[];
 }
 
 const SEED_CONTEXT: RequestContext = {
@@ -92,6 +95,15 @@ function storedAttributes(attributes: ProductAttributes | undefined): ProductAtt
     stored.maxTotalLossPercent = attributes.maxTotalLossPercent;
   if (attributes.minTradingDays !== undefined) stored.minTradingDays = attributes.minTradingDays;
   if (attributes.platform !== undefined) stored.platform = attributes.platform;
+  if (attributes.trialDays !== undefined) stored.trialDays = attributes.trialDays;
+  if (attributes.dunning !== undefined) {
+    const { retryDays, finalAction, pastDueAfterAttempts } = attributes.dunning;
+    stored.dunning = {
+      retryDays: [...retryDays],
+      finalAction,
+      ...(pastDueAfterAttempts !== undefined ? { pastDueAfterAttempts } : {}),
+    };
+  }
   return stored;
 }
 
@@ -389,6 +401,12 @@ export class CatalogService {
           })),
         );
       }
+      report.featuresCreated = await insertMissingDemoEntitlements(
+        manager,
+        this.audit,
+        context,
+        this.clock.now(),
+      );
       return report;
     });
   }

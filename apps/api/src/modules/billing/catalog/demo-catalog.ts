@@ -101,7 +101,15 @@ export const DEMO_PRODUCTS: readonly DemoProduct[] = [
     kind: 'subscription',
     name: 'Astrix Pro',
     description: 'Advanced analytics, trade journal and priority support, billed monthly.',
-    attributes: { platform: PLATFORM },
+    attributes: { platform: PLATFORM, trialDays: 7 },
     prices: monthly({ USD: '49.00', EUR: '45.00' }),
+  },
+  {
+    slug: 'elite-monthly',
+    kind: 'subscription',
+    name: 'Astrix Elite',
+    description: 'Everything in Pro plus live risk desk, per seat, billed monthly.',
+    attributes: { platform: PLATFORM, trialDays: 7 },
+    prices: monthly({ USD: '99.00', EUR: '92.00' }),
   },
 ];

@@ -3,6 +3,9 @@ import type { CustomerFraudStatus } from '@astrix/contracts';
 
 /** A paying user, linked to exactly one processor customer. */
 @Entity({ schema: 'billing', name: 'customers' })
+// Support finds customers by the beginning of their email: lower(email) text_pattern_ops (a migration
+// creates it; TypeORM cannot express the expression, so the schema builder leaves it alone).
+@Index('ix_customers_email_prefix', { synchronize: false })
 export class Customer {
   @PrimaryColumn({ type: 'text' })
   id!: string;
@@ -21,6 +24,10 @@ export class Customer {
   /** clear → flagged (signals crossed the threshold) → blocked (support's verdict). */
   @Column({ type: 'text', default: 'clear' })
   fraudStatus!: CustomerFraudStatus;
+
+  /** The saved card charged for renewals (mirrors the processor customer's default). */
+  @Column({ type: 'text', nullable: true })
+  defaultPaymentMethodId!: string | null;
 
   @Column({ type: 'timestamptz' })
   createdAt!: Date;

@@ -1,6 +1,8 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { MinorUnits } from '../../../platform/database/transformers';
 
+export type InvoiceLineKind = 'purchase' | 'plan' | 'proration_credit' | 'proration_charge' | 'usage';
+
 @Entity({ schema: 'billing', name: 'invoice_lines' })
 @Index('ix_invoice_lines_invoice', ['invoiceId', 'position'])
 export class InvoiceLine {
@@ -30,4 +32,17 @@ export class InvoiceLine {
 
   @MinorUnits()
   tax!: number;
+
+  @Column({ type: 'text', default: 'purchase' })
+  kind!: InvoiceLineKind;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  periodStart!: Date | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  periodEnd!: Date | null;
+
+  /** The metered feature of a usage line. */
+  @Column({ type: 'text', nullable: true })
+  featureId!: string | null;
 }

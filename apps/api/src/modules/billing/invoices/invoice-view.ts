@@ -10,6 +10,9 @@ export function toInvoiceLineView(line: InvoiceLine, currency: string): InvoiceL
     amount: { amount: line.amount, currency },
     discount: { amount: line.discount, currency },
     tax: { amount: line.tax, currency },
+    kind: line.kind,
+    periodStart: line.periodStart?.toISOString() ?? null,
+    periodEnd: line.periodEnd?.toISOString() ?? null,
   };
 }
 
@@ -34,5 +37,12 @@ export function toInvoiceView(invoice: Invoice, lines: InvoiceLine[]): InvoiceVi
     customer: { userId: invoice.userId, email: invoice.customerEmail },
     issuedAt: invoice.issuedAt.toISOString(),
     paidAt: invoice.paidAt?.toISOString() ?? null,
+    billingReason: invoice.billingReason,
+    subscriptionId: invoice.subscriptionId,
+    periodStart: invoice.periodStart?.toISOString() ?? null,
+    periodEnd: invoice.periodEnd?.toISOString() ?? null,
+    creditApplied: invoice.creditApplied,
+    amountDue: invoice.amountDue,
+    actionUrl: invoice.actionUrl,
   };
 }

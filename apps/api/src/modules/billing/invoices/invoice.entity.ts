@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { InvoiceBillingReason } from '@astrix/contracts';
 import { MinorUnits } from '../../../platform/database/transformers';
 
 export type InvoiceStatus = 'draft' | 'open' | 'paid' | 'void' | 'uncollectible';
@@ -11,6 +12,8 @@ export interface PartyDetails {
 
 @Entity({ schema: 'billing', name: 'invoices' })
 @Index('ix_invoices_user', ['userId', 'id'])
+@Index('ix_invoices_subscription', ['subscriptionId', 'id'], { where: '"subscription_id" IS NOT NULL' })
+@Index('ix_invoices_customer', ['customerId', 'id'])
 export class Invoice {
   @PrimaryColumn({ type: 'text' })
   id!: string;
@@ -62,4 +65,53 @@ export class Invoice {
 
   @Column({ type: 'timestamptz', nullable: true })
   paidAt!: Date | null;
+
+  @Column({ type: 'text', default: 'purchase' })
+  billingReason!: InvoiceBillingReason;
+
+  @Column({ type: 'text', nullable: true })
+  subscriptionId!: string | null;
+
+  /** The service period the invoice's plan lines cover. */
+  @Column({ type: 'timestamptz', nullable: true })
+  periodStart!: Date | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  periodEnd!: Date | null;
+
+  /**
+   * One invoice per (subscription, period, reason): a retried, duplicated or concurrent billing
+   * run finds the key taken and issues nothing.
+   */
+  @Index('uq_invoices_idempotency_key', { unique: true })
+  @Column({ type: 'text', nullable: true })
+  idempotencyKey!: string | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  dueAt!: Date | null;
+
+  /** Customer balance spent on this invoice (minor units, zero or more). */
+  @MinorUnits({ default: 0 })
+  creditApplied!: number;
+
+  /** What is left to collect: total − credit applied − paid. */
+  @MinorUnits({ default: 0 })
+  amountDue!: number;
+
+  /** Collection attempts made (each one its own PaymentIntent idempotency key). */
+  @Column({ type: 'integer', default: 0 })
+  attemptCount!: number;
+
+  @Column({ type: 'text', nullable: true })
+  paymentIntentId!: string | null;
+
+  /** Where the customer confirms a payment that needs 3-D Secure. */
+  @Column({ type: 'text', nullable: true })
+  actionUrl!: string | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  voidedAt!: Date | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  markedUncollectibleAt!: Date | null;
 }

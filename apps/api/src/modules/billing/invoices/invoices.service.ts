@@ -28,7 +28,8 @@ export interface IssueReceiptInput {
 
 export interface IssueCreditNoteInput {
   invoiceId: string;
-  refundId: string;
+  /** Null for a credit note staff issue without a refund (settled outside the processor). */
+  refundId: string | null;
   /** Minor units of `currency`; positive. */
   amount: number;
   currency: string;
@@ -134,7 +135,9 @@ export class InvoicesService {
     }
     const amount = money(input.amount, currency);
 
-    const existing = await manager.findOne(CreditNote, { where: { refundId: input.refundId } });
+    const existing = input.refundId
+      ? await manager.findOne(CreditNote, { where: { refundId: input.refundId } })
+      : null;
     if (existing) {
       if (existing.invoiceId !== invoice.id || existing.amount !== input.amount) {
         throw new ConflictError(

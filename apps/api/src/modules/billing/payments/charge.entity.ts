@@ -24,9 +24,10 @@ export class Charge {
   @Column({ type: 'text' })
   userId!: string;
 
+  /** Null for subscription invoices, which are collected without a checkout session. */
   @Index('uq_charges_checkout_session_id', { unique: true })
-  @Column({ type: 'text' })
-  checkoutSessionId!: string;
+  @Column({ type: 'text', nullable: true })
+  checkoutSessionId!: string | null;
 
   @Column({ type: 'text' })
   productId!: string;

@@ -11,6 +11,7 @@ import { InjectPaymentProcessor, PaymentProcessorHost } from '../processor/payme
 import { PaymentsService } from '../payments/payments.service';
 import { StripeFraudSignals } from '../fraud/stripe-fraud-signals.service';
 import { RefundsService } from '../refunds/refunds.service';
+import { InvoiceCollection } from '../subscriptions/invoice-collection.service';
 import { TransferEventsRegistry } from '../transfer-events.registry';
 import { StripeWebhookEvent, WebhookEventStatus } from './stripe-webhook-event.entity';
 
@@ -53,6 +54,7 @@ export class StripeWebhooksService {
     private readonly refunds: RefundsService,
     private readonly fraudSignals: StripeFraudSignals,
     private readonly transfers: TransferEventsRegistry,
+    private readonly collection: InvoiceCollection,
     private readonly jobs: JobQueue,
     private readonly clock: Clock,
   ) {}
@@ -175,6 +177,15 @@ export class StripeWebhooksService {
 
   /** Returns whether the event concerned something of ours. */
   private async act(event: ProcessorEvent): Promise<boolean> {
+    // Subscription invoices are collected with payment intents that carry our invoice id.
+    if (
+      (event.type === 'payment_intent.succeeded' ||
+        event.type === 'payment_intent.payment_failed' ||
+        event.type === 'payment_intent.requires_action') &&
+      event.object.metadata.invoiceId
+    ) {
+      return this.collection.onPaymentIntent(event.object);
+    }
     switch (event.type) {
       case 'checkout.session.completed':
       case 'checkout.session.async_payment_succeeded': {

@@ -64,6 +64,28 @@ export class PriceInputDto {
   recurring?: RecurringDto;
 }
 
+export class DunningPolicyDto {
+  @ApiProperty({ example: [1, 3, 5, 7], description: 'Days after the first failure of each retry' })
+  @IsArray()
+  @ArrayMinSize(1, { message: 'dunning.retryDays must list 1 to 10 retries' })
+  @ArrayMaxSize(10, { message: 'dunning.retryDays must list 1 to 10 retries' })
+  @IsInt({ each: true, message: 'dunning.retryDays must be whole days from 1 to 365' })
+  @Min(1, { each: true, message: 'dunning.retryDays must be whole days from 1 to 365' })
+  @Max(365, { each: true, message: 'dunning.retryDays must be whole days from 1 to 365' })
+  retryDays!: number[];
+
+  @ApiProperty({ enum: ['pause', 'cancel'] })
+  @IsIn(['pause', 'cancel'], { message: 'dunning.finalAction must be pause or cancel' })
+  finalAction!: 'pause' | 'cancel';
+
+  @ApiPropertyOptional({ example: 1, minimum: 1, maximum: 10 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10)
+  pastDueAfterAttempts?: number;
+}
+
 export class ProductAttributesDto {
   @ApiPropertyOptional({ example: 50000, description: 'Account size in whole currency units' })
   @IsOptional()
@@ -109,6 +131,22 @@ export class ProductAttributesDto {
   @IsString()
   @Length(1, 50)
   platform?: string;
+
+  @ApiPropertyOptional({ example: 14, minimum: 0, maximum: 365, description: 'Subscriptions: free trial' })
+  @IsOptional()
+  @IsInt({ message: 'trialDays must be an integer from 0 to 365' })
+  @Min(0, { message: 'trialDays must be an integer from 0 to 365' })
+  @Max(365, { message: 'trialDays must be an integer from 0 to 365' })
+  trialDays?: number;
+
+  @ApiPropertyOptional({
+    type: () => DunningPolicyDto,
+    description: 'Subscriptions: overrides the global dunning',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => DunningPolicyDto)
+  dunning?: DunningPolicyDto;
 }
 
 /** The validation of a product's price list, shared by create and update. */

@@ -1,0 +1,202 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type {
+  BalanceTransactionView,
+  BillingRunView,
+  CustomerBalanceView,
+  DunningView,
+  InvoiceView,
+  Page,
+  SubscriptionView,
+} from '@astrix/contracts';
+import type { RequestContext } from '../../../platform/auth/actor';
+import { CurrentContext, Roles } from '../../../platform/auth/access.decorators';
+import { AppError } from '../../../platform/http/app-error';
+import { IdParam } from '../../../platform/http/id-param.pipe';
+import { PageQuery } from '../../../platform/http/pagination';
+import { newId } from '../../../platform/ids';
+import { BillingRuns } from './billing-runs.service';
+import { CustomerBalances } from './customer-balances.service';
+import { DunningDesk } from './dunning-desk.service';
+import {
+  DunningListQuery,
+  GoodwillCreditDto,
+  ReasonDto,
+  StartBillingRunDto,
+} from './dto/subscription-requests.dto';
+import type { CollectionOutcome } from './invoice-collection.service';
+import { SubscriptionsService } from './subscriptions.service';
+
+const subscriptionId = new IdParam('sub', 'subscription');
+const invoiceId = new IdParam('inv', 'invoice');
+const customerId = new IdParam('cust', 'customer');
+const runId = new IdParam('brun', 'billing run');
+
+@ApiTags('admin: subscriptions, dunning and billing runs')
+@ApiBearerAuth()
+@Controller('v1/admin')
+export class AdminSubscriptionsController {
+  constructor(
+    private readonly subscriptions: SubscriptionsService,
+    private readonly runs: BillingRuns,
+    private readonly dunning: DunningDesk,
+    private readonly balances: CustomerBalances,
+  ) {}
+
+  @Get('subscriptions')
+  @Roles('support', 'finance')
+  @ApiOperation({ summary: 'All subscriptions, newest first' })
+  list(@Query() query: PageQuery): Promise<Page<SubscriptionView>> {
+    return this.subscriptions.list('staff', query);
+  }
+
+  @Get('subscriptions/:id')
+  @Roles('support', 'finance')
+  @ApiOperation({ summary: 'Any subscription' })
+  get(@Param('id', subscriptionId) id: string): Promise<SubscriptionView> {
+    return this.subscriptions.get(id, 'staff');
+  }
+
+  @Post('subscriptions/:id/cancel')
+  @HttpCode(200)
+  @Roles('support', 'finance')
+  @ApiOperation({ summary: "Cancel a customer's subscription now (audited)" })
+  cancel(
+    @Param('id', subscriptionId) id: string,
+    @CurrentContext() context: RequestContext,
+  ): Promise<SubscriptionView> {
+    return this.subscriptions.cancel(id, 'staff', false, context);
+  }
+
+  @Post('billing-runs')
+  @Roles('finance')
+  @ApiOperation({ summary: 'Start a billing run now (invoices every period that ended by asOf)' })
+  startRun(
+    @Body() body: StartBillingRunDto,
+    @CurrentContext() context: RequestContext,
+  ): Promise<BillingRunView> {
+    const asOf = body.asOf ? new Date(body.asOf) : undefined;
+    return this.runs.start('manual', context, asOf);
+  }
+
+  @Get('billing-runs')
+  @Roles('support', 'finance')
+  @ApiOperation({ summary: 'Billing runs, newest first, with progress' })
+  listRuns(@Query() query: PageQuery): Promise<Page<BillingRunView>> {
+    return this.runs.list(query);
+  }
+
+  @Get('billing-runs/:id')
+  @Roles('support', 'finance')
+  @ApiOperation({ summary: 'One billing run: done / failed / remaining' })
+  getRun(@Param('id', runId) id: string): Promise<BillingRunView> {
+    return this.runs.get(id);
+  }
+
+  @Get('dunning')
+  @Roles('support', 'finance')
+  @ApiOperation({ summary: 'Dunning cases (default: still collecting), newest first' })
+  listDunning(@Query() query: DunningListQuery): Promise<Page<DunningView>> {
+    return this.dunning.list({ status: query.status, customerId: query.customerId }, query);
+  }
+
+  @Get('invoices/:id/dunning')
+  @Roles('support', 'finance')
+  @ApiOperation({ summary: "An invoice's dunning state" })
+  getDunning(@Param('id', invoiceId) id: string): Promise<DunningView> {
+    return this.dunning.get(id);
+  }
+
+  @Post('invoices/:id/retry-payment')
+  @HttpCode(200)
+  @Roles('support', 'finance')
+  @ApiOperation({ summary: 'Try to collect an open invoice now (audited)' })
+  retry(
+    @Param('id', invoiceId) id: string,
+    @CurrentContext() context: RequestContext,
+  ): Promise<{ outcome: CollectionOutcome; invoice: InvoiceView }> {
+    return this.dunning.retryNow(id, context);
+  }
+
+  @Post('invoices/:id/dunning/pause')
+  @HttpCode(200)
+  @Roles('support', 'finance')
+  @ApiOperation({ summary: 'Stop retrying an invoice until resumed (audited)' })
+  pauseDunning(
+    @Param('id', invoiceId) id: string,
+    @CurrentContext() context: RequestContext,
+  ): Promise<DunningView> {
+    return this.dunning.pause(id, context);
+  }
+
+  @Post('invoices/:id/dunning/resume')
+  @HttpCode(200)
+  @Roles('support', 'finance')
+  @ApiOperation({ summary: 'Resume retrying an invoice (audited)' })
+  resumeDunning(
+    @Param('id', invoiceId) id: string,
+    @CurrentContext() context: RequestContext,
+  ): Promise<DunningView> {
+    return this.dunning.resume(id, context);
+  }
+
+  @Post('invoices/:id/mark-uncollectible')
+  @HttpCode(200)
+  @Roles('finance')
+  @ApiOperation({ summary: 'Write an open invoice off (audited)' })
+  markUncollectible(
+    @Param('id', invoiceId) id: string,
+    @Body() body: ReasonDto,
+    @CurrentContext() context: RequestContext,
+  ): Promise<InvoiceView> {
+    return this.dunning.markUncollectible(id, body.reason, context);
+  }
+
+  @Post('invoices/:id/void')
+  @HttpCode(200)
+  @Roles('finance')
+  @ApiOperation({ summary: 'Void an unpaid invoice; spent credit returns to the balance (audited)' })
+  voidInvoice(
+    @Param('id', invoiceId) id: string,
+    @Body() body: ReasonDto,
+    @CurrentContext() context: RequestContext,
+  ): Promise<InvoiceView> {
+    return this.dunning.voidInvoice(id, body.reason, context);
+  }
+
+  @Get('customers/:id/balance')
+  @Roles('support', 'finance')
+  @ApiOperation({ summary: "A customer's credit balance per currency" })
+  balance(@Param('id', customerId) id: string): Promise<CustomerBalanceView> {
+    return this.balances.balancesOf(id);
+  }
+
+  @Get('customers/:id/balance-transactions')
+  @Roles('support', 'finance')
+  @ApiOperation({ summary: "Every movement of a customer's balance, newest first" })
+  balanceTransactions(
+    @Param('id', customerId) id: string,
+    @Query() query: PageQuery,
+  ): Promise<Page<BalanceTransactionView>> {
+    return this.balances.transactionsOf(id, query);
+  }
+
+  @Post('customers/:id/balance-credits')
+  @Roles('support', 'finance')
+  @ApiOperation({
+    summary: 'Goodwill credit to the balance, spent on the next invoices. Send an Idempotency-Key.',
+  })
+  credit(
+    @Param('id', customerId) id: string,
+    @Body() body: GoodwillCreditDto,
+    @CurrentContext() context: RequestContext,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+  ): Promise<BalanceTransactionView> {
+    if (idempotencyKey !== undefined && idempotencyKey.trim() === '') {
+      throw new AppError(400, 'VALIDATION_ERROR', 'Idempotency-Key must not be empty');
+    }
+    // The key (scoped by the interceptor per caller) also makes the ledger movement itself unique.
+    const reference = `goodwill:${id}:${idempotencyKey ?? newId('req')}`;
+    return this.dunning.goodwillCredit(id, { ...body, reference }, context);
+  }
+}

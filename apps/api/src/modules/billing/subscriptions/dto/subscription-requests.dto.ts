@@ -1,0 +1,159 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Length,
+  Matches,
+  Max,
+  Min,
+} from 'class-validator';
+import { IsCurrencyCode, NormalizeCurrency } from '../../catalog/dto/currency';
+import { PageQuery } from '../../../../platform/http/pagination';
+
+const PRODUCT_ID = /^prd_[0-9a-z]{26}$/;
+const QUANTITY_MESSAGE = 'quantity must be a whole number from 1 to 10000';
+
+export class CreateSubscriptionDto {
+  @ApiProperty({ example: 'prd_01jz…', description: 'A catalog product of kind subscription' })
+  @IsString()
+  @Matches(PRODUCT_ID, { message: 'productId must be a product id (prd_…)' })
+  productId!: string;
+
+  @ApiProperty({ example: 'USD' })
+  @NormalizeCurrency()
+  @IsCurrencyCode()
+  currency!: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 10000, default: 1, description: 'Seats' })
+  @IsOptional()
+  @IsInt({ message: QUANTITY_MESSAGE })
+  @Min(1, { message: QUANTITY_MESSAGE })
+  @Max(10000, { message: QUANTITY_MESSAGE })
+  quantity?: number;
+
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 365,
+    description: "Overrides the plan's trial; 0 charges at once",
+  })
+  @IsOptional()
+  @IsInt({ message: 'trialDays must be a whole number from 0 to 365' })
+  @Min(0, { message: 'trialDays must be a whole number from 0 to 365' })
+  @Max(365, { message: 'trialDays must be a whole number from 0 to 365' })
+  trialDays?: number;
+}
+
+export class ChangePlanDto {
+  @ApiPropertyOptional({ description: 'The new plan; default: keep the current one' })
+  @IsOptional()
+  @IsString()
+  @Matches(PRODUCT_ID, { message: 'productId must be a product id (prd_…)' })
+  productId?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 10000 })
+  @IsOptional()
+  @IsInt({ message: QUANTITY_MESSAGE })
+  @Min(1, { message: QUANTITY_MESSAGE })
+  @Max(10000, { message: QUANTITY_MESSAGE })
+  quantity?: number;
+
+  @ApiPropertyOptional({
+    enum: ['now', 'period_end'],
+    description: 'Default: upgrades now, downgrades at period end',
+  })
+  @IsOptional()
+  @IsIn(['now', 'period_end'], { message: 'when must be now or period_end' })
+  when?: 'now' | 'period_end';
+}
+
+export class CancelSubscriptionDto {
+  @ApiPropertyOptional({ default: true, description: 'Keep the service until the period ends' })
+  @IsOptional()
+  @IsBoolean({ message: 'atPeriodEnd must be true or false' })
+  atPeriodEnd?: boolean;
+}
+
+export class UpcomingInvoiceQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: 10000, description: 'Preview a seat change made now' })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value,
+  )
+  @IsInt({ message: QUANTITY_MESSAGE })
+  @Min(1, { message: QUANTITY_MESSAGE })
+  @Max(10000, { message: QUANTITY_MESSAGE })
+  quantity?: number;
+}
+
+export class CreateSetupIntentDto {
+  @ApiPropertyOptional({
+    example: 'pm_card_visa',
+    description: 'Sandbox/tests: a test card token, confirmed at once',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(/^pm_[A-Za-z0-9_]{1,100}$/, { message: 'paymentMethodId must be a payment method id (pm_…)' })
+  paymentMethodId?: string;
+}
+
+export class CreatePortalSessionDto {
+  @ApiPropertyOptional({ example: 'https://app.astrix.example/billing' })
+  @IsOptional()
+  @IsUrl(
+    { require_tld: false, protocols: ['http', 'https'] },
+    { message: 'returnUrl must be an http(s) URL' },
+  )
+  returnUrl?: string;
+}
+
+export class StartBillingRunDto {
+  @ApiPropertyOptional({ description: 'Invoice periods that ended by this instant; default now' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'asOf must be an ISO 8601 instant' })
+  asOf?: string;
+}
+
+export class GoodwillCreditDto {
+  @ApiProperty({ example: 1000, description: 'Minor units, positive' })
+  @IsInt({ message: 'amount must be a whole number of minor units from 1 to 100000000' })
+  @Min(1, { message: 'amount must be a whole number of minor units from 1 to 100000000' })
+  @Max(100_000_000, { message: 'amount must be a whole number of minor units from 1 to 100000000' })
+  amount!: number;
+
+  @ApiProperty({ example: 'USD' })
+  @NormalizeCurrency()
+  @IsCurrencyCode()
+  currency!: string;
+
+  @ApiProperty({ example: 'Platform outage on 2026-11-20' })
+  @IsString()
+  @Length(1, 500, { message: 'reason must be 1 to 500 characters' })
+  reason!: string;
+}
+
+export class ReasonDto {
+  @ApiProperty({ example: 'Customer disputes the renewal; written off by support' })
+  @IsString()
+  @Length(1, 500, { message: 'reason must be 1 to 500 characters' })
+  reason!: string;
+}
+
+export class DunningListQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: ['active', 'paused', 'recovered', 'exhausted', 'closed'] })
+  @IsOptional()
+  @IsIn(['active', 'paused', 'recovered', 'exhausted', 'closed'], {
+    message: 'status must be one of active, paused, recovered, exhausted, closed',
+  })
+  status?: 'active' | 'paused' | 'recovered' | 'exhausted' | 'closed';
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Matches(/^cust_[0-9a-z]{26}$/, { message: 'customerId must be a customer id (cust_…)' })
+  customerId?: string;
+}

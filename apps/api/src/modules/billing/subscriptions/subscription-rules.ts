@@ -1,0 +1,43 @@
+import { SUBSCRIPTION_TRANSITIONS, type SubscriptionStatus } from '@astrix/contracts';
+import { ConflictError } from '../../../platform/http/app-error';
+
+/** Statuses whose periods the billing run renews. */
+export const RENEWING_STATUSES: readonly SubscriptionStatus[] = ['trialing', 'active', 'past_due'];
+
+function listed(statuses: readonly string[]): string {
+  if (statuses.length === 0) return 'none';
+  if (statuses.length === 1) return statuses[0];
+  return `${statuses.slice(0, -1).join(', ')} or ${statuses[statuses.length - 1]}`;
+}
+
+/** Throws 409 naming the statuses that are allowed from here when `to` is not one of them. */
+export function assertTransition(
+  subscriptionId: string,
+  from: SubscriptionStatus,
+  to: SubscriptionStatus,
+): void {
+  const allowed = SUBSCRIPTION_TRANSITIONS[from];
+  if (!allowed.includes(to)) {
+    throw new ConflictError(
+      `subscription ${subscriptionId} is ${from}: it can move to ${listed(allowed)}, not ${to}`,
+      'INVALID_TRANSITION',
+      [{ field: 'status', message: `allowed from ${from}: ${listed(allowed)}` }],
+    );
+  }
+}
+
+/** Throws 409 when an action needs one of `required` and the subscription is in another status. */
+export function assertStatusFor(
+  action: string,
+  subscriptionId: string,
+  status: SubscriptionStatus,
+  required: readonly SubscriptionStatus[],
+): void {
+  if (!required.includes(status)) {
+    throw new ConflictError(
+      `cannot ${action} subscription ${subscriptionId}: it is ${status}, and ${action} needs ${listed(required)}`,
+      'INVALID_TRANSITION',
+      [{ field: 'status', message: `${action} is allowed from ${listed(required)}` }],
+    );
+  }
+}
