@@ -1,0 +1,150 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { UsageAlertKind } from '@astrix/contracts';
+import { Clock } from '../../../platform/clock';
+import { Feature } from './feature.entity';
+
+export interface AlertDefinition {
+  id: string;
+  customerId: string | null;
+  featureId: string;
+  kind: UsageAlertKind;
+  threshold: number;
+}
+
+/** Features, plan grants, which plans bill usage, and alert definitions: small, read on every check. */
+export interface EntitlementDefinitions {
+  version: string;
+  features: Map<string, Feature>;
+  /** productId → featureId → limit (null = unlimited). */
+  planFeatures: Map<string, Map<string, number | null>>;
+  /** `${productId}|${featureId}` of plans with a usage price for the feature (any currency). */
+  billedUsage: Set<string>;
+  /** featureId → alert definitions. */
+  alerts: Map<string, AlertDefinition[]>;
+}
+
+/**
+ * An in-memory copy of the entitlement definitions, keyed by the version row that every change bumps in
+ * its own transaction. Checks read the version with the customer's rows and call `at(version)`: a copy
+ * older than a committed change is never used, in any process. Ingest, which only needs the feature
+ * list, may use a copy up to a second old (`recent`).
+ */
+@Injectable()
+export class EntitlementsCatalog {
+  private current: EntitlementDefinitions | null = null;
+  private loadedAt = 0;
+  private loading: Promise<EntitlementDefinitions> | null = null;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The definitions of exactly this version (or newer). */
+  async at(version: string): Promise<EntitlementDefinitions> {
+    const current = this.current;
+    if (current && current.version === version) return current; // the common case: nothing changed
+    const wanted = BigInt(version);
+    for (;;) {
+      const current = this.current;
+      if (current && BigInt(current.version) >= wanted) return current;
+      // A load already running may have started before this version committed: then load again.
+      const loaded = await this.reload();
+      if (BigInt(loaded.version) >= wanted) return loaded;
+    }
+  }
+
+  /** The copy in memory, of whatever age, or null before the first load. */
+  latest(): EntitlementDefinitions | null {
+    return this.current;
+  }
+
+  /** Definitions at most `maxAgeMs` old. */
+  async recent(maxAgeMs = 1000): Promise<EntitlementDefinitions> {
+    const current = this.current;
+    if (current && this.clock.now().getTime() - this.loadedAt < maxAgeMs) return current;
+    const [{ version }] = await this.dataSource.query(
+      'SELECT version FROM billing.entitlements_version WHERE id = 1',
+    );
+    const definitions = await this.at(String(version));
+    this.loadedAt = this.clock.now().getTime();
+    return definitions;
+  }
+
+  /** Bumps the version inside a change's transaction; call `invalidate()` after it commits. */
+  async bump(manager: EntityManager): Promise<void> {
+    await manager.query(
+      'UPDATE billing.entitlements_version SET version = version + 1, updated_at = $1 WHERE id = 1',
+      [this.clock.now()],
+    );
+  }
+
+  invalidate(): void {
+    this.current = null;
+  }
+
+  private reload(): Promise<EntitlementDefinitions> {
+    // One load at a time: a burst of checks after a change waits for the same query.
+    this.loading ??= this.load().finally(() => {
+      this.loading = null;
+    });
+    return this.loading;
+  }
+
+  private async load(): Promise<EntitlementDefinitions> {
+    const loadedAt = this.clock.now().getTime();
+    const definitions = await this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+      const [{ version }] = await manager.query(
+        'SELECT version FROM billing.entitlements_version WHERE id = 1',
+      );
+      const features = await manager.find(Feature);
+      const grants: Array<{ product_id: string; feature_id: string; limit: string | null }> =
+        await manager.query('SELECT product_id, feature_id, "limit" FROM billing.plan_features');
+      const billed: Array<{ product_id: string; feature_id: string }> = await manager.query(
+        'SELECT DISTINCT product_id, feature_id FROM billing.usage_prices',
+      );
+      const alerts: Array<{
+        id: string;
+        customer_id: string | null;
+        feature_id: string;
+        kind: UsageAlertKind;
+        threshold: string;
+      }> = await manager.query(
+        'SELECT id, customer_id, feature_id, kind, threshold FROM billing.usage_alerts WHERE deleted_at IS NULL ORDER BY id',
+      );
+      const planFeatures = new Map<string, Map<string, number | null>>();
+      for (const grant of grants) {
+        let plan = planFeatures.get(grant.product_id);
+        if (!plan) planFeatures.set(grant.product_id, (plan = new Map()));
+        plan.set(grant.feature_id, grant.limit === null ? null : Number(grant.limit));
+      }
+      const alertsByFeature = new Map<string, AlertDefinition[]>();
+      for (const alert of alerts) {
+        const list = alertsByFeature.get(alert.feature_id) ?? [];
+        list.push({
+          id: alert.id,
+          customerId: alert.customer_id,
+          featureId: alert.feature_id,
+          kind: alert.kind,
+          threshold: Number(alert.threshold),
+        });
+        alertsByFeature.set(alert.feature_id, list);
+      }
+      return {
+        version: String(version),
+        features: new Map(features.map((feature) => [feature.id, feature])),
+        planFeatures,
+        billedUsage: new Set(billed.map((row) => `${row.product_id}|${row.feature_id}`)),
+        alerts: alertsByFeature,
+      };
+    });
+    const current = this.current;
+    if (!current || BigInt(definitions.version) >= BigInt(current.version)) {
+      this.current = definitions;
+      this.loadedAt = loadedAt;
+    }
+    return definitions;
+  }
+}
