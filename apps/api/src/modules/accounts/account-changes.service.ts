@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { AccountStatus } from '@astrix/contracts';
 import { AuditService } from '../../platform/audit/audit.service';
-import { actorReference, RequestContext } from '../../platform/auth/actor';
+import { actorLabel, RequestContext } from '../../platform/auth/actor';
 import { Clock } from '../../platform/clock';
 import { OutboxService } from '../../platform/events/outbox.service';
 import { AppError } from '../../platform/http/app-error';
@@ -105,14 +105,13 @@ export class AccountChanges {
     context: RequestContext,
     action: string,
   ): Promise<void> {
-    const actor = actorReference(context.actor);
     const history = manager.create(AccountStatusChange, {
       id: newId('ash'),
       accountId: account.id,
       fromStatus: before?.status ?? null,
       toStatus: change.to,
       reason: change.reason,
-      actor: `${actor.type}:${actor.id}`,
+      actor: actorLabel(context.actor),
       occurredAt: change.occurredAt ?? this.clock.now(),
     });
     await manager.insert(AccountStatusChange, history);

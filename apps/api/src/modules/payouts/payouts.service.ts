@@ -388,4 +388,25 @@ export class PayoutsService {
     });
     return this.get(payoutId);
   }
+
+  /** Payouts paid in [from, to) per UTC period and currency, for finance's reports. */
+  async paidTotals(range: {
+    from: Date;
+    to: Date;
+    groupBy: 'day' | 'week' | 'month';
+  }): Promise<Array<{ period: string; currency: string; payouts: number; amount: number }>> {
+    const rows = (await this.dataSource.query(
+      `SELECT to_char(date_trunc($3, paid_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS period, currency,
+              count(*)::int AS payouts, sum(amount)::bigint AS amount
+         FROM payouts.payouts WHERE status = 'paid' AND paid_at >= $1 AND paid_at < $2
+        GROUP BY 1, 2 ORDER BY 1, 2`,
+      [range.from, range.to, range.groupBy],
+    )) as Array<{ period: string; currency: string; payouts: number; amount: string }>;
+    return rows.map((row) => ({
+      period: row.period,
+      currency: row.currency,
+      payouts: row.payouts,
+      amount: money(row.amount, parseCurrencyCode(row.currency)).amountMinor,
+    }));
+  }
 }

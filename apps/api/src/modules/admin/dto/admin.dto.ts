@@ -1,0 +1,143 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import {
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import type { QueueJobState, ReportGroupBy } from '@astrix/contracts';
+import { PageQuery } from '../../../platform/http/pagination';
+
+const toInteger = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+
+export class CustomerSearchQuery {
+  @ApiProperty({
+    description:
+      'cust_/chg_/inv_ id, Stripe cus_/ch_/pi_ id, email (or its beginning), invoice number, user id, card fingerprint, or "last4 fingerprint"',
+  })
+  @IsString()
+  @Length(1, 200, { message: 'query must be 1 to 200 characters' })
+  @Matches(/\S/, { message: 'query must not be blank' })
+  query!: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 50, default: 20 })
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'limit must be an integer from 1 to 50' })
+  @Min(1, { message: 'limit must be an integer from 1 to 50' })
+  @Max(50, { message: 'limit must be an integer from 1 to 50' })
+  limit: number = 20;
+}
+
+export class Customer360Query {
+  @ApiPropertyOptional({ minimum: 1, maximum: 50, default: 10, description: 'rows per section' })
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'limit must be an integer from 1 to 50' })
+  @Min(1, { message: 'limit must be an integer from 1 to 50' })
+  @Max(50, { message: 'limit must be an integer from 1 to 50' })
+  limit: number = 10;
+}
+
+export class CreateCreditNoteDto {
+  @ApiProperty({ description: "Minor units of the invoice's currency" })
+  @IsInt({ message: 'amount must be a whole number of minor units' })
+  @Min(1, { message: 'amount must be positive' })
+  @Max(Number.MAX_SAFE_INTEGER)
+  amount!: number;
+
+  @ApiProperty()
+  @IsString()
+  @Length(3, 500, { message: 'reason must be 3 to 500 characters' })
+  reason!: string;
+}
+
+export class ResendReceiptDto {
+  @ApiPropertyOptional({ description: "Another address than the invoice's" })
+  @IsOptional()
+  @IsEmail({}, { message: 'email must be an email address' })
+  @MaxLength(320)
+  email?: string;
+}
+
+const GROUP_BYS: ReportGroupBy[] = ['day', 'week', 'month'];
+
+export class RevenueReportQuery {
+  @ApiProperty({ description: 'Inclusive, ISO 8601 date or date-time (UTC when no offset)' })
+  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date or date-time' })
+  from!: string;
+
+  @ApiProperty({ description: 'Exclusive, ISO 8601 date or date-time' })
+  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date or date-time' })
+  to!: string;
+
+  @ApiPropertyOptional({ enum: GROUP_BYS, default: 'day' })
+  @IsOptional()
+  @IsIn(GROUP_BYS, { message: 'groupBy must be day, week or month' })
+  groupBy: ReportGroupBy = 'day';
+}
+
+export class AuditLogQuery extends PageQuery {
+  @ApiPropertyOptional({ description: 'actor id: a user id, API key id, cli:<user>, stripe, …' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  actor?: string;
+
+  @ApiPropertyOptional({ example: 'charge' })
+  @IsOptional()
+  @Matches(/^[a-z_]{1,64}$/, { message: 'resourceType must be lower-case letters and underscores' })
+  resourceType?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  resourceId?: string;
+
+  @ApiPropertyOptional({ example: 'refund.requested' })
+  @IsOptional()
+  @Matches(/^[a-z_]+(\.[a-z_]+)+$/, { message: 'action looks like resource.verb, e.g. refund.requested' })
+  action?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date or date-time' })
+  from?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date or date-time' })
+  to?: string;
+}
+
+const JOB_STATES: QueueJobState[] = ['failed', 'waiting', 'delayed', 'active', 'completed'];
+
+export class QueueJobsQuery {
+  @ApiPropertyOptional({ enum: JOB_STATES, default: 'failed' })
+  @IsOptional()
+  @IsIn(JOB_STATES, { message: `state must be one of ${JOB_STATES.join(', ')}` })
+  state: QueueJobState = 'failed';
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 25 })
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'limit must be an integer from 1 to 100' })
+  @Min(1, { message: 'limit must be an integer from 1 to 100' })
+  @Max(100, { message: 'limit must be an integer from 1 to 100' })
+  limit: number = 25;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @Matches(/^\d{1,9}$/, { message: 'cursor must be the nextCursor of a previous page' })
+  cursor?: string;
+}
