@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AccountsModule } from './modules/accounts/accounts.module';
+import { AdminModule } from './modules/admin/admin.module';
 import { BillingModule } from './modules/billing/billing.module';
 import { PayoutsModule } from './modules/payouts/payouts.module';
 import { AuditModule } from './platform/audit/audit.module';
@@ -26,6 +27,7 @@ export class AppModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
     const billing = BillingModule.forRoot(options);
     const accounts = AccountsModule.forRoot({ billing });
+    const payouts = PayoutsModule.forRoot({ ...options, billing, accounts });
     return {
       module: AppModule,
       imports: [
@@ -44,7 +46,8 @@ export class AppModule {
         OutboundModule.forRoot(options),
         billing,
         accounts,
-        PayoutsModule.forRoot({ ...options, billing, accounts }),
+        payouts,
+        AdminModule.forRoot({ contexts: [billing, accounts, payouts] }),
       ],
     };
   }

@@ -5,6 +5,10 @@ import { OutboundEvents1795258800000 } from './1795258800000-outbound-events';
 import { Fraud1795262400000 } from './1795262400000-fraud';
 import { OutboxSubjectIndex1795266000000 } from './1795266000000-outbox-subject-index';
 import { Payouts1795269600000 } from './1795269600000-payouts';
+import { Subscriptions1795273200000 } from './1795273200000-subscriptions';
+import { UsageEntitlements1795276800000 } from './1795276800000-usage-entitlements';
+import { AdminSearchIndexes1795280400000 } from './1795280400000-admin-search-indexes';
+import { UsageAlertAmounts1795284000000 } from './1795284000000-usage-alert-amounts';
 
 /** Every migration, oldest first. Landed migrations are never edited; add a new one instead. */
 export const MIGRATIONS = [
@@ -15,4 +19,8 @@ export const MIGRATIONS = [
   Fraud1795262400000,
   OutboxSubjectIndex1795266000000,
   Payouts1795269600000,
+  Subscriptions1795273200000,
+  UsageEntitlements1795276800000,
+  AdminSearchIndexes1795280400000,
+  UsageAlertAmounts1795284000000,
 ];

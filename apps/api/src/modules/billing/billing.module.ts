@@ -8,10 +8,14 @@ import { CheckoutReturnController } from './checkout/checkout-return.controller'
 import { CheckoutController } from './checkout/checkout.controller';
 import { CheckoutService } from './checkout/checkout.service';
 import { CouponsModule } from './coupons/coupons.module';
+import { UsageEntitlementsModule } from './entitlements/usage-entitlements.module';
 import { AdminFraudController } from './fraud/admin-fraud.controller';
 import { FraudService } from './fraud/fraud.service';
 import { StripeFraudSignals } from './fraud/stripe-fraud-signals.service';
 import { CustomersService } from './customers/customers.service';
+import { CustomerDirectory } from './customers/customer-directory.service';
+import { InvoiceStaffActions } from './invoices/invoice-staff-actions.service';
+import { RevenueReports } from './reports/revenue-report.service';
 import { InvoicesModule } from './invoices/invoices.module';
 import { PaymentsService } from './payments/payments.service';
 import { ProcessorModule } from './processor/processor.module';
@@ -23,6 +27,18 @@ import {
   StripeWebhooksController,
 } from './stripe-webhooks/stripe-webhooks.controller';
 import { StripeWebhooksService } from './stripe-webhooks/stripe-webhooks.service';
+import { AdminSubscriptionsController } from './subscriptions/admin-subscriptions.controller';
+import { BillingRuns } from './subscriptions/billing-runs.service';
+import { CustomerBalances } from './subscriptions/customer-balances.service';
+import { DunningDesk } from './subscriptions/dunning-desk.service';
+import { InvoiceCollection } from './subscriptions/invoice-collection.service';
+import { PaymentMethodsService } from './subscriptions/payment-methods.service';
+import { SubscriptionInvoicing } from './subscriptions/subscription-invoicing.service';
+import { SubscriptionPlans } from './subscriptions/subscription-plans';
+import { PaymentMethodsController, SubscriptionsController } from './subscriptions/subscriptions.controller';
+import { SubscriptionsService } from './subscriptions/subscriptions.service';
+import { UsageCharges } from './subscriptions/usage-charges.port';
+import { UsageChargesService } from './usage/usage-charges.service';
 
 /** The billing context: cash in. Its public interface is BillingService. */
 @Module({})
@@ -30,7 +46,7 @@ export class BillingModule {
   static forRoot(options: { workers: boolean }): DynamicModule {
     return {
       module: BillingModule,
-      imports: [ProcessorModule, CatalogModule, CouponsModule, InvoicesModule],
+      imports: [ProcessorModule, CatalogModule, CouponsModule, InvoicesModule, UsageEntitlementsModule],
       controllers: [
         CheckoutController,
         CheckoutReturnController,
@@ -38,6 +54,9 @@ export class BillingModule {
         AdminStripeEventsController,
         AdminChargesController,
         AdminFraudController,
+        SubscriptionsController,
+        PaymentMethodsController,
+        AdminSubscriptionsController,
       ],
       providers: [
         BillingService,
@@ -51,6 +70,19 @@ export class BillingModule {
         CoolingOffRefunds,
         FraudService,
         StripeFraudSignals,
+        SubscriptionPlans,
+        CustomerBalances,
+        SubscriptionInvoicing,
+        InvoiceCollection,
+        SubscriptionsService,
+        PaymentMethodsService,
+        BillingRuns,
+        DunningDesk,
+        // Usage lines of closed periods: metered features' usage priced by their plans' usage prices.
+        { provide: UsageCharges, useExisting: UsageChargesService },
+        CustomerDirectory,
+        RevenueReports,
+        InvoiceStaffActions,
         ...(options.workers ? [BillingJobsProcessor] : []),
       ],
       // The processor port is shared with payouts (transfers); the registries let other contexts plug in.
