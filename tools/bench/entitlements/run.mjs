@@ -1,0 +1,136 @@
+#!/usr/bin/env node
+// Entitlement checks: POST /v1/entitlements/check with a service API key at 100 connections.
+// Each check reads the customer, their subscriptions and staff grants in one statement (so a plan
+// change is seen by the next check); plan grants come from memory (version-checked in that statement);
+// the period's usage of limit and metered features is computed in SQL and kept up to 500 ms.
+// Setup: the demo catalog (pro-monthly grants a boolean, a limit and a metered feature), N customers
+// on pro-monthly, 100 usage events each; checks cycle over customers and the three features.
+// Usage: pnpm exec nx run @astrix/api:build && node tools/bench/entitlements/run.mjs [--duration 15] [--connections 100]
+import { spawn } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { machine, startApi, summarize } from '../lib/api-server.mjs';
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '15' },
+    connections: { type: 'string', default: '100' },
+    customers: { type: 'string', default: '2000' },
+    events: { type: 'string', default: '100' },
+    floors: { type: 'string', default: 'yes' },
+  },
+});
+const customers = Number(values.customers);
+const api = await startApi({
+  port: 3979,
+  env: {
+    WORKERS_ENABLED: 'false',
+    ...(process.env.BENCH_API_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS } : {}),
+  },
+  seed: true,
+});
+try {
+  const plan = api.query(`SELECT id FROM billing.products WHERE slug = 'pro-monthly'`);
+  const price = api.query(`SELECT id FROM billing.prices WHERE product_id = '${plan}' AND currency = 'USD'`);
+  api.query(
+    `INSERT INTO billing.customers (id, user_id, email, fraud_status, created_at)
+     SELECT 'cust_bench' || lpad(n::text, 20, '0'), 'bench-user-' || n, NULL, 'clear', now() FROM generate_series(1, ${customers}) n`,
+  );
+  api.query(
+    `INSERT INTO billing.subscriptions (id, customer_id, user_id, product_id, price_id, currency, unit_amount, quantity,
+       status, interval, interval_count, billing_anchor, current_period_start, current_period_end, created_at, updated_at)
+     SELECT 'sub_bench' || lpad(n::text, 20, '0'), 'cust_bench' || lpad(n::text, 20, '0'), 'bench-user-' || n,
+            '${plan}', '${price}', 'USD', 4900, 1, 'active', 'month', 1, now() - interval '10 days',
+            now() - interval '10 days', now() + interval '20 days', now(), now()
+       FROM generate_series(1, ${customers}) n`,
+  );
+  api.query(
+    `INSERT INTO billing.usage_events (customer_id, idempotency_key, id, feature_id, quantity, occurred_at, reported_by, received_at)
+     SELECT 'cust_bench' || lpad(c::text, 20, '0'), 'seed-' || e, 'ue_seed' || c || '_' || e,
+            CASE WHEN e % 2 = 0 THEN 'market-data-api-calls' ELSE 'trade-journal-entries' END,
+            CASE WHEN e % 2 = 0 THEN 37 ELSE 1 END, now() - (e || ' minutes')::interval, 'bench', now()
+       FROM generate_series(1, ${customers}) c, generate_series(1, ${Number(values.events)}) e`,
+  );
+  api.query('ANALYZE');
+  const key = api
+    .cli('apikey', 'create', '--name', 'bench-checks', '--scopes', 'entitlements:read')
+    .trim()
+    .split('\n')
+    .pop();
+
+  const features = ['advanced-analytics', 'trade-journal-entries', 'market-data-api-calls'];
+  const bodies = [];
+  for (let n = 1; n <= customers; n += 1) {
+    for (const featureId of features) {
+      bodies.push(JSON.stringify({ customerId: `bench-user-${n}`, featureId, quantity: 1 }));
+    }
+  }
+  let next = 0;
+  const options = {
+    url: `${api.url}/v1/entitlements/check`,
+    connections: Number(values.connections),
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    requests: [
+      {
+        setupRequest: (request) => {
+          // Strides through customers so neighbouring requests rarely share a cached usage total.
+          next = (next + 7919) % bodies.length;
+          return { ...request, body: bodies[next] };
+        },
+      },
+    ],
+  };
+  const sample = await fetch(options.url, { method: 'POST', headers: options.headers, body: bodies[1] });
+  const answer = await sample.json();
+  if (sample.status !== 200 || answer.allowed !== true)
+    throw new Error(`check failed: ${JSON.stringify(answer)}`);
+  await autocannon({ ...options, duration: 3 }); // warm-up, not reported
+  const result = await autocannon({ ...options, duration: Number(values.duration) });
+  const figures = summarize(result);
+
+  // Context measured in the same run on the same machine: the framework's floor (a public GET that
+  // does nothing, through Nest) and Fastify alone.
+  const floors = {};
+  if (values.floors !== 'no') {
+    const measure = async (url, extra = {}) => {
+      const base = { url, connections: options.connections, ...extra };
+      await autocannon({ ...base, duration: 2 });
+      return summarize(await autocannon({ ...base, duration: Number(values.duration) }));
+    };
+    floors.nestHealthLive = await measure(`${api.url}/health/live`);
+    const bare = spawn(process.execPath, [new URL('./bare-fastify.mjs', import.meta.url).pathname, '3978'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise((resolve) =>
+      bare.stdout.on('data', (chunk) => String(chunk).includes('listening') && resolve()),
+    );
+    floors.bareFastify = await measure('http://127.0.0.1:3978/check', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: bodies[0],
+    });
+    bare.kill('SIGTERM');
+  }
+  console.log(
+    JSON.stringify(
+      {
+        benchmark: 'entitlements: POST /v1/entitlements/check (API key, boolean / limit / metered features)',
+        date: new Date().toISOString(),
+        ...machine(),
+        connections: options.connections,
+        durationSeconds: Number(values.duration),
+        customers,
+        usageEventsPerCustomer: Number(values.events),
+        sampleAnswer: answer,
+        ...figures,
+        floors,
+      },
+      null,
+      2,
+    ),
+  );
+  process.exitCode = figures.failures > 0 ? 1 : 0;
+} finally {
+  await api.stop();
+}
