@@ -9,6 +9,7 @@ import { Subscriptions1795273200000 } from './1795273200000-subscriptions';
 import { UsageEntitlements1795276800000 } from './1795276800000-usage-entitlements';
 import { AdminSearchIndexes1795280400000 } from './1795280400000-admin-search-indexes';
 import { UsageAlertAmounts1795284000000 } from './1795284000000-usage-alert-amounts';
+import { SubscriptionCoupons1795287600000 } from './1795287600000-subscription-coupons';
 
 /** Every migration, oldest first. Landed migrations are never edited; add a new one instead. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   UsageEntitlements1795276800000,
   AdminSearchIndexes1795280400000,
   UsageAlertAmounts1795284000000,
+  SubscriptionCoupons1795287600000,
 ];

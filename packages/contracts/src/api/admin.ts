@@ -51,7 +51,9 @@ export interface CouponRedemptionView {
   id: string;
   couponId: string;
   couponCode: string | null;
-  chargeId: string;
+  /** The checkout payment that redeemed it, or null when a subscription did. */
+  chargeId: string | null;
+  subscriptionId: string | null;
   discount: MoneyView;
   redeemedAt: string;
 }

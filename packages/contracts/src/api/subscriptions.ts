@@ -41,6 +41,10 @@ export interface SubscriptionView {
   endedAt: string | null;
   pausedAt: string | null;
   scheduledChange: ScheduledChangeView | null;
+  /** The coupon redeemed at subscribe; it discounts period invoices while its duration lasts. */
+  couponId: string | null;
+  /** Period invoices issued since the coupon was redeemed. */
+  couponPeriodsBilled: number;
   latestInvoiceId: string | null;
   createdAt: string;
 }
@@ -53,6 +57,11 @@ export interface CreateSubscriptionRequest {
   quantity?: number;
   /** Overrides the plan's trial length (0 = no trial: the default payment method is charged at once). */
   trialDays?: number;
+  /**
+   * Redeemed when the subscription starts (limits counted then). It discounts the plan and usage
+   * lines of period invoices: once, for N period invoices, or forever; not proration invoices.
+   */
+  couponCode?: string;
 }
 
 export type ProrationBehavior = 'create_prorations' | 'none';
@@ -76,6 +85,8 @@ export interface UpcomingInvoiceLineView {
   quantity: number;
   unitAmount: MoneyView;
   amount: MoneyView;
+  /** The coupon's share of this line. */
+  discount: MoneyView;
   periodStart: string | null;
   periodEnd: string | null;
 }
@@ -88,6 +99,7 @@ export interface UpcomingInvoiceView {
   periodEnd: string;
   lines: UpcomingInvoiceLineView[];
   subtotal: number;
+  discount: number;
   /** Customer balance that would be applied. */
   creditApplied: number;
   total: number;

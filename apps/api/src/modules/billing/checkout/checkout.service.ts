@@ -11,7 +11,7 @@ import { AppError, NotFoundError } from '../../../platform/http/app-error';
 import { newId } from '../../../platform/ids';
 import { AccountsPortRegistry } from '../accounts.port';
 import { CatalogService } from '../catalog/catalog.service';
-import { CouponsService } from '../coupons/coupons.service';
+import { CouponsService, couponNotApplicable } from '../coupons/coupons.service';
 import { CustomersService } from '../customers/customers.service';
 import { FraudService } from '../fraud/fraud.service';
 import { InjectPaymentProcessor } from '../processor/payment-processor.provider';
@@ -90,9 +90,7 @@ export class CheckoutService {
       now: this.clock.now(),
     });
     if (!quote.ok) {
-      throw new AppError(422, 'COUPON_NOT_APPLICABLE', quote.message, [
-        { field: 'couponCode', message: quote.reason },
-      ]);
+      throw couponNotApplicable(quote.message, quote.reason);
     }
     const total = quote.breakdown.total.amount;
     if (total <= 0) {

@@ -5,6 +5,9 @@ import type { CouponRejectionReason, ErrorDetail, MoneyView, Page, PriceBreakdow
 import {
   applyCoupon,
   assertCoupon,
+  type CouponApplied,
+  type CurrencyCode,
+  type DiscountableLine,
   computeInvoiceTotals,
   type Money,
   money,
@@ -61,6 +64,9 @@ export interface CouponChanges {
 }
 
 const BREAKDOWN_LINE_ID = 'line_1';
+
+export const couponNotApplicable = (message: string, reason: string): AppError =>
+  new AppError(422, 'COUPON_NOT_APPLICABLE', message, [{ field: 'couponCode', message: reason }]);
 
 export const normalizeCouponCode = (code: string): string => code.trim().toUpperCase();
 
@@ -142,6 +148,72 @@ export class CouponsService {
     }
     const code = normalizeCouponCode(input.couponCode);
     const coupon = await this.dataSource.getRepository(Coupon).findOne({ where: { code } });
+    const verdict = await this.verdict(this.dataSource.manager, coupon, code, [line], {
+      now: input.now,
+      currency,
+      userId: input.userId,
+    });
+    if (!verdict.ok) return verdict;
+    return {
+      ok: true,
+      coupon: verdict.coupon,
+      breakdown: this.breakdown(
+        input.product.name,
+        line.amount,
+        verdict.result.lines[0].discount,
+        verdict.coupon.code,
+      ),
+    };
+  }
+
+  /**
+   * Redeems a coupon for a subscription as it starts, inside its transaction. The coupon row is
+   * locked before anything is counted, so concurrent subscribes with one coupon queue and its limits
+   * hold exactly. The rules are judged on the first period's plan line. Throws 422 when it does not apply.
+   */
+  async redeemForSubscription(
+    manager: EntityManager,
+    input: {
+      couponCode: string;
+      customerId: string;
+      userId: string;
+      subscriptionId: string;
+      planLine: { productId: string; amount: Money };
+      now: Date;
+    },
+  ): Promise<Coupon> {
+    const code = normalizeCouponCode(input.couponCode);
+    const coupon = await manager.findOne(Coupon, { where: { code }, lock: { mode: 'pessimistic_write' } });
+    const verdict = await this.verdict(manager, coupon, code, [{ id: 'plan', ...input.planLine }], {
+      now: input.now,
+      currency: input.planLine.amount.currency,
+      userId: input.userId,
+    });
+    if (!verdict.ok) throw couponNotApplicable(verdict.message, verdict.reason);
+    const counted = await this.countUse(manager, verdict.coupon, {
+      customerId: input.customerId,
+      chargeId: null,
+      subscriptionId: input.subscriptionId,
+      discount: verdict.result.discount,
+      now: input.now,
+    });
+    if (!counted.redeemed) {
+      throw couponNotApplicable(`coupon ${code}: ${counted.reason.replaceAll('_', ' ')}`, counted.reason);
+    }
+    return verdict.coupon;
+  }
+
+  /** The coupon behind a code judged on these lines by @astrix/pricing, or why it does not apply. */
+  private async verdict<L extends DiscountableLine>(
+    manager: EntityManager,
+    coupon: Coupon | null,
+    code: string,
+    lines: L[],
+    facts: { now: Date; currency: CurrencyCode; userId: string | null },
+  ): Promise<
+    | { ok: true; coupon: Coupon; result: CouponApplied<L> }
+    | { ok: false; couponCode: string; reason: CouponRejectionReason; message: string }
+  > {
     if (!coupon)
       return { ok: false, couponCode: code, reason: 'not_found', message: `coupon ${code} does not exist` };
     if (coupon.status === 'archived') {
@@ -152,21 +224,17 @@ export class CouponsService {
         message: `coupon ${code} is no longer available`,
       };
     }
-    const result = applyCoupon(toPricingCoupon(coupon), [line], {
-      now: input.now,
-      currency,
+    const result = applyCoupon(toPricingCoupon(coupon), lines, {
+      now: facts.now,
+      currency: facts.currency,
       redemptionsSoFar: coupon.redemptionCount,
-      customerRedemptions: input.userId ? await this.redemptionsByUser(coupon.id, input.userId) : 0,
-      isFirstPurchase: input.userId ? !(await this.hasPurchased(input.userId)) : true,
+      customerRedemptions: facts.userId ? await this.redemptionsByUser(manager, coupon.id, facts.userId) : 0,
+      isFirstPurchase: facts.userId ? !(await this.hasPurchased(manager, facts.userId)) : true,
       periodIndex: 0,
     });
     if (!result.applies)
       return { ok: false, couponCode: code, reason: result.reason, message: result.message };
-    return {
-      ok: true,
-      coupon,
-      breakdown: this.breakdown(input.product.name, line.amount, result.lines[0].discount, coupon.code),
-    };
+    return { ok: true, coupon, result };
   }
 
   /**
@@ -202,9 +270,30 @@ export class CouponsService {
       return { redeemed: true };
     }
 
+    return this.countUse(manager, coupon, {
+      customerId: input.customerId,
+      chargeId: input.chargeId,
+      subscriptionId: null,
+      discount,
+      now: input.now,
+    });
+  }
+
+  /** Counts one use under the coupon's row lock (held by the caller): both limits, then the redemption. */
+  private async countUse(
+    manager: EntityManager,
+    coupon: Coupon,
+    use: {
+      customerId: string;
+      chargeId: string | null;
+      subscriptionId: string | null;
+      discount: Money;
+      now: Date;
+    },
+  ): Promise<RedemptionResult> {
     if (coupon.maxRedemptionsPerCustomer !== null) {
       const byCustomer = await manager.count(CouponRedemption, {
-        where: { couponId: coupon.id, customerId: input.customerId },
+        where: { couponId: coupon.id, customerId: use.customerId },
       });
       if (byCustomer >= coupon.maxRedemptionsPerCustomer)
         return { redeemed: false, reason: 'customer_limit_reached' };
@@ -214,7 +303,7 @@ export class CouponsService {
     const counted = await manager
       .createQueryBuilder()
       .update(Coupon)
-      .set({ redemptionCount: () => 'redemption_count + 1', updatedAt: input.now })
+      .set({ redemptionCount: () => 'redemption_count + 1', updatedAt: use.now })
       .where('id = :id AND (max_redemptions IS NULL OR redemption_count < max_redemptions)', {
         id: coupon.id,
       })
@@ -224,11 +313,12 @@ export class CouponsService {
     await manager.insert(CouponRedemption, {
       id: newId('red'),
       couponId: coupon.id,
-      customerId: input.customerId,
-      chargeId: input.chargeId,
-      discountAmount: discount.amountMinor,
-      currency: discount.currency,
-      redeemedAt: input.now,
+      customerId: use.customerId,
+      chargeId: use.chargeId,
+      subscriptionId: use.subscriptionId,
+      discountAmount: use.discount.amountMinor,
+      currency: use.discount.currency,
+      redeemedAt: use.now,
     });
     return { redeemed: true };
   }
@@ -404,8 +494,8 @@ export class CouponsService {
   }
 
   /** Redemptions of this coupon by the customer behind this user (none when they are not a customer yet). */
-  private redemptionsByUser(couponId: string, userId: string): Promise<number> {
-    return this.dataSource
+  private redemptionsByUser(manager: EntityManager, couponId: string, userId: string): Promise<number> {
+    return manager
       .getRepository(CouponRedemption)
       .createQueryBuilder('redemption')
       .innerJoin(Customer, 'customer', 'customer.id = redemption.customerId')
@@ -413,8 +503,8 @@ export class CouponsService {
       .getCount();
   }
 
-  private hasPurchased(userId: string): Promise<boolean> {
-    return this.dataSource.getRepository(Charge).exists({ where: { userId } });
+  private hasPurchased(manager: EntityManager, userId: string): Promise<boolean> {
+    return manager.getRepository(Charge).exists({ where: { userId } });
   }
 
   /** A future expiry as a Date; records a problem (and returns null) for a past or malformed one. */

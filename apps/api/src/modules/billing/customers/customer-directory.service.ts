@@ -183,6 +183,7 @@ export class CustomerDirectory {
       couponId: row.couponId,
       couponCode: codes.get(row.couponId) ?? null,
       chargeId: row.chargeId,
+      subscriptionId: row.subscriptionId,
       discount: { amount: row.discountAmount, currency: row.currency },
       redeemedAt: row.redeemedAt.toISOString(),
     }));

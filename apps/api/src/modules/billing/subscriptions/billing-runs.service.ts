@@ -13,7 +13,8 @@ import { Product } from '../catalog/product.entity';
 import { Customer } from '../customers/customer.entity';
 import { BillingRun, BillingRunFailure, BillingRunTrigger } from './billing-run.entity';
 import { CustomerBalances } from './customer-balances.service';
-import { DraftLine, draftInvoice, planLine, usageLine } from './invoice-drafts';
+import { DraftLine, draftInvoice, planLine, usageLine, withCoupon } from './invoice-drafts';
+import { periodCouponsOf } from './subscription-coupons';
 import { renewalInvoiceKey, renewalOf, usagePeriodOf, type Renewal } from './renewal';
 import { Subscription } from './subscription.entity';
 import { InvoiceToIssue, SubscriptionInvoicing } from './subscription-invoicing.service';
@@ -307,6 +308,7 @@ export class BillingRuns {
       manager,
       subscriptions.filter((_, index) => !renewals[index].closedPeriodWasTrial).map(usagePeriodOf),
     );
+    const coupons = await periodCouponsOf(manager, subscriptions);
     const credits = await this.balances.lockedPositiveBalances(
       manager,
       subscriptions.map((subscription) => ({
@@ -338,7 +340,11 @@ export class BillingRuns {
       }
       if (lines.length === 0) continue;
       const creditKey = `${subscription.customerId}:${subscription.currency}`;
-      const draft = draftInvoice(subscription.currency, lines, credits.get(creditKey) ?? 0);
+      const draft = draftInvoice(
+        subscription.currency,
+        withCoupon(subscription.currency, lines, coupons.get(subscription.id) ?? null),
+        credits.get(creditKey) ?? 0,
+      );
       if (draft.creditApplied > 0)
         credits.set(creditKey, (credits.get(creditKey) ?? 0) - draft.creditApplied);
       toIssue.push({
@@ -388,11 +394,13 @@ export class BillingRuns {
          quantity = u.quantity, current_period_start = u.period_start, current_period_end = u.period_end,
          scheduled_change = CASE WHEN u.plan_changed THEN NULL ELSE s.scheduled_change END,
          ended_at = u.ended_at, canceled_at = COALESCE(s.canceled_at, u.ended_at),
-         latest_invoice_id = COALESCE(u.latest_invoice_id, s.latest_invoice_id), updated_at = $1
+         latest_invoice_id = COALESCE(u.latest_invoice_id, s.latest_invoice_id), updated_at = $1,
+         coupon_periods_billed = s.coupon_periods_billed
+           + CASE WHEN u.period_billed AND s.coupon_id IS NOT NULL THEN 1 ELSE 0 END
        FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::int[], $8::timestamptz[],
-                   $9::timestamptz[], $10::bool[], $11::timestamptz[], $12::text[])
+                   $9::timestamptz[], $10::bool[], $11::timestamptz[], $12::text[], $13::bool[])
          AS u(id, status, product_id, price_id, unit_amount, quantity, period_start, period_end, plan_changed,
-              ended_at, latest_invoice_id)
+              ended_at, latest_invoice_id, period_billed)
        WHERE s.id = u.id`,
       [
         now,
@@ -407,6 +415,8 @@ export class BillingRuns {
         renewals.map((renewal) => renewal.planChanged),
         renewals.map((renewal) => (renewal.nextPeriod ? null : renewal.boundary)),
         subscriptions.map((subscription) => latestInvoice.get(subscription.id) ?? null),
+        // A new period was invoiced: the coupon's next period comes after it.
+        renewals.map((renewal) => renewal.nextPeriod !== null),
       ],
     );
   }

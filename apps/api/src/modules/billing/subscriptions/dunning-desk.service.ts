@@ -276,6 +276,7 @@ export class DunningDesk {
           quantity: line.quantity,
           unitAmount: line.unitAmount,
           amount: line.amount,
+          discount: line.discount,
           periodStart: line.periodStart,
           periodEnd: line.periodEnd,
         })),

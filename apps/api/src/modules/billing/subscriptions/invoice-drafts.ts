@@ -1,4 +1,12 @@
-import { type Proration, computeInvoiceTotals, money, multiply, parseCurrencyCode } from '@astrix/pricing';
+import {
+  type Coupon as PricingCoupon,
+  type Proration,
+  applyCoupon,
+  computeInvoiceTotals,
+  money,
+  multiply,
+  parseCurrencyCode,
+} from '@astrix/pricing';
 import type { UsageInvoiceLine } from './usage-charges.port';
 import type { InvoiceLineKind } from '../invoices/invoice-line.entity';
 
@@ -11,6 +19,8 @@ export interface DraftLine {
   quantity: number;
   unitAmount: number;
   amount: number;
+  /** The coupon's share of this line (zero or more, at most the amount). */
+  discount: number;
   periodStart: Date | null;
   periodEnd: Date | null;
 }
@@ -19,6 +29,7 @@ export interface DraftInvoice {
   currency: string;
   lines: DraftLine[];
   subtotal: number;
+  discount: number;
   total: number;
   /** Customer balance this invoice spends. */
   creditApplied: number;
@@ -49,6 +60,7 @@ export function planLine(input: {
     quantity: input.quantity,
     unitAmount: input.unitAmount,
     amount: amount.amountMinor,
+    discount: 0,
     periodStart: input.periodStart,
     periodEnd: input.periodEnd,
   };
@@ -73,6 +85,7 @@ export function prorationLines(proration: Proration, from: PlanSide, to: PlanSid
       quantity: side.quantity,
       unitAmount: line.amount.amountMinor,
       amount: line.amount.amountMinor,
+      discount: 0,
       periodStart: line.start,
       periodEnd: line.end,
     };
@@ -81,20 +94,61 @@ export function prorationLines(proration: Proration, from: PlanSide, to: PlanSid
 
 /** A usage line from the usage capability, as an invoice line of the plan. */
 export function usageLine(productId: string, usage: UsageInvoiceLine): DraftLine {
-  return { kind: 'usage', productId, ...usage };
+  return { kind: 'usage', productId, discount: 0, ...usage };
+}
+
+/** A subscription's coupon as it stands for its next period invoice. */
+export interface PeriodCoupon {
+  coupon: PricingCoupon;
+  /** When the subscription redeemed it. */
+  redeemedAt: Date;
+  /** Period invoices issued since: 0 for the first. */
+  periodIndex: number;
+}
+
+/**
+ * The coupon applied to one period invoice's plan and usage lines, through @astrix/pricing. Limits,
+ * expiry and first-purchase were settled at redemption, so they are judged as of that instant; the
+ * duration, products, currency and minimum are judged per invoice. Credit lines are never discounted.
+ */
+export function withCoupon(currency: string, lines: DraftLine[], periodCoupon: PeriodCoupon | null): DraftLine[] {
+  if (periodCoupon === null) return lines;
+  const code = parseCurrencyCode(currency);
+  const discountable = lines.flatMap((line, index) =>
+    (line.kind === 'plan' || line.kind === 'usage') && line.amount > 0
+      ? [{ id: String(index), productId: line.productId, amount: money(line.amount, code) }]
+      : [],
+  );
+  if (discountable.length === 0) return lines;
+  const result = applyCoupon(periodCoupon.coupon, discountable, {
+    now: periodCoupon.redeemedAt,
+    currency: code,
+    redemptionsSoFar: 0,
+    customerRedemptions: 0,
+    isFirstPurchase: true,
+    periodIndex: periodCoupon.periodIndex,
+  });
+  if (!result.applies) return lines;
+  const discounts = new Map(result.lines.map((line) => [Number(line.id), line.discount.amountMinor]));
+  return lines.map((line, index) => ({ ...line, discount: discounts.get(index) ?? line.discount }));
 }
 
 /** Totals through @astrix/pricing; `availableCredit` is the customer balance that may be spent. */
 export function draftInvoice(currency: string, lines: DraftLine[], availableCredit: number): DraftInvoice {
   const code = parseCurrencyCode(currency);
   const totals = computeInvoiceTotals(
-    lines.map((line, index) => ({ id: String(index), amount: money(line.amount, code) })),
+    lines.map((line, index) => ({
+      id: String(index),
+      amount: money(line.amount, code),
+      discount: money(line.discount, code),
+    })),
     { currency: code, credits: money(availableCredit, code) },
   );
   return {
     currency: code,
     lines,
     subtotal: totals.subtotal.amountMinor,
+    discount: totals.discount.amountMinor,
     total: totals.total.amountMinor,
     creditApplied: totals.creditsApplied.amountMinor,
     amountDue: totals.amountDue.amountMinor,

@@ -82,7 +82,7 @@ export class SubscriptionInvoicing {
         status: settled ? 'paid' : 'open',
         currency: draft.currency,
         subtotal: draft.subtotal,
-        discount: 0,
+        discount: draft.discount,
         tax: 0,
         total: draft.total,
         amountPaid: 0,
@@ -202,16 +202,16 @@ export class SubscriptionInvoicing {
     await manager.query(
       `INSERT INTO billing.invoices
          (id, number, customer_id, user_id, customer_email, status, currency, subtotal, total, paid_at, billing_reason,
-          subscription_id, period_start, period_end, idempotency_key, credit_applied, amount_due,
-          charge_id, discount, tax, amount_paid, seller, issued_at, due_at, attempt_count)
+          subscription_id, period_start, period_end, idempotency_key, credit_applied, amount_due, discount,
+          charge_id, tax, amount_paid, seller, issued_at, due_at, attempt_count)
        SELECT id, number, customer_id, user_id, customer_email, status, currency, subtotal, total, paid_at, billing_reason,
-              subscription_id, period_start, period_end, idempotency_key, credit_applied, amount_due,
-              NULL, 0, 0, 0, $18::jsonb, $19, $19, 0
+              subscription_id, period_start, period_end, idempotency_key, credit_applied, amount_due, discount,
+              NULL, 0, 0, $19::jsonb, $20, $20, 0
          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[],
                      $9::bigint[], $10::timestamptz[], $11::text[], $12::text[], $13::timestamptz[], $14::timestamptz[],
-                     $15::text[], $16::bigint[], $17::bigint[])
+                     $15::text[], $16::bigint[], $17::bigint[], $18::bigint[])
            AS i(id, number, customer_id, user_id, customer_email, status, currency, subtotal, total, paid_at, billing_reason,
-                subscription_id, period_start, period_end, idempotency_key, credit_applied, amount_due)`,
+                subscription_id, period_start, period_end, idempotency_key, credit_applied, amount_due, discount)`,
       [
         column('id'),
         column('number'),
@@ -230,6 +230,7 @@ export class SubscriptionInvoicing {
         column('idempotencyKey'),
         column('creditApplied'),
         column('amountDue'),
+        column('discount'),
         JSON.stringify(ASTRIX_SELLER),
         issuedAt,
       ],
@@ -246,11 +247,11 @@ export class SubscriptionInvoicing {
          (invoice_id, position, description, product_id, quantity, unit_amount, amount, kind, period_start, period_end,
           feature_id, discount, tax)
        SELECT invoice_id, position, description, product_id, quantity, unit_amount, amount, kind, period_start, period_end,
-              feature_id, 0, 0
+              feature_id, discount, 0
          FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::bigint[], $8::text[],
-                     $9::timestamptz[], $10::timestamptz[], $11::text[])
+                     $9::timestamptz[], $10::timestamptz[], $11::text[], $12::bigint[])
            AS l(invoice_id, position, description, product_id, quantity, unit_amount, amount, kind, period_start,
-                period_end, feature_id)`,
+                period_end, feature_id, discount)`,
       [
         rows.map((row) => row.invoiceId),
         rows.map((row) => row.position),
@@ -263,6 +264,7 @@ export class SubscriptionInvoicing {
         rows.map((row) => row.line.periodStart),
         rows.map((row) => row.line.periodEnd),
         rows.map((row) => row.line.featureId),
+        rows.map((row) => row.line.discount),
       ],
     );
   }

@@ -38,6 +38,8 @@ export function toSubscriptionView(subscription: Subscription): SubscriptionView
           effectiveAt: subscription.currentPeriodEnd.toISOString(),
         }
       : null,
+    couponId: subscription.couponId,
+    couponPeriodsBilled: subscription.couponPeriodsBilled,
     latestInvoiceId: subscription.latestInvoiceId,
     createdAt: subscription.createdAt.toISOString(),
   };

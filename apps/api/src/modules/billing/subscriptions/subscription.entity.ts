@@ -20,6 +20,7 @@ export interface ScheduledPlanChange {
 @Entity({ schema: 'billing', name: 'subscriptions' })
 @Check('ck_subscriptions_quantity', '"quantity" >= 1')
 @Check('ck_subscriptions_period', '"current_period_end" > "current_period_start"')
+@Check('ck_subscriptions_coupon_periods', '"coupon_periods_billed" >= 0')
 @Index('ix_subscriptions_customer', ['customerId', 'id'])
 @Index('ix_subscriptions_user', ['userId', 'id'])
 // The billing run's work list: subscriptions whose period has ended.
@@ -90,6 +91,14 @@ export class Subscription {
 
   @Column({ type: 'jsonb', nullable: true })
   scheduledChange!: ScheduledPlanChange | null;
+
+  /** The coupon redeemed when the subscription started; it discounts period invoices while its duration lasts. */
+  @Column({ type: 'text', nullable: true })
+  couponId!: string | null;
+
+  /** Period invoices issued since the coupon was redeemed: the next one is coupon period number this. */
+  @Column({ type: 'integer', default: 0 })
+  couponPeriodsBilled!: number;
 
   /** The invoice whose payment decides incomplete → active. */
   @Column({ type: 'text', nullable: true })

@@ -32,7 +32,9 @@ import { Product } from '../catalog/product.entity';
 import { DunningCase } from './dunning-case.entity';
 import { CustomerBalances } from './customer-balances.service';
 import { InvoiceCollection } from './invoice-collection.service';
-import { DraftLine, draftInvoice, planLine, prorationLines, usageLine } from './invoice-drafts';
+import { DraftLine, draftInvoice, planLine, prorationLines, usageLine, withCoupon } from './invoice-drafts';
+import { periodCouponOf } from './subscription-coupons';
+import { CouponsService } from '../coupons/coupons.service';
 import { billableUntil } from './billing-runs.service';
 import { renewalInvoiceKey, renewalOf, usagePeriodOf } from './renewal';
 import { assertStatusFor, assertTransition } from './subscription-rules';
@@ -74,6 +76,7 @@ export class SubscriptionsService {
     private readonly collection: InvoiceCollection,
     private readonly balances: CustomerBalances,
     private readonly usage: UsageCharges,
+    private readonly coupons: CouponsService,
     private readonly outbox: OutboxService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
@@ -141,11 +144,28 @@ export class SubscriptionsService {
         endedAt: null,
         pausedAt: null,
         scheduledChange: null,
+        couponId: null,
+        couponPeriodsBilled: 0,
         latestInvoiceId: null,
         createdAt: now,
         updatedAt: now,
       });
       await manager.insert(Subscription, { ...subscription });
+      if (request.couponCode !== undefined) {
+        const coupon = await this.coupons.redeemForSubscription(manager, {
+          couponCode: request.couponCode,
+          customerId: customer.id,
+          userId: customer.userId,
+          subscriptionId: subscription.id,
+          planLine: {
+            productId: plan.product.id,
+            amount: multiply(money(plan.unitAmount, parseCurrencyCode(plan.currency)), quantity),
+          },
+          now,
+        });
+        subscription.couponId = coupon.id;
+        await manager.update(Subscription, { id: subscription.id }, { couponId: coupon.id });
+      }
       let invoiceId: string | null = null;
       if (!trialEnd) {
         const [invoice] = await this.issue(manager, subscription, plan, 'subscription_create', period, [
@@ -484,7 +504,11 @@ export class SubscriptionsService {
     const credit = (await this.balances.balancesOf(subscription.customerId)).balances.find(
       (balance) => balance.currency === subscription.currency,
     );
-    const draft = draftInvoice(subscription.currency, lines, credit?.amount ?? 0);
+    const draft = draftInvoice(
+      subscription.currency,
+      withCoupon(subscription.currency, lines, await periodCouponOf(manager, subscription)),
+      credit?.amount ?? 0,
+    );
     return {
       subscriptionId: subscription.id,
       currency: draft.currency,
@@ -496,10 +520,12 @@ export class SubscriptionsService {
         quantity: line.quantity,
         unitAmount: { amount: line.unitAmount, currency: draft.currency },
         amount: { amount: line.amount, currency: draft.currency },
+        discount: { amount: line.discount, currency: draft.currency },
         periodStart: line.periodStart?.toISOString() ?? null,
         periodEnd: line.periodEnd?.toISOString() ?? null,
       })),
       subtotal: draft.subtotal,
+      discount: draft.discount,
       creditApplied: draft.creditApplied,
       total: draft.total,
       amountDue: draft.amountDue,
@@ -562,6 +588,17 @@ export class SubscriptionsService {
   ): Promise<Invoice[]> {
     const credit = await this.balances.lockedBalance(manager, subscription.customerId, plan.currency);
     const customer = await manager.findOne(Customer, { where: { id: subscription.customerId } });
+    // A coupon discounts period invoices (and counts them); a mid-period change is not a period.
+    const periodInvoice = reason !== 'subscription_update';
+    if (periodInvoice && subscription.couponId !== null) {
+      lines = withCoupon(plan.currency, lines, await periodCouponOf(manager, subscription));
+      subscription.couponPeriodsBilled += 1;
+      await manager.update(
+        Subscription,
+        { id: subscription.id },
+        { couponPeriodsBilled: subscription.couponPeriodsBilled },
+      );
+    }
     return this.invoicing.issueMany(
       manager,
       [

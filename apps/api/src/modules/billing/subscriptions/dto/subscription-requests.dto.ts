@@ -47,6 +47,15 @@ export class CreateSubscriptionDto {
   @Min(0, { message: 'trialDays must be a whole number from 0 to 365' })
   @Max(365, { message: 'trialDays must be a whole number from 0 to 365' })
   trialDays?: number;
+
+  @ApiPropertyOptional({
+    example: 'WELCOME20',
+    description: 'Redeemed now; discounts the plan and usage lines of period invoices for its duration',
+  })
+  @IsOptional()
+  @IsString({ message: 'couponCode must be a string of 1 to 40 characters' })
+  @Length(1, 40, { message: 'couponCode must be a string of 1 to 40 characters' })
+  couponCode?: string;
 }
 
 export class ChangePlanDto {

@@ -1,0 +1,276 @@
+import { Clock } from '../../src/platform/clock';
+import { BillingRuns } from '../../src/modules/billing/subscriptions/billing-runs.service';
+import { BillingTestApp, productBySlug, startBillingTestApp } from '../support/billing';
+import { eventually } from '../support/test-app';
+
+const ADMIN = { sub: 'admin_subscription_coupons', roles: ['admin'] };
+const SYSTEM = { actor: { kind: 'system', name: 'test' }, requestId: null } as const;
+
+interface InvoiceRow {
+  id: string;
+  status: string;
+  billing_reason: string;
+  subtotal: string;
+  discount: string;
+  total: string;
+  amount_paid: string;
+}
+
+describe('subscriptions with coupons (e2e, sandbox Stripe, controllable clock)', () => {
+  let t: BillingTestApp;
+  let now: Date;
+  let pro: string;
+  let elite: string;
+
+  beforeAll(async () => {
+    t = await startBillingTestApp();
+    now = new Date('2026-04-01T00:00:00Z');
+    jest.spyOn(t.app.get(Clock), 'now').mockImplementation(() => new Date(now.getTime()));
+    pro = (await productBySlug(t, 'pro-monthly')).id;
+    elite = (await productBySlug(t, 'elite-monthly')).id;
+  });
+  afterAll(() => t.close());
+
+  const as = (sub: string) => t.as({ sub, email: `${sub}@example.com` });
+  let codes = 0;
+  async function coupon(payload: Record<string, unknown>): Promise<{ id: string; code: string }> {
+    const response = await t.inject({
+      method: 'POST',
+      url: '/v1/admin/coupons',
+      headers: t.as(ADMIN),
+      payload: { code: `SUBCPN-${(codes += 1)}`, ...payload },
+    });
+    expect(response.statusCode).toBe(201);
+    return response.json();
+  }
+  async function addCard(sub: string): Promise<void> {
+    const response = await t.inject({
+      method: 'POST',
+      url: '/v1/billing/payment-methods/setup-intent',
+      headers: as(sub),
+      payload: { paymentMethodId: 'pm_card_visa' },
+    });
+    expect(response.statusCode).toBe(201);
+  }
+  const subscribe = (sub: string, payload: Record<string, unknown>) =>
+    t.inject({
+      method: 'POST',
+      url: '/v1/billing/subscriptions',
+      headers: as(sub),
+      payload: { productId: pro, currency: 'USD', ...payload },
+    });
+  async function runBillingAt(iso: string): Promise<void> {
+    now = new Date(iso);
+    const runs = t.app.get(BillingRuns);
+    await runs.execute((await runs.create('manual', SYSTEM, now)).id);
+  }
+  const invoicesOf = (subscriptionId: string): Promise<InvoiceRow[]> =>
+    t.dataSource.query(
+      `SELECT id, status, billing_reason, subtotal, discount, total, amount_paid FROM billing.invoices
+        WHERE subscription_id = $1 ORDER BY issued_at, number`,
+      [subscriptionId],
+    );
+  /** The subscription's invoices once `count` exist and every one is paid (collection runs as jobs). */
+  const paidInvoicesOf = (subscriptionId: string, count: number): Promise<InvoiceRow[]> =>
+    eventually(async () => {
+      const rows = await invoicesOf(subscriptionId);
+      return rows.length === count && rows.every((row) => row.status === 'paid') ? rows : undefined;
+    });
+  const linesOf = (invoiceId: string): Promise<Array<{ kind: string; amount: string; discount: string }>> =>
+    t.dataSource.query(
+      'SELECT kind, amount, discount FROM billing.invoice_lines WHERE invoice_id = $1 ORDER BY position',
+      [invoiceId],
+    );
+  const upcoming = async (sub: string, id: string) => {
+    const response = await t.inject({
+      method: 'GET',
+      url: `/v1/billing/subscriptions/${id}/upcoming-invoice`,
+      headers: as(sub),
+    });
+    expect(response.statusCode).toBe(200);
+    return response.json();
+  };
+  const redemptionsOf = (couponId: string): Promise<Array<{ subscription_id: string; charge_id: null }>> =>
+    t.dataSource.query(
+      'SELECT subscription_id, charge_id, discount_amount FROM billing.coupon_redemptions WHERE coupon_id = $1',
+      [couponId],
+    );
+
+  it('a coupon repeating for 2 periods discounts the first two period invoices and not the third', async () => {
+    const user = 'user_coupon_repeating';
+    now = new Date('2026-04-01T00:00:00Z');
+    await addCard(user);
+    const twentyOff = await coupon({
+      kind: 'percent_off',
+      percentOff: '20',
+      duration: 'repeating',
+      durationPeriods: 2,
+    });
+    const created = await subscribe(user, { trialDays: 0, couponCode: twentyOff.code.toLowerCase() });
+    expect(created.statusCode).toBe(201);
+    const subscription = created.json();
+    expect(subscription).toMatchObject({ status: 'active', couponId: twentyOff.id, couponPeriodsBilled: 1 });
+    expect(await redemptionsOf(twentyOff.id)).toEqual([
+      { subscription_id: subscription.id, charge_id: null, discount_amount: '980' },
+    ]);
+
+    const [first] = await invoicesOf(subscription.id);
+    expect(first).toMatchObject({
+      status: 'paid',
+      billing_reason: 'subscription_create',
+      subtotal: '4900',
+      discount: '980',
+      total: '3920',
+      amount_paid: '3920',
+    });
+    expect(await linesOf(first.id)).toEqual([{ kind: 'plan', amount: '4900', discount: '980' }]);
+
+    // The preview of the second period already shows its discount.
+    expect(await upcoming(user, subscription.id)).toMatchObject({
+      subtotal: 4900,
+      discount: 980,
+      total: 3920,
+      lines: [{ kind: 'plan', amount: { amount: 4900 }, discount: { amount: 980, currency: 'USD' } }],
+    });
+    await runBillingAt('2026-05-01T01:30:00Z');
+    await paidInvoicesOf(subscription.id, 2);
+    await runBillingAt('2026-06-01T01:30:00Z');
+    const invoices = await paidInvoicesOf(subscription.id, 3);
+    expect(invoices.map(({ discount, total, status }) => ({ discount, total, status }))).toEqual([
+      { discount: '980', total: '3920', status: 'paid' },
+      { discount: '980', total: '3920', status: 'paid' },
+      { discount: '0', total: '4900', status: 'paid' },
+    ]);
+    expect(await upcoming(user, subscription.id)).toMatchObject({ discount: 0, total: 4900 });
+    const [{ coupon_periods_billed }] = await t.dataSource.query(
+      'SELECT coupon_periods_billed FROM billing.subscriptions WHERE id = $1',
+      [subscription.id],
+    );
+    expect(coupon_periods_billed).toBe(3);
+  });
+
+  it('a once coupon redeemed with a trial discounts the first invoice after the trial only', async () => {
+    const user = 'user_coupon_trial';
+    now = new Date('2026-04-01T00:00:00Z');
+    await addCard(user);
+    const tenOff = await coupon({ kind: 'amount_off', amountOff: { USD: 1000 }, duration: 'once' });
+    const created = await subscribe(user, { couponCode: tenOff.code });
+    expect(created.statusCode).toBe(201);
+    const subscription = created.json();
+    expect(subscription).toMatchObject({ status: 'trialing', couponId: tenOff.id, couponPeriodsBilled: 0 });
+    expect(await invoicesOf(subscription.id)).toEqual([]);
+
+    await runBillingAt('2026-04-08T01:30:00Z');
+    await paidInvoicesOf(subscription.id, 1);
+    await runBillingAt('2026-05-08T01:30:00Z');
+    const invoices = await paidInvoicesOf(subscription.id, 2);
+    expect(invoices.map(({ discount, total, status }) => ({ discount, total, status }))).toEqual([
+      { discount: '1000', total: '3900', status: 'paid' },
+      { discount: '0', total: '4900', status: 'paid' },
+    ]);
+  });
+
+  it('does not discount a mid-period upgrade, and keeps discounting the new plan afterwards', async () => {
+    const user = 'user_coupon_upgrade';
+    now = new Date('2026-04-01T00:00:00Z');
+    await addCard(user);
+    const halfOff = await coupon({ kind: 'percent_off', percentOff: '50', duration: 'forever' });
+    const subscription = (await subscribe(user, { trialDays: 0, couponCode: halfOff.code })).json();
+
+    now = new Date('2026-04-16T00:00:00Z');
+    const changed = await t.inject({
+      method: 'POST',
+      url: `/v1/billing/subscriptions/${subscription.id}/change-plan`,
+      headers: as(user),
+      payload: { productId: elite, when: 'now' },
+    });
+    expect(changed.statusCode).toBe(200);
+    const [first, proration] = await invoicesOf(subscription.id);
+    expect(first).toMatchObject({ discount: '2450', total: '2450' });
+    expect(proration.billing_reason).toBe('subscription_update');
+    expect(proration.discount).toBe('0');
+    expect((await linesOf(proration.id)).map((line) => line.discount)).toEqual(['0', '0']);
+
+    await runBillingAt('2026-05-01T01:30:00Z');
+    const renewal = (await paidInvoicesOf(subscription.id, 3))[2];
+    expect(renewal).toMatchObject({ subtotal: '9900', discount: '4950', total: '4950', status: 'paid' });
+  });
+
+  it('redeems a single-use coupon once when five subscribers race for it', async () => {
+    now = new Date('2026-04-01T00:00:00Z');
+    const single = await coupon({ kind: 'percent_off', percentOff: '10', maxRedemptions: 1 });
+    const users = Array.from({ length: 5 }, (_, index) => `user_coupon_race_${index}`);
+    for (const user of users) await addCard(user);
+    const responses = await Promise.all(
+      users.map((user) => subscribe(user, { trialDays: 0, couponCode: single.code })),
+    );
+    const statuses = responses.map((response) => response.statusCode).sort();
+    expect(statuses).toEqual([201, 422, 422, 422, 422]);
+    const refused = responses.find((response) => response.statusCode === 422)!.json().error;
+    expect(refused).toMatchObject({
+      code: 'COUPON_NOT_APPLICABLE',
+      details: [{ field: 'couponCode', message: 'redemption_limit_reached' }],
+    });
+    expect(await redemptionsOf(single.id)).toHaveLength(1);
+    const [{ redemption_count }] = await t.dataSource.query(
+      'SELECT redemption_count FROM billing.coupons WHERE id = $1',
+      [single.id],
+    );
+    expect(redemption_count).toBe(1);
+    // The refused subscribes rolled back whole: no subscription, no invoice.
+    const [{ count }] = await t.dataSource.query(
+      `SELECT count(*)::int AS count FROM billing.subscriptions WHERE user_id = ANY($1)`,
+      [users],
+    );
+    expect(count).toBe(1);
+  });
+
+  it('refuses bad coupons with precise 4xx errors and subscribes nobody', async () => {
+    const user = 'user_coupon_bad';
+    now = new Date('2026-04-01T00:00:00Z');
+    await addCard(user);
+    const archived = await coupon({ kind: 'percent_off', percentOff: '10' });
+    expect(
+      (
+        await t.inject({
+          method: 'POST',
+          url: `/v1/admin/coupons/${archived.id}/archive`,
+          headers: t.as(ADMIN),
+        })
+      ).statusCode,
+    ).toBe(200);
+    const eurOnly = await coupon({ kind: 'amount_off', amountOff: { EUR: 500 } });
+    const otherProduct = await coupon({ kind: 'percent_off', percentOff: '10', productIds: [elite] });
+    const expired = await coupon({
+      kind: 'percent_off',
+      percentOff: '10',
+      expiresAt: '2026-04-02T00:00:00Z',
+    });
+
+    const cases: Array<{ couponCode: unknown; status: number; code: string; message: RegExp }> = [
+      { couponCode: 'NOPE-123', status: 422, code: 'COUPON_NOT_APPLICABLE', message: /does not exist/ },
+      { couponCode: archived.code, status: 422, code: 'COUPON_NOT_APPLICABLE', message: /no longer available/ },
+      { couponCode: eurOnly.code, status: 422, code: 'COUPON_NOT_APPLICABLE', message: /not defined in USD/ },
+      { couponCode: otherProduct.code, status: 422, code: 'COUPON_NOT_APPLICABLE', message: /applies only/ },
+      { couponCode: 42, status: 400, code: 'VALIDATION_ERROR', message: /couponCode must be a string/ },
+      { couponCode: '', status: 400, code: 'VALIDATION_ERROR', message: /couponCode must be a string/ },
+      { couponCode: 'X'.repeat(41), status: 400, code: 'VALIDATION_ERROR', message: /1 to 40 characters/ },
+    ];
+    for (const { couponCode, status, code, message } of cases) {
+      const response = await subscribe(user, { trialDays: 0, couponCode });
+      expect({ couponCode, status: response.statusCode }).toEqual({ couponCode, status });
+      expect(response.json().error.code).toBe(code);
+      expect(JSON.stringify(response.json().error)).toMatch(message);
+    }
+    now = new Date('2026-04-03T00:00:00Z');
+    const late = await subscribe(user, { trialDays: 0, couponCode: expired.code });
+    expect(late.statusCode).toBe(422);
+    expect(late.json().error.details).toEqual([{ field: 'couponCode', message: 'expired' }]);
+
+    const [{ count }] = await t.dataSource.query(
+      'SELECT count(*)::int AS count FROM billing.subscriptions WHERE user_id = $1',
+      [user],
+    );
+    expect(count).toBe(0);
+  });
+});
