@@ -108,6 +108,13 @@ describe('HTTP layer: error envelope, validation, request ids, docs', () => {
     expect(paths).toEqual(
       expect.arrayContaining(['/health/ready', '/v1/admin/api-keys', '/v1/admin/api-keys/{id}/revoke']),
     );
+    // Served by Fastify directly, yet documented with the rest.
+    const check = document.json().paths['/v1/entitlements/check'].post;
+    expect(check.operationId).toBe('checkEntitlement');
+    expect(check.requestBody.content['application/json'].schema.required).toEqual(['customerId', 'featureId']);
+    expect(check.responses['200'].content['application/json'].schema.properties.reason.enum).toContain(
+      'subscription_past_due',
+    );
     const page = await t.inject({ method: 'GET', url: '/docs' });
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toMatch(/text\/html/);

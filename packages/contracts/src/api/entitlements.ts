@@ -1,7 +1,8 @@
 import type { UsageAggregation, UsagePriceInput, UsagePriceView } from './usage';
 
 /** boolean: on or off; limit: a numeric cap; metered: an allowance consumed by usage. */
-export type FeatureKind = 'boolean' | 'limit' | 'metered';
+export const FEATURE_KINDS = ['boolean', 'limit', 'metered'] as const;
+export type FeatureKind = (typeof FEATURE_KINDS)[number];
 
 export interface FeatureView {
   id: string;
@@ -77,18 +78,22 @@ export interface PutCustomerEntitlementRequest {
 }
 
 /** Machine-readable answer of an entitlement check. `granted` and `overage` allow; the rest deny. */
-export type EntitlementReason =
-  | 'granted'
-  | 'overage'
-  | 'no_subscription'
-  | 'feature_not_in_plan'
-  | 'feature_revoked'
-  | 'limit_reached'
-  | 'subscription_past_due'
-  | 'subscription_paused'
-  | 'subscription_incomplete'
-  | 'customer_on_hold'
-  | 'unknown_feature';
+/** Every reason a check can give, allowed or not. */
+export const ENTITLEMENT_REASONS = [
+  'granted',
+  'overage',
+  'no_subscription',
+  'feature_not_in_plan',
+  'feature_revoked',
+  'limit_reached',
+  'subscription_past_due',
+  'subscription_paused',
+  'subscription_incomplete',
+  'customer_on_hold',
+  'unknown_feature',
+] as const;
+
+export type EntitlementReason = (typeof ENTITLEMENT_REASONS)[number];
 
 export interface EntitlementCheckRequest {
   /** Our customer id or the external reference (user or tenant id). */

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { withRawRoutes } from './raw-route-docs';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from '../../app.module';
 import { validateEnvironment } from '../config/environment';
@@ -69,7 +70,8 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     done(null, payload);
   });
 
-  const document = SwaggerModule.createDocument(
+  const document = withRawRoutes(
+    SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('Astrix billing platform API')
@@ -77,8 +79,9 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
         'Billing, accounts and payouts of Astrix Trading. Errors use one envelope: {error:{code,message,details,requestId}}.',
       )
       .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'User JWT or service API key (ak_…)' })
-      .build(),
+        .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'User JWT or service API key (ak_…)' })
+        .build(),
+    ),
   );
   SwaggerModule.setup(OPENAPI_PATH, app, document, { jsonDocumentUrl: `${OPENAPI_PATH}/openapi.json` });
 

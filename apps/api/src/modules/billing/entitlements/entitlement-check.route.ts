@@ -1,10 +1,12 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ENTITLEMENT_REASONS, FEATURE_KINDS } from '@astrix/contracts';
 import type { AccessRule } from '../../../platform/auth/access.decorators';
 import { authorize, Authenticator } from '../../../platform/auth/authenticator';
 import { AppError } from '../../../platform/http/app-error';
 import { describeError, errorEnvelope } from '../../../platform/http/error-envelope.filter';
+import { documentRawRoute } from '../../../platform/http/raw-route-docs';
 import { FEATURE_ID_PATTERN } from '../usage/usage-event-parser';
 import { EntitlementsService } from './entitlements.service';
 
@@ -14,6 +16,62 @@ const MAX_QUANTITY = 1_000_000_000_000;
 function badRequest(field: string, message: string): AppError {
   return new AppError(400, 'VALIDATION_ERROR', `${field} ${message}`, [{ field, message }]);
 }
+
+const nullable = (type: 'string' | 'integer') => ({ type, nullable: true });
+documentRawRoute(ENTITLEMENT_CHECK_PATH, {
+  post: {
+    tags: ['entitlements'],
+    summary:
+      'May this customer use this feature now? Scope entitlements:read, or staff role support. No rate limit.',
+    operationId: 'checkEntitlement',
+    security: [{ bearer: [] }],
+    requestBody: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['customerId', 'featureId'],
+            properties: {
+              customerId: { type: 'string', description: 'Our customer id or the external reference' },
+              featureId: { type: 'string', pattern: FEATURE_ID_PATTERN.source },
+              quantity: { type: 'integer', minimum: 0, maximum: MAX_QUANTITY, default: 1 },
+            },
+          },
+        },
+      },
+    },
+    responses: {
+      '200': {
+        description: 'The answer, with a machine-readable reason for every state',
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              properties: {
+                allowed: { type: 'boolean' },
+                reason: { type: 'string', enum: [...ENTITLEMENT_REASONS] },
+                customerId: { type: 'string' },
+                featureId: { type: 'string' },
+                kind: { type: 'string', enum: [...FEATURE_KINDS], nullable: true },
+                limit: nullable('integer'),
+                used: nullable('integer'),
+                remaining: nullable('integer'),
+                resetsAt: { type: 'string', format: 'date-time', nullable: true },
+                source: { type: 'string', enum: ['plan', 'grant', 'override'], nullable: true },
+                subscriptionId: nullable('string'),
+              },
+            },
+          },
+        },
+      },
+      '400': { description: 'Malformed body (error envelope)' },
+      '401': { description: 'No or bad credentials (error envelope)' },
+      '403': { description: 'Credentials without entitlements:read or support (error envelope)' },
+    },
+  },
+});
 
 /** Who may check: services holding `entitlements:read`, and support staff (admin included). */
 const ENTITLEMENT_CHECK_ACCESS: readonly AccessRule[] = [
