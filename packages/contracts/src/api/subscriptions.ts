@@ -70,7 +70,10 @@ export interface ChangePlanRequest {
   /** The new plan; default: keep the current one (quantity change). */
   productId?: string;
   quantity?: number;
-  /** `now` (prorated) or `period_end` (scheduled). Default: upgrades now, downgrades at period end. */
+  /**
+   * `now` (prorated) or `period_end` (scheduled). Default: upgrades now, downgrades at period end.
+   * A plan on another billing interval always changes now (a new period starts), `period_end` is refused.
+   */
   when?: 'now' | 'period_end';
 }
 

@@ -360,6 +360,14 @@ export class SubscriptionsService {
         );
       }
       const target = await this.targetPlan(manager, subscription, request);
+      if (
+        target.plan.interval !== subscription.interval ||
+        target.plan.intervalCount !== subscription.intervalCount
+      ) {
+        const invoice = await this.switchInterval(manager, subscription, target, request, now);
+        if (invoice?.status === 'open') toCollect = invoice.id;
+        return { change: 'plan_changed', action: 'subscription.plan_changed' };
+      }
       const oldAmount = multiply(
         money(subscription.unitAmount, parseCurrencyCode(subscription.currency)),
         subscription.quantity,
@@ -533,11 +541,87 @@ export class SubscriptionsService {
     };
   }
 
+  /**
+   * A plan on another billing interval, always now (as Stripe does): the current period closes
+   * here, its usage so far and a credit for the unused plan time are invoiced with the new plan's
+   * first full period, and the billing anchor moves to now. During a trial only the plan changes.
+   */
+  private async switchInterval(
+    manager: EntityManager,
+    subscription: Subscription,
+    target: { plan: Plan; quantity: number },
+    request: ChangePlanRequest,
+    now: Date,
+  ): Promise<Invoice | null> {
+    const every = (plan: { intervalCount: number; interval: string }) =>
+      `every ${plan.intervalCount} ${plan.interval}`;
+    if (request.when === 'period_end') {
+      throw new AppError(
+        422,
+        'UNPROCESSABLE',
+        `plan ${target.plan.product.id} bills ${every(target.plan)}, the subscription ${every(subscription)}: a change of billing interval starts a new period now`,
+        [{ field: 'when', message: 'must be now (or omitted) when the billing interval changes' }],
+      );
+    }
+    if (subscription.status === 'trialing') {
+      this.applyPlan(subscription, target.plan, target.quantity);
+      subscription.scheduledChange = null;
+      return null;
+    }
+    assertStatusFor('change the billing interval of', subscription.id, subscription.status, ['active']);
+    const currency = parseCurrencyCode(subscription.currency);
+    const credit = prorateChange({
+      period: { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd },
+      changeAt: now,
+      oldAmount: multiply(money(subscription.unitAmount, currency), subscription.quantity),
+      newAmount: money(0, currency),
+    });
+    const oldPlan = {
+      productId: subscription.productId,
+      planName: (await manager.findOne(Product, { where: { id: subscription.productId } }))?.name ?? '',
+      quantity: subscription.quantity,
+    };
+    const usage = await this.usage.linesFor(manager, [{ ...usagePeriodOf(subscription), periodEnd: now }]);
+    const nextEnd = addBillingIntervals(now, target.plan.interval, target.plan.intervalCount);
+    const lines: DraftLine[] = [
+      ...(usage.get(subscription.id) ?? []).map((line) => usageLine(subscription.productId, line)),
+      ...prorationLines(credit, oldPlan, oldPlan).filter((line) => line.kind === 'proration_credit'),
+      planLine({
+        productId: target.plan.product.id,
+        planName: target.plan.product.name,
+        currency: subscription.currency,
+        unitAmount: target.plan.unitAmount,
+        quantity: target.quantity,
+        periodStart: now,
+        periodEnd: nextEnd,
+      }),
+    ];
+    this.applyPlan(subscription, target.plan, target.quantity);
+    subscription.scheduledChange = null;
+    subscription.billingAnchor = now;
+    subscription.currentPeriodStart = now;
+    subscription.currentPeriodEnd = nextEnd;
+    const [invoice] = await this.issue(
+      manager,
+      subscription,
+      target.plan,
+      'subscription_update',
+      { start: now, end: nextEnd },
+      lines,
+      renewalInvoiceKey(subscription.id, now),
+      { newPeriod: true },
+    );
+    subscription.latestInvoiceId = invoice.id;
+    return invoice;
+  }
+
   private applyPlan(subscription: Subscription, plan: Plan, quantity: number): void {
     subscription.productId = plan.product.id;
     subscription.priceId = plan.price.id;
     subscription.unitAmount = plan.unitAmount;
     subscription.quantity = quantity;
+    subscription.interval = plan.interval;
+    subscription.intervalCount = plan.intervalCount;
   }
 
   private async targetPlan(
@@ -557,14 +641,6 @@ export class SubscriptionsService {
       request.productId ?? subscription.productId,
       subscription.currency,
     );
-    if (plan.interval !== subscription.interval || plan.intervalCount !== subscription.intervalCount) {
-      throw new AppError(
-        422,
-        'UNPROCESSABLE',
-        `plan ${plan.product.id} bills every ${plan.intervalCount} ${plan.interval}, the subscription every ${subscription.intervalCount} ${subscription.interval}: switching the billing interval is not supported`,
-        [{ field: 'productId', message: 'must bill on the same interval' }],
-      );
-    }
     if (
       plan.product.id === subscription.productId &&
       quantity === subscription.quantity &&
@@ -585,12 +661,13 @@ export class SubscriptionsService {
     period: { start: Date; end: Date },
     lines: DraftLine[],
     idempotencyKey = renewalInvoiceKey(subscription.id, period.start),
+    /** Whether the invoice bills a new period (and so takes the coupon); default: all but mid-period changes. */
+    { newPeriod = reason !== 'subscription_update' }: { newPeriod?: boolean } = {},
   ): Promise<Invoice[]> {
     const credit = await this.balances.lockedBalance(manager, subscription.customerId, plan.currency);
     const customer = await manager.findOne(Customer, { where: { id: subscription.customerId } });
     // A coupon discounts period invoices (and counts them); a mid-period change is not a period.
-    const periodInvoice = reason !== 'subscription_update';
-    if (periodInvoice && subscription.couponId !== null) {
+    if (newPeriod && subscription.couponId !== null) {
       lines = withCoupon(plan.currency, lines, await periodCouponOf(manager, subscription));
       subscription.couponPeriodsBilled += 1;
       await manager.update(
@@ -674,6 +751,8 @@ export class SubscriptionsService {
           priceId: subscription.priceId,
           unitAmount: subscription.unitAmount,
           quantity: subscription.quantity,
+          interval: subscription.interval,
+          intervalCount: subscription.intervalCount,
           billingAnchor: subscription.billingAnchor,
           currentPeriodStart: subscription.currentPeriodStart,
           currentPeriodEnd: subscription.currentPeriodEnd,
