@@ -4,6 +4,7 @@ import { Charge } from '../../src/modules/billing/payments/charge.entity';
 import { CreditNote } from '../../src/modules/billing/invoices/credit-note.entity';
 import { Invoice } from '../../src/modules/billing/invoices/invoice.entity';
 import { InvoicesService } from '../../src/modules/billing/invoices/invoices.service';
+import { DocumentNumbers } from '../../src/modules/billing/invoices/document-numbers.service';
 import { InvoiceIntegrityError } from '../../src/modules/billing/invoices/receipt-lines';
 import { AppError } from '../../src/platform/http/app-error';
 import { Clock } from '../../src/platform/clock';
@@ -122,6 +123,41 @@ describe('invoice and credit note numbering', () => {
     expect((await payAndInvoice()).number).toBe('AST-2034-000001');
     issueAt('2033-07-01T00:00:00Z');
     expect((await payAndInvoice()).number).toBe('AST-2033-000002');
+  });
+
+  it('numbers a batch of rows in one statement, past six digits, in the order given', async () => {
+    issueAt('2041-05-05T00:00:00Z');
+    const issuedAt = clock.now();
+    await t.dataSource.query(
+      `INSERT INTO billing.document_number_series (series, last_number) VALUES ('invoice-2041', 999998)`,
+    );
+    const numbered = await t.dataSource.transaction(async (manager) => {
+      const charges = [await insertCharge(manager), await insertCharge(manager), await insertCharge(manager)];
+      const receipts = [];
+      for (const charge of charges) receipts.push(await receiptFor(manager, charge));
+      // Renumber them in reverse: the numbers follow the order of the ids given.
+      const ids = receipts.map((invoice) => invoice.id).reverse();
+      const numbers = await t.app
+        .get(DocumentNumbers)
+        .numberRows(manager, 'invoice', issuedAt, 'billing.invoices', ids);
+      return { ids, numbers };
+    });
+    // The receipts took 999,999 to 1,000,001; the batch takes the next three.
+    expect(numbered.numbers).toEqual(['AST-2041-1000002', 'AST-2041-1000003', 'AST-2041-1000004']);
+    const stored: Array<{ id: string; number: string }> = await t.dataSource.query(
+      'SELECT id, number FROM billing.invoices WHERE id = ANY($1)',
+      [numbered.ids],
+    );
+    expect(new Map(stored.map((row) => [row.id, row.number]))).toEqual(
+      new Map(numbered.ids.map((id, index) => [id, numbered.numbers[index]])),
+    );
+    expect(await lastNumber('invoice-2041')).toBe(1000004);
+    await expect(
+      t.dataSource.transaction((manager) =>
+        t.app.get(DocumentNumbers).numberRows(manager, 'invoice', issuedAt, 'billing.invoices', ['inv_missing']),
+      ),
+    ).rejects.toThrow('numbered 0 of 1 rows of billing.invoices: some do not exist');
+    expect(await lastNumber('invoice-2041')).toBe(1000004);
   });
 
   it('issues one invoice per charge, even when two deliveries of the payment race', async () => {

@@ -243,20 +243,23 @@ export class BillingRuns {
       this.invoiceDueSubscriptions(manager, run, batchSize, onlyIds),
     );
     // Counted after commit: a shared counter row locked inside the batch would serialise the batches.
-    // The counts are progress figures; `remaining` is always computed from the data itself.
-    await this.dataSource.query(
-      `UPDATE billing.billing_runs SET invoices_created = invoices_created + $2, periods_closed = periods_closed + $3 WHERE id = $1`,
-      [run.id, result.invoicesCreated, result.periodsClosed],
-    );
-    if (result.toCollect.length > 0) {
-      await this.jobs.enqueueMany(
-        result.toCollect.map((invoiceId) => ({
-          name: 'billing.collect-invoice' as const,
-          payload: { invoiceId, attempt: 1 },
-          jobId: `collect-${invoiceId}-1`,
-        })),
-      );
-    }
+    // The counts are progress figures; `remaining` is always computed from the data itself. Postgres
+    // and Redis are written at once: neither needs the other.
+    await Promise.all([
+      this.dataSource.query(
+        `UPDATE billing.billing_runs SET invoices_created = invoices_created + $2, periods_closed = periods_closed + $3 WHERE id = $1`,
+        [run.id, result.invoicesCreated, result.periodsClosed],
+      ),
+      result.toCollect.length === 0
+        ? Promise.resolve()
+        : this.jobs.enqueueMany(
+            result.toCollect.map((invoiceId) => ({
+              name: 'billing.collect-invoice' as const,
+              payload: { invoiceId, attempt: 1 },
+              jobId: `collect-${invoiceId}-1`,
+            })),
+          ),
+    ]);
     if (result.processed > 0) {
       onBatch?.({
         subscriptions: result.processed,

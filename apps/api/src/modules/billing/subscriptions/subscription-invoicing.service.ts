@@ -150,17 +150,14 @@ export class SubscriptionInvoicing {
 
     // Numbers as late as possible and in one statement: concurrent batches wait on the series lock
     // only for the numbering, the events and the commit; a rollback gives the numbers back.
-    const numbers = await this.documentNumbers.nextFormattedRange(
+    const numbers = await this.documentNumbers.numberRows(
       manager,
       'invoice',
       issuedAt,
-      invoices.length,
+      'billing.invoices',
+      invoices.map((invoice) => invoice.id),
     );
     invoices.forEach((invoice, index) => (invoice.number = numbers[index]));
-    await manager.query(
-      `UPDATE billing.invoices i SET number = u.number FROM unnest($1::text[], $2::text[]) AS u(id, number) WHERE i.id = u.id`,
-      [invoices.map((invoice) => invoice.id), numbers],
-    );
     const events: NewEvent<EventType>[] = [];
     for (const [index, invoice] of invoices.entries()) {
       const { subscription } = items[index];
