@@ -98,17 +98,67 @@ async function loadFixture(t: TestApp): Promise<void> {
   ) =>
     q(
       `INSERT INTO billing.subscriptions (id, customer_id, user_id, product_id, price_id, currency, unit_amount, quantity, status, interval, interval_count,
-         billing_anchor, current_period_start, current_period_end, canceled_at, created_at, updated_at)
-       VALUES ($1, 'cust_fx1', 'user_fx1', 'prd_sub', 'prc_x', $2, $3, $4, $5, $6, $7, $8, $8, '2027-01-01', $9, $8, now())`,
+         billing_anchor, current_period_start, current_period_end, canceled_at, ended_at, created_at, updated_at)
+       VALUES ($1, 'cust_fx1', 'user_fx1', 'prd_sub', 'prc_x', $2, $3, $4, $5, $6, $7, $8, $8, '2027-01-01', $9, $9, $8, now())`,
       [id, currency, unitAmount, quantity, status, interval, intervalCount, createdAt, canceledAt],
     );
   await subscription('sub_1', 'USD', 2900, 2, 'active', 'month', 1, '2026-01-05', null);
   await subscription('sub_2', 'USD', 30000, 1, 'active', 'year', 1, '2026-02-01', null);
   await subscription('sub_3', 'USD', 1000, 1, 'past_due', 'month', 1, '2026-02-10', null);
   await subscription('sub_4', 'USD', 2900, 1, 'canceled', 'month', 1, '2026-01-20', '2026-03-04T00:00:00Z');
-  await subscription('sub_5', 'USD', 2900, 1, 'active', 'month', 1, '2026-03-15', null);
+  await subscription('sub_5', 'USD', 9900, 1, 'active', 'month', 1, '2026-03-15', null);
   await subscription('sub_6', 'EUR', 9000, 1, 'active', 'month', 3, '2026-01-01', null);
   await subscription('sub_7', 'USD', 2900, 1, 'canceled', 'month', 1, '2026-01-01', '2026-02-15T00:00:00Z');
+  await subscription('sub_8', 'USD', 2900, 1, 'active', 'month', 1, '2026-03-20', null);
+  await subscription('sub_9', 'USD', 2900, 1, 'active', 'month', 1, '2026-03-20', null);
+  await subscription('sub_10', 'USD', 2900, 1, 'trialing', 'month', 1, '2026-03-25', null);
+
+  // What the subscriptions were billed: MRR at the end of March comes from the lines covering it.
+  let invoices = 0;
+  const invoice = async (
+    subscriptionId: string,
+    currency: string,
+    status: string,
+    lines: Array<[kind: string, amount: number, discount: number, start: string, end: string]>,
+  ) => {
+    invoices += 1;
+    const id = `inv_mrr_${invoices}`;
+    const subtotal = lines.reduce((total, [, amount]) => total + amount, 0);
+    const discount = lines.reduce((total, [, , lineDiscount]) => total + lineDiscount, 0);
+    await q(
+      `INSERT INTO billing.invoices (id, number, customer_id, user_id, status, currency, subtotal, discount, tax, total, amount_paid,
+         seller, issued_at, billing_reason, subscription_id)
+       VALUES ($1, $2, 'cust_fx1', 'user_fx1', $3, $4, $5::bigint, $6::bigint, 0, $5::bigint - $6::bigint, 0, '{}', $7, 'subscription_cycle', $8)`,
+      [id, `AST-MRR-${invoices}`, status, currency, subtotal, discount, lines[0][3], subscriptionId],
+    );
+    for (const [position, [kind, amount, lineDiscount, start, end]] of lines.entries()) {
+      await q(
+        `INSERT INTO billing.invoice_lines (invoice_id, position, description, quantity, unit_amount, amount, discount, tax, kind, period_start, period_end)
+         VALUES ($1, $2, $3, 1, $4, $4, $5, 0, $3, $6, $7)`,
+        [id, position + 1, kind, amount, lineDiscount, start, end],
+      );
+    }
+  };
+  await invoice('sub_1', 'USD', 'paid', [['plan', 5800, 0, '2026-03-05', '2026-04-05']]);
+  await invoice('sub_2', 'USD', 'paid', [['plan', 30000, 0, '2026-02-01', '2027-02-01']]);
+  // Past due: the open invoice still counts.
+  await invoice('sub_3', 'USD', 'open', [['plan', 1000, 0, '2026-03-10', '2026-04-10']]);
+  // Canceled on 4 March: its period would cover the end of March, but it has ended.
+  await invoice('sub_4', 'USD', 'paid', [['plan', 2900, 0, '2026-03-01', '2026-04-01T12:00:00Z']]);
+  // 29.00 a month for 30 days, upgraded to 99.00 with 15 days left: credit 14.50, charge 49.50.
+  await invoice('sub_5', 'USD', 'paid', [['plan', 2900, 0, '2026-03-15', '2026-04-14']]);
+  await invoice('sub_5', 'USD', 'paid', [
+    ['proration_credit', -1450, 0, '2026-03-30', '2026-04-14'],
+    ['proration_charge', 4950, 0, '2026-03-30', '2026-04-14'],
+  ]);
+  // A quarter ending exactly when the range does still covers its end.
+  await invoice('sub_6', 'EUR', 'paid', [['plan', 9000, 0, '2026-01-01', '2026-04-01']]);
+  // Voided: billed nothing.
+  await invoice('sub_8', 'USD', 'void', [['plan', 2900, 0, '2026-03-20', '2026-04-20']]);
+  // A 20% coupon.
+  await invoice('sub_9', 'USD', 'paid', [['plan', 2900, 580, '2026-03-20', '2026-04-20']]);
+  // An earlier period of sub_1 does not cover the end of March.
+  await invoice('sub_1', 'USD', 'paid', [['plan', 5800, 0, '2026-02-05', '2026-03-05']]);
 }
 
 describe('admin reports (fixture computed by hand)', () => {
@@ -238,17 +288,28 @@ describe('admin reports (fixture computed by hand)', () => {
       },
     ]);
     expect(body.payoutsPaid).toEqual([{ period: '2026-03-04', currency: 'USD', payouts: 2, amount: 50000 }]);
-    // MRR now: USD 2 × 29.00 + 300.00/12 + 10.00 (past due) + 29.00 (sub_5); EUR 90.00 a quarter.
+    // MRR at the end of March: USD 2 × 29.00 + 300.00/12 + 10.00 (past due) + 99.00 (sub_5 since its
+    // upgrade: 29.00 − 14.50 × 2 + 49.50 × 2) + 23.20 (sub_9, 20% off); EUR 90.00 a quarter.
     // Churn: USD active on 1 March were sub_1..sub_4 (sub_7 left in February), sub_4 canceled: 1/4.
     expect(body.subscriptions).toEqual([
       { currency: 'EUR', mrr: 3000, activeAtStart: 1, canceledInPeriod: 0, churnRate: '0.0000' },
       {
         currency: 'USD',
-        mrr: 5800 + 2500 + 1000 + 2900,
+        mrr: 5800 + 2500 + 1000 + 9900 + 2320,
         activeAtStart: 4,
         canceledInPeriod: 1,
         churnRate: '0.2500',
       },
+    ]);
+  });
+
+  it('gives MRR as it stood when an earlier range ended, not as it is now', async () => {
+    const early = (await report('from=2026-03-01&to=2026-03-10&groupBy=day')).json<RevenueReport>();
+    // On 10 March: sub_1's March period and sub_2's year (sub_3's period starts that instant, sub_4
+    // had ended, sub_5, sub_8 and sub_9 did not exist yet); EUR: the quarter.
+    expect(early.subscriptions).toEqual([
+      { currency: 'EUR', mrr: 3000, activeAtStart: 1, canceledInPeriod: 0, churnRate: '0.0000' },
+      { currency: 'USD', mrr: 5800 + 2500, activeAtStart: 4, canceledInPeriod: 1, churnRate: '0.2500' },
     ]);
   });
 

@@ -157,7 +157,10 @@ export interface PayoutsPaidRow {
 
 export interface SubscriptionMetricsRow {
   currency: string;
-  /** Monthly recurring revenue of the subscriptions active or past due now, minor units. */
+  /**
+   * Monthly recurring revenue at the end of the range (or now, if earlier), minor units: what the
+   * subscriptions were billed for that instant (plan and proration lines, net of discounts) per month.
+   */
   mrr: number;
   activeAtStart: number;
   canceledInPeriod: number;

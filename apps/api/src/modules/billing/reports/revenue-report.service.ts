@@ -8,7 +8,8 @@ import type {
   RevenueTotals,
   SubscriptionMetricsRow,
 } from '@astrix/contracts';
-import { add, divide, divideRounded, subtract, sum } from '@astrix/pricing';
+import { add, divideRounded, subtract, sum } from '@astrix/pricing';
+import { Clock } from '../../../platform/clock';
 import { storedMoney } from '../money';
 
 export interface ReportRange {
@@ -56,12 +57,16 @@ const REVENUE_FACTS = `
          sum(refunds)::bigint AS refunds, sum(disputes)::bigint AS disputes
     FROM facts GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`;
 
-const MONTHS_PER_INTERVAL = { month: 1, year: 12 } as const;
+/** A Gregorian year ÷ 12. */
+const AVERAGE_MONTH_MS = (365.2425 / 12) * 86_400_000;
 
 /** Finance's revenue figures, per currency (never converted: each currency is its own ledger). */
 @Injectable()
 export class RevenueReports {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+  ) {}
 
   async revenue(range: ReportRange): Promise<{ rows: RevenueRow[]; totals: RevenueTotals[] }> {
     const facts = (await this.dataSource.query(REVENUE_FACTS, [
@@ -92,16 +97,34 @@ export class RevenueReports {
   }
 
   /**
-   * MRR now (active and past-due subscriptions, price × seats per period as a monthly amount) and
-   * churn over the range (canceled in it ÷ active at its start), per currency.
+   * MRR at the end of the range (or now, if that is later) and churn over the range (canceled in it
+   * ÷ active at its start), per currency. MRR is what subscriptions were billed for the instant the
+   * range ends: every line of a non-void subscription invoice covering it, plan lines divided by
+   * their period in months, and prorations of a mid-period change scaled up from the part of the
+   * period they cover, so an upgrade counts at its new price from the day it was made. Discounts are
+   * taken off; trials, ended and paused subscriptions count nothing.
    */
   async subscriptionMetrics(range: ReportRange): Promise<SubscriptionMetricsRow[]> {
+    const asOf = new Date(Math.min(range.to.getTime(), this.clock.now().getTime()));
     const recurring = (await this.dataSource.query(
-      `SELECT currency, interval, interval_count, sum(unit_amount * quantity)::bigint AS amount
-         FROM billing.subscriptions
-        WHERE status IN ('active', 'past_due')
-        GROUP BY currency, interval, interval_count`,
-    )) as Array<{ currency: string; interval: 'month' | 'year'; interval_count: number; amount: string }>;
+      `WITH covering AS (
+         SELECT i.subscription_id, i.currency, l.kind, l.amount - l.discount AS net, l.period_start, l.period_end
+           FROM billing.invoice_lines l
+           JOIN billing.invoices i ON i.id = l.invoice_id
+           JOIN billing.subscriptions s ON s.id = i.subscription_id
+          WHERE i.status <> 'void' AND l.kind IN ('plan', 'proration_credit', 'proration_charge')
+            AND l.period_start < $1 AND l.period_end >= $1
+            AND (s.ended_at IS NULL OR s.ended_at >= $1)
+            AND NOT (s.status = 'paused' AND s.paused_at < $1)
+       )
+       SELECT line.currency, line.net,
+              (extract(epoch FROM line.period_end - line.period_start) * 1000)::bigint AS line_ms,
+              (extract(epoch FROM plan.period_end - plan.period_start) * 1000)::bigint AS plan_ms
+         FROM covering line
+         JOIN covering plan ON plan.subscription_id = line.subscription_id AND plan.kind = 'plan'
+                           AND plan.period_end = line.period_end`,
+      [asOf],
+    )) as Array<{ currency: string; net: string; line_ms: string; plan_ms: string }>;
     // Active at the start: created before it and neither ended nor canceled before it.
     const churn = (await this.dataSource.query(
       `SELECT currency,
@@ -118,9 +141,13 @@ export class RevenueReports {
     return currencies.map((currency) => {
       const monthly = recurring
         .filter((row) => row.currency === currency)
-        .map((row) =>
-          divide(storedMoney(row.amount, currency), MONTHS_PER_INTERVAL[row.interval] * row.interval_count),
-        );
+        .map((row) => {
+          const planMs = BigInt(row.plan_ms);
+          // A period of 28–31 days is a month, 89–92 days a quarter, 365–366 a year.
+          const months = BigInt(Math.max(1, Math.round(Number(planMs) / AVERAGE_MONTH_MS)));
+          const amount = divideRounded(BigInt(row.net) * planMs, BigInt(row.line_ms) * months);
+          return storedMoney(amount.toString(), currency);
+        });
       const counts = churn.find((row) => row.currency === currency);
       const activeAtStart = counts?.active_at_start ?? 0;
       const canceled = counts?.canceled ?? 0;
