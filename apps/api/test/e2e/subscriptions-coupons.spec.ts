@@ -1,37 +1,20 @@
-import { Clock } from '../../src/platform/clock';
-import { BillingRuns } from '../../src/modules/billing/subscriptions/billing-runs.service';
-import { BillingTestApp, productBySlug, startBillingTestApp } from '../support/billing';
-import { eventually } from '../support/test-app';
+import { productBySlug } from '../support/billing';
+import { startSubscriptionTestApp, SubscriptionTestApp } from '../support/subscriptions';
 
 const ADMIN = { sub: 'admin_subscription_coupons', roles: ['admin'] };
-const SYSTEM = { actor: { kind: 'system', name: 'test' }, requestId: null } as const;
-
-interface InvoiceRow {
-  id: string;
-  status: string;
-  billing_reason: string;
-  subtotal: string;
-  discount: string;
-  total: string;
-  amount_paid: string;
-}
 
 describe('subscriptions with coupons (e2e, sandbox Stripe, controllable clock)', () => {
-  let t: BillingTestApp;
-  let now: Date;
+  let t: SubscriptionTestApp;
   let pro: string;
   let elite: string;
 
   beforeAll(async () => {
-    t = await startBillingTestApp();
-    now = new Date('2026-04-01T00:00:00Z');
-    jest.spyOn(t.app.get(Clock), 'now').mockImplementation(() => new Date(now.getTime()));
+    t = await startSubscriptionTestApp('2026-04-01T00:00:00Z');
     pro = (await productBySlug(t, 'pro-monthly')).id;
     elite = (await productBySlug(t, 'elite-monthly')).id;
   });
   afterAll(() => t.close());
 
-  const as = (sub: string) => t.as({ sub, email: `${sub}@example.com` });
   let codes = 0;
   async function coupon(payload: Record<string, unknown>): Promise<{ id: string; code: string }> {
     const response = await t.inject({
@@ -43,39 +26,9 @@ describe('subscriptions with coupons (e2e, sandbox Stripe, controllable clock)',
     expect(response.statusCode).toBe(201);
     return response.json();
   }
-  async function addCard(sub: string): Promise<void> {
-    const response = await t.inject({
-      method: 'POST',
-      url: '/v1/billing/payment-methods/setup-intent',
-      headers: as(sub),
-      payload: { paymentMethodId: 'pm_card_visa' },
-    });
-    expect(response.statusCode).toBe(201);
-  }
   const subscribe = (sub: string, payload: Record<string, unknown>) =>
-    t.inject({
-      method: 'POST',
-      url: '/v1/billing/subscriptions',
-      headers: as(sub),
-      payload: { productId: pro, currency: 'USD', ...payload },
-    });
-  async function runBillingAt(iso: string): Promise<void> {
-    now = new Date(iso);
-    const runs = t.app.get(BillingRuns);
-    await runs.execute((await runs.create('manual', SYSTEM, now)).id);
-  }
-  const invoicesOf = (subscriptionId: string): Promise<InvoiceRow[]> =>
-    t.dataSource.query(
-      `SELECT id, status, billing_reason, subtotal, discount, total, amount_paid FROM billing.invoices
-        WHERE subscription_id = $1 ORDER BY issued_at, number`,
-      [subscriptionId],
-    );
-  /** The subscription's invoices once `count` exist and every one is paid (collection runs as jobs). */
-  const paidInvoicesOf = (subscriptionId: string, count: number): Promise<InvoiceRow[]> =>
-    eventually(async () => {
-      const rows = await invoicesOf(subscriptionId);
-      return rows.length === count && rows.every((row) => row.status === 'paid') ? rows : undefined;
-    });
+    t.subscribe(sub, { productId: pro, currency: 'USD', ...payload });
+
   const linesOf = (invoiceId: string): Promise<Array<{ kind: string; amount: string; discount: string }>> =>
     t.dataSource.query(
       'SELECT kind, amount, discount FROM billing.invoice_lines WHERE invoice_id = $1 ORDER BY position',
@@ -85,12 +38,14 @@ describe('subscriptions with coupons (e2e, sandbox Stripe, controllable clock)',
     const response = await t.inject({
       method: 'GET',
       url: `/v1/billing/subscriptions/${id}/upcoming-invoice`,
-      headers: as(sub),
+      headers: t.trader(sub),
     });
     expect(response.statusCode).toBe(200);
     return response.json();
   };
-  const redemptionsOf = (couponId: string): Promise<Array<{ subscription_id: string; charge_id: null }>> =>
+  const redemptionsOf = (
+    couponId: string,
+  ): Promise<Array<{ subscription_id: string; charge_id: string | null; discount_amount: string }>> =>
     t.dataSource.query(
       'SELECT subscription_id, charge_id, discount_amount FROM billing.coupon_redemptions WHERE coupon_id = $1',
       [couponId],
@@ -98,8 +53,8 @@ describe('subscriptions with coupons (e2e, sandbox Stripe, controllable clock)',
 
   it('a coupon repeating for 2 periods discounts the first two period invoices and not the third', async () => {
     const user = 'user_coupon_repeating';
-    now = new Date('2026-04-01T00:00:00Z');
-    await addCard(user);
+    t.setNow('2026-04-01T00:00:00Z');
+    await t.addCard(user);
     const twentyOff = await coupon({
       kind: 'percent_off',
       percentOff: '20',
@@ -114,7 +69,7 @@ describe('subscriptions with coupons (e2e, sandbox Stripe, controllable clock)',
       { subscription_id: subscription.id, charge_id: null, discount_amount: '980' },
     ]);
 
-    const [first] = await invoicesOf(subscription.id);
+    const [first] = await t.invoicesOf(subscription.id);
     expect(first).toMatchObject({
       status: 'paid',
       billing_reason: 'subscription_create',
@@ -132,10 +87,10 @@ describe('subscriptions with coupons (e2e, sandbox Stripe, controllable clock)',
       total: 3920,
       lines: [{ kind: 'plan', amount: { amount: 4900 }, discount: { amount: 980, currency: 'USD' } }],
     });
-    await runBillingAt('2026-05-01T01:30:00Z');
-    await paidInvoicesOf(subscription.id, 2);
-    await runBillingAt('2026-06-01T01:30:00Z');
-    const invoices = await paidInvoicesOf(subscription.id, 3);
+    await t.runBillingAt('2026-05-01T01:30:00Z');
+    await t.paidInvoicesOf(subscription.id, 2);
+    await t.runBillingAt('2026-06-01T01:30:00Z');
+    const invoices = await t.paidInvoicesOf(subscription.id, 3);
     expect(invoices.map(({ discount, total, status }) => ({ discount, total, status }))).toEqual([
       { discount: '980', total: '3920', status: 'paid' },
       { discount: '980', total: '3920', status: 'paid' },
@@ -151,19 +106,19 @@ describe('subscriptions with coupons (e2e, sandbox Stripe, controllable clock)',
 
   it('a once coupon redeemed with a trial discounts the first invoice after the trial only', async () => {
     const user = 'user_coupon_trial';
-    now = new Date('2026-04-01T00:00:00Z');
-    await addCard(user);
+    t.setNow('2026-04-01T00:00:00Z');
+    await t.addCard(user);
     const tenOff = await coupon({ kind: 'amount_off', amountOff: { USD: 1000 }, duration: 'once' });
     const created = await subscribe(user, { couponCode: tenOff.code });
     expect(created.statusCode).toBe(201);
     const subscription = created.json();
     expect(subscription).toMatchObject({ status: 'trialing', couponId: tenOff.id, couponPeriodsBilled: 0 });
-    expect(await invoicesOf(subscription.id)).toEqual([]);
+    expect(await t.invoicesOf(subscription.id)).toEqual([]);
 
-    await runBillingAt('2026-04-08T01:30:00Z');
-    await paidInvoicesOf(subscription.id, 1);
-    await runBillingAt('2026-05-08T01:30:00Z');
-    const invoices = await paidInvoicesOf(subscription.id, 2);
+    await t.runBillingAt('2026-04-08T01:30:00Z');
+    await t.paidInvoicesOf(subscription.id, 1);
+    await t.runBillingAt('2026-05-08T01:30:00Z');
+    const invoices = await t.paidInvoicesOf(subscription.id, 2);
     expect(invoices.map(({ discount, total, status }) => ({ discount, total, status }))).toEqual([
       { discount: '1000', total: '3900', status: 'paid' },
       { discount: '0', total: '4900', status: 'paid' },
@@ -172,35 +127,35 @@ describe('subscriptions with coupons (e2e, sandbox Stripe, controllable clock)',
 
   it('does not discount a mid-period upgrade, and keeps discounting the new plan afterwards', async () => {
     const user = 'user_coupon_upgrade';
-    now = new Date('2026-04-01T00:00:00Z');
-    await addCard(user);
+    t.setNow('2026-04-01T00:00:00Z');
+    await t.addCard(user);
     const halfOff = await coupon({ kind: 'percent_off', percentOff: '50', duration: 'forever' });
     const subscription = (await subscribe(user, { trialDays: 0, couponCode: halfOff.code })).json();
 
-    now = new Date('2026-04-16T00:00:00Z');
+    t.setNow('2026-04-16T00:00:00Z');
     const changed = await t.inject({
       method: 'POST',
       url: `/v1/billing/subscriptions/${subscription.id}/change-plan`,
-      headers: as(user),
+      headers: t.trader(user),
       payload: { productId: elite, when: 'now' },
     });
     expect(changed.statusCode).toBe(200);
-    const [first, proration] = await invoicesOf(subscription.id);
+    const [first, proration] = await t.invoicesOf(subscription.id);
     expect(first).toMatchObject({ discount: '2450', total: '2450' });
     expect(proration.billing_reason).toBe('subscription_update');
     expect(proration.discount).toBe('0');
     expect((await linesOf(proration.id)).map((line) => line.discount)).toEqual(['0', '0']);
 
-    await runBillingAt('2026-05-01T01:30:00Z');
-    const renewal = (await paidInvoicesOf(subscription.id, 3))[2];
+    await t.runBillingAt('2026-05-01T01:30:00Z');
+    const renewal = (await t.paidInvoicesOf(subscription.id, 3))[2];
     expect(renewal).toMatchObject({ subtotal: '9900', discount: '4950', total: '4950', status: 'paid' });
   });
 
   it('redeems a single-use coupon once when five subscribers race for it', async () => {
-    now = new Date('2026-04-01T00:00:00Z');
+    t.setNow('2026-04-01T00:00:00Z');
     const single = await coupon({ kind: 'percent_off', percentOff: '10', maxRedemptions: 1 });
     const users = Array.from({ length: 5 }, (_, index) => `user_coupon_race_${index}`);
-    for (const user of users) await addCard(user);
+    for (const user of users) await t.addCard(user);
     const responses = await Promise.all(
       users.map((user) => subscribe(user, { trialDays: 0, couponCode: single.code })),
     );
@@ -227,8 +182,8 @@ describe('subscriptions with coupons (e2e, sandbox Stripe, controllable clock)',
 
   it('refuses bad coupons with precise 4xx errors and subscribes nobody', async () => {
     const user = 'user_coupon_bad';
-    now = new Date('2026-04-01T00:00:00Z');
-    await addCard(user);
+    t.setNow('2026-04-01T00:00:00Z');
+    await t.addCard(user);
     const archived = await coupon({ kind: 'percent_off', percentOff: '10' });
     expect(
       (
@@ -249,7 +204,12 @@ describe('subscriptions with coupons (e2e, sandbox Stripe, controllable clock)',
 
     const cases: Array<{ couponCode: unknown; status: number; code: string; message: RegExp }> = [
       { couponCode: 'NOPE-123', status: 422, code: 'COUPON_NOT_APPLICABLE', message: /does not exist/ },
-      { couponCode: archived.code, status: 422, code: 'COUPON_NOT_APPLICABLE', message: /no longer available/ },
+      {
+        couponCode: archived.code,
+        status: 422,
+        code: 'COUPON_NOT_APPLICABLE',
+        message: /no longer available/,
+      },
       { couponCode: eurOnly.code, status: 422, code: 'COUPON_NOT_APPLICABLE', message: /not defined in USD/ },
       { couponCode: otherProduct.code, status: 422, code: 'COUPON_NOT_APPLICABLE', message: /applies only/ },
       { couponCode: 42, status: 400, code: 'VALIDATION_ERROR', message: /couponCode must be a string/ },
@@ -262,7 +222,7 @@ describe('subscriptions with coupons (e2e, sandbox Stripe, controllable clock)',
       expect(response.json().error.code).toBe(code);
       expect(JSON.stringify(response.json().error)).toMatch(message);
     }
-    now = new Date('2026-04-03T00:00:00Z');
+    t.setNow('2026-04-03T00:00:00Z');
     const late = await subscribe(user, { trialDays: 0, couponCode: expired.code });
     expect(late.statusCode).toBe(422);
     expect(late.json().error.details).toEqual([{ field: 'couponCode', message: 'expired' }]);

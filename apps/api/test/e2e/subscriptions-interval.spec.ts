@@ -1,32 +1,15 @@
-import { Clock } from '../../src/platform/clock';
-import { BillingRuns } from '../../src/modules/billing/subscriptions/billing-runs.service';
-import { BillingTestApp, productBySlug, startBillingTestApp } from '../support/billing';
-import { eventually } from '../support/test-app';
+import { productBySlug } from '../support/billing';
+import { startSubscriptionTestApp, SubscriptionTestApp } from '../support/subscriptions';
 
 const ADMIN = { sub: 'admin_interval_plans', roles: ['admin'] };
-const SYSTEM = { actor: { kind: 'system', name: 'test' }, requestId: null } as const;
-
-interface InvoiceRow {
-  id: string;
-  status: string;
-  billing_reason: string;
-  total: string;
-  amount_due: string;
-  credit_applied: string;
-  period_start: Date;
-  period_end: Date;
-}
 
 describe('subscriptions switching billing interval (e2e, controllable clock)', () => {
-  let t: BillingTestApp;
-  let now: Date;
+  let t: SubscriptionTestApp;
   let monthly: string;
   let yearly: string;
 
   beforeAll(async () => {
-    t = await startBillingTestApp();
-    now = new Date('2026-04-01T00:00:00Z');
-    jest.spyOn(t.app.get(Clock), 'now').mockImplementation(() => new Date(now.getTime()));
+    t = await startSubscriptionTestApp('2026-04-01T00:00:00Z');
     monthly = (await productBySlug(t, 'pro-monthly')).id;
     const created = await t.inject({
       method: 'POST',
@@ -44,21 +27,9 @@ describe('subscriptions switching billing interval (e2e, controllable clock)', (
   });
   afterAll(() => t.close());
 
-  const as = (sub: string) => t.as({ sub, email: `${sub}@example.com` });
   async function subscribe(sub: string, productId: string, trialDays: number): Promise<string> {
-    const card = await t.inject({
-      method: 'POST',
-      url: '/v1/billing/payment-methods/setup-intent',
-      headers: as(sub),
-      payload: { paymentMethodId: 'pm_card_visa' },
-    });
-    expect(card.statusCode).toBe(201);
-    const created = await t.inject({
-      method: 'POST',
-      url: '/v1/billing/subscriptions',
-      headers: as(sub),
-      payload: { productId, currency: 'USD', trialDays },
-    });
+    await t.addCard(sub);
+    const created = await t.subscribe(sub, { productId, currency: 'USD', trialDays });
     expect(created.statusCode).toBe(201);
     return created.json().id;
   }
@@ -66,22 +37,8 @@ describe('subscriptions switching billing interval (e2e, controllable clock)', (
     t.inject({
       method: 'POST',
       url: `/v1/billing/subscriptions/${id}/change-plan`,
-      headers: as(sub),
+      headers: t.trader(sub),
       payload,
-    });
-  async function runBillingAt(iso: string): Promise<void> {
-    now = new Date(iso);
-    const runs = t.app.get(BillingRuns);
-    await runs.execute((await runs.create('manual', SYSTEM, now)).id);
-  }
-  const paidInvoicesOf = (subscriptionId: string, count: number): Promise<InvoiceRow[]> =>
-    eventually(async () => {
-      const rows: InvoiceRow[] = await t.dataSource.query(
-        `SELECT id, status, billing_reason, total, amount_due, credit_applied, period_start, period_end
-           FROM billing.invoices WHERE subscription_id = $1 ORDER BY issued_at, number`,
-        [subscriptionId],
-      );
-      return rows.length === count && rows.every((row) => row.status === 'paid') ? rows : undefined;
     });
   const linesOf = (invoiceId: string): Promise<Array<{ kind: string; amount: string }>> =>
     t.dataSource.query(
@@ -91,10 +48,10 @@ describe('subscriptions switching billing interval (e2e, controllable clock)', (
 
   it('monthly → yearly mid-period: credits the unused month, bills a year from now, renews a year later', async () => {
     const user = 'user_to_yearly';
-    now = new Date('2026-04-01T00:00:00Z');
+    t.setNow('2026-04-01T00:00:00Z');
     const id = await subscribe(user, monthly, 0);
 
-    now = new Date('2026-04-16T00:00:00Z');
+    t.setNow('2026-04-16T00:00:00Z');
     const changed = await changePlan(user, id, { productId: yearly });
     expect(changed.statusCode).toBe(200);
     expect(changed.json()).toMatchObject({
@@ -104,7 +61,7 @@ describe('subscriptions switching billing interval (e2e, controllable clock)', (
       currentPeriodStart: '2026-04-16T00:00:00.000Z',
       currentPeriodEnd: '2027-04-16T00:00:00.000Z',
     });
-    const [, switched] = await paidInvoicesOf(id, 2);
+    const [, switched] = await t.paidInvoicesOf(id, 2);
     expect(switched).toMatchObject({ billing_reason: 'subscription_update', total: '46550' });
     expect(await linesOf(switched.id)).toEqual([
       { kind: 'proration_credit', amount: '-2450' },
@@ -112,33 +69,33 @@ describe('subscriptions switching billing interval (e2e, controllable clock)', (
     ]);
 
     // The old monthly boundary is no longer one: nothing is due until the year ends.
-    await runBillingAt('2026-05-01T01:30:00Z');
-    expect(await paidInvoicesOf(id, 2)).toHaveLength(2);
-    await runBillingAt('2027-04-16T01:30:00Z');
-    const renewal = (await paidInvoicesOf(id, 3))[2];
+    await t.runBillingAt('2026-05-01T01:30:00Z');
+    expect(await t.paidInvoicesOf(id, 2)).toHaveLength(2);
+    await t.runBillingAt('2027-04-16T01:30:00Z');
+    const renewal = (await t.paidInvoicesOf(id, 3))[2];
     expect(renewal).toMatchObject({ billing_reason: 'subscription_cycle', total: '49000' });
     expect(renewal.period_end.toISOString()).toBe('2028-04-16T00:00:00.000Z');
   });
 
   it('yearly → monthly: the unused year goes to the balance, which pays the following months', async () => {
     const user = 'user_to_monthly';
-    now = new Date('2026-04-01T00:00:00Z');
+    t.setNow('2026-04-01T00:00:00Z');
     const id = await subscribe(user, yearly, 0);
 
     // 183 of 365 days used: 182 / 365 of 490.00 back, 49.00 for the new month.
-    now = new Date('2026-10-01T00:00:00Z');
+    t.setNow('2026-10-01T00:00:00Z');
     const changed = await changePlan(user, id, { productId: monthly });
     expect(changed.statusCode).toBe(200);
     expect(changed.json()).toMatchObject({ interval: 'month', currentPeriodEnd: '2026-11-01T00:00:00.000Z' });
-    const [, switched] = await paidInvoicesOf(id, 2);
+    const [, switched] = await t.paidInvoicesOf(id, 2);
     expect(await linesOf(switched.id)).toEqual([
       { kind: 'proration_credit', amount: '-24433' },
       { kind: 'plan', amount: '4900' },
     ]);
     expect(switched).toMatchObject({ total: '-19533', amount_due: '0' });
 
-    await runBillingAt('2026-11-01T01:30:00Z');
-    const november = (await paidInvoicesOf(id, 3))[2];
+    await t.runBillingAt('2026-11-01T01:30:00Z');
+    const november = (await t.paidInvoicesOf(id, 3))[2];
     expect(november).toMatchObject({ total: '4900', credit_applied: '4900', amount_due: '0' });
     const [{ amount }] = await t.dataSource.query(
       `SELECT b.balance AS amount FROM billing.customer_balances b JOIN billing.subscriptions s ON s.customer_id = b.customer_id
@@ -150,7 +107,7 @@ describe('subscriptions switching billing interval (e2e, controllable clock)', (
 
   it('during a trial only the plan changes; the first invoice after it bills the new interval', async () => {
     const user = 'user_trial_to_yearly';
-    now = new Date('2026-04-01T00:00:00Z');
+    t.setNow('2026-04-01T00:00:00Z');
     const id = await subscribe(user, monthly, 7);
     const changed = await changePlan(user, id, { productId: yearly });
     expect(changed.json()).toMatchObject({
@@ -158,15 +115,15 @@ describe('subscriptions switching billing interval (e2e, controllable clock)', (
       interval: 'year',
       currentPeriodEnd: '2026-04-08T00:00:00.000Z',
     });
-    await runBillingAt('2026-04-08T01:30:00Z');
-    const [first] = await paidInvoicesOf(id, 1);
+    await t.runBillingAt('2026-04-08T01:30:00Z');
+    const [first] = await t.paidInvoicesOf(id, 1);
     expect(first).toMatchObject({ total: '49000' });
     expect(first.period_end.toISOString()).toBe('2027-04-08T00:00:00.000Z');
   });
 
   it('refuses to schedule an interval change for period end, and a past-due switch, changing nothing', async () => {
     const user = 'user_interval_refused';
-    now = new Date('2026-04-01T00:00:00Z');
+    t.setNow('2026-04-01T00:00:00Z');
     const id = await subscribe(user, monthly, 0);
     const scheduled = await changePlan(user, id, { productId: yearly, when: 'period_end' });
     expect(scheduled.statusCode).toBe(422);

@@ -1,71 +1,25 @@
-import { Clock } from '../../src/platform/clock';
-import { BillingRuns } from '../../src/modules/billing/subscriptions/billing-runs.service';
 import { InvoiceCollection } from '../../src/modules/billing/subscriptions/invoice-collection.service';
-import { BillingTestApp, productBySlug, startBillingTestApp } from '../support/billing';
+import { productBySlug } from '../support/billing';
+import { startSubscriptionTestApp, SubscriptionTestApp } from '../support/subscriptions';
 import { eventually } from '../support/test-app';
 
 const STAFF = { sub: 'staff_finance', roles: ['finance'] };
-const SYSTEM = { actor: { kind: 'system', name: 'test' }, requestId: null } as const;
-
-interface InvoiceRow {
-  id: string;
-  status: string;
-  total: string;
-  amount_due: string;
-  billing_reason: string;
-  period_start: Date | null;
-  period_end: Date | null;
-  credit_applied: string;
-}
 
 describe('subscriptions (e2e, sandbox Stripe, controllable clock)', () => {
-  let t: BillingTestApp;
-  let now: Date;
-  const setNow = (iso: string) => {
-    now = new Date(iso);
-  };
-
+  let t: SubscriptionTestApp;
   beforeAll(async () => {
-    t = await startBillingTestApp();
-    now = new Date('2026-01-31T12:00:00Z');
-    jest.spyOn(t.app.get(Clock), 'now').mockImplementation(() => new Date(now.getTime()));
+    t = await startSubscriptionTestApp('2026-01-31T12:00:00Z');
   });
   afterAll(() => t.close());
 
-  const as = (sub: string) => t.as({ sub, email: `${sub}@example.com` });
-
-  async function addCard(sub: string, token = 'pm_card_visa'): Promise<Record<string, unknown>> {
-    const response = await t.inject({
-      method: 'POST',
-      url: '/v1/billing/payment-methods/setup-intent',
-      headers: as(sub),
-      payload: { paymentMethodId: token },
-    });
-    expect(response.statusCode).toBe(201);
-    return response.json();
-  }
-
+  const setNow = (iso: string) => t.setNow(iso);
+  const as = (sub: string) => t.trader(sub);
+  const addCard = (sub: string, token?: string) => t.addCard(sub, token);
+  const runBilling = () => t.runBilling();
+  const invoicesOf = (subscriptionId: string) => t.invoicesOf(subscriptionId);
   async function subscribe(sub: string, slug: string, extra: Record<string, unknown> = {}) {
     const productId = (await productBySlug(t, slug)).id;
-    return t.inject({
-      method: 'POST',
-      url: '/v1/billing/subscriptions',
-      headers: as(sub),
-      payload: { productId, currency: 'USD', ...extra },
-    });
-  }
-
-  async function runBilling(): Promise<Record<string, unknown>> {
-    const runs = t.app.get(BillingRuns);
-    const run = await runs.create('manual', SYSTEM, now);
-    return (await runs.execute(run.id)) as unknown as Record<string, unknown>;
-  }
-
-  async function invoicesOf(subscriptionId: string): Promise<InvoiceRow[]> {
-    return t.dataSource.query(
-      'SELECT * FROM billing.invoices WHERE subscription_id = $1 ORDER BY issued_at, number',
-      [subscriptionId],
-    );
+    return t.subscribe(sub, { productId, currency: 'USD', ...extra });
   }
 
   async function linesOf(

@@ -1,0 +1,86 @@
+import type { BillingRunView } from '@astrix/contracts';
+import { BillingRuns } from '../../src/modules/billing/subscriptions/billing-runs.service';
+import { Clock } from '../../src/platform/clock';
+import { BillingTestApp, startBillingTestApp } from './billing';
+import { eventually } from './test-app';
+
+const SYSTEM = { actor: { kind: 'system', name: 'test' }, requestId: null } as const;
+
+export interface SubscriptionInvoiceRow {
+  id: string;
+  status: string;
+  billing_reason: string;
+  subtotal: string;
+  discount: string;
+  total: string;
+  amount_paid: string;
+  amount_due: string;
+  credit_applied: string;
+  period_start: Date;
+  period_end: Date;
+}
+
+/** The billing app on a clock the test moves, with the steps subscription tests share. */
+export interface SubscriptionTestApp extends BillingTestApp {
+  setNow(iso: string): void;
+  /** Headers of a trader (with an email, as checkout needs). */
+  trader(sub: string): Record<string, string>;
+  /** Saves a card through a setup intent (the sandbox confirms test tokens at once). */
+  addCard(sub: string, token?: string): Promise<Record<string, unknown>>;
+  subscribe(sub: string, payload: Record<string, unknown>): ReturnType<BillingTestApp['inject']>;
+  /** Runs a billing run to the end at the clock's time, as the scheduled job would. */
+  runBilling(): Promise<BillingRunView>;
+  /** Moves the clock, then runs the billing run. */
+  runBillingAt(iso: string): Promise<BillingRunView>;
+  invoicesOf(subscriptionId: string): Promise<SubscriptionInvoiceRow[]>;
+  /** The subscription's invoices once `count` exist and all are paid (collection runs as jobs). */
+  paidInvoicesOf(subscriptionId: string, count: number): Promise<SubscriptionInvoiceRow[]>;
+}
+
+export async function startSubscriptionTestApp(startsAt: string): Promise<SubscriptionTestApp> {
+  const t = await startBillingTestApp();
+  let now = new Date(startsAt);
+  jest.spyOn(t.app.get(Clock), 'now').mockImplementation(() => new Date(now.getTime()));
+  const runBilling = async (): Promise<BillingRunView> => {
+    const runs = t.app.get(BillingRuns);
+    return runs.execute((await runs.create('manual', SYSTEM, now)).id);
+  };
+  const trader = (sub: string) => t.as({ sub, email: `${sub}@example.com` });
+  const invoicesOf = (subscriptionId: string): Promise<SubscriptionInvoiceRow[]> =>
+    t.dataSource.query(
+      `SELECT id, status, billing_reason, subtotal, discount, total, amount_paid, amount_due, credit_applied,
+              period_start, period_end
+         FROM billing.invoices WHERE subscription_id = $1 ORDER BY issued_at, number`,
+      [subscriptionId],
+    );
+  return {
+    ...t,
+    setNow: (iso) => {
+      now = new Date(iso);
+    },
+    trader,
+    addCard: async (sub, token = 'pm_card_visa') => {
+      const response = await t.inject({
+        method: 'POST',
+        url: '/v1/billing/payment-methods/setup-intent',
+        headers: trader(sub),
+        payload: { paymentMethodId: token },
+      });
+      expect(response.statusCode).toBe(201);
+      return response.json();
+    },
+    subscribe: (sub, payload) =>
+      t.inject({ method: 'POST', url: '/v1/billing/subscriptions', headers: trader(sub), payload }),
+    runBilling,
+    runBillingAt: (iso) => {
+      now = new Date(iso);
+      return runBilling();
+    },
+    invoicesOf,
+    paidInvoicesOf: (subscriptionId, count) =>
+      eventually(async () => {
+        const rows = await invoicesOf(subscriptionId);
+        return rows.length === count && rows.every((row) => row.status === 'paid') ? rows : undefined;
+      }),
+  };
+}
