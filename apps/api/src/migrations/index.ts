@@ -10,6 +10,7 @@ import { UsageEntitlements1795276800000 } from './1795276800000-usage-entitlemen
 import { AdminSearchIndexes1795280400000 } from './1795280400000-admin-search-indexes';
 import { UsageAlertAmounts1795284000000 } from './1795284000000-usage-alert-amounts';
 import { SubscriptionCoupons1795287600000 } from './1795287600000-subscription-coupons';
+import { UsageAlertPending1795291200000 } from './1795291200000-usage-alert-pending';
 
 /** Every migration, oldest first. Landed migrations are never edited; add a new one instead. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   AdminSearchIndexes1795280400000,
   UsageAlertAmounts1795284000000,
   SubscriptionCoupons1795287600000,
+  UsageAlertPending1795291200000,
 ];

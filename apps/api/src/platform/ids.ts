@@ -50,7 +50,8 @@ export type IdPrefix =
   | 'brun'
   | 'ue'
   | 'cent'
-  | 'ual';
+  | 'ual'
+  | 'uab';
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${nextUlid().toLowerCase()}`;

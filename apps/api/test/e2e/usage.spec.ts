@@ -1,6 +1,7 @@
 import { CatalogService } from '../../src/modules/billing/catalog/catalog.service';
 import { UsageCharges } from '../../src/modules/billing/subscriptions/usage-charges.port';
 import { Clock } from '../../src/platform/clock';
+import { UsageAlertsService } from '../../src/modules/billing/usage/usage-alerts.service';
 import { productBySlug } from '../support/billing';
 import { outboxSchemaViolations } from '../support/event-schemas';
 import { issueApiKey, startTestApp, TestApp } from '../support/test-app';
@@ -495,6 +496,56 @@ describe('usage metering (e2e)', () => {
     expect(audited[0].n).toBe(2);
   });
 
+  it('fires an alert from the sweep when the process that stored the usage died before evaluating it', async () => {
+    customers.u_crash = await insertCustomer(t, 'u_crash');
+    await insertSubscription(t, {
+      customerId: customers.u_crash,
+      userId: 'u_crash',
+      productId: planId,
+      status: 'active',
+      start: PERIOD_START,
+      end: PERIOD_END,
+    });
+    const alert = await t.inject({
+      method: 'POST',
+      url: '/v1/admin/usage-alerts',
+      headers: t.as(ADMIN),
+      payload: { customerId: 'u_crash', featureId: 'api-calls', kind: 'quantity', threshold: 50 },
+    });
+    expect(alert.statusCode).toBe(201);
+    const fired = async () =>
+      (
+        await t.dataSource.query(
+          `SELECT envelope FROM platform.outbox_events WHERE type = 'billing.usage.threshold_reached' AND subject = $1`,
+          [customers.u_crash],
+        )
+      ).filter(
+        (row: { envelope: { data: { alertId: string } } }) => row.envelope.data.alertId === alert.json().id,
+      );
+    const pending = () =>
+      t.dataSource.query('SELECT feature_id FROM billing.usage_alert_pending WHERE customer_id = $1', [
+        customers.u_crash,
+      ]);
+    const alerts = t.app.get(UsageAlertsService);
+
+    // Stored, then the process "dies": evaluation never happens, the mark stays.
+    jest.spyOn(alerts, 'evaluate').mockRejectedValueOnce(new Error('process died'));
+    expect((await report(event({ customerId: 'u_crash', quantity: 60 }))).statusCode).toBe(201);
+    expect(await fired()).toEqual([]);
+    expect(await pending()).toEqual([{ feature_id: 'api-calls' }]);
+
+    // Too recent for the sweep (its batch may still be evaluating), then old enough.
+    expect(await alerts.sweepPending()).toBe(0);
+    expect(await alerts.sweepPending({ olderThanMs: 0 })).toBe(1);
+    expect(await fired()).toHaveLength(1);
+    expect(await pending()).toEqual([]);
+    expect(await alerts.sweepPending({ olderThanMs: 0 })).toBe(0);
+
+    // The usual path clears its own mark once evaluated; the alert fired once this period.
+    expect((await report(event({ customerId: 'u_crash', quantity: 5 }))).statusCode).toBe(201);
+    expect(await pending()).toEqual([]);
+    expect(await fired()).toHaveLength(1);
+  });
   it('lets the web app read its own summary, and no one else', async () => {
     await report(event({ customerId: 'u_main', quantity: 1 }));
     const own = await t.inject({

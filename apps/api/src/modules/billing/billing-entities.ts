@@ -21,7 +21,7 @@ import { CustomerEntitlement } from './entitlements/customer-entitlement.entity'
 import { EntitlementsVersion } from './entitlements/entitlements-version.entity';
 import { Feature } from './entitlements/feature.entity';
 import { PlanFeature } from './entitlements/plan-feature.entity';
-import { UsageAlert, UsageAlertFiring } from './usage/usage-alert.entity';
+import { UsageAlert, UsageAlertFiring, UsageAlertPending } from './usage/usage-alert.entity';
 import { UsageEvent } from './usage/usage-event.entity';
 import { UsagePrice } from './usage/usage-price.entity';
 
@@ -55,4 +55,5 @@ export const BILLING_ENTITIES = [
   UsagePrice,
   UsageAlert,
   UsageAlertFiring,
+  UsageAlertPending,
 ];

@@ -7,6 +7,7 @@ import { RefundsService } from './refunds/refunds.service';
 import { StripeWebhooksService } from './stripe-webhooks/stripe-webhooks.service';
 import { BillingRuns } from './subscriptions/billing-runs.service';
 import { InvoiceCollection } from './subscriptions/invoice-collection.service';
+import { UsageAlertsService } from './usage/usage-alerts.service';
 
 type BillingJob =
   | Job<JobPayloads['billing.process-stripe-event'], unknown, 'billing.process-stripe-event'>
@@ -25,6 +26,7 @@ export class BillingJobsProcessor extends WorkerHost implements OnApplicationBoo
     private readonly refunds: RefundsService,
     private readonly runs: BillingRuns,
     private readonly collection: InvoiceCollection,
+    private readonly usageAlerts: UsageAlertsService,
     private readonly config: AppConfig,
     @InjectQueue('billing') private readonly queue: Queue,
   ) {
@@ -58,7 +60,8 @@ export class BillingJobsProcessor extends WorkerHost implements OnApplicationBoo
       case 'billing.scheduled-billing': {
         const run = await this.runs.startScheduled();
         const retried = await this.collection.collectDueRetries();
-        return { runId: run?.id ?? null, dunningRetries: retried };
+        const alertPairs = await this.usageAlerts.sweepPending();
+        return { runId: run?.id ?? null, dunningRetries: retried, usageAlertPairsSwept: alertPairs };
       }
     }
   }

@@ -30,6 +30,6 @@ import { EntitlementsService } from './entitlements.service';
     UsageChargesService,
     { provide: UsageCharges, useExisting: UsageChargesService },
   ],
-  exports: [EntitlementsService, UsageCharges, UsageChargesService],
+  exports: [EntitlementsService, UsageCharges, UsageChargesService, UsageAlertsService],
 })
 export class UsageEntitlementsModule {}

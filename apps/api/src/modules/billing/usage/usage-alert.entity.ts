@@ -51,3 +51,24 @@ export class UsageAlertFiring {
   @Column({ type: 'timestamptz' })
   firedAt!: Date;
 }
+
+/**
+ * A customer and feature whose usage grew and whose alerts are still to be evaluated. Written in the
+ * same statement as the events, so a process that dies before evaluating leaves it for the sweep;
+ * `markedBy` names the batch that wrote it last, which alone may clear it.
+ */
+@Entity({ schema: 'billing', name: 'usage_alert_pending' })
+@Index('ix_usage_alert_pending_marked_at', ['markedAt'])
+export class UsageAlertPending {
+  @PrimaryColumn({ type: 'text' })
+  customerId!: string;
+
+  @PrimaryColumn({ type: 'text' })
+  featureId!: string;
+
+  @Column({ type: 'text' })
+  markedBy!: string;
+
+  @Column({ type: 'timestamptz' })
+  markedAt!: Date;
+}

@@ -42,6 +42,9 @@ interface Candidate {
 
 type Crossed = Candidate & { used: number; amount: number | null; currency: string | null };
 
+/** A mark this old was left by a batch that did not get to evaluate it. */
+const PENDING_SWEEP_AGE_MS = 60_000;
+
 /**
  * Threshold alerts on usage: after events are stored, the alerts of the customers and features they
  * touched are compared with the period's usage; a crossing is recorded once per alert, customer and
@@ -169,6 +172,40 @@ export class UsageAlertsService {
         });
       }
     });
+  }
+
+  /** Clears the marks a batch left once its alerts were evaluated (a later batch's marks stay). */
+  async clearPending(batchId: string): Promise<void> {
+    await this.dataSource.query(`DELETE FROM billing.usage_alert_pending WHERE marked_by = $1`, [batchId]);
+  }
+
+  /**
+   * Evaluates usage marked longer ago than `olderThanMs` and never cleared: the batch's process died
+   * between storing the events and evaluating their alerts (or evaluating failed). Run by the
+   * scheduled billing job; returns how many customer–feature pairs it evaluated.
+   */
+  async sweepPending(options: { olderThanMs?: number; limit?: number } = {}): Promise<number> {
+    const { olderThanMs = PENDING_SWEEP_AGE_MS, limit = 1000 } = options;
+    const pending: Array<{ customer_id: string; feature_id: string; marked_by: string }> =
+      await this.dataSource.query(
+        `SELECT customer_id, feature_id, marked_by FROM billing.usage_alert_pending
+          WHERE marked_at <= $1 ORDER BY marked_at LIMIT $2`,
+        [new Date(this.clock.now().getTime() - olderThanMs), limit],
+      );
+    if (pending.length === 0) return 0;
+    await this.evaluate(pending.map((row) => `${row.customer_id}|${row.feature_id}`));
+    // Only the marks read above: one a batch wrote since then is that batch's to clear.
+    await this.dataSource.query(
+      `DELETE FROM billing.usage_alert_pending p
+        USING unnest($1::text[], $2::text[], $3::text[]) AS done(customer_id, feature_id, marked_by)
+        WHERE p.customer_id = done.customer_id AND p.feature_id = done.feature_id AND p.marked_by = done.marked_by`,
+      [
+        pending.map((row) => row.customer_id),
+        pending.map((row) => row.feature_id),
+        pending.map((row) => row.marked_by),
+      ],
+    );
+    return pending.length;
   }
 
   /** Candidates whose alert has not fired for the customer in this period (most, once all have fired, none). */

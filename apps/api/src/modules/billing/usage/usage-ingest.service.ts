@@ -50,6 +50,18 @@ interface StoredRow {
   received_at: Date;
 }
 
+/** Which features have alerts, and the id this batch marks their usage with. */
+interface AlertMark {
+  batchId: string;
+  watchedFeatures: ReadonlySet<string>;
+}
+
+interface WriteBatch {
+  reportedBy: string;
+  now: Date;
+  alertMark: AlertMark;
+}
+
 /** Key order: customer, then idempotency key. */
 const keyOrder = (a: Row, b: Row): number => {
   if (a.customerId !== b.customerId) return a.customerId < b.customerId ? -1 : 1;
@@ -58,14 +70,31 @@ const keyOrder = (a: Row, b: Row): number => {
   return x === y ? 0 : x < y ? -1 : 1;
 };
 
-const INSERT_SQL = `
+const INSERT_EVENTS = `
 INSERT INTO billing.usage_events (customer_id, idempotency_key, id, feature_id, quantity, occurred_at,
                                   service_id, properties, correction_of, reported_by, received_at)
 SELECT r.c, r.k, r.i, r.f, r.q, r.t, r.s, r.p, r.o, $2, $3
   FROM json_to_recordset($1::json) AS r(c text, k text, i text, f text, q bigint, t timestamptz, s text,
                                         p jsonb, o text)
-ON CONFLICT (customer_id, idempotency_key) DO NOTHING
+ON CONFLICT (customer_id, idempotency_key) DO NOTHING`;
+
+const INSERT_SQL = `${INSERT_EVENTS}
 RETURNING id`;
+
+/**
+ * The same, marking in the same statement the customers and features with alerts ($5) whose usage
+ * grew, as still to be evaluated by this batch ($4): evaluation after commit clears the mark, a sweep
+ * evaluates what a dead process left behind.
+ */
+const INSERT_MARKING_SQL = `
+WITH inserted AS (${INSERT_EVENTS}
+  RETURNING id, customer_id, feature_id
+), marked AS (
+  INSERT INTO billing.usage_alert_pending (customer_id, feature_id, marked_by, marked_at)
+  SELECT DISTINCT customer_id, feature_id, $4, $3::timestamptz FROM inserted WHERE feature_id = ANY($5::text[])
+  ON CONFLICT (customer_id, feature_id) DO UPDATE SET marked_by = excluded.marked_by, marked_at = excluded.marked_at
+)
+SELECT id FROM inserted`;
 
 const STORED_SQL = `
 SELECT e.id, e.customer_id, e.feature_id, e.quantity, e.occurred_at, e.idempotency_key, e.service_id,
@@ -99,6 +128,7 @@ export class UsageIngestService {
       results[index] = { index, status: 'rejected', reason, message };
     };
     const definitions = await this.catalog.recent();
+    const alertMark: AlertMark = { batchId: newId('uab'), watchedFeatures: new Set(definitions.alerts.keys()) };
     const parsed: Array<{ index: number; event: ParsedUsageEvent }> = [];
     for (let index = 0; index < events.length; index++) {
       const result = parseUsageEvent(events[index]);
@@ -156,7 +186,7 @@ export class UsageIngestService {
     const stored = new Map<number, UsageEventResult>();
     if (rows.length > 0 || corrections.length > 0) {
       const write = (manager: EntityManager) =>
-        this.write(manager, rows, corrections, reportedBy, now, stored);
+        this.write(manager, rows, corrections, { reportedBy, now, alertMark }, stored);
       if (corrections.length === 0) await write(this.dataSource.manager);
       else await this.dataSource.transaction(write);
     }
@@ -183,7 +213,7 @@ export class UsageIngestService {
       if (result.status === 'accepted') accepted += 1;
       else if (result.status === 'duplicate') duplicates += 1;
     }
-    if (accepted > 0) await this.afterCommit(rows.concat(corrections), results);
+    if (accepted > 0) await this.afterCommit(rows.concat(corrections), results, alertMark);
     return { accepted, duplicates, rejected: results.length - accepted - duplicates, results };
   }
 
@@ -205,21 +235,19 @@ export class UsageIngestService {
     manager: EntityManager,
     rows: Row[],
     corrections: Row[],
-    reportedBy: string,
-    now: Date,
+    batch: WriteBatch,
     results: Map<number, UsageEventResult>,
   ): Promise<void> {
-    await this.insert(manager, rows, reportedBy, now, results);
+    await this.insert(manager, rows, batch, results);
     if (corrections.length === 0) return;
     const valid = await this.checkCorrections(manager, corrections, results);
-    await this.insert(manager, valid, reportedBy, now, results);
+    await this.insert(manager, valid, batch, results);
   }
 
   private async insert(
     manager: EntityManager,
     rows: Row[],
-    reportedBy: string,
-    now: Date,
+    { reportedBy, now, alertMark }: WriteBatch,
     results: Map<number, UsageEventResult>,
   ): Promise<void> {
     if (rows.length === 0) return;
@@ -240,7 +268,13 @@ export class UsageIngestService {
         o: event.correctionOf ?? undefined,
       })),
     );
-    const inserted: Array<{ id: string }> = await manager.query(INSERT_SQL, [payload, reportedBy, now]);
+    const watched = [...new Set(rows.map((row) => row.event.featureId))].filter((featureId) =>
+      alertMark.watchedFeatures.has(featureId),
+    );
+    const inserted: Array<{ id: string }> =
+      watched.length === 0
+        ? await manager.query(INSERT_SQL, [payload, reportedBy, now])
+        : await manager.query(INSERT_MARKING_SQL, [payload, reportedBy, now, alertMark.batchId, watched]);
     const insertedIds = new Set(inserted.map((row) => row.id));
     const existing: Row[] = [];
     for (const row of rows) {
@@ -349,7 +383,7 @@ export class UsageIngestService {
     return valid;
   }
 
-  private async afterCommit(rows: Row[], results: UsageEventResult[]): Promise<void> {
+  private async afterCommit(rows: Row[], results: UsageEventResult[], alertMark: AlertMark): Promise<void> {
     const pairs = new Set<string>();
     for (const row of rows) {
       if (results[row.index]?.status === 'accepted') pairs.add(`${row.customerId}|${row.event.featureId}`);
@@ -357,8 +391,11 @@ export class UsageIngestService {
     this.entitlements.usageChanged(pairs);
     try {
       await this.alerts.evaluate(pairs);
+      if (rows.some((row) => alertMark.watchedFeatures.has(row.event.featureId))) {
+        await this.alerts.clearPending(alertMark.batchId);
+      }
     } catch (error) {
-      // The events are stored; the next event of the pair evaluates its alerts again.
+      // The events are stored and marked: the next event of the pair, or the sweep, evaluates them.
       this.logger.error({ err: error }, 'usage alerts could not be evaluated');
     }
   }
