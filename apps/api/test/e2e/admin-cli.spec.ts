@@ -8,6 +8,10 @@ const OPERATOR = 'ops-alice';
 const PAYOUT_APPROVE = 'po_01jaaaaaaaaaaaaaaaaaaaaaaa';
 const PAYOUT_REJECT = 'po_01jbbbbbbbbbbbbbbbbbbbbbbb';
 
+// Every step starts a CLI process (about 1.5 s alone, several times that while other suites share
+// the two cores), so a test of many steps gets more than the default 30 s.
+jest.setTimeout(120_000);
+
 describe('admin CLI (built output, same services as the API)', () => {
   let t: BillingTestApp;
   let charge: Record<string, unknown>;

@@ -11,6 +11,10 @@ import { DIST, runBuilt as node } from '../support/cli';
 import { TEST_JWT_SECRET } from '../support/tokens';
 import { JwtService } from '@nestjs/jwt';
 
+// Every step starts a CLI process (about 1.5 s alone, several times that while other suites share
+// the two cores), so a test of many steps gets more than the default 30 s.
+jest.setTimeout(120_000);
+
 describe('operator CLI and process start (built output)', () => {
   let database: TestDatabase;
   beforeAll(async () => {

@@ -5,6 +5,10 @@ import { DIST, runBuilt } from '../support/cli';
 import { eventually } from '../support/test-app';
 import { TEST_JWT_SECRET } from '../support/tokens';
 
+// Every step starts a CLI process (about 1.5 s alone, several times that while other suites share
+// the two cores), so a test of many steps gets more than the default 30 s.
+jest.setTimeout(120_000);
+
 describe('operator CLI for billing runs, dunning and invoices (built output)', () => {
   let t: BillingTestApp;
 

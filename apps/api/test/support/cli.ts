@@ -20,7 +20,8 @@ export async function runBuilt(
   try {
     const { stdout, stderr } = await run(process.execPath, [join(DIST, script), ...args], {
       env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env },
-      timeout: 20_000,
+      // Generous: a process boots the whole app, and CI runs suites side by side on two cores.
+      timeout: 60_000,
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
