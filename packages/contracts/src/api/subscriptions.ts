@@ -80,6 +80,11 @@ export interface ChangePlanRequest {
 export interface CancelSubscriptionRequest {
   /** Default true: keep the service until the period ends. */
   atPeriodEnd?: boolean;
+  /**
+   * Canceling now only: credit the unused, paid part of the period (net of discounts) to the
+   * customer balance through a credit invoice. Default false.
+   */
+  prorate?: boolean;
 }
 
 export interface UpcomingInvoiceLineView {
@@ -149,7 +154,13 @@ export interface BalanceTransactionView {
   id: string;
   amount: MoneyView;
   balanceAfter: MoneyView;
-  kind: 'downgrade_credit' | 'goodwill_credit' | 'applied_to_invoice' | 'invoice_voided' | 'adjustment';
+  kind:
+    | 'downgrade_credit'
+    | 'cancellation_credit'
+    | 'goodwill_credit'
+    | 'applied_to_invoice'
+    | 'invoice_voided'
+    | 'adjustment';
   description: string;
   invoiceId: string | null;
   subscriptionId: string | null;

@@ -65,7 +65,7 @@ export class AdminSubscriptionsController {
     @Param('id', subscriptionId) id: string,
     @CurrentContext() context: RequestContext,
   ): Promise<SubscriptionView> {
-    return this.subscriptions.cancel(id, 'staff', false, context);
+    return this.subscriptions.cancel(id, 'staff', { atPeriodEnd: false, prorate: false }, context);
   }
 
   @Post('billing-runs')

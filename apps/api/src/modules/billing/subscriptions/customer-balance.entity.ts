@@ -19,7 +19,12 @@ export class CustomerBalance {
 }
 
 export type BalanceTransactionKind =
-  'downgrade_credit' | 'goodwill_credit' | 'applied_to_invoice' | 'invoice_voided' | 'adjustment';
+  | 'downgrade_credit'
+  | 'cancellation_credit'
+  | 'goodwill_credit'
+  | 'applied_to_invoice'
+  | 'invoice_voided'
+  | 'adjustment';
 
 /** One movement of a customer balance; append-only (the database refuses UPDATE and DELETE). */
 @Entity({ schema: 'billing', name: 'customer_balance_transactions' })

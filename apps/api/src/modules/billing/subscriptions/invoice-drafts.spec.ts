@@ -42,7 +42,9 @@ describe('withCoupon: a subscription coupon on one period invoice', () => {
 
   it('gives nothing once the duration has ended, for another product, or without a coupon', () => {
     const plan = [line('plan', 4900)];
-    expect(withCoupon('USD', plan, { coupon: tenPercentForTwo, redeemedAt, periodIndex: 2 })[0].discount).toBe(0);
+    expect(
+      withCoupon('USD', plan, { coupon: tenPercentForTwo, redeemedAt, periodIndex: 2 })[0].discount,
+    ).toBe(0);
     const elsewhere: Coupon = { ...tenPercentForTwo, productIds: ['prd_other'] };
     expect(withCoupon('USD', plan, { coupon: elsewhere, redeemedAt, periodIndex: 0 })[0].discount).toBe(0);
     expect(withCoupon('USD', plan, null)).toBe(plan);

@@ -111,7 +111,11 @@ export interface PeriodCoupon {
  * expiry and first-purchase were settled at redemption, so they are judged as of that instant; the
  * duration, products, currency and minimum are judged per invoice. Credit lines are never discounted.
  */
-export function withCoupon(currency: string, lines: DraftLine[], periodCoupon: PeriodCoupon | null): DraftLine[] {
+export function withCoupon(
+  currency: string,
+  lines: DraftLine[],
+  periodCoupon: PeriodCoupon | null,
+): DraftLine[] {
   if (periodCoupon === null) return lines;
   const code = parseCurrencyCode(currency);
   const discountable = lines.flatMap((line, index) =>

@@ -22,6 +22,8 @@ export interface InvoiceToIssue {
   periodStart: Date;
   periodEnd: Date;
   draft: DraftInvoice;
+  /** How a negative total reaches the balance; default a plan change's credit. */
+  creditKind?: 'downgrade_credit' | 'cancellation_credit';
 }
 
 export function invoiceEventData(invoice: Invoice): InvoiceEventData {
@@ -137,7 +139,7 @@ export class SubscriptionInvoicing {
           customerId: invoice.customerId,
           currency: invoice.currency,
           amount: draft.creditToBalance,
-          kind: 'downgrade_credit',
+          kind: items[index].creditKind ?? 'downgrade_credit',
           reference: `invoice:${invoice.id}:credit-to-balance`,
           description: `Unused time credited by invoice ${invoice.id}`,
           createdBy,

@@ -69,7 +69,12 @@ export class SubscriptionsController {
     @CurrentActor() actor: UserActor,
     @CurrentContext() context: RequestContext,
   ): Promise<SubscriptionView> {
-    return this.subscriptions.cancel(id, { userId: actor.userId }, body.atPeriodEnd ?? true, context);
+    return this.subscriptions.cancel(
+      id,
+      { userId: actor.userId },
+      { atPeriodEnd: body.atPeriodEnd ?? true, prorate: body.prorate ?? false },
+      context,
+    );
   }
 
   @Post(':id/reactivate')

@@ -10,12 +10,14 @@ import type {
   UpcomingInvoiceView,
 } from '@astrix/contracts';
 import {
+  add,
   addBillingIntervals,
   billingPeriodFor,
   compare,
   money,
   multiply,
   parseCurrencyCode,
+  prorate,
   prorateChange,
   trialEndFor,
 } from '@astrix/pricing';
@@ -27,6 +29,7 @@ import { AppError, ConflictError, NotFoundError } from '../../../platform/http/a
 import { toPage } from '../../../platform/http/pagination';
 import { newId } from '../../../platform/ids';
 import { Customer } from '../customers/customer.entity';
+import { storedMoney } from '../money';
 import { CustomersService, type PayingUser } from '../customers/customers.service';
 import { Product } from '../catalog/product.entity';
 import { DunningCase } from './dunning-case.entity';
@@ -38,7 +41,7 @@ import { CouponsService } from '../coupons/coupons.service';
 import { billableUntil } from './billing-runs.service';
 import { renewalInvoiceKey, renewalOf, usagePeriodOf } from './renewal';
 import { assertStatusFor, assertTransition } from './subscription-rules';
-import { SubscriptionInvoicing } from './subscription-invoicing.service';
+import { type InvoiceToIssue, SubscriptionInvoicing } from './subscription-invoicing.service';
 import { Plan, SubscriptionPlans } from './subscription-plans';
 import { Subscription } from './subscription.entity';
 import { subscriptionEvent, toSubscriptionView } from './subscription-views';
@@ -227,9 +230,14 @@ export class SubscriptionsService {
   async cancel(
     subscriptionId: string,
     owner: SubscriptionOwner,
-    atPeriodEnd: boolean,
+    { atPeriodEnd, prorate: creditUnusedTime }: { atPeriodEnd: boolean; prorate: boolean },
     context: RequestContext,
   ): Promise<SubscriptionView> {
+    if (atPeriodEnd && creditUnusedTime) {
+      throw new AppError(422, 'UNPROCESSABLE', 'prorate applies to canceling now: send atPeriodEnd false', [
+        { field: 'prorate', message: 'only with atPeriodEnd false' },
+      ]);
+    }
     return this.mutate(subscriptionId, owner, context, async (manager, subscription, now) => {
       if (atPeriodEnd) {
         assertStatusFor('cancel at period end', subscription.id, subscription.status, [
@@ -244,6 +252,10 @@ export class SubscriptionsService {
         return { change: 'cancel_scheduled', action: 'subscription.cancel_scheduled' };
       }
       assertTransition(subscription.id, subscription.status, 'canceled');
+      // Only a paid, running period has unused time to give back (not a trial, not a past-due one).
+      if (creditUnusedTime && subscription.status === 'active') {
+        await this.creditUnusedTime(manager, subscription, now);
+      }
       subscription.status = 'canceled';
       subscription.canceledAt = now;
       subscription.endedAt = now;
@@ -251,6 +263,61 @@ export class SubscriptionsService {
       await this.closeDunning(manager, subscription.id, now);
       return { change: 'status_changed', action: 'subscription.canceled' };
     });
+  }
+
+  /**
+   * A credit invoice for the part of the current period after `now`: every paid plan and proration
+   * line covering now, net of its discount, prorated by the second through @astrix/pricing. Its
+   * negative total goes to the customer balance.
+   */
+  private async creditUnusedTime(
+    manager: EntityManager,
+    subscription: Subscription,
+    now: Date,
+  ): Promise<void> {
+    const paid: Array<{ net: string; period_start: Date; period_end: Date }> = await manager.query(
+      `SELECT l.amount - l.discount AS net, l.period_start, l.period_end
+         FROM billing.invoice_lines l JOIN billing.invoices i ON i.id = l.invoice_id
+        WHERE i.subscription_id = $1 AND i.status = 'paid'
+          AND l.kind IN ('plan', 'proration_credit', 'proration_charge')
+          AND l.period_start <= $2 AND l.period_end > $2`,
+      [subscription.id, now],
+    );
+    const currency = parseCurrencyCode(subscription.currency);
+    const unused = paid.reduce(
+      (total, line) =>
+        add(
+          total,
+          prorate(storedMoney(line.net, currency), { start: line.period_start, end: line.period_end }, now),
+        ),
+      money(0, currency),
+    );
+    if (unused.amountMinor <= 0) return;
+    const plan = await this.plans.resolve(manager, subscription.productId, subscription.currency);
+    const [invoice] = await this.issue(
+      manager,
+      subscription,
+      plan,
+      'subscription_update',
+      { start: now, end: subscription.currentPeriodEnd },
+      [
+        {
+          kind: 'proration_credit',
+          description: `Unused time on ${plan.product.name} × ${subscription.quantity} after cancellation`,
+          productId: subscription.productId,
+          featureId: null,
+          quantity: subscription.quantity,
+          unitAmount: -unused.amountMinor,
+          amount: -unused.amountMinor,
+          discount: 0,
+          periodStart: now,
+          periodEnd: subscription.currentPeriodEnd,
+        },
+      ],
+      `sub:${subscription.id}:cancel:${now.toISOString()}`,
+      { creditKind: 'cancellation_credit' },
+    );
+    subscription.latestInvoiceId = invoice.id;
   }
 
   /** Undoes a cancellation scheduled for the period end, while the period lasts. */
@@ -661,8 +728,14 @@ export class SubscriptionsService {
     period: { start: Date; end: Date },
     lines: DraftLine[],
     idempotencyKey = renewalInvoiceKey(subscription.id, period.start),
-    /** Whether the invoice bills a new period (and so takes the coupon); default: all but mid-period changes. */
-    { newPeriod = reason !== 'subscription_update' }: { newPeriod?: boolean } = {},
+    {
+      newPeriod = reason !== 'subscription_update',
+      creditKind,
+    }: {
+      /** Whether the invoice bills a new period (and so takes the coupon); default: all but mid-period changes. */
+      newPeriod?: boolean;
+      creditKind?: InvoiceToIssue['creditKind'];
+    } = {},
   ): Promise<Invoice[]> {
     const credit = await this.balances.lockedBalance(manager, subscription.customerId, plan.currency);
     const customer = await manager.findOne(Customer, { where: { id: subscription.customerId } });
@@ -687,6 +760,7 @@ export class SubscriptionsService {
           periodStart: period.start,
           periodEnd: period.end,
           draft: draftInvoice(plan.currency, lines, credit),
+          creditKind,
         },
       ],
       this.clock.now(),

@@ -86,6 +86,14 @@ export class CancelSubscriptionDto {
   @IsOptional()
   @IsBoolean({ message: 'atPeriodEnd must be true or false' })
   atPeriodEnd?: boolean;
+
+  @ApiPropertyOptional({
+    default: false,
+    description: 'Canceling now only: credit the unused, paid part of the period to your balance',
+  })
+  @IsOptional()
+  @IsBoolean({ message: 'prorate must be true or false' })
+  prorate?: boolean;
 }
 
 export class UpcomingInvoiceQuery {
