@@ -12,6 +12,7 @@ import type {
 import {
   add,
   addBillingIntervals,
+  type Money,
   billingPeriodFor,
   compare,
   money,
@@ -62,6 +63,11 @@ function assertQuantity(quantity: number): void {
       [{ field: 'quantity', message: `must be a whole number from 1 to ${MAX_QUANTITY}` }],
     );
   }
+}
+
+/** The plan's product name for invoice lines; the product may be archived since. */
+async function planNameOf(manager: EntityManager, productId: string): Promise<string> {
+  return (await manager.findOne(Product, { where: { id: productId } }))?.name ?? productId;
 }
 
 /**
@@ -266,15 +272,14 @@ export class SubscriptionsService {
   }
 
   /**
-   * A credit invoice for the part of the current period after `now`: every paid plan and proration
-   * line covering now, net of its discount, prorated by the second through @astrix/pricing. Its
-   * negative total goes to the customer balance.
+   * What was paid for the time after `now`: every paid plan and proration line covering now, net of
+   * its discount, prorated by the second through @astrix/pricing.
    */
-  private async creditUnusedTime(
+  private async unusedPaidTime(
     manager: EntityManager,
     subscription: Subscription,
     now: Date,
-  ): Promise<void> {
+  ): Promise<Money> {
     const paid: Array<{ net: string; period_start: Date; period_end: Date }> = await manager.query(
       `SELECT l.amount - l.discount AS net, l.period_start, l.period_end
          FROM billing.invoice_lines l JOIN billing.invoices i ON i.id = l.invoice_id
@@ -284,7 +289,7 @@ export class SubscriptionsService {
       [subscription.id, now],
     );
     const currency = parseCurrencyCode(subscription.currency);
-    const unused = paid.reduce(
+    return paid.reduce(
       (total, line) =>
         add(
           total,
@@ -292,28 +297,46 @@ export class SubscriptionsService {
         ),
       money(0, currency),
     );
-    if (unused.amountMinor <= 0) return;
-    const plan = await this.plans.resolve(manager, subscription.productId, subscription.currency);
+  }
+
+  /** The unused, paid time after `now` as an invoice line crediting it. */
+  private async unusedTimeCredit(
+    manager: EntityManager,
+    subscription: Subscription,
+    now: Date,
+    why: string,
+  ): Promise<DraftLine | null> {
+    const unused = await this.unusedPaidTime(manager, subscription, now);
+    if (unused.amountMinor <= 0) return null;
+    return {
+      kind: 'proration_credit',
+      description: `Unused time on ${await planNameOf(manager, subscription.productId)} × ${subscription.quantity} ${why}`,
+      productId: subscription.productId,
+      featureId: null,
+      quantity: subscription.quantity,
+      unitAmount: -unused.amountMinor,
+      amount: -unused.amountMinor,
+      discount: 0,
+      periodStart: now,
+      periodEnd: subscription.currentPeriodEnd,
+    };
+  }
+
+  /** A credit invoice for the unused, paid time after `now`; its negative total goes to the balance. */
+  private async creditUnusedTime(
+    manager: EntityManager,
+    subscription: Subscription,
+    now: Date,
+  ): Promise<void> {
+    const credit = await this.unusedTimeCredit(manager, subscription, now, 'after cancellation');
+    if (credit === null) return;
     const [invoice] = await this.issue(
       manager,
       subscription,
-      plan,
+      { currency: subscription.currency },
       'subscription_update',
       { start: now, end: subscription.currentPeriodEnd },
-      [
-        {
-          kind: 'proration_credit',
-          description: `Unused time on ${plan.product.name} × ${subscription.quantity} after cancellation`,
-          productId: subscription.productId,
-          featureId: null,
-          quantity: subscription.quantity,
-          unitAmount: -unused.amountMinor,
-          amount: -unused.amountMinor,
-          discount: 0,
-          periodStart: now,
-          periodEnd: subscription.currentPeriodEnd,
-        },
-      ],
+      [credit],
       `sub:${subscription.id}:cancel:${now.toISOString()}`,
       { creditKind: 'cancellation_credit' },
     );
@@ -357,7 +380,10 @@ export class SubscriptionsService {
     });
   }
 
-  /** Paused → active: a fresh period starts now and is invoiced at once. */
+  /**
+   * Paused → active: a fresh period starts now and is invoiced at once. If the period paid before the
+   * pause is still running, its time from now on is credited on that invoice: it is billed again.
+   */
   async resume(
     subscriptionId: string,
     owner: SubscriptionOwner,
@@ -367,7 +393,9 @@ export class SubscriptionsService {
     const view = await this.mutate(subscriptionId, owner, context, async (manager, subscription, now) => {
       assertStatusFor('resume', subscription.id, subscription.status, ['paused']);
       assertTransition(subscription.id, subscription.status, 'active');
-      const plan = await this.plans.resolve(manager, subscription.productId, subscription.currency);
+      // The subscription's own price and the product's name: a plan archived since still resumes.
+      const planName = await planNameOf(manager, subscription.productId);
+      const overlap = await this.unusedTimeCredit(manager, subscription, now, 'paid before the pause');
       subscription.status = 'active';
       subscription.pausedAt = null;
       subscription.billingAnchor = now;
@@ -380,19 +408,20 @@ export class SubscriptionsService {
       const [invoice] = await this.issue(
         manager,
         subscription,
-        plan,
+        { currency: subscription.currency },
         'subscription_cycle',
         { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd },
         [
           planLine({
             productId: subscription.productId,
-            planName: plan.product.name,
+            planName,
             currency: subscription.currency,
             unitAmount: subscription.unitAmount,
             quantity: subscription.quantity,
             periodStart: subscription.currentPeriodStart,
             periodEnd: subscription.currentPeriodEnd,
           }),
+          ...(overlap ? [overlap] : []),
         ],
       );
       subscription.latestInvoiceId = invoice.id;
@@ -465,8 +494,7 @@ export class SubscriptionsService {
         oldAmount,
         newAmount,
       });
-      const oldPlanName =
-        (await manager.findOne(Product, { where: { id: subscription.productId } }))?.name ?? '';
+      const oldPlanName = await planNameOf(manager, subscription.productId);
       const lines = prorationLines(
         proration,
         { productId: subscription.productId, planName: oldPlanName, quantity: subscription.quantity },
@@ -645,7 +673,7 @@ export class SubscriptionsService {
     });
     const oldPlan = {
       productId: subscription.productId,
-      planName: (await manager.findOne(Product, { where: { id: subscription.productId } }))?.name ?? '',
+      planName: await planNameOf(manager, subscription.productId),
       quantity: subscription.quantity,
     };
     const usage = await this.usage.linesFor(manager, [{ ...usagePeriodOf(subscription), periodEnd: now }]);
@@ -723,7 +751,7 @@ export class SubscriptionsService {
   private async issue(
     manager: EntityManager,
     subscription: Subscription,
-    plan: Plan,
+    plan: Pick<Plan, 'currency'>,
     reason: 'subscription_create' | 'subscription_cycle' | 'subscription_update',
     period: { start: Date; end: Date },
     lines: DraftLine[],

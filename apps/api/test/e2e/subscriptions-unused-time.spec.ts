@@ -3,7 +3,7 @@ import { startSubscriptionTestApp, SubscriptionTestApp } from '../support/subscr
 
 const ADMIN = { sub: 'admin_cancel_coupons', roles: ['admin'] };
 
-describe('canceling now with credit for the unused time (e2e, controllable clock)', () => {
+describe('credit for paid time left unused: canceling now, resuming early (e2e, controllable clock)', () => {
   let t: SubscriptionTestApp;
   let pro: string;
   let elite: string;
@@ -127,5 +127,67 @@ describe('canceling now with credit for the unused time (e2e, controllable clock
       [live],
     );
     expect(row).toEqual({ status: 'active', cancel_at_period_end: false });
+  });
+
+  it('credits the unused time of a plan archived since', async () => {
+    const created = await t.inject({
+      method: 'POST',
+      url: '/v1/admin/products',
+      headers: t.as(ADMIN),
+      payload: {
+        kind: 'subscription',
+        name: 'Astrix Basic',
+        attributes: { trialDays: 0 },
+        prices: [{ currency: 'USD', unitAmount: 3000, recurring: { interval: 'month' } }],
+      },
+    });
+    expect(created.statusCode).toBe(201);
+    const basic = created.json().id as string;
+    t.setNow('2026-04-01T00:00:00Z');
+    await t.addCard('user_cancel_archived');
+    const subscribed = await t.subscribe('user_cancel_archived', { productId: basic, currency: 'USD' });
+    expect(subscribed.statusCode).toBe(201);
+    const id = subscribed.json().id as string;
+    await t.paidInvoicesOf(id, 1);
+    const archived = await t.inject({
+      method: 'POST',
+      url: `/v1/admin/products/${basic}/archive`,
+      headers: t.as(ADMIN),
+    });
+    expect(archived.statusCode).toBe(200);
+
+    t.setNow('2026-04-21T00:00:00Z');
+    const canceled = await cancel('user_cancel_archived', id, { atPeriodEnd: false, prorate: true });
+    expect(canceled.statusCode).toBe(200);
+    // 10 of 30 days left of 30.00.
+    expect(await creditsOf(id)).toEqual([{ kind: 'cancellation_credit', amount: '1000' }]);
+  });
+
+  it('credits the paid time a resume would bill twice, and nothing once that period is over', async () => {
+    const post = (user: string, path: string) =>
+      t.inject({ method: 'POST', url: `/v1/billing/subscriptions/${path}`, headers: t.trader(user) });
+    const early = await paidSubscription('user_resume_early');
+    t.setNow('2026-04-11T00:00:00Z');
+    expect((await post('user_resume_early', `${early}/pause`)).statusCode).toBe(200);
+    t.setNow('2026-04-21T00:00:00Z');
+    expect((await post('user_resume_early', `${early}/resume`)).json()).toMatchObject({
+      status: 'active',
+      currentPeriodEnd: '2026-05-21T00:00:00.000Z',
+    });
+    const [, resumed] = await t.paidInvoicesOf(early, 2);
+    // 10 of the 30 paid days were still to come: 49.00 × 10 / 30 = 16.33 back.
+    expect(await linesOf(resumed.id)).toEqual([
+      { kind: 'plan', amount: '4900' },
+      { kind: 'proration_credit', amount: '-1633' },
+    ]);
+    expect(resumed).toMatchObject({ billing_reason: 'subscription_cycle', total: '3267' });
+
+    const late = await paidSubscription('user_resume_late');
+    t.setNow('2026-04-11T00:00:00Z');
+    expect((await post('user_resume_late', `${late}/pause`)).statusCode).toBe(200);
+    t.setNow('2026-05-05T00:00:00Z');
+    expect((await post('user_resume_late', `${late}/resume`)).statusCode).toBe(200);
+    const [, fresh] = await t.paidInvoicesOf(late, 2);
+    expect(await linesOf(fresh.id)).toEqual([{ kind: 'plan', amount: '4900' }]);
   });
 });
