@@ -116,6 +116,29 @@ describe('subscriptions: rules, bad input, SCA, credits and staff actions', () =
     expect(checked).toBe(4);
   });
 
+  it('refuses a prorated change while past due (it would credit unpaid time) but schedules one', async () => {
+    const id = await subscriptionIn('past_due', 'user_past_due_change');
+    const now = await post('user_past_due_change', `${id}/change-plan`, { productId: elite });
+    expect(now.statusCode).toBe(409);
+    expect(now.json().error.message).toBe(
+      `subscription ${id} is past due: pay its open invoice first, or schedule the change with when: period_end`,
+    );
+    const invoices = () =>
+      t.dataSource.query('SELECT id FROM billing.invoices WHERE subscription_id = $1', [id]);
+    expect(await invoices()).toHaveLength(1);
+    const scheduled = await post('user_past_due_change', `${id}/change-plan`, {
+      productId: elite,
+      when: 'period_end',
+    });
+    expect(scheduled.statusCode).toBe(200);
+    expect(scheduled.json()).toMatchObject({
+      status: 'past_due',
+      productId: pro,
+      scheduledChange: { productId: elite },
+    });
+    expect(await invoices()).toHaveLength(1);
+  });
+
   it('rejects bad input with precise 4xx errors and creates nothing', async () => {
     const user = 'user_bad_input';
     await addCard(user);

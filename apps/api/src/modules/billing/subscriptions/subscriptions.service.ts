@@ -473,6 +473,12 @@ export class SubscriptionsService {
         target.quantity,
       );
       const when = request.when ?? (compare(newAmount, oldAmount) > 0 ? 'now' : 'period_end');
+      // Prorating now would credit unused time of a period that was never paid.
+      if (when === 'now' && subscription.status === 'past_due') {
+        throw new ConflictError(
+          `subscription ${subscription.id} is past due: pay its open invoice first, or schedule the change with when: period_end`,
+        );
+      }
       if (when === 'period_end' || subscription.status === 'trialing') {
         if (when === 'period_end') {
           subscription.scheduledChange = {
