@@ -121,7 +121,7 @@ describe('subscriptions: rules, bad input, SCA, credits and staff actions', () =
     const now = await post('user_past_due_change', `${id}/change-plan`, { productId: elite });
     expect(now.statusCode).toBe(409);
     expect(now.json().error.message).toBe(
-      `subscription ${id} is past due: pay its open invoice first, or schedule the change with when: period_end`,
+      `subscription ${id} has an unpaid invoice: pay it first, or schedule the change with when: period_end`,
     );
     const invoices = () =>
       t.dataSource.query('SELECT id FROM billing.invoices WHERE subscription_id = $1', [id]);
@@ -137,6 +137,20 @@ describe('subscriptions: rules, bad input, SCA, credits and staff actions', () =
       scheduledChange: { productId: elite },
     });
     expect(await invoices()).toHaveLength(1);
+
+    // Active, but its upgrade's invoice failed and waits in dunning: no second prorated change either.
+    const active = await subscriptionIn('active', 'user_open_invoice_change');
+    t.fake.controls.declineNextPayments({ count: 1 });
+    const upgraded = await post('user_open_invoice_change', `${active}/change-plan`, { productId: elite });
+    expect(upgraded.json()).toMatchObject({ productId: elite });
+    // As under a dunning policy that waits for a second failure before past_due.
+    await t.dataSource.query(`UPDATE billing.subscriptions SET status = 'active' WHERE id = $1`, [active]);
+    const again = await post('user_open_invoice_change', `${active}/change-plan`, {
+      quantity: 2,
+      when: 'now',
+    });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error.message).toContain('has an unpaid invoice');
   });
 
   it('rejects bad input with precise 4xx errors and creates nothing', async () => {

@@ -299,6 +299,14 @@ export class SubscriptionsService {
     );
   }
 
+  private async hasOpenInvoice(manager: EntityManager, subscription: Subscription): Promise<boolean> {
+    const open: unknown[] = await manager.query(
+      `SELECT 1 FROM billing.invoices WHERE subscription_id = $1 AND status = 'open' LIMIT 1`,
+      [subscription.id],
+    );
+    return open.length > 0;
+  }
+
   /** The unused, paid time after `now` as an invoice line crediting it. */
   private async unusedTimeCredit(
     manager: EntityManager,
@@ -473,10 +481,13 @@ export class SubscriptionsService {
         target.quantity,
       );
       const when = request.when ?? (compare(newAmount, oldAmount) > 0 ? 'now' : 'period_end');
-      // Prorating now would credit unused time of a period that was never paid.
-      if (when === 'now' && subscription.status === 'past_due') {
+      // Prorating now would credit time that was never paid for.
+      if (
+        when === 'now' &&
+        (subscription.status === 'past_due' || (await this.hasOpenInvoice(manager, subscription)))
+      ) {
         throw new ConflictError(
-          `subscription ${subscription.id} is past due: pay its open invoice first, or schedule the change with when: period_end`,
+          `subscription ${subscription.id} has an unpaid invoice: pay it first, or schedule the change with when: period_end`,
         );
       }
       if (when === 'period_end' || subscription.status === 'trialing') {
