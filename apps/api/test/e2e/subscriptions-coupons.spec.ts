@@ -144,11 +144,46 @@ describe('subscriptions with coupons (e2e, sandbox Stripe, controllable clock)',
     expect(first).toMatchObject({ discount: '2450', total: '2450' });
     expect(proration.billing_reason).toBe('subscription_update');
     expect(proration.discount).toBe('0');
-    expect((await linesOf(proration.id)).map((line) => line.discount)).toEqual(['0', '0']);
+    // The credit is the half of the half-price month that was paid; the charge is at list price.
+    expect(await linesOf(proration.id)).toEqual([
+      { kind: 'proration_credit', amount: '-1225', discount: '0' },
+      { kind: 'proration_charge', amount: '4950', discount: '0' },
+    ]);
 
     await t.runBillingAt('2026-05-01T01:30:00Z');
     const renewal = (await t.paidInvoicesOf(subscription.id, 3))[2];
     expect(renewal).toMatchObject({ subtotal: '9900', discount: '4950', total: '4950', status: 'paid' });
+  });
+
+  it('credits a downgrade made now with what the discounted period cost, not its list price', async () => {
+    const user = 'user_coupon_downgrade';
+    t.setNow('2026-04-01T00:00:00Z');
+    await t.addCard(user);
+    const halfOff = await coupon({ kind: 'percent_off', percentOff: '50', duration: 'forever' });
+    const created = await t.subscribe(user, {
+      productId: elite,
+      currency: 'USD',
+      trialDays: 0,
+      couponCode: halfOff.code,
+    });
+    const id = created.json().id as string;
+    await t.paidInvoicesOf(id, 1);
+
+    t.setNow('2026-04-16T00:00:00Z');
+    const changed = await t.inject({
+      method: 'POST',
+      url: `/v1/billing/subscriptions/${id}/change-plan`,
+      headers: t.trader(user),
+      payload: { productId: pro, when: 'now' },
+    });
+    expect(changed.statusCode).toBe(200);
+    const [, proration] = await t.paidInvoicesOf(id, 2);
+    // Half of the 49.50 paid for Elite back (not half of 99.00), half a month of Pro at list price.
+    expect(await linesOf(proration.id)).toEqual([
+      { kind: 'proration_credit', amount: '-2475', discount: '0' },
+      { kind: 'proration_charge', amount: '2450', discount: '0' },
+    ]);
+    expect(proration).toMatchObject({ total: '-25', amount_due: '0' });
   });
 
   it('redeems a single-use coupon once when five subscribers race for it', async () => {

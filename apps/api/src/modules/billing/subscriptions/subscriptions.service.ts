@@ -19,6 +19,7 @@ import {
   multiply,
   parseCurrencyCode,
   prorate,
+  type Proration,
   prorateChange,
   trialEndFor,
 } from '@astrix/pricing';
@@ -36,7 +37,15 @@ import { Product } from '../catalog/product.entity';
 import { DunningCase } from './dunning-case.entity';
 import { CustomerBalances } from './customer-balances.service';
 import { InvoiceCollection } from './invoice-collection.service';
-import { DraftLine, draftInvoice, planLine, prorationLines, usageLine, withCoupon } from './invoice-drafts';
+import {
+  DraftLine,
+  type PlanSide,
+  draftInvoice,
+  planLine,
+  prorationLines,
+  usageLine,
+  withCoupon,
+} from './invoice-drafts';
 import { periodCouponOf } from './subscription-coupons';
 import { CouponsService } from '../coupons/coupons.service';
 import { billableUntil } from './billing-runs.service';
@@ -299,6 +308,27 @@ export class SubscriptionsService {
     );
   }
 
+  /**
+   * The lines of a change made now: the new plan's remaining time at list price, and a credit of what
+   * was paid for the rest of the period (net of discounts and earlier prorations), never the list
+   * price: a discounted period must not give back more than it cost.
+   */
+  private async changeLines(
+    manager: EntityManager,
+    subscription: Subscription,
+    proration: Proration,
+    from: PlanSide,
+    to: PlanSide,
+    now: Date,
+  ): Promise<DraftLine[]> {
+    const paidUnused = await this.unusedPaidTime(manager, subscription, now);
+    return prorationLines(proration, from, to).flatMap((line) => {
+      if (line.kind !== 'proration_credit') return [line];
+      if (paidUnused.amountMinor === 0) return [];
+      return [{ ...line, unitAmount: -paidUnused.amountMinor, amount: -paidUnused.amountMinor }];
+    });
+  }
+
   private async hasOpenInvoice(manager: EntityManager, subscription: Subscription): Promise<boolean> {
     const open: unknown[] = await manager.query(
       `SELECT 1 FROM billing.invoices WHERE subscription_id = $1 AND status = 'open' LIMIT 1`,
@@ -512,10 +542,13 @@ export class SubscriptionsService {
         newAmount,
       });
       const oldPlanName = await planNameOf(manager, subscription.productId);
-      const lines = prorationLines(
+      const lines = await this.changeLines(
+        manager,
+        subscription,
         proration,
         { productId: subscription.productId, planName: oldPlanName, quantity: subscription.quantity },
         { productId: target.plan.product.id, planName: target.plan.product.name, quantity: target.quantity },
+        now,
       );
       this.applyPlan(subscription, target.plan, target.quantity);
       subscription.scheduledChange = null;
@@ -581,11 +614,14 @@ export class SubscriptionsService {
         ),
       });
       lines.push(
-        ...prorationLines(
+        ...(await this.changeLines(
+          manager,
+          subscription,
           proration,
           { productId: subscription.productId, planName: planProduct.name, quantity: subscription.quantity },
           { productId: subscription.productId, planName: planProduct.name, quantity: quantityOverride },
-        ),
+          now,
+        )),
       );
     }
     const renewal = renewalOf(
