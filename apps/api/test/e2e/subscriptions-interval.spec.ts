@@ -105,6 +105,36 @@ describe('subscriptions switching billing interval (e2e, controllable clock)', (
     expect(amount).toBe(String(19533 - 4900));
   });
 
+  it('with a coupon: credits what the discounted month cost and discounts the new year', async () => {
+    const coupon = await t.inject({
+      method: 'POST',
+      url: '/v1/admin/coupons',
+      headers: t.as(ADMIN),
+      payload: { code: 'HALFYEAR', kind: 'percent_off', percentOff: '50', duration: 'forever' },
+    });
+    expect(coupon.statusCode).toBe(201);
+    const user = 'user_to_yearly_coupon';
+    t.setNow('2026-04-01T00:00:00Z');
+    await t.addCard(user);
+    const created = await t.subscribe(user, {
+      productId: monthly,
+      currency: 'USD',
+      trialDays: 0,
+      couponCode: 'HALFYEAR',
+    });
+    const id = created.json().id as string;
+    t.setNow('2026-04-16T00:00:00Z');
+    expect((await changePlan(user, id, { productId: yearly })).statusCode).toBe(200);
+    const [first, switched] = await t.paidInvoicesOf(id, 2);
+    expect(first).toMatchObject({ total: '2450' });
+    // Half of the 24.50 paid back; the year at half price.
+    expect(await linesOf(switched.id)).toEqual([
+      { kind: 'proration_credit', amount: '-1225' },
+      { kind: 'plan', amount: '49000' },
+    ]);
+    expect(switched).toMatchObject({ discount: '24500', total: String(49000 - 24500 - 1225) });
+  });
+
   it('during a trial only the plan changes; the first invoice after it bills the new interval', async () => {
     const user = 'user_trial_to_yearly';
     t.setNow('2026-04-01T00:00:00Z');

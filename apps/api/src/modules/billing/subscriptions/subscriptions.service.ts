@@ -717,23 +717,13 @@ export class SubscriptionsService {
       return null;
     }
     assertStatusFor('change the billing interval of', subscription.id, subscription.status, ['active']);
-    const currency = parseCurrencyCode(subscription.currency);
-    const credit = prorateChange({
-      period: { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd },
-      changeAt: now,
-      oldAmount: multiply(money(subscription.unitAmount, currency), subscription.quantity),
-      newAmount: money(0, currency),
-    });
-    const oldPlan = {
-      productId: subscription.productId,
-      planName: await planNameOf(manager, subscription.productId),
-      quantity: subscription.quantity,
-    };
+    // What was paid for the rest of the old period comes back (net of discounts), never more.
+    const credit = await this.unusedTimeCredit(manager, subscription, now, 'before the switch');
     const usage = await this.usage.linesFor(manager, [{ ...usagePeriodOf(subscription), periodEnd: now }]);
     const nextEnd = addBillingIntervals(now, target.plan.interval, target.plan.intervalCount);
     const lines: DraftLine[] = [
       ...(usage.get(subscription.id) ?? []).map((line) => usageLine(subscription.productId, line)),
-      ...prorationLines(credit, oldPlan, oldPlan).filter((line) => line.kind === 'proration_credit'),
+      ...(credit ? [credit] : []),
       planLine({
         productId: target.plan.product.id,
         planName: target.plan.product.name,
