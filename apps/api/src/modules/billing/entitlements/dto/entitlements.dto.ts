@@ -22,6 +22,7 @@ import {
   type UsageAggregation,
   type UsageAlertKind,
   type UsagePriceModel,
+  FEATURE_KINDS,
   USAGE_AGGREGATIONS,
 } from '@astrix/contracts';
 import { IsCurrencyCode, NormalizeCurrency } from '../../catalog/dto/currency';
@@ -49,8 +50,8 @@ export class CreateFeatureDto {
   @Length(0, 2000)
   description?: string | null;
 
-  @ApiProperty({ enum: ['boolean', 'limit', 'metered'] })
-  @IsIn(['boolean', 'limit', 'metered'], { message: 'kind must be boolean, limit or metered' })
+  @ApiProperty({ enum: FEATURE_KINDS })
+  @IsIn(FEATURE_KINDS, { message: 'kind must be boolean, limit or metered' })
   kind!: FeatureKind;
 
   @ApiPropertyOptional({ example: 'calls', nullable: true })
