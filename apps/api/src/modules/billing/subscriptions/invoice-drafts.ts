@@ -1,6 +1,6 @@
 import {
   type Coupon as PricingCoupon,
-  type Proration,
+  type Money,
   applyCoupon,
   computeInvoiceTotals,
   money,
@@ -73,23 +73,27 @@ export interface PlanSide {
   quantity: number;
 }
 
-/** The credit for the unused old plan and the charge for the new one, as invoice lines. */
-export function prorationLines(proration: Proration, from: PlanSide, to: PlanSide): DraftLine[] {
-  return proration.lines.map((line) => {
-    const side = line.kind === 'proration_credit' ? from : to;
-    return {
-      kind: line.kind,
-      description: `${line.kind === 'proration_credit' ? 'Unused' : 'Remaining'} time on ${side.planName} × ${side.quantity}`,
-      productId: side.productId,
-      featureId: null,
-      quantity: side.quantity,
-      unitAmount: line.amount.amountMinor,
-      amount: line.amount.amountMinor,
-      discount: 0,
-      periodStart: line.start,
-      periodEnd: line.end,
-    };
-  });
+/** One side of a prorated change as an invoice line over `period`: a credit (negative) or a charge. */
+export function prorationLine(
+  kind: 'proration_credit' | 'proration_charge',
+  plan: PlanSide,
+  amount: Money,
+  period: { start: Date; end: Date },
+  why?: string,
+): DraftLine {
+  const what = kind === 'proration_credit' ? 'Unused' : 'Remaining';
+  return {
+    kind,
+    description: [`${what} time on ${plan.planName} × ${plan.quantity}`, why].filter(Boolean).join(' '),
+    productId: plan.productId,
+    featureId: null,
+    quantity: plan.quantity,
+    unitAmount: amount.amountMinor,
+    amount: amount.amountMinor,
+    discount: 0,
+    periodStart: period.start,
+    periodEnd: period.end,
+  };
 }
 
 /** A usage line from the usage capability, as an invoice line of the plan. */

@@ -19,8 +19,7 @@ import {
   multiply,
   parseCurrencyCode,
   prorate,
-  type Proration,
-  prorateChange,
+  negate,
   trialEndFor,
 } from '@astrix/pricing';
 import { AuditService } from '../../../platform/audit/audit.service';
@@ -42,7 +41,7 @@ import {
   type PlanSide,
   draftInvoice,
   planLine,
-  prorationLines,
+  prorationLine,
   usageLine,
   withCoupon,
 } from './invoice-drafts';
@@ -141,8 +140,24 @@ export class SubscriptionsService {
       const period = trialEnd
         ? { start: now, end: trialEnd }
         : { start: now, end: addBillingIntervals(anchor, plan.interval, plan.intervalCount) };
+      const subscriptionId = newId('sub');
+      // Redeemed first, under the coupon's lock: a coupon that does not apply stops the subscribe.
+      const coupon =
+        request.couponCode === undefined
+          ? null
+          : await this.coupons.redeemForSubscription(manager, {
+              couponCode: request.couponCode,
+              customerId: customer.id,
+              userId: customer.userId,
+              subscriptionId,
+              planLine: {
+                productId: plan.product.id,
+                amount: multiply(money(plan.unitAmount, parseCurrencyCode(plan.currency)), quantity),
+              },
+              now,
+            });
       const subscription = manager.create(Subscription, {
-        id: newId('sub'),
+        id: subscriptionId,
         customerId: customer.id,
         userId: customer.userId,
         productId: plan.product.id,
@@ -162,28 +177,13 @@ export class SubscriptionsService {
         endedAt: null,
         pausedAt: null,
         scheduledChange: null,
-        couponId: null,
+        couponId: coupon?.id ?? null,
         couponPeriodsBilled: 0,
         latestInvoiceId: null,
         createdAt: now,
         updatedAt: now,
       });
       await manager.insert(Subscription, { ...subscription });
-      if (request.couponCode !== undefined) {
-        const coupon = await this.coupons.redeemForSubscription(manager, {
-          couponCode: request.couponCode,
-          customerId: customer.id,
-          userId: customer.userId,
-          subscriptionId: subscription.id,
-          planLine: {
-            productId: plan.product.id,
-            amount: multiply(money(plan.unitAmount, parseCurrencyCode(plan.currency)), quantity),
-          },
-          now,
-        });
-        subscription.couponId = coupon.id;
-        await manager.update(Subscription, { id: subscription.id }, { couponId: coupon.id });
-      }
       let invoiceId: string | null = null;
       if (!trialEnd) {
         const [invoice] = await this.issue(manager, subscription, plan, 'subscription_create', period, [
@@ -309,24 +309,23 @@ export class SubscriptionsService {
   }
 
   /**
-   * The lines of a change made now: the new plan's remaining time at list price, and a credit of what
-   * was paid for the rest of the period (net of discounts and earlier prorations), never the list
-   * price: a discounted period must not give back more than it cost.
+   * The lines of a change made `at`: a credit of what was paid for the rest of the period (net of
+   * discounts and earlier prorations), never the list price, so a discounted period gives back no more
+   * than it cost; and the new plan's remaining time at list price, prorated by @astrix/pricing.
    */
   private async changeLines(
     manager: EntityManager,
     subscription: Subscription,
-    proration: Proration,
-    from: PlanSide,
-    to: PlanSide,
-    now: Date,
+    to: PlanSide & { amount: Money },
+    at: Date,
   ): Promise<DraftLine[]> {
-    const paidUnused = await this.unusedPaidTime(manager, subscription, now);
-    return prorationLines(proration, from, to).flatMap((line) => {
-      if (line.kind !== 'proration_credit') return [line];
-      if (paidUnused.amountMinor === 0) return [];
-      return [{ ...line, unitAmount: -paidUnused.amountMinor, amount: -paidUnused.amountMinor }];
+    const period = { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd };
+    const credit = await this.unusedTimeCredit(manager, subscription, at);
+    const charge = prorationLine('proration_charge', to, prorate(to.amount, period, at), {
+      start: at,
+      end: period.end,
     });
+    return credit ? [credit, charge] : [charge];
   }
 
   private async hasOpenInvoice(manager: EntityManager, subscription: Subscription): Promise<boolean> {
@@ -342,22 +341,22 @@ export class SubscriptionsService {
     manager: EntityManager,
     subscription: Subscription,
     now: Date,
-    why: string,
+    why?: string,
   ): Promise<DraftLine | null> {
     const unused = await this.unusedPaidTime(manager, subscription, now);
     if (unused.amountMinor <= 0) return null;
-    return {
-      kind: 'proration_credit',
-      description: `Unused time on ${await planNameOf(manager, subscription.productId)} × ${subscription.quantity} ${why}`,
+    const plan = {
       productId: subscription.productId,
-      featureId: null,
+      planName: await planNameOf(manager, subscription.productId),
       quantity: subscription.quantity,
-      unitAmount: -unused.amountMinor,
-      amount: -unused.amountMinor,
-      discount: 0,
-      periodStart: now,
-      periodEnd: subscription.currentPeriodEnd,
     };
+    return prorationLine(
+      'proration_credit',
+      plan,
+      negate(unused),
+      { start: now, end: subscription.currentPeriodEnd },
+      why,
+    );
   }
 
   /** A credit invoice for the unused, paid time after `now`; its negative total goes to the balance. */
@@ -535,19 +534,15 @@ export class SubscriptionsService {
         this.applyPlan(subscription, target.plan, target.quantity);
         return { change: 'plan_changed', action: 'subscription.plan_changed' };
       }
-      const proration = prorateChange({
-        period: { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd },
-        changeAt: now,
-        oldAmount,
-        newAmount,
-      });
-      const oldPlanName = await planNameOf(manager, subscription.productId);
       const lines = await this.changeLines(
         manager,
         subscription,
-        proration,
-        { productId: subscription.productId, planName: oldPlanName, quantity: subscription.quantity },
-        { productId: target.plan.product.id, planName: target.plan.product.name, quantity: target.quantity },
+        {
+          productId: target.plan.product.id,
+          planName: target.plan.product.name,
+          quantity: target.quantity,
+          amount: newAmount,
+        },
         now,
       );
       this.applyPlan(subscription, target.plan, target.quantity);
@@ -601,26 +596,20 @@ export class SubscriptionsService {
       quantityOverride !== subscription.quantity &&
       subscription.status !== 'trialing'
     ) {
-      const proration = prorateChange({
-        period: { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd },
-        changeAt: now < subscription.currentPeriodStart ? subscription.currentPeriodStart : now,
-        oldAmount: multiply(
-          money(subscription.unitAmount, parseCurrencyCode(subscription.currency)),
-          subscription.quantity,
-        ),
-        newAmount: multiply(
-          money(subscription.unitAmount, parseCurrencyCode(subscription.currency)),
-          quantityOverride,
-        ),
-      });
       lines.push(
         ...(await this.changeLines(
           manager,
           subscription,
-          proration,
-          { productId: subscription.productId, planName: planProduct.name, quantity: subscription.quantity },
-          { productId: subscription.productId, planName: planProduct.name, quantity: quantityOverride },
-          now,
+          {
+            productId: subscription.productId,
+            planName: planProduct.name,
+            quantity: quantityOverride,
+            amount: multiply(
+              money(subscription.unitAmount, parseCurrencyCode(subscription.currency)),
+              quantityOverride,
+            ),
+          },
+          now < subscription.currentPeriodStart ? subscription.currentPeriodStart : now,
         )),
       );
     }
