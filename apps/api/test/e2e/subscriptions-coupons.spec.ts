@@ -16,16 +16,8 @@ describe('subscriptions with coupons (e2e, sandbox Stripe, controllable clock)',
   afterAll(() => t.close());
 
   let codes = 0;
-  async function coupon(payload: Record<string, unknown>): Promise<{ id: string; code: string }> {
-    const response = await t.inject({
-      method: 'POST',
-      url: '/v1/admin/coupons',
-      headers: t.as(ADMIN),
-      payload: { code: `SUBCPN-${(codes += 1)}`, ...payload },
-    });
-    expect(response.statusCode).toBe(201);
-    return response.json();
-  }
+  const coupon = (payload: Record<string, unknown>) =>
+    t.createCoupon({ code: `SUBCPN-${(codes += 1)}`, ...payload });
   const subscribe = (sub: string, payload: Record<string, unknown>) =>
     t.subscribe(sub, { productId: pro, currency: 'USD', ...payload });
 

@@ -1,8 +1,6 @@
 import { productBySlug } from '../support/billing';
 import { startSubscriptionTestApp, SubscriptionTestApp } from '../support/subscriptions';
 
-const ADMIN = { sub: 'admin_interval_plans', roles: ['admin'] };
-
 describe('subscriptions switching billing interval (e2e, controllable clock)', () => {
   let t: SubscriptionTestApp;
   let monthly: string;
@@ -11,19 +9,12 @@ describe('subscriptions switching billing interval (e2e, controllable clock)', (
   beforeAll(async () => {
     t = await startSubscriptionTestApp('2026-04-01T00:00:00Z');
     monthly = (await productBySlug(t, 'pro-monthly')).id;
-    const created = await t.inject({
-      method: 'POST',
-      url: '/v1/admin/products',
-      headers: t.as(ADMIN),
-      payload: {
-        kind: 'subscription',
-        name: 'Astrix Pro yearly',
-        attributes: { trialDays: 7 },
-        prices: [{ currency: 'USD', unitAmount: 49000, recurring: { interval: 'year' } }],
-      },
+    yearly = await t.createPlan({
+      name: 'Astrix Pro yearly',
+      unitAmount: 49000,
+      interval: 'year',
+      trialDays: 7,
     });
-    expect(created.statusCode).toBe(201);
-    yearly = created.json().id;
   });
   afterAll(() => t.close());
 
@@ -106,13 +97,7 @@ describe('subscriptions switching billing interval (e2e, controllable clock)', (
   });
 
   it('with a coupon: credits what the discounted month cost and discounts the new year', async () => {
-    const coupon = await t.inject({
-      method: 'POST',
-      url: '/v1/admin/coupons',
-      headers: t.as(ADMIN),
-      payload: { code: 'HALFYEAR', kind: 'percent_off', percentOff: '50', duration: 'forever' },
-    });
-    expect(coupon.statusCode).toBe(201);
+    await t.createCoupon({ code: 'HALFYEAR', kind: 'percent_off', percentOff: '50', duration: 'forever' });
     const user = 'user_to_yearly_coupon';
     t.setNow('2026-04-01T00:00:00Z');
     await t.addCard(user);

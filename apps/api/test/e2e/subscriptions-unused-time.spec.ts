@@ -58,13 +58,7 @@ describe('credit for paid time left unused: canceling now, resuming early (e2e, 
   });
 
   it('gives back what was paid: net of a coupon, and at the new price after an upgrade', async () => {
-    const coupon = await t.inject({
-      method: 'POST',
-      url: '/v1/admin/coupons',
-      headers: t.as(ADMIN),
-      payload: { code: 'CANCEL20', kind: 'percent_off', percentOff: '20' },
-    });
-    expect(coupon.statusCode).toBe(201);
+    await t.createCoupon({ code: 'CANCEL20', kind: 'percent_off', percentOff: '20' });
     const discounted = await paidSubscription('user_cancel_coupon', { couponCode: 'CANCEL20' });
     t.setNow('2026-04-16T00:00:00Z');
     expect(
@@ -130,19 +124,7 @@ describe('credit for paid time left unused: canceling now, resuming early (e2e, 
   });
 
   it('credits the unused time of a plan archived since', async () => {
-    const created = await t.inject({
-      method: 'POST',
-      url: '/v1/admin/products',
-      headers: t.as(ADMIN),
-      payload: {
-        kind: 'subscription',
-        name: 'Astrix Basic',
-        attributes: { trialDays: 0 },
-        prices: [{ currency: 'USD', unitAmount: 3000, recurring: { interval: 'month' } }],
-      },
-    });
-    expect(created.statusCode).toBe(201);
-    const basic = created.json().id as string;
+    const basic = await t.createPlan({ name: 'Astrix Basic', unitAmount: 3000, interval: 'month' });
     t.setNow('2026-04-01T00:00:00Z');
     await t.addCard('user_cancel_archived');
     const subscribed = await t.subscribe('user_cancel_archived', { productId: basic, currency: 'USD' });

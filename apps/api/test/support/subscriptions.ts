@@ -5,6 +5,7 @@ import { BillingTestApp, startBillingTestApp } from './billing';
 import { eventually } from './test-app';
 
 const SYSTEM = { actor: { kind: 'system', name: 'test' }, requestId: null } as const;
+const ADMIN = { sub: 'staff_subscription_admin', roles: ['admin'] };
 
 export interface SubscriptionInvoiceRow {
   id: string;
@@ -25,6 +26,15 @@ export interface SubscriptionTestApp extends BillingTestApp {
   setNow(iso: string): void;
   /** Headers of a trader (with an email, as checkout needs). */
   trader(sub: string): Record<string, string>;
+  /** A subscription plan in the catalog, created by an admin; returns its product id. */
+  createPlan(input: {
+    name: string;
+    unitAmount: number;
+    interval: 'month' | 'year';
+    trialDays?: number;
+  }): Promise<string>;
+  /** A coupon created by an admin (USD amounts); returns it as created. */
+  createCoupon(payload: Record<string, unknown>): Promise<{ id: string; code: string }>;
   /** Saves a card through a setup intent (the sandbox confirms test tokens at once). */
   addCard(sub: string, token?: string): Promise<Record<string, unknown>>;
   subscribe(sub: string, payload: Record<string, unknown>): ReturnType<BillingTestApp['inject']>;
@@ -59,6 +69,31 @@ export async function startSubscriptionTestApp(startsAt: string): Promise<Subscr
       now = new Date(iso);
     },
     trader,
+    createPlan: async ({ name, unitAmount, interval, trialDays = 0 }) => {
+      const response = await t.inject({
+        method: 'POST',
+        url: '/v1/admin/products',
+        headers: t.as(ADMIN),
+        payload: {
+          kind: 'subscription',
+          name,
+          attributes: { trialDays },
+          prices: [{ currency: 'USD', unitAmount, recurring: { interval } }],
+        },
+      });
+      expect(response.statusCode).toBe(201);
+      return response.json().id;
+    },
+    createCoupon: async (payload) => {
+      const response = await t.inject({
+        method: 'POST',
+        url: '/v1/admin/coupons',
+        headers: t.as(ADMIN),
+        payload,
+      });
+      expect(response.statusCode).toBe(201);
+      return response.json();
+    },
     addCard: async (sub, token = 'pm_card_visa') => {
       const response = await t.inject({
         method: 'POST',
