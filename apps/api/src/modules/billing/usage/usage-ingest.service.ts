@@ -53,7 +53,8 @@ interface StoredRow {
 /** Which features have alerts, and the id this batch marks their usage with. */
 interface AlertMark {
   batchId: string;
-  watchedFeatures: ReadonlySet<string>;
+  /** The definitions' alerts by feature, as they are: no copy per request. */
+  watchedFeatures: Pick<ReadonlyMap<string, unknown>, 'has'>;
 }
 
 interface WriteBatch {
@@ -128,7 +129,7 @@ export class UsageIngestService {
       results[index] = { index, status: 'rejected', reason, message };
     };
     const definitions = await this.catalog.recent();
-    const alertMark: AlertMark = { batchId: newId('uab'), watchedFeatures: new Set(definitions.alerts.keys()) };
+    const alertMark: AlertMark = { batchId: newId('uab'), watchedFeatures: definitions.alerts };
     const parsed: Array<{ index: number; event: ParsedUsageEvent }> = [];
     for (let index = 0; index < events.length; index++) {
       const result = parseUsageEvent(events[index]);
