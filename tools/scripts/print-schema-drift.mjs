@@ -10,7 +10,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(join(root, 'apps/api/package.json'));
 const { Client } = require('pg');
 const { DataSource } = require('typeorm');
-const { dataSourceOptions } = require(join(root, 'apps/api/dist/platform/database/data-source-options.js'));
+const { dataSourceOptions } = require(join(root, 'apps/api/dist/bootstrap/data-source-options.js'));
 
 const adminUrl = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const name = `astrix_drift_${process.pid}`;

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { CommandFactory } from 'nest-commander';
-import { CliModule } from './platform/cli/cli.module';
+import { CliModule } from './bootstrap/cli.module';
 import { runMain } from './platform/run-main';
 
 runMain(async () => {

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createApp, OPENAPI_PATH } from './platform/http/create-app';
+import { createApp, OPENAPI_PATH } from './bootstrap/create-app';
 import { AppConfig } from './platform/config/app-config';
 import { runMain } from './platform/run-main';
 

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { AppModule } from './app.module';
+import { AppModule } from './bootstrap/app.module';
 import { runMain } from './platform/run-main';
 
 // Queue workers and the outbox relay without HTTP: the same modules the API runs.

@@ -1,7 +1,7 @@
 import { inflateSync } from 'node:zlib';
 import type { InvoiceView, PriceBreakdown } from '@astrix/contracts';
-import { Invoice } from '../../src/modules/billing/invoices/invoice.entity';
-import { InvoicesService } from '../../src/modules/billing/invoices/invoices.service';
+import { Invoice } from '../../src/modules/billing/invoicing/invoice.entity';
+import { InvoicesService } from '../../src/modules/billing/invoicing/invoices.service';
 import { Charge } from '../../src/modules/billing/payments/charge.entity';
 import { newId } from '../../src/platform/ids';
 import { startTestApp, TestApp } from '../support/test-app';

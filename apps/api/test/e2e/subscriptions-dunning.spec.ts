@@ -1,6 +1,6 @@
 import { Clock } from '../../src/platform/clock';
 import { BillingRuns } from '../../src/modules/billing/subscriptions/billing-runs.service';
-import { InvoiceCollection } from '../../src/modules/billing/subscriptions/invoice-collection.service';
+import { InvoiceCollection } from '../../src/modules/billing/collection/invoice-collection.service';
 import { BillingTestApp, productBySlug, startBillingTestApp } from '../support/billing';
 import { eventually } from '../support/test-app';
 

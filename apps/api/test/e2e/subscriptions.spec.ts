@@ -1,4 +1,4 @@
-import { InvoiceCollection } from '../../src/modules/billing/subscriptions/invoice-collection.service';
+import { InvoiceCollection } from '../../src/modules/billing/collection/invoice-collection.service';
 import { productBySlug } from '../support/billing';
 import { startSubscriptionTestApp, SubscriptionTestApp } from '../support/subscriptions';
 import { eventually } from '../support/test-app';

@@ -1,7 +1,7 @@
 import { CatalogService } from '../../src/modules/billing/catalog/catalog.service';
 import { UsageCharges } from '../../src/modules/billing/subscriptions/usage-charges.port';
 import { Clock } from '../../src/platform/clock';
-import { UsageAlertsService } from '../../src/modules/billing/usage/usage-alerts.service';
+import { UsageAlertsService } from '../../src/modules/billing/metering/usage-alerts.service';
 import { productBySlug } from '../support/billing';
 import { outboxSchemaViolations } from '../support/event-schemas';
 import { issueApiKey, startTestApp, TestApp } from '../support/test-app';

@@ -1,11 +1,11 @@
 import type { PriceBreakdown } from '@astrix/contracts';
 import { EntityManager } from 'typeorm';
 import { Charge } from '../../src/modules/billing/payments/charge.entity';
-import { CreditNote } from '../../src/modules/billing/invoices/credit-note.entity';
-import { Invoice } from '../../src/modules/billing/invoices/invoice.entity';
-import { InvoicesService } from '../../src/modules/billing/invoices/invoices.service';
-import { DocumentNumbers } from '../../src/modules/billing/invoices/document-numbers.service';
-import { InvoiceIntegrityError } from '../../src/modules/billing/invoices/receipt-lines';
+import { CreditNote } from '../../src/modules/billing/invoicing/credit-note.entity';
+import { Invoice } from '../../src/modules/billing/invoicing/invoice.entity';
+import { InvoicesService } from '../../src/modules/billing/invoicing/invoices.service';
+import { DocumentNumbers } from '../../src/modules/billing/invoicing/document-numbers.service';
+import { InvoiceIntegrityError } from '../../src/modules/billing/invoicing/receipt-lines';
 import { AppError } from '../../src/platform/http/app-error';
 import { Clock } from '../../src/platform/clock';
 import { newId } from '../../src/platform/ids';
@@ -154,7 +154,9 @@ describe('invoice and credit note numbering', () => {
     expect(await lastNumber('invoice-2041')).toBe(1000004);
     await expect(
       t.dataSource.transaction((manager) =>
-        t.app.get(DocumentNumbers).numberRows(manager, 'invoice', issuedAt, 'billing.invoices', ['inv_missing']),
+        t.app
+          .get(DocumentNumbers)
+          .numberRows(manager, 'invoice', issuedAt, 'billing.invoices', ['inv_missing']),
       ),
     ).rejects.toThrow('numbered 0 of 1 rows of billing.invoices: some do not exist');
     expect(await lastNumber('invoice-2041')).toBe(1000004);

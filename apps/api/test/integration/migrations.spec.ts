@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../../src/platform/database/data-source-options';
+import { dataSourceOptions } from '../../src/bootstrap/data-source-options';
 import { createTestDatabase, TestDatabase } from '../support/databases';
 
 describe('migrations', () => {

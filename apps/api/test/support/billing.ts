@@ -1,5 +1,5 @@
 import { signWebhookPayload, type FakeStripeServer } from '@astrix/stripe-client';
-import { PaymentProcessorHost } from '../../src/modules/billing/processor/payment-processor.provider';
+import { PaymentProcessorHost } from '../../src/platform/payment-processor/payment-processor.provider';
 import { CatalogService } from '../../src/modules/billing/catalog/catalog.service';
 import { eventually, startTestApp, TestApp, TestAppOptions } from './test-app';
 

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../../src/platform/database/data-source-options';
+import { dataSourceOptions } from '../../src/bootstrap/data-source-options';
 import { databaseUrl, TEMPLATE_DATABASE_VARIABLE, uniqueName, withAdminClient } from './databases';
 
 /** Creates this run's own database, migrates it, and keeps it as the template every test file clones. */

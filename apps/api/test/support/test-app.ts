@@ -3,7 +3,7 @@ import type { ModuleMetadata } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { createApp } from '../../src/platform/http/create-app';
+import { createApp } from '../../src/bootstrap/create-app';
 import { createTestDatabase, TestDatabase, uniqueName } from './databases';
 import { signToken, TEST_JWT_SECRET, TokenOptions } from './tokens';
 

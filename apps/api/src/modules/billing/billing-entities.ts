@@ -6,24 +6,24 @@ import { CheckoutSession } from './checkout/checkout-session.entity';
 import { Coupon } from './coupons/coupon.entity';
 import { CouponRedemption } from './coupons/coupon-redemption.entity';
 import { Customer } from './customers/customer.entity';
-import { CreditNote } from './invoices/credit-note.entity';
-import { DocumentNumberSeries } from './invoices/document-number-series.entity';
-import { Invoice } from './invoices/invoice.entity';
-import { InvoiceLine } from './invoices/invoice-line.entity';
+import { CreditNote } from './invoicing/credit-note.entity';
+import { DocumentNumberSeries } from './invoicing/document-number-series.entity';
+import { Invoice } from './invoicing/invoice.entity';
+import { InvoiceLine } from './invoicing/invoice-line.entity';
 import { Charge } from './payments/charge.entity';
 import { Refund } from './refunds/refund.entity';
 import { BillingRun, BillingRunFailure } from './subscriptions/billing-run.entity';
-import { CustomerBalance, CustomerBalanceTransaction } from './subscriptions/customer-balance.entity';
-import { DunningCase } from './subscriptions/dunning-case.entity';
+import { CustomerBalance, CustomerBalanceTransaction } from './customers/customer-balance.entity';
+import { DunningCase } from './collection/dunning-case.entity';
 import { Subscription } from './subscriptions/subscription.entity';
 import { StripeWebhookEvent } from './stripe-webhooks/stripe-webhook-event.entity';
-import { CustomerEntitlement } from './entitlements/customer-entitlement.entity';
-import { EntitlementsVersion } from './entitlements/entitlements-version.entity';
-import { Feature } from './entitlements/feature.entity';
-import { PlanFeature } from './entitlements/plan-feature.entity';
-import { UsageAlert, UsageAlertFiring, UsageAlertPending } from './usage/usage-alert.entity';
-import { UsageEvent } from './usage/usage-event.entity';
-import { UsagePrice } from './usage/usage-price.entity';
+import { CustomerEntitlement } from './metering/customer-entitlement.entity';
+import { EntitlementsVersion } from './metering/entitlements-version.entity';
+import { Feature } from './metering/feature.entity';
+import { PlanFeature } from './metering/plan-feature.entity';
+import { UsageAlert, UsageAlertFiring, UsageAlertPending } from './metering/usage-alert.entity';
+import { UsageEvent } from './metering/usage-event.entity';
+import { UsagePrice } from './metering/usage-price.entity';
 
 export const BILLING_ENTITIES = [
   Product,

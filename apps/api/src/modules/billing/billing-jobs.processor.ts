@@ -6,8 +6,8 @@ import type { JobPayloads } from '../../platform/queues/job-registry';
 import { RefundsService } from './refunds/refunds.service';
 import { StripeWebhooksService } from './stripe-webhooks/stripe-webhooks.service';
 import { BillingRuns } from './subscriptions/billing-runs.service';
-import { InvoiceCollection } from './subscriptions/invoice-collection.service';
-import { UsageAlertsService } from './usage/usage-alerts.service';
+import { InvoiceCollection } from './collection/invoice-collection.service';
+import { UsageAlertsService } from './metering/usage-alerts.service';
 
 type BillingJob =
   | Job<JobPayloads['billing.process-stripe-event'], unknown, 'billing.process-stripe-event'>

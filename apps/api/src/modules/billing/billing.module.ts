@@ -8,17 +8,17 @@ import { CheckoutReturnController } from './checkout/checkout-return.controller'
 import { CheckoutController } from './checkout/checkout.controller';
 import { CheckoutService } from './checkout/checkout.service';
 import { CouponsModule } from './coupons/coupons.module';
-import { UsageEntitlementsModule } from './entitlements/usage-entitlements.module';
+import { UsageEntitlementsModule } from './metering/metering.module';
 import { AdminFraudController } from './fraud/admin-fraud.controller';
 import { FraudService } from './fraud/fraud.service';
 import { StripeFraudSignals } from './fraud/stripe-fraud-signals.service';
 import { CustomersService } from './customers/customers.service';
 import { CustomerDirectory } from './customers/customer-directory.service';
-import { InvoiceStaffActions } from './invoices/invoice-staff-actions.service';
+import { InvoiceStaffActions } from './invoicing/invoice-staff-actions.service';
 import { RevenueReports } from './reports/revenue-report.service';
-import { InvoicesModule } from './invoices/invoices.module';
+import { InvoicesModule } from './invoicing/invoices.module';
 import { PaymentsService } from './payments/payments.service';
-import { ProcessorModule } from './processor/processor.module';
+import { ProcessorModule } from '../../platform/payment-processor/processor.module';
 import { AdminChargesController } from './refunds/admin-charges.controller';
 import { CoolingOffRefunds } from './refunds/cooling-off-refunds.consumer';
 import { RefundsService } from './refunds/refunds.service';
@@ -29,16 +29,16 @@ import {
 import { StripeWebhooksService } from './stripe-webhooks/stripe-webhooks.service';
 import { AdminSubscriptionsController } from './subscriptions/admin-subscriptions.controller';
 import { BillingRuns } from './subscriptions/billing-runs.service';
-import { CustomerBalances } from './subscriptions/customer-balances.service';
-import { DunningDesk } from './subscriptions/dunning-desk.service';
-import { InvoiceCollection } from './subscriptions/invoice-collection.service';
-import { PaymentMethodsService } from './subscriptions/payment-methods.service';
+import { CustomerBalances } from './customers/customer-balances.service';
+import { DunningDesk } from './collection/dunning-desk.service';
+import { InvoiceCollection } from './collection/invoice-collection.service';
+import { PaymentMethodsService } from './customers/payment-methods.service';
 import { SubscriptionInvoicing } from './subscriptions/subscription-invoicing.service';
 import { SubscriptionPlans } from './subscriptions/subscription-plans';
 import { PaymentMethodsController, SubscriptionsController } from './subscriptions/subscriptions.controller';
 import { SubscriptionsService } from './subscriptions/subscriptions.service';
 import { UsageCharges } from './subscriptions/usage-charges.port';
-import { UsageChargesService } from './usage/usage-charges.service';
+import { UsageChargesService } from './metering/usage-charges.service';
 
 /** The billing context: cash in. Its public interface is BillingService. */
 @Module({})

@@ -26,7 +26,7 @@ import { CatalogService } from './catalog/catalog.service';
 import { CheckoutRequest, CheckoutService } from './checkout/checkout.service';
 import { CouponsService } from './coupons/coupons.service';
 import { CustomersService } from './customers/customers.service';
-import { InvoicesService } from './invoices/invoices.service';
+import { InvoicesService } from './invoicing/invoices.service';
 import { RefundOptions, RefundsService } from './refunds/refunds.service';
 import type { ProductDetails } from './catalog/catalog-views';
 import type { ProductInput } from './catalog/catalog.service';
@@ -34,11 +34,11 @@ import type { CouponInput } from './coupons/coupons.service';
 import type { CouponView } from './coupons/coupon-views';
 import { StripeWebhooksService } from './stripe-webhooks/stripe-webhooks.service';
 import { CustomerDirectory, SectionPage } from './customers/customer-directory.service';
-import { InvoiceStaffActions } from './invoices/invoice-staff-actions.service';
+import { InvoiceStaffActions } from './invoicing/invoice-staff-actions.service';
 import { ReportRange, RevenueReports } from './reports/revenue-report.service';
 import { BillingRuns } from './subscriptions/billing-runs.service';
-import { DunningDesk } from './subscriptions/dunning-desk.service';
-import type { CollectionOutcome } from './subscriptions/invoice-collection.service';
+import { DunningDesk } from './collection/dunning-desk.service';
+import type { CollectionOutcome } from './collection/invoice-collection.service';
 import { SubscriptionsService } from './subscriptions/subscriptions.service';
 
 /**

@@ -9,7 +9,7 @@ import { OutboxService } from '../../platform/events/outbox.service';
 import { AppError } from '../../platform/http/app-error';
 import { AccountsService } from '../accounts/accounts.service';
 import { BillingService } from '../billing/billing.service';
-import { InjectPaymentProcessor } from '../billing/processor/payment-processor.provider';
+import { InjectPaymentProcessor } from '../../platform/payment-processor/payment-processor.provider';
 import { PayoutLedger } from './payout-ledger.service';
 import { payoutEventData } from './payout-views';
 import { Payout } from './payout.entity';

@@ -21,7 +21,7 @@ import { toPage } from '../../platform/http/pagination';
 import { newId } from '../../platform/ids';
 import { JobQueue } from '../../platform/queues/job-queue.service';
 import { AccountsService } from '../accounts/accounts.service';
-import { InjectPaymentProcessor } from '../billing/processor/payment-processor.provider';
+import { InjectPaymentProcessor } from '../../platform/payment-processor/payment-processor.provider';
 import { KycStatusRecord } from './kyc-status.entity';
 import { PayoutAccount } from './payout-account.entity';
 import { PayoutDestination } from './payout-destination.entity';

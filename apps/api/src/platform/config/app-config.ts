@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { FraudSettings, fraudSettingsFrom } from '../../modules/billing/fraud/fraud-settings';
+import { FraudSettings, fraudSettingsFrom } from './fraud-settings';
 import { DEVELOPMENT_JWT_SECRET, Environment, LogLevel, NodeEnv } from './environment';
 
 export type JwtVerification =

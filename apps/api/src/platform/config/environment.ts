@@ -1,5 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { fraudSettingsFrom } from '../../modules/billing/fraud/fraud-settings';
+import { fraudSettingsFrom } from './fraud-settings';
 import {
   IsBoolean,
   IsIn,

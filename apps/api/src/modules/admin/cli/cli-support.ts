@@ -1,8 +1,7 @@
 import { userInfo } from 'node:os';
-import { Injectable, type INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { Inject, Injectable, type INestApplicationContext } from '@nestjs/common';
 import { moneyFromDecimal, parseCurrencyCode } from '@astrix/pricing';
-import { AppModule } from '../../../app.module';
+import { CLI_APP_CONTEXT_FACTORY, type CliAppContextFactory } from '../../../platform/cli/cli-app-context';
 import { AuditQueryService } from '../../../platform/audit/audit-query.service';
 import type { RequestContext, UserActor } from '../../../platform/auth/actor';
 import { BillingService } from '../../billing/billing.service';
@@ -45,11 +44,10 @@ export interface AdminServices {
  */
 @Injectable()
 export class AdminCliServices {
+  constructor(@Inject(CLI_APP_CONTEXT_FACTORY) private readonly startApp: CliAppContextFactory) {}
+
   async use<T>(work: (services: AdminServices) => Promise<T>): Promise<T> {
-    const app: INestApplicationContext = await NestFactory.createApplicationContext(
-      AppModule.forRoot({ workers: false }),
-      { logger: false, abortOnError: false },
-    );
+    const app: INestApplicationContext = await this.startApp();
     try {
       return await work({
         billing: app.get(BillingService, { strict: false }),

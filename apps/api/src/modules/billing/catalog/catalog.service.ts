@@ -10,7 +10,7 @@ import { toPage } from '../../../platform/http/pagination';
 import { newId } from '../../../platform/ids';
 import type { CouponView } from '../coupons/coupon-views';
 import { insertMissingDemoCoupons } from '../coupons/demo-coupons';
-import { insertMissingDemoEntitlements } from '../entitlements/demo-entitlements';
+import { insertMissingDemoEntitlements } from '../metering/demo-entitlements';
 import {
   byUnitAmount,
   PRODUCT_KINDS,

@@ -14,8 +14,8 @@ import { CatalogService } from '../catalog/catalog.service';
 import { CouponsService, couponNotApplicable } from '../coupons/coupons.service';
 import { CustomersService } from '../customers/customers.service';
 import { FraudService } from '../fraud/fraud.service';
-import { InjectPaymentProcessor } from '../processor/payment-processor.provider';
-import { toProcessorAppError } from '../processor/processor-errors';
+import { InjectPaymentProcessor } from '../../../platform/payment-processor/payment-processor.provider';
+import { toProcessorAppError } from '../../../platform/payment-processor/processor-errors';
 import { CheckoutSession } from './checkout-session.entity';
 
 export type CheckoutRequest = CreateCheckoutSessionRequest;

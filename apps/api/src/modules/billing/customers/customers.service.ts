@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import type { PaymentProcessor } from '@astrix/stripe-client';
 import { Clock } from '../../../platform/clock';
 import { newId } from '../../../platform/ids';
-import { InjectPaymentProcessor } from '../processor/payment-processor.provider';
+import { InjectPaymentProcessor } from '../../../platform/payment-processor/payment-processor.provider';
 import { Customer } from './customer.entity';
 
 export interface PayingUser {

@@ -15,7 +15,7 @@ import { CheckoutSession } from '../checkout/checkout-session.entity';
 import { Coupon } from '../coupons/coupon.entity';
 import { Customer } from '../customers/customer.entity';
 import { Charge } from '../payments/charge.entity';
-import type { FraudSettings, SignalWeight } from './fraud-settings';
+import type { FraudSettings, SignalWeight } from '../../../platform/config/fraud-settings';
 import { FraudSignal, FraudSignalStatus } from './fraud-signal.entity';
 
 export const FRAUD_SYSTEM: RequestContext = {

@@ -15,8 +15,8 @@ import { Coupon } from '../coupons/coupon.entity';
 import { CouponsService } from '../coupons/coupons.service';
 import { Customer } from '../customers/customer.entity';
 import { FraudService } from '../fraud/fraud.service';
-import { InvoicesService } from '../invoices/invoices.service';
-import { InjectPaymentProcessor } from '../processor/payment-processor.provider';
+import { InvoicesService } from '../invoicing/invoices.service';
+import { InjectPaymentProcessor } from '../../../platform/payment-processor/payment-processor.provider';
 import { Charge } from './charge.entity';
 
 /** Stripe tells us about payments; all of them act on the same record of ours, so order does not matter. */

@@ -19,11 +19,11 @@ import { AppError, NotFoundError } from '../../../platform/http/app-error';
 import { newId } from '../../../platform/ids';
 import { JobQueue } from '../../../platform/queues/job-queue.service';
 import { Product } from '../catalog/product.entity';
-import { InvoicesService } from '../invoices/invoices.service';
+import { InvoicesService } from '../invoicing/invoices.service';
 import { Charge } from '../payments/charge.entity';
 import { STRIPE_ACTOR } from '../payments/payments.service';
-import { InjectPaymentProcessor } from '../processor/payment-processor.provider';
-import { toProcessorAppError } from '../processor/processor-errors';
+import { InjectPaymentProcessor } from '../../../platform/payment-processor/payment-processor.provider';
+import { toProcessorAppError } from '../../../platform/payment-processor/processor-errors';
 import { storedMoney } from '../money';
 import { Refund } from './refund.entity';
 

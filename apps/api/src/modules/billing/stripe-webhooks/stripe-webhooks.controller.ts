@@ -11,7 +11,7 @@ import { IsIn, IsOptional } from 'class-validator';
 import type { Page } from '@astrix/contracts';
 import { Public, Roles } from '../../../platform/auth/access.decorators';
 import { AppError } from '../../../platform/http/app-error';
-import type { RequestWithRawBody } from '../../../platform/http/create-app';
+import type { RequestWithRawBody } from '../../../platform/http/raw-body';
 import { PageQuery } from '../../../platform/http/pagination';
 import type { WebhookEventStatus } from './stripe-webhook-event.entity';
 import { StripeEventView, StripeWebhooksService } from './stripe-webhooks.service';

@@ -7,11 +7,14 @@ import { Clock } from '../../../platform/clock';
 import { AppError, NotFoundError } from '../../../platform/http/app-error';
 import { toPage } from '../../../platform/http/pagination';
 import { JobQueue } from '../../../platform/queues/job-queue.service';
-import { InjectPaymentProcessor, PaymentProcessorHost } from '../processor/payment-processor.provider';
+import {
+  InjectPaymentProcessor,
+  PaymentProcessorHost,
+} from '../../../platform/payment-processor/payment-processor.provider';
 import { PaymentsService } from '../payments/payments.service';
 import { StripeFraudSignals } from '../fraud/stripe-fraud-signals.service';
 import { RefundsService } from '../refunds/refunds.service';
-import { InvoiceCollection } from '../subscriptions/invoice-collection.service';
+import { InvoiceCollection } from '../collection/invoice-collection.service';
 import { TransferEventsRegistry } from '../transfer-events.registry';
 import { StripeWebhookEvent, WebhookEventStatus } from './stripe-webhook-event.entity';
 

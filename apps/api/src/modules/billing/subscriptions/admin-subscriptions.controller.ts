@@ -16,15 +16,15 @@ import { IdParam } from '../../../platform/http/id-param.pipe';
 import { PageQuery } from '../../../platform/http/pagination';
 import { newId } from '../../../platform/ids';
 import { BillingRuns } from './billing-runs.service';
-import { CustomerBalances } from './customer-balances.service';
-import { DunningDesk } from './dunning-desk.service';
+import { CustomerBalances } from '../customers/customer-balances.service';
+import { DunningDesk } from '../collection/dunning-desk.service';
 import {
   DunningListQuery,
   GoodwillCreditDto,
   ReasonDto,
   StartBillingRunDto,
 } from './dto/subscription-requests.dto';
-import type { CollectionOutcome } from './invoice-collection.service';
+import type { CollectionOutcome } from '../collection/invoice-collection.service';
 import { SubscriptionsService } from './subscriptions.service';
 
 const subscriptionId = new IdParam('sub', 'subscription');

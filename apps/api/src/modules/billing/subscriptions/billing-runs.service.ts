@@ -12,7 +12,7 @@ import { JobQueue } from '../../../platform/queues/job-queue.service';
 import { Product } from '../catalog/product.entity';
 import { Customer } from '../customers/customer.entity';
 import { BillingRun, BillingRunFailure, BillingRunTrigger } from './billing-run.entity';
-import { CustomerBalances } from './customer-balances.service';
+import { CustomerBalances } from '../customers/customer-balances.service';
 import { DraftLine, draftInvoice, planLine, usageLine, withCoupon } from './invoice-drafts';
 import { periodCouponsOf } from './subscription-coupons';
 import { renewalInvoiceKey, renewalOf, usagePeriodOf, type Renewal } from './renewal';
@@ -20,7 +20,7 @@ import { Subscription } from './subscription.entity';
 import { InvoiceToIssue, SubscriptionInvoicing } from './subscription-invoicing.service';
 import { subscriptionEvent } from './subscription-views';
 import { UsageCharges } from './usage-charges.port';
-import { USAGE_LATE_GRACE_MS } from '../usage/usage-ingest.service';
+import { USAGE_LATE_GRACE_MS } from '../metering/usage-ingest.service';
 
 /**
  * A period is invoiced once it ended at least the late-usage grace before the run's `asOf`: usage for

@@ -8,7 +8,7 @@ import {
   parseCurrencyCode,
 } from '@astrix/pricing';
 import type { UsageInvoiceLine } from './usage-charges.port';
-import type { InvoiceLineKind } from '../invoices/invoice-line.entity';
+import type { InvoiceLineKind } from '../invoicing/invoice-line.entity';
 
 /** A line before it is written: amounts are minor units of the invoice currency. */
 export interface DraftLine {

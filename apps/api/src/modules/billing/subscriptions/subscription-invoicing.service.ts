@@ -6,10 +6,10 @@ import { actorLabel, type RequestContext } from '../../../platform/auth/actor';
 import { OutboxService, type NewEvent } from '../../../platform/events/outbox.service';
 import { newId } from '../../../platform/ids';
 import type { EventType } from '@astrix/contracts';
-import { DocumentNumbers } from '../invoices/document-numbers.service';
-import { Invoice } from '../invoices/invoice.entity';
-import { ASTRIX_SELLER } from '../invoices/seller';
-import { CustomerBalances } from './customer-balances.service';
+import { DocumentNumbers } from '../invoicing/document-numbers.service';
+import { Invoice } from '../invoicing/invoice.entity';
+import { ASTRIX_SELLER } from '../invoicing/seller';
+import { CustomerBalances } from '../customers/customer-balances.service';
 import type { DraftInvoice, DraftLine } from './invoice-drafts';
 import type { Subscription } from './subscription.entity';
 

@@ -5,7 +5,7 @@ import { AppConfig } from '../../../platform/config/app-config';
 import { AppError, NotFoundError } from '../../../platform/http/app-error';
 import { Price } from '../catalog/price.entity';
 import { Product } from '../catalog/product.entity';
-import type { DunningPolicy } from './dunning-case.entity';
+import type { DunningPolicy } from '../collection/dunning-case.entity';
 import type { SubscriptionInterval } from './subscription.entity';
 
 /** A subscription product with its recurring price in one currency. */

@@ -6,7 +6,7 @@ import type {
   SubscriptionView,
 } from '@astrix/contracts';
 import type { NewEvent } from '../../../platform/events/outbox.service';
-import type { DunningCase } from './dunning-case.entity';
+import type { DunningCase } from '../collection/dunning-case.entity';
 import type { Subscription } from './subscription.entity';
 
 export function toSubscriptionView(subscription: Subscription): SubscriptionView {

@@ -21,7 +21,7 @@ import {
   CreateSubscriptionDto,
   UpcomingInvoiceQuery,
 } from './dto/subscription-requests.dto';
-import { PaymentMethodsService } from './payment-methods.service';
+import { PaymentMethodsService } from '../customers/payment-methods.service';
 import { SubscriptionsService } from './subscriptions.service';
 
 const subscriptionId = new IdParam('sub', 'subscription');

@@ -33,9 +33,9 @@ import { Customer } from '../customers/customer.entity';
 import { storedMoney } from '../money';
 import { CustomersService, type PayingUser } from '../customers/customers.service';
 import { Product } from '../catalog/product.entity';
-import { DunningCase } from './dunning-case.entity';
-import { CustomerBalances } from './customer-balances.service';
-import { InvoiceCollection } from './invoice-collection.service';
+import { DunningCase } from '../collection/dunning-case.entity';
+import { CustomerBalances } from '../customers/customer-balances.service';
+import { InvoiceCollection } from '../collection/invoice-collection.service';
 import {
   DraftLine,
   type PlanSide,
@@ -55,7 +55,7 @@ import { Plan, SubscriptionPlans } from './subscription-plans';
 import { Subscription } from './subscription.entity';
 import { subscriptionEvent, toSubscriptionView } from './subscription-views';
 import { UsageCharges } from './usage-charges.port';
-import { Invoice } from '../invoices/invoice.entity';
+import { Invoice } from '../invoicing/invoice.entity';
 
 /** Who owns the subscription being acted on: a trader acts on their own, staff on anyone's. */
 export type SubscriptionOwner = { userId: string } | 'staff';

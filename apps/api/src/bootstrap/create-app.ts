@@ -1,0 +1,77 @@
+import type { ModuleMetadata } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { withRawRoutes } from '../platform/http/raw-route-docs';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { validateEnvironment } from '../platform/config/environment';
+import { ErrorEnvelopeFilter } from '../platform/http/error-envelope.filter';
+import { REQUEST_ID_HEADER, requestIdFor } from '../platform/http/request-id';
+import { createValidationPipe } from '../platform/http/validation';
+import { keepRawBodyForWebhooks } from '../platform/http/raw-body';
+
+export interface CreateAppOptions {
+  /** Overrides WORKERS_ENABLED. */
+  workers?: boolean;
+  /** Extra modules, for tests that need probe endpoints or consumers. */
+  imports?: ModuleMetadata['imports'];
+}
+
+export const OPENAPI_PATH = 'docs';
+
+/** Builds the HTTP application exactly as production runs it; tests use the same function. */
+export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+  const environment = validateEnvironment(process.env);
+  const adapter = new FastifyAdapter({
+    bodyLimit: environment.HTTP_BODY_LIMIT_BYTES,
+    genReqId: requestIdFor,
+    requestIdHeader: false,
+    trustProxy: true,
+    // On close: finish in-flight requests, drop idle keep-alive sockets so shutdown does not hang.
+    forceCloseConnections: 'idle',
+  });
+  const root = AppModule.forRoot({ workers: options.workers ?? environment.WORKERS_ENABLED });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    { ...root, imports: [...(root.imports ?? []), ...(options.imports ?? [])] },
+    adapter,
+    // JSON only: Fastify's own parser; Nest's would also accept form bodies.
+    { bufferLogs: true, bodyParser: false },
+  );
+  app.useLogger(app.get(Logger));
+  app.useGlobalFilters(new ErrorEnvelopeFilter());
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+  const fastify = app.getHttpAdapter().getInstance();
+  keepRawBodyForWebhooks(fastify);
+  let closing = false;
+  // Draining: answers still in flight tell the client to drop the connection, so close() can finish.
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    void reply.header(REQUEST_ID_HEADER, request.id);
+    if (closing) void reply.header('connection', 'close');
+    done(null, payload);
+  });
+
+  const document = withRawRoutes(
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Astrix billing platform API')
+        .setDescription(
+          'Billing, accounts and payouts of Astrix Trading. Errors use one envelope: {error:{code,message,details,requestId}}.',
+        )
+        .setVersion('1')
+        .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'User JWT or service API key (ak_…)' })
+        .build(),
+    ),
+  );
+  SwaggerModule.setup(OPENAPI_PATH, app, document, { jsonDocumentUrl: `${OPENAPI_PATH}/openapi.json` });
+
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return app;
+}

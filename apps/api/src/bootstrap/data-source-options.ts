@@ -1,0 +1,34 @@
+import { DataSourceOptions } from 'typeorm';
+import { SnakeNamingStrategy } from 'typeorm-naming-strategies';
+import { ACCOUNTS_ENTITIES } from '../modules/accounts/accounts-entities';
+import { BILLING_ENTITIES } from '../modules/billing/billing-entities';
+import { PAYOUTS_ENTITIES } from '../modules/payouts/payouts-entities';
+import { OUTBOUND_ENTITIES } from '../modules/notifications/outbound-entities';
+import { PLATFORM_ENTITIES } from '../platform/platform-entities';
+import { MIGRATIONS } from '../migrations';
+
+/** Entities of every module; each module appends its own list here. */
+export const ALL_ENTITIES = [
+  ...PLATFORM_ENTITIES,
+  ...BILLING_ENTITIES,
+  ...ACCOUNTS_ENTITIES,
+  ...OUTBOUND_ENTITIES,
+  ...PAYOUTS_ENTITIES,
+];
+
+/** The one place the TypeORM connection is described: app, CLI and tests share it. */
+export function dataSourceOptions(databaseUrl: string, applicationName = 'astrix-api'): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: databaseUrl,
+    entities: ALL_ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    namingStrategy: new SnakeNamingStrategy(),
+    synchronize: false,
+    logging: false,
+    applicationName,
+    extra: { max: 20, connectionTimeoutMillis: 5000 },
+  };
+}

@@ -1,0 +1,177 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { PaymentMethodView, PortalSessionView, SetupIntentView } from '@astrix/contracts';
+import { CardDeclinedError, type PaymentProcessor, type ProcessorPaymentMethod } from '@astrix/stripe-client';
+import { AuditService } from '../../../platform/audit/audit.service';
+import type { RequestContext } from '../../../platform/auth/actor';
+import { AppConfig } from '../../../platform/config/app-config';
+import { AppError, NotFoundError } from '../../../platform/http/app-error';
+import { newId } from '../../../platform/ids';
+import { Customer } from './customer.entity';
+import { CustomersService, type PayingUser } from './customers.service';
+import { InjectPaymentProcessor } from '../../../platform/payment-processor/payment-processor.provider';
+import { InvoiceCollection } from '../collection/invoice-collection.service';
+
+function toPaymentMethodView(method: ProcessorPaymentMethod, defaultId: string | null): PaymentMethodView {
+  return {
+    id: method.id,
+    type: method.type,
+    brand: method.card?.brand ?? null,
+    last4: method.card?.last4 ?? null,
+    expMonth: method.card?.expMonth ?? null,
+    expYear: method.card?.expYear ?? null,
+    isDefault: method.id === defaultId,
+    createdAt: method.createdAt.toISOString(),
+  };
+}
+
+/**
+ * The cards a customer saved for renewals. They live at the processor; we keep which one is the
+ * default, and a new default immediately retries whatever dunning is waiting on.
+ */
+@Injectable()
+export class PaymentMethodsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectPaymentProcessor() private readonly processor: PaymentProcessor,
+    private readonly customers: CustomersService,
+    private readonly collection: InvoiceCollection,
+    private readonly audit: AuditService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async list(user: PayingUser): Promise<PaymentMethodView[]> {
+    const customer = await this.customers.findByUserId(user.userId);
+    if (!customer?.stripeCustomerId) return [];
+    const page = await this.processor.listPaymentMethods(customer.stripeCustomerId, { limit: 100 });
+    return page.data.map((method) => toPaymentMethodView(method, customer.defaultPaymentMethodId));
+  }
+
+  /**
+   * Starts saving a card for off-session use. With a `paymentMethodId` (sandbox and tests: a test
+   * token such as pm_card_visa) it is confirmed at once; the first saved card becomes the default.
+   */
+  async createSetupIntent(
+    user: PayingUser,
+    paymentMethodId: string | undefined,
+    context: RequestContext,
+  ): Promise<SetupIntentView> {
+    const customer = await this.customers.getOrCreate(user);
+    let intent;
+    try {
+      intent = await this.processor.createSetupIntent(
+        {
+          customerId: customer.stripeCustomerId,
+          usage: 'off_session',
+          ...(paymentMethodId
+            ? {
+                paymentMethodId,
+                confirm: true,
+                returnUrl: `http://localhost:${this.config.port}/checkout/success`,
+              }
+            : {}),
+          metadata: { customerId: customer.id },
+        },
+        `setup-intent:${customer.id}:${newId('req')}`,
+      );
+    } catch (error) {
+      if (error instanceof CardDeclinedError) {
+        throw new AppError(402, 'CARD_DECLINED', `the card was declined: ${error.message}`, [
+          { field: 'paymentMethodId', message: error.declineCode ?? 'declined' },
+        ]);
+      }
+      throw error;
+    }
+    if (intent.status === 'succeeded' && intent.paymentMethodId && !customer.defaultPaymentMethodId) {
+      await this.makeDefault(customer, intent.paymentMethodId, context);
+    }
+    return {
+      id: intent.id,
+      status: intent.status,
+      clientSecret: null,
+      nextActionUrl: intent.nextActionUrl,
+    };
+  }
+
+  async setDefault(
+    user: PayingUser,
+    paymentMethodId: string,
+    context: RequestContext,
+  ): Promise<PaymentMethodView> {
+    const customer = await this.customers.findByUserId(user.userId);
+    const method = await this.ownedMethod(customer, paymentMethodId);
+    await this.makeDefault(customer as Customer & { stripeCustomerId: string }, method.id, context);
+    return toPaymentMethodView(method, method.id);
+  }
+
+  async remove(user: PayingUser, paymentMethodId: string, context: RequestContext): Promise<void> {
+    const customer = await this.customers.findByUserId(user.userId);
+    const method = await this.ownedMethod(customer, paymentMethodId);
+    await this.processor.detachPaymentMethod(method.id, `detach:${method.id}`);
+    await this.dataSource.transaction(async (manager) => {
+      if (customer?.defaultPaymentMethodId === method.id) {
+        await manager.update(Customer, { id: customer.id }, { defaultPaymentMethodId: null });
+      }
+      await this.audit.record(manager, context, {
+        action: 'payment_method.removed',
+        resourceType: 'customer',
+        resourceId: customer?.id ?? '',
+        after: { paymentMethodId: method.id },
+      });
+    });
+  }
+
+  async portalSession(user: PayingUser, returnUrl: string | undefined): Promise<PortalSessionView> {
+    const customer = await this.customers.getOrCreate(user);
+    const session = await this.processor.createBillingPortalSession(
+      {
+        customerId: customer.stripeCustomerId,
+        returnUrl: returnUrl ?? `http://localhost:${this.config.port}/`,
+      },
+      `portal:${customer.id}:${newId('req')}`,
+    );
+    return { url: session.url };
+  }
+
+  private async ownedMethod(
+    customer: Customer | null,
+    paymentMethodId: string,
+  ): Promise<ProcessorPaymentMethod> {
+    if (!customer?.stripeCustomerId) throw new NotFoundError('payment method', paymentMethodId);
+    let method: ProcessorPaymentMethod;
+    try {
+      method = await this.processor.getPaymentMethod(paymentMethodId);
+    } catch {
+      throw new NotFoundError('payment method', paymentMethodId);
+    }
+    // Another customer's card looks exactly like one that does not exist.
+    if (method.customerId !== customer.stripeCustomerId)
+      throw new NotFoundError('payment method', paymentMethodId);
+    return method;
+  }
+
+  private async makeDefault(
+    customer: Customer & { stripeCustomerId: string },
+    paymentMethodId: string,
+    context: RequestContext,
+  ): Promise<void> {
+    await this.processor.setDefaultPaymentMethod(
+      customer.stripeCustomerId,
+      paymentMethodId,
+      `default-pm:${customer.id}:${paymentMethodId}`,
+    );
+    await this.dataSource.transaction(async (manager) => {
+      await manager.update(Customer, { id: customer.id }, { defaultPaymentMethodId: paymentMethodId });
+      await this.audit.record(manager, context, {
+        action: 'payment_method.default_set',
+        resourceType: 'customer',
+        resourceId: customer.id,
+        before: { defaultPaymentMethodId: customer.defaultPaymentMethodId },
+        after: { defaultPaymentMethodId: paymentMethodId },
+      });
+    });
+    // A new card is the moment to try again what failed on the old one.
+    await this.collection.retryOpenInvoicesOf(customer.id);
+  }
+}

@@ -1,0 +1,349 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { EntitlementCheckResponse, EntitlementList, UsageAggregation } from '@astrix/contracts';
+import { Clock } from '../../../platform/clock';
+import { aggregateUsage, USAGE_METRIC_SQL, UsageWindow } from './usage-aggregates';
+import {
+  Basis,
+  CustomerState,
+  EntitlementBasis,
+  entitlementAnswer,
+  entitlementBasis,
+} from './entitlement-decision';
+import { EntitlementDefinitions, EntitlementsCatalog } from './entitlements-catalog';
+
+/**
+ * How long a period's usage may be served from memory, counted from before the query that computed it.
+ * Usage accepted by this process drops its entry at once; usage accepted by another process is seen
+ * within this time, inside the one second the contract allows.
+ */
+export const USAGE_CACHE_MS = 800;
+const USAGE_CACHE_MAX_ENTRIES = 200_000;
+
+interface StateRow {
+  k: number;
+  version: string;
+  customer_id: string | null;
+  fraud_status: string | null;
+  subscriptions: Array<{
+    id: string;
+    status: string;
+    productId: string;
+    currency: string;
+    start: string;
+    end: string;
+    used?: number | string | null;
+  }> | null;
+  entitlements: Array<{
+    featureId: string;
+    kind: 'grant' | 'override';
+    enabled: boolean;
+    limit: number | string | null;
+    expiresAt: string | null;
+  }> | null;
+}
+
+/**
+ * The state of many checks in one statement: for each item, the definitions' version, the customer (by
+ * our id or their external reference), their subscriptions that are not canceled (each with the
+ * feature's usage in its current period when the item asks for it), and their live staff grants and
+ * overrides (of one feature, or all). Checks that arrive while statements are running wait for the next
+ * one, so under load one round trip serves many checks; each statement starts after the checks it
+ * serves arrived, so every committed change is seen.
+ */
+const STATE_SQL = `
+SELECT r.k, v.version, c.id AS customer_id, c.fraud_status,
+  (SELECT json_agg(json_build_object('id', s.id, 'status', s.status, 'productId', s.product_id,
+                                     'currency', s.currency, 'start', s.current_period_start, 'end', s.current_period_end,
+                                     'used', CASE WHEN r.u THEN ${USAGE_METRIC_SQL} END)
+                   ORDER BY s.created_at, s.id)
+     FROM billing.subscriptions s WHERE s.customer_id = c.id AND s.status <> 'canceled') AS subscriptions,
+  (SELECT json_agg(json_build_object('featureId', e.feature_id, 'kind', e.kind, 'enabled', e.enabled,
+                                     'limit', e."limit", 'expiresAt', e.expires_at))
+     FROM billing.customer_entitlements e
+    WHERE e.customer_id = c.id AND e.revoked_at IS NULL AND (e.expires_at IS NULL OR e.expires_at > r.now)
+      AND (r.f IS NULL OR e.feature_id = r.f)) AS entitlements
+FROM json_to_recordset($1::json) AS r(k int, ref text, f text, now timestamptz, u boolean, a text, p text)
+CROSS JOIN billing.entitlements_version v
+LEFT JOIN LATERAL (
+  SELECT id, fraud_status FROM billing.customers WHERE id = r.ref OR user_id = r.ref ORDER BY (id = r.ref) DESC LIMIT 1
+) c ON true
+WHERE v.id = 1`;
+const STATE_STATEMENT = 'entitlement_state_batch';
+/** Statements running at once; checks arriving meanwhile queue for the next one. */
+const MAX_IN_FLIGHT = 3;
+const MAX_BATCH = 500;
+
+interface StateRequest {
+  ref: string;
+  featureId: string | null;
+  now: Date;
+  withUsage: boolean;
+  aggregation: UsageAggregation | null;
+  property: string | null;
+  resolve: (row: StateRow) => void;
+  reject: (error: unknown) => void;
+}
+
+interface PgPool {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: StateRow[] }>;
+}
+
+interface CachedUsage {
+  /** The period the value counts: `${start}|${end}` in epoch ms. */
+  period: string;
+  value: number;
+  at: number;
+}
+
+/** Entitlement checks: allow or deny with a machine-readable reason, the limit and what is left. */
+@Injectable()
+export class EntitlementsService {
+  /** `${customerId}|${featureId}` → the usage of the period last asked for. */
+  private readonly usageCache = new Map<string, CachedUsage>();
+  /** References (our id or an external one) → our customer id; immutable once a customer exists. */
+  private readonly customerIds = new Map<string, string>();
+  private readonly pending: StateRequest[] = [];
+  private inFlight = 0;
+  private flushScheduled = false;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly catalog: EntitlementsCatalog,
+    private readonly clock: Clock,
+  ) {}
+
+  async check(customerRef: string, featureId: string, quantity = 1): Promise<EntitlementCheckResponse> {
+    const now = this.clock.now();
+    // The feature's kind and aggregation never change once created, so a copy of any age tells how to
+    // count; whether the customer holds it is decided on the version read with their rows.
+    let feature = this.catalog.latest()?.features.get(featureId);
+    if (!feature) feature = (await this.catalog.recent(0)).features.get(featureId);
+    const aggregation = feature && feature.kind !== 'boolean' ? (feature.aggregation ?? 'sum') : null;
+    const knownId = this.customerIds.get(customerRef);
+    const cached = knownId ? this.usageCache.get(`${knownId}|${featureId}`) : undefined;
+    const startedAt = performance.now();
+    const fresh = cached !== undefined && startedAt - cached.at < USAGE_CACHE_MS;
+    const { state, definitions, rowUsage } = await this.customerState(customerRef, now, featureId, {
+      aggregation,
+      withUsage: aggregation !== null && !fresh,
+      property: feature?.aggregationProperty ?? null,
+    });
+    const basis = this.basisFor(state, definitions, featureId, now);
+    const customerId = state?.customerId ?? customerRef;
+    let used: number | null = null;
+    if (needsUsage(basis)) {
+      const period = periodKey(basis.basis);
+      const inline = basis.basis.subscriptionId ? rowUsage.get(basis.basis.subscriptionId) : undefined;
+      if (inline !== undefined) {
+        used = inline;
+        this.remember(customerId, featureId, period, used, startedAt);
+      } else if (fresh && cached.period === period) {
+        used = cached.value;
+      } else {
+        used = await this.usageOf(customerId, basis.basis);
+      }
+    }
+    return entitlementAnswer({ customerId, featureId, basis, used, quantity });
+  }
+
+  /** Every active feature with the customer's answer (for one unit). */
+  async list(customerRef: string): Promise<EntitlementList> {
+    const now = this.clock.now();
+    const { state, definitions } = await this.customerState(customerRef, now, null);
+    const customerId = state?.customerId ?? customerRef;
+    const features = [...definitions.features.values()]
+      .filter((feature) => feature.status === 'active')
+      .sort((a, b) => a.id.localeCompare(b.id));
+    const bases = features.map((feature) => this.basisFor(state, definitions, feature.id, now));
+    const metered = bases.flatMap((basis) => (needsUsage(basis) ? [basis.basis] : []));
+    const values = await aggregateUsage(
+      this.dataSource,
+      metered.map((basis) => windowOf(customerId, basis)),
+    );
+    const usage = new Map(metered.map((basis, index) => [basis, values[index]]));
+    return {
+      customerId,
+      data: features.map((feature, index) => {
+        const basis = bases[index];
+        const used = basis.kind === 'basis' ? (usage.get(basis.basis) ?? null) : null;
+        return entitlementAnswer({ customerId, featureId: feature.id, basis, used, quantity: 1 });
+      }),
+    };
+  }
+
+  /** The terms on which the customer holds a feature now (used by alerts to know the allowance). */
+  async basis(customerId: string, featureId: string): Promise<Basis> {
+    const now = this.clock.now();
+    const { state, definitions } = await this.customerState(customerId, now, featureId);
+    return this.basisFor(state, definitions, featureId, now);
+  }
+
+  /** Usage of these customers' features changed: their cached totals are dropped. */
+  usageChanged(pairs: Iterable<string>): void {
+    for (const pair of pairs) this.usageCache.delete(pair);
+  }
+
+  private basisFor(
+    state: CustomerState | null,
+    definitions: EntitlementDefinitions,
+    featureId: string,
+    now: Date,
+  ): Basis {
+    const feature = definitions.features.get(featureId);
+    if (!feature || feature.status !== 'active') {
+      return { kind: 'denied', reason: 'unknown_feature', subscriptionId: null };
+    }
+    if (!state) return { kind: 'denied', reason: 'no_subscription', subscriptionId: null };
+    return entitlementBasis({
+      state,
+      feature,
+      now,
+      planLimit: (productId, id) => {
+        const plan = definitions.planFeatures.get(productId);
+        return plan?.has(id) ? { limit: plan.get(id) ?? null } : undefined;
+      },
+      overageBilled: (productId, id) => definitions.billedUsage.has(`${productId}|${id}`),
+    });
+  }
+
+  private async customerState(
+    customerRef: string,
+    now: Date,
+    featureId: string | null,
+    usage: { aggregation: UsageAggregation | null; withUsage: boolean; property: string | null } = {
+      aggregation: null,
+      withUsage: false,
+      property: null,
+    },
+  ): Promise<{
+    state: CustomerState | null;
+    definitions: EntitlementDefinitions;
+    rowUsage: Map<string, number>;
+  }> {
+    const row = await new Promise<StateRow>((resolve, reject) => {
+      this.pending.push({
+        ref: customerRef,
+        featureId,
+        now,
+        withUsage: usage.withUsage,
+        aggregation: usage.aggregation,
+        property: usage.property,
+        resolve,
+        reject,
+      });
+      this.schedule();
+    });
+    const definitions = await this.catalog.at(String(row.version));
+    const rowUsage = new Map<string, number>();
+    if (!row.customer_id) return { state: null, definitions, rowUsage };
+    if (this.customerIds.size >= USAGE_CACHE_MAX_ENTRIES) this.customerIds.clear();
+    this.customerIds.set(customerRef, row.customer_id);
+    const subscriptions = (row.subscriptions ?? []).map((subscription) => {
+      if (subscription.used !== undefined && subscription.used !== null) {
+        rowUsage.set(subscription.id, Number(subscription.used));
+      }
+      return {
+        id: subscription.id,
+        status: subscription.status as CustomerState['subscriptions'][number]['status'],
+        productId: subscription.productId,
+        currency: subscription.currency,
+        currentPeriodStart: new Date(subscription.start),
+        currentPeriodEnd: new Date(subscription.end),
+      };
+    });
+    return {
+      definitions,
+      rowUsage,
+      state: {
+        customerId: row.customer_id,
+        onHold: row.fraud_status !== null && row.fraud_status !== 'clear',
+        subscriptions,
+        customerEntitlements: new Map(
+          (row.entitlements ?? []).map((entitlement) => [
+            entitlement.featureId,
+            {
+              kind: entitlement.kind,
+              enabled: entitlement.enabled,
+              limit: entitlement.limit === null ? null : Number(entitlement.limit),
+              expiresAt: entitlement.expiresAt === null ? null : new Date(entitlement.expiresAt),
+            },
+          ]),
+        ),
+      },
+    };
+  }
+
+  private schedule(): void {
+    if (this.flushScheduled || this.inFlight >= MAX_IN_FLIGHT || this.pending.length === 0) return;
+    this.flushScheduled = true;
+    // Checks that arrive in the same turn of the event loop share the statement.
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    const batch = this.pending.splice(0, MAX_BATCH);
+    if (batch.length === 0) return;
+    this.inFlight += 1;
+    const items = JSON.stringify(
+      batch.map((item, k) => ({
+        k,
+        ref: item.ref,
+        f: item.featureId,
+        now: item.now.toISOString(),
+        u: item.withUsage,
+        a: item.aggregation,
+        p: item.property,
+      })),
+    );
+    const pool = (this.dataSource.driver as unknown as { master: PgPool }).master;
+    pool
+      .query({ name: STATE_STATEMENT, text: STATE_SQL, values: [items] })
+      .then(({ rows }) => {
+        for (const row of rows) batch[row.k].resolve(row);
+      })
+      .catch((error: unknown) => {
+        for (const item of batch) item.reject(error);
+      })
+      .finally(() => {
+        this.inFlight -= 1;
+        this.schedule();
+      });
+    this.schedule();
+  }
+
+  private async usageOf(customerId: string, basis: EntitlementBasis): Promise<number> {
+    const startedAt = performance.now();
+    const [value] = await aggregateUsage(this.dataSource, [windowOf(customerId, basis)]);
+    this.remember(customerId, basis.feature.id, periodKey(basis), value, startedAt);
+    return value;
+  }
+
+  private remember(customerId: string, featureId: string, period: string, value: number, at: number): void {
+    if (this.usageCache.size >= USAGE_CACHE_MAX_ENTRIES) this.usageCache.clear();
+    this.usageCache.set(`${customerId}|${featureId}`, { period, value, at });
+  }
+}
+
+function periodKey(basis: EntitlementBasis): string {
+  return `${basis.periodStart.getTime()}|${basis.periodEnd.getTime()}`;
+}
+
+function needsUsage(basis: Basis): basis is { kind: 'basis'; basis: EntitlementBasis } {
+  return basis.kind === 'basis' && basis.basis.feature.kind !== 'boolean';
+}
+
+function windowOf(customerId: string, basis: EntitlementBasis): UsageWindow {
+  return {
+    customerId,
+    featureId: basis.feature.id,
+    aggregation: basis.feature.aggregation ?? 'sum',
+    property: basis.feature.aggregationProperty,
+    from: basis.periodStart,
+    to: basis.periodEnd,
+  };
+}

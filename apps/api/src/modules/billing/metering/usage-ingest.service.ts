@@ -1,0 +1,462 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type {
+  ReportUsageBatchResponse,
+  UsageEventResult,
+  UsageEventView,
+  UsageRejectionReason,
+} from '@astrix/contracts';
+import { Clock } from '../../../platform/clock';
+import { newId } from '../../../platform/ids';
+import { EntitlementsCatalog } from './entitlements-catalog';
+import { EntitlementsService } from './entitlements.service';
+import { ParsedUsageEvent, parseUsageEvent } from './usage-event-parser';
+import { UsageAlertsService } from './usage-alerts.service';
+
+/** Late events are accepted while their period is open, and up to this long after it closed. */
+export const USAGE_LATE_GRACE_MS = 60 * 60 * 1000;
+/** Reporters' clocks may run this far ahead of ours. */
+export const USAGE_FUTURE_SKEW_MS = 5 * 60 * 1000;
+/** Customer references resolve to ids (immutable) and open periods (which only move forward). */
+const CUSTOMER_CACHE_MS = 60_000;
+const CUSTOMER_CACHE_MAX = 100_000;
+
+interface ResolvedCustomer {
+  customerId: string;
+  /** Start of the earliest open subscription period; null without a subscription. */
+  openSince: number | null;
+  at: number;
+}
+
+/** An event ready to insert: its id, our customer id, and where it sits in the request. */
+interface Row {
+  index: number;
+  id: string;
+  customerId: string;
+  event: ParsedUsageEvent;
+}
+
+interface StoredRow {
+  id: string;
+  customer_id: string;
+  feature_id: string;
+  quantity: string;
+  occurred_at: Date;
+  idempotency_key: string;
+  service_id: string | null;
+  properties: UsageEventView['properties'];
+  correction_of: string | null;
+  received_at: Date;
+}
+
+/** Which features have alerts, and the id this batch marks their usage with. */
+interface AlertMark {
+  batchId: string;
+  /** The definitions' alerts by feature, as they are: no copy per request. */
+  watchedFeatures: Pick<ReadonlyMap<string, unknown>, 'has'>;
+}
+
+interface WriteBatch {
+  reportedBy: string;
+  now: Date;
+  alertMark: AlertMark;
+}
+
+/** Key order: customer, then idempotency key. */
+const keyOrder = (a: Row, b: Row): number => {
+  if (a.customerId !== b.customerId) return a.customerId < b.customerId ? -1 : 1;
+  const x = a.event.idempotencyKey;
+  const y = b.event.idempotencyKey;
+  return x === y ? 0 : x < y ? -1 : 1;
+};
+
+const INSERT_EVENTS = `
+INSERT INTO billing.usage_events (customer_id, idempotency_key, id, feature_id, quantity, occurred_at,
+                                  service_id, properties, correction_of, reported_by, received_at)
+SELECT r.c, r.k, r.i, r.f, r.q, r.t, r.s, r.p, r.o, $2, $3
+  FROM json_to_recordset($1::json) AS r(c text, k text, i text, f text, q bigint, t timestamptz, s text,
+                                        p jsonb, o text)
+ON CONFLICT (customer_id, idempotency_key) DO NOTHING`;
+
+const INSERT_SQL = `${INSERT_EVENTS}
+RETURNING id`;
+
+/**
+ * The same, marking in the same statement the customers and features with alerts ($5) whose usage
+ * grew, as still to be evaluated by this batch ($4): evaluation after commit clears the mark, a sweep
+ * evaluates what a dead process left behind.
+ */
+const INSERT_MARKING_SQL = `
+WITH inserted AS (${INSERT_EVENTS}
+  RETURNING id, customer_id, feature_id
+), marked AS (
+  INSERT INTO billing.usage_alert_pending (customer_id, feature_id, marked_by, marked_at)
+  SELECT DISTINCT customer_id, feature_id, $4, $3::timestamptz FROM inserted WHERE feature_id = ANY($5::text[])
+  ON CONFLICT (customer_id, feature_id) DO UPDATE SET marked_by = excluded.marked_by, marked_at = excluded.marked_at
+)
+SELECT id FROM inserted`;
+
+const STORED_SQL = `
+SELECT e.id, e.customer_id, e.feature_id, e.quantity, e.occurred_at, e.idempotency_key, e.service_id,
+       e.properties, e.correction_of, e.received_at
+  FROM json_to_recordset($1::json) AS r(c text, k text)
+  JOIN billing.usage_events e ON e.customer_id = r.c AND e.idempotency_key = r.k`;
+
+/**
+ * Takes usage events in: validates each by hand, resolves customers, drops duplicates inside the batch,
+ * and writes the batch with one INSERT … ON CONFLICT DO NOTHING (the idempotency key is the row's key,
+ * so claiming it and writing the event commit together). Events already stored come back as duplicates
+ * with the stored event; bad events are rejected with a reason and never block the others.
+ */
+@Injectable()
+export class UsageIngestService {
+  private readonly logger = new Logger(UsageIngestService.name);
+  private readonly customers = new Map<string, ResolvedCustomer>();
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly catalog: EntitlementsCatalog,
+    private readonly entitlements: EntitlementsService,
+    private readonly alerts: UsageAlertsService,
+    private readonly clock: Clock,
+  ) {}
+
+  async ingest(events: readonly unknown[], reportedBy: string): Promise<ReportUsageBatchResponse> {
+    const now = this.clock.now();
+    const results = new Array<UsageEventResult>(events.length);
+    const reject = (index: number, reason: UsageRejectionReason, message: string) => {
+      results[index] = { index, status: 'rejected', reason, message };
+    };
+    const definitions = await this.catalog.recent();
+    const alertMark: AlertMark = { batchId: newId('uab'), watchedFeatures: definitions.alerts };
+    const parsed: Array<{ index: number; event: ParsedUsageEvent }> = [];
+    for (let index = 0; index < events.length; index++) {
+      const result = parseUsageEvent(events[index]);
+      if (!result.ok) {
+        reject(index, result.reason, result.message);
+        continue;
+      }
+      const feature = definitions.features.get(result.event.featureId);
+      if (!feature || feature.status !== 'active') {
+        reject(index, 'unknown_feature', `feature ${result.event.featureId} does not exist or is archived`);
+      } else if (feature.kind === 'boolean') {
+        reject(index, 'feature_not_metered', `feature ${feature.id} is on or off; it takes no usage`);
+      } else {
+        parsed.push({ index, event: result.event });
+      }
+    }
+
+    const customers = await this.resolveCustomers(parsed.map(({ event }) => event.customerRef));
+    const nowMs = now.getTime();
+    const rows: Row[] = [];
+    const corrections: Row[] = [];
+    const firstByKey = new Map<string, number>();
+    const repeats: Array<{ index: number; of: number }> = [];
+    for (const { index, event } of parsed) {
+      const customer = customers.get(event.customerRef);
+      if (!customer) {
+        reject(index, 'unknown_customer', `no customer ${event.customerRef} (neither our id nor a user id)`);
+        continue;
+      }
+      const at = event.occurredAt.getTime();
+      if (at > nowMs + USAGE_FUTURE_SKEW_MS) {
+        reject(index, 'timestamp_in_future', `timestamp ${event.occurredAt.toISOString()} is in the future`);
+        continue;
+      }
+      const earliest = Math.min(nowMs - USAGE_LATE_GRACE_MS, customer.openSince ?? Number.POSITIVE_INFINITY);
+      if (at < earliest) {
+        reject(
+          index,
+          'timestamp_too_old',
+          `timestamp ${event.occurredAt.toISOString()} is before ${new Date(earliest).toISOString()}: its period is closed and past its grace window`,
+        );
+        continue;
+      }
+      const key = `${customer.customerId}\u0000${event.idempotencyKey}`;
+      const first = firstByKey.get(key);
+      if (first !== undefined) {
+        repeats.push({ index, of: first });
+        continue;
+      }
+      firstByKey.set(key, index);
+      const row = { index, id: newId('ue'), customerId: customer.customerId, event };
+      (event.correctionOf === null ? rows : corrections).push(row);
+    }
+
+    const stored = new Map<number, UsageEventResult>();
+    if (rows.length > 0 || corrections.length > 0) {
+      const write = (manager: EntityManager) =>
+        this.write(manager, rows, corrections, { reportedBy, now, alertMark }, stored);
+      if (corrections.length === 0) await write(this.dataSource.manager);
+      else await this.dataSource.transaction(write);
+    }
+    for (const [index, result] of stored) results[index] = result;
+    for (const { index, of } of repeats) {
+      const first = results[of];
+      results[index] =
+        first.status === 'rejected'
+          ? { ...first, index }
+          : {
+              index,
+              status: 'duplicate',
+              id: first.id,
+              event:
+                first.status === 'duplicate'
+                  ? first.event
+                  : this.viewOf(rows.concat(corrections).find((row) => row.index === of) as Row, now),
+            };
+    }
+
+    let accepted = 0;
+    let duplicates = 0;
+    for (const result of results) {
+      if (result.status === 'accepted') accepted += 1;
+      else if (result.status === 'duplicate') duplicates += 1;
+    }
+    if (accepted > 0) await this.afterCommit(rows.concat(corrections), results, alertMark);
+    return { accepted, duplicates, rejected: results.length - accepted - duplicates, results };
+  }
+
+  /** The event as stored, for a single-event answer (accepted rows are built from what was written). */
+  async storedEvent(customerRef: string, idempotencyKey: string): Promise<UsageEventView | null> {
+    const [row]: StoredRow[] = await this.dataSource.query(
+      `SELECT e.id, e.customer_id, e.feature_id, e.quantity, e.occurred_at, e.idempotency_key, e.service_id,
+              e.properties, e.correction_of, e.received_at
+         FROM billing.usage_events e
+         JOIN billing.customers c ON c.id = e.customer_id AND (c.id = $1 OR c.user_id = $1)
+        WHERE e.idempotency_key = $2
+        ORDER BY (c.id = $1) DESC LIMIT 1`,
+      [customerRef, idempotencyKey],
+    );
+    return row ? storedView(row) : null;
+  }
+
+  private async write(
+    manager: EntityManager,
+    rows: Row[],
+    corrections: Row[],
+    batch: WriteBatch,
+    results: Map<number, UsageEventResult>,
+  ): Promise<void> {
+    await this.insert(manager, rows, batch, results);
+    if (corrections.length === 0) return;
+    const valid = await this.checkCorrections(manager, corrections, results);
+    await this.insert(manager, valid, batch, results);
+  }
+
+  private async insert(
+    manager: EntityManager,
+    rows: Row[],
+    { reportedBy, now, alertMark }: WriteBatch,
+    results: Map<number, UsageEventResult>,
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    // Every writer inserts in key order: two batches sharing keys then wait on each other in one
+    // direction only, instead of deadlocking on each other's unique-index entries.
+    const ordered = [...rows].sort(keyOrder);
+    const payload = JSON.stringify(
+      ordered.map(({ id, customerId, event }) => ({
+        c: customerId,
+        k: event.idempotencyKey,
+        i: id,
+        f: event.featureId,
+        q: event.quantity,
+        t: event.occurredAt.toISOString(),
+        // Absent keys read as NULL: the common event sends no properties, service or correction.
+        s: event.serviceId ?? undefined,
+        p: event.properties ?? undefined,
+        o: event.correctionOf ?? undefined,
+      })),
+    );
+    const watched = [...new Set(rows.map((row) => row.event.featureId))].filter((featureId) =>
+      alertMark.watchedFeatures.has(featureId),
+    );
+    const inserted: Array<{ id: string }> =
+      watched.length === 0
+        ? await manager.query(INSERT_SQL, [payload, reportedBy, now])
+        : await manager.query(INSERT_MARKING_SQL, [payload, reportedBy, now, alertMark.batchId, watched]);
+    const insertedIds = new Set(inserted.map((row) => row.id));
+    const existing: Row[] = [];
+    for (const row of rows) {
+      if (insertedIds.has(row.id))
+        results.set(row.index, { index: row.index, status: 'accepted', id: row.id });
+      else existing.push(row);
+    }
+    if (existing.length === 0) return;
+    const stored: StoredRow[] = await manager.query(STORED_SQL, [
+      JSON.stringify(existing.map((row) => ({ c: row.customerId, k: row.event.idempotencyKey }))),
+    ]);
+    const byKey = new Map(stored.map((row) => [`${row.customer_id}\u0000${row.idempotency_key}`, row]));
+    for (const row of existing) {
+      const found = byKey.get(`${row.customerId}\u0000${row.event.idempotencyKey}`);
+      if (!found) throw new Error(`usage event ${row.event.idempotencyKey} neither inserted nor found`);
+      results.set(row.index, {
+        index: row.index,
+        status: 'duplicate',
+        id: found.id,
+        event: storedView(found),
+      });
+    }
+  }
+
+  /**
+   * A correction names an earlier event of the same customer and feature that is not itself a correction;
+   * sum features may be corrected in parts up to the original quantity, other metrics only in full, once.
+   * The originals are locked so that two corrections racing cannot together take back more than was reported.
+   */
+  private async checkCorrections(
+    manager: EntityManager,
+    corrections: Row[],
+    results: Map<number, UsageEventResult>,
+  ): Promise<Row[]> {
+    const originals: Array<{
+      customer_id: string;
+      idempotency_key: string;
+      feature_id: string;
+      quantity: string;
+      correction_of: string | null;
+    }> = await manager.query(
+      `SELECT e.customer_id, e.idempotency_key, e.feature_id, e.quantity, e.correction_of
+         FROM json_to_recordset($1::json) AS r(c text, k text)
+         JOIN billing.usage_events e ON e.customer_id = r.c AND e.idempotency_key = r.k
+        ORDER BY e.customer_id, e.idempotency_key
+          FOR UPDATE OF e`,
+      [JSON.stringify(corrections.map((row) => ({ c: row.customerId, k: row.event.correctionOf })))],
+    );
+    const corrected: Array<{ customer_id: string; correction_of: string; total: string; n: string }> =
+      await manager.query(
+        `SELECT e.customer_id, e.correction_of, sum(e.quantity) AS total, count(*) AS n
+           FROM json_to_recordset($1::json) AS r(c text, k text)
+           JOIN billing.usage_events e ON e.customer_id = r.c AND e.correction_of = r.k
+          GROUP BY e.customer_id, e.correction_of`,
+        [JSON.stringify(corrections.map((row) => ({ c: row.customerId, k: row.event.correctionOf })))],
+      );
+    const originalOf = new Map(
+      originals.map((row) => [`${row.customer_id}\u0000${row.idempotency_key}`, row]),
+    );
+    const correctedSoFar = new Map(
+      corrected.map((row) => [`${row.customer_id}\u0000${row.correction_of}`, -Number(row.total)]),
+    );
+    const definitions = await this.catalog.recent();
+    const valid: Row[] = [];
+    for (const row of corrections) {
+      const key = `${row.customerId}\u0000${row.event.correctionOf}`;
+      const original = originalOf.get(key);
+      const fail = (message: string) =>
+        results.set(row.index, {
+          index: row.index,
+          status: 'rejected',
+          reason: 'invalid_correction',
+          message,
+        });
+      if (!original) {
+        fail(`no event ${row.event.correctionOf} of this customer to correct`);
+        continue;
+      }
+      if (original.correction_of !== null) {
+        fail(`event ${row.event.correctionOf} is itself a correction`);
+        continue;
+      }
+      if (original.feature_id !== row.event.featureId) {
+        fail(
+          `event ${row.event.correctionOf} is usage of ${original.feature_id}, not ${row.event.featureId}`,
+        );
+        continue;
+      }
+      const originalQuantity = Number(original.quantity);
+      const already = correctedSoFar.get(key) ?? 0;
+      const taking = -row.event.quantity;
+      const aggregation = definitions.features.get(original.feature_id)?.aggregation ?? 'sum';
+      if (aggregation !== 'sum' && (already > 0 || taking !== originalQuantity)) {
+        fail(`a ${aggregation} metric's event is corrected once and in full (quantity -${originalQuantity})`);
+        continue;
+      }
+      if (already + taking > originalQuantity) {
+        fail(
+          `corrections of ${row.event.correctionOf} would take back ${already + taking}, more than its ${originalQuantity}`,
+        );
+        continue;
+      }
+      correctedSoFar.set(key, already + taking);
+      valid.push(row);
+    }
+    return valid;
+  }
+
+  private async afterCommit(rows: Row[], results: UsageEventResult[], alertMark: AlertMark): Promise<void> {
+    const pairs = new Set<string>();
+    for (const row of rows) {
+      if (results[row.index]?.status === 'accepted') pairs.add(`${row.customerId}|${row.event.featureId}`);
+    }
+    this.entitlements.usageChanged(pairs);
+    try {
+      await this.alerts.evaluate(pairs);
+      if (rows.some((row) => alertMark.watchedFeatures.has(row.event.featureId))) {
+        await this.alerts.clearPending(alertMark.batchId);
+      }
+    } catch (error) {
+      // The events are stored and marked: the next event of the pair, or the sweep, evaluates them.
+      this.logger.error({ err: error }, 'usage alerts could not be evaluated');
+    }
+  }
+
+  private async resolveCustomers(refs: string[]): Promise<Map<string, ResolvedCustomer>> {
+    const resolved = new Map<string, ResolvedCustomer>();
+    const missing = new Set<string>();
+    const now = performance.now();
+    for (const ref of refs) {
+      if (resolved.has(ref) || missing.has(ref)) continue;
+      const cached = this.customers.get(ref);
+      if (cached && now - cached.at < CUSTOMER_CACHE_MS) resolved.set(ref, cached);
+      else missing.add(ref);
+    }
+    if (missing.size === 0) return resolved;
+    const rows: Array<{ ref: string; id: string; open_since: Date | null }> = await this.dataSource.query(
+      `SELECT r.ref, c.id,
+              (SELECT min(s.current_period_start) FROM billing.subscriptions s
+                WHERE s.customer_id = c.id AND s.status <> 'canceled') AS open_since
+         FROM unnest($1::text[]) AS r(ref)
+         JOIN LATERAL (SELECT id FROM billing.customers WHERE id = r.ref OR user_id = r.ref
+                        ORDER BY (id = r.ref) DESC LIMIT 1) c ON true`,
+      [[...missing]],
+    );
+    if (this.customers.size + rows.length > CUSTOMER_CACHE_MAX) this.customers.clear();
+    for (const row of rows) {
+      const customer = { customerId: row.id, openSince: row.open_since?.getTime() ?? null, at: now };
+      this.customers.set(row.ref, customer);
+      resolved.set(row.ref, customer);
+    }
+    return resolved;
+  }
+
+  private viewOf(row: Row, receivedAt: Date): UsageEventView {
+    return {
+      id: row.id,
+      customerId: row.customerId,
+      featureId: row.event.featureId,
+      quantity: row.event.quantity,
+      timestamp: row.event.occurredAt.toISOString(),
+      idempotencyKey: row.event.idempotencyKey,
+      serviceId: row.event.serviceId,
+      properties: row.event.properties,
+      correctionOf: row.event.correctionOf,
+      receivedAt: receivedAt.toISOString(),
+    };
+  }
+}
+
+function storedView(row: StoredRow): UsageEventView {
+  return {
+    id: row.id,
+    customerId: row.customer_id,
+    featureId: row.feature_id,
+    quantity: Number(row.quantity),
+    timestamp: new Date(row.occurred_at).toISOString(),
+    idempotencyKey: row.idempotency_key,
+    serviceId: row.service_id,
+    properties: row.properties,
+    correctionOf: row.correction_of,
+    receivedAt: new Date(row.received_at).toISOString(),
+  };
+}
