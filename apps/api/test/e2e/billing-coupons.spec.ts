@@ -1,5 +1,5 @@
 import { CatalogService } from '../../src/modules/billing/catalog/catalog.service';
-import { CouponsService } from '../../src/modules/billing/coupons/coupons.service';
+import { CouponRedemptionService } from '../../src/modules/billing/coupons/coupon-redemption.service';
 import { Customer } from '../../src/modules/billing/customers/customer.entity';
 import { Charge } from '../../src/modules/billing/payments/charge.entity';
 import { newId } from '../../src/platform/ids';
@@ -75,7 +75,7 @@ describe('billing coupons', () => {
   };
   const redeem = (couponId: string, customerId: string, chargeId: string) =>
     t.dataSource.transaction((manager) =>
-      t.app.get(CouponsService).redeem(manager, {
+      t.app.get(CouponRedemptionService).redeem(manager, {
         couponId,
         customerId,
         chargeId,
@@ -277,7 +277,7 @@ describe('billing coupons', () => {
   describe('quote, for checkout', () => {
     it('prices the product alone without a code', async () => {
       const { product, price } = await t.app.get(CatalogService).getPurchasable(evaluation.id, 'USD');
-      const quote = await t.app.get(CouponsService).quote({ product, price, userId: null, now: new Date() });
+      const quote = await t.app.get(CouponRedemptionService).quote({ product, price, userId: null, now: new Date() });
       expect(quote).toEqual({
         ok: true,
         coupon: null,

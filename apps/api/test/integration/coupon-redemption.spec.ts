@@ -1,14 +1,14 @@
-import { CouponsService } from '../../src/modules/billing/coupons/coupons.service';
+import { CouponRedemptionService } from '../../src/modules/billing/coupons/coupon-redemption.service';
 import { newId } from '../../src/platform/ids';
 import { startTestApp, TestApp } from '../support/test-app';
 
-/** CouponsService.redeem inside payment-completion transactions: limits hold under concurrency. */
+/** CouponRedemptionService.redeem inside payment-completion transactions: limits hold under concurrency. */
 describe('coupon redemption', () => {
   let t: TestApp;
-  let coupons: CouponsService;
+  let coupons: CouponRedemptionService;
   beforeAll(async () => {
     t = await startTestApp();
-    coupons = t.app.get(CouponsService);
+    coupons = t.app.get(CouponRedemptionService);
   });
   afterAll(() => t.close());
 

@@ -11,7 +11,7 @@ import { AppError, NotFoundError } from '../../../platform/http/app-error';
 import { newId } from '../../../platform/ids';
 import { AccountsPortRegistry } from '../accounts.port';
 import { CatalogService } from '../catalog/catalog.service';
-import { CouponsService, couponNotApplicable } from '../coupons/coupons.service';
+import { CouponRedemptionService, couponNotApplicable } from '../coupons/coupon-redemption.service';
 import { CustomersService } from '../customers/customers.service';
 import { FraudService } from '../fraud/fraud.service';
 import { InjectPaymentProcessor } from '../../../platform/payment-processor/payment-processor.provider';
@@ -49,7 +49,7 @@ export class CheckoutService {
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectPaymentProcessor() private readonly processor: PaymentProcessor,
     private readonly catalog: CatalogService,
-    private readonly coupons: CouponsService,
+    private readonly coupons: CouponRedemptionService,
     private readonly customers: CustomersService,
     private readonly fraud: FraudService,
     private readonly accounts: AccountsPortRegistry,

@@ -6,7 +6,7 @@ import type { RequestContext } from '../../../platform/auth/actor';
 import { IdParam } from '../../../platform/http/id-param.pipe';
 import { PageQuery } from '../../../platform/http/pagination';
 import type { CouponView } from './coupon-views';
-import { CouponsService } from './coupons.service';
+import { CouponAdminService } from './coupon-admin.service';
 import { CreateCouponDto, UpdateCouponDto } from './dto/coupon.dto';
 
 @ApiTags('admin: coupons')
@@ -14,7 +14,7 @@ import { CreateCouponDto, UpdateCouponDto } from './dto/coupon.dto';
 @Roles('admin')
 @Controller('v1/admin/coupons')
 export class AdminCouponsController {
-  constructor(private readonly coupons: CouponsService) {}
+  constructor(private readonly coupons: CouponAdminService) {}
 
   @Post()
   @ApiOperation({ summary: 'Create a coupon; its code is stored upper-case and must be unique' })

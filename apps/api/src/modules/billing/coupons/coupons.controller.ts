@@ -5,7 +5,7 @@ import { CurrentActor, UserAuth } from '../../../platform/auth/access.decorators
 import type { Actor } from '../../../platform/auth/actor';
 import { Clock } from '../../../platform/clock';
 import { CatalogService } from '../catalog/catalog.service';
-import { CouponsService } from './coupons.service';
+import { CouponRedemptionService } from './coupon-redemption.service';
 import { ValidateCouponDto } from './dto/coupon.dto';
 
 @ApiTags('billing: coupons')
@@ -15,7 +15,7 @@ import { ValidateCouponDto } from './dto/coupon.dto';
 export class CouponsController {
   constructor(
     private readonly catalog: CatalogService,
-    private readonly coupons: CouponsService,
+    private readonly coupons: CouponRedemptionService,
     private readonly clock: Clock,
   ) {}
 

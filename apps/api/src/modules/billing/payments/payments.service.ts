@@ -12,7 +12,7 @@ import { newId } from '../../../platform/ids';
 import { Product } from '../catalog/product.entity';
 import { CheckoutSession } from '../checkout/checkout-session.entity';
 import { Coupon } from '../coupons/coupon.entity';
-import { CouponsService } from '../coupons/coupons.service';
+import { CouponRedemptionService } from '../coupons/coupon-redemption.service';
 import { Customer } from '../customers/customer.entity';
 import { FraudService } from '../fraud/fraud.service';
 import { InvoicesService } from '../invoicing/invoices.service';
@@ -54,7 +54,7 @@ export class PaymentsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectPaymentProcessor() private readonly processor: PaymentProcessor,
-    private readonly coupons: CouponsService,
+    private readonly coupons: CouponRedemptionService,
     private readonly invoices: InvoicesService,
     private readonly fraud: FraudService,
     private readonly audit: AuditService,

@@ -46,7 +46,7 @@ import {
   withCoupon,
 } from './invoice-drafts';
 import { periodCouponOf } from './subscription-coupons';
-import { CouponsService } from '../coupons/coupons.service';
+import { CouponRedemptionService } from '../coupons/coupon-redemption.service';
 import { billableUntil } from './billing-runs.service';
 import { renewalInvoiceKey, renewalOf, usagePeriodOf } from './renewal';
 import { assertStatusFor, assertTransition } from './subscription-rules';
@@ -93,7 +93,7 @@ export class SubscriptionsService {
     private readonly collection: InvoiceCollection,
     private readonly balances: CustomerBalances,
     private readonly usage: UsageCharges,
-    private readonly coupons: CouponsService,
+    private readonly coupons: CouponRedemptionService,
     private readonly outbox: OutboxService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
