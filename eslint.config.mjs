@@ -4,6 +4,70 @@ import tseslint from 'typescript-eslint';
 import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
 
+const STRIPE_SDK = { name: 'stripe', message: 'only @astrix/stripe-client talks to the Stripe SDK' };
+const API_MODULES = ['billing', 'accounts', 'payouts', 'notifications', 'admin'];
+
+/**
+ * Layers of apps/api/src: platform is the floor and imports no module and no composition root;
+ * a module reaches another module only through its public surface (`modules/<name>/index.ts`);
+ * only bootstrap/ composes. Tests may reach anywhere.
+ */
+function apiImportBoundaries() {
+  const ignores = ['**/*.spec.ts'];
+  const toBootstrap = {
+    regex: '^(\\.\\./)+bootstrap(/|$)',
+    message: 'only the entry points import bootstrap/ (composition roots)',
+  };
+  const platform = {
+    files: ['apps/api/src/platform/**/*.ts'],
+    ignores,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [STRIPE_SDK],
+          patterns: [
+            {
+              regex: '^(\\.\\./)+modules(/|$)',
+              message: 'platform imports no module: compose in bootstrap/',
+            },
+            toBootstrap,
+          ],
+        },
+      ],
+    },
+  };
+  const modules = API_MODULES.map((name) => {
+    const others = API_MODULES.filter((other) => other !== name).join('|');
+    return {
+      files: [`apps/api/src/modules/${name}/**/*.ts`],
+      ignores,
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            paths: [STRIPE_SDK],
+            patterns: [
+              {
+                // ../../payouts/payouts.service is an internal; ../../payouts (its index.ts) is the surface.
+                regex: `^(\\.\\./)+(modules/)?(${others})/(?!index$)`,
+                message: `${name} may use another module only through its public surface: import from the module folder (index.ts)`,
+              },
+              toBootstrap,
+            ],
+          },
+        ],
+      },
+    };
+  });
+  const rest = {
+    files: ['apps/api/src/*.ts', 'apps/api/src/bootstrap/**/*.ts', 'apps/api/src/migrations/**/*.ts'],
+    ignores,
+    rules: { 'no-restricted-imports': ['error', { paths: [STRIPE_SDK] }] },
+  };
+  return [platform, ...modules, rest];
+}
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/coverage/**', '**/node_modules/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
   js.configs.recommended,
@@ -76,15 +140,6 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    files: ['apps/api/src/**/*.ts'],
-    ignores: ['**/*.spec.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { paths: [{ name: 'stripe', message: 'only @astrix/stripe-client talks to the Stripe SDK' }] },
-      ],
-    },
-  },
+  ...apiImportBoundaries(),
   prettier,
 );
