@@ -36,7 +36,13 @@ import { PaymentMethodsService } from './customers/payment-methods.service';
 import { SubscriptionInvoicing } from './subscriptions/subscription-invoicing.service';
 import { SubscriptionPlans } from './subscriptions/subscription-plans';
 import { PaymentMethodsController, SubscriptionsController } from './subscriptions/subscriptions.controller';
-import { SubscriptionsService } from './subscriptions/subscriptions.service';
+import { ChangeInvoices } from './subscriptions/change-invoices.service';
+import { SubscriptionPlanChanges } from './subscriptions/plan-changes.service';
+import { SubscriptionLifecycle } from './subscriptions/subscription-lifecycle.service';
+import { SubscriptionReads } from './subscriptions/subscription-reads.service';
+import { SubscriptionStore } from './subscriptions/subscription-store.service';
+import { UnusedTimeCredits } from './subscriptions/unused-time-credits.service';
+import { UpcomingInvoices } from './subscriptions/upcoming-invoice.service';
 import { UsageCharges } from './subscriptions/usage-charges.port';
 import { UsageChargesService } from './metering/usage-charges.service';
 
@@ -74,7 +80,13 @@ export class BillingModule {
         CustomerBalances,
         SubscriptionInvoicing,
         InvoiceCollection,
-        SubscriptionsService,
+        SubscriptionStore,
+        ChangeInvoices,
+        UnusedTimeCredits,
+        SubscriptionLifecycle,
+        SubscriptionPlanChanges,
+        UpcomingInvoices,
+        SubscriptionReads,
         PaymentMethodsService,
         BillingRuns,
         DunningDesk,

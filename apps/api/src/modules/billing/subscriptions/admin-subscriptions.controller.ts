@@ -25,7 +25,8 @@ import {
   StartBillingRunDto,
 } from './dto/subscription-requests.dto';
 import type { CollectionOutcome } from '../collection/invoice-collection.service';
-import { SubscriptionsService } from './subscriptions.service';
+import { SubscriptionLifecycle } from './subscription-lifecycle.service';
+import { SubscriptionReads } from './subscription-reads.service';
 
 const subscriptionId = new IdParam('sub', 'subscription');
 const invoiceId = new IdParam('inv', 'invoice');
@@ -37,7 +38,8 @@ const runId = new IdParam('brun', 'billing run');
 @Controller('v1/admin')
 export class AdminSubscriptionsController {
   constructor(
-    private readonly subscriptions: SubscriptionsService,
+    private readonly subscriptions: SubscriptionReads,
+    private readonly lifecycle: SubscriptionLifecycle,
     private readonly runs: BillingRuns,
     private readonly dunning: DunningDesk,
     private readonly balances: CustomerBalances,
@@ -65,7 +67,7 @@ export class AdminSubscriptionsController {
     @Param('id', subscriptionId) id: string,
     @CurrentContext() context: RequestContext,
   ): Promise<SubscriptionView> {
-    return this.subscriptions.cancel(id, 'staff', { atPeriodEnd: false, prorate: false }, context);
+    return this.lifecycle.cancel(id, 'staff', { atPeriodEnd: false, prorate: false }, context);
   }
 
   @Post('billing-runs')

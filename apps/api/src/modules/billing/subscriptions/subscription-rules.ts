@@ -1,8 +1,11 @@
 import { SUBSCRIPTION_TRANSITIONS, type SubscriptionStatus } from '@astrix/contracts';
-import { ConflictError } from '../../../platform/http/app-error';
+import { AppError, ConflictError } from '../../../platform/http/app-error';
 
 /** Statuses whose periods the billing run renews. */
 export const RENEWING_STATUSES: readonly SubscriptionStatus[] = ['trialing', 'active', 'past_due'];
+
+/** The most seats one subscription may have. */
+export const MAX_QUANTITY = 10_000;
 
 function listed(statuses: readonly string[]): string {
   if (statuses.length === 0) return 'none';
@@ -38,6 +41,18 @@ export function assertStatusFor(
       `cannot ${action} subscription ${subscriptionId}: it is ${status}, and ${action} needs ${listed(required)}`,
       'INVALID_TRANSITION',
       [{ field: 'status', message: `${action} is allowed from ${listed(required)}` }],
+    );
+  }
+}
+
+/** Throws 422 unless `quantity` is a whole number of seats from 1 to MAX_QUANTITY. */
+export function assertQuantity(quantity: number): void {
+  if (!Number.isSafeInteger(quantity) || quantity < 1 || quantity > MAX_QUANTITY) {
+    throw new AppError(
+      422,
+      'UNPROCESSABLE',
+      `quantity ${quantity} must be a whole number from 1 to ${MAX_QUANTITY}`,
+      [{ field: 'quantity', message: `must be a whole number from 1 to ${MAX_QUANTITY}` }],
     );
   }
 }

@@ -22,7 +22,10 @@ import {
   UpcomingInvoiceQuery,
 } from './dto/subscription-requests.dto';
 import { PaymentMethodsService } from '../customers/payment-methods.service';
-import { SubscriptionsService } from './subscriptions.service';
+import { SubscriptionPlanChanges } from './plan-changes.service';
+import { SubscriptionLifecycle } from './subscription-lifecycle.service';
+import { SubscriptionReads } from './subscription-reads.service';
+import { UpcomingInvoices } from './upcoming-invoice.service';
 
 const subscriptionId = new IdParam('sub', 'subscription');
 
@@ -33,7 +36,12 @@ const payingUser = (actor: UserActor) => ({ userId: actor.userId, email: actor.e
 @UserAuth()
 @Controller('v1/billing/subscriptions')
 export class SubscriptionsController {
-  constructor(private readonly subscriptions: SubscriptionsService) {}
+  constructor(
+    private readonly subscriptions: SubscriptionReads,
+    private readonly lifecycle: SubscriptionLifecycle,
+    private readonly planChanges: SubscriptionPlanChanges,
+    private readonly upcoming: UpcomingInvoices,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Your subscriptions, newest first' })
@@ -51,7 +59,7 @@ export class SubscriptionsController {
     @CurrentActor() actor: UserActor,
     @CurrentContext() context: RequestContext,
   ): Promise<SubscriptionView> {
-    return this.subscriptions.create(payingUser(actor), body, context);
+    return this.lifecycle.create(payingUser(actor), body, context);
   }
 
   @Get(':id')
@@ -69,7 +77,7 @@ export class SubscriptionsController {
     @CurrentActor() actor: UserActor,
     @CurrentContext() context: RequestContext,
   ): Promise<SubscriptionView> {
-    return this.subscriptions.cancel(
+    return this.lifecycle.cancel(
       id,
       { userId: actor.userId },
       { atPeriodEnd: body.atPeriodEnd ?? true, prorate: body.prorate ?? false },
@@ -85,7 +93,7 @@ export class SubscriptionsController {
     @CurrentActor() actor: UserActor,
     @CurrentContext() context: RequestContext,
   ): Promise<SubscriptionView> {
-    return this.subscriptions.reactivate(id, { userId: actor.userId }, context);
+    return this.lifecycle.reactivate(id, { userId: actor.userId }, context);
   }
 
   @Post(':id/pause')
@@ -96,7 +104,7 @@ export class SubscriptionsController {
     @CurrentActor() actor: UserActor,
     @CurrentContext() context: RequestContext,
   ): Promise<SubscriptionView> {
-    return this.subscriptions.pause(id, { userId: actor.userId }, context);
+    return this.lifecycle.pause(id, { userId: actor.userId }, context);
   }
 
   @Post(':id/resume')
@@ -107,7 +115,7 @@ export class SubscriptionsController {
     @CurrentActor() actor: UserActor,
     @CurrentContext() context: RequestContext,
   ): Promise<SubscriptionView> {
-    return this.subscriptions.resume(id, { userId: actor.userId }, context);
+    return this.lifecycle.resume(id, { userId: actor.userId }, context);
   }
 
   @Post(':id/change-plan')
@@ -122,7 +130,7 @@ export class SubscriptionsController {
     @CurrentActor() actor: UserActor,
     @CurrentContext() context: RequestContext,
   ): Promise<SubscriptionView> {
-    return this.subscriptions.changePlan(id, { userId: actor.userId }, body, context);
+    return this.planChanges.changePlan(id, { userId: actor.userId }, body, context);
   }
 
   @Get(':id/upcoming-invoice')
@@ -134,7 +142,7 @@ export class SubscriptionsController {
     @Query() query: UpcomingInvoiceQuery,
     @CurrentActor() actor: UserActor,
   ): Promise<UpcomingInvoiceView> {
-    return this.subscriptions.upcomingInvoice(id, { userId: actor.userId }, query.quantity);
+    return this.upcoming.upcomingInvoice(id, { userId: actor.userId }, query.quantity);
   }
 }
 

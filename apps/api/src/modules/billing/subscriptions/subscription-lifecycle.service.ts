@@ -1,0 +1,302 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { CreateSubscriptionRequest, SubscriptionView } from '@astrix/contracts';
+import { addBillingIntervals, money, multiply, parseCurrencyCode, trialEndFor } from '@astrix/pricing';
+import type { RequestContext } from '../../../platform/auth/actor';
+import { Clock } from '../../../platform/clock';
+import { AppError, ConflictError } from '../../../platform/http/app-error';
+import { newId } from '../../../platform/ids';
+import { DunningCase } from '../collection/dunning-case.entity';
+import { CouponRedemptionService } from '../coupons/coupon-redemption.service';
+import { CustomersService, type PayingUser } from '../customers/customers.service';
+import { ChangeInvoices } from './change-invoices.service';
+import { planLine } from './invoice-drafts';
+import { planNameOf } from './plan-names';
+import { assertQuantity, assertStatusFor, assertTransition } from './subscription-rules';
+import { SubscriptionPlans } from './subscription-plans';
+import { SubscriptionStore, type SubscriptionOwner } from './subscription-store.service';
+import { Subscription } from './subscription.entity';
+import { UnusedTimeCredits } from './unused-time-credits.service';
+
+/**
+ * The subscription lifecycle: subscribe (trial or first invoice), cancel now or at period end,
+ * reactivate, pause and resume. Every change commits with its audit row and
+ * `billing.subscription.updated`.
+ */
+@Injectable()
+export class SubscriptionLifecycle {
+  constructor(
+    private readonly store: SubscriptionStore,
+    private readonly customers: CustomersService,
+    private readonly plans: SubscriptionPlans,
+    private readonly coupons: CouponRedemptionService,
+    private readonly invoices: ChangeInvoices,
+    private readonly unusedTime: UnusedTimeCredits,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(
+    user: PayingUser,
+    request: CreateSubscriptionRequest,
+    context: RequestContext,
+  ): Promise<SubscriptionView> {
+    const quantity = request.quantity ?? 1;
+    assertQuantity(quantity);
+    const customer = await this.customers.getOrCreate(user);
+    const { subscription, invoiceId } = await this.store.transaction(async (manager) => {
+      const plan = await this.plans.resolve(manager, request.productId, request.currency);
+      // One live subscription per plan per customer: a double click must not subscribe twice.
+      await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+        `subscribe:${customer.id}:${plan.product.id}`,
+      ]);
+      const live = await manager.query(
+        `SELECT id FROM billing.subscriptions WHERE customer_id = $1 AND product_id = $2 AND status <> 'canceled' LIMIT 1`,
+        [customer.id, plan.product.id],
+      );
+      if (live.length > 0) {
+        throw new ConflictError(`customer already has subscription ${live[0].id} to plan ${plan.product.id}`);
+      }
+      const trialDays = request.trialDays ?? plan.trialDays;
+      if (trialDays === 0 && !customer.defaultPaymentMethodId) {
+        throw new AppError(
+          422,
+          'UNPROCESSABLE',
+          'a subscription without a trial needs a payment method: add one (POST /v1/billing/payment-methods/setup-intent) first',
+          [
+            {
+              field: 'trialDays',
+              message: 'no default payment method on file for a subscription without trial',
+            },
+          ],
+        );
+      }
+      const now = this.clock.now();
+      const trialEnd = trialDays > 0 ? trialEndFor(now, trialDays) : null;
+      const anchor = trialEnd ?? now;
+      const period = trialEnd
+        ? { start: now, end: trialEnd }
+        : { start: now, end: addBillingIntervals(anchor, plan.interval, plan.intervalCount) };
+      const subscriptionId = newId('sub');
+      // Redeemed first, under the coupon's lock: a coupon that does not apply stops the subscribe.
+      const coupon =
+        request.couponCode === undefined
+          ? null
+          : await this.coupons.redeemForSubscription(manager, {
+              couponCode: request.couponCode,
+              customerId: customer.id,
+              userId: customer.userId,
+              subscriptionId,
+              planLine: {
+                productId: plan.product.id,
+                amount: multiply(money(plan.unitAmount, parseCurrencyCode(plan.currency)), quantity),
+              },
+              now,
+            });
+      const subscription = manager.create(Subscription, {
+        id: subscriptionId,
+        customerId: customer.id,
+        userId: customer.userId,
+        productId: plan.product.id,
+        priceId: plan.price.id,
+        currency: plan.currency,
+        unitAmount: plan.unitAmount,
+        quantity,
+        status: trialEnd ? 'trialing' : 'incomplete',
+        interval: plan.interval,
+        intervalCount: plan.intervalCount,
+        billingAnchor: anchor,
+        trialEnd,
+        currentPeriodStart: period.start,
+        currentPeriodEnd: period.end,
+        cancelAtPeriodEnd: false,
+        canceledAt: null,
+        endedAt: null,
+        pausedAt: null,
+        scheduledChange: null,
+        couponId: coupon?.id ?? null,
+        couponPeriodsBilled: 0,
+        latestInvoiceId: null,
+        createdAt: now,
+        updatedAt: now,
+      });
+      await manager.insert(Subscription, { ...subscription });
+      let invoiceId: string | null = null;
+      if (!trialEnd) {
+        const [invoice] = await this.invoices.issue(
+          manager,
+          subscription,
+          plan,
+          'subscription_create',
+          period,
+          [
+            planLine({
+              productId: plan.product.id,
+              planName: plan.product.name,
+              currency: plan.currency,
+              unitAmount: plan.unitAmount,
+              quantity,
+              periodStart: period.start,
+              periodEnd: period.end,
+            }),
+          ],
+        );
+        invoiceId = invoice.id;
+        subscription.latestInvoiceId = invoice.id;
+        await manager.update(Subscription, { id: subscription.id }, { latestInvoiceId: invoice.id });
+        if (invoice.status === 'paid') {
+          subscription.status = 'active';
+          await manager.update(Subscription, { id: subscription.id }, { status: 'active' });
+        }
+      }
+      await this.store.recordChange(manager, context, subscription, null, 'created', 'subscription.created');
+      return { subscription, invoiceId };
+    });
+    if (invoiceId) await this.invoices.collect(invoiceId);
+    return this.store.view(subscription.id, { userId: user.userId });
+  }
+
+  async cancel(
+    subscriptionId: string,
+    owner: SubscriptionOwner,
+    { atPeriodEnd, prorate: creditUnusedTime }: { atPeriodEnd: boolean; prorate: boolean },
+    context: RequestContext,
+  ): Promise<SubscriptionView> {
+    if (atPeriodEnd && creditUnusedTime) {
+      throw new AppError(422, 'UNPROCESSABLE', 'prorate applies to canceling now: send atPeriodEnd false', [
+        { field: 'prorate', message: 'only with atPeriodEnd false' },
+      ]);
+    }
+    return this.store.mutate(subscriptionId, owner, context, async (manager, subscription, now) => {
+      if (atPeriodEnd) {
+        assertStatusFor('cancel at period end', subscription.id, subscription.status, [
+          'trialing',
+          'active',
+          'past_due',
+        ]);
+        if (subscription.cancelAtPeriodEnd) return null;
+        subscription.cancelAtPeriodEnd = true;
+        subscription.canceledAt = now;
+        subscription.scheduledChange = null;
+        return { change: 'cancel_scheduled', action: 'subscription.cancel_scheduled' };
+      }
+      assertTransition(subscription.id, subscription.status, 'canceled');
+      // Only a paid, running period has unused time to give back (not a trial, not a past-due one).
+      if (creditUnusedTime && subscription.status === 'active') {
+        await this.unusedTime.creditCancellation(manager, subscription, now);
+      }
+      subscription.status = 'canceled';
+      subscription.canceledAt = now;
+      subscription.endedAt = now;
+      subscription.scheduledChange = null;
+      await closeDunning(manager, subscription.id, now);
+      return { change: 'status_changed', action: 'subscription.canceled' };
+    });
+  }
+
+  /** Undoes a cancellation scheduled for the period end, while the period lasts. */
+  async reactivate(
+    subscriptionId: string,
+    owner: SubscriptionOwner,
+    context: RequestContext,
+  ): Promise<SubscriptionView> {
+    return this.store.mutate(subscriptionId, owner, context, async (_manager, subscription, now) => {
+      if (subscription.status === 'canceled') {
+        throw new ConflictError(
+          `subscription ${subscription.id} has ended (canceled): it can move to none; subscribe again instead`,
+          'INVALID_TRANSITION',
+        );
+      }
+      if (!subscription.cancelAtPeriodEnd || now >= subscription.currentPeriodEnd) {
+        throw new ConflictError(
+          `subscription ${subscription.id} is not scheduled to cancel: nothing to reactivate`,
+        );
+      }
+      subscription.cancelAtPeriodEnd = false;
+      subscription.canceledAt = null;
+      return { change: 'reactivated', action: 'subscription.reactivated' };
+    });
+  }
+
+  async pause(
+    subscriptionId: string,
+    owner: SubscriptionOwner,
+    context: RequestContext,
+  ): Promise<SubscriptionView> {
+    return this.store.mutate(subscriptionId, owner, context, async (_manager, subscription, now) => {
+      assertTransition(subscription.id, subscription.status, 'paused');
+      subscription.status = 'paused';
+      subscription.pausedAt = now;
+      return { change: 'status_changed', action: 'subscription.paused' };
+    });
+  }
+
+  /**
+   * Paused → active: a fresh period starts now and is invoiced at once. If the period paid before the
+   * pause is still running, its time from now on is credited on that invoice: it is billed again.
+   */
+  async resume(
+    subscriptionId: string,
+    owner: SubscriptionOwner,
+    context: RequestContext,
+  ): Promise<SubscriptionView> {
+    let toCollect: string | null = null;
+    const view = await this.store.mutate(
+      subscriptionId,
+      owner,
+      context,
+      async (manager, subscription, now) => {
+        assertStatusFor('resume', subscription.id, subscription.status, ['paused']);
+        assertTransition(subscription.id, subscription.status, 'active');
+        // The subscription's own price and the product's name: a plan archived since still resumes.
+        const planName = await planNameOf(manager, subscription.productId);
+        const overlap = await this.unusedTime.resumeCredit(manager, subscription, now);
+        subscription.status = 'active';
+        subscription.pausedAt = null;
+        subscription.billingAnchor = now;
+        subscription.currentPeriodStart = now;
+        subscription.currentPeriodEnd = addBillingIntervals(
+          now,
+          subscription.interval,
+          subscription.intervalCount,
+        );
+        const [invoice] = await this.invoices.issue(
+          manager,
+          subscription,
+          { currency: subscription.currency },
+          'subscription_cycle',
+          { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd },
+          [
+            planLine({
+              productId: subscription.productId,
+              planName,
+              currency: subscription.currency,
+              unitAmount: subscription.unitAmount,
+              quantity: subscription.quantity,
+              periodStart: subscription.currentPeriodStart,
+              periodEnd: subscription.currentPeriodEnd,
+            }),
+            ...(overlap ? [overlap] : []),
+          ],
+        );
+        subscription.latestInvoiceId = invoice.id;
+        if (invoice.status === 'open') toCollect = invoice.id;
+        return { change: 'status_changed', action: 'subscription.resumed' };
+      },
+    );
+    if (toCollect) await this.invoices.collect(toCollect);
+    return toCollect ? this.store.view(subscriptionId, owner) : view;
+  }
+}
+
+/** A subscription that ends stops its dunning: nothing is retried for it any more. */
+async function closeDunning(manager: EntityManager, subscriptionId: string, now: Date): Promise<void> {
+  await manager
+    .createQueryBuilder()
+    .update(DunningCase)
+    .set({ status: 'closed', nextAttemptAt: null, resolvedAt: now, updatedAt: now })
+    .where('subscription_id = :subscriptionId AND status IN (:...open)', {
+      subscriptionId,
+      open: ['active', 'paused'],
+    })
+    .execute();
+}
