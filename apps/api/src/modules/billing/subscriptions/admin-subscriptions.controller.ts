@@ -21,7 +21,6 @@ import { DunningDesk } from '../collection/dunning-desk.service';
 import {
   DunningListQuery,
   GoodwillCreditDto,
-  ReasonDto,
   StartBillingRunDto,
 } from './dto/subscription-requests.dto';
 import type { CollectionOutcome } from '../collection/invoice-collection.service';
@@ -140,30 +139,6 @@ export class AdminSubscriptionsController {
     @CurrentContext() context: RequestContext,
   ): Promise<DunningView> {
     return this.dunning.resume(id, context);
-  }
-
-  @Post('invoices/:id/mark-uncollectible')
-  @HttpCode(200)
-  @Roles('finance')
-  @ApiOperation({ summary: 'Write an open invoice off (audited)' })
-  markUncollectible(
-    @Param('id', invoiceId) id: string,
-    @Body() body: ReasonDto,
-    @CurrentContext() context: RequestContext,
-  ): Promise<InvoiceView> {
-    return this.dunning.markUncollectible(id, body.reason, context);
-  }
-
-  @Post('invoices/:id/void')
-  @HttpCode(200)
-  @Roles('finance')
-  @ApiOperation({ summary: 'Void an unpaid invoice; spent credit returns to the balance (audited)' })
-  voidInvoice(
-    @Param('id', invoiceId) id: string,
-    @Body() body: ReasonDto,
-    @CurrentContext() context: RequestContext,
-  ): Promise<InvoiceView> {
-    return this.dunning.voidInvoice(id, body.reason, context);
   }
 
   @Get('customers/:id/balance')

@@ -154,13 +154,6 @@ export class GoodwillCreditDto {
   reason!: string;
 }
 
-export class ReasonDto {
-  @ApiProperty({ example: 'Customer disputes the renewal; written off by support' })
-  @IsString()
-  @Length(1, 500, { message: 'reason must be 1 to 500 characters' })
-  reason!: string;
-}
-
 export class DunningListQuery extends PageQuery {
   @ApiPropertyOptional({ enum: ['active', 'paused', 'recovered', 'exhausted', 'closed'] })
   @IsOptional()

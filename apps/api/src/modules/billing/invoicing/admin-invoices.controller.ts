@@ -1,0 +1,82 @@
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { CreditNoteView, InvoiceView } from '@astrix/contracts';
+import type { RequestContext } from '../../../platform/auth/actor';
+import { CurrentContext, Roles } from '../../../platform/auth/access.decorators';
+import { IdParam } from '../../../platform/http/id-param.pipe';
+import { CreateCreditNoteDto, InvoiceClosingReasonDto, ResendReceiptDto } from './dto/admin-invoice-requests.dto';
+import { InvoiceCorrections } from './invoice-corrections.service';
+import { InvoiceStaffActions } from './invoice-staff-actions.service';
+import { InvoicesService } from './invoices.service';
+
+const invoiceId = new IdParam('inv', 'invoice');
+
+/** Staff over any invoice. Collection's levers (dunning, retry-payment) live with collection. */
+@ApiTags('admin: invoices')
+@ApiBearerAuth()
+@Controller('v1/admin/invoices')
+export class AdminInvoicesController {
+  constructor(
+    private readonly invoices: InvoicesService,
+    private readonly staffActions: InvoiceStaffActions,
+    private readonly corrections: InvoiceCorrections,
+  ) {}
+
+  @Get(':id')
+  @Roles('support', 'finance')
+  @ApiOperation({ summary: 'Any invoice, with its credit notes' })
+  async get(@Param('id', invoiceId) id: string): Promise<InvoiceView & { creditNotes: CreditNoteView[] }> {
+    const invoice = await this.invoices.getInvoice(id);
+    return { ...invoice, creditNotes: await this.staffActions.creditNotes(id) };
+  }
+
+  @Post(':id/credit-notes')
+  @Roles('finance')
+  @ApiOperation({
+    summary:
+      'Credit note without a refund (money settled outside Stripe, or a correction); never above what is still creditable. Send an Idempotency-Key.',
+  })
+  creditNote(
+    @Param('id', invoiceId) id: string,
+    @Body() body: CreateCreditNoteDto,
+    @CurrentContext() context: RequestContext,
+  ): Promise<CreditNoteView> {
+    return this.staffActions.issueCreditNote(id, body.amount, body.reason, context);
+  }
+
+  @Post(':id/resend-receipt')
+  @HttpCode(202)
+  @Roles('support', 'finance')
+  @ApiOperation({ summary: 'Send the receipt again (emits billing.receipt.resend_requested)' })
+  resendReceipt(
+    @Param('id', invoiceId) id: string,
+    @Body() body: ResendReceiptDto,
+    @CurrentContext() context: RequestContext,
+  ): Promise<{ invoiceId: string; email: string | null; eventId: string }> {
+    return this.staffActions.resendReceipt(id, body.email, context);
+  }
+
+  @Post(':id/mark-uncollectible')
+  @HttpCode(200)
+  @Roles('finance')
+  @ApiOperation({ summary: 'Write an open invoice off (audited)' })
+  markUncollectible(
+    @Param('id', invoiceId) id: string,
+    @Body() body: InvoiceClosingReasonDto,
+    @CurrentContext() context: RequestContext,
+  ): Promise<InvoiceView> {
+    return this.corrections.markUncollectible(id, body.reason, context);
+  }
+
+  @Post(':id/void')
+  @HttpCode(200)
+  @Roles('finance')
+  @ApiOperation({ summary: 'Void an unpaid invoice; spent credit returns to the balance (audited)' })
+  voidInvoice(
+    @Param('id', invoiceId) id: string,
+    @Body() body: InvoiceClosingReasonDto,
+    @CurrentContext() context: RequestContext,
+  ): Promise<InvoiceView> {
+    return this.corrections.voidInvoice(id, body.reason, context);
+  }
+}

@@ -1,0 +1,176 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { InvoiceView } from '@astrix/contracts';
+import { AuditService } from '../../../platform/audit/audit.service';
+import { actorLabel, type RequestContext } from '../../../platform/auth/actor';
+import { Clock } from '../../../platform/clock';
+import { OutboxService } from '../../../platform/events/outbox.service';
+import { AppError, ConflictError, NotFoundError } from '../../../platform/http/app-error';
+import { CustomerBalances } from '../customers/customer-balances.service';
+import { draftInvoice } from '../subscriptions/invoice-drafts';
+import { Subscription } from '../subscriptions/subscription.entity';
+import { InvoiceCollectionPort } from './invoice-collection.port';
+import { invoiceEventData } from './invoice-events';
+import { InvoiceLine } from './invoice-line.entity';
+import { Invoice } from './invoice.entity';
+import { InvoiceWriter } from './invoice-writer.service';
+import { InvoicesService } from './invoices.service';
+
+/**
+ * Staff corrections of unpaid invoices: write one off (uncollectible), void one (spent credit goes back
+ * to the balance), and issue a replacement for a voided subscription invoice. Every action is audited
+ * and closing an invoice ends its dunning in the same transaction.
+ */
+@Injectable()
+export class InvoiceCorrections {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly writer: InvoiceWriter,
+    private readonly invoices: InvoicesService,
+    private readonly balances: CustomerBalances,
+    private readonly collection: InvoiceCollectionPort,
+    private readonly outbox: OutboxService,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+  ) {}
+
+  async markUncollectible(invoiceId: string, reason: string, context: RequestContext): Promise<InvoiceView> {
+    await this.closeInvoice(invoiceId, 'uncollectible', reason, context);
+    return this.invoices.getInvoice(invoiceId);
+  }
+
+  /** Voids an unpaid invoice; credit it had spent goes back to the customer's balance. */
+  async voidInvoice(invoiceId: string, reason: string, context: RequestContext): Promise<InvoiceView> {
+    await this.closeInvoice(invoiceId, 'void', reason, context);
+    return this.invoices.getInvoice(invoiceId);
+  }
+
+  /**
+   * A replacement for a voided subscription invoice: the same lines under a new number, credit
+   * applied again, collected at once. One replacement per voided invoice.
+   */
+  async regenerate(invoiceId: string, context: RequestContext): Promise<InvoiceView> {
+    const replacement = await this.dataSource.transaction(async (manager) => {
+      const voided = await manager.findOne(Invoice, {
+        where: { id: invoiceId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!voided) throw new NotFoundError('invoice', invoiceId);
+      if (voided.status !== 'void' || !voided.subscriptionId) {
+        throw new ConflictError(
+          `invoice ${voided.number} is ${voided.status}${voided.subscriptionId ? '' : ' and not a subscription invoice'}: only voided subscription invoices can be regenerated`,
+        );
+      }
+      const key = `regenerated:${voided.id}`;
+      const existing = await manager.findOne(Invoice, { where: { idempotencyKey: key } });
+      if (existing) return existing;
+      const lines = await manager.find(InvoiceLine, { where: { invoiceId }, order: { position: 'ASC' } });
+      const subscription = await manager.findOneOrFail(Subscription, {
+        where: { id: voided.subscriptionId },
+      });
+      const credit = await this.balances.lockedBalance(manager, voided.customerId, voided.currency);
+      const draft = draftInvoice(
+        voided.currency,
+        lines.map((line) => ({
+          kind: line.kind,
+          description: line.description,
+          productId: line.productId,
+          featureId: line.featureId,
+          quantity: line.quantity,
+          unitAmount: line.unitAmount,
+          amount: line.amount,
+          discount: line.discount,
+          periodStart: line.periodStart,
+          periodEnd: line.periodEnd,
+        })),
+        credit,
+      );
+      const [invoice] = await this.writer.issue(
+        manager,
+        [
+          {
+            customerId: subscription.customerId,
+            userId: subscription.userId,
+            subscriptionId: subscription.id,
+            customerEmail: voided.customerEmail,
+            billingReason: voided.billingReason,
+            idempotencyKey: key,
+            periodStart: voided.periodStart ?? subscription.currentPeriodStart,
+            periodEnd: voided.periodEnd ?? subscription.currentPeriodEnd,
+            draft,
+          },
+        ],
+        this.clock.now(),
+        context,
+      );
+      await this.audit.record(manager, context, {
+        action: 'invoice.regenerated',
+        resourceType: 'invoice',
+        resourceId: invoice.id,
+        before: { replaces: voided.id, number: voided.number },
+        after: { number: invoice.number, total: invoice.total },
+      });
+      return invoice;
+    });
+    if (replacement.status === 'open' && replacement.attemptCount === 0) {
+      await this.collection.collectFirstAttempt(replacement.id);
+    }
+    return this.invoices.getInvoice(replacement.id);
+  }
+
+  private async closeInvoice(
+    invoiceId: string,
+    to: 'void' | 'uncollectible',
+    reason: string,
+    context: RequestContext,
+  ): Promise<void> {
+    if (reason.trim().length === 0) {
+      throw new AppError(400, 'VALIDATION_ERROR', 'reason must not be empty', [
+        { field: 'reason', message: 'required' },
+      ]);
+    }
+    await this.dataSource.transaction(async (manager: EntityManager) => {
+      const invoice = await manager.findOne(Invoice, {
+        where: { id: invoiceId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!invoice) throw new NotFoundError('invoice', invoiceId);
+      const allowed = to === 'void' ? ['draft', 'open'] : ['open'];
+      if (!allowed.includes(invoice.status)) {
+        throw new ConflictError(
+          `invoice ${invoice.number} is ${invoice.status}: only ${allowed.join(' or ')} invoices can be ${to === 'void' ? 'voided' : 'marked uncollectible'}${invoice.status === 'paid' ? ' (issue a credit note instead)' : ''}`,
+        );
+      }
+      const now = this.clock.now();
+      const closed = await this.writer.close(manager, invoice, to, now);
+      await this.collection.stopCollecting(manager, invoiceId, now);
+      if (to === 'void' && invoice.creditApplied > 0) {
+        await this.balances.credit(manager, {
+          customerId: invoice.customerId,
+          currency: invoice.currency,
+          amount: invoice.creditApplied,
+          kind: 'invoice_voided',
+          reference: `invoice:${invoice.id}:voided`,
+          description: `Credit returned from voided invoice ${invoice.number}`,
+          createdBy: actorLabel(context.actor),
+          invoiceId: invoice.id,
+          subscriptionId: invoice.subscriptionId,
+        });
+      }
+      await this.outbox.append(manager, {
+        type: to === 'void' ? 'billing.invoice.voided' : 'billing.invoice.marked_uncollectible',
+        subject: invoice.id,
+        data: invoiceEventData(closed),
+        correlationId: invoice.subscriptionId,
+      });
+      await this.audit.record(manager, context, {
+        action: to === 'void' ? 'invoice.voided' : 'invoice.marked_uncollectible',
+        resourceType: 'invoice',
+        resourceId: invoice.id,
+        before: { status: invoice.status },
+        after: { status: to, reason },
+      });
+    });
+  }
+}

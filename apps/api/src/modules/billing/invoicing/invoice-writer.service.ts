@@ -1,0 +1,369 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { EventType, InvoiceBillingReason } from '@astrix/contracts';
+import { AuditService } from '../../../platform/audit/audit.service';
+import { actorLabel, type RequestContext } from '../../../platform/auth/actor';
+import { OutboxService, type NewEvent } from '../../../platform/events/outbox.service';
+import { newId } from '../../../platform/ids';
+import { CustomerBalances } from '../customers/customer-balances.service';
+import { DocumentNumbers } from './document-numbers.service';
+import { invoiceEventData } from './invoice-events';
+import type { InvoiceLineKind } from './invoice-line.entity';
+import { Invoice } from './invoice.entity';
+import { ASTRIX_SELLER } from './seller';
+
+/** A line before it is written: amounts are minor units of the invoice currency. */
+export interface InvoiceDraftLine {
+  kind: InvoiceLineKind;
+  description: string;
+  productId: string | null;
+  featureId: string | null;
+  quantity: number;
+  unitAmount: number;
+  amount: number;
+  discount: number;
+  periodStart: Date | null;
+  periodEnd: Date | null;
+}
+
+/** Lines and totals as @astrix/pricing computed them; the writer stores them as they are. */
+export interface InvoiceDraft {
+  currency: string;
+  lines: readonly InvoiceDraftLine[];
+  subtotal: number;
+  discount: number;
+  total: number;
+  /** Customer balance this invoice spends. */
+  creditApplied: number;
+  amountDue: number;
+  /** A negative total goes back to the customer's balance. */
+  creditToBalance: number;
+}
+
+/** A subscription invoice to issue, finalized (numbered, open or paid) at once. */
+export interface InvoiceToWrite {
+  customerId: string;
+  userId: string;
+  subscriptionId: string;
+  customerEmail: string | null;
+  billingReason: InvoiceBillingReason;
+  /** One invoice per key: (subscription, period) for renewals. */
+  idempotencyKey: string;
+  periodStart: Date;
+  periodEnd: Date;
+  draft: InvoiceDraft;
+  /** How a negative total reaches the balance; default a plan change's credit. */
+  creditKind?: 'downgrade_credit' | 'cancellation_credit';
+}
+
+/** What settled an invoice. */
+export interface InvoicePayment {
+  paymentIntentId: string;
+  chargeId: string;
+  paidAt: Date;
+}
+
+/**
+ * The one writer of subscription invoices and of every invoice status change. Each method works in
+ * the caller's transaction (`manager`), so the change commits with the caller's own rows and events.
+ */
+@Injectable()
+export class InvoiceWriter {
+  constructor(
+    private readonly documentNumbers: DocumentNumbers,
+    private readonly balances: CustomerBalances,
+    private readonly outbox: OutboxService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /**
+   * Issues many invoices with one statement for the invoices and one for their lines (the billing run
+   * writes whole batches this way). Credit on the customer balance is spent first; an invoice with
+   * nothing left to pay is paid on issue.
+   */
+  async issue(
+    manager: EntityManager,
+    items: readonly InvoiceToWrite[],
+    issuedAt: Date,
+    context: RequestContext,
+    /** Work of the caller's transaction to do before numbering (which holds the series lock till commit). */
+    beforeNumbering?: (invoices: Invoice[]) => Promise<void>,
+  ): Promise<Invoice[]> {
+    if (items.length === 0) {
+      await beforeNumbering?.([]);
+      return [];
+    }
+    const invoices = items.map((item): Invoice => {
+      const { draft } = item;
+      const id = newId('inv');
+      const settled = draft.amountDue === 0;
+      return manager.create(Invoice, {
+        id,
+        // Numbered last (see below): the id stands in, unique, until then.
+        number: `pending-${id}`,
+        customerId: item.customerId,
+        userId: item.userId,
+        customerEmail: item.customerEmail,
+        chargeId: null,
+        status: settled ? 'paid' : 'open',
+        currency: draft.currency,
+        subtotal: draft.subtotal,
+        discount: draft.discount,
+        tax: 0,
+        total: draft.total,
+        amountPaid: 0,
+        seller: { ...ASTRIX_SELLER },
+        issuedAt,
+        paidAt: settled ? issuedAt : null,
+        billingReason: item.billingReason,
+        subscriptionId: item.subscriptionId,
+        periodStart: item.periodStart,
+        periodEnd: item.periodEnd,
+        idempotencyKey: item.idempotencyKey,
+        dueAt: issuedAt,
+        creditApplied: draft.creditApplied,
+        amountDue: draft.amountDue,
+        attemptCount: 0,
+        paymentIntentId: null,
+        actionUrl: null,
+        voidedAt: null,
+        markedUncollectibleAt: null,
+      });
+    });
+    await this.insertInvoices(manager, invoices, issuedAt);
+    await this.insertLines(
+      manager,
+      invoices.flatMap((invoice, index) =>
+        items[index].draft.lines.map((line, position) => ({
+          invoiceId: invoice.id,
+          position: position + 1,
+          line,
+        })),
+      ),
+    );
+    await this.moveCredit(manager, invoices, items, actorLabel(context.actor));
+    await beforeNumbering?.(invoices);
+
+    // Numbers as late as possible and in one statement: concurrent batches wait on the series lock
+    // only for the numbering, the events and the commit; a rollback gives the numbers back.
+    const numbers = await this.documentNumbers.numberRows(
+      manager,
+      'invoice',
+      issuedAt,
+      'billing.invoices',
+      invoices.map((invoice) => invoice.id),
+    );
+    invoices.forEach((invoice, index) => (invoice.number = numbers[index]));
+    const events: NewEvent<EventType>[] = [];
+    for (const invoice of invoices) {
+      const data = invoiceEventData(invoice);
+      events.push({
+        type: 'billing.invoice.finalized',
+        subject: invoice.id,
+        data,
+        correlationId: invoice.subscriptionId,
+      });
+      if (invoice.status === 'paid') {
+        events.push({ type: 'billing.invoice.paid', subject: invoice.id, data, correlationId: invoice.subscriptionId });
+      }
+    }
+    await this.outbox.appendMany(manager, events);
+    await this.audit.recordMany(
+      manager,
+      context,
+      invoices.map((invoice) => ({
+        action: 'invoice.finalized',
+        resourceType: 'invoice',
+        resourceId: invoice.id,
+        after: { ...invoiceEventData(invoice) },
+      })),
+    );
+    return invoices;
+  }
+
+  /** Claims collection attempt number `attempt` (the caller holds the invoice's row lock). */
+  async recordAttempt(manager: EntityManager, invoiceId: string, attempt: number): Promise<void> {
+    await manager.update(Invoice, { id: invoiceId }, { attemptCount: attempt });
+  }
+
+  /** Gives back an attempt the processor never answered, unless the invoice moved on meanwhile. */
+  async releaseAttempt(manager: EntityManager, invoiceId: string, attempt: number): Promise<void> {
+    await manager.update(
+      Invoice,
+      { id: invoiceId, attemptCount: attempt, status: 'open' },
+      { attemptCount: attempt - 1 },
+    );
+  }
+
+  /** A payment is under way: its outcome will be matched to the open invoice through this intent. */
+  async recordPendingPayment(manager: EntityManager, invoiceId: string, paymentIntentId: string): Promise<void> {
+    await manager.update(Invoice, { id: invoiceId, status: 'open' }, { paymentIntentId });
+  }
+
+  /** The customer must confirm the payment (3-D Secure) by following `actionUrl`. */
+  async recordActionRequired(
+    manager: EntityManager,
+    invoiceId: string,
+    paymentIntentId: string,
+    actionUrl: string | null,
+  ): Promise<void> {
+    await manager.update(Invoice, { id: invoiceId }, { paymentIntentId, actionUrl });
+  }
+
+  /** The attempt is over: its payment intent and confirmation link are no longer offered. */
+  async endPaymentAttempt(manager: EntityManager, invoiceId: string): Promise<void> {
+    await manager.update(Invoice, { id: invoiceId }, { actionUrl: null, paymentIntentId: null });
+  }
+
+  /** Settles the whole amount due; returns the invoice as it now stands. */
+  async markPaid(manager: EntityManager, invoice: Invoice, payment: InvoicePayment): Promise<Invoice> {
+    const paid: Invoice = {
+      ...invoice,
+      status: 'paid',
+      amountPaid: invoice.amountDue,
+      amountDue: 0,
+      paidAt: payment.paidAt,
+      paymentIntentId: payment.paymentIntentId,
+      chargeId: payment.chargeId,
+      actionUrl: null,
+    };
+    await manager.update(
+      Invoice,
+      { id: invoice.id },
+      {
+        status: paid.status,
+        amountPaid: paid.amountPaid,
+        amountDue: 0,
+        paidAt: payment.paidAt,
+        paymentIntentId: payment.paymentIntentId,
+        chargeId: payment.chargeId,
+        actionUrl: null,
+      },
+    );
+    return paid;
+  }
+
+  /** Voids or writes off an invoice; returns the invoice as it now stands. */
+  async close(
+    manager: EntityManager,
+    invoice: Invoice,
+    to: 'void' | 'uncollectible',
+    at: Date,
+  ): Promise<Invoice> {
+    const change = to === 'void' ? { status: to, voidedAt: at } : { status: to, markedUncollectibleAt: at };
+    await manager.update(Invoice, { id: invoice.id }, change);
+    return { ...invoice, ...change };
+  }
+
+  private async moveCredit(
+    manager: EntityManager,
+    invoices: Invoice[],
+    items: readonly InvoiceToWrite[],
+    createdBy: string,
+  ): Promise<void> {
+    for (const [index, invoice] of invoices.entries()) {
+      const { draft, subscriptionId, creditKind } = items[index];
+      if (draft.creditApplied > 0) {
+        await this.balances.spend(manager, {
+          customerId: invoice.customerId,
+          currency: invoice.currency,
+          amount: draft.creditApplied,
+          kind: 'applied_to_invoice',
+          reference: `invoice:${invoice.id}:credit-applied`,
+          description: `Applied to invoice ${invoice.id}`,
+          createdBy,
+          invoiceId: invoice.id,
+          subscriptionId,
+        });
+      }
+      if (draft.creditToBalance > 0) {
+        await this.balances.credit(manager, {
+          customerId: invoice.customerId,
+          currency: invoice.currency,
+          amount: draft.creditToBalance,
+          kind: creditKind ?? 'downgrade_credit',
+          reference: `invoice:${invoice.id}:credit-to-balance`,
+          description: `Unused time credited by invoice ${invoice.id}`,
+          createdBy,
+          invoiceId: invoice.id,
+          subscriptionId,
+        });
+      }
+    }
+  }
+
+  // Raw unnest inserts: the billing run writes thousands of rows a second, and building them through
+  // the ORM's insert costs more CPU than Postgres spends storing them.
+  private async insertInvoices(manager: EntityManager, invoices: Invoice[], issuedAt: Date): Promise<void> {
+    const column = <K extends keyof Invoice>(key: K): Array<Invoice[K]> =>
+      invoices.map((invoice) => invoice[key]);
+    await manager.query(
+      `INSERT INTO billing.invoices
+         (id, number, customer_id, user_id, customer_email, status, currency, subtotal, total, paid_at, billing_reason,
+          subscription_id, period_start, period_end, idempotency_key, credit_applied, amount_due, discount,
+          charge_id, tax, amount_paid, seller, issued_at, due_at, attempt_count)
+       SELECT id, number, customer_id, user_id, customer_email, status, currency, subtotal, total, paid_at, billing_reason,
+              subscription_id, period_start, period_end, idempotency_key, credit_applied, amount_due, discount,
+              NULL, 0, 0, $19::jsonb, $20, $20, 0
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[],
+                     $9::bigint[], $10::timestamptz[], $11::text[], $12::text[], $13::timestamptz[], $14::timestamptz[],
+                     $15::text[], $16::bigint[], $17::bigint[], $18::bigint[])
+           AS i(id, number, customer_id, user_id, customer_email, status, currency, subtotal, total, paid_at, billing_reason,
+                subscription_id, period_start, period_end, idempotency_key, credit_applied, amount_due, discount)`,
+      [
+        column('id'),
+        column('number'),
+        column('customerId'),
+        column('userId'),
+        column('customerEmail'),
+        column('status'),
+        column('currency'),
+        column('subtotal'),
+        column('total'),
+        column('paidAt'),
+        column('billingReason'),
+        column('subscriptionId'),
+        column('periodStart'),
+        column('periodEnd'),
+        column('idempotencyKey'),
+        column('creditApplied'),
+        column('amountDue'),
+        column('discount'),
+        JSON.stringify(ASTRIX_SELLER),
+        issuedAt,
+      ],
+    );
+  }
+
+  private async insertLines(
+    manager: EntityManager,
+    rows: Array<{ invoiceId: string; position: number; line: InvoiceDraftLine }>,
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    await manager.query(
+      `INSERT INTO billing.invoice_lines
+         (invoice_id, position, description, product_id, quantity, unit_amount, amount, kind, period_start, period_end,
+          feature_id, discount, tax)
+       SELECT invoice_id, position, description, product_id, quantity, unit_amount, amount, kind, period_start, period_end,
+              feature_id, discount, 0
+         FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::bigint[], $8::text[],
+                     $9::timestamptz[], $10::timestamptz[], $11::text[], $12::bigint[])
+           AS l(invoice_id, position, description, product_id, quantity, unit_amount, amount, kind, period_start,
+                period_end, feature_id, discount)`,
+      [
+        rows.map((row) => row.invoiceId),
+        rows.map((row) => row.position),
+        rows.map((row) => row.line.description),
+        rows.map((row) => row.line.productId),
+        rows.map((row) => row.line.quantity),
+        rows.map((row) => row.line.unitAmount),
+        rows.map((row) => row.line.amount),
+        rows.map((row) => row.line.kind),
+        rows.map((row) => row.line.periodStart),
+        rows.map((row) => row.line.periodEnd),
+        rows.map((row) => row.line.featureId),
+        rows.map((row) => row.line.discount),
+      ],
+    );
+  }
+}
