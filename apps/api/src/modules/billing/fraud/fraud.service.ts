@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import type { FraudSeverity, FraudSignalSource, FraudSignalView, Page } from '@astrix/contracts';
+import type { FraudSeverity, FraudSignalView, Page } from '@astrix/contracts';
 import type { ProcessorCharge } from '@astrix/stripe-client';
 import { AuditService } from '../../../platform/audit/audit.service';
 import { actorReference, RequestContext } from '../../../platform/auth/actor';
@@ -15,25 +15,29 @@ import { CheckoutSession } from '../checkout/checkout-session.entity';
 import { Coupon } from '../coupons/coupon.entity';
 import { Customer } from '../customers/customer.entity';
 import { Charge } from '../payments/charge.entity';
-import type { FraudSettings, SignalWeight } from '../../../platform/config/fraud-settings';
+import type { FraudSettings } from '../../../platform/config/fraud-settings';
+import {
+  type CardFacts,
+  type CheckoutWindow,
+  flagDecision,
+  ipVelocityBreach,
+  paymentSignals,
+  type SignalDraft,
+  userVelocityBreach,
+  windowStart,
+} from './fraud-rules';
 import { FraudSignal, FraudSignalStatus } from './fraud-signal.entity';
 
 export const FRAUD_SYSTEM: RequestContext = {
   actor: { kind: 'system', name: 'fraud-rules' },
   requestId: null,
 };
-const MINUTE_MS = 60_000;
-const SEVERITY_ORDER: FraudSeverity[] = ['low', 'medium', 'high', 'critical'];
 
-export interface NewSignal {
+/** A rule's signal and whom it concerns. */
+export interface NewSignal extends SignalDraft {
   customerId: string;
   userId: string;
-  source: FraudSignalSource;
-  rule: string;
-  weight: SignalWeight;
-  evidence: Record<string, unknown>;
   chargeId?: string | null;
-  dedupeKey: string;
 }
 
 export function toFraudSignalView(signal: FraudSignal): FraudSignalView {
@@ -56,10 +60,6 @@ export function toFraudSignalView(signal: FraudSignal): FraudSignalView {
 }
 
 /**
- * Counts the rows a rule looks at, but stops at `atMost`: a rule only needs to know whether its
- * limit is passed, and a busy card or address must not make every check slower.
- */
-/**
  * The checkouts filling a velocity window, oldest first and at most the limit. The oldest one
  * anchors the window: refusals while it is still inside are one burst, hence one signal.
  */
@@ -69,15 +69,19 @@ const checkoutsInWindow = async (
   column: 'user_id' | 'client_ip',
   value: string,
   now: Date,
-): Promise<{ count: number; oldestId: string | null }> => {
+): Promise<CheckoutWindow> => {
   const rows = (await manager.query(
     `SELECT id FROM billing.checkout_sessions WHERE ${column} = $1 AND created_at > $2
       ORDER BY created_at, id LIMIT $3`,
-    [value, new Date(now.getTime() - rule.windowMinutes * MINUTE_MS), rule.maxCheckouts],
+    [value, windowStart(now, rule.windowMinutes), rule.maxCheckouts],
   )) as Array<{ id: string }>;
   return { count: rows.length, oldestId: rows[0]?.id ?? null };
 };
 
+/**
+ * Counts the rows a rule looks at, but stops at `atMost`: a rule only needs to know whether its
+ * limit is passed, and a busy card or address must not make every check slower.
+ */
 const countUpTo = async (
   manager: EntityManager,
   atMost: number,
@@ -129,25 +133,14 @@ export class FraudService {
     }
     await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`checkout:${customer.userId}`]);
     const now = this.clock.now();
-    const { userVelocity, ipVelocity } = this.settings;
-    const byUser = await checkoutsInWindow(manager, userVelocity, 'user_id', customer.userId, now);
-    if (byUser.count >= userVelocity.maxCheckouts) {
-      await this.refuseForVelocity(customer, 'user_velocity', userVelocity, byUser.oldestId, {
-        checkoutsInWindow: byUser.count,
-        windowMinutes: userVelocity.windowMinutes,
-        limit: userVelocity.maxCheckouts,
-      });
-    }
+    const settings = this.settings;
+    const byUser = await checkoutsInWindow(manager, settings.userVelocity, 'user_id', customer.userId, now);
+    const userBreach = userVelocityBreach(settings, customer.id, byUser);
+    if (userBreach) await this.refuseForVelocity(customer, userBreach);
     if (input.clientIp) {
-      const byIp = await checkoutsInWindow(manager, ipVelocity, 'client_ip', input.clientIp, now);
-      if (byIp.count >= ipVelocity.maxCheckouts) {
-        await this.refuseForVelocity(customer, 'ip_velocity', ipVelocity, byIp.oldestId, {
-          clientIp: input.clientIp,
-          checkoutsInWindow: byIp.count,
-          windowMinutes: ipVelocity.windowMinutes,
-          limit: ipVelocity.maxCheckouts,
-        });
-      }
+      const byIp = await checkoutsInWindow(manager, settings.ipVelocity, 'client_ip', input.clientIp, now);
+      const ipBreach = ipVelocityBreach(settings, customer.id, input.clientIp, byIp);
+      if (ipBreach) await this.refuseForVelocity(customer, ipBreach);
     }
   }
 
@@ -163,134 +156,60 @@ export class FraudService {
   ): Promise<void> {
     const { charge, session, coupon, processorCharge } = input;
     const settings = this.settings;
-    const base = { customerId: charge.customerId, userId: charge.userId, chargeId: charge.id };
-    const signals: NewSignal[] = [];
-
-    const risk = processorCharge.riskOutcome;
-    if (risk?.riskLevel === 'elevated' || risk?.riskLevel === 'highest') {
-      signals.push({
-        ...base,
-        source: 'stripe_radar',
-        rule: `radar_${risk.riskLevel}`,
-        weight: risk.riskLevel === 'highest' ? settings.radarHighest : settings.radarElevated,
-        evidence: {
-          riskLevel: risk.riskLevel,
-          riskScore: risk.riskScore,
-          ruleId: risk.ruleId,
-          sellerMessage: risk.sellerMessage,
-        },
-        dedupeKey: `radar:${charge.id}`,
-      });
-    }
-
-    const fingerprint = charge.cardFingerprint;
-    if (fingerprint) {
-      const since = new Date(charge.paidAt.getTime() - settings.cardVelocity.windowMinutes * MINUTE_MS);
-      const onCard = await countUpTo(
+    const signals = paymentSignals(settings, {
+      chargeId: charge.id,
+      risk: processorCharge.riskOutcome ?? null,
+      card: charge.cardFingerprint
+        ? await this.cardFacts(manager, charge.cardFingerprint, charge, coupon)
+        : null,
+      declinesBeforeSuccess: await countUpTo(
         manager,
-        settings.cardVelocity.maxCharges + 1,
-        `SELECT 1 FROM billing.charges WHERE card_fingerprint = $1 AND paid_at > $2`,
-        [fingerprint, since],
-      );
-      if (onCard > settings.cardVelocity.maxCharges) {
-        signals.push({
-          ...base,
-          source: 'rule',
-          rule: 'card_velocity',
-          weight: settings.cardVelocity,
-          evidence: {
-            cardFingerprint: fingerprint,
-            chargesInWindow: onCard,
-            limit: settings.cardVelocity.maxCharges,
-          },
-          dedupeKey: `card_velocity:${charge.id}`,
-        });
-      }
-      const users = await countUpTo(
-        manager,
-        settings.sharedCard.maxUsers + 1,
-        `SELECT DISTINCT user_id FROM billing.charges WHERE card_fingerprint = $1`,
-        [fingerprint],
-      );
-      if (users > settings.sharedCard.maxUsers) {
-        signals.push({
-          ...base,
-          source: 'rule',
-          rule: 'shared_card',
-          weight: settings.sharedCard,
-          evidence: {
-            cardFingerprint: fingerprint,
-            distinctUsers: users,
-            limit: settings.sharedCard.maxUsers,
-          },
-          dedupeKey: `shared_card:${charge.id}`,
-        });
-      }
-      if (coupon?.firstPurchaseOnly) {
-        const others = await countUpTo(
-          manager,
-          100,
-          `SELECT DISTINCT charge.user_id FROM billing.charges charge
-             JOIN billing.coupons coupon ON coupon.id = charge.coupon_id
-            WHERE charge.card_fingerprint = $1 AND coupon.first_purchase_only AND charge.user_id <> $2`,
-          [fingerprint, charge.userId],
-        );
-        if (others > 0) {
-          signals.push({
-            ...base,
-            source: 'rule',
-            rule: 'coupon_abuse',
-            weight: settings.couponAbuse,
-            evidence: {
-              couponCode: coupon.code,
-              cardFingerprint: fingerprint,
-              otherUsersWithFirstPurchaseCoupons: others,
-            },
-            dedupeKey: `coupon_abuse:${charge.id}`,
-          });
-        }
-      }
-    }
-
-    const declines = await countUpTo(
-      manager,
-      settings.cardTesting.minDeclines,
-      `SELECT 1 FROM billing.checkout_sessions
-        WHERE user_id = $1 AND status = 'failed' AND stripe_checkout_session_id IS NOT NULL AND created_at > $2`,
-      [charge.userId, new Date(charge.paidAt.getTime() - settings.cardTesting.windowMinutes * MINUTE_MS)],
-    );
-    if (declines >= settings.cardTesting.minDeclines) {
-      signals.push({
-        ...base,
-        source: 'rule',
-        rule: 'card_testing',
-        weight: settings.cardTesting,
-        evidence: { declinesBeforeSuccess: declines, windowMinutes: settings.cardTesting.windowMinutes },
-        dedupeKey: `card_testing:${charge.id}`,
-      });
-    }
-
-    const countries = {
-      card: charge.cardCountry,
-      client: session.clientCountry,
-      profile: session.profileCountry,
-    };
-    const mismatched = [countries.client, countries.profile].some(
-      (country) => country && countries.card && country !== countries.card,
-    );
-    if (mismatched) {
-      signals.push({
-        ...base,
-        source: 'rule',
-        rule: 'country_mismatch',
-        weight: settings.countryMismatch,
-        evidence: countries,
-        dedupeKey: `country_mismatch:${charge.id}`,
-      });
-    }
-
-    for (const signal of signals) await this.recordSignal(manager, signal);
+        settings.cardTesting.minDeclines,
+        `SELECT 1 FROM billing.checkout_sessions
+          WHERE user_id = $1 AND status = 'failed' AND stripe_checkout_session_id IS NOT NULL AND created_at > $2`,
+        [charge.userId, windowStart(charge.paidAt, settings.cardTesting.windowMinutes)],
+      ),
+      countries: { card: charge.cardCountry, client: session.clientCountry, profile: session.profileCountry },
+    });
+    const about = { customerId: charge.customerId, userId: charge.userId, chargeId: charge.id };
+    for (const signal of signals) await this.recordSignal(manager, { ...about, ...signal });
     if (signals.length > 0) await this.evaluateCustomer(manager, charge.customerId);
+  }
+
+  /** Counts bounded just past each rule's limit: a busy card must not make every payment slower. */
+  private async cardFacts(
+    manager: EntityManager,
+    fingerprint: string,
+    charge: Charge,
+    coupon: Coupon | null,
+  ): Promise<CardFacts> {
+    const settings = this.settings;
+    const chargesInWindow = await countUpTo(
+      manager,
+      settings.cardVelocity.maxCharges + 1,
+      `SELECT 1 FROM billing.charges WHERE card_fingerprint = $1 AND paid_at > $2`,
+      [fingerprint, windowStart(charge.paidAt, settings.cardVelocity.windowMinutes)],
+    );
+    const distinctUsers = await countUpTo(
+      manager,
+      settings.sharedCard.maxUsers + 1,
+      `SELECT DISTINCT user_id FROM billing.charges WHERE card_fingerprint = $1`,
+      [fingerprint],
+    );
+    const firstPurchaseCoupon = coupon?.firstPurchaseOnly
+      ? {
+          code: coupon.code,
+          otherUsersOnCard: await countUpTo(
+            manager,
+            100,
+            `SELECT DISTINCT charge.user_id FROM billing.charges charge
+               JOIN billing.coupons coupon ON coupon.id = charge.coupon_id
+              WHERE charge.card_fingerprint = $1 AND coupon.first_purchase_only AND charge.user_id <> $2`,
+            [fingerprint, charge.userId],
+          ),
+        }
+      : null;
+    return { fingerprint, chargesInWindow, distinctUsers, firstPurchaseCoupon };
   }
 
   /** Stores a signal once per dedupe key; returns whether it is new. */
@@ -338,18 +257,15 @@ export class FraudService {
     });
     if (!customer || customer.fraudStatus !== 'clear') return;
     const open = await manager.find(FraudSignal, { where: { customerId, status: 'open' } });
-    const total = open.reduce((sum, signal) => sum + signal.score, 0);
-    if (total < this.settings.flagThreshold) return;
+    const decision = flagDecision(this.settings.flagThreshold, open);
+    if (!decision.flag) return;
     await manager.update(Customer, { id: customerId }, { fraudStatus: 'flagged' });
-    const severity = open
-      .map((signal) => signal.severity)
-      .reduce((worst, next) => (SEVERITY_ORDER.indexOf(next) > SEVERITY_ORDER.indexOf(worst) ? next : worst));
     await this.announceFlag(
       manager,
       customer,
-      severity,
+      decision.severity,
       open.map((signal) => signal.id),
-      `open fraud signals score ${total}`,
+      `open fraud signals score ${decision.totalScore}`,
       FRAUD_SYSTEM,
     );
   }
@@ -463,25 +379,11 @@ export class FraudService {
   }
 
   /** A velocity rule is certain: record why (on its own, since the checkout rolls back) and refuse. */
-  private async refuseForVelocity(
-    customer: Customer,
-    rule: 'user_velocity' | 'ip_velocity',
-    weight: SignalWeight,
-    windowAnchorId: string | null,
-    evidence: Record<string, unknown>,
-  ): Promise<never> {
+  private async refuseForVelocity(customer: Customer, breach: SignalDraft): Promise<never> {
     await this.dataSource.transaction(async (manager) => {
-      // One signal per customer, rule and window: a burst of refused attempts is one fact, however
-      // long it lasts, until the window's oldest checkout slides out of it.
-      await this.recordSignal(manager, {
-        customerId: customer.id,
-        userId: customer.userId,
-        source: 'rule',
-        rule,
-        weight,
-        evidence,
-        dedupeKey: `${rule}:${customer.id}:${windowAnchorId ?? 'empty'}`,
-      });
+      // One signal per customer, rule and window (the draft's dedupe key): a burst of refused attempts
+      // is one fact, however long it lasts, until the window's oldest checkout slides out of it.
+      await this.recordSignal(manager, { customerId: customer.id, userId: customer.userId, ...breach });
       await this.evaluateCustomer(manager, customer.id);
     });
     throw new AppError(429, 'PURCHASE_LIMIT', 'too many purchase attempts; please try again later');

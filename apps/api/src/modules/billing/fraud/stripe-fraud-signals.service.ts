@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import type { DisputeData, DisputeStatus } from '@astrix/contracts';
+import type { DisputeData } from '@astrix/contracts';
 import type { ProcessorDispute, ProcessorEarlyFraudWarning, ProcessorReview } from '@astrix/stripe-client';
 import { AuditService } from '../../../platform/audit/audit.service';
 import { AppConfig } from '../../../platform/config/app-config';
@@ -9,38 +9,24 @@ import { Clock } from '../../../platform/clock';
 import { OutboxService } from '../../../platform/events/outbox.service';
 import { AppError } from '../../../platform/http/app-error';
 import { newId } from '../../../platform/ids';
-import { Charge, ChargeStatus } from '../payments/charge.entity';
+import { Charge } from '../payments/charge.entity';
 import { RefundsService } from '../refunds/refunds.service';
 import { Dispute } from './dispute.entity';
+import {
+  chargeStatusWithDispute,
+  disputeEvents,
+  disputeFee,
+  disputeLostSignal,
+  earlyFraudWarningSignal,
+  isClosedDispute,
+  openReviewSignal,
+  ourDisputeStatus,
+  refundsOnEarlyFraudWarning,
+  reviewApprovalDismisses,
+  reviewSignalKey,
+} from './fraud-rules';
 import { FRAUD_SYSTEM, FraudService } from './fraud.service';
 import { FraudSignal } from './fraud-signal.entity';
-
-const CLOSED: DisputeStatus[] = ['won', 'lost'];
-
-function ourDisputeStatus(status: ProcessorDispute['status']): DisputeStatus {
-  switch (status) {
-    case 'needs_response':
-    case 'warning_needs_response':
-      return 'needs_response';
-    case 'under_review':
-    case 'warning_under_review':
-      return 'under_review';
-    case 'won':
-    case 'warning_closed':
-      return 'won';
-    case 'lost':
-      return 'lost';
-    case 'prevented':
-    case 'other':
-      return 'other';
-  }
-}
-
-/** The charge's status once a dispute is won: back to what its refunds make it. */
-function statusWithoutDispute(charge: Charge): ChargeStatus {
-  if (charge.amountRefunded === 0) return 'succeeded';
-  return charge.amountRefunded === charge.amount ? 'refunded' : 'partially_refunded';
-}
 
 /** Stripe's fraud signals: early fraud warnings, Radar reviews and disputes. */
 @Injectable()
@@ -66,17 +52,13 @@ export class StripeFraudSignals {
         customerId: found.customerId,
         userId: found.userId,
         chargeId: found.id,
-        source: 'stripe_early_fraud_warning',
-        rule: 'early_fraud_warning',
-        weight: this.config.fraud.earlyFraudWarning,
-        evidence: { warningId: warning.id, fraudType: warning.fraudType, actionable: warning.actionable },
-        dedupeKey: `efw:${warning.id}`,
+        ...earlyFraudWarningSignal(this.config.fraud, warning),
       });
       await this.fraud.evaluateCustomer(manager, found.customerId);
       return found;
     });
     if (!charge) return false;
-    if (this.config.fraud.earlyFraudWarning.autoRefund && warning.actionable) {
+    if (refundsOnEarlyFraudWarning(this.config.fraud, warning)) {
       await this.refundBeforeDispute(charge.id, warning);
     }
     return true;
@@ -93,20 +75,16 @@ export class StripeFraudSignals {
           customerId: charge.customerId,
           userId: charge.userId,
           chargeId: charge.id,
-          source: 'stripe_review',
-          rule: 'radar_review',
-          weight: this.config.fraud.review,
-          evidence: { reviewId: review.id, openedReason: review.openedReason },
-          dedupeKey: `review:${review.id}`,
+          ...openReviewSignal(this.config.fraud, review),
         });
         await this.fraud.evaluateCustomer(manager, charge.customerId);
         return true;
       }
       // Approved by the reviewer at Stripe: the signal it raised was a false alarm.
-      if (review.closedReason === 'approved') {
+      if (reviewApprovalDismisses(review.closedReason)) {
         await manager.update(
           FraudSignal,
-          { dedupeKey: `review:${review.id}`, status: 'open' },
+          { dedupeKey: reviewSignalKey(review.id), status: 'open' },
           {
             status: 'dismissed',
             reviewer: 'stripe-radar',
@@ -137,7 +115,7 @@ export class StripeFraudSignals {
       });
       if (existing && existing.closedAt) return true;
       const now = this.clock.now();
-      const closing = CLOSED.includes(status);
+      const closing = isClosedDispute(status);
       const record: Dispute =
         existing ??
         manager.create(Dispute, {
@@ -149,7 +127,7 @@ export class StripeFraudSignals {
           reason: dispute.reason,
           status,
           evidenceDueBy: dispute.evidenceDueBy,
-          feeAmount: this.config.fraud.disputeFee[dispute.currency] ?? 0,
+          feeAmount: disputeFee(this.config.fraud, dispute.currency),
           lostAmount: 0,
           createdAt: now,
           updatedAt: now,
@@ -164,7 +142,7 @@ export class StripeFraudSignals {
       });
       await manager.save(Dispute, record);
 
-      const chargeStatus = status === 'won' ? statusWithoutDispute(charge) : 'disputed';
+      const chargeStatus = chargeStatusWithDispute(status, charge);
       if (chargeStatus !== charge.status)
         await manager.update(Charge, { id: charge.id }, { status: chargeStatus });
       await this.audit.record(manager, FRAUD_SYSTEM, {
@@ -174,19 +152,9 @@ export class StripeFraudSignals {
         before: existing ? { status: existing.status } : null,
         after: { status, chargeId: charge.id, chargeStatus },
       });
-      await this.outbox.append(manager, {
-        type: !existing
-          ? 'billing.dispute.created'
-          : closing
-            ? 'billing.dispute.closed'
-            : 'billing.dispute.updated',
-        subject: record.id,
-        data: this.disputeData(record, charge),
-      });
-      if (!existing && closing) {
-        // First heard of it already closed: announce the close too, so consumers see both.
+      for (const type of disputeEvents({ isNew: !existing, closing })) {
         await this.outbox.append(manager, {
-          type: 'billing.dispute.closed',
+          type,
           subject: record.id,
           data: this.disputeData(record, charge),
         });
@@ -201,16 +169,7 @@ export class StripeFraudSignals {
       customerId: charge.customerId,
       userId: charge.userId,
       chargeId: charge.id,
-      source: 'stripe_dispute',
-      rule: 'dispute_lost',
-      weight: this.config.fraud.disputeLost,
-      evidence: {
-        disputeId: dispute.stripeDisputeId,
-        reason: dispute.reason,
-        amount: dispute.amount,
-        currency: dispute.currency,
-      },
-      dedupeKey: `dispute_lost:${dispute.stripeDisputeId}`,
+      ...disputeLostSignal(this.config.fraud, dispute),
     });
     await this.fraud.evaluateCustomer(manager, charge.customerId);
   }
