@@ -1,5 +1,5 @@
 import { DynamicModule, Inject, Module, OnModuleInit } from '@nestjs/common';
-import { AccountsPortRegistry } from '../billing/accounts.port';
+import { AccountsPortRegistry } from '../billing';
 import { AccountChanges } from './account-changes.service';
 import { AccountsController } from './accounts.controller';
 import { AccountsService } from './accounts.service';
@@ -18,7 +18,7 @@ export interface AccountsModuleOptions {
   billing: DynamicModule;
 }
 
-/** The accounts context: trading accounts from purchases. Its public interface is AccountsService. */
+/** The accounts context: trading accounts from purchases. Other modules use what index.ts exports. */
 @Module({})
 export class AccountsModule implements OnModuleInit {
   constructor(

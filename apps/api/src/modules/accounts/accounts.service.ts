@@ -12,7 +12,7 @@ import type {
 import type { RequestContext } from '../../platform/auth/actor';
 import { NotFoundError } from '../../platform/http/app-error';
 import { toPage } from '../../platform/http/pagination';
-import type { ResetEligibility } from '../billing/accounts.port';
+import type { ResetEligibility } from '../billing';
 import { Account } from './account.entity';
 import { AccountChanges, StatusChange } from './account-changes.service';
 import { tradingStatus } from './account-lifecycle';

@@ -5,8 +5,7 @@ import type { PaymentCompletedData, ResetOffer } from '@astrix/contracts';
 import type { RequestContext } from '../../platform/auth/actor';
 import { Clock } from '../../platform/clock';
 import { AppError, NotFoundError } from '../../platform/http/app-error';
-import type { AccountsPort, ResetEligibility } from '../billing/accounts.port';
-import { BillingService } from '../billing/billing.service';
+import { BillingService, type AccountsPort, type ResetEligibility } from '../billing';
 import { Account } from './account.entity';
 import { AccountChanges } from './account-changes.service';
 import { newId } from '../../platform/ids';
@@ -124,13 +123,7 @@ export class ResetsService implements AccountsPort {
     context: RequestContext,
   ): Promise<void> {
     try {
-      await this.billing.refundCharge(
-        chargeId,
-        undefined,
-        `reset could not be applied: ${refusal}`,
-        context,
-        { evenIfNotRefundable: true },
-      );
+      await this.billing.refundOwedInFull(chargeId, `reset could not be applied: ${refusal}`, context);
     } catch (error) {
       // A retry after the refund went through: nothing left to give back.
       if (error instanceof AppError && error.code === 'ALREADY_REFUNDED') return;

@@ -4,8 +4,8 @@ import type { FastifyReply } from 'fastify';
 import type { RevenueReport } from '@astrix/contracts';
 import { Roles } from '../../platform/auth/access.decorators';
 import { AppError } from '../../platform/http/app-error';
-import { BillingService } from '../billing/billing.service';
-import { PayoutsService } from '../payouts/payouts.service';
+import { RevenueReports } from '../billing';
+import { PayoutsService } from '../payouts';
 import { RevenueReportQuery } from './dto/admin.dto';
 import { revenueCsv } from './revenue-csv';
 
@@ -40,7 +40,7 @@ function rangeOf(query: RevenueReportQuery): {
 @Controller('v1/admin/reports')
 export class AdminReportsController {
   constructor(
-    private readonly billing: BillingService,
+    private readonly revenueReports: RevenueReports,
     private readonly payouts: PayoutsService,
   ) {}
 
@@ -57,9 +57,9 @@ export class AdminReportsController {
   ): Promise<RevenueReport | string> {
     const range = rangeOf(query);
     const [revenue, payoutsPaid, subscriptions] = await Promise.all([
-      this.billing.revenueReport(range),
+      this.revenueReports.revenue(range),
       this.payouts.paidTotals(range),
-      this.billing.subscriptionMetrics(range),
+      this.revenueReports.subscriptionMetrics(range),
     ]);
     const report: RevenueReport = {
       from: range.from.toISOString(),

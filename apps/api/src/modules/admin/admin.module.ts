@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { OutboxBacklog } from '../../platform/events/outbox-backlog.service';
 import { AdminAuditController } from './admin-audit.controller';
-import { AdminCustomersController, AdminInvoicesController } from './admin-customers.controller';
+import { AdminCustomersController } from './admin-customers.controller';
 import { AdminOperationsController } from './admin-operations.controller';
 import { AdminReportsController } from './admin-reports.controller';
 import { Customer360 } from './customer-360.service';
@@ -10,8 +10,9 @@ import { QueueOperations } from './queue-operations.service';
 
 /**
  * Support, finance and admin tooling over the three contexts. No tables of its own: it reads and
- * acts through BillingService, AccountsService and PayoutsService. Each context keeps its own
- * older admin controllers (refunds, fraud, catalog, coupons, accounts, payouts).
+ * acts through their public surfaces (each module's index.ts): billing's capability services,
+ * AccountsService and PayoutsService. Each context keeps its own older admin controllers (refunds,
+ * fraud, catalog, coupons, accounts, payouts).
  */
 @Module({})
 export class AdminModule {
@@ -21,7 +22,6 @@ export class AdminModule {
       imports: options.contexts,
       controllers: [
         AdminCustomersController,
-        AdminInvoicesController,
         AdminReportsController,
         AdminAuditController,
         AdminOperationsController,

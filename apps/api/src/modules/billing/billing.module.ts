@@ -46,7 +46,7 @@ import { UpcomingInvoices } from './subscriptions/upcoming-invoice.service';
 import { UsageCharges } from './subscriptions/usage-charges.port';
 import { UsageChargesService } from './metering/usage-charges.service';
 
-/** The billing context: cash in. Its public interface is BillingService. */
+/** The billing context: cash in. Other modules use what index.ts exports. */
 @Module({})
 export class BillingModule {
   static forRoot(options: { workers: boolean }): DynamicModule {
@@ -97,8 +97,23 @@ export class BillingModule {
         InvoiceStaffActions,
         ...(options.workers ? [BillingJobsProcessor] : []),
       ],
-      // The processor port is shared with payouts (transfers); the registries let other contexts plug in.
-      exports: [BillingService, AccountsPortRegistry, TransferEventsRegistry, ProcessorModule],
+      // What index.ts makes public. BillingService serves accounts and payouts; the processor port is
+      // shared with payouts (transfers); the registries let other contexts plug in; the capability
+      // services (and the modules exporting theirs) serve the staff tools in admin.
+      exports: [
+        BillingService,
+        AccountsPortRegistry,
+        TransferEventsRegistry,
+        ProcessorModule,
+        CatalogModule,
+        CouponsModule,
+        InvoicesModule,
+        CustomerDirectory,
+        DunningDesk,
+        RefundsService,
+        RevenueReports,
+        BillingRuns,
+      ],
     };
   }
 }

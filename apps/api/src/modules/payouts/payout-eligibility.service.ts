@@ -8,8 +8,8 @@ import type {
 } from '@astrix/contracts';
 import { computePayoutSplit, money, parseCurrencyCode, subtract, max, zero } from '@astrix/pricing';
 import { Clock } from '../../platform/clock';
-import { AccountsService } from '../accounts/accounts.service';
-import { BillingService } from '../billing/billing.service';
+import { AccountsService } from '../accounts';
+import { BillingService } from '../billing';
 import { KycStatusRecord } from './kyc-status.entity';
 import { PayoutAccount } from './payout-account.entity';
 import { PayoutLedger } from './payout-ledger.service';

@@ -7,8 +7,8 @@ import type { RequestContext } from '../../platform/auth/actor';
 import { Clock } from '../../platform/clock';
 import { OutboxService } from '../../platform/events/outbox.service';
 import { AppError } from '../../platform/http/app-error';
-import { AccountsService } from '../accounts/accounts.service';
-import { BillingService } from '../billing/billing.service';
+import { AccountsService } from '../accounts';
+import { BillingService } from '../billing';
 import { InjectPaymentProcessor } from '../../platform/payment-processor/payment-processor.provider';
 import { PayoutLedger } from './payout-ledger.service';
 import { payoutEventData } from './payout-views';
@@ -152,12 +152,10 @@ export class PayoutExecution {
     let amount = 0;
     let reference: string | null = null;
     try {
-      const refund = await this.billing.refundCharge(
+      const refund = await this.billing.refundOwedInFull(
         account.chargeId,
-        undefined,
         'evaluation fee refunded with first payout',
         SYSTEM,
-        { evenIfNotRefundable: true },
       );
       amount = refund.amount.amount;
       reference = refund.id;

@@ -1,5 +1,5 @@
 import { DynamicModule, Inject, Module, OnModuleInit } from '@nestjs/common';
-import { TransferEventsRegistry } from '../billing/transfer-events.registry';
+import { TransferEventsRegistry } from '../billing';
 import { AdminPayoutsController } from './admin-payouts.controller';
 import { PayoutEligibility } from './payout-eligibility.service';
 import { PayoutExecution } from './payout-execution.service';
@@ -17,7 +17,7 @@ export interface PayoutsModuleOptions {
 }
 
 /**
- * The payouts context: cash out from funded accounts. Its public interface is PayoutsService;
+ * The payouts context: cash out from funded accounts. Other modules use what index.ts exports;
  * PayoutExecution.handleTransferEvent is the hook for Stripe transfer webhooks.
  */
 @Module({})

@@ -20,7 +20,7 @@ import { AppError, ConflictError, NotFoundError } from '../../platform/http/app-
 import { toPage } from '../../platform/http/pagination';
 import { newId } from '../../platform/ids';
 import { JobQueue } from '../../platform/queues/job-queue.service';
-import { AccountsService } from '../accounts/accounts.service';
+import { AccountsService } from '../accounts';
 import { InjectPaymentProcessor } from '../../platform/payment-processor/payment-processor.provider';
 import { KycStatusRecord } from './kyc-status.entity';
 import { PayoutAccount } from './payout-account.entity';

@@ -4,11 +4,20 @@ import { moneyFromDecimal, parseCurrencyCode } from '@astrix/pricing';
 import { CLI_APP_CONTEXT_FACTORY, type CliAppContextFactory } from '../../../platform/cli/cli-app-context';
 import { AuditQueryService } from '../../../platform/audit/audit-query.service';
 import type { RequestContext, UserActor } from '../../../platform/auth/actor';
-import { BillingService } from '../../billing/billing.service';
+import {
+  BillingRuns,
+  CatalogService,
+  CouponAdminService,
+  CustomerDirectory,
+  DunningDesk,
+  InvoiceCorrections,
+  RefundsService,
+} from '../../billing';
+import { Clock } from '../../../platform/clock';
 import { QUEUE_NAMES } from '../../../platform/queues/job-registry';
 import { JobQueue } from '../../../platform/queues/job-queue.service';
 export { confirm, print, type Row } from '../../../platform/cli/cli-io';
-import { PayoutsService } from '../../payouts/payouts.service';
+import { PayoutsService } from '../../payouts';
 
 /** The operator at the keyboard: `cli:<os user>` in the audit log. */
 export function operatorName(): string {
@@ -32,10 +41,18 @@ export function cliStaff(): UserActor {
   return { kind: 'user', userId: operatorName(), email: null, roles: ['finance'] };
 }
 
+/** What the commands act through: the other modules' public services and the audit log. */
 export interface AdminServices {
-  billing: BillingService;
+  catalog: CatalogService;
+  coupons: CouponAdminService;
+  customers: CustomerDirectory;
+  refunds: RefundsService;
+  dunning: DunningDesk;
+  invoiceCorrections: InvoiceCorrections;
+  billingRuns: BillingRuns;
   payouts: PayoutsService;
   auditLog: AuditQueryService;
+  clock: Clock;
 }
 
 /**
@@ -50,9 +67,16 @@ export class AdminCliServices {
     const app: INestApplicationContext = await this.startApp();
     try {
       return await work({
-        billing: app.get(BillingService, { strict: false }),
+        catalog: app.get(CatalogService, { strict: false }),
+        coupons: app.get(CouponAdminService, { strict: false }),
+        customers: app.get(CustomerDirectory, { strict: false }),
+        refunds: app.get(RefundsService, { strict: false }),
+        dunning: app.get(DunningDesk, { strict: false }),
+        invoiceCorrections: app.get(InvoiceCorrections, { strict: false }),
+        billingRuns: app.get(BillingRuns, { strict: false }),
         payouts: app.get(PayoutsService, { strict: false }),
         auditLog: app.get(AuditQueryService, { strict: false }),
+        clock: app.get(Clock, { strict: false }),
       });
     } finally {
       // Queues connect in the background at start; closing before they are ready makes BullMQ emit

@@ -1,6 +1,6 @@
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import type { BillingRunView, DunningView, InvoiceView } from '@astrix/contracts';
-import { AdminCommand, type JsonOption, type YesOption } from './admin.commands';
+import { AdminCommand, type JsonOption, type YesOption } from './admin-command';
 import { cliContext, confirm, print } from './cli-support';
 
 const invoiceRow = (invoice: InvoiceView) => ({
@@ -44,8 +44,8 @@ interface ReasonOption extends JsonOption, YesOption {
 export class InvoiceVoidCommand extends AdminCommand {
   async run([invoiceId]: string[], options: ReasonOption): Promise<void> {
     await confirm(`Void invoice ${invoiceId}?`, options.yes);
-    await this.admin.use(async ({ billing }) => {
-      const invoice = await billing.voidInvoice(invoiceId, options.reason, cliContext());
+    await this.admin.use(async ({ invoiceCorrections }) => {
+      const invoice = await invoiceCorrections.voidInvoice(invoiceId, options.reason, cliContext());
       print(options.json, invoice, [invoiceRow(invoice)], ['id', 'number', 'status', 'total', 'paid']);
     });
   }
@@ -64,8 +64,8 @@ export class InvoiceVoidCommand extends AdminCommand {
 export class InvoiceRegenerateCommand extends AdminCommand {
   async run([invoiceId]: string[], options: JsonOption & YesOption): Promise<void> {
     await confirm(`Issue a replacement for voided invoice ${invoiceId} and charge it?`, options.yes);
-    await this.admin.use(async ({ billing }) => {
-      const invoice = await billing.regenerateInvoice(invoiceId, cliContext());
+    await this.admin.use(async ({ invoiceCorrections }) => {
+      const invoice = await invoiceCorrections.regenerate(invoiceId, cliContext());
       print(options.json, invoice, [invoiceRow(invoice)], ['id', 'number', 'status', 'total', 'paid']);
     });
   }
@@ -91,10 +91,10 @@ export class InvoiceCommand extends CommandRunner {
 })
 export class DunningStatusCommand extends AdminCommand {
   async run([invoiceId]: string[], options: JsonOption): Promise<void> {
-    await this.admin.use(async ({ billing }) => {
+    await this.admin.use(async ({ dunning }) => {
       const cases = invoiceId
-        ? [await billing.dunningOfInvoice(invoiceId)]
-        : (await billing.dunningOfCustomer('', { limit: 100 })).data;
+        ? [await dunning.get(invoiceId)]
+        : (await dunning.list({}, { limit: 100 })).data;
       print(options.json, invoiceId ? cases[0] : cases, cases.map(dunningRow), [
         'invoice',
         'subscription',
@@ -115,8 +115,8 @@ export class DunningStatusCommand extends AdminCommand {
 export class DunningRetryNowCommand extends AdminCommand {
   async run([invoiceId]: string[], options: JsonOption & YesOption): Promise<void> {
     await confirm(`Charge the customer's default card for invoice ${invoiceId} now?`, options.yes);
-    await this.admin.use(async ({ billing }) => {
-      const result = await billing.retryInvoicePayment(invoiceId, cliContext());
+    await this.admin.use(async ({ dunning }) => {
+      const result = await dunning.retryNow(invoiceId, cliContext());
       print(
         options.json,
         result,
@@ -154,8 +154,10 @@ export class BillingRunStartCommand extends AdminCommand {
       `Run billing for periods ending by ${(options.asOf ?? new Date()).toISOString()}?`,
       options.yes,
     );
-    await this.admin.use(async ({ billing }) => {
-      const run = await billing.runBillingNow(cliContext(), options.asOf);
+    await this.admin.use(async ({ billingRuns, clock }) => {
+      // Run to the end in this process instead of handing the run to the workers.
+      const created = await billingRuns.create('manual', cliContext(), options.asOf ?? clock.now());
+      const run = await billingRuns.execute(created.id);
       print(
         options.json,
         run,
@@ -178,10 +180,8 @@ export class BillingRunStartCommand extends AdminCommand {
 @SubCommand({ name: 'status', arguments: '[runId]', description: 'One billing run, or the latest ones' })
 export class BillingRunStatusCommand extends AdminCommand {
   async run([runId]: string[], options: JsonOption): Promise<void> {
-    await this.admin.use(async ({ billing }) => {
-      const runs = runId
-        ? [await billing.billingRun(runId)]
-        : (await billing.listBillingRuns({ limit: 20 })).data;
+    await this.admin.use(async ({ billingRuns }) => {
+      const runs = runId ? [await billingRuns.get(runId)] : (await billingRuns.list({ limit: 20 })).data;
       print(options.json, runId ? runs[0] : runs, runs.map(runRow), [
         'id',
         'status',

@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
-  IsEmail,
   IsIn,
   IsInt,
   IsISO8601,
@@ -10,7 +9,6 @@ import {
   Length,
   Matches,
   Max,
-  MaxLength,
   Min,
 } from 'class-validator';
 import type { QueueJobState, ReportGroupBy } from '@astrix/contracts';
@@ -46,27 +44,6 @@ export class Customer360Query {
   @Min(1, { message: 'limit must be an integer from 1 to 50' })
   @Max(50, { message: 'limit must be an integer from 1 to 50' })
   limit: number = 10;
-}
-
-export class CreateCreditNoteDto {
-  @ApiProperty({ description: "Minor units of the invoice's currency" })
-  @IsInt({ message: 'amount must be a whole number of minor units' })
-  @Min(1, { message: 'amount must be positive' })
-  @Max(Number.MAX_SAFE_INTEGER)
-  amount!: number;
-
-  @ApiProperty()
-  @IsString()
-  @Length(3, 500, { message: 'reason must be 3 to 500 characters' })
-  reason!: string;
-}
-
-export class ResendReceiptDto {
-  @ApiPropertyOptional({ description: "Another address than the invoice's" })
-  @IsOptional()
-  @IsEmail({}, { message: 'email must be an email address' })
-  @MaxLength(320)
-  email?: string;
 }
 
 const GROUP_BYS: ReportGroupBy[] = ['day', 'week', 'month'];

@@ -23,7 +23,7 @@ import type {
   PayoutStatus,
 } from '@astrix/contracts';
 import { PageQuery } from '../../../platform/http/pagination';
-import { USER_ID_PATTERN } from '../../accounts/dto/account-queries';
+import { USER_ID_PATTERN } from '../../accounts';
 import type { PayoutRules } from '../payout-rules';
 
 const ACCOUNT_ID = /^acc_[0-9a-z]{26}$/;

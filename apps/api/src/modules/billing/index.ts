@@ -1,0 +1,29 @@
+/**
+ * The billing context's public surface: the only file other modules import from billing.
+ * Accounts and payouts ask through BillingService and plug into the registries; admin (staff tools)
+ * uses the capability services below. Everything else in billing is internal.
+ */
+export { BillingModule } from './billing.module';
+
+// For accounts and payouts.
+export { BillingService, type ResetQuote } from './billing.service';
+export { AccountsPortRegistry, type AccountsPort, type ResetEligibility } from './accounts.port';
+export {
+  TransferEventsRegistry,
+  type TransferEvent,
+  type TransferEventHandler,
+} from './transfer-events.registry';
+export type { ProductDetails } from './catalog/catalog-views';
+
+// For staff tools (admin API and CLI).
+export { CatalogService, type PriceInput, type ProductInput } from './catalog/catalog.service';
+export { CouponAdminService, type CouponInput } from './coupons/coupon-admin.service';
+export type { CouponView } from './coupons/coupon-views';
+export { CustomerDirectory, type SectionPage } from './customers/customer-directory.service';
+export { InvoicesService } from './invoicing/invoices.service';
+export { InvoiceCorrections } from './invoicing/invoice-corrections.service';
+export { DunningDesk } from './collection/dunning-desk.service';
+export type { CollectionOutcome } from './collection/invoice-collection.service';
+export { RefundsService } from './refunds/refunds.service';
+export { RevenueReports, type ReportRange } from './reports/revenue-report.service';
+export { BillingRuns } from './subscriptions/billing-runs.service';
