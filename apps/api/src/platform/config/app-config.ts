@@ -25,6 +25,10 @@ export class AppConfig {
   get host(): string {
     return this.env.HOST;
   }
+  /** Base of the links customers follow back to us (payment return pages), without a trailing slash. */
+  get publicUrl(): string {
+    return (this.env.PUBLIC_URL ?? `http://localhost:${this.env.PORT}`).replace(/\/+$/, '');
+  }
   get databaseUrl(): string {
     return this.env.DATABASE_URL;
   }

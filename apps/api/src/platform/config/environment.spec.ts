@@ -63,6 +63,33 @@ describe('validateEnvironment', () => {
     );
   });
 
+  it('builds return links on PUBLIC_URL, http://localhost:PORT by default outside production', () => {
+    expect(new AppConfig(validateEnvironment({ PORT: '8080' })).publicUrl).toBe('http://localhost:8080');
+    expect(new AppConfig(validateEnvironment({ NODE_ENV: 'test' })).publicUrl).toBe('http://localhost:3000');
+    const configured = validateEnvironment({ PUBLIC_URL: 'https://billing.example.com/astrix/' });
+    expect(new AppConfig(configured).publicUrl).toBe('https://billing.example.com/astrix');
+  });
+
+  it('requires PUBLIC_URL in production, naming it', () => {
+    const production = {
+      NODE_ENV: 'production',
+      AUTH_JWT_SECRET: 'x'.repeat(40),
+      STRIPE_SECRET_KEY: 'sk_live_abc',
+      STRIPE_WEBHOOK_SECRET: 'whsec_abc',
+    };
+    expect(problemsOf(production)).toEqual([
+      'PUBLIC_URL is required in production (customers return to it after paying)',
+    ]);
+    expect(problemsOf({ ...production, PUBLIC_URL: 'https://billing.example.com' })).toEqual([]);
+  });
+
+  it.each(['billing.example.com', 'ftp://billing.example.com', 'https://billing.example.com/?a=1'])(
+    'refuses PUBLIC_URL %s',
+    (url) => {
+      expect(problemsOf({ PUBLIC_URL: url }).join()).toContain('PUBLIC_URL must be an absolute http(s) URL');
+    },
+  );
+
   it('refuses both an HS256 secret and an RS256 key', () => {
     const problems = problemsOf({
       AUTH_JWT_SECRET: 'x'.repeat(40),

@@ -51,6 +51,17 @@ export class Environment {
   @IsString()
   HOST = '0.0.0.0';
 
+  /**
+   * Where customers reach this service (scheme, host, optional path): payment return pages are built
+   * on it. Defaults to http://localhost:PORT outside production; required in production.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, {
+    message: 'PUBLIC_URL must be an absolute http(s) URL without query or fragment, e.g. https://billing.example.com',
+  })
+  PUBLIC_URL?: string;
+
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/astrix';
 
@@ -208,6 +219,7 @@ export const ENVIRONMENT_VARIABLES = [
   'NODE_ENV',
   'PORT',
   'HOST',
+  'PUBLIC_URL',
   'DATABASE_URL',
   'REDIS_URL',
   'AUTH_JWT_SECRET',
@@ -275,6 +287,9 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
     }
     if (!environment.STRIPE_SECRET_KEY) problems.push('STRIPE_SECRET_KEY is required in production');
     if (!environment.STRIPE_WEBHOOK_SECRET) problems.push('STRIPE_WEBHOOK_SECRET is required in production');
+    if (!environment.PUBLIC_URL) {
+      problems.push('PUBLIC_URL is required in production (customers return to it after paying)');
+    }
   }
   if (problems.length > 0) throw new ConfigurationError(problems);
   return environment;

@@ -139,7 +139,7 @@ export class CheckoutService {
     });
 
     const ourIds = { checkoutSessionId: session.id, userId: user.userId, productId: product.id };
-    const returnBase = `http://localhost:${this.config.port}`;
+    const returnBase = this.config.publicUrl;
     try {
       const opened = await this.processor.createCheckoutSession(
         {

@@ -68,7 +68,7 @@ export class PaymentMethodsService {
             ? {
                 paymentMethodId,
                 confirm: true,
-                returnUrl: `http://localhost:${this.config.port}/checkout/success`,
+                returnUrl: `${this.config.publicUrl}/checkout/success`,
               }
             : {}),
           metadata: { customerId: customer.id },
@@ -127,7 +127,7 @@ export class PaymentMethodsService {
     const session = await this.processor.createBillingPortalSession(
       {
         customerId: customer.stripeCustomerId,
-        returnUrl: returnUrl ?? `http://localhost:${this.config.port}/`,
+        returnUrl: returnUrl ?? `${this.config.publicUrl}/`,
       },
       `portal:${customer.id}:${newId('req')}`,
     );
