@@ -65,8 +65,13 @@ describe('event history and live stream across two API processes', () => {
         type: 'billing.payment.failed',
         subject,
         data: {
+          paidFor: 'purchase',
           checkoutSessionId: subject,
+          invoiceId: null,
+          subscriptionId: null,
+          attempt: null,
           userId,
+          customerId: 'cus_stream',
           productId: 'prd_x',
           amount: 100,
           currency: 'USD',

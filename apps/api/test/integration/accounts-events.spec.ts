@@ -1,5 +1,6 @@
 import type { AstrixEvent, EventDataByType, EventType, PaymentCompletedData } from '@astrix/contracts';
 import { CatalogService } from '../../src/modules/billing/catalog/catalog.service';
+import { accountTermsOf } from '../../src/modules/billing/payments/charge-recorder.service';
 import { EventDispatcher } from '../../src/platform/events/event-dispatcher.service';
 import { OutboxService } from '../../src/platform/events/outbox.service';
 import { productBySlug } from '../support/billing';
@@ -45,24 +46,32 @@ describe('accounts: provisioning and subscription events', () => {
     return envelope as AstrixEvent;
   }
 
+  /** A purchase as billing announces it: the product's account terms as they are now, snapshotted. */
   async function payment(userId: string, slug: string, overrides: Partial<PaymentCompletedData> = {}) {
     const product = await productBySlug(t, slug);
+    const [{ attributes }] = await t.dataSource.query('SELECT attributes FROM billing.products WHERE id = $1', [
+      product.id,
+    ]);
     chargeSequence += 1;
     const chargeId = `chg_01jtest${String(chargeSequence).padStart(18, '0')}`;
     const data: PaymentCompletedData = {
       chargeId,
       userId,
       customerId: 'cust_01jtest000000000000000000',
+      paidFor: 'purchase',
       checkoutSessionId: 'chk_01jtest000000000000000000',
+      subscriptionId: null,
       productId: product.id,
       productKind: 'evaluation',
       accountSize: 50_000,
+      accountTerms: accountTermsOf({ attributes }),
       accountId: null,
       amount: 29900,
       currency: 'USD',
       discountAmount: 0,
       couponCode: null,
       invoiceId: 'inv_01jtest000000000000000000',
+      paymentIntentId: null,
       paidAt: new Date().toISOString(),
       ...overrides,
     };
@@ -335,6 +344,59 @@ describe('accounts: provisioning and subscription events', () => {
       payload: { reason: 'cleared' },
     });
     expect(reinstated.json().status).toBe('active');
+  });
+
+  it('provisions the terms the payment carries, not the product as it is now', async () => {
+    const bought = await payment('user_snapshot', 'evaluation-50k');
+    // The product was edited after the purchase: a larger size, other rules.
+    await publish('billing.payment.completed', bought.chargeId, {
+      ...bought,
+      accountSize: 50_000,
+      accountTerms: {
+        accountSize: 50_000,
+        phases: 1,
+        profitTargetPercent: ['9'],
+        maxDailyLossPercent: '3',
+        maxTotalLossPercent: '6',
+        minTradingDays: 2,
+        platform: null,
+      },
+    });
+    const [account] = await accountsOf('user_snapshot');
+    expect(account).toMatchObject({
+      size: 50000,
+      phases: 1,
+      rules: { profitTargetPercent: ['9'], maxDailyLossPercent: '3', maxTotalLossPercent: '6', minTradingDays: 2 },
+    });
+  });
+
+  it('creates nothing for an invoice payment, even of a subscription that includes an evaluation', async () => {
+    await publish(
+      'billing.payment.completed',
+      'x',
+      await payment('user_invoice_payer', 'evaluation-club-25k', {
+        paidFor: 'invoice',
+        checkoutSessionId: null,
+        subscriptionId: 'sub_invoice_payer',
+        productId: subscriptionProductId,
+        productKind: 'subscription',
+        accountSize: null,
+        accountTerms: null,
+        currency: 'EUR',
+      }),
+    );
+    expect(await accountsOf('user_invoice_payer')).toHaveLength(0);
+  });
+
+  it('refuses, loudly, to provision a purchase that carries no account terms', async () => {
+    const data = await payment('user_no_terms', 'evaluation-50k', { accountTerms: null });
+    const envelope = await t.dataSource.transaction((manager) =>
+      t.app.get(OutboxService).append(manager, { type: 'billing.payment.completed', subject: 'x', data }),
+    );
+    await expect(t.app.get(EventDispatcher).dispatch(envelope as AstrixEvent)).rejects.toThrow(
+      /carries no account terms/,
+    );
+    expect(await accountsOf('user_no_terms')).toHaveLength(0);
   });
 
   it('lists accounts for support by customer, paginated', async () => {

@@ -1,29 +1,68 @@
 /** Events produced by the billing context. Amounts are integer minor units of `currency`. */
 export type ProductKind = 'evaluation' | 'instant_funded' | 'reset' | 'subscription' | 'add_on';
 
+/** What a payment paid for: a checkout purchase, or an invoice (a subscription's, collected off-session). */
+export type PaymentPurpose = 'purchase' | 'invoice';
+
+/**
+ * The account terms a purchase bought, copied from the product when the payment was recorded: a
+ * product edited later cannot change what provisioning creates. Sizes in whole currency units,
+ * percents as decimal strings; null where the product did not say.
+ */
+export interface AccountTermsSnapshot {
+  accountSize: number;
+  phases: number | null;
+  /** Profit target per phase, in percent of the starting balance. */
+  profitTargetPercent: string[];
+  maxDailyLossPercent: string | null;
+  maxTotalLossPercent: string | null;
+  minTradingDays: number | null;
+  platform: string | null;
+}
+
+/** v2: says what was paid for, carries the account terms bought, and covers invoice payments. */
 export interface PaymentCompletedData {
   chargeId: string;
   userId: string;
   customerId: string;
-  checkoutSessionId: string;
+  /** `purchase`: provisions or resets accounts; `invoice`: pays an invoice (provisions nothing). */
+  paidFor: PaymentPurpose;
+  /** The checkout session of a purchase; null for an invoice payment. */
+  checkoutSessionId: string | null;
+  /** The subscription an invoice payment renews or starts; null for purchases. */
+  subscriptionId: string | null;
   productId: string;
   productKind: ProductKind;
   /** Account size in whole currency units (e.g. 50000 for a 50k evaluation), when the product has one. */
   accountSize: number | null;
+  /** The terms of the account a purchase bought; null for invoices and products without an account. */
+  accountTerms: AccountTermsSnapshot | null;
   /** The account a reset (or add-on) applies to. */
   accountId: string | null;
   amount: number;
   currency: string;
   discountAmount: number;
   couponCode: string | null;
+  /** The purchase's receipt, or the invoice that was paid. */
   invoiceId: string;
+  paymentIntentId: string | null;
   paidAt: string;
 }
 
+/** v2: a declined or failed payment of a checkout purchase or of an invoice collection attempt. */
 export interface PaymentFailedData {
-  checkoutSessionId: string;
+  paidFor: PaymentPurpose;
+  /** The checkout session of a purchase; null for an invoice. */
+  checkoutSessionId: string | null;
+  /** The invoice being collected; null for a purchase. */
+  invoiceId: string | null;
+  subscriptionId: string | null;
+  /** The invoice's collection attempt (1, 2, …); null for a purchase. */
+  attempt: number | null;
   userId: string;
-  productId: string;
+  customerId: string;
+  /** What was being bought; null for an invoice without a subscription. */
+  productId: string | null;
   amount: number;
   currency: string;
   reason: string;

@@ -1487,7 +1487,7 @@ export const GENERATED_EVENT_SCHEMAS = {
   },
   "billing.payment.completed": {
     "$schema": "http://json-schema.org/draft-07/schema#",
-    "$id": "https://schemas.astrix.dev/events/billing.payment.completed.v1.json",
+    "$id": "https://schemas.astrix.dev/events/billing.payment.completed.v2.json",
     "title": "billing.payment.completed",
     "type": "object",
     "properties": {
@@ -1503,7 +1503,7 @@ export const GENERATED_EVENT_SCHEMAS = {
       "version": {
         "type": "integer",
         "description": "Schema version of `data`; bumped on breaking changes only.",
-        "const": 1
+        "const": 2
       },
       "occurredAt": {
         "type": "string",
@@ -1529,8 +1529,27 @@ export const GENERATED_EVENT_SCHEMAS = {
           "customerId": {
             "type": "string"
           },
+          "paidFor": {
+            "type": "string",
+            "enum": [
+              "purchase",
+              "invoice"
+            ],
+            "description": "`purchase`: provisions or resets accounts; `invoice`: pays an invoice (provisions nothing)."
+          },
           "checkoutSessionId": {
-            "type": "string"
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "The checkout session of a purchase; null for an invoice payment."
+          },
+          "subscriptionId": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "The subscription an invoice payment renews or starts; null for purchases."
           },
           "productId": {
             "type": "string"
@@ -1552,6 +1571,70 @@ export const GENERATED_EVENT_SCHEMAS = {
               "null"
             ],
             "description": "Account size in whole currency units (e.g. 50000 for a 50k evaluation), when the product has one."
+          },
+          "accountTerms": {
+            "anyOf": [
+              {
+                "type": "object",
+                "properties": {
+                  "accountSize": {
+                    "type": "number"
+                  },
+                  "phases": {
+                    "type": [
+                      "number",
+                      "null"
+                    ]
+                  },
+                  "profitTargetPercent": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    },
+                    "description": "Profit target per phase, in percent of the starting balance."
+                  },
+                  "maxDailyLossPercent": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  },
+                  "maxTotalLossPercent": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  },
+                  "minTradingDays": {
+                    "type": [
+                      "number",
+                      "null"
+                    ]
+                  },
+                  "platform": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  }
+                },
+                "required": [
+                  "accountSize",
+                  "phases",
+                  "profitTargetPercent",
+                  "maxDailyLossPercent",
+                  "maxTotalLossPercent",
+                  "minTradingDays",
+                  "platform"
+                ],
+                "additionalProperties": false,
+                "description": "The account terms a purchase bought, copied from the product when the payment was recorded: a product edited later cannot change what provisioning creates. Sizes in whole currency units, percents as decimal strings; null where the product did not say."
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "The terms of the account a purchase bought; null for invoices and products without an account."
           },
           "accountId": {
             "type": [
@@ -1576,7 +1659,14 @@ export const GENERATED_EVENT_SCHEMAS = {
             ]
           },
           "invoiceId": {
-            "type": "string"
+            "type": "string",
+            "description": "The purchase's receipt, or the invoice that was paid."
+          },
+          "paymentIntentId": {
+            "type": [
+              "string",
+              "null"
+            ]
           },
           "paidAt": {
             "type": "string"
@@ -1586,19 +1676,24 @@ export const GENERATED_EVENT_SCHEMAS = {
           "chargeId",
           "userId",
           "customerId",
+          "paidFor",
           "checkoutSessionId",
+          "subscriptionId",
           "productId",
           "productKind",
           "accountSize",
+          "accountTerms",
           "accountId",
           "amount",
           "currency",
           "discountAmount",
           "couponCode",
           "invoiceId",
+          "paymentIntentId",
           "paidAt"
         ],
-        "additionalProperties": false
+        "additionalProperties": false,
+        "description": "v2: says what was paid for, carries the account terms bought, and covers invoice payments."
       },
       "correlationId": {
         "type": [
@@ -1626,7 +1721,7 @@ export const GENERATED_EVENT_SCHEMAS = {
   },
   "billing.payment.failed": {
     "$schema": "http://json-schema.org/draft-07/schema#",
-    "$id": "https://schemas.astrix.dev/events/billing.payment.failed.v1.json",
+    "$id": "https://schemas.astrix.dev/events/billing.payment.failed.v2.json",
     "title": "billing.payment.failed",
     "type": "object",
     "properties": {
@@ -1642,7 +1737,7 @@ export const GENERATED_EVENT_SCHEMAS = {
       "version": {
         "type": "integer",
         "description": "Schema version of `data`; bumped on breaking changes only.",
-        "const": 1
+        "const": 2
       },
       "occurredAt": {
         "type": "string",
@@ -1659,14 +1754,53 @@ export const GENERATED_EVENT_SCHEMAS = {
       "data": {
         "type": "object",
         "properties": {
+          "paidFor": {
+            "type": "string",
+            "enum": [
+              "purchase",
+              "invoice"
+            ],
+            "description": "What a payment paid for: a checkout purchase, or an invoice (a subscription's, collected off-session)."
+          },
           "checkoutSessionId": {
-            "type": "string"
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "The checkout session of a purchase; null for an invoice."
+          },
+          "invoiceId": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "The invoice being collected; null for a purchase."
+          },
+          "subscriptionId": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "attempt": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "description": "The invoice's collection attempt (1, 2, …); null for a purchase."
           },
           "userId": {
             "type": "string"
           },
-          "productId": {
+          "customerId": {
             "type": "string"
+          },
+          "productId": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "What was being bought; null for an invoice without a subscription."
           },
           "amount": {
             "type": "number"
@@ -1685,15 +1819,21 @@ export const GENERATED_EVENT_SCHEMAS = {
           }
         },
         "required": [
+          "paidFor",
           "checkoutSessionId",
+          "invoiceId",
+          "subscriptionId",
+          "attempt",
           "userId",
+          "customerId",
           "productId",
           "amount",
           "currency",
           "reason",
           "declineCode"
         ],
-        "additionalProperties": false
+        "additionalProperties": false,
+        "description": "v2: a declined or failed payment of a checkout purchase or of an invoice collection attempt."
       },
       "correlationId": {
         "type": [

@@ -1,12 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager, In, Not } from 'typeorm';
-import type { AccountKind, AccountRules, AstrixEvent, PaymentCompletedData } from '@astrix/contracts';
+import type {
+  AccountKind,
+  AccountRules,
+  AccountTermsSnapshot,
+  AstrixEvent,
+  PaymentCompletedData,
+} from '@astrix/contracts';
 import { moneyFromDecimal, parseCurrencyCode } from '@astrix/pricing';
 import type { RequestContext } from '../../platform/auth/actor';
 import { Clock } from '../../platform/clock';
 import { OnEvent } from '../../platform/events/event-handler.decorator';
-import { BillingService } from '../billing/billing.service';
-import type { ProductDetails } from '../billing/catalog/catalog-views';
 import { Account } from './account.entity';
 import { AccountChanges } from './account-changes.service';
 import { newId } from '../../platform/ids';
@@ -19,30 +23,40 @@ const systemContext = (name: string, event: AstrixEvent): RequestContext => ({
   requestId: event.correlationId ?? event.id,
 });
 
-/** Evaluation terms of a product; a product sold without them is a catalog bug, so it fails loudly. */
+/**
+ * The evaluation terms a payment bought, from the snapshot billing took when the money arrived (never
+ * the product as it is now). A purchase without them is a catalog bug, so it fails loudly.
+ */
 function accountTerms(
-  product: ProductDetails,
+  payment: PaymentCompletedData,
   kind: AccountKind,
 ): { size: number; phases: number; rules: AccountRules } {
-  const attributes = product.attributes;
-  const profitTargets = attributes.profitTargetPercent ?? [];
-  const phases = kind === 'evaluation' ? (attributes.phases ?? profitTargets.length) : 0;
+  // Events from before the snapshot (v1) carry none: they need a person, not a guess.
+  const bought: AccountTermsSnapshot | null = payment.accountTerms ?? null;
+  if (!bought) {
+    throw new Error(
+      `charge ${payment.chargeId} (product ${payment.productId}) carries no account terms to provision`,
+    );
+  }
+  const profitTargets = bought.profitTargetPercent;
+  const phases = kind === 'evaluation' ? (bought.phases ?? profitTargets.length) : 0;
   const missing = [
-    attributes.accountSize === undefined && 'accountSize',
-    attributes.maxDailyLossPercent === undefined && 'maxDailyLossPercent',
-    attributes.maxTotalLossPercent === undefined && 'maxTotalLossPercent',
+    bought.maxDailyLossPercent === null && 'maxDailyLossPercent',
+    bought.maxTotalLossPercent === null && 'maxTotalLossPercent',
     kind === 'evaluation' && (phases < 1 || profitTargets.length < phases) && 'profitTargetPercent per phase',
   ].filter((name): name is string => typeof name === 'string');
-  if (missing.length > 0 || attributes.accountSize === undefined)
-    throw new Error(`product ${product.id} cannot provision an account: missing ${missing.join(', ')}`);
+  if (missing.length > 0)
+    throw new Error(
+      `charge ${payment.chargeId} (product ${payment.productId}) cannot provision an account: missing ${missing.join(', ')}`,
+    );
   return {
-    size: attributes.accountSize,
+    size: bought.accountSize,
     phases,
     rules: {
       profitTargetPercent: profitTargets.slice(0, phases),
-      maxDailyLossPercent: attributes.maxDailyLossPercent ?? '0',
-      maxTotalLossPercent: attributes.maxTotalLossPercent ?? '0',
-      minTradingDays: attributes.minTradingDays ?? 0,
+      maxDailyLossPercent: bought.maxDailyLossPercent ?? '0',
+      maxTotalLossPercent: bought.maxTotalLossPercent ?? '0',
+      minTradingDays: bought.minTradingDays ?? 0,
     },
   };
 }
@@ -53,7 +67,6 @@ export class ProvisioningConsumer {
   private readonly logger = new Logger(ProvisioningConsumer.name);
 
   constructor(
-    private readonly billing: BillingService,
     private readonly fraudHold: FraudHoldPort,
     private readonly changes: AccountChanges,
     private readonly resets: ResetsService,
@@ -64,6 +77,9 @@ export class ProvisioningConsumer {
   async onPaymentCompleted(event: AstrixEvent, manager: EntityManager): Promise<void> {
     if (event.type !== 'billing.payment.completed') return;
     const payment = event.data;
+    // An invoice payment (a subscription's renewal or first invoice) pays for time, not for an
+    // account; events from before `paidFor` existed were all purchases.
+    if (payment.paidFor === 'invoice') return;
     const context = systemContext('accounts.provisioning', event);
     switch (payment.productKind) {
       case 'evaluation':
@@ -138,8 +154,7 @@ export class ProvisioningConsumer {
     context: RequestContext,
   ): Promise<void> {
     if (await manager.exists(Account, { where: { chargeId: payment.chargeId } })) return;
-    const product = await this.billing.getProduct(payment.productId);
-    const terms = accountTerms(product, kind);
+    const terms = accountTerms(payment, kind);
     const currency = parseCurrencyCode(payment.currency);
     const now = this.clock.now();
     const account = manager.create(Account, {

@@ -1,64 +1,29 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
-import type { ChargeView, ProductKind } from '@astrix/contracts';
+import { DataSource } from 'typeorm';
+import type { ChargeView } from '@astrix/contracts';
 import type { PaymentProcessor, ProcessorCharge } from '@astrix/stripe-client';
 import { AuditService } from '../../../platform/audit/audit.service';
-import type { RequestContext } from '../../../platform/auth/actor';
 import { Clock } from '../../../platform/clock';
-import { OutboxService } from '../../../platform/events/outbox.service';
 import { NotFoundError } from '../../../platform/http/app-error';
-import { newId } from '../../../platform/ids';
-import { Product } from '../catalog/product.entity';
-import { CheckoutSession } from '../checkout/checkout-session.entity';
-import { Coupon } from '../coupons/coupon.entity';
-import { CouponRedemptionService } from '../coupons/coupon-redemption.service';
-import { Customer } from '../customers/customer.entity';
-import { FraudService } from '../fraud/fraud.service';
-import { InvoicesService } from '../invoicing/invoices.service';
 import { InjectPaymentProcessor } from '../../../platform/payment-processor/payment-processor.provider';
+import { CheckoutSession } from '../checkout/checkout-session.entity';
 import { Charge } from './charge.entity';
+import { ChargeRecorder } from './charge-recorder.service';
+import { STRIPE_ACTOR, toChargeView } from './charge-views';
 
-/** Stripe tells us about payments; all of them act on the same record of ours, so order does not matter. */
-export const STRIPE_ACTOR: RequestContext = {
-  actor: { kind: 'system', name: 'stripe-webhooks' },
-  requestId: null,
-};
+export { STRIPE_ACTOR, toChargeView } from './charge-views';
 
 export class PaymentMismatchError extends Error {}
 
-export function toChargeView(charge: Charge, couponCode: string | null = null): ChargeView {
-  return {
-    id: charge.id,
-    userId: charge.userId,
-    productId: charge.productId,
-    amount: { amount: charge.amount, currency: charge.currency },
-    amountRefunded: { amount: charge.amountRefunded, currency: charge.currency },
-    status: charge.status,
-    card:
-      charge.cardLast4 || charge.cardBrand
-        ? { brand: charge.cardBrand, last4: charge.cardLast4, country: charge.cardCountry }
-        : null,
-    riskLevel: charge.riskLevel,
-    couponCode,
-    invoiceId: charge.invoiceId,
-    paidAt: charge.paidAt.toISOString(),
-  };
-}
-
-/** Records completed and failed payments: one charge, one invoice, one event per checkout session. */
+/** Records completed and failed checkout payments: one charge, one receipt, one event per session. */
 @Injectable()
 export class PaymentsService {
-  private readonly logger = new Logger(PaymentsService.name);
-
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectPaymentProcessor() private readonly processor: PaymentProcessor,
-    private readonly coupons: CouponRedemptionService,
-    private readonly invoices: InvoicesService,
-    private readonly fraud: FraudService,
+    private readonly charges: ChargeRecorder,
     private readonly audit: AuditService,
-    private readonly outbox: OutboxService,
     private readonly clock: Clock,
   ) {}
 
@@ -94,79 +59,24 @@ export class PaymentsService {
           `checkout session ${session.id} expected ${session.totalAmount} ${session.currency}, processor charged ${paid.amountMinor} ${paid.currency}`,
         );
       }
-      const now = this.clock.now();
-      const charge = manager.create(Charge, {
-        id: newId('chg'),
-        customerId: session.customerId,
-        userId: session.userId,
-        checkoutSessionId: session.id,
-        productId: session.productId,
-        amount: paid.amountMinor,
-        currency: paid.currency,
-        amountRefunded: 0,
-        status: 'succeeded',
-        stripePaymentIntentId: input.paymentIntentId,
-        stripeChargeId: paid.id,
-        cardBrand: paid.card?.brand ?? null,
-        cardLast4: paid.card?.last4 ?? null,
-        cardFingerprint: paid.card?.fingerprint ?? null,
-        cardCountry: paid.card?.country ?? null,
-        riskLevel: paid.riskOutcome?.riskLevel ?? null,
-        riskScore: paid.riskOutcome?.riskScore ?? null,
-        couponId: session.couponId,
-        discountAmount: session.discountAmount,
-        invoiceId: null,
-        paidAt: paid.createdAt,
-      });
-      // A copy: TypeORM writes database defaults back into the object it inserts, untransformed.
-      await manager.insert(Charge, { ...charge });
-
-      const coupon = session.couponId
-        ? await manager.findOneOrFail(Coupon, { where: { id: session.couponId } })
-        : null;
-      if (coupon) await this.redeemCoupon(manager, coupon, charge, now);
-      await this.fraud.screenPayment(manager, { charge, session, coupon, processorCharge: paid });
-
-      const product = await manager.findOneOrFail(Product, { where: { id: session.productId } });
-      const customer = await manager.findOneOrFail(Customer, { where: { id: session.customerId } });
-      const invoice = await this.invoices.issueReceipt(manager, {
-        charge,
-        customerEmail: customer.email,
-        productName: product.name,
-        breakdown: session.breakdown,
-        paidAt: charge.paidAt,
-      });
-      charge.invoiceId = invoice.id;
-      await manager.update(Charge, { id: charge.id }, { invoiceId: invoice.id });
-      await manager.update(CheckoutSession, { id: session.id }, { status: 'completed', completedAt: now });
-
-      await this.audit.record(manager, STRIPE_ACTOR, {
-        action: 'charge.succeeded',
-        resourceType: 'charge',
-        resourceId: charge.id,
-        after: { ...toChargeView(charge, coupon?.code ?? null) },
-      });
-      await this.outbox.append(manager, {
-        type: 'billing.payment.completed',
-        subject: charge.id,
-        data: {
-          chargeId: charge.id,
-          userId: charge.userId,
-          customerId: charge.customerId,
-          checkoutSessionId: session.id,
-          productId: product.id,
-          productKind: product.kind as ProductKind,
-          accountSize: product.attributes.accountSize ?? null,
-          accountId: session.accountId,
-          amount: charge.amount,
-          currency: charge.currency,
-          discountAmount: charge.discountAmount,
-          couponCode: coupon?.code ?? null,
-          invoiceId: invoice.id,
-          paidAt: charge.paidAt.toISOString(),
+      const charge = await this.charges.recordPurchase(
+        manager,
+        session,
+        {
+          paymentIntentId: input.paymentIntentId,
+          processorCharge: paid,
+          processorChargeId: paid.id,
+          amount: paid.amountMinor,
+          currency: paid.currency,
+          paidAt: paid.createdAt,
         },
-        correlationId: session.id,
-      });
+        STRIPE_ACTOR,
+      );
+      await manager.update(
+        CheckoutSession,
+        { id: session.id },
+        { status: 'completed', completedAt: this.clock.now() },
+      );
       return charge;
     });
   }
@@ -196,19 +106,19 @@ export class PaymentsService {
         resourceId: session.id,
         after: { reason: input.reason, declineCode: input.declineCode },
       });
-      await this.outbox.append(manager, {
-        type: 'billing.payment.failed',
-        subject: session.id,
-        data: {
-          checkoutSessionId: session.id,
-          userId: session.userId,
-          productId: session.productId,
-          amount: session.totalAmount,
-          currency: session.currency,
-          reason: input.reason,
-          declineCode: input.declineCode,
-        },
-        correlationId: session.id,
+      await this.charges.recordFailure(manager, {
+        paidFor: 'purchase',
+        checkoutSessionId: session.id,
+        invoiceId: null,
+        subscriptionId: null,
+        attempt: null,
+        userId: session.userId,
+        customerId: session.customerId,
+        productId: session.productId,
+        amount: session.totalAmount,
+        currency: session.currency,
+        reason: input.reason,
+        declineCode: input.declineCode,
       });
     });
   }
@@ -223,33 +133,5 @@ export class PaymentsService {
     const charge = await this.dataSource.getRepository(Charge).findOne({ where: { id: chargeId } });
     if (!charge) throw new NotFoundError('charge', chargeId);
     return toChargeView(charge);
-  }
-
-  private async redeemCoupon(
-    manager: EntityManager,
-    coupon: Coupon,
-    charge: Charge,
-    now: Date,
-  ): Promise<void> {
-    const redemption = await this.coupons.redeem(manager, {
-      couponId: coupon.id,
-      customerId: charge.customerId,
-      chargeId: charge.id,
-      discountAmount: charge.discountAmount,
-      currency: charge.currency,
-      now,
-    });
-    if (!redemption.redeemed) {
-      // The money is already taken at the discounted price; the limit itself is never exceeded.
-      this.logger.warn(
-        `coupon ${coupon.code} reached a limit before charge ${charge.id} completed: ${redemption.reason}`,
-      );
-      await this.audit.record(manager, STRIPE_ACTOR, {
-        action: 'coupon.redemption_refused',
-        resourceType: 'coupon',
-        resourceId: coupon.id,
-        after: { chargeId: charge.id, reason: redemption.reason },
-      });
-    }
   }
 }
