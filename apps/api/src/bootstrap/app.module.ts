@@ -37,7 +37,7 @@ export class AppModule {
         LoggingModule,
         DatabaseModule.forRoot({ dataSourceOptions }),
         RedisModule,
-        QueuesModule,
+        QueuesModule.forRoot(options),
         AuditModule,
         OutboxModule,
         EventsModule.forRoot(options),

@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AccountsPortRegistry } from './accounts.port';
 import { TransferEventsRegistry } from './transfer-events.registry';
-import { BillingJobsProcessor } from './billing-jobs.processor';
+import { BillingJobs } from './billing-jobs';
 import { BillingService } from './billing.service';
 import { CatalogModule } from './catalog/catalog.module';
 import { CheckoutReturnController } from './checkout/checkout-return.controller';
@@ -95,7 +95,7 @@ export class BillingModule {
         CustomerDirectory,
         RevenueReports,
         InvoiceStaffActions,
-        ...(options.workers ? [BillingJobsProcessor] : []),
+        ...(options.workers ? [BillingJobs] : []),
       ],
       // What index.ts makes public. BillingService serves accounts and payouts; the processor port is
       // shared with payouts (transfers); the registries let other contexts plug in; the capability

@@ -3,7 +3,7 @@ import { EventHistoryConsumer } from './event-history.consumer';
 import { EventHistoryService } from './event-history.service';
 import { EventStreamService } from './event-stream.service';
 import { AdminEventsController, BillingEventsController } from './events.controller';
-import { OutboundProcessor } from './outbound.processor';
+import { OutboundJobs } from './outbound-jobs';
 import { OutboundRelay } from './outbound-relay.service';
 import { WebhookEndpointsController } from './webhook-endpoints.controller';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
@@ -23,7 +23,7 @@ export class OutboundModule {
         OutboundRelay,
         WebhookEndpointsService,
         WebhookSender,
-        ...(options.workers ? [OutboundProcessor] : []),
+        ...(options.workers ? [OutboundJobs] : []),
       ],
       exports: [EventHistoryService, OutboundRelay],
     };

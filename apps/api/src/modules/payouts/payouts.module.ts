@@ -6,7 +6,7 @@ import { PayoutExecution } from './payout-execution.service';
 import { PayoutLedger } from './payout-ledger.service';
 import { PayoutsConsumer } from './payouts.consumer';
 import { PayoutsController } from './payouts.controller';
-import { PayoutsJobsProcessor } from './payouts-jobs.processor';
+import { PayoutsJobs } from './payouts-jobs';
 import { PayoutsService } from './payouts.service';
 
 export interface PayoutsModuleOptions {
@@ -43,7 +43,7 @@ export class PayoutsModule implements OnModuleInit {
         PayoutExecution,
         PayoutLedger,
         PayoutsConsumer,
-        ...(options.workers ? [PayoutsJobsProcessor] : []),
+        ...(options.workers ? [PayoutsJobs] : []),
       ],
       exports: [PayoutsService, PayoutExecution],
     };

@@ -1,7 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { EventDispatcher } from './event-dispatcher.service';
-import { EventsProcessor } from './events.processor';
+import { EventsJobs } from './events-jobs';
 import { OutboxRelay } from './outbox-relay.service';
 
 /** Outbox, relay, dispatcher; the queue worker only in processes that run workers. */
@@ -12,7 +12,7 @@ export class EventsModule {
     return {
       module: EventsModule,
       imports: [DiscoveryModule],
-      providers: [OutboxRelay, EventDispatcher, ...(options.workers ? [EventsProcessor] : [])],
+      providers: [OutboxRelay, EventDispatcher, ...(options.workers ? [EventsJobs] : [])],
       exports: [OutboxRelay, EventDispatcher],
     };
   }

@@ -1,7 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
-import { IdempotencyPurgeProcessor } from './idempotency-purge.processor';
+import { IdempotencyPurgeJob } from './idempotency-purge.job';
 import { IdempotencyStore } from './idempotency.store';
 
 @Global()
@@ -13,7 +13,7 @@ export class IdempotencyModule {
       providers: [
         IdempotencyStore,
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
-        ...(options.workers ? [IdempotencyPurgeProcessor] : []),
+        ...(options.workers ? [IdempotencyPurgeJob] : []),
       ],
       exports: [IdempotencyStore],
     };

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { getQueueToken } from '@nestjs/bullmq';
-import type { Queue } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import { JobName, JobPayloads, QUEUE_OF_JOB, QueueName } from './job-registry';
 
 export interface EnqueueRequest<N extends JobName> {
@@ -26,6 +26,21 @@ export class JobQueue {
       jobId: request.jobId,
       ...(request.delayMs ? { delay: request.delayMs } : {}),
     });
+  }
+
+  /**
+   * Enqueues a job that runs again under an id used before (a replay, a retry of the same attempt).
+   * BullMQ ignores an add whose id exists, so a finished (completed or failed) job of that id is
+   * removed first; one still waiting, delayed or active is kept, and it is the run asked for.
+   */
+  async requeue<N extends JobName>(request: EnqueueRequest<N>): Promise<void> {
+    const queue = this.queue(QUEUE_OF_JOB[request.name]);
+    const previous = (await queue.getJob(request.jobId)) as Job | undefined;
+    if (previous) {
+      const state = await previous.getState();
+      if (state === 'completed' || state === 'failed') await queue.remove(request.jobId);
+    }
+    await this.enqueue(request);
   }
 
   async enqueueMany<N extends JobName>(requests: EnqueueRequest<N>[]): Promise<void> {

@@ -39,6 +39,22 @@ export const QUEUE_OF_JOB: { readonly [N in JobName]: QueueName } = {
   'payouts.execute-payout': 'payouts',
 };
 
+/** Every job name, at run time: each must have exactly one handler in a process that runs workers. */
+export const JOB_NAMES = Object.keys(QUEUE_OF_JOB) as readonly JobName[];
+
+export function isJobName(name: string): name is JobName {
+  return Object.prototype.hasOwnProperty.call(QUEUE_OF_JOB, name);
+}
+
+/** How many jobs of each queue one worker process runs at once. */
+export const QUEUE_CONCURRENCY: { readonly [Q in QueueName]: number } = {
+  events: 8,
+  maintenance: 1,
+  billing: 8,
+  outbound: 16,
+  payouts: 4,
+};
+
 /** Retries with exponential backoff; failed jobs are kept for inspection and replay. */
 export const DEFAULT_JOB_OPTIONS = {
   attempts: 10,

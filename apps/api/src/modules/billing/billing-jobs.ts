@@ -1,0 +1,73 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { AppConfig } from '../../platform/config/app-config';
+import { JobHandler } from '../../platform/queues/job-handler.decorator';
+import type { JobPayloads } from '../../platform/queues/job-registry';
+import { RefundsService } from './refunds/refunds.service';
+import { StripeWebhooksService } from './stripe-webhooks/stripe-webhooks.service';
+import { BillingRuns } from './subscriptions/billing-runs.service';
+import { InvoiceCollection } from './collection/invoice-collection.service';
+import { UsageAlertsService } from './metering/usage-alerts.service';
+
+const SCHEDULER_ID = 'billing.scheduled-billing';
+
+/**
+ * Handlers of the `billing` queue's jobs (workers only). Failures retry with the queue's backoff
+ * and are kept when final.
+ */
+@Injectable()
+export class BillingJobs implements OnApplicationBootstrap {
+  constructor(
+    private readonly webhooks: StripeWebhooksService,
+    private readonly refunds: RefundsService,
+    private readonly runs: BillingRuns,
+    private readonly collection: InvoiceCollection,
+    private readonly usageAlerts: UsageAlertsService,
+    private readonly config: AppConfig,
+    @InjectQueue('billing') private readonly queue: Queue,
+  ) {}
+
+  /** The billing run's schedule lives in Redis, so several workers share one schedule. */
+  async onApplicationBootstrap(): Promise<void> {
+    const cron = this.config.billingRunCron;
+    if (cron === null) {
+      await this.queue.removeJobScheduler(SCHEDULER_ID);
+      return;
+    }
+    await this.queue.upsertJobScheduler(
+      SCHEDULER_ID,
+      { pattern: cron, tz: 'UTC' },
+      { name: 'billing.scheduled-billing', data: {} },
+    );
+  }
+
+  @JobHandler('billing.process-stripe-event')
+  processStripeEvent({ stripeEventId }: JobPayloads['billing.process-stripe-event']): Promise<unknown> {
+    return this.webhooks.process(stripeEventId);
+  }
+
+  @JobHandler('billing.retry-refund')
+  retryRefund({ refundId }: JobPayloads['billing.retry-refund']): Promise<unknown> {
+    return this.refunds.retry(refundId);
+  }
+
+  @JobHandler('billing.run-billing')
+  runBilling({ runId }: JobPayloads['billing.run-billing']): Promise<unknown> {
+    return this.runs.execute(runId);
+  }
+
+  @JobHandler('billing.collect-invoice')
+  collectInvoice({ invoiceId, attempt }: JobPayloads['billing.collect-invoice']): Promise<unknown> {
+    return this.collection.collect(invoiceId, attempt);
+  }
+
+  /** The scheduler's tick: starts a billing run and retries the dunning attempts that are due. */
+  @JobHandler('billing.scheduled-billing')
+  async scheduledBilling(): Promise<unknown> {
+    const run = await this.runs.startScheduled();
+    const retried = await this.collection.collectDueRetries();
+    const alertPairs = await this.usageAlerts.sweepPending();
+    return { runId: run?.id ?? null, dunningRetries: retried, usageAlertPairsSwept: alertPairs };
+  }
+}
