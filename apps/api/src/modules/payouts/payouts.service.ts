@@ -213,10 +213,11 @@ export class PayoutsService {
         },
       );
     });
-    await this.jobs.enqueue({
+    // An unknown outcome keeps the attempt, so its job id too: requeue replaces the finished job.
+    await this.jobs.requeue({
       name: 'payouts.execute-payout',
       payload: { payoutId, attempt },
-      jobId: `${payoutId}-attempt-${attempt}-${Date.now()}`,
+      jobId: `${payoutId}-attempt-${attempt}`,
     });
     return view;
   }

@@ -155,10 +155,11 @@ export class StripeWebhooksService {
     await this.dataSource
       .getRepository(StripeWebhookEvent)
       .update({ id: stripeEventId }, { status: 'received', processedAt: null });
-    await this.jobs.enqueue({
+    // One job id per processing attempt: replays in a row share one job; requeue replaces a finished one.
+    await this.jobs.requeue({
       name: 'billing.process-stripe-event',
       payload: { stripeEventId },
-      jobId: `${stripeEventId}-replay-${stored.attempts}-${Date.now()}`,
+      jobId: `${stripeEventId}-replay-${stored.attempts}`,
     });
     return toView({ ...stored, status: 'received', processedAt: null });
   }
