@@ -15,6 +15,10 @@ import { StripeFraudSignals } from './fraud/stripe-fraud-signals.service';
 import { CustomersService } from './customers/customers.service';
 import { CustomerDirectory } from './customers/customer-directory.service';
 import { InvoiceStaffActions } from './invoicing/invoice-staff-actions.service';
+import { AdminInvoicesController } from './invoicing/admin-invoices.controller';
+import { InvoiceCollectionPort } from './invoicing/invoice-collection.port';
+import { InvoiceCorrections } from './invoicing/invoice-corrections.service';
+import { InvoiceWriter } from './invoicing/invoice-writer.service';
 import { RevenueReports } from './reports/revenue-report.service';
 import { InvoicesModule } from './invoicing/invoices.module';
 import { PaymentsService } from './payments/payments.service';
@@ -31,7 +35,10 @@ import { AdminSubscriptionsController } from './subscriptions/admin-subscription
 import { BillingRuns } from './subscriptions/billing-runs.service';
 import { CustomerBalances } from './customers/customer-balances.service';
 import { DunningDesk } from './collection/dunning-desk.service';
+import { AdminCollectionController } from './collection/admin-collection.controller';
 import { InvoiceCollection } from './collection/invoice-collection.service';
+import { InvoiceDunning } from './collection/invoice-dunning.service';
+import { PaymentAuthentication } from './collection/payment-authentication.service';
 import { PaymentMethodsService } from './customers/payment-methods.service';
 import { SubscriptionInvoicing } from './subscriptions/subscription-invoicing.service';
 import { SubscriptionPlans } from './subscriptions/subscription-plans';
@@ -63,6 +70,8 @@ export class BillingModule {
         SubscriptionsController,
         PaymentMethodsController,
         AdminSubscriptionsController,
+        AdminInvoicesController,
+        AdminCollectionController,
       ],
       providers: [
         BillingService,
@@ -78,8 +87,14 @@ export class BillingModule {
         StripeFraudSignals,
         SubscriptionPlans,
         CustomerBalances,
+        InvoiceWriter,
         SubscriptionInvoicing,
         InvoiceCollection,
+        InvoiceDunning,
+        PaymentAuthentication,
+        // Invoicing asks collection to stop or start collecting through its port.
+        { provide: InvoiceCollectionPort, useExisting: InvoiceCollection },
+        InvoiceCorrections,
         SubscriptionStore,
         ChangeInvoices,
         UnusedTimeCredits,

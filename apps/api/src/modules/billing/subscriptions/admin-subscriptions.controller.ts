@@ -4,8 +4,6 @@ import type {
   BalanceTransactionView,
   BillingRunView,
   CustomerBalanceView,
-  DunningView,
-  InvoiceView,
   Page,
   SubscriptionView,
 } from '@astrix/contracts';
@@ -18,21 +16,15 @@ import { newId } from '../../../platform/ids';
 import { BillingRuns } from './billing-runs.service';
 import { CustomerBalances } from '../customers/customer-balances.service';
 import { DunningDesk } from '../collection/dunning-desk.service';
-import {
-  DunningListQuery,
-  GoodwillCreditDto,
-  StartBillingRunDto,
-} from './dto/subscription-requests.dto';
-import type { CollectionOutcome } from '../collection/invoice-collection.service';
+import { GoodwillCreditDto, StartBillingRunDto } from './dto/subscription-requests.dto';
 import { SubscriptionLifecycle } from './subscription-lifecycle.service';
 import { SubscriptionReads } from './subscription-reads.service';
 
 const subscriptionId = new IdParam('sub', 'subscription');
-const invoiceId = new IdParam('inv', 'invoice');
 const customerId = new IdParam('cust', 'customer');
 const runId = new IdParam('brun', 'billing run');
 
-@ApiTags('admin: subscriptions, dunning and billing runs')
+@ApiTags('admin: subscriptions, balances and billing runs')
 @ApiBearerAuth()
 @Controller('v1/admin')
 export class AdminSubscriptionsController {
@@ -92,53 +84,6 @@ export class AdminSubscriptionsController {
   @ApiOperation({ summary: 'One billing run: done / failed / remaining' })
   getRun(@Param('id', runId) id: string): Promise<BillingRunView> {
     return this.runs.get(id);
-  }
-
-  @Get('dunning')
-  @Roles('support', 'finance')
-  @ApiOperation({ summary: 'Dunning cases (default: still collecting), newest first' })
-  listDunning(@Query() query: DunningListQuery): Promise<Page<DunningView>> {
-    return this.dunning.list({ status: query.status, customerId: query.customerId }, query);
-  }
-
-  @Get('invoices/:id/dunning')
-  @Roles('support', 'finance')
-  @ApiOperation({ summary: "An invoice's dunning state" })
-  getDunning(@Param('id', invoiceId) id: string): Promise<DunningView> {
-    return this.dunning.get(id);
-  }
-
-  @Post('invoices/:id/retry-payment')
-  @HttpCode(200)
-  @Roles('support', 'finance')
-  @ApiOperation({ summary: 'Try to collect an open invoice now (audited)' })
-  retry(
-    @Param('id', invoiceId) id: string,
-    @CurrentContext() context: RequestContext,
-  ): Promise<{ outcome: CollectionOutcome; invoice: InvoiceView }> {
-    return this.dunning.retryNow(id, context);
-  }
-
-  @Post('invoices/:id/dunning/pause')
-  @HttpCode(200)
-  @Roles('support', 'finance')
-  @ApiOperation({ summary: 'Stop retrying an invoice until resumed (audited)' })
-  pauseDunning(
-    @Param('id', invoiceId) id: string,
-    @CurrentContext() context: RequestContext,
-  ): Promise<DunningView> {
-    return this.dunning.pause(id, context);
-  }
-
-  @Post('invoices/:id/dunning/resume')
-  @HttpCode(200)
-  @Roles('support', 'finance')
-  @ApiOperation({ summary: 'Resume retrying an invoice (audited)' })
-  resumeDunning(
-    @Param('id', invoiceId) id: string,
-    @CurrentContext() context: RequestContext,
-  ): Promise<DunningView> {
-    return this.dunning.resume(id, context);
   }
 
   @Get('customers/:id/balance')

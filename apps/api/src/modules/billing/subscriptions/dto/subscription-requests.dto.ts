@@ -14,7 +14,6 @@ import {
   Min,
 } from 'class-validator';
 import { IsCurrencyCode, NormalizeCurrency } from '../../catalog/dto/currency';
-import { PageQuery } from '../../../../platform/http/pagination';
 
 const PRODUCT_ID = /^prd_[0-9a-z]{26}$/;
 const QUANTITY_MESSAGE = 'quantity must be a whole number from 1 to 10000';
@@ -152,18 +151,4 @@ export class GoodwillCreditDto {
   @IsString()
   @Length(1, 500, { message: 'reason must be 1 to 500 characters' })
   reason!: string;
-}
-
-export class DunningListQuery extends PageQuery {
-  @ApiPropertyOptional({ enum: ['active', 'paused', 'recovered', 'exhausted', 'closed'] })
-  @IsOptional()
-  @IsIn(['active', 'paused', 'recovered', 'exhausted', 'closed'], {
-    message: 'status must be one of active, paused, recovered, exhausted, closed',
-  })
-  status?: 'active' | 'paused' | 'recovered' | 'exhausted' | 'closed';
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Matches(/^cust_[0-9a-z]{26}$/, { message: 'customerId must be a customer id (cust_…)' })
-  customerId?: string;
 }
