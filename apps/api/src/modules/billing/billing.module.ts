@@ -124,6 +124,7 @@ export class BillingModule {
         CouponsModule,
         InvoicesModule,
         CustomerDirectory,
+        InvoiceCorrections,
         DunningDesk,
         RefundsService,
         RevenueReports,
