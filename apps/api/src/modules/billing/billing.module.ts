@@ -22,6 +22,7 @@ import { InvoiceWriter } from './invoicing/invoice-writer.service';
 import { RevenueReports } from './reports/revenue-report.service';
 import { InvoicesModule } from './invoicing/invoices.module';
 import { PaymentsService } from './payments/payments.service';
+import { ChargeRecorder } from './payments/charge-recorder.service';
 import { ProcessorModule } from '../../platform/payment-processor/processor.module';
 import { AdminChargesController } from './refunds/admin-charges.controller';
 import { CoolingOffRefunds } from './refunds/cooling-off-refunds.consumer';
@@ -78,6 +79,7 @@ export class BillingModule {
         CheckoutService,
         CustomersService,
         PaymentsService,
+        ChargeRecorder,
         RefundsService,
         StripeWebhooksService,
         AccountsPortRegistry,
