@@ -28,7 +28,7 @@ import { PayoutDestination } from './payout-destination.entity';
 import { PayoutEligibility } from './payout-eligibility.service';
 import { PayoutExecution } from './payout-execution.service';
 import { PayoutLedger } from './payout-ledger.service';
-import type { PayoutRules } from './payout-rules';
+import { type PayoutRules, requiresSecondApproval } from './payout-rules';
 import { payoutEventData, toPayoutView } from './payout-views';
 import { Payout } from './payout.entity';
 import { ProductPayoutRules } from './product-payout-rules.entity';
@@ -111,7 +111,7 @@ export class PayoutsService {
         profitConsumed: profitConsumed.amountMinor,
         currency: view.currency,
         destination: destination?.stripeAccountId ?? null,
-        requiresSecondApproval: amount > assessment.rules.fourEyesAbove,
+        requiresSecondApproval: requiresSecondApproval(assessment.rules, amount),
         approvals: [],
         attempt: 1,
         requestedAt: now,
