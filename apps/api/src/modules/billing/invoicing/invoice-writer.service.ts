@@ -21,6 +21,7 @@ export interface InvoiceDraftLine {
   quantity: number;
   unitAmount: number;
   amount: number;
+  /** The coupon's share of this line (zero or more, at most the amount). */
   discount: number;
   periodStart: Date | null;
   periodEnd: Date | null;
@@ -36,7 +37,7 @@ export interface InvoiceDraft {
   /** Customer balance this invoice spends. */
   creditApplied: number;
   amountDue: number;
-  /** A negative total goes back to the customer's balance. */
+  /** A negative total (a prorated downgrade, a cancellation credit) goes back to the customer's balance. */
   creditToBalance: number;
 }
 

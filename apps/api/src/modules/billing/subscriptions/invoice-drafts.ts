@@ -8,35 +8,11 @@ import {
   parseCurrencyCode,
 } from '@astrix/pricing';
 import type { UsageInvoiceLine } from './usage-charges.port';
-import type { InvoiceLineKind } from '../invoicing/invoice-line.entity';
+import type { InvoiceDraft, InvoiceDraftLine } from '../invoicing/invoice-writer.service';
 
-/** A line before it is written: amounts are minor units of the invoice currency. */
-export interface DraftLine {
-  kind: InvoiceLineKind;
-  description: string;
-  productId: string | null;
-  featureId: string | null;
-  quantity: number;
-  unitAmount: number;
-  amount: number;
-  /** The coupon's share of this line (zero or more, at most the amount). */
-  discount: number;
-  periodStart: Date | null;
-  periodEnd: Date | null;
-}
-
-export interface DraftInvoice {
-  currency: string;
-  lines: DraftLine[];
-  subtotal: number;
-  discount: number;
-  total: number;
-  /** Customer balance this invoice spends. */
-  creditApplied: number;
-  amountDue: number;
-  /** A negative total (a prorated downgrade) goes back to the customer's balance. */
-  creditToBalance: number;
-}
+/** Drafts are built here and written by invoicing: its line and invoice shapes are theirs. */
+export type DraftLine = InvoiceDraftLine;
+export type DraftInvoice = InvoiceDraft & { lines: DraftLine[] };
 
 /** Seats × price for one period of the plan, as an invoice line. */
 export function planLine(input: {
