@@ -108,6 +108,15 @@ export class InvoicesService {
   }
 
   /**
+   * Whether a charge linked to an invoice is not the payment the invoice kept: a second payment of a
+   * paid invoice, or money for a void or written-off one. Refunding it credits nothing on the invoice.
+   */
+  async isDuplicatePayment(manager: EntityManager, invoiceId: string, chargeId: string): Promise<boolean> {
+    const invoice = await manager.findOne(Invoice, { where: { id: invoiceId } });
+    return invoice !== null && invoice.chargeId !== chargeId;
+  }
+
+  /**
    * A credit note for a refund against an invoice; the same refund always gets the same note.
    * Refuses (409) to credit more than the invoice total minus the notes already issued.
    */

@@ -134,6 +134,23 @@ export class RefundsService {
     return this.submit(refund.row, refund.stripeChargeId);
   }
 
+  /**
+   * Pays back in full a payment its invoice did not keep (a duplicate, or money for a void invoice);
+   * null when that charge is already refunded or being refunded.
+   */
+  async refundDuplicatePayment(
+    chargeId: string,
+    reason: string,
+    context: RequestContext,
+  ): Promise<RefundView | null> {
+    try {
+      return await this.refundCharge(chargeId, undefined, reason, context, { evenIfNotRefundable: true });
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'ALREADY_REFUNDED') return null;
+      throw error;
+    }
+  }
+
   /** Retry of a refund whose processor call got no answer (job). */
   async retry(refundId: string): Promise<void> {
     const refund = await this.dataSource.getRepository(Refund).findOne({ where: { id: refundId } });
@@ -277,16 +294,21 @@ export class RefundsService {
     );
     const fullyRefunded = compare(refunded, storedMoney(charge.amount, charge.currency)) === 0;
     const now = this.clock.now();
-    const creditNote = charge.invoiceId
-      ? await this.invoices.issueCreditNote(manager, {
-          invoiceId: charge.invoiceId,
-          refundId: refund.id,
-          amount: refund.amount,
-          currency: refund.currency,
-          reason: refund.reason,
-          issuedAt: now,
-        })
-      : null;
+    // A refunded duplicate payment (a charge its invoice did not keep) has no invoice amount to credit.
+    const creditsInvoice =
+      charge.invoiceId !== null &&
+      !(await this.invoices.isDuplicatePayment(manager, charge.invoiceId, charge.id));
+    const creditNote =
+      creditsInvoice && charge.invoiceId
+        ? await this.invoices.issueCreditNote(manager, {
+            invoiceId: charge.invoiceId,
+            refundId: refund.id,
+            amount: refund.amount,
+            currency: refund.currency,
+            reason: refund.reason,
+            issuedAt: now,
+          })
+        : null;
     await manager.update(
       Refund,
       { id: refund.id },
