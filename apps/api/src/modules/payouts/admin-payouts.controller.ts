@@ -5,6 +5,7 @@ import type { Page, PayoutView } from '@astrix/contracts';
 import type { RequestContext, UserActor } from '../../platform/auth/actor';
 import { CurrentActor, CurrentContext, Roles } from '../../platform/auth/access.decorators';
 import { IdParam } from '../../platform/http/id-param.pipe';
+import { RequiresIdempotencyKey } from '../../platform/idempotency/requires-idempotency-key.decorator';
 import {
   ListPayoutsQuery,
   ManualPaymentDto,
@@ -32,6 +33,7 @@ export class AdminPayoutsController {
   }
 
   @Post(':id/approve')
+  @RequiresIdempotencyKey()
   @HttpCode(200)
   @ApiOperation({ summary: 'Approve; above the four-eyes amount a second, different approver completes it' })
   approve(
@@ -54,6 +56,7 @@ export class AdminPayoutsController {
   }
 
   @Post(':id/retry')
+  @RequiresIdempotencyKey()
   @HttpCode(200)
   @ApiOperation({ summary: 'Run a failed payout again without paying twice' })
   retry(@Param('id', payoutId) id: string, @CurrentContext() context: RequestContext): Promise<PayoutView> {
@@ -80,6 +83,7 @@ export class AdminPayoutsController {
   }
 
   @Post(':id/mark-paid')
+  @RequiresIdempotencyKey()
   @HttpCode(200)
   @ApiOperation({ summary: 'Record a bank or crypto payout paid by hand, with its reference' })
   markPaid(

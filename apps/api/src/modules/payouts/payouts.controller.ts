@@ -4,6 +4,7 @@ import type { KycStatusUpdate, Page, PayoutEligibilityView, PayoutView } from '@
 import type { RequestContext, UserActor } from '../../platform/auth/actor';
 import { CurrentActor, CurrentContext, Scopes, UserAuth } from '../../platform/auth/access.decorators';
 import { IdParam } from '../../platform/http/id-param.pipe';
+import { RequiresIdempotencyKey } from '../../platform/idempotency/requires-idempotency-key.decorator';
 import {
   BalanceSnapshotDto,
   EligibilityQuery,
@@ -34,6 +35,7 @@ export class PayoutsController {
 
   @Post()
   @UserAuth()
+  @RequiresIdempotencyKey()
   @ApiOperation({ summary: 'Request a payout (send an Idempotency-Key); the amount is reserved at once' })
   request(
     @Body() body: PayoutRequestDto,

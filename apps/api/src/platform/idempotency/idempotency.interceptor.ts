@@ -9,6 +9,7 @@ import type { AuthenticatedRequest } from '../auth/access.decorators';
 import { AppError } from '../http/app-error';
 import { canonicalJson } from './canonical-json';
 import { IdempotencyStore } from './idempotency.store';
+import { REQUIRES_IDEMPOTENCY_KEY } from './requires-idempotency-key.decorator';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 const ACCEPTABLE_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -16,6 +17,8 @@ const ACCEPTABLE_KEY = /^[\x21-\x7e]{1,255}$/;
 /**
  * `Idempotency-Key` on any POST: the first successful response is stored and replayed for the same
  * key and body; another body with the same key is refused (422), a duplicate still running gets 409.
+ * A route marked `@RequiresIdempotencyKey()` (it moves money) refuses a POST without the header
+ * (400 `IDEMPOTENCY_KEY_REQUIRED`) before its handler runs.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
@@ -27,6 +30,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const header = request.headers[IDEMPOTENCY_HEADER];
+    if (header === undefined && request.method === 'POST' && this.requiresKey(context)) {
+      throw new AppError(
+        400,
+        'IDEMPOTENCY_KEY_REQUIRED',
+        'this request moves money: send an Idempotency-Key header (a new unique value, e.g. a UUID, per operation; reuse it only to retry)',
+        [{ field: 'Idempotency-Key', message: 'is required' }],
+      );
+    }
     // Public endpoints (Stripe webhooks) de-duplicate by their own ids; they have no caller to scope keys to.
     if (request.method !== 'POST' || header === undefined || !request.actor) return next.handle();
     const key = Array.isArray(header) ? header[0] : header;
@@ -79,5 +90,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
         );
       }
     }
+  }
+
+  private requiresKey(context: ExecutionContext): boolean {
+    return (
+      this.reflector.getAllAndOverride<boolean | undefined>(REQUIRES_IDEMPOTENCY_KEY, [
+        context.getHandler(),
+        context.getClass(),
+      ]) === true
+    );
   }
 }

@@ -4,6 +4,7 @@ import type { DunningView, InvoiceView, Page } from '@astrix/contracts';
 import type { RequestContext } from '../../../platform/auth/actor';
 import { CurrentContext, Roles } from '../../../platform/auth/access.decorators';
 import { IdParam } from '../../../platform/http/id-param.pipe';
+import { RequiresIdempotencyKey } from '../../../platform/idempotency/requires-idempotency-key.decorator';
 import type { CollectionOutcome } from './collection-outcome';
 import { DunningDesk } from './dunning-desk.service';
 import { DunningListQuery } from './dto/dunning-requests.dto';
@@ -32,6 +33,7 @@ export class AdminCollectionController {
   }
 
   @Post('invoices/:id/retry-payment')
+  @RequiresIdempotencyKey()
   @HttpCode(200)
   @Roles('support', 'finance')
   @ApiOperation({ summary: 'Try to collect an open invoice now (audited)' })

@@ -4,6 +4,7 @@ import type { CreditNoteView, InvoiceView } from '@astrix/contracts';
 import type { RequestContext } from '../../../platform/auth/actor';
 import { CurrentContext, Roles } from '../../../platform/auth/access.decorators';
 import { IdParam } from '../../../platform/http/id-param.pipe';
+import { RequiresIdempotencyKey } from '../../../platform/idempotency/requires-idempotency-key.decorator';
 import { CreateCreditNoteDto, InvoiceClosingReasonDto, ResendReceiptDto } from './dto/admin-invoice-requests.dto';
 import { InvoiceCorrections } from './invoice-corrections.service';
 import { InvoiceStaffActions } from './invoice-staff-actions.service';
@@ -31,6 +32,7 @@ export class AdminInvoicesController {
   }
 
   @Post(':id/credit-notes')
+  @RequiresIdempotencyKey()
   @Roles('finance')
   @ApiOperation({
     summary:

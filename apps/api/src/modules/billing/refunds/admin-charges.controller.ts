@@ -4,6 +4,7 @@ import type { ChargeView, RefundView } from '@astrix/contracts';
 import type { RequestContext } from '../../../platform/auth/actor';
 import { CurrentContext, Roles } from '../../../platform/auth/access.decorators';
 import { IdParam } from '../../../platform/http/id-param.pipe';
+import { RequiresIdempotencyKey } from '../../../platform/idempotency/requires-idempotency-key.decorator';
 import { PaymentsService } from '../payments/payments.service';
 import { CreateRefundDto } from './dto/create-refund.dto';
 import { RefundsService } from './refunds.service';
@@ -28,6 +29,7 @@ export class AdminChargesController {
   }
 
   @Post(':id/refunds')
+  @RequiresIdempotencyKey()
   @ApiOperation({
     summary: 'Refund a charge fully or partly; never more than what is left. Send an Idempotency-Key.',
   })

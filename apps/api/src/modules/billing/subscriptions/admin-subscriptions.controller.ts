@@ -11,6 +11,7 @@ import type { RequestContext } from '../../../platform/auth/actor';
 import { CurrentContext, Roles } from '../../../platform/auth/access.decorators';
 import { AppError } from '../../../platform/http/app-error';
 import { IdParam } from '../../../platform/http/id-param.pipe';
+import { RequiresIdempotencyKey } from '../../../platform/idempotency/requires-idempotency-key.decorator';
 import { PageQuery } from '../../../platform/http/pagination';
 import { newId } from '../../../platform/ids';
 import { BillingRuns } from './billing-runs.service';
@@ -104,6 +105,7 @@ export class AdminSubscriptionsController {
   }
 
   @Post('customers/:id/balance-credits')
+  @RequiresIdempotencyKey()
   @Roles('support', 'finance')
   @ApiOperation({
     summary: 'Goodwill credit to the balance, spent on the next invoices. Send an Idempotency-Key.',
