@@ -96,6 +96,7 @@ export {
   prorate,
   prorateChange,
 } from './proration';
+export { netOfReturned } from './net-paid';
 export {
   type InvoiceLineInput,
   type InvoiceLineTotals,
