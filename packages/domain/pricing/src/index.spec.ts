@@ -46,6 +46,7 @@ describe('public API', () => {
       'subscriptionPeriodAt',
       'prorate',
       'prorateChange',
+      'netOfReturned',
       'computeInvoiceTotals',
       'convert',
       'computePayoutSplit',
