@@ -50,6 +50,9 @@ describe('public API', () => {
       'computeInvoiceTotals',
       'convert',
       'computePayoutSplit',
+      'refundCap',
+      'refundableAmount',
+      'creditableAmount',
     ];
     for (const name of functions)
       expect([name, typeof (pricing as Record<string, unknown>)[name]]).toEqual([name, 'function']);

@@ -117,3 +117,13 @@ export {
   type PayoutStatus,
   computePayoutSplit,
 } from './payout';
+export {
+  type InvoiceCredits,
+  type RefundCap,
+  type RefundCapInput,
+  type RefundCapStatus,
+  type RefundOfCharge,
+  creditableAmount,
+  refundCap,
+  refundableAmount,
+} from './refund-cap';
