@@ -1,4 +1,4 @@
-import type { PayoutMethod, PayoutStatus } from '../events/payouts';
+import type { PayoutMethod, PayoutStatus, PayoutTaskKind, PayoutTaskStatus } from '../events/payouts';
 
 /** Why an account cannot pay out now; several may apply at once. */
 export type PayoutIneligibilityReason =
@@ -60,6 +60,26 @@ export interface PayoutView {
   requestedAt: string;
   paidAt: string | null;
   updatedAt: string;
+}
+
+/** A task for finance beside a final payout (`GET /v1/admin/payout-tasks`). */
+export interface PayoutTaskView {
+  id: string;
+  kind: PayoutTaskKind;
+  status: PayoutTaskStatus;
+  payoutId: string;
+  accountId: string;
+  userId: string;
+  chargeId: string | null;
+  failureCode: string | null;
+  failureReason: string | null;
+  attempts: number;
+  resolution: 'refunded' | 'manual' | null;
+  resolutionNote: string | null;
+  resolvedBy: string | null;
+  createdAt: string;
+  updatedAt: string;
+  resolvedAt: string | null;
 }
 
 export interface PayoutRequest {

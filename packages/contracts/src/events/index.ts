@@ -49,6 +49,8 @@ export const EVENT_VERSIONS: { readonly [K in EventType]: number } = {
   'payouts.payout.rejected': 1,
   'payouts.payout.paid': 1,
   'payouts.payout.failed': 1,
+  'payouts.fee_refund.failed': 1,
+  'payouts.payout_task.resolved': 1,
   'billing.usage.threshold_reached': 1,
 };
 

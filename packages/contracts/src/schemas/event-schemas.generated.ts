@@ -2309,6 +2309,282 @@ export const GENERATED_EVENT_SCHEMAS = {
     ],
     "additionalProperties": false
   },
+  "payouts.fee_refund.failed": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "$id": "https://schemas.astrix.dev/events/payouts.fee_refund.failed.v1.json",
+    "title": "payouts.fee_refund.failed",
+    "type": "object",
+    "properties": {
+      "id": {
+        "type": "string",
+        "description": "Unique, sortable event id (`evt_…`)."
+      },
+      "type": {
+        "type": "string",
+        "const": "payouts.fee_refund.failed",
+        "description": "`<context>.<entity>.<verb>`, e.g. `billing.payment.completed`."
+      },
+      "version": {
+        "type": "integer",
+        "description": "Schema version of `data`; bumped on breaking changes only.",
+        "const": 1
+      },
+      "occurredAt": {
+        "type": "string",
+        "description": "ISO 8601 UTC time the state change happened."
+      },
+      "producer": {
+        "type": "string",
+        "description": "The service that produced it, e.g. `astrix-billing`."
+      },
+      "subject": {
+        "type": "string",
+        "description": "The resource the event is about, e.g. `apikey_01J…` or `chg_01J…`."
+      },
+      "data": {
+        "type": "object",
+        "properties": {
+          "taskId": {
+            "type": "string"
+          },
+          "kind": {
+            "type": "string",
+            "const": "fee_refund"
+          },
+          "status": {
+            "type": "string",
+            "enum": [
+              "open",
+              "resolved"
+            ]
+          },
+          "payoutId": {
+            "type": "string"
+          },
+          "accountId": {
+            "type": "string"
+          },
+          "userId": {
+            "type": "string"
+          },
+          "chargeId": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "The charge whose fee refund failed."
+          },
+          "failureCode": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "The refusal's error code (e.g. CHARGE_DISPUTED) and message; null once resolved by a refund."
+          },
+          "failureReason": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "attempts": {
+            "type": "number"
+          },
+          "resolution": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "enum": [
+              "refunded",
+              "manual",
+              null
+            ],
+            "description": "How it was resolved: `refunded` by a retry, or `manual` with finance's note."
+          },
+          "occurredAt": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "taskId",
+          "kind",
+          "status",
+          "payoutId",
+          "accountId",
+          "userId",
+          "chargeId",
+          "failureCode",
+          "failureReason",
+          "attempts",
+          "resolution",
+          "occurredAt"
+        ],
+        "additionalProperties": false,
+        "description": "A fee refund failed after its payout was paid; the payout stays paid and a task is open."
+      },
+      "correlationId": {
+        "type": [
+          "string",
+          "null"
+        ],
+        "description": "Request or causation id linking the event to what caused it."
+      },
+      "sequence": {
+        "type": "number",
+        "description": "Position of this event among the events of its `subject` (1, 2, 3, …), so consumers can order them: delivery order is not promised. Present on webhooks, the event history and the stream; absent on in-process deliveries."
+      }
+    },
+    "required": [
+      "id",
+      "type",
+      "version",
+      "occurredAt",
+      "producer",
+      "subject",
+      "data",
+      "correlationId"
+    ],
+    "additionalProperties": false
+  },
+  "payouts.payout_task.resolved": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "$id": "https://schemas.astrix.dev/events/payouts.payout_task.resolved.v1.json",
+    "title": "payouts.payout_task.resolved",
+    "type": "object",
+    "properties": {
+      "id": {
+        "type": "string",
+        "description": "Unique, sortable event id (`evt_…`)."
+      },
+      "type": {
+        "type": "string",
+        "const": "payouts.payout_task.resolved",
+        "description": "`<context>.<entity>.<verb>`, e.g. `billing.payment.completed`."
+      },
+      "version": {
+        "type": "integer",
+        "description": "Schema version of `data`; bumped on breaking changes only.",
+        "const": 1
+      },
+      "occurredAt": {
+        "type": "string",
+        "description": "ISO 8601 UTC time the state change happened."
+      },
+      "producer": {
+        "type": "string",
+        "description": "The service that produced it, e.g. `astrix-billing`."
+      },
+      "subject": {
+        "type": "string",
+        "description": "The resource the event is about, e.g. `apikey_01J…` or `chg_01J…`."
+      },
+      "data": {
+        "type": "object",
+        "properties": {
+          "taskId": {
+            "type": "string"
+          },
+          "kind": {
+            "type": "string",
+            "const": "fee_refund"
+          },
+          "status": {
+            "type": "string",
+            "enum": [
+              "open",
+              "resolved"
+            ]
+          },
+          "payoutId": {
+            "type": "string"
+          },
+          "accountId": {
+            "type": "string"
+          },
+          "userId": {
+            "type": "string"
+          },
+          "chargeId": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "The charge whose fee refund failed."
+          },
+          "failureCode": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "The refusal's error code (e.g. CHARGE_DISPUTED) and message; null once resolved by a refund."
+          },
+          "failureReason": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "attempts": {
+            "type": "number"
+          },
+          "resolution": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "enum": [
+              "refunded",
+              "manual",
+              null
+            ],
+            "description": "How it was resolved: `refunded` by a retry, or `manual` with finance's note."
+          },
+          "occurredAt": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "taskId",
+          "kind",
+          "status",
+          "payoutId",
+          "accountId",
+          "userId",
+          "chargeId",
+          "failureCode",
+          "failureReason",
+          "attempts",
+          "resolution",
+          "occurredAt"
+        ],
+        "additionalProperties": false,
+        "description": "Finance resolved a payout task (a retry refunded the fee, or by hand with a note)."
+      },
+      "correlationId": {
+        "type": [
+          "string",
+          "null"
+        ],
+        "description": "Request or causation id linking the event to what caused it."
+      },
+      "sequence": {
+        "type": "number",
+        "description": "Position of this event among the events of its `subject` (1, 2, 3, …), so consumers can order them: delivery order is not promised. Present on webhooks, the event history and the stream; absent on in-process deliveries."
+      }
+    },
+    "required": [
+      "id",
+      "type",
+      "version",
+      "occurredAt",
+      "producer",
+      "subject",
+      "data",
+      "correlationId"
+    ],
+    "additionalProperties": false
+  },
   "payouts.payout.approved": {
     "$schema": "http://json-schema.org/draft-07/schema#",
     "$id": "https://schemas.astrix.dev/events/payouts.payout.approved.v1.json",
