@@ -107,6 +107,23 @@ function filterBy<T>(items: T[], value: string | undefined, field: (item: T) => 
   return value === undefined ? items : items.filter((item) => field(item) === value);
 }
 
+/** Stripe's `created[gt|gte|lt|lte]` list filter (Unix seconds). */
+function filterByCreated<T extends { created: number }>(items: T[], query: FormReader): T[] {
+  const range = query.child('created');
+  if (range === undefined) return items;
+  const gt = range.optionalInteger('gt');
+  const gte = range.optionalInteger('gte');
+  const lt = range.optionalInteger('lt');
+  const lte = range.optionalInteger('lte');
+  return items.filter(
+    ({ created }) =>
+      (gt === undefined || created > gt) &&
+      (gte === undefined || created >= gte) &&
+      (lt === undefined || created < lt) &&
+      (lte === undefined || created <= lte),
+  );
+}
+
 /** The routes of Stripe's REST API that the adapter (and the API app) use. */
 export function createApiRoutes(context: FakeStripeContext): Router<ApiHandler> {
   const { store, engine, checkout, events } = context;
@@ -353,7 +370,10 @@ export function createApiRoutes(context: FakeStripeContext): Router<ApiHandler> 
     const customer = query.optionalNonEmptyString('customer');
     return list(
       query,
-      filterBy(store.paymentIntents.all(), customer, (intent) => intent.customer),
+      filterByCreated(
+        filterBy(store.paymentIntents.all(), customer, (intent) => intent.customer),
+        query,
+      ),
       '/v1/payment_intents',
     );
   });
@@ -390,6 +410,7 @@ export function createApiRoutes(context: FakeStripeContext): Router<ApiHandler> 
       (charge) => charge.payment_intent,
     );
     charges = filterBy(charges, query.optionalNonEmptyString('customer'), (charge) => charge.customer);
+    charges = filterByCreated(charges, query);
     return list(query, charges, '/v1/charges');
   });
 
@@ -419,6 +440,7 @@ export function createApiRoutes(context: FakeStripeContext): Router<ApiHandler> 
       query.optionalNonEmptyString('payment_intent'),
       (refund) => refund.payment_intent,
     );
+    refunds = filterByCreated(refunds, query);
     return list(query, refunds, '/v1/refunds');
   });
 

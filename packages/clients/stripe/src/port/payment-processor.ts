@@ -10,7 +10,9 @@ import type {
   CreateSetupIntentInput,
   CreateTransferInput,
   ListChargesQuery,
+  ListPaymentIntentsQuery,
   ListQuery,
+  ListRefundsQuery,
   PaymentIntentCancellationReason,
   ProcessorBillingPortalSession,
   ProcessorCharge,
@@ -64,6 +66,8 @@ export interface PaymentProcessor {
     idempotencyKey: string,
   ): Promise<ProcessorPaymentIntent>;
   getPaymentIntent(paymentIntentId: string): Promise<ProcessorPaymentIntent>;
+  /** Newest first; `createdSince` and the cursor page through what was created since a time. */
+  listPaymentIntents(query?: ListPaymentIntentsQuery): Promise<ProcessorPage<ProcessorPaymentIntent>>;
   cancelPaymentIntent(
     paymentIntentId: string,
     reason: PaymentIntentCancellationReason | undefined,
@@ -76,6 +80,8 @@ export interface PaymentProcessor {
   /** Refunds never exceed what is left on the charge: asking for more is an InvalidRequestError. */
   createRefund(input: CreateRefundInput, idempotencyKey: string): Promise<ProcessorRefund>;
   getRefund(refundId: string): Promise<ProcessorRefund>;
+  /** Newest first; `createdSince` and the cursor page through what was created since a time. */
+  listRefunds(query?: ListRefundsQuery): Promise<ProcessorPage<ProcessorRefund>>;
 
   createSetupIntent(input: CreateSetupIntentInput, idempotencyKey: string): Promise<ProcessorSetupIntent>;
   confirmSetupIntent(

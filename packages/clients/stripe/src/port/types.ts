@@ -227,9 +227,24 @@ export interface ProcessorCharge {
   createdAt: Date;
 }
 
-export interface ListChargesQuery extends ListQuery {
+/** Lists of money movements can be narrowed to what was created at or after a time. */
+export interface CreatedSinceQuery {
+  /** Only objects created at or after this time (whole seconds; Stripe's `created[gte]`). */
+  createdSince?: Date;
+}
+
+export interface ListChargesQuery extends ListQuery, CreatedSinceQuery {
   paymentIntentId?: string;
   customerId?: string;
+}
+
+export interface ListPaymentIntentsQuery extends ListQuery, CreatedSinceQuery {
+  customerId?: string;
+}
+
+export interface ListRefundsQuery extends ListQuery, CreatedSinceQuery {
+  chargeId?: string;
+  paymentIntentId?: string;
 }
 
 export type RefundReason = 'duplicate' | 'fraudulent' | 'requested_by_customer';

@@ -7,7 +7,9 @@ import {
   ResourceNotFoundError,
 } from '../port/errors';
 import type { ProcessorEvent } from '../port/events';
-import type { CreateCheckoutSessionInput, ProcessorCharge } from '../port/types';
+import type { CreateCheckoutSessionInput, ProcessorCharge, ProcessorPaymentIntent } from '../port/types';
+import { createFakeStripeServer, type FakeStripeServer } from '../fake/fake-stripe-server';
+import { StripePaymentProcessor } from './stripe-payment-processor';
 import { type Harness, startHarness } from '../testing/harness';
 
 let harness: Harness;
@@ -868,5 +870,94 @@ describe('configuration errors', () => {
     const processor = harness.processorWith({ secretKey: 'sk_live_not_allowed' });
 
     await expect(processor.getCustomer('cus_x')).rejects.toBeInstanceOf(AuthenticationError);
+  });
+});
+
+describe('listing money movements created since a time (for reconciliation)', () => {
+  let now = new Date('2026-03-01T10:00:00Z');
+  let fake: FakeStripeServer;
+  let processor: StripePaymentProcessor;
+
+  beforeAll(async () => {
+    fake = await createFakeStripeServer({ clock: () => now });
+    processor = new StripePaymentProcessor({
+      secretKey: 'sk_test_astrix',
+      host: '127.0.0.1',
+      port: fake.port,
+      protocol: 'http',
+      maxRetries: 0,
+    });
+  });
+  afterAll(() => fake.close());
+
+  async function paidIntent(customerId: string, amountMinor: number): Promise<ProcessorPaymentIntent> {
+    return processor.createPaymentIntent(
+      {
+        amountMinor,
+        currency: 'USD',
+        customerId,
+        paymentMethodId: 'pm_card_visa',
+        confirm: true,
+        offSession: true,
+        metadata: { invoiceId: `inv_${amountMinor}` },
+      },
+      key(),
+    );
+  }
+
+  /** Every page of a list, following the cursor. */
+  async function allPages<T>(
+    read: (cursor: string | undefined) => Promise<{ data: T[]; nextCursor: string | null }>,
+  ): Promise<{ items: T[]; pages: number }> {
+    const items: T[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await read(cursor);
+      items.push(...page.data);
+      pages += 1;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    return { items, pages };
+  }
+
+  it('lists charges, payment intents and refunds created at or after a time, page by page', async () => {
+    const customer = await processor.createCustomer({ email: 'books@astrix.test' }, key());
+    const before = await paidIntent(customer.id, 1_000);
+    await processor.createRefund({ paymentIntentId: before.id, amountMinor: 100 }, key());
+    now = new Date('2026-03-01T11:00:00Z');
+    const since = new Date(now.getTime());
+    const second = await paidIntent(customer.id, 2_000);
+    const third = await paidIntent(customer.id, 3_000);
+    const refund = await processor.createRefund({ paymentIntentId: second.id, amountMinor: 500 }, key());
+
+    const charges = await allPages((cursor) =>
+      processor.listCharges({ customerId: customer.id, createdSince: since, limit: 1, cursor }),
+    );
+    const intents = await allPages((cursor) =>
+      processor.listPaymentIntents({ customerId: customer.id, createdSince: since, limit: 1, cursor }),
+    );
+    const refunds = await processor.listRefunds({ createdSince: since });
+    const everyRefund = await processor.listRefunds({});
+    const refundsOfSecond = await processor.listRefunds({ paymentIntentId: second.id });
+
+    expect(charges.pages).toBe(2);
+    expect(charges.items.map((charge) => [charge.paymentIntentId, charge.amountMinor])).toEqual([
+      [third.id, 3_000],
+      [second.id, 2_000],
+    ]);
+    expect(charges.items[1]).toMatchObject({ status: 'succeeded', amountRefundedMinor: 500 });
+    expect(intents.items.map((intent) => [intent.id, intent.status, intent.metadata.invoiceId])).toEqual([
+      [third.id, 'succeeded', 'inv_3000'],
+      [second.id, 'succeeded', 'inv_2000'],
+    ]);
+    expect(refunds.data.map((listed) => listed.id)).toEqual([refund.id]);
+    expect(refunds.data[0]).toMatchObject({
+      amountMinor: 500,
+      paymentIntentId: second.id,
+      status: 'succeeded',
+    });
+    expect(everyRefund.data).toHaveLength(2);
+    expect(refundsOfSecond.data.map((listed) => listed.id)).toEqual([refund.id]);
   });
 });

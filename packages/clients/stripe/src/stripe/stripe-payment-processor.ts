@@ -18,7 +18,9 @@ import type {
   CreateSetupIntentInput,
   CreateTransferInput,
   ListChargesQuery,
+  ListPaymentIntentsQuery,
   ListQuery,
+  ListRefundsQuery,
   PaymentIntentCancellationReason,
   ProcessorBillingPortalSession,
   ProcessorCharge,
@@ -280,6 +282,19 @@ export class StripePaymentProcessor implements PaymentProcessor {
     return toPaymentIntent(await this.call(() => this.stripe.paymentIntents.retrieve(paymentIntentId)));
   }
 
+  async listPaymentIntents(
+    query: ListPaymentIntentsQuery = {},
+  ): Promise<ProcessorPage<ProcessorPaymentIntent>> {
+    const list = await this.call(() =>
+      this.stripe.paymentIntents.list({
+        ...pagination(query),
+        customer: query.customerId,
+        created: createdSince(query.createdSince),
+      }),
+    );
+    return toPage(list, toPaymentIntent);
+  }
+
   async cancelPaymentIntent(
     paymentIntentId: string,
     reason: PaymentIntentCancellationReason | undefined,
@@ -305,6 +320,7 @@ export class StripePaymentProcessor implements PaymentProcessor {
         ...pagination(query),
         payment_intent: query.paymentIntentId,
         customer: query.customerId,
+        created: createdSince(query.createdSince),
       }),
     );
     return toPage(list, toCharge);
@@ -328,6 +344,18 @@ export class StripePaymentProcessor implements PaymentProcessor {
 
   async getRefund(refundId: string): Promise<ProcessorRefund> {
     return toRefund(await this.call(() => this.stripe.refunds.retrieve(refundId)));
+  }
+
+  async listRefunds(query: ListRefundsQuery = {}): Promise<ProcessorPage<ProcessorRefund>> {
+    const list = await this.call(() =>
+      this.stripe.refunds.list({
+        ...pagination(query),
+        charge: query.chargeId,
+        payment_intent: query.paymentIntentId,
+        created: createdSince(query.createdSince),
+      }),
+    );
+    return toPage(list, toRefund);
   }
 
   async createSetupIntent(
@@ -550,4 +578,9 @@ function mutation(idempotencyKey: string): Stripe.RequestOptions {
 
 function pagination(query: ListQuery): { limit?: number; starting_after?: string } {
   return { limit: query.limit, starting_after: query.cursor };
+}
+
+/** Stripe's `created[gte]` in Unix seconds, rounded down so nothing created in that second is missed. */
+function createdSince(since: Date | undefined): { gte: number } | undefined {
+  return since === undefined ? undefined : { gte: Math.floor(since.getTime() / 1000) };
 }
