@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { type Money, add, money, negate, parseCurrencyCode, prorate } from '@astrix/pricing';
+import { type Money, add, money, negate, netOfReturned, parseCurrencyCode, prorate } from '@astrix/pricing';
 import { storedMoney } from '../money';
 import { ChangeInvoices } from './change-invoices.service';
 import { type DraftLine, type PlanSide, prorationLine } from './invoice-drafts';
@@ -10,7 +10,8 @@ import type { Subscription } from './subscription.entity';
 /**
  * What a subscriber paid for the rest of the current period, given back when the period is cut
  * short: on a plan change now, an interval switch, a cancellation now with prorate, a resume. Always
- * what was paid (net of discounts and earlier prorations), never the list price.
+ * what was paid (net of discounts and earlier prorations, and of refunds and credit notes), never the
+ * list price.
  */
 @Injectable()
 export class UnusedTimeCredits {
@@ -18,26 +19,53 @@ export class UnusedTimeCredits {
 
   /**
    * What was paid for the time after `now`: every paid plan and proration line covering now, net of
-   * its discount, prorated by the second through @astrix/pricing.
+   * its discount, prorated by the second through @astrix/pricing; then, per invoice, only the share
+   * still paid once refunds (settled or under way) and staff credit notes gave part of it back
+   * (`netOfReturned`), so time already paid back is never credited again.
    */
   async unusedPaidTime(manager: EntityManager, subscription: Subscription, now: Date): Promise<Money> {
-    const paid: Array<{ net: string; period_start: Date; period_end: Date }> = await manager.query(
-      `SELECT l.amount - l.discount AS net, l.period_start, l.period_end
+    const paid: Array<{
+      invoice_id: string;
+      total: string;
+      returned: string;
+      net: string;
+      period_start: Date;
+      period_end: Date;
+    }> = await manager.query(
+      `SELECT l.invoice_id, i.total, l.amount - l.discount AS net, l.period_start, l.period_end,
+              (SELECT COALESCE(sum(r.amount), 0) FROM billing.refunds r JOIN billing.charges c ON c.id = r.charge_id
+                WHERE c.invoice_id = i.id AND r.status IN ('pending', 'succeeded'))
+            + (SELECT COALESCE(sum(n.amount), 0) FROM billing.credit_notes n
+                WHERE n.invoice_id = i.id AND n.refund_id IS NULL) AS returned
          FROM billing.invoice_lines l JOIN billing.invoices i ON i.id = l.invoice_id
         WHERE i.subscription_id = $1 AND i.status = 'paid'
           AND l.kind IN ('plan', 'proration_credit', 'proration_charge')
-          AND l.period_start <= $2 AND l.period_end > $2`,
+          AND l.period_start <= $2 AND l.period_end > $2
+        ORDER BY l.invoice_id`,
       [subscription.id, now],
     );
     const currency = parseCurrencyCode(subscription.currency);
-    return paid.reduce(
-      (total, line) =>
-        add(
-          total,
-          prorate(storedMoney(line.net, currency), { start: line.period_start, end: line.period_end }, now),
-        ),
-      money(0, currency),
-    );
+    const byInvoice = new Map<string, { unused: Money; total: Money; returned: Money }>();
+    for (const line of paid) {
+      const unused = prorate(
+        storedMoney(line.net, currency),
+        { start: line.period_start, end: line.period_end },
+        now,
+      );
+      const invoice = byInvoice.get(line.invoice_id);
+      if (invoice) invoice.unused = add(invoice.unused, unused);
+      else
+        byInvoice.set(line.invoice_id, {
+          unused,
+          total: storedMoney(line.total, currency),
+          returned: storedMoney(line.returned, currency),
+        });
+    }
+    let total = money(0, currency);
+    for (const invoice of byInvoice.values()) {
+      total = add(total, netOfReturned(invoice.unused, invoice.total, invoice.returned));
+    }
+    return total;
   }
 
   /** The unused, paid time after `now` as an invoice line crediting it; null when nothing was paid. */
