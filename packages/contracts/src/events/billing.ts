@@ -126,6 +126,34 @@ export interface InvoiceEventData {
   dueAt: string | null;
 }
 
+/** The invoice is paid; `paidLate` when the money came after it was written off (uncollectible → paid). */
+export interface InvoicePaidData extends InvoiceEventData {
+  paidLate?: boolean;
+}
+
+/**
+ * Money arrived for an invoice that did not need it (already paid by another payment, void, or
+ * uncollectible through a payment that was not its own): it was recorded as a charge and refunded
+ * in full automatically. `refundId` is null only when a refund of that charge already existed.
+ */
+export interface PaymentDuplicateRefundedData {
+  chargeId: string;
+  refundId: string | null;
+  invoiceId: string;
+  /** The invoice's status when the money arrived. */
+  invoiceStatus: 'draft' | 'open' | 'paid' | 'void' | 'uncollectible';
+  /** The payment the invoice kept, if any. */
+  keptChargeId: string | null;
+  paymentIntentId: string;
+  customerId: string;
+  userId: string;
+  subscriptionId: string | null;
+  amount: number;
+  currency: string;
+  /** The refund's status when the event was written: pending until the processor answers. */
+  refundStatus: 'pending' | 'succeeded' | 'failed' | 'canceled' | null;
+}
+
 export interface InvoicePaymentFailedData extends InvoiceEventData {
   attempt: number;
   failureCode: string | null;
@@ -180,9 +208,10 @@ export interface BillingEventDataByType {
   'billing.payment.completed': PaymentCompletedData;
   'billing.payment.failed': PaymentFailedData;
   'billing.refund.processed': RefundProcessedData;
+  'billing.payment.duplicate_refunded': PaymentDuplicateRefundedData;
   'billing.subscription.updated': SubscriptionUpdatedData;
   'billing.invoice.finalized': InvoiceEventData;
-  'billing.invoice.paid': InvoiceEventData;
+  'billing.invoice.paid': InvoicePaidData;
   'billing.invoice.payment_failed': InvoicePaymentFailedData;
   'billing.invoice.payment_action_required': InvoicePaymentActionRequiredData;
   'billing.invoice.voided': InvoiceEventData;

@@ -979,25 +979,28 @@ export const GENERATED_EVENT_SCHEMAS = {
               "string",
               "null"
             ]
+          },
+          "paidLate": {
+            "type": "boolean"
           }
         },
+        "additionalProperties": false,
         "required": [
+          "amountDue",
+          "billingReason",
+          "currency",
+          "customerId",
+          "dueAt",
           "invoiceId",
           "number",
-          "customerId",
-          "userId",
-          "subscriptionId",
-          "billingReason",
-          "status",
-          "currency",
-          "total",
-          "amountDue",
-          "periodStart",
           "periodEnd",
-          "dueAt"
+          "periodStart",
+          "status",
+          "subscriptionId",
+          "total",
+          "userId"
         ],
-        "additionalProperties": false,
-        "description": "An invoice at the moment of the event."
+        "description": "The invoice is paid; `paidLate` when the money came after it was written off (uncollectible → paid)."
       },
       "correlationId": {
         "type": [
@@ -1694,6 +1697,148 @@ export const GENERATED_EVENT_SCHEMAS = {
         ],
         "additionalProperties": false,
         "description": "v2: says what was paid for, carries the account terms bought, and covers invoice payments."
+      },
+      "correlationId": {
+        "type": [
+          "string",
+          "null"
+        ],
+        "description": "Request or causation id linking the event to what caused it."
+      },
+      "sequence": {
+        "type": "number",
+        "description": "Position of this event among the events of its `subject` (1, 2, 3, …), so consumers can order them: delivery order is not promised. Present on webhooks, the event history and the stream; absent on in-process deliveries."
+      }
+    },
+    "required": [
+      "id",
+      "type",
+      "version",
+      "occurredAt",
+      "producer",
+      "subject",
+      "data",
+      "correlationId"
+    ],
+    "additionalProperties": false
+  },
+  "billing.payment.duplicate_refunded": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "$id": "https://schemas.astrix.dev/events/billing.payment.duplicate_refunded.v1.json",
+    "title": "billing.payment.duplicate_refunded",
+    "type": "object",
+    "properties": {
+      "id": {
+        "type": "string",
+        "description": "Unique, sortable event id (`evt_…`)."
+      },
+      "type": {
+        "type": "string",
+        "const": "billing.payment.duplicate_refunded",
+        "description": "`<context>.<entity>.<verb>`, e.g. `billing.payment.completed`."
+      },
+      "version": {
+        "type": "integer",
+        "description": "Schema version of `data`; bumped on breaking changes only.",
+        "const": 1
+      },
+      "occurredAt": {
+        "type": "string",
+        "description": "ISO 8601 UTC time the state change happened."
+      },
+      "producer": {
+        "type": "string",
+        "description": "The service that produced it, e.g. `astrix-billing`."
+      },
+      "subject": {
+        "type": "string",
+        "description": "The resource the event is about, e.g. `apikey_01J…` or `chg_01J…`."
+      },
+      "data": {
+        "type": "object",
+        "properties": {
+          "chargeId": {
+            "type": "string"
+          },
+          "refundId": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "invoiceId": {
+            "type": "string"
+          },
+          "invoiceStatus": {
+            "type": "string",
+            "enum": [
+              "draft",
+              "open",
+              "paid",
+              "void",
+              "uncollectible"
+            ],
+            "description": "The invoice's status when the money arrived."
+          },
+          "keptChargeId": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "The payment the invoice kept, if any."
+          },
+          "paymentIntentId": {
+            "type": "string"
+          },
+          "customerId": {
+            "type": "string"
+          },
+          "userId": {
+            "type": "string"
+          },
+          "subscriptionId": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "amount": {
+            "type": "number"
+          },
+          "currency": {
+            "type": "string"
+          },
+          "refundStatus": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "enum": [
+              "pending",
+              "succeeded",
+              "failed",
+              "canceled",
+              null
+            ],
+            "description": "The refund's status when the event was written: pending until the processor answers."
+          }
+        },
+        "required": [
+          "chargeId",
+          "refundId",
+          "invoiceId",
+          "invoiceStatus",
+          "keptChargeId",
+          "paymentIntentId",
+          "customerId",
+          "userId",
+          "subscriptionId",
+          "amount",
+          "currency",
+          "refundStatus"
+        ],
+        "additionalProperties": false,
+        "description": "Money arrived for an invoice that did not need it (already paid by another payment, void, or uncollectible through a payment that was not its own): it was recorded as a charge and refunded in full automatically. `refundId` is null only when a refund of that charge already existed."
       },
       "correlationId": {
         "type": [
