@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { CustomerFraudStatus } from '@astrix/contracts';
 import type { PaymentProcessor } from '@astrix/stripe-client';
 import { Clock } from '../../../platform/clock';
 import { newId } from '../../../platform/ids';
@@ -20,6 +21,15 @@ export class CustomersService {
     @InjectPaymentProcessor() private readonly processor: PaymentProcessor,
     private readonly clock: Clock,
   ) {}
+
+  /** Fraud's verdict on the customer's standing, written in the caller's transaction (fraud decides it). */
+  async setFraudStatus(
+    manager: EntityManager,
+    customerId: string,
+    fraudStatus: CustomerFraudStatus,
+  ): Promise<void> {
+    await manager.update(Customer, { id: customerId }, { fraudStatus });
+  }
 
   async findByUserId(userId: string): Promise<Customer | null> {
     return this.dataSource.getRepository(Customer).findOne({ where: { userId } });

@@ -14,6 +14,7 @@ import { newId } from '../../../platform/ids';
 import { CheckoutSession } from '../checkout/checkout-session.entity';
 import { Coupon } from '../coupons/coupon.entity';
 import { Customer } from '../customers/customer.entity';
+import { CustomersService } from '../customers/customers.service';
 import { Charge } from '../payments/charge.entity';
 import type { FraudSettings } from '../../../platform/config/fraud-settings';
 import {
@@ -106,6 +107,7 @@ export class FraudService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
+    private readonly customers: CustomersService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}
@@ -259,7 +261,7 @@ export class FraudService {
     const open = await manager.find(FraudSignal, { where: { customerId, status: 'open' } });
     const decision = flagDecision(this.settings.flagThreshold, open);
     if (!decision.flag) return;
-    await manager.update(Customer, { id: customerId }, { fraudStatus: 'flagged' });
+    await this.customers.setFraudStatus(manager, customerId, 'flagged');
     await this.announceFlag(
       manager,
       customer,
@@ -341,7 +343,7 @@ export class FraudService {
       });
       if (!customer) throw new NotFoundError('customer', customerId);
       const fraudStatus = blocked ? 'blocked' : 'clear';
-      await manager.update(Customer, { id: customerId }, { fraudStatus });
+      await this.customers.setFraudStatus(manager, customerId, fraudStatus);
       await this.audit.record(manager, context, {
         action: blocked ? 'customer.blocked' : 'customer.unblocked',
         resourceType: 'customer',

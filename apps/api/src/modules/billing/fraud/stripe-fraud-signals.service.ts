@@ -10,6 +10,7 @@ import { OutboxService } from '../../../platform/events/outbox.service';
 import { AppError } from '../../../platform/http/app-error';
 import { newId } from '../../../platform/ids';
 import { Charge } from '../payments/charge.entity';
+import { ChargeRecorder } from '../payments/charge-recorder.service';
 import { RefundsService } from '../refunds/refunds.service';
 import { Dispute } from './dispute.entity';
 import {
@@ -36,6 +37,7 @@ export class StripeFraudSignals {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly fraud: FraudService,
+    private readonly charges: ChargeRecorder,
     private readonly refunds: RefundsService,
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
@@ -144,7 +146,7 @@ export class StripeFraudSignals {
 
       const chargeStatus = chargeStatusWithDispute(status, charge);
       if (chargeStatus !== charge.status)
-        await manager.update(Charge, { id: charge.id }, { status: chargeStatus });
+        await this.charges.recordDisputeStatus(manager, charge.id, chargeStatus);
       await this.audit.record(manager, FRAUD_SYSTEM, {
         action: existing ? `dispute.${closing ? 'closed' : 'updated'}` : 'dispute.created',
         resourceType: 'dispute',

@@ -15,7 +15,7 @@ import { Customer } from '../customers/customer.entity';
 import { FraudService } from '../fraud/fraud.service';
 import type { Invoice } from '../invoicing/invoice.entity';
 import { InvoicesService } from '../invoicing/invoices.service';
-import { Charge } from './charge.entity';
+import { Charge, type ChargeStatus } from './charge.entity';
 import { toChargeView } from './charge-views';
 
 /** Copies the account terms off a product as it is now; null for a product without an account. */
@@ -170,6 +170,33 @@ export class ChargeRecorder {
       correlationId: invoice.subscriptionId ?? invoice.id,
     });
     return charge;
+  }
+
+  /** A refund of the charge (locked by the caller) settled: its refunded total; disputed stays disputed. */
+  async recordRefunded(
+    manager: EntityManager,
+    charge: Charge,
+    amountRefunded: number,
+    fullyRefunded: boolean,
+  ): Promise<void> {
+    await manager.update(
+      Charge,
+      { id: charge.id },
+      {
+        amountRefunded,
+        ...(charge.status === 'disputed'
+          ? {}
+          : { status: fullyRefunded ? 'refunded' : 'partially_refunded' }),
+      },
+    );
+  }
+
+  /**
+   * A dispute moved the charge (fraud decides to what, from the dispute and what was refunded), in the
+   * caller's transaction, which holds the charge's lock.
+   */
+  async recordDisputeStatus(manager: EntityManager, chargeId: string, status: ChargeStatus): Promise<void> {
+    await manager.update(Charge, { id: chargeId }, { status });
   }
 
   /**

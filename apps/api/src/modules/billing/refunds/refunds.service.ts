@@ -21,6 +21,7 @@ import { JobQueue } from '../../../platform/queues/job-queue.service';
 import { Product } from '../catalog/product.entity';
 import { InvoicesService } from '../invoicing/invoices.service';
 import { Charge } from '../payments/charge.entity';
+import { ChargeRecorder } from '../payments/charge-recorder.service';
 import { STRIPE_ACTOR } from '../payments/payments.service';
 import { InjectPaymentProcessor } from '../../../platform/payment-processor/payment-processor.provider';
 import { toProcessorAppError } from '../../../platform/payment-processor/processor-errors';
@@ -64,6 +65,7 @@ export class RefundsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectPaymentProcessor() private readonly processor: PaymentProcessor,
     private readonly invoices: InvoicesService,
+    private readonly charges: ChargeRecorder,
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
     private readonly jobs: JobQueue,
@@ -314,16 +316,7 @@ export class RefundsService {
       { id: refund.id },
       { status: 'succeeded', processedAt: now, creditNoteId: creditNote?.id ?? null },
     );
-    await manager.update(
-      Charge,
-      { id: charge.id },
-      {
-        amountRefunded: refunded.amountMinor,
-        ...(charge.status === 'disputed'
-          ? {}
-          : { status: fullyRefunded ? 'refunded' : 'partially_refunded' }),
-      },
-    );
+    await this.charges.recordRefunded(manager, charge, refunded.amountMinor, fullyRefunded);
     const settled = {
       ...refund,
       status: 'succeeded' as const,
