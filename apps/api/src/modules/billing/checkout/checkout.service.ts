@@ -201,6 +201,27 @@ export class CheckoutService {
     }
   }
 
+  /** The session's payment was recorded (by payments, in its transaction, under the session's lock). */
+  async markCompleted(manager: EntityManager, sessionId: string, at: Date): Promise<void> {
+    await manager.update(CheckoutSession, { id: sessionId }, { status: 'completed', completedAt: at });
+  }
+
+  /** The session's payment failed (payments holds the session's lock). */
+  async markFailed(manager: EntityManager, sessionId: string, reason: string): Promise<void> {
+    await manager.update(
+      CheckoutSession,
+      { id: sessionId },
+      { status: 'failed', failureReason: reason.slice(0, 500) },
+    );
+  }
+
+  /** The processor expired the session: an open one ends expired; any other stays as it is. */
+  async expire(sessionId: string): Promise<void> {
+    await this.dataSource
+      .getRepository(CheckoutSession)
+      .update({ id: sessionId, status: 'open' }, { status: 'expired' });
+  }
+
   async getForUser(userId: string, id: string): Promise<CheckoutSessionView> {
     const session = await this.dataSource.getRepository(CheckoutSession).findOne({ where: { id, userId } });
     if (!session) throw new NotFoundError('checkout session', id);

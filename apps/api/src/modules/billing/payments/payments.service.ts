@@ -8,6 +8,7 @@ import { Clock } from '../../../platform/clock';
 import { NotFoundError } from '../../../platform/http/app-error';
 import { InjectPaymentProcessor } from '../../../platform/payment-processor/payment-processor.provider';
 import { CheckoutSession } from '../checkout/checkout-session.entity';
+import { CheckoutService } from '../checkout/checkout.service';
 import { Charge } from './charge.entity';
 import { ChargeRecorder } from './charge-recorder.service';
 import { STRIPE_ACTOR, toChargeView } from './charge-views';
@@ -23,6 +24,7 @@ export class PaymentsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectPaymentProcessor() private readonly processor: PaymentProcessor,
     private readonly charges: ChargeRecorder,
+    private readonly checkouts: CheckoutService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
   ) {}
@@ -72,11 +74,7 @@ export class PaymentsService {
         },
         STRIPE_ACTOR,
       );
-      await manager.update(
-        CheckoutSession,
-        { id: session.id },
-        { status: 'completed', completedAt: this.clock.now() },
-      );
+      await this.checkouts.markCompleted(manager, session.id, this.clock.now());
       return charge;
     });
   }
@@ -95,11 +93,7 @@ export class PaymentsService {
       // A later success wins over an earlier failure, whatever order the events arrive in.
       if (!session || session.status !== 'open') return;
       if (await manager.exists(Charge, { where: { checkoutSessionId: session.id } })) return;
-      await manager.update(
-        CheckoutSession,
-        { id: session.id },
-        { status: 'failed', failureReason: input.reason.slice(0, 500) },
-      );
+      await this.checkouts.markFailed(manager, session.id, input.reason);
       await this.audit.record(manager, STRIPE_ACTOR, {
         action: 'checkout_session.payment_failed',
         resourceType: 'checkout_session',
@@ -124,9 +118,7 @@ export class PaymentsService {
   }
 
   async expireSession(checkoutSessionId: string): Promise<void> {
-    await this.dataSource
-      .getRepository(CheckoutSession)
-      .update({ id: checkoutSessionId, status: 'open' }, { status: 'expired' });
+    await this.checkouts.expire(checkoutSessionId);
   }
 
   async getCharge(chargeId: string): Promise<ChargeView> {
