@@ -40,6 +40,7 @@ import { AdminCollectionController } from './collection/admin-collection.control
 import { InvoiceCollection } from './collection/invoice-collection.service';
 import { InvoiceDunning } from './collection/invoice-dunning.service';
 import { PaymentAuthentication } from './collection/payment-authentication.service';
+import { SubscriptionStatusPort } from './collection/subscription-status.port';
 import { PaymentMethodsService } from './customers/payment-methods.service';
 import { SubscriptionInvoicing } from './subscriptions/subscription-invoicing.service';
 import { SubscriptionPlans } from './subscriptions/subscription-plans';
@@ -96,6 +97,8 @@ export class BillingModule {
         PaymentAuthentication,
         // Invoicing asks collection to stop or start collecting through its port.
         { provide: InvoiceCollectionPort, useExisting: InvoiceCollection },
+        // Collection asks subscriptions to move a subscription's status through its port.
+        { provide: SubscriptionStatusPort, useExisting: SubscriptionStore },
         InvoiceCorrections,
         SubscriptionStore,
         ChangeInvoices,

@@ -17,7 +17,7 @@ import { COLLECTION_ACTOR, type CollectionOutcome, lockedSubscriptionOf } from '
 import { DunningCase } from './dunning-case.entity';
 import { InvoiceDunning } from './invoice-dunning.service';
 import { PaymentAuthentication } from './payment-authentication.service';
-import { Subscription } from '../subscriptions/subscription.entity';
+import { SubscriptionStatusPort } from './subscription-status.port';
 import { subscriptionEvent } from '../subscriptions/subscription-views';
 
 export type { CollectionOutcome, PaymentFailure } from './collection-outcome';
@@ -39,6 +39,7 @@ export class InvoiceCollection implements InvoiceCollectionPort {
     private readonly dunning: InvoiceDunning,
     private readonly authentication: PaymentAuthentication,
     private readonly charges: ChargeRecorder,
+    private readonly subscriptions: SubscriptionStatusPort,
     private readonly outbox: OutboxService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
@@ -248,8 +249,7 @@ export class InvoiceCollection implements InvoiceCollectionPort {
       ];
       if (subscription && (subscription.status === 'incomplete' || subscription.status === 'past_due')) {
         const from = subscription.status;
-        const activated: Subscription = { ...subscription, status: 'active', updatedAt: now };
-        await manager.update(Subscription, { id: subscription.id }, { status: 'active', updatedAt: now });
+        const activated = await this.subscriptions.moveByCollection(manager, subscription, 'active', now);
         events.push(subscriptionEvent(activated, from, 'status_changed'));
         await this.audit.record(manager, COLLECTION_ACTOR, {
           action: 'subscription.activated',

@@ -21,6 +21,7 @@ import {
   type PaymentFailure,
 } from './collection-outcome';
 import { DunningCase } from './dunning-case.entity';
+import { SubscriptionStatusPort } from './subscription-status.port';
 
 const DAY_MS = 86_400_000;
 
@@ -35,6 +36,7 @@ export class InvoiceDunning {
     private readonly writer: InvoiceWriter,
     private readonly plans: SubscriptionPlans,
     private readonly charges: ChargeRecorder,
+    private readonly subscriptions: SubscriptionStatusPort,
     private readonly outbox: OutboxService,
     private readonly audit: AuditService,
     private readonly jobs: JobQueue,
@@ -55,6 +57,15 @@ export class InvoiceDunning {
     await manager.update(
       DunningCase,
       { invoiceId, status: In(['active', 'paused']) },
+      { status: 'closed', nextAttemptAt: null, resolvedAt: at, updatedAt: at },
+    );
+  }
+
+  /** The subscription ended (canceled): its dunning, if any, ends closed; nothing is retried for it. */
+  async closeForSubscription(manager: EntityManager, subscriptionId: string, at: Date): Promise<void> {
+    await manager.update(
+      DunningCase,
+      { subscriptionId, status: In(['active', 'paused']) },
       { status: 'closed', nextAttemptAt: null, resolvedAt: at, updatedAt: at },
     );
   }
@@ -141,23 +152,7 @@ export class InvoiceDunning {
         });
       }
       if (status !== subscription.status) {
-        const changed: Subscription = {
-          ...subscription,
-          status,
-          ...(status === 'canceled' ? { canceledAt: now, endedAt: now } : {}),
-          ...(status === 'paused' ? { pausedAt: now } : {}),
-          updatedAt: now,
-        };
-        await manager.update(
-          Subscription,
-          { id: subscription.id },
-          {
-            status,
-            ...(status === 'canceled' ? { canceledAt: now, endedAt: now } : {}),
-            ...(status === 'paused' ? { pausedAt: now } : {}),
-            updatedAt: now,
-          },
-        );
+        const changed = await this.subscriptions.moveByCollection(manager, subscription, status, now);
         events.push(subscriptionEvent(changed, subscription.status, 'status_changed'));
       }
       await this.outbox.appendMany(manager, events);

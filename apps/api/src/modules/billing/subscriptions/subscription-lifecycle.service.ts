@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import type { CreateSubscriptionRequest, SubscriptionView } from '@astrix/contracts';
 import { addBillingIntervals, money, multiply, parseCurrencyCode, trialEndFor } from '@astrix/pricing';
 import type { RequestContext } from '../../../platform/auth/actor';
 import { Clock } from '../../../platform/clock';
 import { AppError, ConflictError } from '../../../platform/http/app-error';
 import { newId } from '../../../platform/ids';
-import { DunningCase } from '../collection/dunning-case.entity';
+import { InvoiceDunning } from '../collection/invoice-dunning.service';
 import { CouponRedemptionService } from '../coupons/coupon-redemption.service';
 import { CustomersService, type PayingUser } from '../customers/customers.service';
 import { ChangeInvoices } from './change-invoices.service';
@@ -32,6 +31,7 @@ export class SubscriptionLifecycle {
     private readonly coupons: CouponRedemptionService,
     private readonly invoices: ChangeInvoices,
     private readonly unusedTime: UnusedTimeCredits,
+    private readonly dunning: InvoiceDunning,
     private readonly clock: Clock,
   ) {}
 
@@ -188,7 +188,8 @@ export class SubscriptionLifecycle {
       subscription.canceledAt = now;
       subscription.endedAt = now;
       subscription.scheduledChange = null;
-      await closeDunning(manager, subscription.id, now);
+      // A subscription that ends stops its dunning: nothing is retried for it any more.
+      await this.dunning.closeForSubscription(manager, subscription.id, now);
       return { change: 'status_changed', action: 'subscription.canceled' };
     });
   }
@@ -286,17 +287,4 @@ export class SubscriptionLifecycle {
     if (toCollect) await this.invoices.collect(toCollect);
     return toCollect ? this.store.view(subscriptionId, owner) : view;
   }
-}
-
-/** A subscription that ends stops its dunning: nothing is retried for it any more. */
-async function closeDunning(manager: EntityManager, subscriptionId: string, now: Date): Promise<void> {
-  await manager
-    .createQueryBuilder()
-    .update(DunningCase)
-    .set({ status: 'closed', nextAttemptAt: null, resolvedAt: now, updatedAt: now })
-    .where('subscription_id = :subscriptionId AND status IN (:...open)', {
-      subscriptionId,
-      open: ['active', 'paused'],
-    })
-    .execute();
 }

@@ -7,6 +7,7 @@ import type { RequestContext } from '../../../platform/auth/actor';
 import { Clock } from '../../../platform/clock';
 import { OutboxService } from '../../../platform/events/outbox.service';
 import { NotFoundError } from '../../../platform/http/app-error';
+import type { SubscriptionStatusPort } from '../collection/subscription-status.port';
 import { Subscription } from './subscription.entity';
 import { subscriptionEvent, toSubscriptionView } from './subscription-views';
 
@@ -27,7 +28,7 @@ export type ChangeOutcome = { change: ChangeKind; action: string } | null;
  * audit row and `billing.subscription.updated` event.
  */
 @Injectable()
-export class SubscriptionStore {
+export class SubscriptionStore implements SubscriptionStatusPort {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly outbox: OutboxService,
@@ -104,6 +105,22 @@ export class SubscriptionStore {
       return subscription;
     });
     return toSubscriptionView(saved);
+  }
+
+  /** Collection's move (paid, or dunning's verdict), in its transaction and under its lock. */
+  async moveByCollection(
+    manager: EntityManager,
+    subscription: Subscription,
+    status: SubscriptionStatus,
+    at: Date,
+  ): Promise<Subscription> {
+    const times = {
+      ...(status === 'canceled' ? { canceledAt: at, endedAt: at } : {}),
+      ...(status === 'paused' ? { pausedAt: at } : {}),
+      updatedAt: at,
+    };
+    await manager.update(Subscription, { id: subscription.id }, { status, ...times });
+    return { ...subscription, status, ...times };
   }
 
   /** The change's event and audit row, in the caller's transaction. */
