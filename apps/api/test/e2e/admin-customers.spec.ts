@@ -1,5 +1,6 @@
 import type { Customer360View, CustomerSummaryView } from '@astrix/contracts';
 import { BillingTestApp, purchase, startBillingTestApp } from '../support/billing';
+import { idempotent } from '../support/idempotency';
 import { outboxSchemaViolations } from '../support/event-schemas';
 
 const SUPPORT = { sub: 'staff_support', roles: ['support'] };
@@ -183,7 +184,12 @@ describe('admin: customer 360, search and money actions', () => {
     const invoiceId = alice.charges[0].invoice_id as string;
     const url = `/v1/admin/invoices/${invoiceId}/credit-notes`;
     const post = (payload: unknown, user = FINANCE) =>
-      t.inject({ method: 'POST', url, headers: t.as(user), payload: payload as Record<string, unknown> });
+      t.inject({
+        method: 'POST',
+        url,
+        headers: idempotent(t.as(user)),
+        payload: payload as Record<string, unknown>,
+      });
 
     expect((await post({ amount: 1000, reason: 'goodwill' }, SUPPORT)).statusCode).toBe(403);
     for (const bad of [
@@ -294,7 +300,7 @@ describe('admin: customer 360, search and money actions', () => {
     const refund = await t.inject({
       method: 'POST',
       url: `/v1/admin/charges/${alice.charges[1].id as string}/refunds`,
-      headers: t.as(trader),
+      headers: idempotent(t.as(trader)),
       payload: { reason: 'x' },
     });
     expect(refund.statusCode).toBe(403);

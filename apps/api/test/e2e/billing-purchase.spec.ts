@@ -147,7 +147,7 @@ describe('buying an evaluation through the fake Stripe, then refunding it', () =
     const nothingLeft = await t.inject({
       method: 'POST',
       url: `/v1/admin/charges/${charge.id}/refunds`,
-      headers: t.as(finance),
+      headers: { ...t.as(finance), 'idempotency-key': 'refund-3' },
       payload: { amount: 1, reason: 'one cent more' },
     });
     expect(nothingLeft.statusCode).toBe(409);

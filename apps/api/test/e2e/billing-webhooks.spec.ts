@@ -287,11 +287,15 @@ describe('Stripe webhooks, payment failures and processor faults', () => {
     const amount = Number(charge.amount);
     const share = Math.floor((amount * 4) / 10);
     const responses = await Promise.all(
-      Array.from({ length: 10 }, () =>
+      Array.from({ length: 10 }, (_, index) =>
         t.inject({
           method: 'POST',
           url: `/v1/admin/charges/${charge.id}/refunds`,
-          headers: t.as({ sub: 'staff_support', roles: ['support'] }),
+          // Ten distinct refunds (ten keys) racing for what is left of the charge.
+          headers: {
+            ...t.as({ sub: 'staff_support', roles: ['support'] }),
+            'idempotency-key': `race-${index}`,
+          },
           payload: { amount: share, reason: 'racing refunds' },
         }),
       ),
@@ -404,7 +408,7 @@ describe('first purchases and disputes', () => {
     const refund = await t.inject({
       method: 'POST',
       url: `/v1/admin/charges/${charge.id}/refunds`,
-      headers: t.as({ sub: 'staff', roles: ['finance'] }),
+      headers: { ...t.as({ sub: 'staff', roles: ['finance'] }), 'idempotency-key': 'refund-disputed' },
       payload: { reason: 'customer asked' },
     });
     expect(refund.statusCode).toBe(409);

@@ -1,4 +1,5 @@
 import { BillingTestApp, productBySlug, purchase, startBillingTestApp } from '../support/billing';
+import { idempotent } from '../support/idempotency';
 import { eventually, issueApiKey } from '../support/test-app';
 
 describe('payouts through the fake Stripe', () => {
@@ -87,7 +88,7 @@ describe('payouts through the fake Stripe', () => {
     t.inject({
       method: 'POST',
       url: '/v1/payouts',
-      headers: t.as({ sub }),
+      headers: idempotent(t.as({ sub })),
       payload: { method: 'stripe_connect', ...payload },
     });
   const payoutStatus = (sub: string, id: string, status: string) =>
@@ -116,7 +117,11 @@ describe('payouts through the fake Stripe', () => {
     expect((await eligibility('user_po_happy', account.id)).json().amountAvailable).toBe(0);
 
     const approve = (who: { sub: string; roles: string[] }) =>
-      t.inject({ method: 'POST', url: `/v1/admin/payouts/${payout.id}/approve`, headers: t.as(who) });
+      t.inject({
+        method: 'POST',
+        url: `/v1/admin/payouts/${payout.id}/approve`,
+        headers: idempotent(t.as(who)),
+      });
     expect((await approve(finance)).json().status).toBe('requested');
     const twice = await approve(finance);
     expect(twice.statusCode).toBe(409);
@@ -255,7 +260,7 @@ describe('payouts through the fake Stripe', () => {
     const retried = await t.inject({
       method: 'POST',
       url: `/v1/admin/payouts/${payout.id}/retry`,
-      headers: t.as(finance),
+      headers: idempotent(t.as(finance)),
     });
     expect(retried.statusCode).toBe(200);
     const paid = await payoutStatus('user_po_retry', payout.id, 'paid');
@@ -305,14 +310,15 @@ describe('payouts through the fake Stripe', () => {
     const paid = await t.inject({
       method: 'POST',
       url: `/v1/admin/payouts/${bank.id}/mark-paid`,
-      headers: t.as(finance),
+      headers: { ...t.as(finance), 'idempotency-key': 'mark-paid-1' },
       payload: { reference: 'BANK-REF-0042' },
     });
     expect(paid.json()).toMatchObject({ status: 'paid', transferId: 'BANK-REF-0042' });
+    // A second, separate attempt (a new key) is refused by the payout's state.
     const again = await t.inject({
       method: 'POST',
       url: `/v1/admin/payouts/${bank.id}/mark-paid`,
-      headers: t.as(finance),
+      headers: { ...t.as(finance), 'idempotency-key': 'mark-paid-2' },
       payload: { reference: 'BANK-REF-0042' },
     });
     expect(again.statusCode).toBe(409);

@@ -1,5 +1,6 @@
 import { SUBSCRIPTION_TRANSITIONS, type SubscriptionStatus } from '@astrix/contracts';
 import { Clock } from '../../src/platform/clock';
+import { idempotent } from '../support/idempotency';
 import { BillingRuns } from '../../src/modules/billing/subscriptions/billing-runs.service';
 import { BillingTestApp, productBySlug, startBillingTestApp } from '../support/billing';
 import { eventually } from '../support/test-app';
@@ -408,7 +409,7 @@ describe('subscriptions: rules, bad input, SCA, credits and staff actions', () =
       const bad = await t.inject({
         method: 'POST',
         url: `/v1/admin/customers/${customer.id}/balance-credits`,
-        headers: t.as(SUPPORT),
+        headers: idempotent(t.as(SUPPORT)),
         payload,
       });
       expect(bad.statusCode).toBe(400);
@@ -418,7 +419,7 @@ describe('subscriptions: rules, bad input, SCA, credits and staff actions', () =
         await t.inject({
           method: 'POST',
           url: '/v1/admin/customers/cust_01jzzzzzzzzzzzzzzzzzzzzzzz/balance-credits',
-          headers: t.as(SUPPORT),
+          headers: idempotent(t.as(SUPPORT)),
           payload: { amount: 5, currency: 'USD', reason: 'x' },
         })
       ).statusCode,
@@ -496,7 +497,7 @@ describe('subscriptions: rules, bad input, SCA, credits and staff actions', () =
     const retryWhilePaused = await t.inject({
       method: 'POST',
       url: `/v1/admin/invoices/${renewal.id}/retry-payment`,
-      headers: t.as(SUPPORT),
+      headers: idempotent(t.as(SUPPORT)),
     });
     expect(retryWhilePaused.statusCode).toBe(409);
     const voided = await t.inject({

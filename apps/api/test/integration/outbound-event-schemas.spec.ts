@@ -1,6 +1,7 @@
 import Ajv from 'ajv';
 import { EVENT_SCHEMAS, EventType } from '@astrix/contracts';
 import { eventually } from '../support/test-app';
+import { idempotent } from '../support/idempotency';
 import { BillingTestApp, purchase, startBillingTestApp } from '../support/billing';
 
 const ADMIN = { sub: 'user_admin', roles: ['admin'] };
@@ -39,7 +40,7 @@ describe('every event the app emits validates against its JSON Schema', () => {
     const refund = await t.inject({
       method: 'POST',
       url: `/v1/admin/charges/${charge.id as string}/refunds`,
-      headers: t.as(ADMIN),
+      headers: idempotent(t.as(ADMIN)),
       payload: { reason: 'schema check' },
     });
     expect(refund.statusCode).toBeLessThan(300);
