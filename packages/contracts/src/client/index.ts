@@ -4,9 +4,14 @@ import type {
   CheckoutSessionView,
   CouponValidation,
   CreateCheckoutSessionRequest,
+  CreateRefundRequest,
   InvoiceView,
   ProductView,
+  RefundView,
 } from '../api/billing';
+import type { CreateCreditNoteRequest, CreditNoteView } from '../api/admin';
+import type { PayoutRequest, PayoutView } from '../api/payouts';
+import type { BalanceTransactionView, GoodwillCreditRequest } from '../api/subscriptions';
 import type {
   CreateWebhookEndpointRequest,
   CreateWebhookEndpointResponse,
@@ -45,6 +50,27 @@ export interface RequestOptions {
   idempotencyKey?: string;
 }
 
+/**
+ * Options of a money-moving call (refunds, payouts, credit notes, balance credits, retry-payment),
+ * which the API refuses without an `Idempotency-Key` (400 `IDEMPOTENCY_KEY_REQUIRED`). Without
+ * `idempotencyKey` the client generates a fresh one: pass your own, stored before the call, to be
+ * able to retry the same operation after a timeout without moving the money twice.
+ */
+export interface MoneyRequestOptions {
+  idempotencyKey?: string;
+}
+
+/** The outcome of `retryInvoicePayment`. */
+export type CollectionOutcome = 'paid' | 'requires_action' | 'failed' | 'pending' | 'skipped';
+
+function newIdempotencyKey(): string {
+  const webCrypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  if (!webCrypto?.randomUUID) {
+    throw new Error('no crypto.randomUUID here: pass idempotencyKey to money-moving calls');
+  }
+  return webCrypto.randomUUID();
+}
+
 /** A non-2xx answer, with the API's error envelope when it sent one. */
 export class AstrixApiError extends Error {
   constructor(
@@ -78,6 +104,13 @@ export class AstrixClient {
   constructor(private readonly options: AstrixClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.fetchImpl = options.fetch ?? fetch;
+  }
+
+  /** A money-moving POST: always sent with an `Idempotency-Key` (the caller's, or a fresh one). */
+  private moneyRequest<T>(path: string, body: unknown, options: MoneyRequestOptions = {}): Promise<T> {
+    return this.request('POST', path, body, undefined, {
+      idempotencyKey: options.idempotencyKey ?? newIdempotencyKey(),
+    });
   }
 
   async request<T>(
@@ -161,6 +194,67 @@ export class AstrixClient {
     to?: string;
   }): Promise<UsageSummary> {
     return this.request('GET', '/v1/usage/summary', undefined, query);
+  }
+
+  // Payouts (trader)
+  /** Requests a payout; the amount is reserved at once. Money-moving: sent with an Idempotency-Key. */
+  requestPayout(body: PayoutRequest, options?: MoneyRequestOptions): Promise<PayoutView> {
+    return this.moneyRequest('/v1/payouts', body, options);
+  }
+
+  // Staff: money-moving (each sent with an Idempotency-Key, see MoneyRequestOptions)
+  refundCharge(
+    chargeId: string,
+    body: CreateRefundRequest,
+    options?: MoneyRequestOptions,
+  ): Promise<RefundView> {
+    return this.moneyRequest(`/v1/admin/charges/${encodeURIComponent(chargeId)}/refunds`, body, options);
+  }
+  issueCreditNote(
+    invoiceId: string,
+    body: CreateCreditNoteRequest,
+    options?: MoneyRequestOptions,
+  ): Promise<CreditNoteView> {
+    return this.moneyRequest(
+      `/v1/admin/invoices/${encodeURIComponent(invoiceId)}/credit-notes`,
+      body,
+      options,
+    );
+  }
+  creditCustomerBalance(
+    customerId: string,
+    body: GoodwillCreditRequest,
+    options?: MoneyRequestOptions,
+  ): Promise<BalanceTransactionView> {
+    return this.moneyRequest(
+      `/v1/admin/customers/${encodeURIComponent(customerId)}/balance-credits`,
+      body,
+      options,
+    );
+  }
+  retryInvoicePayment(
+    invoiceId: string,
+    options?: MoneyRequestOptions,
+  ): Promise<{ outcome: CollectionOutcome; invoice: InvoiceView }> {
+    return this.moneyRequest(
+      `/v1/admin/invoices/${encodeURIComponent(invoiceId)}/retry-payment`,
+      undefined,
+      options,
+    );
+  }
+  approvePayout(payoutId: string, options?: MoneyRequestOptions): Promise<PayoutView> {
+    return this.moneyRequest(`/v1/admin/payouts/${encodeURIComponent(payoutId)}/approve`, undefined, options);
+  }
+  retryPayout(payoutId: string, options?: MoneyRequestOptions): Promise<PayoutView> {
+    return this.moneyRequest(`/v1/admin/payouts/${encodeURIComponent(payoutId)}/retry`, undefined, options);
+  }
+  /** Records a bank or crypto payout paid by hand, with the desk's reference. */
+  markPayoutPaid(
+    payoutId: string,
+    body: { reference: string },
+    options?: MoneyRequestOptions,
+  ): Promise<PayoutView> {
+    return this.moneyRequest(`/v1/admin/payouts/${encodeURIComponent(payoutId)}/mark-paid`, body, options);
   }
 
   // Staff
