@@ -11,6 +11,7 @@ import { AdminSearchIndexes1795280400000 } from './1795280400000-admin-search-in
 import { UsageAlertAmounts1795284000000 } from './1795284000000-usage-alert-amounts';
 import { SubscriptionCoupons1795287600000 } from './1795287600000-subscription-coupons';
 import { UsageAlertPending1795291200000 } from './1795291200000-usage-alert-pending';
+import { PayoutTasks1795340000004 } from './1795340000004-payout-tasks';
 
 /** Every migration, oldest first. Landed migrations are never edited; add a new one instead. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   UsageAlertAmounts1795284000000,
   SubscriptionCoupons1795287600000,
   UsageAlertPending1795291200000,
+  PayoutTasks1795340000004,
 ];

@@ -45,6 +45,7 @@ export type IdPrefix =
   | 'wha'
   | 'po'
   | 'ple'
+  | 'ptk'
   | 'sub'
   | 'cbt'
   | 'brun'

@@ -1,20 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { parseCurrencyCode } from '@astrix/pricing';
 import { PaymentProcessorError, type PaymentProcessor, type ProcessorTransfer } from '@astrix/stripe-client';
-import type { RequestContext } from '../../platform/auth/actor';
 import { Clock } from '../../platform/clock';
 import { OutboxService } from '../../platform/events/outbox.service';
-import { AppError } from '../../platform/http/app-error';
-import { AccountsService } from '../accounts';
-import { BillingService } from '../billing';
 import { InjectPaymentProcessor } from '../../platform/payment-processor/payment-processor.provider';
+import { PayoutFeeRefunds } from './payout-fee-refunds.service';
 import { PayoutLedger } from './payout-ledger.service';
 import { payoutEventData } from './payout-views';
 import { Payout } from './payout.entity';
-
-const SYSTEM: RequestContext = { actor: { kind: 'system', name: 'payouts' }, requestId: null };
 
 /** Stripe transfer events as the payment-processor port parses them. */
 export interface TransferEvent {
@@ -31,8 +26,7 @@ export class PayoutExecution {
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectPaymentProcessor() private readonly processor: PaymentProcessor,
     private readonly ledger: PayoutLedger,
-    private readonly accounts: AccountsService,
-    private readonly billing: BillingService,
+    private readonly feeRefunds: PayoutFeeRefunds,
     private readonly outbox: OutboxService,
     private readonly clock: Clock,
   ) {}
@@ -113,7 +107,7 @@ export class PayoutExecution {
     });
   }
 
-  /** Paid once: the payment entry, and with the account's first payment the evaluation fee refund. */
+  /** Paid once: the payment entry, and with the account's first payment the evaluation fee refund (or its task). */
   async markPaid(payoutId: string, transferId: string | null): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       const payout = await manager.findOne(Payout, {
@@ -125,7 +119,8 @@ export class PayoutExecution {
         this.logger.warn({ payoutId, status: payout.status }, 'transfer for a payout not in flight');
         return;
       }
-      const feeRefunded = await this.refundEvaluationFeeOnce(manager, payout);
+      // The transfer alone makes the payout paid: a refused fee refund becomes a task, never a rollback.
+      const feeRefunded = await this.feeRefunds.refundWithPayment(manager, payout);
       const now = this.clock.now();
       Object.assign(payout, { status: 'paid', transferId, paidAt: now, updatedAt: now, feeRefunded });
       await manager.update(
@@ -140,29 +135,5 @@ export class PayoutExecution {
         data: payoutEventData(payout),
       });
     });
-  }
-
-  /**
-   * Runs under the payout's lock. Billing refunds each charge once (ALREADY_REFUNDED otherwise), and
-   * the ledger allows one fee refund per account, so a retried payout never refunds twice.
-   */
-  private async refundEvaluationFeeOnce(manager: EntityManager, payout: Payout): Promise<number> {
-    if (await this.ledger.hasFeeRefund(manager, payout.accountId)) return 0;
-    const account = await this.accounts.get(payout.accountId);
-    let amount = 0;
-    let reference: string | null = null;
-    try {
-      const refund = await this.billing.refundOwedInFull(
-        account.chargeId,
-        'evaluation fee refunded with first payout',
-        SYSTEM,
-      );
-      amount = refund.amount.amount;
-      reference = refund.id;
-    } catch (error) {
-      if (!(error instanceof AppError && error.code === 'ALREADY_REFUNDED')) throw error;
-    }
-    await this.ledger.append(manager, payout, 'fee_refund', amount, reference);
-    return amount;
   }
 }

@@ -1,9 +1,12 @@
 import { DynamicModule, Inject, Module, OnModuleInit } from '@nestjs/common';
 import { TransferEventsRegistry } from '../billing';
+import { AdminPayoutTasksController } from './admin-payout-tasks.controller';
 import { AdminPayoutsController } from './admin-payouts.controller';
 import { PayoutEligibility } from './payout-eligibility.service';
 import { PayoutExecution } from './payout-execution.service';
+import { PayoutFeeRefunds } from './payout-fee-refunds.service';
 import { PayoutLedger } from './payout-ledger.service';
+import { PayoutBooks } from './payout-books.service';
 import { PayoutsConsumer } from './payouts.consumer';
 import { PayoutsController } from './payouts.controller';
 import { PayoutsJobs } from './payouts-jobs';
@@ -36,12 +39,14 @@ export class PayoutsModule implements OnModuleInit {
     return {
       module: PayoutsModule,
       imports: [options.billing, options.accounts],
-      controllers: [PayoutsController, AdminPayoutsController],
+      controllers: [PayoutsController, AdminPayoutsController, AdminPayoutTasksController],
       providers: [
         PayoutsService,
         PayoutEligibility,
         PayoutExecution,
+        PayoutFeeRefunds,
         PayoutLedger,
+        PayoutBooks,
         PayoutsConsumer,
         ...(options.workers ? [PayoutsJobs] : []),
       ],

@@ -1,0 +1,281 @@
+import { BillingTestApp, productBySlug, purchase, startBillingTestApp } from '../support/billing';
+import { eventually, issueApiKey } from '../support/test-app';
+
+/**
+ * Issue #16: a payout reaches its final state from its transfer alone; a first-payout fee refund that
+ * fails becomes a task for finance. And four-eyes: the approver is never the beneficiary, and two
+ * approvals come from two staff identities.
+ */
+describe('payout money safety through the fake Stripe', () => {
+  let t: BillingTestApp;
+  let platformKey: string;
+  let identityKey: string;
+  const finance = { sub: 'staff_fin_1', roles: ['finance'] };
+  const finance2 = { sub: 'staff_fin_2', roles: ['finance'] };
+  let sequence = 0;
+  let keys = 0;
+  const key = () => `key-${(keys += 1)}-${Date.now()}`;
+
+  beforeAll(async () => {
+    t = await startBillingTestApp();
+    platformKey = await issueApiKey(t, 'trading-platform', ['accounts:write']);
+    identityKey = await issueApiKey(t, 'identity', ['kyc:write']);
+    const product = await productBySlug(t, 'evaluation-50k');
+    const rules = await t.inject({
+      method: 'PUT',
+      url: `/v1/admin/payouts/rules/${product.id}`,
+      headers: t.as(finance),
+      payload: { minTradingDays: 0, cycleDays: 0, fourEyesAbove: 100_000, capPerCycle: 300_000 },
+    });
+    expect(rules.statusCode).toBe(200);
+  });
+  afterAll(() => t.close());
+
+  const service = (path: string, apiKey: string, payload: Record<string, unknown>) =>
+    t.inject({ method: 'POST', url: path, headers: { authorization: `Bearer ${apiKey}` }, payload });
+
+  /** Buys an evaluation, passes both phases, funds it, verifies KYC and reports a balance. */
+  async function fundedAccount(sub: string, balance: number): Promise<{ id: string; chargeId: string }> {
+    const trader = { sub, email: `${sub}@example.com` };
+    const { charge } = await purchase(t, trader, 'evaluation-50k');
+    const account = await eventually(async () => {
+      const list = await t.inject({ method: 'GET', url: '/v1/accounts', headers: t.as(trader) });
+      return list
+        .json()
+        .data.find(
+          (item: { chargeId: string; status: string }) =>
+            item.chargeId === charge.id && item.status === 'active',
+        ) as { id: string } | undefined;
+    });
+    for (const type of ['passed', 'passed', 'funded']) {
+      sequence += 1;
+      const reported = await service(`/v1/accounts/${account.id}/events`, platformKey, {
+        eventId: `tp_safety_${sequence}`,
+        type,
+        occurredAt: new Date().toISOString(),
+        reason: type,
+      });
+      expect(reported.statusCode).toBe(200);
+    }
+    await service('/v1/payouts/kyc-statuses', identityKey, {
+      userId: sub,
+      status: 'verified',
+      updatedAt: new Date().toISOString(),
+    });
+    const snapshot = await service('/v1/payouts/balance-snapshots', platformKey, {
+      accountId: account.id,
+      balance: 5_000_000 + balance,
+      reportedAt: new Date().toISOString(),
+    });
+    expect(snapshot.statusCode).toBe(200);
+    const destination = t.fake.controls.createConnectedAccount();
+    await t.inject({
+      method: 'PUT',
+      url: '/v1/payouts/destinations/stripe',
+      headers: t.as(trader),
+      payload: { stripeAccountId: destination.id },
+    });
+    return { id: account.id, chargeId: charge.id as string };
+  }
+
+  const requestPayout = (sub: string, payload: Record<string, unknown>) =>
+    t.inject({
+      method: 'POST',
+      url: '/v1/payouts',
+      headers: { ...t.as({ sub }), 'idempotency-key': key() },
+      payload: { method: 'stripe_connect', ...payload },
+    });
+  const payoutStatus = (sub: string, id: string, status: string) =>
+    eventually(async () => {
+      const view = (
+        await t.inject({ method: 'GET', url: `/v1/payouts/${id}`, headers: t.as({ sub }) })
+      ).json();
+      return view.status === status ? (view as Record<string, unknown>) : undefined;
+    });
+
+  it('a payout does not stick in processing after its transfer when the first-payout fee refund fails (disputed fee charge)', async () => {
+    const account = await fundedAccount('user_po_disputed_fee', 50_000);
+    const [charge] = await t.dataSource.query('SELECT stripe_charge_id FROM billing.charges WHERE id = $1', [
+      account.chargeId,
+    ]);
+    // The trader disputes the evaluation fee's charge: billing refuses to refund a disputed charge.
+    t.fake.controls.openDispute(charge.stripe_charge_id as string);
+    await t.fake.flushWebhooks();
+    await eventually(async () => {
+      const [row] = await t.dataSource.query('SELECT status FROM billing.charges WHERE id = $1', [
+        account.chargeId,
+      ]);
+      return row.status === 'disputed';
+    });
+
+    const payout = (await requestPayout('user_po_disputed_fee', { accountId: account.id })).json();
+    expect(payout.status).toBe('approved');
+    // The transfer goes out at Stripe...
+    const transfer = await eventually(async () =>
+      t.fake.state.transfers.all().find((item) => item.transfer_group === payout.id),
+    );
+    // ...so the payout reaches its final state from the transfer alone.
+    const settled = await eventually(async () => {
+      const view = (
+        await t.inject({
+          method: 'GET',
+          url: `/v1/payouts/${payout.id}`,
+          headers: t.as({ sub: 'user_po_disputed_fee' }),
+        })
+      ).json();
+      return view.status === 'paid' ? view : undefined;
+    }).catch(async () => {
+      const [row] = await t.dataSource.query('SELECT status FROM payouts.payouts WHERE id = $1', [payout.id]);
+      throw new Error(
+        `payout ${payout.id} is ${row.status as string} after transfer ${transfer.id} succeeded`,
+      );
+    });
+    expect(settled).toMatchObject({ transferId: transfer.id, feeRefunded: 0 });
+    const ledger = await t.dataSource.query(
+      'SELECT kind FROM payouts.ledger_entries WHERE account_id = $1 ORDER BY id',
+      [account.id],
+    );
+    expect(ledger.map((entry: { kind: string }) => entry.kind)).toEqual(['reservation', 'payment']);
+    expect(await t.outbox('payouts.payout.paid')).toContainEqual(
+      expect.objectContaining({ subject: payout.id }),
+    );
+
+    // The failed fee refund is a task for finance, listed for finance and admin only.
+    const tasks = await eventually(async () => {
+      const listed = await t.inject({
+        method: 'GET',
+        url: '/v1/admin/payout-tasks?status=open',
+        headers: t.as(finance),
+      });
+      expect(listed.statusCode).toBe(200);
+      const mine = (listed.json().data as Array<Record<string, unknown>>).filter(
+        (task) => task.payoutId === payout.id,
+      );
+      return mine.length > 0 ? mine : undefined;
+    });
+    expect(tasks).toEqual([
+      expect.objectContaining({
+        kind: 'fee_refund',
+        status: 'open',
+        accountId: account.id,
+        chargeId: account.chargeId,
+        failureCode: 'CHARGE_DISPUTED',
+      }),
+    ]);
+    const task = tasks[0] as { id: string };
+    expect(
+      (
+        await t.inject({
+          method: 'GET',
+          url: '/v1/admin/payout-tasks',
+          headers: t.as({ sub: 'staff_sup', roles: ['support'] }),
+        })
+      ).statusCode,
+    ).toBe(403);
+    expect(await t.outbox('payouts.fee_refund.failed')).toContainEqual(
+      expect.objectContaining({ subject: payout.id }),
+    );
+
+    // Retrying while the charge is still disputed fails again and keeps the task open.
+    const retried = await t.inject({
+      method: 'POST',
+      url: `/v1/admin/payout-tasks/${task.id}/retry`,
+      headers: { ...t.as(finance), 'idempotency-key': `task-retry-${task.id}-1` },
+    });
+    expect(retried.statusCode).toBe(200);
+    expect(retried.json()).toMatchObject({ status: 'open', attempts: 2, failureCode: 'CHARGE_DISPUTED' });
+
+    // The bank decides for the trader: finance resolves the task with a note; nothing is refunded.
+    const badResolve = await t.inject({
+      method: 'POST',
+      url: `/v1/admin/payout-tasks/${task.id}/resolve`,
+      headers: t.as(finance),
+      payload: {},
+    });
+    expect(badResolve.statusCode).toBe(400);
+    const resolved = await t.inject({
+      method: 'POST',
+      url: `/v1/admin/payout-tasks/${task.id}/resolve`,
+      headers: t.as(finance),
+      payload: { note: 'dispute lost: the fee went back through the bank' },
+    });
+    expect(resolved.statusCode).toBe(200);
+    expect(resolved.json()).toMatchObject({ status: 'resolved', resolvedBy: finance.sub });
+    const again = await t.inject({
+      method: 'POST',
+      url: `/v1/admin/payout-tasks/${task.id}/resolve`,
+      headers: t.as(finance),
+      payload: { note: 'twice' },
+    });
+    expect(again.statusCode).toBe(409);
+    const [refunds] = await t.dataSource.query(
+      `SELECT count(*)::int AS n FROM billing.refunds WHERE charge_id = $1 AND status = 'succeeded'`,
+      [account.chargeId],
+    );
+    expect(refunds.n).toBe(0);
+    const audit = await t.dataSource.query(
+      `SELECT action FROM platform.audit_log WHERE resource_id = $1 ORDER BY occurred_at`,
+      [task.id],
+    );
+    expect(audit.map((row: { action: string }) => row.action)).toEqual([
+      'payout_task.opened',
+      'payout_task.retried',
+      'payout_task.resolved',
+    ]);
+  });
+
+  it('a fee refund task retried by finance refunds the fee once, even when two retries race', async () => {
+    const account = await fundedAccount('user_po_fee_retry', 50_000);
+    // Billing holds the charge as disputed (the dispute notice, written as its webhook would): the
+    // automatic fee refund is refused and a task opens.
+    await t.dataSource.query(`UPDATE billing.charges SET status = 'disputed' WHERE id = $1`, [
+      account.chargeId,
+    ]);
+    const payout = (await requestPayout('user_po_fee_retry', { accountId: account.id })).json();
+    await payoutStatus('user_po_fee_retry', payout.id, 'paid');
+    const task = await eventually(async () => {
+      const [row] = await t.dataSource.query(
+        `SELECT id, failure_code FROM payouts.payout_tasks WHERE payout_id = $1 AND status = 'open'`,
+        [payout.id],
+      );
+      return row as { id: string; failure_code: string } | undefined;
+    });
+    expect(task.failure_code).toBe('CHARGE_DISPUTED');
+
+    // The dispute is withdrawn; finance retries.
+    await t.dataSource.query(`UPDATE billing.charges SET status = 'succeeded' WHERE id = $1`, [
+      account.chargeId,
+    ]);
+    const retry = () =>
+      t.inject({
+        method: 'POST',
+        url: `/v1/admin/payout-tasks/${task.id}/retry`,
+        headers: { ...t.as(finance), 'idempotency-key': `task-retry-${task.id}-${Math.random()}` },
+      });
+    // Two finance members retry at the same moment: the fee is refunded once.
+    const results = await Promise.all([retry(), retry()]);
+    expect(results.map((result) => result.statusCode).sort()).toEqual([200, 409]);
+    const done = results.find((result) => result.statusCode === 200)!.json();
+    expect(done).toMatchObject({ status: 'resolved', resolvedBy: finance.sub });
+    const refunded = await t.inject({
+      method: 'GET',
+      url: `/v1/payouts/${payout.id}`,
+      headers: t.as({ sub: 'user_po_fee_retry' }),
+    });
+    expect(refunded.json().feeRefunded).toBeGreaterThan(0);
+    const [refunds] = await t.dataSource.query(
+      'SELECT count(*)::int AS n FROM billing.refunds WHERE charge_id = $1',
+      [account.chargeId],
+    );
+    expect(refunds.n).toBe(1);
+    const ledger = await t.dataSource.query(
+      'SELECT kind FROM payouts.ledger_entries WHERE account_id = $1 ORDER BY id',
+      [account.id],
+    );
+    expect(ledger.map((entry: { kind: string }) => entry.kind)).toEqual([
+      'reservation',
+      'payment',
+      'fee_refund',
+    ]);
+  });
+});
