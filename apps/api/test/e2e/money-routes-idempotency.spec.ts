@@ -17,6 +17,7 @@ const MONEY_MOVING = [
   'POST /v1/admin/payouts/:id/approve',
   'POST /v1/admin/payouts/:id/mark-paid',
   'POST /v1/admin/payouts/:id/retry',
+  'POST /v1/admin/payout-tasks/:id/retry',
   'POST /v1/payouts',
 ];
 
@@ -50,6 +51,7 @@ const NOT_MONEY_MOVING: Record<string, string> = {
   'POST /v1/admin/invoices/:id/dunning/resume': 'a state change',
   'POST /v1/admin/payouts/:id/reject': 'releases a reservation; moves nothing',
   'POST /v1/payouts/:id/cancel': 'releases a reservation; moves nothing',
+  'POST /v1/admin/payout-tasks/:id/resolve': 'closes a finance task by hand with a note; moves nothing',
   'POST /v1/payouts/balance-snapshots': 'a fact from the trading platform; the newest wins',
   'POST /v1/payouts/kyc-statuses': 'a fact from the identity service; the newest wins',
   'POST /v1/admin/products': 'catalog',
