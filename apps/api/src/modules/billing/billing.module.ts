@@ -3,6 +3,8 @@ import { AccountsPortRegistry } from './accounts.port';
 import { TransferEventsRegistry } from './transfer-events.registry';
 import { BillingJobs } from './billing-jobs';
 import { BillingService } from './billing.service';
+import { BooksCheck } from './books/books-check.service';
+import { BooksCheckRegistry } from './books/books-check.registry';
 import { CatalogModule } from './catalog/catalog.module';
 import { CheckoutReturnController } from './checkout/checkout-return.controller';
 import { CheckoutController } from './checkout/checkout.controller';
@@ -115,6 +117,8 @@ export class BillingModule {
         CustomerDirectory,
         RevenueReports,
         InvoiceStaffActions,
+        BooksCheck,
+        BooksCheckRegistry,
         ...(options.workers ? [BillingJobs] : []),
       ],
       // What index.ts makes public. BillingService serves accounts and payouts; the processor port is
@@ -134,6 +138,8 @@ export class BillingModule {
         RefundsService,
         RevenueReports,
         BillingRuns,
+        BooksCheck,
+        BooksCheckRegistry,
       ],
     };
   }

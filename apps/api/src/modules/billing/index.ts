@@ -14,6 +14,11 @@ export {
   type TransferEventHandler,
 } from './transfer-events.registry';
 export type { ProductDetails } from './catalog/catalog-views';
+export {
+  BooksCheckRegistry,
+  type BooksCheckContributor,
+} from './books/books-check.registry';
+export type { BooksFinding, BooksFindingKind } from './books/books-findings';
 
 // For staff tools (admin API and CLI).
 export { CatalogService, type PriceInput, type ProductInput } from './catalog/catalog.service';
@@ -27,3 +32,5 @@ export type { CollectionOutcome } from './collection/invoice-collection.service'
 export { RefundsService } from './refunds/refunds.service';
 export { RevenueReports, type ReportRange } from './reports/revenue-report.service';
 export { BillingRuns } from './subscriptions/billing-runs.service';
+export { BooksCheck, type BooksCheckOptions } from './books/books-check.service';
+export { BOOKS_FINDING_KINDS, type BooksReport } from './books/books-findings';

@@ -1,4 +1,5 @@
 import { AUDIT_COMMANDS } from './audit.commands';
+import { BOOKS_COMMANDS } from './books.commands';
 import { CATALOG_COMMANDS } from './catalog.commands';
 import { AdminCliServices } from './cli-support';
 import { COUPON_COMMANDS } from './coupon.commands';
@@ -13,4 +14,5 @@ export const ADMIN_COMMANDS = [
   ...CUSTOMER_COMMANDS,
   ...PAYOUT_COMMANDS,
   ...AUDIT_COMMANDS,
+  ...BOOKS_COMMANDS,
 ];
