@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type Stripe from 'stripe';
 import type { PaymentProcessor } from '@astrix/stripe-client';
 import { Clock } from '../../src/platform/clock';
 import { PAYMENT_PROCESSOR } from '../../src/platform/payment-processor/payment-processor.provider';
@@ -107,7 +106,7 @@ describe('money safety of invoice collection', () => {
     ((await t.dataSource.query(`SELECT * FROM billing.invoices WHERE id = $1`, [id])) as InvoiceRow[])[0];
 
   /** Money the fake Stripe took for an invoice and still keeps (succeeded, not refunded in full). */
-  function keptPaymentsAtStripe(invoiceId: string): Stripe.PaymentIntent[] {
+  function keptPaymentsAtStripe(invoiceId: string): Array<{ id: string }> {
     return t.fake.state.paymentIntents
       .all()
       .filter((intent) => intent.metadata.invoiceId === invoiceId && intent.status === 'succeeded')

@@ -2,16 +2,25 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { EventType } from '@astrix/contracts';
-import { CardDeclinedError, type PaymentProcessor, type ProcessorPaymentIntent } from '@astrix/stripe-client';
+import {
+  CardDeclinedError,
+  InvalidRequestError,
+  ResourceNotFoundError,
+  type PaymentProcessor,
+  type ProcessorPaymentIntent,
+} from '@astrix/stripe-client';
 import { AuditService } from '../../../platform/audit/audit.service';
 import { Clock } from '../../../platform/clock';
 import { OutboxService, type NewEvent } from '../../../platform/events/outbox.service';
+import { ConflictError } from '../../../platform/http/app-error';
 import { Customer } from '../customers/customer.entity';
 import { InvoiceCollectionPort } from '../invoicing/invoice-collection.port';
 import { invoiceEventData } from '../invoicing/invoice-events';
 import { InvoiceWriter } from '../invoicing/invoice-writer.service';
 import { Invoice } from '../invoicing/invoice.entity';
-import { ChargeRecorder } from '../payments/charge-recorder.service';
+import { Charge } from '../payments/charge.entity';
+import { ChargeRecorder, type ProcessorPayment } from '../payments/charge-recorder.service';
+import { RefundsService } from '../refunds/refunds.service';
 import { InjectPaymentProcessor } from '../../../platform/payment-processor/payment-processor.provider';
 import { COLLECTION_ACTOR, type CollectionOutcome, lockedSubscriptionOf } from './collection-outcome';
 import { DunningCase } from './dunning-case.entity';
@@ -39,6 +48,7 @@ export class InvoiceCollection implements InvoiceCollectionPort {
     private readonly dunning: InvoiceDunning,
     private readonly authentication: PaymentAuthentication,
     private readonly charges: ChargeRecorder,
+    private readonly refunds: RefundsService,
     private readonly subscriptions: SubscriptionStatusPort,
     private readonly outbox: OutboxService,
     private readonly audit: AuditService,
@@ -58,6 +68,15 @@ export class InvoiceCollection implements InvoiceCollectionPort {
     const claimed = await this.claimAttempt(invoiceId, attempt);
     if (!claimed) return 'skipped';
     const { invoice, customer } = claimed;
+    if (invoice.paymentIntentId) {
+      // The previous attempt's intent could still be confirmed (3-D Secure) or settle: end it first.
+      const previous = await this.cancelIntent(invoice.id, invoice.paymentIntentId);
+      if (previous === 'paid') return 'paid';
+      if (previous === 'in_flight') {
+        await this.releaseAttempt(invoice.id, attempt);
+        return 'pending';
+      }
+    }
     if (!customer.stripeCustomerId || !customer.defaultPaymentMethodId) {
       return this.dunning.recordFailure(invoice.id, attempt, {
         code: 'no_payment_method',
@@ -117,6 +136,8 @@ export class InvoiceCollection implements InvoiceCollectionPort {
       // we could not see then (after 3-D Secure, or of a payment left processing) are news.
       const invoice = await this.dataSource.getRepository(Invoice).findOne({ where: { id: invoiceId } });
       if (!invoice || invoice.paymentIntentId !== intent.id) return true;
+      // An attempt superseded by a later one (we cancelled it before starting the next) is no failure.
+      if (attempt < invoice.attemptCount) return true;
       // Webhooks carry a snapshot: an off-session decline is followed by our on-session confirmation,
       // so act on the intent as it is now.
       const current = await this.processor.getPaymentIntent(intent.id);
@@ -178,6 +199,54 @@ export class InvoiceCollection implements InvoiceCollectionPort {
     }
   }
 
+  /**
+   * Voiding asks first: the outstanding intent of an open invoice is cancelled; one that had already
+   * succeeded pays the invoice (so the void is then refused), one still processing refuses the void.
+   */
+  async cancelOutstandingPayment(invoiceId: string): Promise<void> {
+    const invoice = await this.dataSource.getRepository(Invoice).findOne({ where: { id: invoiceId } });
+    if (!invoice || invoice.status !== 'open' || !invoice.paymentIntentId) return;
+    const outcome = await this.cancelIntent(invoice.id, invoice.paymentIntentId);
+    if (outcome === 'in_flight') {
+      throw new ConflictError(
+        `invoice ${invoice.number} has a payment in flight (${invoice.paymentIntentId}): wait for its outcome`,
+      );
+    }
+  }
+
+  /**
+   * Cancels an intent of an invoice at the processor. `canceled` when it can no longer take money
+   * (cancelled now or before, or failed); `paid` when it had already succeeded, which settles the
+   * invoice as its payment; `in_flight` while the processor may still take the money.
+   */
+  private async cancelIntent(
+    invoiceId: string,
+    paymentIntentId: string,
+  ): Promise<'canceled' | 'paid' | 'in_flight'> {
+    let intent: ProcessorPaymentIntent;
+    try {
+      intent = await this.processor.cancelPaymentIntent(
+        paymentIntentId,
+        'abandoned',
+        `cancel:${paymentIntentId}`,
+      );
+    } catch (error) {
+      // Refused because of its state (succeeded, processing, already canceled): look at it.
+      if (!(error instanceof InvalidRequestError) || error instanceof ResourceNotFoundError) throw error;
+      intent = await this.processor.getPaymentIntent(paymentIntentId);
+    }
+    switch (intent.status) {
+      case 'succeeded':
+        await this.markPaid(invoiceId, intent);
+        return 'paid';
+      case 'canceled':
+      case 'requires_payment_method':
+        return 'canceled';
+      default:
+        return 'in_flight';
+    }
+  }
+
   private async claimAttempt(
     invoiceId: string,
     attempt: number,
@@ -201,71 +270,182 @@ export class InvoiceCollection implements InvoiceCollectionPort {
     await this.writer.releaseAttempt(this.dataSource.manager, invoiceId, attempt);
   }
 
-  /** Money arrived: the invoice is paid once, with a charge record; dunning ends; the plan is active. */
+  /**
+   * Money arrived. An open invoice is paid by it once, with a charge record; dunning ends; the plan is
+   * active. An uncollectible invoice paid through its own outstanding intent is paid late. Money for
+   * an invoice that did not need it (paid by another payment, void, or written off) is recorded as a
+   * charge and refunded in full automatically, audited and announced: never kept, never swallowed.
+   */
   async markPaid(invoiceId: string, intent: ProcessorPaymentIntent): Promise<void> {
     const processorCharge = intent.latestChargeId
       ? await this.processor.getCharge(intent.latestChargeId)
       : null;
-    await this.dataSource.transaction(async (manager) => {
+    const now = this.clock.now();
+    const outcome = await this.dataSource.transaction(async (manager) => {
       const invoice = await manager.findOne(Invoice, {
         where: { id: invoiceId },
         lock: { mode: 'pessimistic_write' },
       });
-      if (!invoice || invoice.status === 'paid') return;
-      if (invoice.status !== 'open') {
-        // Money for an invoice support already voided or wrote off: record it, and say so loudly.
-        this.logger.warn(`invoice ${invoice.id} was ${invoice.status} when payment ${intent.id} succeeded`);
-      }
-      const now = this.clock.now();
-      const subscription = await lockedSubscriptionOf(manager, invoice);
-      // The one charge writer: the charge, linked to this invoice, and billing.payment.completed.
-      const charge = await this.charges.recordInvoicePayment(
-        manager,
-        invoice,
-        subscription?.productId ?? null,
-        {
-          paymentIntentId: intent.id,
-          processorCharge,
-          processorChargeId: intent.latestChargeId,
-          amount: intent.amountReceivedMinor || invoice.amountDue,
-          currency: invoice.currency,
-          paidAt: processorCharge?.createdAt ?? now,
-        },
-        COLLECTION_ACTOR,
-      );
-      const paid = await this.writer.markPaid(manager, invoice, {
+      if (!invoice) return null;
+      const payment: ProcessorPayment = {
         paymentIntentId: intent.id,
-        chargeId: charge.id,
-        paidAt: now,
-      });
-      await this.dunning.recover(manager, invoice.id, now);
-      const events: NewEvent<EventType>[] = [
-        {
-          type: 'billing.invoice.paid',
-          subject: invoice.id,
-          data: invoiceEventData(paid),
-          correlationId: invoice.subscriptionId,
-        },
-      ];
-      if (subscription && (subscription.status === 'incomplete' || subscription.status === 'past_due')) {
-        const from = subscription.status;
-        const activated = await this.subscriptions.moveByCollection(manager, subscription, 'active', now);
-        events.push(subscriptionEvent(activated, from, 'status_changed'));
-        await this.audit.record(manager, COLLECTION_ACTOR, {
-          action: 'subscription.activated',
-          resourceType: 'subscription',
-          resourceId: subscription.id,
-          before: { status: from },
-          after: { status: 'active', invoiceId: invoice.id },
-        });
+        processorCharge,
+        processorChargeId: intent.latestChargeId,
+        amount: intent.amountReceivedMinor || invoice.amountDue,
+        currency: invoice.currency,
+        paidAt: processorCharge?.createdAt ?? now,
+      };
+      const recorded = await this.charges.recorded(manager, payment);
+      // This very payment already settled the invoice (a webhook after our own call, a replay).
+      if (recorded && recorded.id === invoice.chargeId) return null;
+      const paysLate = invoice.status === 'uncollectible' && invoice.paymentIntentId === intent.id;
+      if (recorded || (invoice.status !== 'open' && !paysLate)) {
+        return {
+          kind: 'duplicate' as const,
+          ...(await this.recordDuplicate(manager, invoice, payment, recorded)),
+        };
       }
-      await this.outbox.appendMany(manager, events);
+      const supersededIntent =
+        invoice.paymentIntentId && invoice.paymentIntentId !== intent.id ? invoice.paymentIntentId : null;
+      await this.settlePaid(manager, invoice, payment, paysLate, now);
+      return { kind: 'paid' as const, supersededIntent };
+    });
+    if (!outcome) return;
+    if (outcome.kind === 'duplicate') {
+      await this.refundDuplicate(outcome.invoice, outcome.charge, intent.id);
+    } else if (outcome.supersededIntent) {
+      // Another intent of this invoice was waiting: it must not take the money a second time (if it
+      // does anyway, that payment is refunded as a duplicate).
+      try {
+        await this.cancelIntent(invoiceId, outcome.supersededIntent);
+      } catch (error) {
+        this.logger.warn(
+          `invoice ${invoiceId} is paid; cancelling its other intent ${outcome.supersededIntent} failed: ${(error as Error).message}`,
+        );
+      }
+    }
+  }
+
+  private async settlePaid(
+    manager: EntityManager,
+    invoice: Invoice,
+    payment: ProcessorPayment,
+    late: boolean,
+    now: Date,
+  ): Promise<void> {
+    const subscription = await lockedSubscriptionOf(manager, invoice);
+    // The one charge writer: the charge, linked to this invoice, and billing.payment.completed.
+    const charge = await this.charges.recordInvoicePayment(
+      manager,
+      invoice,
+      subscription?.productId ?? null,
+      payment,
+      COLLECTION_ACTOR,
+    );
+    const paid = await this.writer.markPaid(manager, invoice, {
+      paymentIntentId: payment.paymentIntentId ?? '',
+      chargeId: charge.id,
+      paidAt: now,
+    });
+    await this.dunning.recover(manager, invoice.id, now);
+    const events: NewEvent<EventType>[] = [
+      {
+        type: 'billing.invoice.paid',
+        subject: invoice.id,
+        data: { ...invoiceEventData(paid), ...(late ? { paidLate: true } : {}) },
+        correlationId: invoice.subscriptionId,
+      },
+    ];
+    if (subscription && (subscription.status === 'incomplete' || subscription.status === 'past_due')) {
+      const from = subscription.status;
+      const activated = await this.subscriptions.moveByCollection(manager, subscription, 'active', now);
+      events.push(subscriptionEvent(activated, from, 'status_changed'));
       await this.audit.record(manager, COLLECTION_ACTOR, {
-        action: 'invoice.paid',
-        resourceType: 'invoice',
-        resourceId: invoice.id,
-        before: { status: invoice.status, amountDue: invoice.amountDue },
-        after: { status: 'paid', chargeId: charge.id, paymentIntentId: intent.id },
+        action: 'subscription.activated',
+        resourceType: 'subscription',
+        resourceId: subscription.id,
+        before: { status: from },
+        after: { status: 'active', invoiceId: invoice.id },
+      });
+    }
+    await this.outbox.appendMany(manager, events);
+    await this.audit.record(manager, COLLECTION_ACTOR, {
+      action: late ? 'invoice.paid_late' : 'invoice.paid',
+      resourceType: 'invoice',
+      resourceId: invoice.id,
+      before: { status: invoice.status, amountDue: invoice.amountDue },
+      after: {
+        status: 'paid',
+        chargeId: charge.id,
+        paymentIntentId: payment.paymentIntentId,
+        paidLate: late,
+      },
+    });
+  }
+
+  /** Money the invoice does not need: recorded once as a charge of the invoice, to be refunded. */
+  private async recordDuplicate(
+    manager: EntityManager,
+    invoice: Invoice,
+    payment: ProcessorPayment,
+    recorded: Charge | null,
+  ): Promise<{ invoice: Invoice; charge: Charge }> {
+    if (recorded) return { invoice, charge: recorded };
+    const subscription = await lockedSubscriptionOf(manager, invoice);
+    const charge = await this.charges.recordInvoicePayment(
+      manager,
+      invoice,
+      subscription?.productId ?? null,
+      payment,
+      COLLECTION_ACTOR,
+    );
+    this.logger.warn(
+      `payment ${payment.paymentIntentId} reached invoice ${invoice.id} while ${invoice.status}: charge ${charge.id} is refunded`,
+    );
+    await this.audit.record(manager, COLLECTION_ACTOR, {
+      action: 'invoice.duplicate_payment_received',
+      resourceType: 'invoice',
+      resourceId: invoice.id,
+      before: { status: invoice.status, chargeId: invoice.chargeId },
+      after: { chargeId: charge.id, paymentIntentId: payment.paymentIntentId, amount: charge.amount },
+    });
+    return { invoice, charge };
+  }
+
+  /** Refunds a duplicate payment in full through refunds, then audits and announces it (once per refund). */
+  private async refundDuplicate(invoice: Invoice, charge: Charge, paymentIntentId: string): Promise<void> {
+    const refund = await this.refunds.refundDuplicatePayment(
+      charge.id,
+      `duplicate payment of invoice ${invoice.number} (${invoice.status})`,
+      COLLECTION_ACTOR,
+    );
+    if (!refund) return; // already refunded, and announced when it was
+    await this.dataSource.transaction(async (manager) => {
+      const data = {
+        chargeId: charge.id,
+        refundId: refund.id,
+        invoiceId: invoice.id,
+        invoiceStatus: invoice.status,
+        keptChargeId: invoice.chargeId,
+        paymentIntentId,
+        customerId: invoice.customerId,
+        userId: invoice.userId,
+        subscriptionId: invoice.subscriptionId,
+        amount: charge.amount,
+        currency: charge.currency,
+        refundStatus: refund.status,
+      };
+      await this.audit.record(manager, COLLECTION_ACTOR, {
+        action: 'charge.duplicate_refunded',
+        resourceType: 'charge',
+        resourceId: charge.id,
+        after: { ...data },
+      });
+      await this.outbox.append(manager, {
+        type: 'billing.payment.duplicate_refunded',
+        subject: charge.id,
+        data,
+        correlationId: invoice.subscriptionId ?? invoice.id,
       });
     });
   }

@@ -22,6 +22,14 @@ import { InvoicesService } from './invoices.service';
  * to the balance), and issue a replacement for a voided subscription invoice. Every action is audited
  * and closing an invoice ends its dunning in the same transaction.
  */
+function requireReason(reason: string): void {
+  if (reason.trim().length === 0) {
+    throw new AppError(400, 'VALIDATION_ERROR', 'reason must not be empty', [
+      { field: 'reason', message: 'required' },
+    ]);
+  }
+}
+
 @Injectable()
 export class InvoiceCorrections {
   constructor(
@@ -40,8 +48,13 @@ export class InvoiceCorrections {
     return this.invoices.getInvoice(invoiceId);
   }
 
-  /** Voids an unpaid invoice; credit it had spent goes back to the customer's balance. */
+  /**
+   * Voids an unpaid invoice; credit it had spent goes back to the customer's balance. Its outstanding
+   * payment intent is cancelled first, so a 3-D Secure link followed later cannot pay a void invoice.
+   */
   async voidInvoice(invoiceId: string, reason: string, context: RequestContext): Promise<InvoiceView> {
+    requireReason(reason);
+    await this.collection.cancelOutstandingPayment(invoiceId);
     await this.closeInvoice(invoiceId, 'void', reason, context);
     return this.invoices.getInvoice(invoiceId);
   }
@@ -65,6 +78,20 @@ export class InvoiceCorrections {
       const key = `regenerated:${voided.id}`;
       const existing = await manager.findOne(Invoice, { where: { idempotencyKey: key } });
       if (existing) return existing;
+      // One payable invoice per period: a replacement is refused while another one is open, written off or paid.
+      const [payable] = (await manager.query(
+        `SELECT number, status FROM billing.invoices
+          WHERE subscription_id = $1 AND billing_reason = $2 AND id <> $3
+            AND period_start IS NOT DISTINCT FROM $4 AND period_end IS NOT DISTINCT FROM $5
+            AND status IN ('open', 'uncollectible', 'paid')
+          LIMIT 1`,
+        [voided.subscriptionId, voided.billingReason, voided.id, voided.periodStart, voided.periodEnd],
+      )) as Array<{ number: string; status: string }>;
+      if (payable) {
+        throw new ConflictError(
+          `invoice ${payable.number} (${payable.status}) already bills this period: regenerating ${voided.number} would bill it twice`,
+        );
+      }
       const lines = await manager.find(InvoiceLine, { where: { invoiceId }, order: { position: 'ASC' } });
       const subscription = await manager.findOneOrFail(Subscription, {
         where: { id: voided.subscriptionId },
@@ -125,21 +152,16 @@ export class InvoiceCorrections {
     reason: string,
     context: RequestContext,
   ): Promise<void> {
-    if (reason.trim().length === 0) {
-      throw new AppError(400, 'VALIDATION_ERROR', 'reason must not be empty', [
-        { field: 'reason', message: 'required' },
-      ]);
-    }
+    requireReason(reason);
     await this.dataSource.transaction(async (manager: EntityManager) => {
       const invoice = await manager.findOne(Invoice, {
         where: { id: invoiceId },
         lock: { mode: 'pessimistic_write' },
       });
       if (!invoice) throw new NotFoundError('invoice', invoiceId);
-      const allowed = to === 'void' ? ['draft', 'open'] : ['open'];
-      if (!allowed.includes(invoice.status)) {
+      if (invoice.status === 'paid') {
         throw new ConflictError(
-          `invoice ${invoice.number} is ${invoice.status}: only ${allowed.join(' or ')} invoices can be ${to === 'void' ? 'voided' : 'marked uncollectible'}${invoice.status === 'paid' ? ' (issue a credit note instead)' : ''}`,
+          `invoice ${invoice.number} is paid: it cannot be ${to === 'void' ? 'voided' : 'marked uncollectible'} (issue a credit note instead)`,
         );
       }
       const now = this.clock.now();

@@ -4,12 +4,14 @@ import type { EventType, InvoiceBillingReason } from '@astrix/contracts';
 import { AuditService } from '../../../platform/audit/audit.service';
 import { actorLabel, type RequestContext } from '../../../platform/auth/actor';
 import { OutboxService, type NewEvent } from '../../../platform/events/outbox.service';
+import { ConflictError } from '../../../platform/http/app-error';
 import { newId } from '../../../platform/ids';
 import { CustomerBalances } from '../customers/customer-balances.service';
 import { DocumentNumbers } from './document-numbers.service';
 import { invoiceEventData } from './invoice-events';
+import { invoiceTransition } from './invoice-status';
 import type { InvoiceLineKind } from './invoice-line.entity';
-import { Invoice } from './invoice.entity';
+import { Invoice, type InvoiceStatus } from './invoice.entity';
 import { ASTRIX_SELLER } from './seller';
 
 /** A line before it is written: amounts are minor units of the invoice currency. */
@@ -165,7 +167,12 @@ export class InvoiceWriter {
         correlationId: invoice.subscriptionId,
       });
       if (invoice.status === 'paid') {
-        events.push({ type: 'billing.invoice.paid', subject: invoice.id, data, correlationId: invoice.subscriptionId });
+        events.push({
+          type: 'billing.invoice.paid',
+          subject: invoice.id,
+          data,
+          correlationId: invoice.subscriptionId,
+        });
       }
     }
     await this.outbox.appendMany(manager, events);
@@ -197,7 +204,11 @@ export class InvoiceWriter {
   }
 
   /** A payment is under way: its outcome will be matched to the open invoice through this intent. */
-  async recordPendingPayment(manager: EntityManager, invoiceId: string, paymentIntentId: string): Promise<void> {
+  async recordPendingPayment(
+    manager: EntityManager,
+    invoiceId: string,
+    paymentIntentId: string,
+  ): Promise<void> {
     await manager.update(Invoice, { id: invoiceId, status: 'open' }, { paymentIntentId });
   }
 
@@ -216,8 +227,12 @@ export class InvoiceWriter {
     await manager.update(Invoice, { id: invoiceId }, { actionUrl: null, paymentIntentId: null });
   }
 
-  /** Settles the whole amount due; returns the invoice as it now stands. */
+  /**
+   * Settles the whole amount due of an open invoice, or of an uncollectible one paid late (see
+   * invoice-status.ts); anything else is a 409. Returns the invoice as it now stands.
+   */
   async markPaid(manager: EntityManager, invoice: Invoice, payment: InvoicePayment): Promise<Invoice> {
+    this.assertTransition(invoice, 'paid');
     const paid: Invoice = {
       ...invoice,
       status: 'paid',
@@ -228,32 +243,46 @@ export class InvoiceWriter {
       chargeId: payment.chargeId,
       actionUrl: null,
     };
-    await manager.update(
-      Invoice,
-      { id: invoice.id },
-      {
-        status: paid.status,
-        amountPaid: paid.amountPaid,
-        amountDue: 0,
-        paidAt: payment.paidAt,
-        paymentIntentId: payment.paymentIntentId,
-        chargeId: payment.chargeId,
-        actionUrl: null,
-      },
-    );
+    await this.updateFrom(manager, invoice, {
+      status: paid.status,
+      amountPaid: paid.amountPaid,
+      amountDue: 0,
+      paidAt: payment.paidAt,
+      paymentIntentId: payment.paymentIntentId,
+      chargeId: payment.chargeId,
+      actionUrl: null,
+    });
     return paid;
   }
 
-  /** Voids or writes off an invoice; returns the invoice as it now stands. */
+  /** Voids or writes off an invoice (a 409 unless the state machine allows it); returns it as it now stands. */
   async close(
     manager: EntityManager,
     invoice: Invoice,
     to: 'void' | 'uncollectible',
     at: Date,
   ): Promise<Invoice> {
+    this.assertTransition(invoice, to);
     const change = to === 'void' ? { status: to, voidedAt: at } : { status: to, markedUncollectibleAt: at };
-    await manager.update(Invoice, { id: invoice.id }, change);
+    await this.updateFrom(manager, invoice, change);
     return { ...invoice, ...change };
+  }
+
+  private assertTransition(invoice: Pick<Invoice, 'number' | 'status'>, to: InvoiceStatus): void {
+    const decision = invoiceTransition(invoice.status, to);
+    if (!decision.allowed) throw new ConflictError(`invoice ${invoice.number}: ${decision.reason}`);
+  }
+
+  /** Changes the status only from the one the caller read: a concurrent change makes it a 409, not a lost update. */
+  private async updateFrom(
+    manager: EntityManager,
+    invoice: Pick<Invoice, 'id' | 'number' | 'status'>,
+    change: Partial<Invoice>,
+  ): Promise<void> {
+    const result = await manager.update(Invoice, { id: invoice.id, status: invoice.status }, change);
+    if (result.affected === 0) {
+      throw new ConflictError(`invoice ${invoice.number} is no longer ${invoice.status}`);
+    }
   }
 
   private async moveCredit(
