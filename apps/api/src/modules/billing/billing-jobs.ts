@@ -8,6 +8,7 @@ import { RefundsService } from './refunds/refunds.service';
 import { StripeWebhooksService } from './stripe-webhooks/stripe-webhooks.service';
 import { BillingRuns } from './subscriptions/billing-runs.service';
 import { InvoiceCollection } from './collection/invoice-collection.service';
+import { UncollectedInvoices } from './collection/uncollected-invoices';
 import { UsageAlertsService } from './metering/usage-alerts.service';
 
 const SCHEDULER_ID = 'billing.scheduled-billing';
@@ -23,6 +24,7 @@ export class BillingJobs implements OnApplicationBootstrap {
     private readonly refunds: RefundsService,
     private readonly runs: BillingRuns,
     private readonly collection: InvoiceCollection,
+    private readonly uncollected: UncollectedInvoices,
     private readonly usageAlerts: UsageAlertsService,
     private readonly config: AppConfig,
     @InjectQueue('billing') private readonly queue: Queue,
@@ -62,12 +64,21 @@ export class BillingJobs implements OnApplicationBootstrap {
     return this.collection.collect(invoiceId, attempt);
   }
 
-  /** The scheduler's tick: starts a billing run and retries the dunning attempts that are due. */
+  /**
+   * The scheduler's tick: starts a billing run, retries the dunning attempts that are due and enqueues
+   * the first attempt of open invoices whose collection was lost.
+   */
   @JobHandler('billing.scheduled-billing')
   async scheduledBilling(): Promise<unknown> {
     const run = await this.runs.startScheduled();
     const retried = await this.collection.collectDueRetries();
+    const uncollected = await this.uncollected.sweep();
     const alertPairs = await this.usageAlerts.sweepPending();
-    return { runId: run?.id ?? null, dunningRetries: retried, usageAlertPairsSwept: alertPairs };
+    return {
+      runId: run?.id ?? null,
+      dunningRetries: retried,
+      uncollectedInvoices: uncollected,
+      usageAlertPairsSwept: alertPairs,
+    };
   }
 }

@@ -42,6 +42,7 @@ import { AdminCollectionController } from './collection/admin-collection.control
 import { InvoiceCollection } from './collection/invoice-collection.service';
 import { InvoiceDunning } from './collection/invoice-dunning.service';
 import { PaymentAuthentication } from './collection/payment-authentication.service';
+import { UncollectedInvoices } from './collection/uncollected-invoices';
 import { SubscriptionStatusPort } from './collection/subscription-status.port';
 import { PaymentMethodsService } from './customers/payment-methods.service';
 import { SubscriptionInvoicing } from './subscriptions/subscription-invoicing.service';
@@ -112,6 +113,7 @@ export class BillingModule {
         PaymentMethodsService,
         BillingRuns,
         DunningDesk,
+        UncollectedInvoices,
         // Usage lines of closed periods: metered features' usage priced by their plans' usage prices.
         { provide: UsageCharges, useExisting: UsageChargesService },
         CustomerDirectory,

@@ -33,6 +33,13 @@ export function billableUntil(asOf: Date, direction: 1 | -1 = 1): Date {
 
 const BILLING_RUN_ACTOR = { kind: 'system', name: 'billing-run' } as const;
 
+/**
+ * A run started on demand is worked by its own job, enqueued after the run's row committed. One still
+ * running this long after it started lost that job (Redis failed at the enqueue) or is simply long:
+ * the scheduler works it too, which is safe, as runs may run concurrently.
+ */
+export const ABANDONED_RUN_AFTER_MS = 15 * 60_000;
+
 export interface ExecuteOptions {
   /** Subscriptions per transaction. */
   batchSize?: number;
@@ -48,8 +55,6 @@ interface BatchResult {
   processed: number;
   invoicesCreated: number;
   periodsClosed: number;
-  /** Invoices left to collect, enqueued after commit. */
-  toCollect: string[];
 }
 
 /**
@@ -135,13 +140,19 @@ export class BillingRuns {
   }
 
   /**
-   * The scheduler's run: resumes a scheduled run left running (e.g. by a crashed worker), else starts
-   * one as of now when anything is due. Runs inline in the scheduler's job.
+   * The scheduler's run: resumes a scheduled run left running (e.g. by a crashed worker) or an
+   * on-demand one running for longer than {@link ABANDONED_RUN_AFTER_MS} (its job may never have been
+   * enqueued), else starts one as of now when anything is due. Runs inline in the scheduler's job.
    */
   async startScheduled(): Promise<BillingRunView | null> {
-    const unfinished = await this.dataSource
-      .getRepository(BillingRun)
-      .findOne({ where: { status: 'running', trigger: 'schedule' }, order: { id: 'ASC' } });
+    const abandonedBefore = new Date(this.clock.now().getTime() - ABANDONED_RUN_AFTER_MS);
+    const unfinished = await this.dataSource.getRepository(BillingRun).findOne({
+      where: [
+        { status: 'running', trigger: 'schedule' },
+        { status: 'running', startedAt: LessThan(abandonedBefore) },
+      ],
+      order: { id: 'ASC' },
+    });
     // Nothing due and nothing to resume: no run (the schedule ticks every few minutes).
     if (!unfinished && (await this.countDue(this.clock.now())) === 0) return null;
     const run =
@@ -243,23 +254,14 @@ export class BillingRuns {
       this.invoiceDueSubscriptions(manager, run, batchSize, onlyIds),
     );
     // Counted after commit: a shared counter row locked inside the batch would serialise the batches.
-    // The counts are progress figures; `remaining` is always computed from the data itself. Postgres
-    // and Redis are written at once: neither needs the other.
-    await Promise.all([
-      this.dataSource.query(
-        `UPDATE billing.billing_runs SET invoices_created = invoices_created + $2, periods_closed = periods_closed + $3 WHERE id = $1`,
-        [run.id, result.invoicesCreated, result.periodsClosed],
-      ),
-      result.toCollect.length === 0
-        ? Promise.resolve()
-        : this.jobs.enqueueMany(
-            result.toCollect.map((invoiceId) => ({
-              name: 'billing.collect-invoice' as const,
-              payload: { invoiceId, attempt: 1 },
-              jobId: `collect-${invoiceId}-1`,
-            })),
-          ),
-    ]);
+    // The counts are progress figures; `remaining` is always computed from the data itself. Nothing
+    // else happens after commit: the open invoices' collection follows from their
+    // billing.invoice.finalized events, written to the outbox in the batch's transaction
+    // (collection's UncollectedInvoices), so a Redis failure here cannot leave them uncollected.
+    await this.dataSource.query(
+      `UPDATE billing.billing_runs SET invoices_created = invoices_created + $2, periods_closed = periods_closed + $3 WHERE id = $1`,
+      [run.id, result.invoicesCreated, result.periodsClosed],
+    );
     if (result.processed > 0) {
       onBatch?.({
         subscriptions: result.processed,
@@ -284,8 +286,7 @@ export class BillingRuns {
       .setOnLocked('skip_locked');
     if (onlyIds) query.andWhere('s.id IN (:...onlyIds)', { onlyIds });
     const subscriptions = await query.getMany();
-    if (subscriptions.length === 0)
-      return { processed: 0, invoicesCreated: 0, periodsClosed: 0, toCollect: [] };
+    if (subscriptions.length === 0) return { processed: 0, invoicesCreated: 0, periodsClosed: 0 };
 
     const renewals = subscriptions.map(renewalOf);
     const productIds = [
@@ -374,13 +375,7 @@ export class BillingRuns {
       await this.outbox.appendMany(manager, this.changeEvents(subscriptions, renewals));
       periodsClosed = subscriptions.length - issued.length;
     });
-    const invoicesCreated = invoices.length;
-    return {
-      processed: subscriptions.length,
-      invoicesCreated,
-      periodsClosed,
-      toCollect: invoices.filter((invoice) => invoice.status === 'open').map((invoice) => invoice.id),
-    };
+    return { processed: subscriptions.length, invoicesCreated: invoices.length, periodsClosed };
   }
 
   /** Moves every subscription of the batch past its boundary in one statement. */
