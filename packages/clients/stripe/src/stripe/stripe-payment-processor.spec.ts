@@ -495,6 +495,57 @@ describe('payment intents', () => {
     expect(canceled.status).toBe('canceled');
     expect(canceled.canceledAt).toBeInstanceOf(Date);
   });
+
+  it('cancels an intent waiting for 3-D Secure, after which authenticating it takes no money', async () => {
+    const customer = await harness.processor.createCustomer({}, key());
+    const card = await harness.processor.attachPaymentMethod(
+      'pm_card_threeDSecure2Required',
+      customer.id,
+      key(),
+    );
+    const intent = await harness.processor.createPaymentIntent(
+      {
+        amountMinor: 2_900,
+        currency: 'USD',
+        customerId: customer.id,
+        paymentMethodId: card.id,
+        confirm: true,
+      },
+      key(),
+    );
+    expect(intent.status).toBe('requires_action');
+
+    const canceled = await harness.processor.cancelPaymentIntent(intent.id, 'abandoned', key());
+
+    expect(canceled.status).toBe('canceled');
+    expect(() => harness.fake.controls.authenticate(intent.id, true)).toThrow();
+    expect((await harness.processor.getPaymentIntent(intent.id)).status).toBe('canceled');
+  });
+
+  it('refuses to cancel a succeeded intent with an InvalidRequestError, and a replay of the key answers the same', async () => {
+    const customer = await harness.processor.createCustomer({}, key());
+    const card = await harness.processor.attachPaymentMethod('pm_card_visa', customer.id, key());
+    const intent = await harness.processor.createPaymentIntent(
+      {
+        amountMinor: 2_900,
+        currency: 'USD',
+        customerId: customer.id,
+        paymentMethodId: card.id,
+        confirm: true,
+      },
+      key(),
+    );
+    expect(intent.status).toBe('succeeded');
+    const cancelKey = key();
+
+    const first = harness.processor.cancelPaymentIntent(intent.id, 'abandoned', cancelKey);
+    await expect(first).rejects.toBeInstanceOf(InvalidRequestError);
+    await expect(first).rejects.toMatchObject({ processorCode: 'payment_intent_unexpected_state' });
+    await expect(
+      harness.processor.cancelPaymentIntent(intent.id, 'abandoned', cancelKey),
+    ).rejects.toBeInstanceOf(InvalidRequestError);
+    expect((await harness.processor.getPaymentIntent(intent.id)).status).toBe('succeeded');
+  });
 });
 
 describe('payment methods and setup intents', () => {
