@@ -4,6 +4,7 @@
 // across many. Setup goes through the real API: each trader buys an evaluation on the sandbox
 // Stripe, the trading platform passes and funds it and reports a balance, identity verifies KYC.
 // Usage: pnpm exec nx run @astrix/api:build && node tools/bench/payouts/run.mjs [--accounts 30] [--duration 10] [--connections 10]
+import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
@@ -115,7 +116,12 @@ async function run(label, pick) {
           return {
             ...request,
             body: JSON.stringify({ accountId: target.accountId, amount: 10_000, method: 'bank_transfer' }),
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${target.token}` },
+            // A payout request moves money: the API requires an Idempotency-Key (a new one per request).
+            headers: {
+              'content-type': 'application/json',
+              authorization: `Bearer ${target.token}`,
+              'idempotency-key': randomUUID(),
+            },
           };
         },
       },
