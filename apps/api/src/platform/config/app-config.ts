@@ -88,6 +88,13 @@ export class AppConfig {
   get coolingOffDays(): number {
     return this.env.COOLING_OFF_DAYS;
   }
+  /** Refunds pending longer than this are settled by asking the processor. */
+  get refundPendingBoundMs(): number {
+    return this.env.REFUND_PENDING_BOUND_SECONDS * 1_000;
+  }
+  get refundRetryDelayMs(): number {
+    return this.env.REFUND_RETRY_DELAY_MS;
+  }
   get stripeTimeoutMs(): number {
     return this.env.STRIPE_TIMEOUT_MS;
   }

@@ -45,6 +45,9 @@ describe('validateEnvironment', () => {
     [{ AUTH_JWT_PUBLIC_KEY: 'not a pem' }, 'AUTH_JWT_PUBLIC_KEY'],
     [{ STRIPE_SECRET_KEY: 'pk_test_123' }, 'STRIPE_SECRET_KEY'],
     [{ WORKERS_ENABLED: 'maybe' }, 'WORKERS_ENABLED'],
+    [{ REFUND_PENDING_BOUND_SECONDS: '0' }, 'REFUND_PENDING_BOUND_SECONDS'],
+    [{ REFUND_PENDING_BOUND_SECONDS: 'an hour' }, 'REFUND_PENDING_BOUND_SECONDS'],
+    [{ REFUND_RETRY_DELAY_MS: '-5' }, 'REFUND_RETRY_DELAY_MS'],
     [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
   ])('names the bad variable in %j', (raw, variable) => {
     const problems = problemsOf(raw);

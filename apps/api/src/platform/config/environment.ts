@@ -143,6 +143,23 @@ export class Environment {
   @Max(365)
   COOLING_OFF_DAYS = 14;
 
+  /**
+   * A refund still pending this long is settled by the sweep asking the processor (and counts as a
+   * finding of the books check).
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(7 * 86_400)
+  REFUND_PENDING_BOUND_SECONDS = 3_600;
+
+  /** Delay before the first retry of a refund the processor did not answer; doubles per retry. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(10)
+  @Max(3_600_000)
+  REFUND_RETRY_DELAY_MS = 30_000;
+
   /** Per attempt; the SDK retries timeouts (with the same idempotency key) twice. */
   @Transform(toInteger)
   @IsInt()
@@ -230,6 +247,8 @@ export const ENVIRONMENT_VARIABLES = [
   'STRIPE_WEBHOOK_SECRET',
   'STRIPE_SANDBOX_PORT',
   'STRIPE_TIMEOUT_MS',
+  'REFUND_PENDING_BOUND_SECONDS',
+  'REFUND_RETRY_DELAY_MS',
   'COOLING_OFF_DAYS',
   'DUNNING_RETRY_DAYS',
   'DUNNING_FINAL_ACTION',
