@@ -50,8 +50,14 @@ export class BillingJobs implements OnApplicationBootstrap {
   }
 
   @JobHandler('billing.retry-refund')
-  retryRefund({ refundId }: JobPayloads['billing.retry-refund']): Promise<unknown> {
-    return this.refunds.retry(refundId);
+  retryRefund({ refundId, attempt }: JobPayloads['billing.retry-refund']): Promise<unknown> {
+    return this.refunds.retry(refundId, attempt ?? 1);
+  }
+
+  /** Settles refunds pending longer than REFUND_PENDING_BOUND_SECONDS by asking the processor. */
+  @JobHandler('billing.settle-pending-refunds')
+  settlePendingRefunds(): Promise<unknown> {
+    return this.refunds.settleOverdue();
   }
 
   @JobHandler('billing.run-billing')
@@ -73,11 +79,13 @@ export class BillingJobs implements OnApplicationBootstrap {
     const run = await this.runs.startScheduled();
     const retried = await this.collection.collectDueRetries();
     const uncollected = await this.uncollected.sweep();
+    const pendingRefunds = await this.refunds.settleOverdue();
     const alertPairs = await this.usageAlerts.sweepPending();
     return {
       runId: run?.id ?? null,
       dunningRetries: retried,
       uncollectedInvoices: uncollected,
+      pendingRefunds,
       usageAlertPairsSwept: alertPairs,
     };
   }

@@ -12,8 +12,13 @@ export interface JobPayloads {
   'maintenance.purge-idempotency-records': Record<string, never>;
   /** A stored, verified Stripe event to act on. */
   'billing.process-stripe-event': { stripeEventId: string };
-  /** A refund whose processor call did not get an answer: ask again with the same idempotency key. */
-  'billing.retry-refund': { refundId: string };
+  /**
+   * A refund whose processor call did not get an answer: ask again with the same idempotency key.
+   * The attempt number makes each retry its own job (absent on jobs enqueued before it existed).
+   */
+  'billing.retry-refund': { refundId: string; attempt?: number };
+  /** Settles every refund pending longer than the bound by asking the processor (the scheduler's tick too). */
+  'billing.settle-pending-refunds': Record<string, never>;
   /** Works through one billing run until no subscription of it is due (resumes after a crash). */
   'billing.run-billing': { runId: string };
   /** One collection attempt of a subscription invoice (attempt numbers make each retry its own job). */
@@ -32,6 +37,7 @@ export const QUEUE_OF_JOB: { readonly [N in JobName]: QueueName } = {
   'maintenance.purge-idempotency-records': 'maintenance',
   'billing.process-stripe-event': 'billing',
   'billing.retry-refund': 'billing',
+  'billing.settle-pending-refunds': 'billing',
   'billing.run-billing': 'billing',
   'billing.collect-invoice': 'billing',
   'billing.scheduled-billing': 'billing',

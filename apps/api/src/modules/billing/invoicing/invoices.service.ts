@@ -2,7 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, LessThan } from 'typeorm';
 import type { InvoiceView, Page, PriceBreakdown } from '@astrix/contracts';
-import { greaterThan, money, parseCurrencyCode, subtract, sum } from '@astrix/pricing';
+import {
+  creditableAmount,
+  greaterThan,
+  type InvoiceCredits,
+  money,
+  parseCurrencyCode,
+} from '@astrix/pricing';
 import { Clock } from '../../../platform/clock';
 import { AppError, ConflictError, NotFoundError } from '../../../platform/http/app-error';
 import { toPage } from '../../../platform/http/pagination';
@@ -159,15 +165,14 @@ export class InvoicesService {
     if (invoice.status === 'draft' || invoice.status === 'void') {
       throw new ConflictError(`invoice ${invoice.number} is ${invoice.status}: nothing to credit`);
     }
-    const issued = await manager.find(CreditNote, { where: { invoiceId: invoice.id } });
-    const alreadyCredited = sum(
-      issued.map((note) => money(note.amount, currency)),
-      currency,
+    // One cap for credit notes and refunds (@astrix/pricing): refunds of the invoice's payment still
+    // pending are reserved, so a note cannot take what a refund in flight will need.
+    const creditable = creditableAmount(
+      (await this.lockCredits(manager, invoice.id, input.refundId)).credits,
     );
-    const creditable = subtract(money(invoice.total, currency), alreadyCredited);
     if (greaterThan(amount, creditable)) {
       throw new ConflictError(
-        `credit note of ${moneyText(amount)} exceeds the ${moneyText(creditable)} still creditable on invoice ${invoice.number}`,
+        `credit note of ${moneyText(amount)} exceeds the ${moneyText(creditable)} still creditable on invoice ${invoice.number} after its credit notes and pending refunds`,
       );
     }
 
@@ -183,6 +188,41 @@ export class InvoicesService {
     });
     await manager.insert(CreditNote, creditNote);
     return creditNote;
+  }
+
+  /**
+   * What an invoice asked for and what has been given back against it: its credit notes, and the
+   * pending refunds of the payment it kept (except `exceptRefundId`, the one being settled). Locks
+   * the invoice until commit: refunds and credit notes are checked against this one at a time.
+   */
+  async lockCredits(
+    manager: EntityManager,
+    invoiceId: string,
+    exceptRefundId: string | null = null,
+  ): Promise<{ invoice: Invoice; credits: InvoiceCredits }> {
+    const invoice = await manager.findOne(Invoice, {
+      where: { id: invoiceId },
+      lock: { mode: 'pessimistic_write' },
+    });
+    if (!invoice) throw new NotFoundError('invoice', invoiceId);
+    const currency = parseCurrencyCode(invoice.currency);
+    const notes = await manager.find(CreditNote, {
+      where: { invoiceId },
+      select: { id: true, amount: true },
+    });
+    const pending = (await manager.query(
+      `SELECT r.amount FROM billing.refunds r JOIN billing.invoices i ON i.charge_id = r.charge_id
+        WHERE i.id = $1 AND r.status = 'pending' AND r.id IS DISTINCT FROM $2`,
+      [invoiceId, exceptRefundId],
+    )) as Array<{ amount: string }>;
+    return {
+      invoice,
+      credits: {
+        invoiced: money(invoice.total, currency),
+        creditNotes: notes.map((note) => money(note.amount, currency)),
+        pendingRefunds: pending.map((refund) => money(refund.amount, currency)),
+      },
+    };
   }
 
   /** The user's own invoices, newest first. */

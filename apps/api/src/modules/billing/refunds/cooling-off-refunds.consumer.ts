@@ -42,7 +42,13 @@ export class CoolingOffRefunds {
       );
       this.logger.log(`cooling-off refund ${refund.id} for account ${account.accountId} (${refund.status})`);
     } catch (error) {
-      if (error instanceof AppError && error.code === 'ALREADY_REFUNDED') return;
+      // Nothing left to give back: refunded already, or credited in full (settled outside Stripe).
+      if (
+        error instanceof AppError &&
+        (error.code === 'ALREADY_REFUNDED' || error.code === 'ALREADY_CREDITED')
+      ) {
+        return;
+      }
       throw error;
     }
   }

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In } from 'typeorm';
-import { add, compare, subtract } from '@astrix/pricing';
+import { DataSource, EntityManager, In, LessThan } from 'typeorm';
+import { add, compare, formatMoney, isZero, refundCap, type RefundCap } from '@astrix/pricing';
 import type { RefundView } from '@astrix/contracts';
 import {
   CardDeclinedError,
@@ -12,10 +12,11 @@ import {
   type RefundReason,
 } from '@astrix/stripe-client';
 import { AuditService } from '../../../platform/audit/audit.service';
+import { AppConfig } from '../../../platform/config/app-config';
 import { actorReference, RequestContext } from '../../../platform/auth/actor';
 import { Clock } from '../../../platform/clock';
 import { OutboxService } from '../../../platform/events/outbox.service';
-import { AppError, NotFoundError } from '../../../platform/http/app-error';
+import { AppError, ConflictError, NotFoundError } from '../../../platform/http/app-error';
 import { newId } from '../../../platform/ids';
 import { JobQueue } from '../../../platform/queues/job-queue.service';
 import { Product } from '../catalog/product.entity';
@@ -28,9 +29,20 @@ import { toProcessorAppError } from '../../../platform/payment-processor/process
 import { storedMoney } from '../money';
 import { Refund } from './refund.entity';
 
-/** Refunds still counting against the charge: pending ones are money already promised back. */
-const COMMITTED_STATUSES = ['pending', 'succeeded'] as const;
-const RETRY_DELAY_MS = 30_000;
+/** Retries of a refund the processor did not answer; after the last, the pending sweep takes over. */
+const MAX_RETRIES = 8;
+const MAX_RETRY_DELAY_MS = 3_600_000;
+/** Refunds the sweep settles per run; the next run takes the rest. */
+const SWEEP_BATCH = 100;
+
+export interface PendingRefundSweep {
+  /** Refunds pending longer than the bound that the sweep asked the processor about. */
+  checked: number;
+  /** Of those, now succeeded, failed or canceled. */
+  settled: number;
+  /** Of those, still pending at the processor (or it did not answer): the next sweep asks again. */
+  stillPending: number;
+}
 
 export interface RefundOptions {
   /** Refunds the platform itself owes (a reset that could not be applied), not a trader's request. */
@@ -70,6 +82,7 @@ export class RefundsService {
     private readonly outbox: OutboxService,
     private readonly jobs: JobQueue,
     private readonly clock: Clock,
+    private readonly config: AppConfig,
   ) {}
 
   /** Reserves the amount against the charge, then asks the processor (idempotently) to pay it back. */
@@ -98,15 +111,28 @@ export class RefundsService {
       if (product?.kind === 'reset' && !options.evenIfNotRefundable) {
         throw new AppError(409, 'NOT_REFUNDABLE', 'resets are not refundable');
       }
-      const remaining = await this.remainingRefundable(manager, charge);
-      if (remaining.amountMinor === 0)
-        throw new AppError(409, 'ALREADY_REFUNDED', `charge ${chargeId} has nothing left to refund`);
+      // Refused here, before the processor is asked: what it refunds must settle in our books.
+      const { cap, invoiceNumber } = await this.capOf(manager, charge);
+      const remaining = cap.refundable;
+      if (isZero(remaining)) {
+        throw cap.limitedBy === 'invoice'
+          ? new AppError(
+              409,
+              'ALREADY_CREDITED',
+              `charge ${chargeId} has nothing left to refund: invoice ${invoiceNumber} is fully credited by its credit notes and pending refunds`,
+            )
+          : new AppError(409, 'ALREADY_REFUNDED', `charge ${chargeId} has nothing left to refund`);
+      }
       const requested = storedMoney(amount ?? remaining.amountMinor, charge.currency);
       if (compare(requested, remaining) > 0) {
+        const why =
+          cap.limitedBy === 'invoice'
+            ? `: invoice ${invoiceNumber} can only be credited ${formatMoney(remaining)} more after its credit notes and pending refunds`
+            : '';
         throw new AppError(
           422,
           'REFUND_EXCEEDS_REMAINING',
-          `refund of ${requested.amountMinor} exceeds the ${remaining.amountMinor} ${charge.currency} still refundable on ${chargeId}`,
+          `refund of ${requested.amountMinor} exceeds the ${remaining.amountMinor} ${charge.currency} still refundable on ${chargeId}${why}`,
           [{ field: 'amount', message: `at most ${remaining.amountMinor}` }],
         );
       }
@@ -153,14 +179,53 @@ export class RefundsService {
     }
   }
 
-  /** Retry of a refund whose processor call got no answer (job). */
-  async retry(refundId: string): Promise<void> {
+  /**
+   * Retry `attempt` of a refund whose processor call got no answer (job). Each retry that gets no
+   * answer schedules the next under its own job id, so none is dropped as a duplicate of the job
+   * that is running; after the last, the pending sweep settles it.
+   */
+  async retry(refundId: string, attempt = 1): Promise<void> {
     const refund = await this.dataSource.getRepository(Refund).findOne({ where: { id: refundId } });
     if (!refund || refund.status !== 'pending' || refund.stripeRefundId) return;
     const charge = await this.dataSource
       .getRepository(Charge)
       .findOneOrFail({ where: { id: refund.chargeId } });
-    await this.submit(refund, charge.stripeChargeId);
+    try {
+      await this.submit(refund, charge.stripeChargeId, attempt);
+    } catch (error) {
+      // Refused by the processor: recorded as failed, nothing to retry.
+      if (error instanceof AppError) return;
+      throw error;
+    }
+  }
+
+  /**
+   * Settles every refund pending longer than the bound by asking the processor what became of it:
+   * the one it made under our idempotency key (found by id, or by our refund id in its metadata),
+   * or, when it never made one, asking it now with the same key. Covers retries lost with Redis.
+   */
+  async settleOverdue(): Promise<PendingRefundSweep> {
+    const cutoff = new Date(this.clock.now().getTime() - this.config.refundPendingBoundMs);
+    const overdue = await this.dataSource.getRepository(Refund).find({
+      where: { status: 'pending', createdAt: LessThan(cutoff) },
+      order: { createdAt: 'ASC', id: 'ASC' },
+      take: SWEEP_BATCH,
+    });
+    const result: PendingRefundSweep = { checked: overdue.length, settled: 0, stillPending: 0 };
+    for (const refund of overdue) {
+      try {
+        const status = await this.settleFromProcessor(refund);
+        if (status === 'pending') result.stillPending += 1;
+        else result.settled += 1;
+      } catch (error) {
+        result.stillPending += 1;
+        this.logger.warn(
+          `refund ${refund.id}: pending sweep could not settle it (${(error as Error).message})`,
+        );
+      }
+    }
+    if (result.checked > 0) this.logger.log(`pending refund sweep: ${JSON.stringify(result)}`);
+    return result;
   }
 
   async listForCharge(chargeId: string): Promise<RefundView[]> {
@@ -212,7 +277,45 @@ export class RefundsService {
     return true;
   }
 
-  private async submit(refund: Refund, stripeChargeId: string | null): Promise<RefundView> {
+  private async settleFromProcessor(refund: Refund): Promise<Refund['status']> {
+    const charge = await this.dataSource
+      .getRepository(Charge)
+      .findOneOrFail({ where: { id: refund.chargeId } });
+    const processorRefund = refund.stripeRefundId
+      ? await this.processor.getRefund(refund.stripeRefundId)
+      : charge.stripeChargeId
+        ? await this.findAtProcessor(charge.stripeChargeId, refund.id)
+        : null;
+    if (processorRefund) {
+      await this.applyProcessorRefund({
+        ...processorRefund,
+        metadata: { ...processorRefund.metadata, refundId: refund.id },
+      });
+    } else {
+      // The processor never made it: ask now, with the same key. No retry job; the next sweep is one.
+      try {
+        await this.submit(refund, charge.stripeChargeId, MAX_RETRIES);
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+      }
+    }
+    const current = await this.dataSource.getRepository(Refund).findOneOrFail({ where: { id: refund.id } });
+    return current.status;
+  }
+
+  /** The processor's refund made for ours, if any: our refund id travels in its metadata. */
+  private async findAtProcessor(stripeChargeId: string, refundId: string): Promise<ProcessorRefund | null> {
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await this.processor.listRefunds({ chargeId: stripeChargeId, limit: 100, cursor });
+      const found = page.data.find((candidate) => candidate.metadata.refundId === refundId);
+      if (found) return found;
+      if (!page.hasMore || !page.nextCursor) return null;
+      cursor = page.nextCursor;
+    }
+  }
+
+  private async submit(refund: Refund, stripeChargeId: string | null, attempt = 0): Promise<RefundView> {
     if (!stripeChargeId)
       throw new AppError(409, 'CONFLICT', `charge ${refund.chargeId} has no processor charge to refund`);
     try {
@@ -238,15 +341,35 @@ export class RefundsService {
       this.logger.warn(
         `refund ${refund.id}: processor did not answer (${(error as Error).message}); retrying later`,
       );
-      await this.jobs.enqueue({
-        name: 'billing.retry-refund',
-        payload: { refundId: refund.id },
-        jobId: `refund-retry-${refund.id}`,
-        delayMs: RETRY_DELAY_MS,
-      });
+      await this.scheduleRetry(refund, attempt + 1);
     }
     const current = await this.dataSource.getRepository(Refund).findOneOrFail({ where: { id: refund.id } });
     return toRefundView(current);
+  }
+
+  /**
+   * Retry n runs under its own job id (`refund-retry-<id>-<n>`), after a delay doubling per retry.
+   * If Redis loses it (or is down right now), the refund is still pending in our books and the
+   * pending sweep settles it: the retry is a shortcut, not the only way back.
+   */
+  private async scheduleRetry(refund: Refund, attempt: number): Promise<void> {
+    if (attempt > MAX_RETRIES) {
+      this.logger.warn(`refund ${refund.id}: no more retries; the pending refund sweep will settle it`);
+      return;
+    }
+    const delayMs = Math.min(this.config.refundRetryDelayMs * 2 ** (attempt - 1), MAX_RETRY_DELAY_MS);
+    try {
+      await this.jobs.enqueue({
+        name: 'billing.retry-refund',
+        payload: { refundId: refund.id, attempt },
+        jobId: `refund-retry-${refund.id}-${attempt}`,
+        delayMs,
+      });
+    } catch (error) {
+      this.logger.warn(
+        `refund ${refund.id}: retry ${attempt} not scheduled (${(error as Error).message}); the pending refund sweep will settle it`,
+      );
+    }
   }
 
   private async findOrAdoptRefund(
@@ -302,14 +425,7 @@ export class RefundsService {
       !(await this.invoices.isDuplicatePayment(manager, charge.invoiceId, charge.id));
     const creditNote =
       creditsInvoice && charge.invoiceId
-        ? await this.invoices.issueCreditNote(manager, {
-            invoiceId: charge.invoiceId,
-            refundId: refund.id,
-            amount: refund.amount,
-            currency: refund.currency,
-            reason: refund.reason,
-            issuedAt: now,
-          })
+        ? await this.creditNoteFor(manager, refund, charge.invoiceId, now)
         : null;
     await manager.update(
       Refund,
@@ -347,6 +463,35 @@ export class RefundsService {
     });
   }
 
+  /**
+   * The refund's credit note. Refunds we asked for were checked against the invoice's cap before
+   * the processor was asked, so theirs fits; one made at the processor directly (its dashboard) may
+   * not. The money has left either way: the refund is recorded without a note, visibly in the
+   * audit log, never left pending forever.
+   */
+  private async creditNoteFor(manager: EntityManager, refund: Refund, invoiceId: string, issuedAt: Date) {
+    try {
+      return await this.invoices.issueCreditNote(manager, {
+        invoiceId,
+        refundId: refund.id,
+        amount: refund.amount,
+        currency: refund.currency,
+        reason: refund.reason,
+        issuedAt,
+      });
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      this.logger.warn(`refund ${refund.id} settled without a credit note: ${error.message}`);
+      await this.audit.record(manager, STRIPE_ACTOR, {
+        action: 'refund.credit_note_refused',
+        resourceType: 'refund',
+        resourceId: refund.id,
+        after: { invoiceId, amount: refund.amount, currency: refund.currency, reason: error.message },
+      });
+      return null;
+    }
+  }
+
   private async markUnsuccessful(
     manager: EntityManager,
     refund: Refund,
@@ -368,11 +513,33 @@ export class RefundsService {
     });
   }
 
-  private async remainingRefundable(manager: EntityManager, charge: Charge) {
-    const [{ committed }] = (await manager.query(
-      `SELECT COALESCE(SUM(amount), 0)::bigint AS committed FROM billing.refunds WHERE charge_id = $1 AND status = ANY($2)`,
-      [charge.id, [...COMMITTED_STATUSES]],
-    )) as [{ committed: string }];
-    return subtract(storedMoney(charge.amount, charge.currency), storedMoney(committed, charge.currency));
+  /**
+   * What the charge can still refund (the one rule, in @astrix/pricing): its refunds, and when it is
+   * the payment its invoice kept, the invoice's credit notes and pending refunds. Locks the invoice
+   * until commit, serialising this with credit notes issued meanwhile; the caller holds the charge.
+   */
+  private async capOf(
+    manager: EntityManager,
+    charge: Charge,
+  ): Promise<{ cap: RefundCap; invoiceNumber: string | null }> {
+    const refunds = await manager.find(Refund, {
+      where: { chargeId: charge.id },
+      select: { id: true, amount: true, currency: true, status: true },
+    });
+    // A duplicate payment credits nothing on the invoice, so only the charge limits its refund.
+    const creditsInvoice =
+      charge.invoiceId !== null &&
+      !(await this.invoices.isDuplicatePayment(manager, charge.invoiceId, charge.id));
+    const invoice =
+      creditsInvoice && charge.invoiceId ? await this.invoices.lockCredits(manager, charge.invoiceId) : null;
+    const cap = refundCap({
+      charged: storedMoney(charge.amount, charge.currency),
+      refunds: refunds.map((refund) => ({
+        amount: storedMoney(refund.amount, refund.currency),
+        status: refund.status,
+      })),
+      invoice: invoice?.credits ?? null,
+    });
+    return { cap, invoiceNumber: invoice?.invoice.number ?? null };
   }
 }
