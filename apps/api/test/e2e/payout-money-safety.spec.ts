@@ -278,4 +278,52 @@ describe('payout money safety through the fake Stripe', () => {
       'fee_refund',
     ]);
   });
+
+  const approve = (payoutId: string, who: { sub: string; roles: string[] }) =>
+    t.inject({
+      method: 'POST',
+      url: `/v1/admin/payouts/${payoutId}/approve`,
+      headers: { ...t.as(who), 'idempotency-key': key() },
+    });
+
+  it('four eyes: a staff member who is the payout beneficiary cannot approve it', async () => {
+    const account = await fundedAccount('user_po_self', 250_000);
+    const payout = (await requestPayout('user_po_self', { accountId: account.id, amount: 150_000 })).json();
+    expect(payout).toMatchObject({ status: 'requested', requiresSecondApproval: true });
+    // The trader also works in finance.
+    const self = await approve(payout.id, { sub: 'user_po_self', roles: ['finance'] });
+    expect(self.statusCode).toBe(403);
+    expect(self.json().error.code).toBe('SELF_APPROVAL');
+    const [row] = await t.dataSource.query('SELECT status, approvals FROM payouts.payouts WHERE id = $1', [
+      payout.id,
+    ]);
+    expect(row).toMatchObject({ status: 'requested', approvals: [] });
+    // Two other staff members still can.
+    expect((await approve(payout.id, finance)).json().status).toBe('requested');
+    expect((await approve(payout.id, finance2)).json().status).toBe('approved');
+  });
+
+  it('four eyes: two racing approvals by one staff member count once', async () => {
+    const account = await fundedAccount('user_po_race_approvals', 250_000);
+    const payout = (
+      await requestPayout('user_po_race_approvals', { accountId: account.id, amount: 150_000 })
+    ).json();
+    const results = await Promise.all([approve(payout.id, finance), approve(payout.id, finance)]);
+    expect(results.map((result) => result.statusCode).sort()).toEqual([200, 409]);
+    expect(results.find((result) => result.statusCode === 409)!.json().error.code).toBe('SAME_APPROVER');
+    const [row] = await t.dataSource.query('SELECT status, approvals FROM payouts.payouts WHERE id = $1', [
+      payout.id,
+    ]);
+    expect(row.status).toBe('requested');
+    expect(row.approvals).toHaveLength(1);
+    // Two different staff members racing complete it once.
+    const other = await fundedAccount('user_po_race_two', 250_000);
+    const second = (await requestPayout('user_po_race_two', { accountId: other.id, amount: 150_000 })).json();
+    const both = await Promise.all([approve(second.id, finance), approve(second.id, finance2)]);
+    expect(both.map((result) => result.statusCode)).toEqual([200, 200]);
+    await payoutStatus('user_po_race_two', second.id, 'paid');
+    expect(
+      (await t.outbox('payouts.payout.approved')).filter((event) => event.subject === second.id),
+    ).toHaveLength(1);
+  });
 });

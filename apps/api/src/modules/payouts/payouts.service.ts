@@ -165,10 +165,17 @@ export class PayoutsService {
     });
   }
 
-  /** Finance approves; above the four-eyes amount a second, different approver completes it. */
+  /**
+   * Finance approves; above the four-eyes amount a second, different approver completes it. Approvals
+   * run under the payout's row lock, so racing approvals by one person count once.
+   */
   approve(payoutId: string, staff: UserActor, context: RequestContext): Promise<PayoutView> {
     return this.change(payoutId, context, 'payout.approved', async (manager, payout) => {
       this.expectStatus(payout, ['requested']);
+      // Four eyes: nobody approves money paid to themselves, whatever roles they hold.
+      if (staff.userId === payout.userId) {
+        throw new AppError(403, 'SELF_APPROVAL', 'the beneficiary of a payout cannot approve it');
+      }
       if (payout.approvals.some((approval) => approval.approvedBy === staff.userId)) {
         throw new ConflictError('a second approval must come from a different staff member', 'SAME_APPROVER');
       }
