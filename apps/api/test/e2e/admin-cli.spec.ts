@@ -2,11 +2,16 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BillingTestApp, purchase, startBillingTestApp } from '../support/billing';
 import { DIST, runBuilt } from '../support/cli';
-import { TEST_JWT_SECRET } from '../support/tokens';
+import { signToken, TEST_JWT_SECRET } from '../support/tokens';
 
 const OPERATOR = 'ops-alice';
+/** The CLI acts as the staff member of a verified token, never as the OS user. */
+const ALICE = 'staff_ops_alice';
+const ALICE_TOKEN = signToken({ sub: ALICE, roles: ['admin'] });
+const BOB_TOKEN = signToken({ sub: 'staff_ops_bob', roles: ['finance'] });
 const PAYOUT_APPROVE = 'po_01jaaaaaaaaaaaaaaaaaaaaaaa';
 const PAYOUT_REJECT = 'po_01jbbbbbbbbbbbbbbbbbbbbbbb';
+const PAYOUT_FOUR_EYES = 'po_01jccccccccccccccccccccccc';
 
 // Every step starts a CLI process (about 1.5 s alone, several times that while other suites share
 // the two cores), so a test of many steps gets more than the default 30 s.
@@ -16,15 +21,17 @@ describe('admin CLI (built output, same services as the API)', () => {
   let t: BillingTestApp;
   let charge: Record<string, unknown>;
 
-  /** The CLI against the test app's database, Redis prefix and sandbox Stripe, as operator ops-alice. */
+  const environment = (extra: Record<string, string>) => ({
+    DATABASE_URL: t.database.url,
+    AUTH_JWT_SECRET: TEST_JWT_SECRET,
+    QUEUE_PREFIX: t.queuePrefix,
+    STRIPE_SANDBOX_PORT: String(t.fake.port),
+    USER: OPERATOR,
+    ...extra,
+  });
+  /** The CLI against the test app's database, Redis prefix and sandbox Stripe, as staff member Alice. */
   const cli = (...args: string[]) =>
-    runBuilt('cli.js', args, {
-      DATABASE_URL: t.database.url,
-      AUTH_JWT_SECRET: TEST_JWT_SECRET,
-      QUEUE_PREFIX: t.queuePrefix,
-      STRIPE_SANDBOX_PORT: String(t.fake.port),
-      USER: OPERATOR,
-    });
+    runBuilt('cli.js', args, environment({ ASTRIX_STAFF_TOKEN: ALICE_TOKEN }));
   const json = async (...args: string[]) => {
     const result = await cli(...args, '--json');
     if (result.code !== 0) throw new Error(`cli ${args.join(' ')} failed: ${result.stderr}`);
@@ -36,14 +43,15 @@ describe('admin CLI (built output, same services as the API)', () => {
     t = await startBillingTestApp();
     charge = (await purchase(t, { sub: 'user_cli', email: 'cli.trader@example.com' }, 'evaluation-25k'))
       .charge;
-    const payout = (id: string) =>
+    const payout = (id: string, fourEyes = false) =>
       t.dataSource.query(
         `INSERT INTO payouts.payouts (id, account_id, user_id, method, status, amount, profit_consumed, currency, requires_second_approval, requested_at, updated_at)
-         VALUES ($1, 'acc_cli', 'user_cli', 'stripe_connect', 'requested', 5000, 6000, 'USD', false, now(), now())`,
-        [id],
+         VALUES ($1, 'acc_cli', 'user_cli', 'stripe_connect', 'requested', 5000, 6000, 'USD', $2, now(), now())`,
+        [id, fourEyes],
       );
     await payout(PAYOUT_APPROVE);
     await payout(PAYOUT_REJECT);
+    await payout(PAYOUT_FOUR_EYES, true);
   });
   afterAll(() => t.close());
 
@@ -170,7 +178,58 @@ describe('admin CLI (built output, same services as the API)', () => {
     expect(unknown.stderr).toContain('charge chg_01jzzzzzzzzzzzzzzzzzzzzzzz was not found');
   });
 
-  it('payout approve and reject, audited as the operator', async () => {
+  it('four eyes: two CLI approvals with different $USER but no staff identity, or one, are refused', async () => {
+    const approveAs = (extra: Record<string, string>, ...args: string[]) =>
+      runBuilt(
+        'cli.js',
+        ['payout', 'approve', PAYOUT_FOUR_EYES, '--yes', '--json', ...args],
+        environment(extra),
+      );
+    const status = async () =>
+      (
+        await t.dataSource.query('SELECT status, approvals FROM payouts.payouts WHERE id = $1', [
+          PAYOUT_FOUR_EYES,
+        ])
+      )[0] as { status: string; approvals: Array<{ approvedBy: string }> };
+
+    // Changing $USER is not an identity: without a staff token nothing is approved.
+    for (const user of ['ops-alice', 'ops-bob']) {
+      const refused = await approveAs({ USER: user });
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain('acts as a named staff member');
+    }
+    expect(await status()).toMatchObject({ status: 'requested', approvals: [] });
+
+    // A forged token, a support-only token and the beneficiary's own token are refused too.
+    const forged = await approveAs(
+      {},
+      '--token',
+      signToken({ sub: 'staff_x', roles: ['finance'], secret: 'not-the-secret-but-long-enough-for-it' }),
+    );
+    expect(forged.stderr).toContain('the staff token was refused');
+    const support = await approveAs({}, '--token', signToken({ sub: 'staff_sup', roles: ['support'] }));
+    expect(support.stderr).toContain('needs the staff role finance');
+    const self = await approveAs({}, '--token', signToken({ sub: 'user_cli', roles: ['finance'] }));
+    expect(self.stderr).toContain('the beneficiary of a payout cannot approve it');
+    expect(await status()).toMatchObject({ status: 'requested', approvals: [] });
+
+    // One staff identity under two OS users counts once.
+    expect((await approveAs({ USER: 'ops-alice', ASTRIX_STAFF_TOKEN: ALICE_TOKEN })).code).toBe(0);
+    const again = await approveAs({ USER: 'ops-bob', ASTRIX_STAFF_TOKEN: ALICE_TOKEN });
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('a second approval must come from a different staff member');
+    expect(await status()).toMatchObject({ status: 'requested', approvals: [{ approvedBy: ALICE }] });
+
+    // A second staff member (token given with --token) completes it.
+    const second = await approveAs({ USER: 'ops-alice' }, '--token', BOB_TOKEN);
+    expect(second.code).toBe(0);
+    expect(JSON.parse(second.stdout)).toMatchObject({
+      status: 'approved',
+      approvals: [{ approvedBy: ALICE }, { approvedBy: 'staff_ops_bob' }],
+    });
+  });
+
+  it('payout approve and reject, audited as the staff member', async () => {
     const approved = (await json('payout', 'approve', PAYOUT_APPROVE, '--yes')) as { status: string };
     expect(approved.status).toBe('approved');
     const rejected = (await json('payout', 'reject', PAYOUT_REJECT, '--reason', 'KYC mismatch', '--yes')) as {
@@ -182,8 +241,9 @@ describe('admin CLI (built output, same services as the API)', () => {
     expect(again.code).not.toBe(0);
   });
 
-  it('audit query filters the log and shows the CLI as cli:<os user>', async () => {
-    const entries = (await json('audit', 'query', '--actor', `cli:${OPERATOR}`, '--limit', '100')) as Array<{
+  it('audit query filters the log and shows the CLI as the staff member, not the OS user', async () => {
+    expect(await json('audit', 'query', '--actor', `cli:${OPERATOR}`)).toEqual([]);
+    const entries = (await json('audit', 'query', '--actor', ALICE, '--limit', '100')) as Array<{
       action: string;
       actorId: string;
     }>;
@@ -199,7 +259,7 @@ describe('admin CLI (built output, same services as the API)', () => {
       ]),
     );
     const refunds = await cli('audit', 'query', '--action', 'refund.requested');
-    expect(refunds.stdout).toMatch(new RegExp(`system:cli:${OPERATOR}\\s+refund.requested\\s+refund:ref_`));
+    expect(refunds.stdout).toMatch(new RegExp(`user:${ALICE}\\s+refund.requested\\s+refund:ref_`));
     const badDate = await cli('audit', 'query', '--from', 'yesterday');
     expect(badDate.stderr).toContain('--from must be an ISO 8601 date or date-time');
     const badLimit = await cli('audit', 'query', '--limit', '500');

@@ -2,7 +2,7 @@ import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import type { ProductKind } from '@astrix/contracts';
 import type { PriceInput, ProductDetails } from '../../billing';
 import { AdminCommand, type JsonOption, type YesOption } from './admin-command';
-import { cliContext, confirm, parseAmountOption, parsePositiveInteger, print } from './cli-support';
+import { confirm, parseAmountOption, parsePositiveInteger, print } from './cli-support';
 
 const PRODUCT_KINDS: ProductKind[] = ['evaluation', 'instant_funded', 'reset', 'subscription', 'add_on'];
 
@@ -50,7 +50,7 @@ interface CatalogCreateOptions extends JsonOption {
 @SubCommand({ name: 'create', description: 'Create a product with its prices' })
 export class CatalogCreateCommand extends AdminCommand {
   async run(_parameters: string[], options: CatalogCreateOptions): Promise<void> {
-    await this.admin.use(async ({ catalog }) => {
+    await this.admin.use(async ({ actAs, catalog }) => {
       const product = await catalog.createProduct(
         {
           name: options.name,
@@ -60,7 +60,7 @@ export class CatalogCreateCommand extends AdminCommand {
           ...(options.description ? { description: options.description } : {}),
           ...(options.accountSize ? { attributes: { accountSize: options.accountSize } } : {}),
         },
-        cliContext(),
+        actAs(options.token, ['admin']),
       );
       print(options.json, product, [productRow(product)], ['id', 'slug', 'kind', 'name', 'status', 'prices']);
     });
@@ -108,8 +108,8 @@ export class CatalogCreateCommand extends AdminCommand {
 export class CatalogArchiveCommand extends AdminCommand {
   async run([productId]: string[], options: JsonOption & YesOption): Promise<void> {
     await confirm(`Archive product ${productId}?`, options.yes);
-    await this.admin.use(async ({ catalog }) => {
-      const product = await catalog.archiveProduct(productId, cliContext());
+    await this.admin.use(async ({ actAs, catalog }) => {
+      const product = await catalog.archiveProduct(productId, actAs(options.token, ['admin']));
       print(options.json, product, [productRow(product)], ['id', 'slug', 'status']);
     });
   }

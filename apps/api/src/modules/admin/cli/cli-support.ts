@@ -1,9 +1,9 @@
-import { userInfo } from 'node:os';
 import { Inject, Injectable, type INestApplicationContext } from '@nestjs/common';
 import { moneyFromDecimal, parseCurrencyCode } from '@astrix/pricing';
 import { CLI_APP_CONTEXT_FACTORY, type CliAppContextFactory } from '../../../platform/cli/cli-app-context';
 import { AuditQueryService } from '../../../platform/audit/audit-query.service';
-import type { RequestContext, UserActor } from '../../../platform/auth/actor';
+import type { RequestContext, StaffRole, UserActor } from '../../../platform/auth/actor';
+import { JwtVerifier } from '../../../platform/auth/jwt-verifier';
 import {
   BillingRuns,
   CatalogService,
@@ -19,26 +19,35 @@ import { JobQueue } from '../../../platform/queues/job-queue.service';
 export { confirm, print, type Row } from '../../../platform/cli/cli-io';
 import { PayoutsService } from '../../payouts';
 
-/** The operator at the keyboard: `cli:<os user>` in the audit log. */
-export function operatorName(): string {
-  let name = process.env.USER;
-  if (!name) {
-    try {
-      name = userInfo().username;
-    } catch {
-      name = 'unknown';
-    }
+/** Where the staff token comes from when `--token` is absent: the environment, kept out of `ps` and history. */
+export const STAFF_TOKEN_ENV = 'ASTRIX_STAFF_TOKEN';
+
+/**
+ * The staff member at the keyboard, from an identity-service JWT verified exactly as the API verifies
+ * it (signature, expiry, issuer, audience) and holding one of `roles` (admin always passes). The OS
+ * user ($USER) is never an identity: changing it cannot make a second approver.
+ */
+export function staffFromToken(
+  verifier: JwtVerifier,
+  token: string | undefined,
+  roles: StaffRole[],
+): UserActor {
+  const credential = token ?? process.env[STAFF_TOKEN_ENV];
+  if (!credential) {
+    throw new Error(
+      `this command acts as a named staff member: pass --token <staff JWT> or set ${STAFF_TOKEN_ENV} (the OS user is not an identity)`,
+    );
   }
-  return `cli:${name}`;
-}
-
-export function cliContext(): RequestContext {
-  return { actor: { kind: 'system', name: operatorName() }, requestId: null };
-}
-
-/** Staff identity for actions that need a person (four-eyes approvals count distinct approvers). */
-export function cliStaff(): UserActor {
-  return { kind: 'user', userId: operatorName(), email: null, roles: ['finance'] };
+  let staff: UserActor;
+  try {
+    staff = verifier.verify(credential.trim());
+  } catch (error) {
+    throw new Error(`the staff token was refused: ${(error as Error).message}`);
+  }
+  if (!staff.roles.includes('admin') && !roles.some((role) => staff.roles.includes(role))) {
+    throw new Error(`${staff.userId} needs the staff role ${roles.join(' or ')} for this command`);
+  }
+  return staff;
 }
 
 /** What the commands act through: the other modules' public services and the audit log. */
@@ -53,6 +62,8 @@ export interface AdminServices {
   payouts: PayoutsService;
   auditLog: AuditQueryService;
   clock: Clock;
+  /** The verified staff member for `--token` (or ASTRIX_STAFF_TOKEN), as a request context. */
+  actAs: (token: string | undefined, roles: StaffRole[]) => RequestContext & { actor: UserActor };
 }
 
 /**
@@ -77,6 +88,10 @@ export class AdminCliServices {
         payouts: app.get(PayoutsService, { strict: false }),
         auditLog: app.get(AuditQueryService, { strict: false }),
         clock: app.get(Clock, { strict: false }),
+        actAs: (token, roles) => {
+          const staff = staffFromToken(app.get(JwtVerifier, { strict: false }), token, roles);
+          return { actor: staff, requestId: null };
+        },
       });
     } finally {
       // Queues connect in the background at start; closing before they are ready makes BullMQ emit

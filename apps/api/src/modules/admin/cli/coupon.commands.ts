@@ -1,7 +1,7 @@
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import type { CouponView } from '../../billing';
 import { AdminCommand, type JsonOption, type YesOption } from './admin-command';
-import { cliContext, confirm, parseAmountOption, parsePositiveInteger, print } from './cli-support';
+import { confirm, parseAmountOption, parsePositiveInteger, print } from './cli-support';
 
 const couponRow = (coupon: CouponView) => ({
   id: coupon.id,
@@ -29,7 +29,7 @@ export class CouponCreateCommand extends AdminCommand {
     if (Boolean(options.percentOff) === Boolean(options.amountOff)) {
       throw new Error('give exactly one of --percent-off and --amount-off');
     }
-    await this.admin.use(async ({ coupons }) => {
+    await this.admin.use(async ({ actAs, coupons }) => {
       const coupon = await coupons.createCoupon(
         {
           code: options.code,
@@ -40,7 +40,7 @@ export class CouponCreateCommand extends AdminCommand {
           ...(options.maxRedemptions ? { maxRedemptions: options.maxRedemptions } : {}),
           ...(options.expiresAt ? { expiresAt: options.expiresAt } : {}),
         },
-        cliContext(),
+        actAs(options.token, ['admin']),
       );
       print(options.json, coupon, [couponRow(coupon)], ['id', 'code', 'kind', 'off', 'duration', 'status']);
     });
@@ -91,8 +91,8 @@ export class CouponCreateCommand extends AdminCommand {
 export class CouponDisableCommand extends AdminCommand {
   async run([couponId]: string[], options: JsonOption & YesOption): Promise<void> {
     await confirm(`Disable coupon ${couponId}?`, options.yes);
-    await this.admin.use(async ({ coupons }) => {
-      const coupon = await coupons.archiveCoupon(couponId, cliContext());
+    await this.admin.use(async ({ actAs, coupons }) => {
+      const coupon = await coupons.archiveCoupon(couponId, actAs(options.token, ['admin']));
       print(options.json, coupon, [couponRow(coupon)], ['id', 'code', 'status']);
     });
   }

@@ -1,6 +1,6 @@
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { AdminCommand, type JsonOption, type YesOption } from './admin-command';
-import { cliContext, confirm, parsePositiveInteger, print } from './cli-support';
+import { confirm, parsePositiveInteger, print } from './cli-support';
 
 @SubCommand({
   name: 'find',
@@ -42,8 +42,13 @@ export class RefundCommand extends AdminCommand {
   async run([chargeId]: string[], options: RefundOptions): Promise<void> {
     const what = options.amount ? `${options.amount} minor units of` : 'everything left on';
     await confirm(`Refund ${what} charge ${chargeId}?`, options.yes);
-    await this.admin.use(async ({ refunds }) => {
-      const refund = await refunds.refundCharge(chargeId, options.amount, options.reason, cliContext());
+    await this.admin.use(async ({ actAs, refunds }) => {
+      const refund = await refunds.refundCharge(
+        chargeId,
+        options.amount,
+        options.reason,
+        actAs(options.token, ['support', 'finance']),
+      );
       print(
         options.json,
         refund,

@@ -1,6 +1,6 @@
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { AdminCommand, type JsonOption, type YesOption } from './admin-command';
-import { cliContext, cliStaff, confirm, print } from './cli-support';
+import { confirm, print } from './cli-support';
 
 @SubCommand({
   name: 'approve',
@@ -10,8 +10,10 @@ import { cliContext, cliStaff, confirm, print } from './cli-support';
 export class PayoutApproveCommand extends AdminCommand {
   async run([payoutId]: string[], options: JsonOption & YesOption): Promise<void> {
     await confirm(`Approve payout ${payoutId}?`, options.yes);
-    await this.admin.use(async ({ payouts }) => {
-      const payout = await payouts.approve(payoutId, cliStaff(), cliContext());
+    await this.admin.use(async ({ actAs, payouts }) => {
+      // Four eyes: the approver is the verified staff member of the token, never the OS user.
+      const context = actAs(options.token, ['finance']);
+      const payout = await payouts.approve(payoutId, context.actor, context);
       print(
         options.json,
         payout,
@@ -30,8 +32,8 @@ export class PayoutApproveCommand extends AdminCommand {
 export class PayoutRejectCommand extends AdminCommand {
   async run([payoutId]: string[], options: JsonOption & YesOption & { reason: string }): Promise<void> {
     await confirm(`Reject payout ${payoutId}?`, options.yes);
-    await this.admin.use(async ({ payouts }) => {
-      const payout = await payouts.reject(payoutId, options.reason, cliContext());
+    await this.admin.use(async ({ actAs, payouts }) => {
+      const payout = await payouts.reject(payoutId, options.reason, actAs(options.token, ['finance']));
       print(
         options.json,
         payout,

@@ -1,7 +1,7 @@
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import type { BillingRunView, DunningView, InvoiceView } from '@astrix/contracts';
 import { AdminCommand, type JsonOption, type YesOption } from './admin-command';
-import { cliContext, confirm, print } from './cli-support';
+import { confirm, print } from './cli-support';
 
 const invoiceRow = (invoice: InvoiceView) => ({
   id: invoice.id,
@@ -44,8 +44,12 @@ interface ReasonOption extends JsonOption, YesOption {
 export class InvoiceVoidCommand extends AdminCommand {
   async run([invoiceId]: string[], options: ReasonOption): Promise<void> {
     await confirm(`Void invoice ${invoiceId}?`, options.yes);
-    await this.admin.use(async ({ invoiceCorrections }) => {
-      const invoice = await invoiceCorrections.voidInvoice(invoiceId, options.reason, cliContext());
+    await this.admin.use(async ({ actAs, invoiceCorrections }) => {
+      const invoice = await invoiceCorrections.voidInvoice(
+        invoiceId,
+        options.reason,
+        actAs(options.token, ['finance']),
+      );
       print(options.json, invoice, [invoiceRow(invoice)], ['id', 'number', 'status', 'total', 'paid']);
     });
   }
@@ -64,8 +68,8 @@ export class InvoiceVoidCommand extends AdminCommand {
 export class InvoiceRegenerateCommand extends AdminCommand {
   async run([invoiceId]: string[], options: JsonOption & YesOption): Promise<void> {
     await confirm(`Issue a replacement for voided invoice ${invoiceId} and charge it?`, options.yes);
-    await this.admin.use(async ({ invoiceCorrections }) => {
-      const invoice = await invoiceCorrections.regenerate(invoiceId, cliContext());
+    await this.admin.use(async ({ actAs, invoiceCorrections }) => {
+      const invoice = await invoiceCorrections.regenerate(invoiceId, actAs(options.token, ['finance']));
       print(options.json, invoice, [invoiceRow(invoice)], ['id', 'number', 'status', 'total', 'paid']);
     });
   }
@@ -115,8 +119,8 @@ export class DunningStatusCommand extends AdminCommand {
 export class DunningRetryNowCommand extends AdminCommand {
   async run([invoiceId]: string[], options: JsonOption & YesOption): Promise<void> {
     await confirm(`Charge the customer's default card for invoice ${invoiceId} now?`, options.yes);
-    await this.admin.use(async ({ dunning }) => {
-      const result = await dunning.retryNow(invoiceId, cliContext());
+    await this.admin.use(async ({ actAs, dunning }) => {
+      const result = await dunning.retryNow(invoiceId, actAs(options.token, ['support', 'finance']));
       print(
         options.json,
         result,
@@ -154,9 +158,13 @@ export class BillingRunStartCommand extends AdminCommand {
       `Run billing for periods ending by ${(options.asOf ?? new Date()).toISOString()}?`,
       options.yes,
     );
-    await this.admin.use(async ({ billingRuns, clock }) => {
+    await this.admin.use(async ({ actAs, billingRuns, clock }) => {
       // Run to the end in this process instead of handing the run to the workers.
-      const created = await billingRuns.create('manual', cliContext(), options.asOf ?? clock.now());
+      const created = await billingRuns.create(
+        'manual',
+        actAs(options.token, ['finance']),
+        options.asOf ?? clock.now(),
+      );
       const run = await billingRuns.execute(created.id);
       print(
         options.json,
