@@ -9,6 +9,7 @@ import {
   startBillingTestApp,
 } from '../support/billing';
 import { eventually, issueApiKey } from '../support/test-app';
+import { expectBooksClean } from '../support/books';
 
 describe('accounts through the fake Stripe: provisioning, trading outcomes, resets', () => {
   let t: BillingTestApp;
@@ -333,5 +334,9 @@ describe('accounts through the fake Stripe: provisioning, trading outcomes, rese
       headers: t.as(trader),
     });
     expect(badFilter.statusCode).toBe(400);
+  });
+
+  it('leaves the books clean', async () => {
+    await expectBooksClean(t.app);
   });
 });

@@ -1,9 +1,11 @@
 import { CatalogService } from '../../src/modules/billing/catalog/catalog.service';
 import { CouponRedemptionService } from '../../src/modules/billing/coupons/coupon-redemption.service';
 import { Customer } from '../../src/modules/billing/customers/customer.entity';
+import { InvoicesService } from '../../src/modules/billing/invoicing/invoices.service';
 import { Charge } from '../../src/modules/billing/payments/charge.entity';
 import { newId } from '../../src/platform/ids';
 import { startTestApp, TestApp } from '../support/test-app';
+import { expectBooksClean } from '../support/books';
 
 const ADMIN = { sub: 'admin_coupons', roles: ['admin'] };
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -57,19 +59,37 @@ describe('billing coupons', () => {
       .insert({ id, userId, email: null, stripeCustomerId: null, createdAt: new Date() });
     return id;
   };
-  /** A completed purchase, as payments would record it. */
+  /** A completed purchase, as payments would record it: the charge and its receipt. */
   const chargeFor = async (userId: string, customerId: string): Promise<string> => {
     const id = newId('chg');
-    await t.dataSource.getRepository(Charge).insert({
-      id,
-      customerId,
-      userId,
-      checkoutSessionId: newId('chk'),
-      productId: evaluation.id,
-      amount: 29900,
-      currency: 'USD',
-      status: 'succeeded',
-      paidAt: new Date(),
+    const usd = (amount: number) => ({ amount, currency: 'USD' });
+    await t.dataSource.transaction(async (manager) => {
+      const charge = manager.create(Charge, {
+        id,
+        customerId,
+        userId,
+        checkoutSessionId: newId('chk'),
+        productId: evaluation.id,
+        amount: 29900,
+        currency: 'USD',
+        status: 'succeeded',
+        paidAt: new Date(),
+      });
+      await manager.insert(Charge, charge);
+      await t.app.get(InvoicesService).issueReceipt(manager, {
+        charge,
+        customerEmail: null,
+        productName: 'Evaluation',
+        breakdown: {
+          subtotal: usd(29900),
+          discount: usd(0),
+          tax: usd(0),
+          total: usd(29900),
+          couponCode: null,
+          lines: [{ description: 'Evaluation', amount: usd(29900), discount: usd(0) }],
+        },
+        paidAt: charge.paidAt,
+      });
     });
     return id;
   };
@@ -538,5 +558,9 @@ describe('billing coupons', () => {
       const [row] = await t.dataSource.query('SELECT status FROM billing.coupons WHERE id = $1', [target.id]);
       expect(row.status).toBe('active');
     });
+  });
+
+  it('leaves the books clean', async () => {
+    await expectBooksClean(t.app);
   });
 });

@@ -8,6 +8,7 @@ import {
   startBillingTestApp,
 } from '../support/billing';
 import { outboxSchemaViolations } from '../support/event-schemas';
+import { expectBooksClean } from '../support/books';
 
 const rules = (overrides: Record<string, object | number>) =>
   JSON.stringify({ ...RELAXED_FRAUD_RULES, ...overrides });
@@ -145,6 +146,10 @@ describe('fraud rules at checkout: refused before Stripe is called', () => {
     });
     expect((await checkout(t, trader, productId, ownAddress)).statusCode).toBe(201);
   });
+
+  it('leaves the books clean', async () => {
+    await expectBooksClean(t.app);
+  });
 });
 
 describe('fraud rules at payment', () => {
@@ -229,6 +234,10 @@ describe('fraud rules at payment', () => {
       otherUsersWithFirstPurchaseCoupons: 1,
     });
   });
+
+  it('leaves the books clean', async () => {
+    await expectBooksClean(t.app);
+  });
 });
 
 describe('card velocity', () => {
@@ -246,6 +255,10 @@ describe('card velocity', () => {
     const signals = await signalsOf(t, 'user_card_velocity', 'card_velocity');
     expect(signals).toHaveLength(1);
     expect(signals[0].evidence).toMatchObject({ chargesInWindow: 3, limit: 2 });
+  });
+
+  it('leaves the books clean', async () => {
+    await expectBooksClean(t.app);
   });
 });
 
@@ -442,5 +455,9 @@ describe('Stripe fraud signals through the fake Stripe, flags and holds', () => 
     ]) {
       expect(checked).toContain(type);
     }
+  });
+
+  it('leaves the books clean', async () => {
+    await expectBooksClean(t.app);
   });
 });

@@ -5,6 +5,7 @@ import { InvoicesService } from '../../src/modules/billing/invoicing/invoices.se
 import { Charge } from '../../src/modules/billing/payments/charge.entity';
 import { newId } from '../../src/platform/ids';
 import { startTestApp, TestApp } from '../support/test-app';
+import { expectBooksClean } from '../support/books';
 
 interface ReceiptOptions {
   userId: string;
@@ -302,5 +303,9 @@ describe('billing invoices', () => {
       expect(response.json().error).toMatchObject({ code: 'NOT_FOUND', requestId: expect.any(String) });
       expect((await get('/v1/billing/invoices/nope/pdf')).json().error.code).toBe('NOT_FOUND');
     });
+  });
+
+  it('leaves the books clean', async () => {
+    await expectBooksClean(t.app);
   });
 });

@@ -6,6 +6,7 @@ import {
   startBillingTestApp,
 } from '../support/billing';
 import { eventually } from '../support/test-app';
+import { expectBooksClean } from '../support/books';
 
 describe('buying an evaluation through the fake Stripe, then refunding it', () => {
   let t: BillingTestApp;
@@ -153,6 +154,10 @@ describe('buying an evaluation through the fake Stripe, then refunding it', () =
     expect(nothingLeft.statusCode).toBe(409);
     expect(nothingLeft.json().error.code).toBe('ALREADY_REFUNDED');
   });
+
+  it('leaves the books clean', async () => {
+    await expectBooksClean(t.app);
+  });
 });
 
 describe('payment return pages', () => {
@@ -172,5 +177,9 @@ describe('payment return pages', () => {
       expect(response.headers['content-type']).toMatch(/text\/html/);
       expect(response.body).toContain(title);
     }
+  });
+
+  it('leaves the books clean', async () => {
+    await expectBooksClean(t.app);
   });
 });

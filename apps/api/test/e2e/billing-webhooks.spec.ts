@@ -9,6 +9,7 @@ import {
 } from '../support/billing';
 import { outboxSchemaViolations } from '../support/event-schemas';
 import { eventually } from '../support/test-app';
+import { expectBooksClean } from '../support/books';
 
 type SentEvent = ReturnType<BillingTestApp['fake']['controls']['sentEvents']>[number];
 const errorOf = async (response: Response) => ((await response.json()) as ErrorEnvelope).error;
@@ -364,6 +365,10 @@ describe('Stripe webhooks, payment failures and processor faults', () => {
     });
     expect(trader403.statusCode).toBe(403);
   });
+
+  it('leaves the books clean', async () => {
+    await expectBooksClean(t.app);
+  });
 });
 
 describe('first purchases and disputes', () => {
@@ -433,5 +438,9 @@ describe('first purchases and disputes', () => {
       const [row] = await t.dataSource.query('SELECT status FROM billing.charges WHERE id = $1', [charge.id]);
       return row.status === 'succeeded';
     });
+  });
+
+  it('leaves the books clean', async () => {
+    await expectBooksClean(t.app);
   });
 });

@@ -6,6 +6,7 @@ import { EventDispatcher } from '../../src/platform/events/event-dispatcher.serv
 import { chargeOf, payWithCard } from '../support/billing';
 import { startSubscriptionTestApp, SubscriptionTestApp } from '../support/subscriptions';
 import { eventually } from '../support/test-app';
+import { expectBooksClean } from '../support/books';
 
 const ADMIN = { sub: 'staff_payment_events', roles: ['admin'] };
 
@@ -219,5 +220,9 @@ describe('billing.payment.completed and billing.payment.failed for every payment
       starting_balance: '1000000',
       rules: { profitTargetPercent: ['8', '5'], maxDailyLossPercent: '5', maxTotalLossPercent: '10', minTradingDays: 4 },
     });
+  });
+
+  it('leaves the books clean', async () => {
+    await expectBooksClean(t.app);
   });
 });

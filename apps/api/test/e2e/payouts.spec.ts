@@ -1,6 +1,7 @@
 import { BillingTestApp, productBySlug, purchase, startBillingTestApp } from '../support/billing';
 import { idempotent } from '../support/idempotency';
 import { eventually, issueApiKey } from '../support/test-app';
+import { expectBooksClean } from '../support/books';
 
 describe('payouts through the fake Stripe', () => {
   let t: BillingTestApp;
@@ -384,5 +385,9 @@ describe('payouts through the fake Stripe', () => {
       headers: t.as(finance),
       payload: { minTradingDays: 0 },
     });
+  });
+
+  it('leaves the books clean', async () => {
+    await expectBooksClean(t.app);
   });
 });

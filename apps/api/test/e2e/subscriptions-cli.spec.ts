@@ -4,6 +4,7 @@ import { BillingTestApp, productBySlug, startBillingTestApp } from '../support/b
 import { DIST, runBuilt } from '../support/cli';
 import { eventually } from '../support/test-app';
 import { TEST_JWT_SECRET } from '../support/tokens';
+import { expectBooksClean } from '../support/books';
 
 // Every step starts a CLI process (about 1.5 s alone, several times that while other suites share
 // the two cores), so a test of many steps gets more than the default 30 s.
@@ -155,5 +156,9 @@ describe('operator CLI for billing runs, dunning and invoices (built output)', (
     const badDate = await cli('billing-run', 'start', '--as-of', 'yesterday', '--yes');
     expect(badDate.code).not.toBe(0);
     expect(badDate.stderr).toContain('--as-of');
+  });
+
+  it('leaves the books clean', async () => {
+    await expectBooksClean(t.app);
   });
 });

@@ -1,5 +1,6 @@
 import { productBySlug } from '../support/billing';
 import { startSubscriptionTestApp, SubscriptionTestApp } from '../support/subscriptions';
+import { expectBooksClean } from '../support/books';
 
 const ADMIN = { sub: 'admin_subscription_coupons', roles: ['admin'] };
 
@@ -259,5 +260,9 @@ describe('subscriptions with coupons (e2e, sandbox Stripe, controllable clock)',
       [user],
     );
     expect(count).toBe(0);
+  });
+
+  it('leaves the books clean', async () => {
+    await expectBooksClean(t.app);
   });
 });

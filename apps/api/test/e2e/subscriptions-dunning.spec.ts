@@ -3,6 +3,7 @@ import { BillingRuns } from '../../src/modules/billing/subscriptions/billing-run
 import { InvoiceCollection } from '../../src/modules/billing/collection/invoice-collection.service';
 import { BillingTestApp, productBySlug, startBillingTestApp } from '../support/billing';
 import { eventually } from '../support/test-app';
+import { expectBooksClean } from '../support/books';
 
 const ADMIN = { sub: 'staff_admin', roles: ['admin'] };
 const SYSTEM = { actor: { kind: 'system', name: 'test' }, requestId: null } as const;
@@ -250,5 +251,9 @@ describe('subscriptions: scheduled changes, per-plan dunning to the end, cards a
       sub.id,
     ]);
     expect(row.status).toBe('incomplete');
+  });
+
+  it('leaves the books clean', async () => {
+    await expectBooksClean(t.app);
   });
 });

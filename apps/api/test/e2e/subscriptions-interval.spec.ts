@@ -1,5 +1,6 @@
 import { productBySlug } from '../support/billing';
 import { startSubscriptionTestApp, SubscriptionTestApp } from '../support/subscriptions';
+import { expectBooksClean } from '../support/books';
 
 describe('subscriptions switching billing interval (e2e, controllable clock)', () => {
   let t: SubscriptionTestApp;
@@ -153,5 +154,9 @@ describe('subscriptions switching billing interval (e2e, controllable clock)', (
       [id],
     );
     expect(row).toEqual({ interval: 'month', product_id: monthly, scheduled_change: null });
+  });
+
+  it('leaves the books clean', async () => {
+    await expectBooksClean(t.app);
   });
 });

@@ -4,6 +4,7 @@ import { idempotent } from '../support/idempotency';
 import { BillingRuns } from '../../src/modules/billing/subscriptions/billing-runs.service';
 import { BillingTestApp, productBySlug, startBillingTestApp } from '../support/billing';
 import { eventually } from '../support/test-app';
+import { expectBooksClean } from '../support/books';
 
 const FINANCE = { sub: 'staff_finance', roles: ['finance'] };
 const SUPPORT = { sub: 'staff_support', roles: ['support'] };
@@ -543,5 +544,9 @@ describe('subscriptions: rules, bad input, SCA, credits and staff actions', () =
       (await t.inject({ method: 'POST', url: '/v1/admin/billing-runs', headers: t.as(SUPPORT), payload: {} }))
         .statusCode,
     ).toBe(403);
+  });
+
+  it('leaves the books clean', async () => {
+    await expectBooksClean(t.app);
   });
 });

@@ -1,5 +1,6 @@
 import { productBySlug } from '../support/billing';
 import { startSubscriptionTestApp, SubscriptionTestApp } from '../support/subscriptions';
+import { expectBooksClean } from '../support/books';
 
 const ADMIN = { sub: 'admin_cancel_coupons', roles: ['admin'] };
 
@@ -171,5 +172,9 @@ describe('credit for paid time left unused: canceling now, resuming early (e2e, 
     expect((await post('user_resume_late', `${late}/resume`)).statusCode).toBe(200);
     const [, fresh] = await t.paidInvoicesOf(late, 2);
     expect(await linesOf(fresh.id)).toEqual([{ kind: 'plan', amount: '4900' }]);
+  });
+
+  it('leaves the books clean', async () => {
+    await expectBooksClean(t.app);
   });
 });

@@ -2,6 +2,7 @@ import { InvoiceCollection } from '../../src/modules/billing/collection/invoice-
 import { productBySlug } from '../support/billing';
 import { startSubscriptionTestApp, SubscriptionTestApp } from '../support/subscriptions';
 import { eventually } from '../support/test-app';
+import { expectBooksClean } from '../support/books';
 
 const STAFF = { sub: 'staff_finance', roles: ['finance'] };
 
@@ -190,5 +191,9 @@ describe('subscriptions (e2e, sandbox Stripe, controllable clock)', () => {
       (event) => event.subject === renewal.id,
     );
     expect(paymentFailed.map((event) => event.envelope.data.attempt)).toEqual([1, 2]);
+  });
+
+  it('leaves the books clean', async () => {
+    await expectBooksClean(t.app);
   });
 });

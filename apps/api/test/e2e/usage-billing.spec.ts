@@ -3,6 +3,7 @@ import { Clock } from '../../src/platform/clock';
 import { BillingTestApp, productBySlug, startBillingTestApp } from '../support/billing';
 import { eventually, issueApiKey } from '../support/test-app';
 import { ADMIN } from '../support/usage';
+import { expectBooksClean } from '../support/books';
 
 const SYSTEM = { actor: { kind: 'system', name: 'test' }, requestId: null } as const;
 
@@ -152,5 +153,9 @@ describe('usage on subscription invoices (e2e, sandbox Stripe, controllable cloc
       amount: '22500',
     });
     expect(Number(invoice.total)).toBe(4900 + 22500);
+  });
+
+  it('leaves the books clean', async () => {
+    await expectBooksClean(t.app);
   });
 });

@@ -3,6 +3,7 @@ import { EventDispatcher } from '../../src/platform/events/event-dispatcher.serv
 import { OutboxService } from '../../src/platform/events/outbox.service';
 import { BillingTestApp, purchase, startBillingTestApp } from '../support/billing';
 import { eventually, issueApiKey } from '../support/test-app';
+import { expectBooksClean } from '../support/books';
 
 describe('cooling-off refunds (billing consuming accounts.account.state_changed)', () => {
   let t: BillingTestApp;
@@ -101,5 +102,9 @@ describe('cooling-off refunds (billing consuming accounts.account.state_changed)
       return rows.length === 1 && rows[0].status === 'succeeded' ? rows : null;
     });
     expect(Number(refunds[0].amount)).toBe(Number(charge.amount));
+  });
+
+  it('leaves the books clean', async () => {
+    await expectBooksClean(t.app);
   });
 });

@@ -1,0 +1,84 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { BillingTestApp, purchase, startBillingTestApp } from '../support/billing';
+import { DIST, runBuilt } from '../support/cli';
+import { TEST_JWT_SECRET } from '../support/tokens';
+
+// Each step boots the CLI process (the whole app) while other suites share the cores.
+jest.setTimeout(120_000);
+
+describe('pnpm cli books check (built output)', () => {
+  let t: BillingTestApp;
+
+  /** The CLI against the test app's database, Redis prefix and sandbox Stripe. */
+  const cli = (...args: string[]) =>
+    runBuilt('cli.js', ['books', 'check', ...args], {
+      DATABASE_URL: t.database.url,
+      AUTH_JWT_SECRET: TEST_JWT_SECRET,
+      QUEUE_PREFIX: t.queuePrefix,
+      STRIPE_SANDBOX_PORT: String(t.fake.port),
+    });
+
+  beforeAll(async () => {
+    if (!existsSync(join(DIST, 'cli.js'))) throw new Error('apps/api/dist is missing: build it first');
+    t = await startBillingTestApp();
+    await purchase(t, { sub: 'user_books_cli', email: 'books.cli@example.com' }, 'evaluation-25k');
+  });
+  afterAll(() => t.close());
+
+  it('exits 0 and says clean when the books and the fake Stripe agree', async () => {
+    const table = await cli('--since', '2000-01-01');
+    const json = await cli('--json', '--since', '2000-01-01');
+
+    expect(table).toMatchObject({ code: 0, stdout: '(none)\n' });
+    expect(table.stderr).toContain('books check: clean');
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      clean: true,
+      findings: [],
+      processorComparedSince: '2000-01-01T00:00:00.000Z',
+    });
+  });
+
+  it('exits 1 with the findings, as JSON with --json and as a table without', async () => {
+    const [charge] = await t.dataSource.query(
+      `SELECT customer_id FROM billing.charges WHERE user_id = 'user_books_cli'`,
+    );
+    await t.dataSource.query(
+      `INSERT INTO billing.charges (id, customer_id, user_id, product_id, amount, currency, status, paid_at)
+       VALUES ('chg_books_cli_orphan', $1, 'user_books_cli', 'prd_books', 4200, 'USD', 'succeeded', now())`,
+      [charge.customer_id],
+    );
+
+    const json = await cli('--json', '--no-processor');
+    const table = await cli();
+
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toEqual({
+      checkedAt: expect.any(String),
+      processorComparedSince: null,
+      clean: false,
+      findings: [
+        {
+          kind: 'charge_without_invoice',
+          subject: 'chg_books_cli_orphan',
+          ids: ['chg_books_cli_orphan'],
+          amount: 4200,
+          currency: 'USD',
+          message: 'charge chg_books_cli_orphan of USD 42.00 has no invoice or receipt',
+        },
+      ],
+    });
+    expect(table.code).toBe(1);
+    expect(table.stdout).toMatch(/^KIND\s+SUBJECT\s+AMOUNT\s+CURRENCY\s+IDS\s+EXPLANATION\n/);
+    expect(table.stdout).toContain('charge_without_invoice  chg_books_cli_orphan');
+    expect(table.stderr).toContain('books check: 1 finding(s)');
+  });
+
+  it('refuses a --since that is not a date', async () => {
+    const result = await cli('--since', 'yesterday');
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('--since must be an ISO 8601 date');
+  });
+});
