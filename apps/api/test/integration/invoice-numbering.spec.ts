@@ -259,7 +259,7 @@ describe('invoice and credit note numbering', () => {
       const tooMuch = await refusal(creditNote(invoice.id, 'ref_second', 6001));
       expect(tooMuch).toMatchObject({ status: 409, code: 'CONFLICT' });
       expect(tooMuch.message).toBe(
-        `credit note of 60.01 USD exceeds the 60.00 USD still creditable on invoice ${invoice.number}`,
+        `credit note of 60.01 USD exceeds the 60.00 USD still creditable on invoice ${invoice.number} after its credit notes and pending refunds`,
       );
 
       const rest = await creditNote(invoice.id, 'ref_second', 6000);
