@@ -4,6 +4,7 @@ import { JobQueue } from '../../src/platform/queues/job-queue.service';
 import { productBySlug } from '../support/billing';
 import { startSubscriptionTestApp, SubscriptionTestApp } from '../support/subscriptions';
 import { eventually } from '../support/test-app';
+import { expectBooksClean } from '../support/books';
 
 /**
  * Redis refusing the billing queue's writes of collection jobs, as a connection lost at that moment
@@ -101,5 +102,9 @@ describe('billing-run collection survives a queue failure after commit (e2e, fak
       [id],
     );
     expect(charges).toEqual([{ amount: '4900' }, { amount: '4900' }]);
+  });
+
+  it('leaves the books clean', async () => {
+    await expectBooksClean(t.app);
   });
 });

@@ -5,6 +5,7 @@ import { PAYMENT_PROCESSOR } from '../../src/platform/payment-processor/payment-
 import { InvoiceCorrections } from '../../src/modules/billing/invoicing/invoice-corrections.service';
 import { BillingTestApp, productBySlug, startBillingTestApp } from '../support/billing';
 import { eventually } from '../support/test-app';
+import { expectBooksClean } from '../support/books';
 
 const FINANCE = { sub: 'staff_finance', roles: ['finance'] };
 const SYSTEM = { actor: { kind: 'system', name: 'test' }, requestId: null } as const;
@@ -357,5 +358,9 @@ describe('money safety of invoice collection', () => {
       [invoice.id, invoice.period_start],
     );
     expect(stillPayable.map((row: { id: string }) => row.id)).toEqual([third.id]);
+  });
+
+  it('leaves the books clean', async () => {
+    await expectBooksClean(t.app);
   });
 });

@@ -4,6 +4,7 @@ import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { REQUIRES_IDEMPOTENCY_KEY } from '../../src/platform/idempotency/requires-idempotency-key.decorator';
 import { BillingTestApp, purchase, startBillingTestApp } from '../support/billing';
 import type { TestApp } from '../support/test-app';
+import { expectBooksClean } from '../support/books';
 
 /**
  * Every POST that moves money, which must refuse to run without an `Idempotency-Key` so a
@@ -255,5 +256,9 @@ describe('money-moving POSTs require an Idempotency-Key', () => {
       });
       expect(view.json().amountRefunded.amount).toBe(1500);
     });
+  });
+
+  it('leaves the books clean', async () => {
+    await expectBooksClean(t.app);
   });
 });

@@ -1,5 +1,6 @@
 import { BillingTestApp, productBySlug, purchase, startBillingTestApp } from '../support/billing';
 import { eventually, issueApiKey } from '../support/test-app';
+import { expectBooksClean } from '../support/books';
 
 /**
  * Issue #16: a payout reaches its final state from its transfer alone; a first-payout fee refund that
@@ -325,5 +326,9 @@ describe('payout money safety through the fake Stripe', () => {
     expect(
       (await t.outbox('payouts.payout.approved')).filter((event) => event.subject === second.id),
     ).toHaveLength(1);
+  });
+
+  it('leaves the books clean', async () => {
+    await expectBooksClean(t.app);
   });
 });

@@ -3,6 +3,7 @@ import { BillingTestApp, purchase, startBillingTestApp } from '../support/billin
 import { eventually } from '../support/test-app';
 import { Clock } from '../../src/platform/clock';
 import { JobQueue } from '../../src/platform/queues/job-queue.service';
+import { expectBooksClean } from '../support/books';
 
 /**
  * Issue #16, "money stranded": refunds that stay pending forever, and a credit-note cap that the
@@ -224,5 +225,9 @@ describe('refund money safety', () => {
       expect(refundsAtStripe(charge.stripe_charge_id).map((refund) => refund.amount)).toEqual([share]);
       expect(await creditedOn(invoiceId)).toBe(credited + share);
     });
+  });
+
+  it('leaves the books clean', async () => {
+    await expectBooksClean(t.app);
   });
 });

@@ -1,6 +1,7 @@
 import { productBySlug } from '../support/billing';
 import { startSubscriptionTestApp, SubscriptionTestApp } from '../support/subscriptions';
 import { eventually } from '../support/test-app';
+import { expectBooksClean } from '../support/books';
 
 const SUPPORT = { sub: 'staff_unused_time_refunds', roles: ['support', 'finance'] };
 
@@ -118,5 +119,9 @@ describe('unused paid time is net of refunds and credit notes (e2e, fake Stripe,
       { kind: 'proration_credit', amount: '-612' },
       { kind: 'proration_charge', amount: '4950' },
     ]);
+  });
+
+  it('leaves the books clean', async () => {
+    await expectBooksClean(t.app);
   });
 });
