@@ -1,0 +1,192 @@
+import { payWithCard, productBySlug, chargeOf } from '../support/billing';
+import { expectBooksClean } from '../support/books';
+import { startSubscriptionTestApp, SubscriptionTestApp } from '../support/subscriptions';
+import { eventually } from '../support/test-app';
+
+const ADMIN = { sub: 'staff_checkout_subscriptions', roles: ['admin'] };
+
+/**
+ * Issue 17, "subscriptions sold at checkout": a subscription product bought through a checkout
+ * session must become a real subscription (the card saved, the first period paid by the checkout
+ * payment, renewed by the billing run), not a one-time payment that leaks every later period.
+ */
+describe('subscriptions sold at checkout (e2e, sandbox Stripe, controllable clock)', () => {
+  let t: SubscriptionTestApp;
+  beforeAll(async () => {
+    t = await startSubscriptionTestApp('2027-01-10T09:00:00Z');
+  });
+  afterAll(() => t.close());
+
+  async function checkout(sub: string, productId: string): Promise<string> {
+    const response = await t.inject({
+      method: 'POST',
+      url: '/v1/billing/checkout-sessions',
+      headers: t.trader(sub),
+      payload: { productId, currency: 'USD' },
+    });
+    expect(response.statusCode).toBe(201);
+    return response.json().id as string;
+  }
+
+  async function buy(sub: string, productId: string): Promise<{ sessionId: string; chargeId: string }> {
+    const sessionId = await checkout(sub, productId);
+    expect((await payWithCard(t, sessionId, '4242424242424242')).status).toBe(200);
+    await t.fake.flushWebhooks();
+    const charge = await chargeOf(t, sessionId);
+    return { sessionId, chargeId: charge.id as string };
+  }
+
+  const subscriptionsOf = async (sub: string): Promise<Array<Record<string, unknown>>> => {
+    const response = await t.inject({
+      method: 'GET',
+      url: '/v1/billing/subscriptions',
+      headers: t.trader(sub),
+    });
+    expect(response.statusCode).toBe(200);
+    return response.json().data;
+  };
+
+  const chargesOf = (userId: string): Promise<Array<{ id: string; amount: string; invoice_id: string }>> =>
+    t.dataSource.query('SELECT id, amount, invoice_id FROM billing.charges WHERE user_id = $1 ORDER BY id', [
+      userId,
+    ]);
+
+  it('leak: the demo Pro subscription bought through checkout leaves no subscription row and never renews', async () => {
+    const user = 'user_checkout_pro';
+    t.setNow('2027-01-10T09:00:00Z');
+    const pro = await productBySlug(t, 'pro-monthly');
+    const { chargeId } = await buy(user, pro.id);
+
+    // A real subscription, active and paid for its first period by the checkout payment.
+    const [subscription] = await eventually(async () => {
+      const list = await subscriptionsOf(user);
+      return list.length > 0 ? list : undefined;
+    });
+    expect(subscription).toMatchObject({
+      productId: pro.id,
+      status: 'active',
+      currentPeriodStart: '2027-01-10T09:00:00.000Z',
+      currentPeriodEnd: '2027-02-10T09:00:00.000Z',
+      unitAmount: { amount: 4900, currency: 'USD' },
+    });
+    const subscriptionId = subscription.id as string;
+
+    // The checkout's receipt is the first period's invoice: one invoice, one charge, no double charge.
+    const [first] = await t.paidInvoicesOf(subscriptionId, 1);
+    expect(first).toMatchObject({
+      billing_reason: 'subscription_create',
+      total: '4900',
+      amount_paid: '4900',
+      period_start: new Date('2027-01-10T09:00:00Z'),
+      period_end: new Date('2027-02-10T09:00:00Z'),
+    });
+    expect(subscription.latestInvoiceId).toBe(first.id);
+    expect(await chargesOf(user)).toEqual([{ id: chargeId, amount: '4900', invoice_id: first.id }]);
+    const [completed] = (await t.outbox('billing.payment.completed')).filter(
+      (event) => event.subject === chargeId,
+    );
+    expect(completed.envelope.data).toMatchObject({ paidFor: 'purchase', subscriptionId });
+
+    // The card used at checkout is kept for renewals: the billing run charges it for the next period.
+    const run = await t.runBillingAt('2027-02-10T10:30:00Z');
+    expect(run.status).toBe('completed');
+    const [, renewal] = await t.paidInvoicesOf(subscriptionId, 2);
+    expect(renewal).toMatchObject({
+      billing_reason: 'subscription_cycle',
+      total: '4900',
+      amount_paid: '4900',
+      period_start: new Date('2027-02-10T09:00:00Z'),
+      period_end: new Date('2027-03-10T09:00:00Z'),
+    });
+    const charges = await eventually(async () => {
+      const rows = await chargesOf(user);
+      return rows.length === 2 ? rows : undefined;
+    });
+    expect(charges.map((charge) => charge.invoice_id).sort()).toEqual([first.id, renewal.id].sort());
+    const renewalEvents = (await t.outbox('billing.payment.completed')).filter(
+      (event) => event.envelope.data.invoiceId === renewal.id,
+    );
+    expect(renewalEvents).toHaveLength(1);
+    expect(renewalEvents[0].envelope.data).toMatchObject({ paidFor: 'invoice', subscriptionId });
+
+    // A second checkout of the same plan while the first is live is refused before Stripe is called.
+    const again = await t.inject({
+      method: 'POST',
+      url: '/v1/billing/checkout-sessions',
+      headers: t.trader(user),
+      payload: { productId: pro.id, currency: 'USD' },
+    });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error.message).toContain(subscriptionId);
+    await expectBooksClean(t.app);
+  });
+
+  it('leak: a subscription with account terms bought at checkout provisions its account, suspended while unpaid and reinstated when paid', async () => {
+    const user = 'user_checkout_account';
+    t.setNow('2027-01-10T09:00:00Z');
+    const created = await t.inject({
+      method: 'POST',
+      url: '/v1/admin/products',
+      headers: t.as(ADMIN),
+      payload: {
+        kind: 'subscription',
+        name: 'Evaluation club 25K',
+        attributes: {
+          accountSize: 25000,
+          phases: 1,
+          profitTargetPercent: ['8'],
+          maxDailyLossPercent: '5',
+          maxTotalLossPercent: '10',
+          minTradingDays: 3,
+        },
+        prices: [{ currency: 'USD', unitAmount: 9900, recurring: { interval: 'month' } }],
+      },
+    });
+    expect(created.statusCode).toBe(201);
+    const productId = created.json().id as string;
+    const { chargeId } = await buy(user, productId);
+
+    const [subscription] = await eventually(async () => {
+      const list = await subscriptionsOf(user);
+      return list.length > 0 ? list : undefined;
+    });
+    expect(subscription).toMatchObject({ productId, status: 'active' });
+    const accountOf = (status: string) =>
+      eventually(async () => {
+        const response = await t.inject({ method: 'GET', url: '/v1/accounts', headers: t.trader(user) });
+        const [account] = response.json().data as Array<Record<string, unknown>>;
+        return account?.status === status ? account : undefined;
+      });
+    const account = await accountOf('active');
+    expect(account).toMatchObject({ chargeId, kind: 'evaluation', productId });
+
+    // The trader removes the saved card: the renewal cannot be collected, the subscription goes past due
+    // and its account is suspended.
+    const [card] = (
+      await t.inject({ method: 'GET', url: '/v1/billing/payment-methods', headers: t.trader(user) })
+    ).json() as Array<{ id: string; isDefault: boolean }>;
+    expect(card.isDefault).toBe(true);
+    const removed = await t.inject({
+      method: 'DELETE',
+      url: `/v1/billing/payment-methods/${card.id}`,
+      headers: t.trader(user),
+    });
+    expect(removed.statusCode).toBe(204);
+    await t.runBillingAt('2027-02-10T10:30:00Z');
+    await eventually(async () => {
+      const [row] = await subscriptionsOf(user);
+      return row.status === 'past_due' ? row : undefined;
+    });
+    await accountOf('suspended');
+
+    // A new card pays the open renewal: the subscription is active and the account trades again.
+    await t.addCard(user);
+    await eventually(async () => {
+      const [row] = await subscriptionsOf(user);
+      return row.status === 'active' ? row : undefined;
+    });
+    const reinstated = await accountOf('active');
+    expect(reinstated.id).toBe(account.id);
+    await expectBooksClean(t.app);
+  });
+});
