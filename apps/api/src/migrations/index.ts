@@ -12,6 +12,7 @@ import { UsageAlertAmounts1795284000000 } from './1795284000000-usage-alert-amou
 import { SubscriptionCoupons1795287600000 } from './1795287600000-subscription-coupons';
 import { UsageAlertPending1795291200000 } from './1795291200000-usage-alert-pending';
 import { PayoutTasks1795340000004 } from './1795340000004-payout-tasks';
+import { UsagePeriodsVersionedPrices1795400000002 } from './1795400000002-usage-periods-versioned-prices';
 
 /** Every migration, oldest first. Landed migrations are never edited; add a new one instead. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   SubscriptionCoupons1795287600000,
   UsageAlertPending1795291200000,
   PayoutTasks1795340000004,
+  UsagePeriodsVersionedPrices1795400000002,
 ];

@@ -52,7 +52,8 @@ export type IdPrefix =
   | 'ue'
   | 'cent'
   | 'ual'
-  | 'uab';
+  | 'uab'
+  | 'usp';
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${nextUlid().toLowerCase()}`;

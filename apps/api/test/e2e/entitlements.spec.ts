@@ -355,9 +355,15 @@ describe('entitlements (e2e)', () => {
       allowed: false,
       reason: 'feature_not_in_plan',
     });
+    // Removing archives, never deletes: the grant stays as financial history.
+    const [archived] = await t.dataSource.query(
+      `SELECT archived_at FROM billing.plan_features WHERE product_id = $1 AND feature_id = 'copy-trading'`,
+      [basicId],
+    );
+    expect(archived.archived_at).toBeInstanceOf(Date);
     // Even when another process made the change: bump the version behind this process's back.
     await t.dataSource.query(
-      `INSERT INTO billing.plan_features (product_id, feature_id, "limit", created_at, updated_at) VALUES ($1, 'copy-trading', NULL, now(), now())`,
+      `UPDATE billing.plan_features SET archived_at = NULL WHERE product_id = $1 AND feature_id = 'copy-trading'`,
       [basicId],
     );
     await t.dataSource.query('UPDATE billing.entitlements_version SET version = version + 1 WHERE id = 1');

@@ -24,6 +24,7 @@ import { PlanFeature } from './metering/plan-feature.entity';
 import { UsageAlert, UsageAlertFiring, UsageAlertPending } from './metering/usage-alert.entity';
 import { UsageEvent } from './metering/usage-event.entity';
 import { UsagePrice } from './metering/usage-price.entity';
+import { UsagePeriod } from './metering/usage-period.entity';
 
 export const BILLING_ENTITIES = [
   Product,
@@ -53,6 +54,7 @@ export const BILLING_ENTITIES = [
   EntitlementsVersion,
   UsageEvent,
   UsagePrice,
+  UsagePeriod,
   UsageAlert,
   UsageAlertFiring,
   UsageAlertPending,

@@ -43,6 +43,7 @@ const WRITERS: Record<string, { table: string; folder: string }> = {
   EntitlementsVersion: { table: 'entitlements_version', folder: 'metering' },
   UsageEvent: { table: 'usage_events', folder: 'metering' },
   UsagePrice: { table: 'usage_prices', folder: 'metering' },
+  UsagePeriod: { table: 'usage_periods', folder: 'metering' },
   UsageAlert: { table: 'usage_alerts', folder: 'metering' },
   UsageAlertFiring: { table: 'usage_alert_firings', folder: 'metering' },
   UsageAlertPending: { table: 'usage_alert_pending', folder: 'metering' },

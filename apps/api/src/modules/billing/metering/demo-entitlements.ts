@@ -114,6 +114,8 @@ export async function insertMissingDemoEntitlements(
         featureId: demo.id,
         currency,
         price,
+        effectiveFrom: now,
+        effectiveTo: null,
         createdAt: now,
         updatedAt: now,
       });

@@ -217,8 +217,14 @@ export class EntitlementsAdminService {
   async listPlanFeatures(productId: string): Promise<{ data: PlanFeatureView[] }> {
     const manager = this.dataSource.manager;
     await this.subscriptionProduct(manager, productId);
-    const grants = await manager.find(PlanFeature, { where: { productId }, order: { featureId: 'ASC' } });
-    const prices = await manager.find(UsagePrice, { where: { productId }, order: { currency: 'ASC' } });
+    const grants = await manager.find(PlanFeature, {
+      where: { productId, archivedAt: IsNull() },
+      order: { featureId: 'ASC' },
+    });
+    const prices = await manager.find(UsagePrice, {
+      where: { productId, effectiveTo: IsNull() },
+      order: { currency: 'ASC' },
+    });
     return { data: grants.map((grant) => planFeatureView(grant, prices)) };
   }
 
@@ -238,34 +244,46 @@ export class EntitlementsAdminService {
         where: { productId, featureId },
         lock: { mode: 'pessimistic_write' },
       });
-      const existingPrices = await manager.find(UsagePrice, { where: { productId, featureId } });
-      const before = existing ? planFeatureView(existing, existingPrices) : null;
+      const existingPrices = await livePrices(manager, productId, featureId);
+      const live = existing?.archivedAt === null ? existing : null;
+      const before = live ? planFeatureView(live, existingPrices) : null;
       const grant = manager.create(PlanFeature, {
         productId,
         featureId,
         limit: feature.kind === 'boolean' ? null : (input.limit ?? null),
         createdAt: existing?.createdAt ?? now,
         updatedAt: now,
+        archivedAt: null,
       });
       await manager.save(PlanFeature, grant);
       if (input.prices !== undefined) {
-        await manager.delete(UsagePrice, { productId, featureId });
-        const rows = prices.map(({ currency, price }) =>
+        // Versioned: a changed or dropped price is superseded from now, usage before keeps its price.
+        const wanted = new Map(prices.map((entry) => [entry.currency as string, entry.price]));
+        for (const current of existingPrices) {
+          const next = wanted.get(current.currency);
+          if (next !== undefined && samePrice(next, current.price)) {
+            wanted.delete(current.currency);
+            continue;
+          }
+          await endVersion(manager, current, now);
+        }
+        const rows = [...wanted].map(([currency, price]) =>
           manager.create(UsagePrice, {
             productId,
             featureId,
             currency,
             price,
+            effectiveFrom: now,
+            effectiveTo: null,
             createdAt: now,
             updatedAt: now,
           }),
         );
-        if (rows.length > 0) await manager.insert(UsagePrice, rows);
+        if (rows.length > 0) {
+          await manager.upsert(UsagePrice, rows, ['productId', 'featureId', 'currency', 'effectiveFrom']);
+        }
       }
-      const after = planFeatureView(
-        grant,
-        await manager.find(UsagePrice, { where: { productId, featureId } }),
-      );
+      const after = planFeatureView(grant, await livePrices(manager, productId, featureId));
       await this.audit.record(manager, context, {
         action: before ? 'plan_feature.updated' : 'plan_feature.granted',
         resourceType: 'plan_feature',
@@ -287,13 +305,15 @@ export class EntitlementsAdminService {
         where: { productId, featureId },
         lock: { mode: 'pessimistic_write' },
       });
-      if (!existing) throw new NotFoundError('plan feature', `${productId}/${featureId}`);
-      const before = planFeatureView(
-        existing,
-        await manager.find(UsagePrice, { where: { productId, featureId } }),
-      );
-      await manager.delete(UsagePrice, { productId, featureId });
-      await manager.delete(PlanFeature, { productId, featureId });
+      if (!existing || existing.archivedAt !== null) {
+        throw new NotFoundError('plan feature', `${productId}/${featureId}`);
+      }
+      const prices = await livePrices(manager, productId, featureId);
+      const before = planFeatureView(existing, prices);
+      // Archived, never deleted: usage already accrued is still priced by the versions in force then.
+      const now = this.clock.now();
+      for (const price of prices) await endVersion(manager, price, now);
+      await manager.update(PlanFeature, { productId, featureId }, { archivedAt: now, updatedAt: now });
       await this.audit.record(manager, context, {
         action: 'plan_feature.removed',
         resourceType: 'plan_feature',
@@ -464,6 +484,33 @@ export class EntitlementsAdminService {
     this.catalog.invalidate();
     return result;
   }
+}
+
+/** The usage price versions of a plan's feature in force (one per currency). */
+function livePrices(manager: EntityManager, productId: string, featureId: string): Promise<UsagePrice[]> {
+  return manager.find(UsagePrice, {
+    where: { productId, featureId, effectiveTo: IsNull() },
+    order: { currency: 'ASC' },
+  });
+}
+
+/** Ends a usage price version at `at` (one that took effect at that instant never priced anything). */
+async function endVersion(manager: EntityManager, version: UsagePrice, at: Date): Promise<void> {
+  const end = at > version.effectiveFrom ? at : version.effectiveFrom;
+  await manager.update(
+    UsagePrice,
+    {
+      productId: version.productId,
+      featureId: version.featureId,
+      currency: version.currency,
+      effectiveFrom: version.effectiveFrom,
+    },
+    { effectiveTo: end, updatedAt: at },
+  );
+}
+
+function samePrice(a: Price, b: Price): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 function planFeatureView(grant: PlanFeature, prices: UsagePrice[]): PlanFeatureView {

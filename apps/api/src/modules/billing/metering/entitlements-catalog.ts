@@ -101,9 +101,11 @@ export class EntitlementsCatalog {
       );
       const features = await manager.find(Feature);
       const grants: Array<{ product_id: string; feature_id: string; limit: string | null }> =
-        await manager.query('SELECT product_id, feature_id, "limit" FROM billing.plan_features');
+        await manager.query(
+          'SELECT product_id, feature_id, "limit" FROM billing.plan_features WHERE archived_at IS NULL',
+        );
       const billed: Array<{ product_id: string; feature_id: string }> = await manager.query(
-        'SELECT DISTINCT product_id, feature_id FROM billing.usage_prices',
+        'SELECT DISTINCT product_id, feature_id FROM billing.usage_prices WHERE effective_to IS NULL',
       );
       const alerts: Array<{
         id: string;

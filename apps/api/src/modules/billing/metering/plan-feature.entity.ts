@@ -20,4 +20,8 @@ export class PlanFeature {
 
   @Column({ type: 'timestamptz' })
   updatedAt!: Date;
+
+  /** Set when staff remove the feature from the plan: the row stays (financial history), unused. */
+  @Column({ type: 'timestamptz', nullable: true })
+  archivedAt!: Date | null;
 }

@@ -241,7 +241,8 @@ export class UsageAlertsService {
       await this.dataSource.query(
         `SELECT up.product_id, up.feature_id, up.currency, up.price
            FROM json_to_recordset($1::json) AS r(p text, f text, c text)
-           JOIN billing.usage_prices up ON up.product_id = r.p AND up.feature_id = r.f AND up.currency = r.c`,
+           JOIN billing.usage_prices up ON up.product_id = r.p AND up.feature_id = r.f AND up.currency = r.c
+                AND up.effective_to IS NULL`,
         [JSON.stringify(wanted)],
       );
     return new Map(rows.map((row) => [`${row.product_id}|${row.feature_id}|${row.currency}`, row.price]));

@@ -310,7 +310,17 @@ export class BillingRuns {
     );
     const usageLines = await this.usage.linesFor(
       manager,
-      subscriptions.filter((_, index) => !renewals[index].closedPeriodWasTrial).map(usagePeriodOf),
+      // Stretches of the period closed early (pause, plan change now) are billed here, marked by the key.
+      subscriptions.flatMap((subscription, index) =>
+        renewals[index].closedPeriodWasTrial
+          ? []
+          : [
+              {
+                ...usagePeriodOf(subscription),
+                invoiceKey: renewalInvoiceKey(subscription.id, renewals[index].boundary),
+              },
+            ],
+      ),
     );
     const coupons = await periodCouponsOf(manager, subscriptions);
     const credits = await this.balances.lockedPositiveBalances(

@@ -72,9 +72,12 @@ export function prorationLine(
   };
 }
 
-/** A usage line from the usage capability, as an invoice line of the plan. */
+/**
+ * A usage line from the usage capability, as an invoice line of the plan that priced it (the plan in
+ * force while the usage accrued, which a change since may have replaced); `productId` is the fallback.
+ */
 export function usageLine(productId: string, usage: UsageInvoiceLine): DraftLine {
-  return { kind: 'usage', productId, discount: 0, ...usage };
+  return { kind: 'usage', discount: 0, ...usage, productId: usage.productId || productId };
 }
 
 /** A subscription's coupon as it stands for its next period invoice. */

@@ -6,14 +6,15 @@ import type { RequestContext } from '../../../platform/auth/actor';
 import { AppError, ConflictError } from '../../../platform/http/app-error';
 import type { Invoice } from '../invoicing/invoice.entity';
 import { ChangeInvoices } from './change-invoices.service';
-import { type DraftLine, planLine, usageLine } from './invoice-drafts';
-import { renewalInvoiceKey, usagePeriodOf } from './renewal';
+import { type DraftLine, planLine } from './invoice-drafts';
+import { renewalInvoiceKey } from './renewal';
 import { assertQuantity, assertStatusFor } from './subscription-rules';
 import { type Plan, SubscriptionPlans } from './subscription-plans';
 import { SubscriptionStore, type SubscriptionOwner } from './subscription-store.service';
 import type { Subscription } from './subscription.entity';
 import { UnusedTimeCredits } from './unused-time-credits.service';
 import { UsageCharges } from './usage-charges.port';
+import { closedUsageUpTo } from './usage-closing';
 
 /** The plan and seats a change asks for. */
 interface TargetPlan {
@@ -115,6 +116,8 @@ export class SubscriptionPlanChanges {
           },
           now,
         );
+        // The usage so far was on the old plan: it closes here, priced on it by the next invoice.
+        await closedUsageUpTo(this.usage, manager, subscription, 'plan_change', now);
         applyPlan(subscription, target);
         subscription.scheduledChange = null;
         if (lines.some((line) => line.amount !== 0)) {
@@ -167,10 +170,17 @@ export class SubscriptionPlanChanges {
     assertStatusFor('change the billing interval of', subscription.id, subscription.status, ['active']);
     // What was paid for the rest of the old period comes back (net of discounts), never more.
     const credit = await this.unusedTime.creditLine(manager, subscription, now, 'before the switch');
-    const usage = await this.usage.linesFor(manager, [{ ...usagePeriodOf(subscription), periodEnd: now }]);
+    const usage = await closedUsageUpTo(
+      this.usage,
+      manager,
+      subscription,
+      'plan_change',
+      now,
+      renewalInvoiceKey(subscription.id, now),
+    );
     const nextEnd = addBillingIntervals(now, target.plan.interval, target.plan.intervalCount);
     const lines: DraftLine[] = [
-      ...(usage.get(subscription.id) ?? []).map((line) => usageLine(subscription.productId, line)),
+      ...usage,
       ...(credit ? [credit] : []),
       planLine({
         productId: target.plan.product.id,

@@ -16,6 +16,9 @@ import { SubscriptionPlans } from './subscription-plans';
 import { SubscriptionStore, type SubscriptionOwner } from './subscription-store.service';
 import { Subscription } from './subscription.entity';
 import { UnusedTimeCredits } from './unused-time-credits.service';
+import { renewalInvoiceKey } from './renewal';
+import { closedUsageUpTo, usageInvoiceKey } from './usage-closing';
+import { UsageCharges } from './usage-charges.port';
 
 /**
  * The subscription lifecycle: subscribe (trial or first invoice), cancel now or at period end,
@@ -33,6 +36,7 @@ export class SubscriptionLifecycle {
     private readonly unusedTime: UnusedTimeCredits,
     private readonly dunning: InvoiceDunning,
     private readonly clock: Clock,
+    private readonly usage: UsageCharges,
   ) {}
 
   async create(
@@ -166,32 +170,63 @@ export class SubscriptionLifecycle {
         { field: 'prorate', message: 'only with atPeriodEnd false' },
       ]);
     }
-    return this.store.mutate(subscriptionId, owner, context, async (manager, subscription, now) => {
-      if (atPeriodEnd) {
-        assertStatusFor('cancel at period end', subscription.id, subscription.status, [
-          'trialing',
-          'active',
-          'past_due',
-        ]);
-        if (subscription.cancelAtPeriodEnd) return null;
-        subscription.cancelAtPeriodEnd = true;
+    let finalInvoice: string | null = null;
+    const view = await this.store.mutate(
+      subscriptionId,
+      owner,
+      context,
+      async (manager, subscription, now) => {
+        if (atPeriodEnd) {
+          assertStatusFor('cancel at period end', subscription.id, subscription.status, [
+            'trialing',
+            'active',
+            'past_due',
+          ]);
+          if (subscription.cancelAtPeriodEnd) return null;
+          subscription.cancelAtPeriodEnd = true;
+          subscription.canceledAt = now;
+          subscription.scheduledChange = null;
+          return { change: 'cancel_scheduled', action: 'subscription.cancel_scheduled' };
+        }
+        assertTransition(subscription.id, subscription.status, 'canceled');
+        // The usage so far (not a trial's) is billed on a final invoice, once.
+        const usage = await closedUsageUpTo(
+          this.usage,
+          manager,
+          subscription,
+          'cancel',
+          now,
+          usageInvoiceKey(subscription.id, 'final', now),
+        );
+        if (usage.length > 0) {
+          const [invoice] = await this.invoices.issue(
+            manager,
+            subscription,
+            { currency: subscription.currency },
+            'subscription_cycle',
+            { start: usage[0].periodStart ?? now, end: subscription.pausedAt ?? now },
+            usage,
+            usageInvoiceKey(subscription.id, 'final', now),
+            { newPeriod: false },
+          );
+          subscription.latestInvoiceId = invoice.id;
+          if (invoice.status === 'open') finalInvoice = invoice.id;
+        }
+        // Only a paid, running period has unused time to give back (not a trial, not a past-due one).
+        if (creditUnusedTime && subscription.status === 'active') {
+          await this.unusedTime.creditCancellation(manager, subscription, now);
+        }
+        subscription.status = 'canceled';
         subscription.canceledAt = now;
+        subscription.endedAt = now;
         subscription.scheduledChange = null;
-        return { change: 'cancel_scheduled', action: 'subscription.cancel_scheduled' };
-      }
-      assertTransition(subscription.id, subscription.status, 'canceled');
-      // Only a paid, running period has unused time to give back (not a trial, not a past-due one).
-      if (creditUnusedTime && subscription.status === 'active') {
-        await this.unusedTime.creditCancellation(manager, subscription, now);
-      }
-      subscription.status = 'canceled';
-      subscription.canceledAt = now;
-      subscription.endedAt = now;
-      subscription.scheduledChange = null;
-      // A subscription that ends stops its dunning: nothing is retried for it any more.
-      await this.dunning.closeForSubscription(manager, subscription.id, now);
-      return { change: 'status_changed', action: 'subscription.canceled' };
-    });
+        // A subscription that ends stops its dunning: nothing is retried for it any more.
+        await this.dunning.closeForSubscription(manager, subscription.id, now);
+        return { change: 'status_changed', action: 'subscription.canceled' };
+      },
+    );
+    if (finalInvoice) await this.invoices.collect(finalInvoice);
+    return finalInvoice ? this.store.view(subscriptionId, owner) : view;
   }
 
   /** Undoes a cancellation scheduled for the period end, while the period lasts. */
@@ -223,8 +258,10 @@ export class SubscriptionLifecycle {
     owner: SubscriptionOwner,
     context: RequestContext,
   ): Promise<SubscriptionView> {
-    return this.store.mutate(subscriptionId, owner, context, async (_manager, subscription, now) => {
+    return this.store.mutate(subscriptionId, owner, context, async (manager, subscription, now) => {
       assertTransition(subscription.id, subscription.status, 'paused');
+      // The usage so far closes here: it is billed on the next invoice (the resume's).
+      await closedUsageUpTo(this.usage, manager, subscription, 'pause', now);
       subscription.status = 'paused';
       subscription.pausedAt = now;
       return { change: 'status_changed', action: 'subscription.paused' };
@@ -251,6 +288,15 @@ export class SubscriptionLifecycle {
         // The subscription's own price and the product's name: a plan archived since still resumes.
         const planName = await planNameOf(manager, subscription.productId);
         const overlap = await this.unusedTime.resumeCredit(manager, subscription, now);
+        // The usage the pause closed goes on this invoice (its key is the new period's).
+        const usage = await closedUsageUpTo(
+          this.usage,
+          manager,
+          subscription,
+          'pause',
+          now,
+          renewalInvoiceKey(subscription.id, now),
+        );
         subscription.status = 'active';
         subscription.pausedAt = null;
         subscription.billingAnchor = now;
@@ -277,6 +323,7 @@ export class SubscriptionLifecycle {
               periodEnd: subscription.currentPeriodEnd,
             }),
             ...(overlap ? [overlap] : []),
+            ...usage,
           ],
         );
         subscription.latestInvoiceId = invoice.id;
