@@ -1,4 +1,4 @@
-import { expectBooksClean } from '../support/books';
+import { checkBooks, expectBooksClean } from '../support/books';
 import { issueApiKey } from '../support/test-app';
 import { startSubscriptionTestApp, type SubscriptionTestApp } from '../support/subscriptions';
 import { ADMIN } from '../support/usage';
@@ -148,5 +148,22 @@ describe('usage is billed on every lifecycle path (e2e, sandbox Stripe, controll
 
   it('leaves the books clean', async () => {
     await expectBooksClean(t.app);
+  });
+
+  // After the clean books check on purpose: it leaves a finding behind.
+  it('books check reports usage of a closed period no invoice covers (usage_period_not_invoiced)', async () => {
+    const { id } = await subscribedWithOverage('user_usage_lost', '2026-05-01T09:00:00Z');
+    t.setNow('2026-05-05T09:00:00Z');
+    expect((await post('user_usage_lost', `/v1/billing/subscriptions/${id}/pause`, {})).statusCode).toBe(200);
+    // A path that forgets the usage the pause closed: the subscription runs on without billing it.
+    await t.dataSource.query(
+      `UPDATE billing.subscriptions SET status = 'active', paused_at = NULL, current_period_start = $2,
+              current_period_end = $3 WHERE id = $1`,
+      [id, new Date('2026-05-06T09:00:00Z'), new Date('2026-06-06T09:00:00Z')],
+    );
+    const report = await checkBooks(t.app);
+    const lost = report.findings.filter((finding) => finding.kind === 'usage_period_not_invoiced');
+    expect(lost).toEqual([expect.objectContaining({ ids: expect.arrayContaining([id]), currency: 'USD' })]);
+    expect(lost[0].message).toContain('1010000');
   });
 });

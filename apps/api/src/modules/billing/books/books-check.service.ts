@@ -91,8 +91,52 @@ export class BooksCheck {
       this.refundsPendingTooLong(now),
       this.chargesRefundedBeyondAmount(),
       this.invoicesCreditedBeyondTotal(),
+      this.usagePeriodsNotInvoiced(),
     ]);
     return results.flat();
+  }
+
+  /**
+   * Usage periods closed early whose invoice is due (the subscription ended, or moved past them, or
+   * they are marked billed) with usage of a feature their plan prices and no usage line of the
+   * subscription's invoices over them: revenue that leaked.
+   */
+  private async usagePeriodsNotInvoiced(): Promise<BooksFinding[]> {
+    const rows: Array<{
+      id: string;
+      subscription_id: string;
+      feature_id: string;
+      currency: string;
+      quantity: string;
+      period_start: Date;
+      period_end: Date;
+    }> = await this.dataSource.query(
+      `SELECT p.id, p.subscription_id, up.feature_id, p.currency, p.period_start, p.period_end,
+              (SELECT coalesce(sum(e.quantity), 0) FROM billing.usage_events e
+                WHERE e.customer_id = p.customer_id AND e.feature_id = up.feature_id
+                  AND e.occurred_at >= p.period_start AND e.occurred_at < p.period_end)::text AS quantity
+         FROM billing.usage_periods p
+         JOIN billing.subscriptions s ON s.id = p.subscription_id
+         JOIN LATERAL (SELECT DISTINCT v.feature_id FROM billing.usage_prices v
+                        WHERE v.product_id = p.product_id AND v.currency = p.currency
+                          AND v.effective_from < p.period_end
+                          AND (v.effective_to IS NULL OR v.effective_to > p.period_start)) up ON true
+        WHERE (p.invoice_key IS NOT NULL OR s.status = 'canceled' OR s.current_period_start >= p.period_end)
+          AND NOT EXISTS (
+            SELECT 1 FROM billing.invoice_lines l JOIN billing.invoices i ON i.id = l.invoice_id
+             WHERE i.subscription_id = p.subscription_id AND l.kind = 'usage' AND l.feature_id = up.feature_id
+               AND l.period_start < p.period_end AND l.period_end > p.period_start)`,
+    );
+    return rows
+      .filter((row) => Number(row.quantity) > 0)
+      .map((row) => ({
+        kind: 'usage_period_not_invoiced',
+        subject: row.id,
+        ids: [row.id, row.subscription_id],
+        amount: 0,
+        currency: row.currency,
+        message: `subscription ${row.subscription_id} used ${row.quantity} of ${row.feature_id} from ${row.period_start.toISOString()} to ${row.period_end.toISOString()} (closed early) and no invoice bills it`,
+      }));
   }
 
   /** Payments linked to an invoice either way (a subscription charge names its invoice; a receipt its charge). */

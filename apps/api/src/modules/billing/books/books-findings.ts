@@ -24,6 +24,8 @@ export const BOOKS_FINDING_KINDS = [
   'charge_not_at_processor',
   /** The processor and our books disagree about how much of a charge was refunded. */
   'refund_totals_disagree',
+  /** Usage in a stretch of a subscription closed early (cancel, pause, plan change now) that no invoice line covers. */
+  'usage_period_not_invoiced',
 ] as const;
 
 export type BooksFindingKind = (typeof BOOKS_FINDING_KINDS)[number];
