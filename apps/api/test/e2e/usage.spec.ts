@@ -582,19 +582,19 @@ describe('usage metering (e2e)', () => {
   });
 
   it('prices usage in arrears through the UsageCharges port: graduated tiers above the allowance, one query set for many periods', async () => {
-    await grantToPlan(t, planId, 'api-calls', {
-      limit: 1000,
-      prices: [
-        {
-          currency: 'USD',
-          model: 'graduated',
-          tiers: [
-            { upTo: 500, unitAmount: 10 },
-            { upTo: null, unitAmount: 5, flatAmount: 100 },
-          ],
-        },
+    const graduated = {
+      currency: 'USD',
+      model: 'graduated',
+      tiers: [
+        { upTo: 500, unitAmount: 10 },
+        { upTo: null, unitAmount: 5, flatAmount: 100 },
       ],
-    });
+    };
+    // Usage prices take effect from their time: this one is in force from the period's start.
+    const clockAt = now;
+    now = PERIOD_START;
+    await grantToPlan(t, planId, 'api-calls', { limit: 1000, prices: [graduated] });
+    now = clockAt;
     await report({
       events: [
         event({ customerId: 'u_bill', quantity: 1200, timestamp: '2026-11-03T00:00:00Z' }),
@@ -618,6 +618,7 @@ describe('usage metering (e2e)', () => {
     expect(lines.get(subscription.id)).toEqual([
       {
         featureId: 'api-calls',
+        productId: planId,
         description: 'API calls: 1800 calls, 1000 included, 800 billed',
         quantity: 800,
         unitAmount: 8,
@@ -635,16 +636,26 @@ describe('usage metering (e2e)', () => {
     });
     expect(
       plan.json().data.find((grant: { featureId: string }) => grant.featureId === 'api-calls').prices,
-    ).toEqual([
-      {
-        currency: 'USD',
-        model: 'graduated',
-        tiers: [
-          { upTo: 500, unitAmount: 10 },
-          { upTo: null, unitAmount: 5, flatAmount: 100 },
-        ],
-      },
+    ).toEqual([graduated]);
+    // A price change applies from its time, never to usage that accrued before it.
+    await grantToPlan(t, planId, 'api-calls', {
+      limit: 1000,
+      prices: [{ currency: 'USD', model: 'per_unit', unitAmount: 1_000 }],
+    });
+    const repriced = await t.app.get(UsageCharges).linesFor(t.dataSource.manager, periods);
+    expect(repriced.get(subscription.id)).toEqual([
+      expect.objectContaining({ amount: 6600, quantity: 800, periodStart: PERIOD_START, periodEnd: now }),
     ]);
+    const versions = await t.dataSource.query(
+      `SELECT effective_from, effective_to FROM billing.usage_prices
+        WHERE product_id = $1 AND feature_id = 'api-calls' ORDER BY effective_from`,
+      [planId],
+    );
+    expect(versions).toEqual([
+      { effective_from: PERIOD_START, effective_to: now },
+      { effective_from: now, effective_to: null },
+    ]);
+    await grantToPlan(t, planId, 'api-calls', { limit: 1000, prices: [graduated] });
   });
 
   it("fires an amount alert when the period's usage charges reach it, priced by the plan's usage price", async () => {
