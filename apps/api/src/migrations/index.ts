@@ -13,6 +13,7 @@ import { SubscriptionCoupons1795287600000 } from './1795287600000-subscription-c
 import { UsageAlertPending1795291200000 } from './1795291200000-usage-alert-pending';
 import { PayoutTasks1795340000004 } from './1795340000004-payout-tasks';
 import { UsagePeriodsVersionedPrices1795400000002 } from './1795400000002-usage-periods-versioned-prices';
+import { CouponReservations1795400000003 } from './1795400000003-coupon-reservations';
 
 /** Every migration, oldest first. Landed migrations are never edited; add a new one instead. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   UsageAlertPending1795291200000,
   PayoutTasks1795340000004,
   UsagePeriodsVersionedPrices1795400000002,
+  CouponReservations1795400000003,
 ];

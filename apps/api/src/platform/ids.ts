@@ -30,6 +30,7 @@ export type IdPrefix =
   | 'prc'
   | 'cpn'
   | 'red'
+  | 'crv'
   | 'chk'
   | 'chg'
   | 'ref'

@@ -117,7 +117,13 @@ describe('coupon limits hold across open checkout sessions', () => {
       method: 'POST',
       url: '/v1/admin/coupons',
       headers: t.as(ADMIN),
-      payload: { code: 'TWOONLY', kind: 'percent_off', percentOff: '10', duration: 'once', maxRedemptions: 2 },
+      payload: {
+        code: 'TWOONLY',
+        kind: 'percent_off',
+        percentOff: '10',
+        duration: 'once',
+        maxRedemptions: 2,
+      },
     });
     expect(created.statusCode).toBe(201);
     const coupon = created.json();
@@ -144,17 +150,14 @@ describe('coupon limits hold across open checkout sessions', () => {
     const bobCharge = await chargeOf(t, bobSession.json().id);
 
     // Bob's discounted payment is refunded in full, not kept at the discount.
-    const refunded = await eventually(
-      async () => {
-        await t.fake.flushWebhooks();
-        const [row] = await t.dataSource.query(
-          `SELECT status, amount FROM billing.refunds WHERE charge_id = $1 AND status = 'succeeded'`,
-          [bobCharge.id],
-        );
-        return row as { status: string; amount: string } | undefined;
-      },
-      15_000,
-    );
+    const refunded = await eventually(async () => {
+      await t.fake.flushWebhooks();
+      const [row] = await t.dataSource.query(
+        `SELECT status, amount FROM billing.refunds WHERE charge_id = $1 AND status = 'succeeded'`,
+        [bobCharge.id],
+      );
+      return row as { status: string; amount: string } | undefined;
+    }, 15_000);
     expect(Number(refunded.amount)).toBe(Number(bobCharge.amount));
     const [coupons] = await t.dataSource.query('SELECT redemption_count FROM billing.coupons WHERE id = $1', [
       coupon.id,

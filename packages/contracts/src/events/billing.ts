@@ -154,6 +154,30 @@ export interface PaymentDuplicateRefundedData {
   refundStatus: 'pending' | 'succeeded' | 'failed' | 'canceled' | null;
 }
 
+/**
+ * A checkout payment whose coupon redemption was refused when the money arrived (the coupon's limits
+ * were lowered after the session reserved it): the discount is not kept. With the setting
+ * `refund_payment` the payment is refunded in full and nothing is provisioned.
+ */
+export interface PaymentCouponRefusedData {
+  chargeId: string;
+  checkoutSessionId: string;
+  customerId: string;
+  userId: string;
+  productId: string;
+  couponId: string;
+  couponCode: string;
+  reason: 'redemption_limit_reached' | 'customer_limit_reached';
+  /** What was done about it (COUPON_REFUSED_AT_PAYMENT). */
+  outcome: 'refund_payment';
+  refundId: string | null;
+  /** The refund's status when the event was written: pending until the processor answers. */
+  refundStatus: 'pending' | 'succeeded' | 'failed' | 'canceled' | null;
+  amount: number;
+  discountAmount: number;
+  currency: string;
+}
+
 export interface InvoicePaymentFailedData extends InvoiceEventData {
   attempt: number;
   failureCode: string | null;
@@ -209,6 +233,7 @@ export interface BillingEventDataByType {
   'billing.payment.failed': PaymentFailedData;
   'billing.refund.processed': RefundProcessedData;
   'billing.payment.duplicate_refunded': PaymentDuplicateRefundedData;
+  'billing.payment.coupon_refused': PaymentCouponRefusedData;
   'billing.subscription.updated': SubscriptionUpdatedData;
   'billing.invoice.finalized': InvoiceEventData;
   'billing.invoice.paid': InvoicePaidData;

@@ -32,6 +32,7 @@ export const EVENT_VERSIONS: { readonly [K in EventType]: number } = {
   'billing.payment.failed': 2,
   'billing.refund.processed': 1,
   'billing.payment.duplicate_refunded': 1,
+  'billing.payment.coupon_refused': 1,
   'billing.subscription.updated': 1,
   'billing.invoice.finalized': 1,
   'billing.invoice.paid': 1,

@@ -1722,6 +1722,147 @@ export const GENERATED_EVENT_SCHEMAS = {
     ],
     "additionalProperties": false
   },
+  "billing.payment.coupon_refused": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "$id": "https://schemas.astrix.dev/events/billing.payment.coupon_refused.v1.json",
+    "title": "billing.payment.coupon_refused",
+    "type": "object",
+    "properties": {
+      "id": {
+        "type": "string",
+        "description": "Unique, sortable event id (`evt_…`)."
+      },
+      "type": {
+        "type": "string",
+        "const": "billing.payment.coupon_refused",
+        "description": "`<context>.<entity>.<verb>`, e.g. `billing.payment.completed`."
+      },
+      "version": {
+        "type": "integer",
+        "description": "Schema version of `data`; bumped on breaking changes only.",
+        "const": 1
+      },
+      "occurredAt": {
+        "type": "string",
+        "description": "ISO 8601 UTC time the state change happened."
+      },
+      "producer": {
+        "type": "string",
+        "description": "The service that produced it, e.g. `astrix-billing`."
+      },
+      "subject": {
+        "type": "string",
+        "description": "The resource the event is about, e.g. `apikey_01J…` or `chg_01J…`."
+      },
+      "data": {
+        "type": "object",
+        "properties": {
+          "chargeId": {
+            "type": "string"
+          },
+          "checkoutSessionId": {
+            "type": "string"
+          },
+          "customerId": {
+            "type": "string"
+          },
+          "userId": {
+            "type": "string"
+          },
+          "productId": {
+            "type": "string"
+          },
+          "couponId": {
+            "type": "string"
+          },
+          "couponCode": {
+            "type": "string"
+          },
+          "reason": {
+            "type": "string",
+            "enum": [
+              "redemption_limit_reached",
+              "customer_limit_reached"
+            ]
+          },
+          "outcome": {
+            "type": "string",
+            "const": "refund_payment",
+            "description": "What was done about it (COUPON_REFUSED_AT_PAYMENT)."
+          },
+          "refundId": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "refundStatus": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "enum": [
+              "pending",
+              "succeeded",
+              "failed",
+              "canceled",
+              null
+            ],
+            "description": "The refund's status when the event was written: pending until the processor answers."
+          },
+          "amount": {
+            "type": "number"
+          },
+          "discountAmount": {
+            "type": "number"
+          },
+          "currency": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "chargeId",
+          "checkoutSessionId",
+          "customerId",
+          "userId",
+          "productId",
+          "couponId",
+          "couponCode",
+          "reason",
+          "outcome",
+          "refundId",
+          "refundStatus",
+          "amount",
+          "discountAmount",
+          "currency"
+        ],
+        "additionalProperties": false,
+        "description": "A checkout payment whose coupon redemption was refused when the money arrived (the coupon's limits were lowered after the session reserved it): the discount is not kept. With the setting `refund_payment` the payment is refunded in full and nothing is provisioned."
+      },
+      "correlationId": {
+        "type": [
+          "string",
+          "null"
+        ],
+        "description": "Request or causation id linking the event to what caused it."
+      },
+      "sequence": {
+        "type": "number",
+        "description": "Position of this event among the events of its `subject` (1, 2, 3, …), so consumers can order them: delivery order is not promised. Present on webhooks, the event history and the stream; absent on in-process deliveries."
+      }
+    },
+    "required": [
+      "id",
+      "type",
+      "version",
+      "occurredAt",
+      "producer",
+      "subject",
+      "data",
+      "correlationId"
+    ],
+    "additionalProperties": false
+  },
   "billing.payment.duplicate_refunded": {
     "$schema": "http://json-schema.org/draft-07/schema#",
     "$id": "https://schemas.astrix.dev/events/billing.payment.duplicate_refunded.v1.json",

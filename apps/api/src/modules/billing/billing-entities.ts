@@ -5,6 +5,7 @@ import { Product } from './catalog/product.entity';
 import { CheckoutSession } from './checkout/checkout-session.entity';
 import { Coupon } from './coupons/coupon.entity';
 import { CouponRedemption } from './coupons/coupon-redemption.entity';
+import { CouponReservation } from './coupons/coupon-reservation.entity';
 import { Customer } from './customers/customer.entity';
 import { CreditNote } from './invoicing/credit-note.entity';
 import { DocumentNumberSeries } from './invoicing/document-number-series.entity';
@@ -32,6 +33,7 @@ export const BILLING_ENTITIES = [
   Customer,
   Coupon,
   CouponRedemption,
+  CouponReservation,
   CheckoutSession,
   Charge,
   Refund,

@@ -25,6 +25,7 @@ import { RevenueReports } from './reports/revenue-report.service';
 import { InvoicesModule } from './invoicing/invoices.module';
 import { PaymentsService } from './payments/payments.service';
 import { ChargeRecorder } from './payments/charge-recorder.service';
+import { CouponRefusals } from './payments/coupon-refusals.service';
 import { ProcessorModule } from '../../platform/payment-processor/processor.module';
 import { AdminChargesController } from './refunds/admin-charges.controller';
 import { CoolingOffRefunds } from './refunds/cooling-off-refunds.consumer';
@@ -84,6 +85,7 @@ export class BillingModule {
         CustomersService,
         PaymentsService,
         ChargeRecorder,
+        CouponRefusals,
         RefundsService,
         StripeWebhooksService,
         AccountsPortRegistry,

@@ -34,6 +34,7 @@ const WRITERS: Record<string, { table: string; folder: string }> = {
   Refund: { table: 'refunds', folder: 'refunds' },
   Coupon: { table: 'coupons', folder: 'coupons' },
   CouponRedemption: { table: 'coupon_redemptions', folder: 'coupons' },
+  CouponReservation: { table: 'coupon_reservations', folder: 'coupons' },
   FraudSignal: { table: 'fraud_signals', folder: 'fraud' },
   Dispute: { table: 'disputes', folder: 'fraud' },
   StripeWebhookEvent: { table: 'stripe_webhook_events', folder: 'stripe-webhooks' },

@@ -88,6 +88,10 @@ export class AppConfig {
   get coolingOffDays(): number {
     return this.env.COOLING_OFF_DAYS;
   }
+  /** What happens to a checkout payment whose coupon redemption is refused at payment. */
+  get couponRefusedAtPayment(): 'refund_payment' {
+    return this.env.COUPON_REFUSED_AT_PAYMENT;
+  }
   /** Refunds pending longer than this are settled by asking the processor. */
   get refundPendingBoundMs(): number {
     return this.env.REFUND_PENDING_BOUND_SECONDS * 1_000;

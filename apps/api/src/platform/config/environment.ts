@@ -121,6 +121,14 @@ export class Environment {
   })
   DUNNING_RETRY_DAYS = '1,3,5,7';
 
+  /**
+   * What happens to a checkout payment whose coupon redemption is refused when the money arrives
+   * (limits lowered after the session reserved the coupon): refund_payment refunds it in full and
+   * provisions nothing. See docs/runbooks/coupons.md for why there is no other option yet.
+   */
+  @IsIn(['refund_payment'])
+  COUPON_REFUSED_AT_PAYMENT = 'refund_payment' as const;
+
   /** What happens to a subscription once every dunning retry has failed. */
   @IsIn(['pause', 'cancel'])
   DUNNING_FINAL_ACTION: 'pause' | 'cancel' = 'cancel';
@@ -252,6 +260,7 @@ export const ENVIRONMENT_VARIABLES = [
   'COOLING_OFF_DAYS',
   'DUNNING_RETRY_DAYS',
   'DUNNING_FINAL_ACTION',
+  'COUPON_REFUSED_AT_PAYMENT',
   'DUNNING_PAST_DUE_AFTER_ATTEMPTS',
   'BILLING_RUN_CRON',
   'FRAUD_RULES',

@@ -91,6 +91,8 @@ export class BooksCheck {
       this.refundsPendingTooLong(now),
       this.chargesRefundedBeyondAmount(),
       this.invoicesCreditedBeyondTotal(),
+      this.discountsWithoutRedemption(),
+      this.couponsOverLimit(),
       this.usagePeriodsNotInvoiced(),
     ]);
     return results.flat();
@@ -137,6 +139,72 @@ export class BooksCheck {
         currency: row.currency,
         message: `subscription ${row.subscription_id} used ${row.quantity} of ${row.feature_id} from ${row.period_start.toISOString()} to ${row.period_end.toISOString()} (closed early) and no invoice bills it`,
       }));
+  }
+
+  /** Discounted charges with no redemption of their coupon, not refunded in full (refused at payment, or lost). */
+  private async discountsWithoutRedemption(): Promise<BooksFinding[]> {
+    const rows: Array<{ id: string; coupon_id: string | null; discount: string; currency: string }> =
+      await this.dataSource.query(
+        `SELECT c.id, c.coupon_id, c.discount_amount::text AS discount, c.currency
+           FROM billing.charges c
+          WHERE c.discount_amount > 0
+            AND NOT EXISTS (SELECT 1 FROM billing.coupon_redemptions r WHERE r.charge_id = c.id)
+            AND c.amount > COALESCE((SELECT sum(f.amount) FROM billing.refunds f
+                                      WHERE f.charge_id = c.id AND f.status IN ('pending', 'succeeded')), 0)`,
+      );
+    return rows.map((row) => ({
+      kind: 'discount_without_redemption',
+      subject: row.id,
+      ids: row.coupon_id ? [row.id, row.coupon_id] : [row.id],
+      amount: Number(row.discount),
+      currency: row.currency,
+      message: `charge ${row.id} kept a discount of ${moneyText(storedMoney(row.discount, row.currency))} from coupon ${row.coupon_id ?? '(none)'} without a redemption, and is not refunded`,
+    }));
+  }
+
+  /** Coupons redeemed more often than their limits allow, overall or by one customer. */
+  private async couponsOverLimit(): Promise<BooksFinding[]> {
+    const rows: Array<{
+      coupon_id: string;
+      code: string;
+      customer_id: string | null;
+      redemptions: number;
+      limit: number;
+      excess_discount: string;
+      currency: string;
+      redemption_ids: string[];
+    }> = await this.dataSource.query(
+      `WITH ranked AS (
+         SELECT r.*, row_number() OVER (PARTITION BY r.coupon_id ORDER BY r.redeemed_at, r.id) AS overall_rank,
+                row_number() OVER (PARTITION BY r.coupon_id, r.customer_id ORDER BY r.redeemed_at, r.id) AS customer_rank
+           FROM billing.coupon_redemptions r
+       )
+       SELECT p.id AS coupon_id, p.code, NULL AS customer_id, count(*)::int AS redemptions,
+              p.max_redemptions AS limit, sum(x.discount_amount) FILTER (WHERE x.overall_rank > p.max_redemptions)::text AS excess_discount,
+              min(x.currency) AS currency, array_agg(x.id ORDER BY x.overall_rank) FILTER (WHERE x.overall_rank > p.max_redemptions) AS redemption_ids
+         FROM ranked x JOIN billing.coupons p ON p.id = x.coupon_id
+        WHERE p.max_redemptions IS NOT NULL
+        GROUP BY p.id, p.code, p.max_redemptions
+       HAVING count(*) > p.max_redemptions
+       UNION ALL
+       SELECT p.id, p.code, x.customer_id, count(*)::int, p.max_redemptions_per_customer,
+              sum(x.discount_amount) FILTER (WHERE x.customer_rank > p.max_redemptions_per_customer)::text,
+              min(x.currency), array_agg(x.id ORDER BY x.customer_rank) FILTER (WHERE x.customer_rank > p.max_redemptions_per_customer)
+         FROM ranked x JOIN billing.coupons p ON p.id = x.coupon_id
+        WHERE p.max_redemptions_per_customer IS NOT NULL
+        GROUP BY p.id, p.code, x.customer_id, p.max_redemptions_per_customer
+       HAVING count(*) > p.max_redemptions_per_customer`,
+    );
+    return rows.map((row) => ({
+      kind: 'coupon_over_limit',
+      subject: row.customer_id ? `${row.coupon_id}:${row.customer_id}` : row.coupon_id,
+      ids: [row.coupon_id, ...(row.customer_id ? [row.customer_id] : []), ...row.redemption_ids],
+      amount: Number(row.excess_discount ?? 0),
+      currency: row.currency,
+      message: row.customer_id
+        ? `coupon ${row.code} was redeemed ${row.redemptions} times by customer ${row.customer_id}, above its limit of ${row.limit} per customer`
+        : `coupon ${row.code} was redeemed ${row.redemptions} times, above its limit of ${row.limit}`,
+    }));
   }
 
   /** Payments linked to an invoice either way (a subscription charge names its invoice; a receipt its charge). */

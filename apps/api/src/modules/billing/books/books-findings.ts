@@ -24,6 +24,10 @@ export const BOOKS_FINDING_KINDS = [
   'charge_not_at_processor',
   /** The processor and our books disagree about how much of a charge was refunded. */
   'refund_totals_disagree',
+  /** A charge kept a coupon's discount without a redemption of the coupon (refused or absent), unrefunded. */
+  'discount_without_redemption',
+  /** A coupon has more redemptions than its limit, overall or for one customer. */
+  'coupon_over_limit',
   /** Usage in a stretch of a subscription closed early (cancel, pause, plan change now) that no invoice line covers. */
   'usage_period_not_invoiced',
 ] as const;

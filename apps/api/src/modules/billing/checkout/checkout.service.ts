@@ -29,6 +29,8 @@ export interface CheckoutClient {
 
 /** Just above Stripe's shortest allowed checkout lifetime (30 minutes). */
 const RESET_CHECKOUT_TTL_MS = 31 * 60_000;
+/** Stripe's default (and longest) checkout lifetime: how long a session holds its coupon at most. */
+const CHECKOUT_TTL_MS = 24 * 60 * 60_000;
 
 export function toCheckoutSessionView(session: CheckoutSession): CheckoutSessionView {
   return {
@@ -102,11 +104,28 @@ export class CheckoutService {
     }
 
     const customer = await this.customers.getOrCreate({ userId: user.userId, email: user.email });
+    const sessionId = newId('chk');
     const session = await this.dataSource.transaction(async (manager) => {
       if (request.accountId) await this.refuseConcurrentReset(manager, request.accountId);
       await this.fraud.screenCheckout(manager, { customer, clientIp: client.ip });
+      // The coupon is reserved for this session under its row lock, counting the other open sessions'
+      // reservations: concurrent or successive sessions cannot each take a once-only discount.
+      if (quote.coupon) {
+        const now = this.clock.now();
+        const short = request.accountId || product.kind === 'subscription';
+        await this.coupons.reserve(manager, {
+          product,
+          price,
+          couponCode: quote.coupon.code,
+          checkoutSessionId: sessionId,
+          customerId: customer.id,
+          userId: user.userId,
+          now,
+          expiresAt: new Date(now.getTime() + (short ? RESET_CHECKOUT_TTL_MS : CHECKOUT_TTL_MS)),
+        });
+      }
       const row = manager.create(CheckoutSession, {
-        id: newId('chk'),
+        id: sessionId,
         customerId: customer.id,
         userId: user.userId,
         productId: product.id,
@@ -170,12 +189,14 @@ export class CheckoutService {
         .update({ id: session.id }, { stripeCheckoutSessionId: opened.id, url: opened.url });
       return toCheckoutSessionView({ ...session, stripeCheckoutSessionId: opened.id, url: opened.url });
     } catch (error) {
-      await this.dataSource
-        .getRepository(CheckoutSession)
-        .update(
+      await this.dataSource.transaction(async (manager) => {
+        await manager.update(
+          CheckoutSession,
           { id: session.id },
           { status: 'failed', failureReason: `processor: ${(error as Error).message}`.slice(0, 500) },
         );
+        await this.coupons.release(manager, session.id, 'payment page could not be opened', this.clock.now());
+      });
       throw toProcessorAppError(error);
     }
   }
@@ -215,11 +236,15 @@ export class CheckoutService {
     );
   }
 
-  /** The processor expired the session: an open one ends expired; any other stays as it is. */
+  /**
+   * The processor expired the session: an open one ends expired; any other stays as it is. Its coupon
+   * reservation is released, unless its payment consumed it: the session can no longer be paid.
+   */
   async expire(sessionId: string): Promise<void> {
-    await this.dataSource
-      .getRepository(CheckoutSession)
-      .update({ id: sessionId, status: 'open' }, { status: 'expired' });
+    await this.dataSource.transaction(async (manager) => {
+      await manager.update(CheckoutSession, { id: sessionId, status: 'open' }, { status: 'expired' });
+      await this.coupons.release(manager, sessionId, 'checkout session expired', this.clock.now());
+    });
   }
 
   async getForUser(userId: string, id: string): Promise<CheckoutSessionView> {

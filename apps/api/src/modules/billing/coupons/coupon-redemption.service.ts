@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, MoreThan } from 'typeorm';
 import type { CouponRejectionReason, MoneyView, PriceBreakdown } from '@astrix/contracts';
 import {
   applyCoupon,
@@ -21,6 +21,7 @@ import { Customer } from '../customers/customer.entity';
 import { Charge } from '../payments/charge.entity';
 import { Coupon } from './coupon.entity';
 import { CouponRedemption } from './coupon-redemption.entity';
+import { CouponReservation } from './coupon-reservation.entity';
 import { toPricingCoupon } from './coupon-views';
 
 /** The price of one product, with or without a coupon; or why the coupon does not apply. */
@@ -30,6 +31,14 @@ export type Quote =
 
 export type RedemptionResult =
   { redeemed: true } | { redeemed: false; reason: 'redemption_limit_reached' | 'customer_limit_reached' };
+
+/** Held reservations that count against a coupon's limits now (besides the redemptions). */
+interface HeldReservations {
+  total: number;
+  byUser: number;
+  /** The user holds a first-purchase coupon for another open session: this is not a first purchase. */
+  firstPurchaseHeldByUser: boolean;
+}
 
 const BREAKDOWN_LINE_ID = 'line_1';
 
@@ -82,15 +91,87 @@ export class CouponRedemptionService {
       userId: input.userId,
     });
     if (!verdict.ok) return verdict;
+    return this.quoted(input.product.name, line.amount, verdict);
+  }
+
+  /**
+   * Reserves the coupon for an opening checkout session, inside its transaction: the coupon row is
+   * locked, the rules judged again counting redemptions and every live reservation (so concurrent
+   * sessions queue and the limits hold across open sessions), and the reservation held until the
+   * session expires. Throws 422 when the coupon no longer applies; returns the price as reserved.
+   */
+  async reserve(
+    manager: EntityManager,
+    input: {
+      product: Product;
+      price: Price;
+      couponCode: string;
+      checkoutSessionId: string;
+      customerId: string;
+      userId: string;
+      now: Date;
+      expiresAt: Date;
+    },
+  ): Promise<Quote & { ok: true }> {
+    const currency = parseCurrencyCode(input.price.currency);
+    const flatPrice = { model: 'flat' as const, amount: { [currency]: input.price.unitAmount } };
+    const line = {
+      id: BREAKDOWN_LINE_ID,
+      productId: input.product.id,
+      amount: priceLine(flatPrice, 1, currency).amount,
+    };
+    const code = normalizeCouponCode(input.couponCode);
+    const coupon = await manager.findOne(Coupon, { where: { code }, lock: { mode: 'pessimistic_write' } });
+    const verdict = await this.verdict(manager, coupon, code, [line], {
+      now: input.now,
+      currency,
+      userId: input.userId,
+    });
+    if (!verdict.ok) throw couponNotApplicable(verdict.message, verdict.reason);
+    await manager.insert(CouponReservation, {
+      id: newId('crv'),
+      couponId: verdict.coupon.id,
+      customerId: input.customerId,
+      userId: input.userId,
+      checkoutSessionId: input.checkoutSessionId,
+      discountAmount: verdict.result.discount.amountMinor,
+      currency,
+      status: 'held',
+      heldAt: input.now,
+      expiresAt: input.expiresAt,
+      settledAt: null,
+      releaseReason: null,
+    });
+    return this.quoted(input.product.name, line.amount, verdict);
+  }
+
+  /**
+   * The session ended without a payment (expired, could not open): its reservation stops counting.
+   * A consumed or already released reservation is left as it is. Returns whether one was released.
+   */
+  async release(
+    manager: EntityManager,
+    checkoutSessionId: string,
+    reason: string,
+    now: Date,
+  ): Promise<boolean> {
+    const released = await manager.update(
+      CouponReservation,
+      { checkoutSessionId, status: 'held' },
+      { status: 'released', settledAt: now, releaseReason: reason.slice(0, 500) },
+    );
+    return (released.affected ?? 0) > 0;
+  }
+
+  private quoted(
+    productName: string,
+    amount: Money,
+    verdict: { coupon: Coupon; result: CouponApplied<DiscountableLine> },
+  ): Quote & { ok: true } {
     return {
       ok: true,
       coupon: verdict.coupon,
-      breakdown: this.breakdown(
-        input.product.name,
-        line.amount,
-        verdict.result.lines[0].discount,
-        verdict.coupon.code,
-      ),
+      breakdown: this.breakdown(productName, amount, verdict.result.lines[0].discount, verdict.coupon.code),
     };
   }
 
@@ -152,12 +233,16 @@ export class CouponRedemptionService {
         message: `coupon ${code} is no longer available`,
       };
     }
+    const held = await this.held(manager, coupon, facts.userId, facts.now);
     const result = applyCoupon(toPricingCoupon(coupon), lines, {
       now: facts.now,
       currency: facts.currency,
-      redemptionsSoFar: coupon.redemptionCount,
-      customerRedemptions: facts.userId ? await this.redemptionsByUser(manager, coupon.id, facts.userId) : 0,
-      isFirstPurchase: facts.userId ? !(await this.hasPurchased(manager, facts.userId)) : true,
+      redemptionsSoFar: coupon.redemptionCount + held.total,
+      customerRedemptions:
+        (facts.userId ? await this.redemptionsByUser(manager, coupon.id, facts.userId) : 0) + held.byUser,
+      isFirstPurchase: facts.userId
+        ? !held.firstPurchaseHeldByUser && !(await this.hasPurchased(manager, facts.userId))
+        : true,
       periodIndex: 0,
     });
     if (!result.applies)
@@ -170,6 +255,9 @@ export class CouponRedemptionService {
    * is locked first, so concurrent redemptions queue and neither limit can be exceeded; the conditional
    * increment and the table's CHECK guard the global limit again. Redeeming the same charge twice counts
    * once. Expiry and archiving are not rechecked: the customer has already paid the discounted price.
+   * The session's held reservation is consumed (it already counted against the limits); without one
+   * (released, or never made) the other sessions' live reservations count against the limits too.
+   * Limits lowered by staff since the reservation can still refuse it: the caller decides what then.
    */
   async redeem(
     manager: EntityManager,
@@ -180,6 +268,8 @@ export class CouponRedemptionService {
       discountAmount: number;
       currency: string;
       now: Date;
+      /** The checkout session whose reservation this redemption consumes. */
+      checkoutSessionId?: string | null;
     },
   ): Promise<RedemptionResult> {
     const discount = money(input.discountAmount, parseCurrencyCode(input.currency));
@@ -198,13 +288,79 @@ export class CouponRedemptionService {
       return { redeemed: true };
     }
 
-    return this.countUse(manager, coupon, {
-      customerId: input.customerId,
-      chargeId: input.chargeId,
-      subscriptionId: null,
-      discount,
-      now: input.now,
+    const reservation = input.checkoutSessionId
+      ? await manager.findOne(CouponReservation, {
+          where: { checkoutSessionId: input.checkoutSessionId, couponId: coupon.id, status: 'held' },
+        })
+      : null;
+    const others = reservation
+      ? { total: 0, byCustomer: 0 }
+      : await this.heldByOthers(manager, coupon.id, input.customerId, input.now);
+    const counted = await this.countUse(
+      manager,
+      coupon,
+      {
+        customerId: input.customerId,
+        chargeId: input.chargeId,
+        subscriptionId: null,
+        discount,
+        now: input.now,
+      },
+      others,
+    );
+    if (reservation) {
+      await manager.update(
+        CouponReservation,
+        { id: reservation.id },
+        counted.redeemed
+          ? { status: 'consumed', settledAt: input.now }
+          : {
+              status: 'released',
+              settledAt: input.now,
+              releaseReason: `refused at payment: ${counted.reason}`,
+            },
+      );
+    }
+    return counted;
+  }
+
+  /** Live held reservations of other customers' sessions, and of this customer's, for redeem without one. */
+  private async heldByOthers(
+    manager: EntityManager,
+    couponId: string,
+    customerId: string,
+    now: Date,
+  ): Promise<{ total: number; byCustomer: number }> {
+    const live = { couponId, status: 'held' as const, expiresAt: MoreThan(now) };
+    return {
+      total: await manager.count(CouponReservation, { where: live }),
+      byCustomer: await manager.count(CouponReservation, { where: { ...live, customerId } }),
+    };
+  }
+
+  /** Reservations held now (unexpired) of this coupon, of the user's, and the user's first-purchase ones. */
+  private async held(
+    manager: EntityManager,
+    coupon: Coupon,
+    userId: string | null,
+    now: Date,
+  ): Promise<HeldReservations> {
+    const live = { status: 'held' as const, expiresAt: MoreThan(now) };
+    const total = await manager.count(CouponReservation, { where: { ...live, couponId: coupon.id } });
+    if (!userId) return { total, byUser: 0, firstPurchaseHeldByUser: false };
+    const byUser = await manager.count(CouponReservation, {
+      where: { ...live, couponId: coupon.id, userId },
     });
+    const firstPurchaseHeldByUser = coupon.firstPurchaseOnly
+      ? await manager
+          .getRepository(CouponReservation)
+          .createQueryBuilder('reservation')
+          .innerJoin(Coupon, 'coupon', 'coupon.id = reservation.couponId')
+          .where('reservation.userId = :userId AND reservation.status = :status', { userId, status: 'held' })
+          .andWhere('reservation.expiresAt > :now AND coupon.firstPurchaseOnly = true', { now })
+          .getExists()
+      : false;
+    return { total, byUser, firstPurchaseHeldByUser };
   }
 
   /** Counts one use under the coupon's row lock (held by the caller): both limits, then the redemption. */
@@ -218,13 +374,20 @@ export class CouponRedemptionService {
       discount: Money;
       now: Date;
     },
+    heldByOthers: { total: number; byCustomer: number } = { total: 0, byCustomer: 0 },
   ): Promise<RedemptionResult> {
     if (coupon.maxRedemptionsPerCustomer !== null) {
       const byCustomer = await manager.count(CouponRedemption, {
         where: { couponId: coupon.id, customerId: use.customerId },
       });
-      if (byCustomer >= coupon.maxRedemptionsPerCustomer)
+      if (byCustomer + heldByOthers.byCustomer >= coupon.maxRedemptionsPerCustomer)
         return { redeemed: false, reason: 'customer_limit_reached' };
+    }
+    if (
+      coupon.maxRedemptions !== null &&
+      coupon.redemptionCount + heldByOthers.total >= coupon.maxRedemptions
+    ) {
+      return { redeemed: false, reason: 'redemption_limit_reached' };
     }
 
     // The lock already serialises redemptions; the condition (and the table's CHECK) hold the limit anyway.

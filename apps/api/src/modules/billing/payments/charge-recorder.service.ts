@@ -102,7 +102,9 @@ export class ChargeRecorder {
     const coupon = session.couponId
       ? await manager.findOneOrFail(Coupon, { where: { id: session.couponId } })
       : null;
-    if (coupon) await this.redeemCoupon(manager, coupon, charge, actor);
+    // A redemption refused at payment (limits lowered since the session reserved it) leaves a
+    // discount nobody granted: nothing is provisioned, and payments refunds the payment after commit.
+    const couponRefused = coupon ? await this.redeemCoupon(manager, coupon, charge, actor, session.id) : null;
     if (payment.processorCharge) {
       await this.fraud.screenPayment(manager, {
         charge,
@@ -123,6 +125,7 @@ export class ChargeRecorder {
     charge.invoiceId = receipt.id;
     await manager.update(Charge, { id: charge.id }, { invoiceId: receipt.id });
 
+    if (couponRefused) return charge;
     await this.announce(manager, charge, actor, {
       paidFor: 'purchase',
       subscriptionId: null,
@@ -297,7 +300,8 @@ export class ChargeRecorder {
     coupon: Coupon,
     charge: Charge,
     actor: RequestContext,
-  ): Promise<void> {
+    checkoutSessionId: string,
+  ): Promise<string | null> {
     const redemption = await this.coupons.redeem(manager, {
       couponId: coupon.id,
       customerId: charge.customerId,
@@ -305,9 +309,11 @@ export class ChargeRecorder {
       discountAmount: charge.discountAmount,
       currency: charge.currency,
       now: this.clock.now(),
+      checkoutSessionId,
     });
     if (!redemption.redeemed) {
       // The money is already taken at the discounted price; the limit itself is never exceeded.
+      // The discount is not kept: payments refunds the payment (COUPON_REFUSED_AT_PAYMENT).
       this.logger.warn(
         `coupon ${coupon.code} reached a limit before charge ${charge.id} completed: ${redemption.reason}`,
       );
@@ -317,6 +323,8 @@ export class ChargeRecorder {
         resourceId: coupon.id,
         after: { chargeId: charge.id, reason: redemption.reason },
       });
+      return redemption.reason;
     }
+    return null;
   }
 }

@@ -12,6 +12,7 @@ import {
   PaymentProcessorHost,
 } from '../../../platform/payment-processor/payment-processor.provider';
 import { PaymentsService } from '../payments/payments.service';
+import { CouponRefusals } from '../payments/coupon-refusals.service';
 import { StripeFraudSignals } from '../fraud/stripe-fraud-signals.service';
 import { RefundsService } from '../refunds/refunds.service';
 import { InvoiceCollection } from '../collection/invoice-collection.service';
@@ -54,6 +55,7 @@ export class StripeWebhooksService {
     @InjectPaymentProcessor() private readonly processor: PaymentProcessor,
     private readonly host: PaymentProcessorHost,
     private readonly payments: PaymentsService,
+    private readonly couponRefusals: CouponRefusals,
     private readonly refunds: RefundsService,
     private readonly fraudSignals: StripeFraudSignals,
     private readonly transfers: TransferEventsRegistry,
@@ -179,6 +181,18 @@ export class StripeWebhooksService {
     return false;
   }
 
+  /**
+   * Records a checkout payment, then (after its commit, on every delivery, so a retry finishes what a
+   * crash left) settles a coupon refused at payment: the discount is not kept.
+   */
+  private async completeCheckoutPayment(
+    input: Parameters<PaymentsService['completePayment']>[0],
+  ): Promise<boolean> {
+    const charge = await this.payments.completePayment(input);
+    if (charge) await this.couponRefusals.settle(charge);
+    return charge !== null;
+  }
+
   /** Returns whether the event concerned something of ours. */
   private async act(event: ProcessorEvent): Promise<boolean> {
     // Subscription invoices are collected with payment intents that carry our invoice id.
@@ -198,26 +212,22 @@ export class StripeWebhooksService {
         if (!ourId || session.paymentStatus !== 'paid' || !session.paymentIntentId) return false;
         const processorCharge = await this.payments.processorChargeFor(session.paymentIntentId);
         if (!processorCharge) throw new Error(`payment intent ${session.paymentIntentId} has no charge yet`);
-        return (
-          (await this.payments.completePayment({
-            checkoutSessionId: ourId,
-            paymentIntentId: session.paymentIntentId,
-            processorCharge,
-          })) !== null
-        );
+        return this.completeCheckoutPayment({
+          checkoutSessionId: ourId,
+          paymentIntentId: session.paymentIntentId,
+          processorCharge,
+        });
       }
       case 'payment_intent.succeeded': {
         const intent = event.object;
         const ourId = intent.metadata.checkoutSessionId;
         if (!ourId || !intent.latestChargeId) return false;
         const processorCharge = await this.processor.getCharge(intent.latestChargeId);
-        return (
-          (await this.payments.completePayment({
-            checkoutSessionId: ourId,
-            paymentIntentId: intent.id,
-            processorCharge,
-          })) !== null
-        );
+        return this.completeCheckoutPayment({
+          checkoutSessionId: ourId,
+          paymentIntentId: intent.id,
+          processorCharge,
+        });
       }
       case 'checkout.session.async_payment_failed': {
         const ourId = event.object.metadata.checkoutSessionId ?? event.object.clientReferenceId;

@@ -1,0 +1,83 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AuditService } from '../../../platform/audit/audit.service';
+import { AppConfig } from '../../../platform/config/app-config';
+import { OutboxService } from '../../../platform/events/outbox.service';
+import { Coupon } from '../coupons/coupon.entity';
+import { CouponRedemption } from '../coupons/coupon-redemption.entity';
+import { CouponReservation } from '../coupons/coupon-reservation.entity';
+import { RefundsService } from '../refunds/refunds.service';
+import { Charge } from './charge.entity';
+import { STRIPE_ACTOR } from './charge-views';
+
+/**
+ * What happens to a checkout payment whose coupon redemption was refused when the money arrived (the
+ * coupon's limits were lowered after the session reserved it). ChargeRecorder has recorded the charge
+ * and its receipt but provisioned nothing; the discount is not kept. `COUPON_REFUSED_AT_PAYMENT`
+ * (docs/runbooks/coupons.md) says how: `refund_payment`, the only setting today, refunds it in full.
+ * Called after the payment's transaction commits, on every delivery of the payment's events, so a
+ * retry finishes what a crash left; the refund is once per charge.
+ */
+@Injectable()
+export class CouponRefusals {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly refunds: RefundsService,
+    private readonly audit: AuditService,
+    private readonly outbox: OutboxService,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Settles a refused coupon's discount on this charge; nothing for a charge with its redemption. */
+  async settle(charge: Charge): Promise<void> {
+    if (!charge.couponId || charge.discountAmount <= 0 || !charge.checkoutSessionId) return;
+    const reader = this.dataSource.manager;
+    if (await reader.exists(CouponRedemption, { where: { chargeId: charge.id } })) return;
+    const reservation = await reader.findOne(CouponReservation, {
+      where: { checkoutSessionId: charge.checkoutSessionId },
+    });
+    const reason: 'customer_limit_reached' | 'redemption_limit_reached' =
+      reservation?.releaseReason?.includes('customer_limit_reached')
+        ? 'customer_limit_reached'
+        : 'redemption_limit_reached';
+    const coupon = await reader.findOneOrFail(Coupon, { where: { id: charge.couponId } });
+    const outcome = this.config.couponRefusedAtPayment;
+    const refund = await this.refunds.refundDuplicatePayment(
+      charge.id,
+      `coupon ${coupon.code} refused at payment (${reason.replaceAll('_', ' ')}): the discounted payment is refunded`,
+      STRIPE_ACTOR,
+    );
+    if (!refund) return; // already refunded, and announced when it was
+    await this.dataSource.transaction(async (manager) => {
+      const data = {
+        chargeId: charge.id,
+        checkoutSessionId: charge.checkoutSessionId as string,
+        customerId: charge.customerId,
+        userId: charge.userId,
+        productId: charge.productId,
+        couponId: coupon.id,
+        couponCode: coupon.code,
+        reason,
+        outcome,
+        refundId: refund.id,
+        refundStatus: refund.status,
+        amount: charge.amount,
+        discountAmount: charge.discountAmount,
+        currency: charge.currency,
+      };
+      await this.audit.record(manager, STRIPE_ACTOR, {
+        action: 'charge.coupon_refused_refunded',
+        resourceType: 'charge',
+        resourceId: charge.id,
+        after: { ...data },
+      });
+      await this.outbox.append(manager, {
+        type: 'billing.payment.coupon_refused',
+        subject: charge.id,
+        data,
+        correlationId: charge.checkoutSessionId ?? charge.id,
+      });
+    });
+  }
+}
