@@ -30,6 +30,9 @@ import { ProcessorModule } from '../../platform/payment-processor/processor.modu
 import { AdminChargesController } from './refunds/admin-charges.controller';
 import { CoolingOffRefunds } from './refunds/cooling-off-refunds.consumer';
 import { RefundsService } from './refunds/refunds.service';
+import { RefundRecovery } from './refunds/refund-recovery.service';
+import { RefundSettlement } from './refunds/refund-settlement.service';
+import { RefundSubmission } from './refunds/refund-submission.service';
 import {
   AdminStripeEventsController,
   StripeWebhooksController,
@@ -87,6 +90,9 @@ export class BillingModule {
         ChargeRecorder,
         CouponRefusals,
         RefundsService,
+        RefundSubmission,
+        RefundSettlement,
+        RefundRecovery,
         StripeWebhooksService,
         AccountsPortRegistry,
         TransferEventsRegistry,
