@@ -2,7 +2,7 @@ import type { BillingRunView } from '@astrix/contracts';
 import { BillingRuns } from '../../src/modules/billing/subscriptions/billing-runs.service';
 import { Clock } from '../../src/platform/clock';
 import { BillingTestApp, startBillingTestApp } from './billing';
-import { eventually } from './test-app';
+import { eventually, type TestAppOptions } from './test-app';
 
 const SYSTEM = { actor: { kind: 'system', name: 'test' }, requestId: null } as const;
 const ADMIN = { sub: 'staff_subscription_admin', roles: ['admin'] };
@@ -47,8 +47,11 @@ export interface SubscriptionTestApp extends BillingTestApp {
   paidInvoicesOf(subscriptionId: string, count: number): Promise<SubscriptionInvoiceRow[]>;
 }
 
-export async function startSubscriptionTestApp(startsAt: string): Promise<SubscriptionTestApp> {
-  const t = await startBillingTestApp();
+export async function startSubscriptionTestApp(
+  startsAt: string,
+  options: TestAppOptions = {},
+): Promise<SubscriptionTestApp> {
+  const t = await startBillingTestApp(options);
   let now = new Date(startsAt);
   jest.spyOn(t.app.get(Clock), 'now').mockImplementation(() => new Date(now.getTime()));
   const runBilling = async (): Promise<BillingRunView> => {
