@@ -112,6 +112,45 @@ describe('coupon limits hold across open checkout sessions', () => {
     expect(await redemptionsOf('WELCOME20', trader.sub)).toBe(1);
   });
 
+  it('a cancelled checkout session releases its reservation; a paid one cannot be cancelled', async () => {
+    const trader = { sub: 'user_cancelled_session', email: 'cancelled@example.com' };
+    const cancel = (id: string, who: { sub: string } = trader) =>
+      t.inject({ method: 'POST', url: `/v1/billing/checkout-sessions/${id}/cancel`, headers: t.as(who) });
+    const first = await openCheckout(trader, 'WELCOME20');
+    expect(first.statusCode).toBe(201);
+    expect((await openCheckout(trader, 'WELCOME20')).statusCode).toBe(422);
+
+    // Someone else's session is not theirs to cancel: nothing changes.
+    const foreign = await cancel(first.json().id, { sub: 'user_someone_else' });
+    expect(foreign.statusCode).toBe(404);
+    expect(foreign.json().error.code).toBe('NOT_FOUND');
+
+    const cancelled = await cancel(first.json().id);
+    expect(cancelled.statusCode).toBe(200);
+    expect(cancelled.json().status).toBe('expired');
+    expect((await cancel(first.json().id)).json().status).toBe('expired');
+    // The page is closed at Stripe: it can no longer be paid.
+    const stripeSession = t.fake.state.checkoutSessions
+      .all()
+      .find((session) => session.client_reference_id === first.json().id);
+    expect(stripeSession?.status).toBe('expired');
+
+    const again = await openCheckout(trader, 'WELCOME20');
+    expect(again.statusCode).toBe(201);
+    await payWithCard(t, again.json().id, '4242424242424242');
+    await t.fake.flushWebhooks();
+    await chargeOf(t, again.json().id);
+    const paid = await cancel(again.json().id);
+    expect(paid.statusCode).toBe(409);
+    expect(paid.json().error.code).toBe('CHECKOUT_COMPLETED');
+    expect(await discountedCharges(trader.sub)).toHaveLength(1);
+    const audits = await t.dataSource.query(
+      `SELECT action FROM platform.audit_log WHERE resource_id = $1 AND action = 'checkout_session.cancelled'`,
+      [first.json().id],
+    );
+    expect(audits).toHaveLength(1);
+  });
+
   it('leak: a redemption refused at payment (staff lowered the limit) does not keep the discount: the payment is refunded, audited and announced', async () => {
     const created = await t.inject({
       method: 'POST',

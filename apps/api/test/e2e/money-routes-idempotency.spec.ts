@@ -29,6 +29,8 @@ const MONEY_MOVING = [
 const NOT_MONEY_MOVING: Record<string, string> = {
   'POST /v1/billing/checkout-sessions':
     'opens a payment page; money moves only when the trader pays it, and an unpaid duplicate expires unpaid (a reset is refused while one is being paid)',
+  'POST /v1/billing/checkout-sessions/:id/cancel':
+    'closes an unpaid payment page and releases its coupon; a repeat finds it expired and changes nothing',
   'POST /v1/billing/subscriptions':
     'charges the first period, but a second live subscription to the same plan is refused (409), so a repeat cannot charge twice',
   'POST /v1/billing/subscriptions/:id/change-plan':
@@ -44,6 +46,7 @@ const NOT_MONEY_MOVING: Record<string, string> = {
   'POST /v1/billing/portal-sessions': 'a link to the processor portal',
   'POST /v1/billing/coupons/validate': 'a read',
   'POST /v1/admin/subscriptions/:id/cancel': 'a state change, no credit',
+  'POST /v1/admin/subscriptions/:id/trial': 'moves a trial end (audited); charges nothing itself',
   'POST /v1/admin/billing-runs': 'a billing run invoices each period once, whoever starts it',
   'POST /v1/admin/invoices/:id/resend-receipt': 'sends an email',
   'POST /v1/admin/invoices/:id/mark-uncollectible': 'a state change of an open invoice; a repeat is a 409',

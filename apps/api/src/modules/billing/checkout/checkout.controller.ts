@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '../../../platform/config/app-config';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -32,6 +32,19 @@ export class CheckoutController {
       ip: request.ip ?? null,
       country: typeof country === 'string' && /^[A-Za-z]{2}$/.test(country) ? country.toUpperCase() : null,
     });
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: "Cancel one of the caller's unpaid checkout sessions (its page closes, its coupon is released)",
+  })
+  cancel(
+    @Param('id', new IdParam('chk', 'checkout session')) id: string,
+    @CurrentActor() actor: UserActor,
+    @CurrentContext() context: RequestContext,
+  ): Promise<CheckoutSessionView> {
+    return this.checkout.cancel(actor.userId, id, context);
   }
 
   @Get(':id')

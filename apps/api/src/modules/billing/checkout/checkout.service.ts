@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 import type { CheckoutSessionView, CreateCheckoutSessionRequest } from '@astrix/contracts';
 import type { PaymentProcessor } from '@astrix/stripe-client';
 import { AuditService } from '../../../platform/audit/audit.service';
@@ -245,6 +245,50 @@ export class CheckoutService {
       await manager.update(CheckoutSession, { id: sessionId, status: 'open' }, { status: 'expired' });
       await this.coupons.release(manager, sessionId, 'checkout session expired', this.clock.now());
     });
+  }
+
+  /**
+   * The trader abandons an unpaid session: Stripe closes its page (so it can no longer be paid), and
+   * the session ends expired with its coupon reservation released. Stripe decides a race with a
+   * payment: a session it already completed is a 409. Repeating the cancel returns the same view.
+   */
+  async cancel(userId: string, id: string, context: RequestContext): Promise<CheckoutSessionView> {
+    const repository = this.dataSource.getRepository(CheckoutSession);
+    const session = await repository.findOne({ where: { id, userId } });
+    if (!session) throw new NotFoundError('checkout session', id);
+    if (session.status === 'completed') {
+      throw new AppError(409, 'CHECKOUT_COMPLETED', `checkout session ${id} is paid; it cannot be cancelled`);
+    }
+    if (session.status !== 'expired' && session.stripeCheckoutSessionId) {
+      const stripeId = session.stripeCheckoutSessionId;
+      try {
+        await this.processor.expireCheckoutSession(stripeId, `checkout-cancel:${id}`);
+      } catch (error) {
+        const atProcessor = await this.processor.getCheckoutSession(stripeId).catch(() => null);
+        if (atProcessor?.status === 'complete') {
+          throw new AppError(
+            409,
+            'CHECKOUT_COMPLETED',
+            `checkout session ${id} is paid; it cannot be cancelled`,
+          );
+        }
+        if (atProcessor?.status !== 'expired') throw toProcessorAppError(error);
+      }
+    }
+    await this.dataSource.transaction(async (manager) => {
+      await manager.update(CheckoutSession, { id, status: In(['open', 'failed']) }, { status: 'expired' });
+      await this.coupons.release(manager, id, 'checkout session cancelled', this.clock.now());
+      if (session.status !== 'expired') {
+        await this.audit.record(manager, context, {
+          action: 'checkout_session.cancelled',
+          resourceType: 'checkout_session',
+          resourceId: id,
+          before: { status: session.status },
+          after: { status: 'expired' },
+        });
+      }
+    });
+    return toCheckoutSessionView({ ...session, status: 'expired' });
   }
 
   async getForUser(userId: string, id: string): Promise<CheckoutSessionView> {
