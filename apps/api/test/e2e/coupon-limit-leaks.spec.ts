@@ -86,6 +86,43 @@ describe('coupon limits hold across open checkout sessions', () => {
     expect(opened.filter((response) => response.statusCode === 422)).toHaveLength(4);
   });
 
+  it('five traders racing for the last two uses of a coupon: two sessions open, three are refused', async () => {
+    const created = await t.inject({
+      method: 'POST',
+      url: '/v1/admin/coupons',
+      headers: t.as(ADMIN),
+      payload: {
+        code: 'LASTTWO',
+        kind: 'amount_off',
+        amountOff: { USD: 1000 },
+        duration: 'once',
+        maxRedemptions: 2,
+      },
+    });
+    expect(created.statusCode).toBe(201);
+    const traders = [1, 2, 3, 4, 5].map((n) => ({
+      sub: `user_last_two_${n}`,
+      email: `last${n}@example.com`,
+    }));
+    const opened = await Promise.all(traders.map((trader) => openCheckout(trader, 'LASTTWO')));
+    const accepted = opened.filter((response) => response.statusCode === 201);
+    expect(accepted).toHaveLength(2);
+    for (const refused of opened.filter((response) => response.statusCode !== 201)) {
+      expect(refused.statusCode).toBe(422);
+      expect(refused.json().error.details).toEqual([
+        { field: 'couponCode', message: 'redemption_limit_reached' },
+      ]);
+    }
+    for (const response of accepted) await payWithCard(t, response.json().id, '4242424242424242');
+    await t.fake.flushWebhooks();
+    for (const response of accepted) await chargeOf(t, response.json().id);
+    const [coupon] = await t.dataSource.query(
+      'SELECT redemption_count FROM billing.coupons WHERE code = $1',
+      ['LASTTWO'],
+    );
+    expect(coupon.redemption_count).toBe(2);
+  });
+
   it('an expired checkout session releases its reservation: the coupon can be used again', async () => {
     const trader = { sub: 'user_expired_session', email: 'expired@example.com' };
     const first = await openCheckout(trader, 'WELCOME20');
