@@ -1,15 +1,46 @@
-import { Injectable } from '@nestjs/common';
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { AppConfig } from '../../platform/config/app-config';
 import { JobHandler } from '../../platform/queues/job-handler.decorator';
 import type { JobPayloads } from '../../platform/queues/job-registry';
 import { PayoutExecution } from './payout-execution.service';
+import { PayoutRecovery } from './payout-recovery.service';
+
+const SCHEDULER_ID = 'payouts.resume-stranded-payouts';
 
 /** Handler of the `payouts` queue: processor refusals settle the payout; anything else retries the job. */
 @Injectable()
-export class PayoutsJobs {
-  constructor(private readonly execution: PayoutExecution) {}
+export class PayoutsJobs implements OnApplicationBootstrap {
+  constructor(
+    private readonly execution: PayoutExecution,
+    private readonly recovery: PayoutRecovery,
+    private readonly config: AppConfig,
+    @InjectQueue('payouts') private readonly queue: Queue,
+  ) {}
+
+  /** The stranded payout sweep ticks with the billing scheduler (BILLING_RUN_CRON), shared in Redis. */
+  async onApplicationBootstrap(): Promise<void> {
+    const cron = this.config.billingRunCron;
+    if (cron === null) {
+      await this.queue.removeJobScheduler(SCHEDULER_ID);
+      return;
+    }
+    await this.queue.upsertJobScheduler(
+      SCHEDULER_ID,
+      { pattern: cron, tz: 'UTC' },
+      { name: 'payouts.resume-stranded-payouts', data: {} },
+    );
+  }
 
   @JobHandler('payouts.execute-payout')
   executePayout({ payoutId, attempt }: JobPayloads['payouts.execute-payout']): Promise<unknown> {
     return this.execution.execute(payoutId, attempt);
+  }
+
+  /** Enqueues again the execute job of approved payouts left without a live one past the bound. */
+  @JobHandler('payouts.resume-stranded-payouts')
+  resumeStrandedPayouts(): Promise<unknown> {
+    return this.recovery.resumeStranded();
   }
 }

@@ -7,6 +7,7 @@ import { PayoutExecution } from './payout-execution.service';
 import { PayoutFeeRefunds } from './payout-fee-refunds.service';
 import { PayoutLedger } from './payout-ledger.service';
 import { PayoutBooks } from './payout-books.service';
+import { PayoutRecovery } from './payout-recovery.service';
 import { PayoutsConsumer } from './payouts.consumer';
 import { PayoutsController } from './payouts.controller';
 import { PayoutsJobs } from './payouts-jobs';
@@ -47,6 +48,7 @@ export class PayoutsModule implements OnModuleInit {
         PayoutFeeRefunds,
         PayoutLedger,
         PayoutBooks,
+        PayoutRecovery,
         PayoutsConsumer,
         ...(options.workers ? [PayoutsJobs] : []),
       ],

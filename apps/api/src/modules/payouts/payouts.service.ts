@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, FindOptionsWhere, LessThan } from 'typeorm';
 import type {
@@ -28,6 +28,7 @@ import { PayoutDestination } from './payout-destination.entity';
 import { PayoutEligibility } from './payout-eligibility.service';
 import { PayoutExecution } from './payout-execution.service';
 import { PayoutLedger } from './payout-ledger.service';
+import { executeJobId } from './payout-recovery.service';
 import { type PayoutRules, requiresSecondApproval } from './payout-rules';
 import { payoutEventData, toPayoutView } from './payout-views';
 import { Payout } from './payout.entity';
@@ -43,6 +44,8 @@ export interface PayoutFilter {
 /** The payouts context's public interface: requests, approvals and the inputs they depend on. */
 @Injectable()
 export class PayoutsService {
+  private readonly logger = new Logger(PayoutsService.name);
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectPaymentProcessor() private readonly processor: PaymentProcessor,
@@ -221,11 +224,15 @@ export class PayoutsService {
       );
     });
     // An unknown outcome keeps the attempt, so its job id too: requeue replaces the finished job.
-    await this.jobs.requeue({
-      name: 'payouts.execute-payout',
-      payload: { payoutId, attempt },
-      jobId: `${payoutId}-attempt-${attempt}`,
-    });
+    // The retry has committed: if Redis fails now, the stranded payout sweep enqueues the job.
+    const jobId = executeJobId(payoutId, attempt);
+    try {
+      await this.jobs.requeue({ name: 'payouts.execute-payout', payload: { payoutId, attempt }, jobId });
+    } catch (error) {
+      this.logger.warn(
+        `payout ${payoutId}: ${jobId} not enqueued (${(error as Error).message}); the stranded payout sweep will`,
+      );
+    }
     return view;
   }
 

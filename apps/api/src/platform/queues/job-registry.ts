@@ -29,6 +29,8 @@ export interface JobPayloads {
   'outbound.deliver-webhook': { deliveryId: string; attempt: number };
   /** Moves an approved (or retried) payout's money; the attempt makes each retry its own job. */
   'payouts.execute-payout': { payoutId: string; attempt: number };
+  /** Enqueues again the execute job of approved payouts left without a live one (the scheduler's tick). */
+  'payouts.resume-stranded-payouts': Record<string, never>;
 }
 export type JobName = keyof JobPayloads;
 
@@ -43,6 +45,7 @@ export const QUEUE_OF_JOB: { readonly [N in JobName]: QueueName } = {
   'billing.scheduled-billing': 'billing',
   'outbound.deliver-webhook': 'outbound',
   'payouts.execute-payout': 'payouts',
+  'payouts.resume-stranded-payouts': 'payouts',
 };
 
 /** Every job name, at run time: each must have exactly one handler in a process that runs workers. */

@@ -1,0 +1,193 @@
+import type { Queue } from 'bullmq';
+import { BillingJobs } from '../../src/modules/billing/billing-jobs';
+import { PayoutsJobs } from '../../src/modules/payouts/payouts-jobs';
+import { Clock } from '../../src/platform/clock';
+import { JobQueue } from '../../src/platform/queues/job-queue.service';
+import { BillingTestApp, productBySlug, purchase, startBillingTestApp } from '../support/billing';
+import { expectBooksClean } from '../support/books';
+import { idempotent } from '../support/idempotency';
+import { eventually, issueApiKey } from '../support/test-app';
+
+/**
+ * Redis refusing the payouts queue's writes of execute jobs, as a connection lost at that moment
+ * would: the fault sits in the BullMQ queue the app enqueues through, not in the code under test.
+ */
+function refuseExecuteJobs(queue: Queue): { failures: () => number; heal: () => void } {
+  let failures = 0;
+  const realAdd = queue.add.bind(queue);
+  const add = jest.spyOn(queue, 'add').mockImplementation(async (name, data, options) => {
+    if (name === 'payouts.execute-payout') {
+      failures += 1;
+      throw new Error('Connection is closed.');
+    }
+    return realAdd(name, data, options);
+  });
+  return { failures: () => failures, heal: () => add.mockRestore() };
+}
+
+/**
+ * Issue #16 (tail): a payout retried by finance is `approved` in our books once the retry commits;
+ * its execute job is enqueued after the commit. Redis failing right then must not leave the
+ * reserved money approved forever with nothing to pay it.
+ */
+describe('a retried payout whose execute job Redis lost (e2e, fake Stripe)', () => {
+  let t: BillingTestApp;
+  let platformKey: string;
+  let identityKey: string;
+  let payoutsQueue: Queue;
+  const finance = { sub: 'staff_fin_lost_job', roles: ['finance'] };
+  let sequence = 0;
+
+  beforeAll(async () => {
+    t = await startBillingTestApp();
+    platformKey = await issueApiKey(t, 'trading-platform', ['accounts:write']);
+    identityKey = await issueApiKey(t, 'identity', ['kyc:write']);
+    payoutsQueue = t.app.get(JobQueue).queue('payouts');
+    const product = await productBySlug(t, 'evaluation-50k');
+    const rules = await t.inject({
+      method: 'PUT',
+      url: `/v1/admin/payouts/rules/${product.id}`,
+      headers: t.as(finance),
+      payload: { minTradingDays: 0, cycleDays: 0, fourEyesAbove: 100_000, capPerCycle: 300_000 },
+    });
+    expect(rules.statusCode).toBe(200);
+  });
+  afterAll(() => t.close());
+
+  const service = (path: string, key: string, payload: Record<string, unknown>) =>
+    t.inject({ method: 'POST', url: path, headers: { authorization: `Bearer ${key}` }, payload });
+
+  /** Buys an evaluation, passes both phases, funds it, verifies KYC and reports a balance. */
+  async function fundedAccount(sub: string, balance: number): Promise<{ id: string }> {
+    const trader = { sub, email: `${sub}@example.com` };
+    const { charge } = await purchase(t, trader, 'evaluation-50k');
+    const account = await eventually(async () => {
+      const list = await t.inject({ method: 'GET', url: '/v1/accounts', headers: t.as(trader) });
+      return list
+        .json()
+        .data.find(
+          (item: { chargeId: string; status: string }) =>
+            item.chargeId === charge.id && item.status === 'active',
+        ) as { id: string } | undefined;
+    });
+    for (const type of ['passed', 'passed', 'funded']) {
+      sequence += 1;
+      const reported = await service(`/v1/accounts/${account.id}/events`, platformKey, {
+        eventId: `tp_lost_job_${sequence}`,
+        type,
+        occurredAt: new Date().toISOString(),
+        reason: type,
+      });
+      expect(reported.statusCode).toBe(200);
+    }
+    await service('/v1/payouts/kyc-statuses', identityKey, {
+      userId: sub,
+      status: 'verified',
+      updatedAt: new Date().toISOString(),
+    });
+    const snapshot = await service('/v1/payouts/balance-snapshots', platformKey, {
+      accountId: account.id,
+      balance: 5_000_000 + balance,
+      reportedAt: new Date().toISOString(),
+    });
+    expect(snapshot.statusCode).toBe(200);
+    const destination = t.fake.controls.createConnectedAccount();
+    await t.inject({
+      method: 'PUT',
+      url: '/v1/payouts/destinations/stripe',
+      headers: t.as(trader),
+      payload: { stripeAccountId: destination.id },
+    });
+    return { id: account.id };
+  }
+
+  const payoutStatus = (sub: string, id: string, status: string) =>
+    eventually(async () => {
+      const view = (
+        await t.inject({ method: 'GET', url: `/v1/payouts/${id}`, headers: t.as({ sub }) })
+      ).json();
+      return view.status === status ? (view as Record<string, unknown>) : undefined;
+    });
+
+  /** The scheduler's ticks, as they run every few minutes in a worker. */
+  async function schedulerTick(): Promise<void> {
+    await t.app.get(BillingJobs).scheduledBilling();
+    await t.app.get(PayoutsJobs).resumeStrandedPayouts();
+  }
+
+  it('payout retry job lost to a Redis failure after commit: the payout is still paid, once', async () => {
+    const sub = 'user_po_retry_lost_job';
+    const account = await fundedAccount(sub, 50_000);
+    // The transfer fails without a webhook to settle it: only finance's retry can.
+    t.fake.controls.setWebhookEndpoint(null);
+    t.fake.controls.injectFault({
+      kind: 'server_error',
+      path: '/v1/transfers',
+      method: 'POST',
+      phase: 'after_processing',
+      times: 5,
+    });
+    const requested = await t.inject({
+      method: 'POST',
+      url: '/v1/payouts',
+      headers: idempotent(t.as({ sub })),
+      payload: { method: 'stripe_connect', accountId: account.id },
+    });
+    expect(requested.statusCode).toBe(201);
+    const payoutId = requested.json().id as string;
+    await payoutStatus(sub, payoutId, 'failed');
+    t.fake.controls.clearFaults();
+
+    const fault = refuseExecuteJobs(payoutsQueue);
+    let retriedStatus: number;
+    try {
+      const retried = await t.inject({
+        method: 'POST',
+        url: `/v1/admin/payouts/${payoutId}/retry`,
+        headers: idempotent(t.as(finance)),
+      });
+      retriedStatus = retried.statusCode;
+      expect(fault.failures()).toBe(1);
+    } finally {
+      fault.heal();
+    }
+    // Committed as approved, with no job in Redis to run it.
+    const [row] = await t.dataSource.query(`SELECT status, attempt FROM payouts.payouts WHERE id = $1`, [
+      payoutId,
+    ]);
+    expect(row.status).toBe('approved');
+    expect(await payoutsQueue.getJob(`${payoutId}-attempt-${row.attempt as number}`)).toBeUndefined();
+
+    // An hour later the scheduler ticks; Redis is healthy again.
+    const later = new Date(Date.now() + 3_600_000);
+    jest.spyOn(t.app.get(Clock), 'now').mockImplementation(() => new Date(later.getTime()));
+    try {
+      await schedulerTick();
+      const paid = await payoutStatus(sub, payoutId, 'paid').catch(async (error: Error) => {
+        const [state] = await t.dataSource.query(`SELECT status FROM payouts.payouts WHERE id = $1`, [
+          payoutId,
+        ]);
+        throw new Error(`${error.message}: payout ${payoutId} is ${JSON.stringify(state)}`);
+      });
+      expect(paid.transferId).toBeTruthy();
+      // A second tick finds nothing to resume: one transfer.
+      await schedulerTick();
+    } finally {
+      jest.restoreAllMocks();
+    }
+    const transfers = t.fake.controls
+      .sentEvents()
+      .filter(
+        (event) =>
+          event.type === 'transfer.created' &&
+          (event.data.object as { transfer_group?: string }).transfer_group === payoutId,
+      );
+    expect(transfers).toHaveLength(1);
+    // The retry committed: finance is told so, not handed an error for a change that happened.
+    expect(retriedStatus).toBe(200);
+  });
+
+  it('leaves the books clean', async () => {
+    await expectBooksClean(t.app);
+  });
+});
