@@ -9,6 +9,7 @@ import {
   stripeSessionIdOf,
 } from '../support/billing';
 import { checkBooks, expectBooksClean } from '../support/books';
+import { outboxSchemaViolations } from '../support/event-schemas';
 import { eventually } from '../support/test-app';
 
 /**
@@ -243,7 +244,11 @@ describe('coupon limits hold across open checkout sessions', () => {
     // Nothing is provisioned for Bob; the refusal is announced and audited instead.
     const completed = await t.outbox('billing.payment.completed');
     expect(completed.filter((event) => event.subject === bobCharge.id)).toHaveLength(0);
-    const refused = await t.outbox('billing.payment.coupon_refused');
+    // Announced after the refund is made, which may settle before the announcement commits.
+    const refused = await eventually(async () => {
+      const events = await t.outbox('billing.payment.coupon_refused');
+      return events.length > 0 && events;
+    });
     expect(refused.filter((event) => event.subject === bobCharge.id)).toHaveLength(1);
     expect(refused[0].envelope.data).toMatchObject({
       chargeId: bobCharge.id,
@@ -256,6 +261,9 @@ describe('coupon limits hold across open checkout sessions', () => {
       [bobCharge.id],
     );
     expect(audits).toHaveLength(1);
+    const { checked, violations } = await outboxSchemaViolations(t);
+    expect(checked.has('billing.payment.coupon_refused')).toBe(true);
+    expect(violations).toEqual([]);
   });
 
   it('books check reports a discounted charge without a redemption and redemptions above the limit', async () => {

@@ -4,6 +4,8 @@ import { DataSource } from 'typeorm';
 import { AuditService } from '../../../platform/audit/audit.service';
 import { AppConfig } from '../../../platform/config/app-config';
 import { OutboxService } from '../../../platform/events/outbox.service';
+import { AppError } from '../../../platform/http/app-error';
+import type { RefundView } from '@astrix/contracts';
 import { Coupon } from '../coupons/coupon.entity';
 import { CouponRedemption } from '../coupons/coupon-redemption.entity';
 import { CouponReservation } from '../coupons/coupon-reservation.entity';
@@ -29,6 +31,20 @@ export class CouponRefusals {
     private readonly config: AppConfig,
   ) {}
 
+  /** The full refund, or null when the charge has nothing left to refund (already refunded or pending). */
+  private async refundInFull(charge: Charge, coupon: Coupon, reason: string): Promise<RefundView | null> {
+    try {
+      return await this.refunds.refundDuplicatePayment(
+        charge.id,
+        `coupon ${coupon.code} refused at payment (${reason.replaceAll('_', ' ')}): the discounted payment is refunded`,
+        STRIPE_ACTOR,
+      );
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'ALREADY_CREDITED') return null;
+      throw error;
+    }
+  }
+
   /** Settles a refused coupon's discount on this charge; nothing for a charge with its redemption. */
   async settle(charge: Charge): Promise<void> {
     if (!charge.couponId || charge.discountAmount <= 0 || !charge.checkoutSessionId) return;
@@ -43,13 +59,21 @@ export class CouponRefusals {
         : 'redemption_limit_reached';
     const coupon = await reader.findOneOrFail(Coupon, { where: { id: charge.couponId } });
     const outcome = this.config.couponRefusedAtPayment;
-    const refund = await this.refunds.refundDuplicatePayment(
-      charge.id,
-      `coupon ${coupon.code} refused at payment (${reason.replaceAll('_', ' ')}): the discounted payment is refunded`,
-      STRIPE_ACTOR,
-    );
-    if (!refund) return; // already refunded, and announced when it was
+    const refund =
+      (await this.refundInFull(charge, coupon, reason)) ??
+      // Refunded already (by a concurrent delivery, or before a crash): announce it if nobody did.
+      (await this.refunds.listForCharge(charge.id)).find(
+        (view) => view.status === 'pending' || view.status === 'succeeded',
+      );
+    if (!refund) return;
     await this.dataSource.transaction(async (manager) => {
+      // Once per charge, whichever delivery gets here first.
+      await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`coupon-refused:${charge.id}`]);
+      const announced: unknown[] = await manager.query(
+        `SELECT 1 FROM platform.audit_log WHERE resource_id = $1 AND action = 'charge.coupon_refused_refunded' LIMIT 1`,
+        [charge.id],
+      );
+      if (announced.length > 0) return;
       const data = {
         chargeId: charge.id,
         checkoutSessionId: charge.checkoutSessionId as string,
