@@ -14,6 +14,7 @@ import { UsageAlertPending1795291200000 } from './1795291200000-usage-alert-pend
 import { PayoutTasks1795340000004 } from './1795340000004-payout-tasks';
 import { UsagePeriodsVersionedPrices1795400000002 } from './1795400000002-usage-periods-versioned-prices';
 import { CouponReservations1795400000003 } from './1795400000003-coupon-reservations';
+import { SubscriptionAccounts1795400000004 } from './1795400000004-subscription-accounts';
 
 /** Every migration, oldest first. Landed migrations are never edited; add a new one instead. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   PayoutTasks1795340000004,
   UsagePeriodsVersionedPrices1795400000002,
   CouponReservations1795400000003,
+  SubscriptionAccounts1795400000004,
 ];

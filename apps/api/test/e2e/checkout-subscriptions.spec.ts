@@ -1,9 +1,15 @@
+import { addBillingIntervals } from '@astrix/pricing';
 import { payWithCard, productBySlug, chargeOf } from '../support/billing';
 import { expectBooksClean } from '../support/books';
 import { startSubscriptionTestApp, SubscriptionTestApp } from '../support/subscriptions';
 import { eventually } from '../support/test-app';
 
 const ADMIN = { sub: 'staff_checkout_subscriptions', roles: ['admin'] };
+
+// The processor keeps real time (a checkout page expires from it), so our clock starts at the real now.
+const START = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+const month = (count: number): Date => addBillingIntervals(START, 'month', count);
+const after = (at: Date, minutes: number): string => new Date(at.getTime() + minutes * 60_000).toISOString();
 
 /**
  * Issue 17, "subscriptions sold at checkout": a subscription product bought through a checkout
@@ -13,7 +19,7 @@ const ADMIN = { sub: 'staff_checkout_subscriptions', roles: ['admin'] };
 describe('subscriptions sold at checkout (e2e, sandbox Stripe, controllable clock)', () => {
   let t: SubscriptionTestApp;
   beforeAll(async () => {
-    t = await startSubscriptionTestApp('2027-01-10T09:00:00Z');
+    t = await startSubscriptionTestApp(START.toISOString());
   });
   afterAll(() => t.close());
 
@@ -53,7 +59,7 @@ describe('subscriptions sold at checkout (e2e, sandbox Stripe, controllable cloc
 
   it('leak: the demo Pro subscription bought through checkout leaves no subscription row and never renews', async () => {
     const user = 'user_checkout_pro';
-    t.setNow('2027-01-10T09:00:00Z');
+    t.setNow(START.toISOString());
     const pro = await productBySlug(t, 'pro-monthly');
     const { chargeId } = await buy(user, pro.id);
 
@@ -65,8 +71,8 @@ describe('subscriptions sold at checkout (e2e, sandbox Stripe, controllable cloc
     expect(subscription).toMatchObject({
       productId: pro.id,
       status: 'active',
-      currentPeriodStart: '2027-01-10T09:00:00.000Z',
-      currentPeriodEnd: '2027-02-10T09:00:00.000Z',
+      currentPeriodStart: START.toISOString(),
+      currentPeriodEnd: month(1).toISOString(),
       unitAmount: { amount: 4900, currency: 'USD' },
     });
     const subscriptionId = subscription.id as string;
@@ -77,8 +83,8 @@ describe('subscriptions sold at checkout (e2e, sandbox Stripe, controllable cloc
       billing_reason: 'subscription_create',
       total: '4900',
       amount_paid: '4900',
-      period_start: new Date('2027-01-10T09:00:00Z'),
-      period_end: new Date('2027-02-10T09:00:00Z'),
+      period_start: START,
+      period_end: month(1),
     });
     expect(subscription.latestInvoiceId).toBe(first.id);
     expect(await chargesOf(user)).toEqual([{ id: chargeId, amount: '4900', invoice_id: first.id }]);
@@ -88,15 +94,15 @@ describe('subscriptions sold at checkout (e2e, sandbox Stripe, controllable cloc
     expect(completed.envelope.data).toMatchObject({ paidFor: 'purchase', subscriptionId });
 
     // The card used at checkout is kept for renewals: the billing run charges it for the next period.
-    const run = await t.runBillingAt('2027-02-10T10:30:00Z');
+    const run = await t.runBillingAt(after(month(1), 90));
     expect(run.status).toBe('completed');
     const [, renewal] = await t.paidInvoicesOf(subscriptionId, 2);
     expect(renewal).toMatchObject({
       billing_reason: 'subscription_cycle',
       total: '4900',
       amount_paid: '4900',
-      period_start: new Date('2027-02-10T09:00:00Z'),
-      period_end: new Date('2027-03-10T09:00:00Z'),
+      period_start: month(1),
+      period_end: month(2),
     });
     const charges = await eventually(async () => {
       const rows = await chargesOf(user);
@@ -123,7 +129,7 @@ describe('subscriptions sold at checkout (e2e, sandbox Stripe, controllable cloc
 
   it('leak: a subscription with account terms bought at checkout provisions its account, suspended while unpaid and reinstated when paid', async () => {
     const user = 'user_checkout_account';
-    t.setNow('2027-01-10T09:00:00Z');
+    t.setNow(START.toISOString());
     const created = await t.inject({
       method: 'POST',
       url: '/v1/admin/products',
@@ -172,7 +178,7 @@ describe('subscriptions sold at checkout (e2e, sandbox Stripe, controllable cloc
       headers: t.trader(user),
     });
     expect(removed.statusCode).toBe(204);
-    await t.runBillingAt('2027-02-10T10:30:00Z');
+    await t.runBillingAt(after(month(1), 90));
     await eventually(async () => {
       const [row] = await subscriptionsOf(user);
       return row.status === 'past_due' ? row : undefined;

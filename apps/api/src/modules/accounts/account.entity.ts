@@ -8,6 +8,7 @@ export type SuspensionSource = 'subscription' | 'support';
 /** A trading account provisioned by a purchase. The trading platform keeps its balance; we keep its lifecycle. */
 @Entity({ schema: 'accounts', name: 'accounts' })
 @Index('ix_accounts_user', ['userId', 'id'])
+@Index('ix_accounts_subscription', ['subscriptionId'], { where: '"subscription_id" IS NOT NULL' })
 @Check('ck_accounts_positive_starting_balance', '"starting_balance" > 0')
 export class Account {
   @PrimaryColumn({ type: 'text' })
@@ -53,6 +54,10 @@ export class Account {
   @Index('uq_accounts_charge_id', { unique: true })
   @Column({ type: 'text' })
   chargeId!: string;
+
+  /** The subscription a subscription-backed account follows: its state suspends and reinstates it. */
+  @Column({ type: 'text', nullable: true })
+  subscriptionId!: string | null;
 
   @Column({ type: 'integer', default: 0 })
   resetCount!: number;

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EntityManager, In, Not } from 'typeorm';
+import { EntityManager, In, IsNull, Not } from 'typeorm';
 import type {
   AccountKind,
   AccountRules,
@@ -98,14 +98,19 @@ export class ProvisioningConsumer {
   @OnEvent('billing.subscription.updated', 'accounts.subscription-status')
   async onSubscriptionUpdated(event: AstrixEvent, manager: EntityManager): Promise<void> {
     if (event.type !== 'billing.subscription.updated') return;
-    const { userId, to, subscriptionId } = event.data;
+    const { userId, to, subscriptionId, productId } = event.data;
     const context = systemContext('accounts.subscription-status', event);
-    const unpaid = to === 'past_due' || to === 'canceled';
+    const unpaid = to === 'past_due' || to === 'paused' || to === 'canceled';
     if (!unpaid && to !== 'active') return;
+    const status = unpaid
+      ? { status: In(['active', 'funded']) }
+      : { status: 'suspended' as const, suspendedBy: 'subscription' as const };
+    // The subscription's own accounts; accounts from before they named one follow the user's plan.
     const accounts = await manager.find(Account, {
-      where: unpaid
-        ? { userId, productKind: 'subscription', status: In(['active', 'funded']) }
-        : { userId, productKind: 'subscription', status: 'suspended', suspendedBy: 'subscription' },
+      where: [
+        { subscriptionId, ...status },
+        { subscriptionId: IsNull(), userId, productId, productKind: 'subscription', ...status },
+      ],
       order: { id: 'ASC' },
       lock: { mode: 'pessimistic_write' },
     });
@@ -137,7 +142,9 @@ export class ProvisioningConsumer {
   ): Promise<void> {
     if (payment.accountSize === null) return;
     const current = await manager.exists(Account, {
-      where: { userId: payment.userId, productId: payment.productId, status: Not('closed') },
+      where: payment.subscriptionId
+        ? { subscriptionId: payment.subscriptionId, status: Not('closed') }
+        : { userId: payment.userId, productId: payment.productId, status: Not('closed') },
     });
     if (current) {
       this.logger.log(`charge ${payment.chargeId} renews ${payment.productId} for ${payment.userId}`);
@@ -171,6 +178,7 @@ export class ProvisioningConsumer {
       productId: payment.productId,
       productKind: payment.productKind,
       chargeId: payment.chargeId,
+      subscriptionId: payment.productKind === 'subscription' ? payment.subscriptionId : null,
       resetCount: 0,
       firstTradeAt: null,
       suspendedBy: null,

@@ -57,6 +57,7 @@ import { SubscriptionPlanChanges } from './subscriptions/plan-changes.service';
 import { SubscriptionLifecycle } from './subscriptions/subscription-lifecycle.service';
 import { SubscriptionReads } from './subscriptions/subscription-reads.service';
 import { SubscriptionStore } from './subscriptions/subscription-store.service';
+import { CheckoutSubscriptions } from './subscriptions/checkout-subscriptions.service';
 import { UnusedTimeCredits } from './subscriptions/unused-time-credits.service';
 import { UpcomingInvoices } from './subscriptions/upcoming-invoice.service';
 import { UsageCharges } from './subscriptions/usage-charges.port';
@@ -112,6 +113,7 @@ export class BillingModule {
         { provide: SubscriptionStatusPort, useExisting: SubscriptionStore },
         InvoiceCorrections,
         SubscriptionStore,
+        CheckoutSubscriptions,
         ChangeInvoices,
         UnusedTimeCredits,
         SubscriptionLifecycle,

@@ -16,6 +16,7 @@ import { CustomersService } from '../customers/customers.service';
 import { FraudService } from '../fraud/fraud.service';
 import { InjectPaymentProcessor } from '../../../platform/payment-processor/payment-processor.provider';
 import { toProcessorAppError } from '../../../platform/payment-processor/processor-errors';
+import { CheckoutSubscriptions } from '../subscriptions/checkout-subscriptions.service';
 import { CheckoutSession } from './checkout-session.entity';
 
 export type CheckoutRequest = CreateCheckoutSessionRequest;
@@ -55,6 +56,7 @@ export class CheckoutService {
     private readonly customers: CustomersService,
     private readonly fraud: FraudService,
     private readonly accounts: AccountsPortRegistry,
+    private readonly subscriptions: CheckoutSubscriptions,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
@@ -107,6 +109,10 @@ export class CheckoutService {
     const sessionId = newId('chk');
     const session = await this.dataSource.transaction(async (manager) => {
       if (request.accountId) await this.refuseConcurrentReset(manager, request.accountId);
+      if (product.kind === 'subscription') {
+        await this.subscriptions.assertCanBuy(manager, customer.id, product, price);
+        await this.refuseConcurrentPlanCheckout(manager, customer.id, product.id);
+      }
       await this.fraud.screenCheckout(manager, { customer, clientIp: client.ip });
       // The coupon is reserved for this session under its row lock, counting the other open sessions'
       // reservations: concurrent or successive sessions cannot each take a once-only discount.
@@ -175,10 +181,13 @@ export class CheckoutService {
           successUrl: request.successUrl ?? `${returnBase}/checkout/success?session={CHECKOUT_SESSION_ID}`,
           cancelUrl: request.cancelUrl ?? `${returnBase}/checkout/cancel`,
           clientReferenceId: session.id,
-          // A reset holds its account only briefly: the page closes before another can be bought.
-          ...(request.accountId
+          // A reset holds its account, a plan its subscription, only briefly: the page closes before
+          // another can be bought.
+          ...(request.accountId || product.kind === 'subscription'
             ? { expiresAt: new Date(this.clock.now().getTime() + RESET_CHECKOUT_TTL_MS) }
             : {}),
+          // A plan renews off-session on the card it was bought with.
+          ...(product.kind === 'subscription' ? { savePaymentMethod: true } : {}),
           metadata: ourIds,
           paymentIntentMetadata: ourIds,
         },
@@ -218,6 +227,30 @@ export class CheckoutService {
         409,
         'RESET_IN_PROGRESS',
         `a reset of account ${accountId} is already being paid for`,
+      );
+    }
+  }
+
+  /**
+   * One checkout of a plan at a time per customer: while one is open (and unexpired) another is
+   * refused, so two paid pages cannot start two subscriptions. The caller holds the subscribe lock.
+   */
+  private async refuseConcurrentPlanCheckout(
+    manager: EntityManager,
+    customerId: string,
+    productId: string,
+  ): Promise<void> {
+    const openSince = new Date(this.clock.now().getTime() - RESET_CHECKOUT_TTL_MS);
+    const open: Array<{ id: string }> = await manager.query(
+      `SELECT id FROM billing.checkout_sessions
+        WHERE customer_id = $1 AND product_id = $2 AND status = 'open' AND created_at > $3 LIMIT 1`,
+      [customerId, productId, openSince],
+    );
+    if (open.length > 0) {
+      throw new AppError(
+        409,
+        'CHECKOUT_IN_PROGRESS',
+        `plan ${productId} is already being paid for in checkout session ${open[0].id}`,
       );
     }
   }

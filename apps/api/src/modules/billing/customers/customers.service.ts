@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, IsNull } from 'typeorm';
 import type { CustomerFraudStatus } from '@astrix/contracts';
 import type { PaymentProcessor } from '@astrix/stripe-client';
 import { Clock } from '../../../platform/clock';
@@ -29,6 +29,23 @@ export class CustomersService {
     fraudStatus: CustomerFraudStatus,
   ): Promise<void> {
     await manager.update(Customer, { id: customerId }, { fraudStatus });
+  }
+
+  /**
+   * A card saved while paying (a subscription bought at checkout) becomes the default for renewals
+   * when the customer has none, in the caller's transaction; returns whether it did.
+   */
+  async adoptDefaultPaymentMethod(
+    manager: EntityManager,
+    customerId: string,
+    paymentMethodId: string,
+  ): Promise<boolean> {
+    const result = await manager.update(
+      Customer,
+      { id: customerId, defaultPaymentMethodId: IsNull() },
+      { defaultPaymentMethodId: paymentMethodId },
+    );
+    return (result.affected ?? 0) > 0;
   }
 
   async findByUserId(userId: string): Promise<Customer | null> {

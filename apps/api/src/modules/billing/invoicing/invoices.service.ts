@@ -30,6 +30,8 @@ export interface IssueReceiptInput {
   productName: string;
   breakdown: PriceBreakdown;
   paidAt: Date;
+  /** A subscription bought at checkout: the receipt is the invoice of its first period. */
+  subscriptionPeriod?: { subscriptionId: string; start: Date; end: Date; idempotencyKey: string };
 }
 
 export interface IssueCreditNoteInput {
@@ -77,6 +79,7 @@ export class InvoicesService {
       fallbackDescription: input.productName,
     });
     const issuedAt = this.clock.now();
+    const period = input.subscriptionPeriod;
     const invoice = manager.create(Invoice, {
       id: newId('inv'),
       number: await this.documentNumbers.nextFormatted(manager, 'invoice', issuedAt),
@@ -94,6 +97,15 @@ export class InvoicesService {
       seller: { ...ASTRIX_SELLER },
       issuedAt,
       paidAt: input.paidAt,
+      ...(period
+        ? {
+            billingReason: 'subscription_create' as const,
+            subscriptionId: period.subscriptionId,
+            periodStart: period.start,
+            periodEnd: period.end,
+            idempotencyKey: period.idempotencyKey,
+          }
+        : {}),
     });
     await manager.insert(Invoice, invoice);
     const lines = receipt.lines.map((line, index) =>
@@ -107,6 +119,7 @@ export class InvoicesService {
         amount: line.amount,
         discount: line.discount,
         tax: line.tax,
+        ...(period ? { kind: 'plan' as const, periodStart: period.start, periodEnd: period.end } : {}),
       }),
     );
     await manager.insert(InvoiceLine, lines);

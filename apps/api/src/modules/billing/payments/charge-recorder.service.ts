@@ -14,7 +14,7 @@ import { CouponRedemptionService } from '../coupons/coupon-redemption.service';
 import { Customer } from '../customers/customer.entity';
 import { FraudService } from '../fraud/fraud.service';
 import type { Invoice } from '../invoicing/invoice.entity';
-import { InvoicesService } from '../invoicing/invoices.service';
+import { InvoicesService, type IssueReceiptInput } from '../invoicing/invoices.service';
 import { Charge, type ChargeStatus } from './charge.entity';
 import { toChargeView } from './charge-views';
 
@@ -82,6 +82,8 @@ export class ChargeRecorder {
     session: CheckoutSession,
     payment: ProcessorPayment,
     actor: RequestContext,
+    /** A subscription bought at checkout: its receipt is the first period's invoice, its event names it. */
+    subscriptionPeriod?: IssueReceiptInput['subscriptionPeriod'],
   ): Promise<Charge> {
     const existing =
       (await manager.findOne(Charge, { where: { checkoutSessionId: session.id } })) ??
@@ -121,6 +123,7 @@ export class ChargeRecorder {
       productName: product.name,
       breakdown: session.breakdown,
       paidAt: charge.paidAt,
+      subscriptionPeriod,
     });
     charge.invoiceId = receipt.id;
     await manager.update(Charge, { id: charge.id }, { invoiceId: receipt.id });
@@ -128,7 +131,7 @@ export class ChargeRecorder {
     if (couponRefused) return charge;
     await this.announce(manager, charge, actor, {
       paidFor: 'purchase',
-      subscriptionId: null,
+      subscriptionId: subscriptionPeriod?.subscriptionId ?? null,
       productKind: product.kind,
       accountTerms: accountTermsOf(product),
       accountId: session.accountId,

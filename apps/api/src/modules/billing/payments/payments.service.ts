@@ -9,6 +9,8 @@ import { NotFoundError } from '../../../platform/http/app-error';
 import { InjectPaymentProcessor } from '../../../platform/payment-processor/payment-processor.provider';
 import { CheckoutSession } from '../checkout/checkout-session.entity';
 import { CheckoutService } from '../checkout/checkout.service';
+import { Product } from '../catalog/product.entity';
+import { CheckoutSubscriptions } from '../subscriptions/checkout-subscriptions.service';
 import { Charge } from './charge.entity';
 import { ChargeRecorder } from './charge-recorder.service';
 import { STRIPE_ACTOR, toChargeView } from './charge-views';
@@ -25,6 +27,7 @@ export class PaymentsService {
     @InjectPaymentProcessor() private readonly processor: PaymentProcessor,
     private readonly charges: ChargeRecorder,
     private readonly checkouts: CheckoutService,
+    private readonly checkoutSubscriptions: CheckoutSubscriptions,
     private readonly audit: AuditService,
     private readonly clock: Clock,
   ) {}
@@ -61,6 +64,9 @@ export class PaymentsService {
           `checkout session ${session.id} expected ${session.totalAmount} ${session.currency}, processor charged ${paid.amountMinor} ${paid.currency}`,
         );
       }
+      // A plan bought at checkout becomes a subscription whose first period this payment pays.
+      const product = await manager.findOneOrFail(Product, { where: { id: session.productId } });
+      const period = await this.checkoutSubscriptions.firstPeriod(manager, session, product);
       const charge = await this.charges.recordPurchase(
         manager,
         session,
@@ -73,7 +79,21 @@ export class PaymentsService {
           paidAt: paid.createdAt,
         },
         STRIPE_ACTOR,
+        period ?? undefined,
       );
+      if (period && charge.invoiceId) {
+        await this.checkoutSubscriptions.createFromCheckout(
+          manager,
+          {
+            session,
+            period,
+            chargeId: charge.id,
+            receiptInvoiceId: charge.invoiceId,
+            paymentMethodId: paid.paymentMethodId,
+          },
+          STRIPE_ACTOR,
+        );
+      }
       await this.checkouts.markCompleted(manager, session.id, this.clock.now());
       return charge;
     });
