@@ -12,6 +12,7 @@ import { UsageAlertAmounts1795284000000 } from './1795284000000-usage-alert-amou
 import { SubscriptionCoupons1795287600000 } from './1795287600000-subscription-coupons';
 import { UsageAlertPending1795291200000 } from './1795291200000-usage-alert-pending';
 import { PayoutTasks1795340000004 } from './1795340000004-payout-tasks';
+import { SubscriptionTrials1795400000001 } from './1795400000001-subscription-trials';
 import { UsagePeriodsVersionedPrices1795400000002 } from './1795400000002-usage-periods-versioned-prices';
 import { CouponReservations1795400000003 } from './1795400000003-coupon-reservations';
 import { SubscriptionAccounts1795400000004 } from './1795400000004-subscription-accounts';
@@ -32,6 +33,7 @@ export const MIGRATIONS = [
   SubscriptionCoupons1795287600000,
   UsageAlertPending1795291200000,
   PayoutTasks1795340000004,
+  SubscriptionTrials1795400000001,
   UsagePeriodsVersionedPrices1795400000002,
   CouponReservations1795400000003,
   SubscriptionAccounts1795400000004,

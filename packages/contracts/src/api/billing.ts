@@ -16,8 +16,22 @@ export interface ProductAttributes {
   maxTotalLossPercent?: string;
   minTradingDays?: number;
   platform?: string;
-  /** Subscriptions: days of free trial before the first invoice. */
+  /** Subscriptions: days of free trial before the first invoice (a trader cannot ask for more). */
   trialDays?: number;
+  /**
+   * Subscriptions: the plan family its trial counts in (plans of one product line share a key, e.g.
+   * `pro`); default: the plan's own product id.
+   */
+  trialFamily?: string;
+  /** Subscriptions: one trial per customer and plan family (default true); false = a trial every time. */
+  trialOncePerCustomer?: boolean;
+  /** Subscriptions: a default payment method is needed before the trial starts (default false). */
+  trialRequiresPaymentMethod?: boolean;
+  /**
+   * Subscriptions: usage beyond a metered allowance during the trial is `refuse`d (default) or
+   * `bill`ed on the first invoice, never free.
+   */
+  trialOverage?: 'refuse' | 'bill';
   /** Subscriptions: this plan's dunning, overriding the global schedule. */
   dunning?: { retryDays: number[]; finalAction: 'pause' | 'cancel'; pastDueAfterAttempts?: number };
 }

@@ -55,7 +55,10 @@ export interface CreateSubscriptionRequest {
   currency: string;
   /** Seats; default 1. */
   quantity?: number;
-  /** Overrides the plan's trial length (0 = no trial: the default payment method is charged at once). */
+  /**
+   * At most the plan's trial length: 0 declines the trial (the default payment method is charged at
+   * once), more than the plan's is refused (422). Staff grant longer trials through the admin API.
+   */
   trialDays?: number;
   /**
    * Redeemed when the subscription starts (limits counted then). It discounts the plan and usage

@@ -104,7 +104,9 @@ export type SubscriptionChangeKind =
   | 'change_scheduled'
   | 'cancel_scheduled'
   | 'reactivated'
-  | 'renewed';
+  | 'renewed'
+  /** Staff granted a trial other than the plan's: `trialEnd` and the period end moved. */
+  | 'trial_changed';
 
 export type InvoiceBillingReason =
   'purchase' | 'subscription_create' | 'subscription_cycle' | 'subscription_update' | 'manual';

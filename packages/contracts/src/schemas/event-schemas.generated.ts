@@ -2408,7 +2408,8 @@ export const GENERATED_EVENT_SCHEMAS = {
               "change_scheduled",
               "cancel_scheduled",
               "reactivated",
-              "renewed"
+              "renewed",
+              "trial_changed"
             ],
             "description": "What changed (absent on events emitted before subscriptions had their own engine)."
           },

@@ -94,6 +94,7 @@ export class BooksCheck {
       this.discountsWithoutRedemption(),
       this.couponsOverLimit(),
       this.usagePeriodsNotInvoiced(),
+      this.trialsLongerThanPlan(),
     ]);
     return results.flat();
   }
@@ -139,6 +140,36 @@ export class BooksCheck {
         currency: row.currency,
         message: `subscription ${row.subscription_id} used ${row.quantity} of ${row.feature_id} from ${row.period_start.toISOString()} to ${row.period_end.toISOString()} (closed early) and no invoice bills it`,
       }));
+  }
+
+  /**
+   * Trials (from the subscribe to the trial end) longer than the trial their plan gives, not granted by
+   * a staff member (`trial_granted_by`, audited): service given away that nobody decided to give.
+   */
+  private async trialsLongerThanPlan(): Promise<BooksFinding[]> {
+    const rows: Array<{
+      id: string;
+      customer_id: string;
+      currency: string;
+      plan_days: number;
+      days: string;
+    }> = await this.dataSource.query(
+      `SELECT s.id, s.customer_id, s.currency, t.plan_days,
+                round(extract(epoch FROM s.trial_end - s.created_at) / 86400, 2)::text AS days
+           FROM billing.subscriptions s
+           JOIN billing.products p ON p.id = s.product_id
+           CROSS JOIN LATERAL (SELECT COALESCE((p.attributes->>'trialDays')::int, 0) AS plan_days) t
+          WHERE s.trial_end IS NOT NULL AND s.trial_granted_by IS NULL
+            AND s.trial_end > s.created_at + make_interval(days => t.plan_days)`,
+    );
+    return rows.map((row) => ({
+      kind: 'trial_longer_than_plan',
+      subject: row.id,
+      ids: [row.id, row.customer_id],
+      amount: 0,
+      currency: row.currency,
+      message: `subscription ${row.id} has a ${row.days}-day trial; its plan gives ${row.plan_days} days and no staff member granted more`,
+    }));
   }
 
   /** Discounted charges with no redemption of their coupon, not refunded in full (refused at payment, or lost). */

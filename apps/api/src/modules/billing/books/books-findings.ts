@@ -30,6 +30,8 @@ export const BOOKS_FINDING_KINDS = [
   'coupon_over_limit',
   /** Usage in a stretch of a subscription closed early (cancel, pause, plan change now) that no invoice line covers. */
   'usage_period_not_invoiced',
+  /** A subscription's trial runs longer than its plan's trial and no staff member granted it (a free-service leak). */
+  'trial_longer_than_plan',
 ] as const;
 
 export type BooksFindingKind = (typeof BOOKS_FINDING_KINDS)[number];

@@ -96,6 +96,12 @@ function storedAttributes(attributes: ProductAttributes | undefined): ProductAtt
   if (attributes.minTradingDays !== undefined) stored.minTradingDays = attributes.minTradingDays;
   if (attributes.platform !== undefined) stored.platform = attributes.platform;
   if (attributes.trialDays !== undefined) stored.trialDays = attributes.trialDays;
+  if (attributes.trialFamily !== undefined) stored.trialFamily = attributes.trialFamily;
+  if (attributes.trialOncePerCustomer !== undefined)
+    stored.trialOncePerCustomer = attributes.trialOncePerCustomer;
+  if (attributes.trialRequiresPaymentMethod !== undefined)
+    stored.trialRequiresPaymentMethod = attributes.trialRequiresPaymentMethod;
+  if (attributes.trialOverage !== undefined) stored.trialOverage = attributes.trialOverage;
   if (attributes.dunning !== undefined) {
     const { retryDays, finalAction, pastDueAfterAttempts } = attributes.dunning;
     stored.dunning = {

@@ -113,4 +113,27 @@ describe('entitlement decisions', () => {
     expect(answer(100, 0)).toMatchObject({ allowed: true, reason: 'granted' });
     expect(answer(150, 1, true)).toMatchObject({ allowed: true, reason: 'overage', used: 150, remaining: 0 });
   });
+
+  it('refuses overage during a trial unless the plan bills trial overage, never free by accident', () => {
+    const answer = (trialOverage: 'refuse' | 'bill' | null | undefined, status = 'trialing' as const) =>
+      entitlementAnswer({
+        customerId: 'cust_1',
+        featureId: 'calls',
+        basis: decide(state({ subscriptions: [{ ...subscription(status), trialOverage }] }), true),
+        used: 100,
+        quantity: 1,
+      });
+    for (const refused of [undefined, null, 'refuse'] as const) {
+      expect(answer(refused)).toMatchObject({ allowed: false, reason: 'limit_reached', remaining: 0 });
+    }
+    expect(answer('bill')).toMatchObject({ allowed: true, reason: 'overage' });
+    const active = entitlementAnswer({
+      customerId: 'cust_1',
+      featureId: 'calls',
+      basis: decide(state({ subscriptions: [{ ...subscription('active'), trialOverage: 'refuse' }] }), true),
+      used: 100,
+      quantity: 1,
+    });
+    expect(active).toMatchObject({ allowed: true, reason: 'overage' });
+  });
 });

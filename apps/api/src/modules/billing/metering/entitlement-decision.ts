@@ -19,6 +19,11 @@ export interface CustomerState {
     currency: string;
     currentPeriodStart: Date;
     currentPeriodEnd: Date;
+    /**
+     * While trialing, what the plan said at subscribe about usage beyond the allowance: `bill` (the
+     * first invoice charges it) or `refuse`; missing or null is `refuse`. Ignored outside a trial.
+     */
+    trialOverage?: 'refuse' | 'bill' | null;
   }>;
   /** Live (not revoked, not expired) staff grants and overrides, by feature. */
   customerEntitlements: Map<
@@ -71,6 +76,14 @@ function statusReason(status: SubscriptionStatus): EntitlementReason {
   }
 }
 
+/**
+ * A trial's usage is billed only when its plan bills trial overage (the billing run then invoices the
+ * trial's usage on the first invoice); otherwise overage during a trial is refused, never free.
+ */
+function overageBilledInStatus(subscription: CustomerState['subscriptions'][number]): boolean {
+  return subscription.status !== 'trialing' || subscription.trialOverage === 'bill';
+}
+
 /** The calendar month (UTC) around `now`: the period of a grant held without a subscription. */
 export function calendarMonth(now: Date): { start: Date; end: Date } {
   const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
@@ -83,7 +96,7 @@ export function calendarMonth(now: Date): { start: Date; end: Date } {
  * 1. a customer on hold (fraud review or blocked) gets nothing;
  * 2. a live staff `grant` gives the feature whatever the plan says, with or without a subscription;
  * 3. otherwise the plans of the customer's subscriptions: one in good standing (active, trialing)
- *    whose plan grants the feature decides, with a staff `override` replacing its limit or
+ *    whose plan grants the feature decides (during a trial, overage only where the plan bills it), with a staff `override` replacing its limit or
  *    withdrawing the feature; a subscription whose plan grants it but is past due, paused or
  *    incomplete gives that reason; no plan granting it gives `feature_not_in_plan`, no subscription
  *    `no_subscription`.
@@ -143,7 +156,10 @@ export function entitlementBasis(input: {
     currency: usable.currency,
     periodStart: usable.currentPeriodStart,
     periodEnd: usable.currentPeriodEnd,
-    overageBilled: feature.kind === 'metered' && input.overageBilled(usable.productId, feature.id),
+    overageBilled:
+      feature.kind === 'metered' &&
+      input.overageBilled(usable.productId, feature.id) &&
+      overageBilledInStatus(usable),
   };
   if (staff?.kind === 'override') {
     if (!staff.enabled) return { kind: 'denied', reason: 'feature_revoked', subscriptionId: usable.id };

@@ -33,6 +33,7 @@ interface StateRow {
     currency: string;
     start: string;
     end: string;
+    trialOverage?: 'refuse' | 'bill' | null;
     used?: number | string | null;
   }> | null;
   entitlements: Array<{
@@ -56,6 +57,7 @@ const STATE_SQL = `
 SELECT r.k, v.version, c.id AS customer_id, c.fraud_status,
   (SELECT json_agg(json_build_object('id', s.id, 'status', s.status, 'productId', s.product_id,
                                      'currency', s.currency, 'start', s.current_period_start, 'end', s.current_period_end,
+                                     'trialOverage', s.trial_overage,
                                      'used', CASE WHEN r.u THEN ${USAGE_METRIC_SQL} END)
                    ORDER BY s.created_at, s.id)
      FROM billing.subscriptions s WHERE s.customer_id = c.id AND s.status <> 'canceled') AS subscriptions,
@@ -251,6 +253,7 @@ export class EntitlementsService {
         currency: subscription.currency,
         currentPeriodStart: new Date(subscription.start),
         currentPeriodEnd: new Date(subscription.end),
+        trialOverage: subscription.trialOverage ?? null,
       };
     });
     return {

@@ -17,7 +17,7 @@ import { newId } from '../../../platform/ids';
 import { BillingRuns } from './billing-runs.service';
 import { CustomerBalances } from '../customers/customer-balances.service';
 import { DunningDesk } from '../collection/dunning-desk.service';
-import { GoodwillCreditDto, StartBillingRunDto } from './dto/subscription-requests.dto';
+import { GoodwillCreditDto, GrantTrialDto, StartBillingRunDto } from './dto/subscription-requests.dto';
 import { SubscriptionLifecycle } from './subscription-lifecycle.service';
 import { SubscriptionReads } from './subscription-reads.service';
 
@@ -60,6 +60,21 @@ export class AdminSubscriptionsController {
     @CurrentContext() context: RequestContext,
   ): Promise<SubscriptionView> {
     return this.lifecycle.cancel(id, 'staff', { atPeriodEnd: false, prorate: false }, context);
+  }
+
+  @Post('subscriptions/:id/trial')
+  @HttpCode(200)
+  @Roles('support', 'finance')
+  @ApiOperation({
+    summary:
+      "Grant a trialing subscription a trial other than the plan's: trialDays from its start, with a reason (audited)",
+  })
+  grantTrial(
+    @Param('id', subscriptionId) id: string,
+    @Body() body: GrantTrialDto,
+    @CurrentContext() context: RequestContext,
+  ): Promise<SubscriptionView> {
+    return this.lifecycle.grantTrial(id, body, context);
   }
 
   @Post('billing-runs')

@@ -21,6 +21,9 @@ function subscription(overrides: Partial<Subscription> = {}): Subscription {
     intervalCount: 1,
     billingAnchor: start,
     trialEnd: null,
+    trialFamily: null,
+    trialOverage: null,
+    trialGrantedBy: null,
     currentPeriodStart: start,
     currentPeriodEnd: at('2026-04-15T10:30:00Z'),
     cancelAtPeriodEnd: false,
@@ -86,6 +89,18 @@ describe('renewalOf: a period that renews', () => {
     expect(renewal.status).toEqual({ from: 'trialing', to: 'active' });
     expect(renewal.closedPeriodWasTrial).toBe(true);
     expect(renewal.nextPeriod).toEqual({ start: trialEnd, end: at('2026-04-29T10:30:00Z') });
+  });
+
+  it("bills the trial's usage when the plan bills trial overage (the check allowed it as billed)", () => {
+    const trialEnd = at('2026-03-29T10:30:00Z');
+    const trial = {
+      status: 'trialing' as const,
+      trialEnd,
+      billingAnchor: trialEnd,
+      currentPeriodEnd: trialEnd,
+    };
+    expect(renewalOf(subscription({ ...trial, trialOverage: 'bill' })).closedPeriodWasTrial).toBe(false);
+    expect(renewalOf(subscription({ ...trial, trialOverage: 'refuse' })).closedPeriodWasTrial).toBe(true);
   });
 
   it.each<SubscriptionStatus>(['active', 'past_due'])('keeps a %s subscription in its status', (status) => {

@@ -16,7 +16,10 @@ export interface Renewal {
   /** The plan after the boundary (a scheduled change takes effect here). */
   plan: { productId: string; priceId: string; unitAmount: number; quantity: number };
   planChanged: boolean;
-  /** True when the closed period was a free trial: its usage is not billed. */
+  /**
+   * True when the closed period was a free trial whose usage is not billed (the entitlement check
+   * refused overage then); a trial whose plan bills trial overage is false: its usage is invoiced.
+   */
   closedPeriodWasTrial: boolean;
 }
 
@@ -32,7 +35,7 @@ export function renewalInvoiceKey(subscriptionId: string, boundary: Date): strin
 export function renewalOf(subscription: Subscription): Renewal {
   const boundary = subscription.currentPeriodEnd;
   const closedPeriod = { start: subscription.currentPeriodStart, end: boundary };
-  const closedPeriodWasTrial = subscription.status === 'trialing';
+  const closedPeriodWasTrial = subscription.status === 'trialing' && subscription.trialOverage !== 'bill';
   const current = {
     productId: subscription.productId,
     priceId: subscription.priceId,

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { CreateSubscriptionRequest, SubscriptionView } from '@astrix/contracts';
 import { addBillingIntervals, money, multiply, parseCurrencyCode, trialEndFor } from '@astrix/pricing';
-import type { RequestContext } from '../../../platform/auth/actor';
+import { actorReference, type RequestContext } from '../../../platform/auth/actor';
+import { AuditService } from '../../../platform/audit/audit.service';
 import { Clock } from '../../../platform/clock';
 import { AppError, ConflictError } from '../../../platform/http/app-error';
 import { newId } from '../../../platform/ids';
@@ -14,6 +15,7 @@ import { planNameOf } from './plan-names';
 import { assertQuantity, assertStatusFor, assertTransition } from './subscription-rules';
 import { SubscriptionPlans } from './subscription-plans';
 import { SubscriptionStore, type SubscriptionOwner } from './subscription-store.service';
+import { decideTrial, grantedTrialEnd, trialTermsOf } from './trial-rules';
 import { Subscription } from './subscription.entity';
 import { UnusedTimeCredits } from './unused-time-credits.service';
 import { renewalInvoiceKey } from './renewal';
@@ -36,6 +38,7 @@ export class SubscriptionLifecycle {
     private readonly unusedTime: UnusedTimeCredits,
     private readonly dunning: InvoiceDunning,
     private readonly clock: Clock,
+    private readonly audit: AuditService,
     private readonly usage: UsageCharges,
   ) {}
 
@@ -60,20 +63,27 @@ export class SubscriptionLifecycle {
       if (live.length > 0) {
         throw new ConflictError(`customer already has subscription ${live[0].id} to plan ${plan.product.id}`);
       }
-      const trialDays = request.trialDays ?? plan.trialDays;
-      if (trialDays === 0 && !customer.defaultPaymentMethodId) {
-        throw new AppError(
-          422,
-          'UNPROCESSABLE',
-          'a subscription without a trial needs a payment method: add one (POST /v1/billing/payment-methods/setup-intent) first',
-          [
-            {
-              field: 'trialDays',
-              message: 'no default payment method on file for a subscription without trial',
-            },
-          ],
-        );
+      // The trial is the plan's (never longer), once per customer and plan family; see trial-rules.ts.
+      const trialTerms = trialTermsOf(plan.product);
+      await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+        `trial:${customer.id}:${trialTerms.family}`,
+      ]);
+      const [{ priorTrials }] = await manager.query(
+        `SELECT count(*)::int AS "priorTrials" FROM billing.subscriptions WHERE customer_id = $1 AND trial_family = $2`,
+        [customer.id, trialTerms.family],
+      );
+      const trial = decideTrial({
+        terms: trialTerms,
+        requestedDays: request.trialDays,
+        hasPaymentMethod: Boolean(customer.defaultPaymentMethodId),
+        priorTrialsInFamily: priorTrials,
+      });
+      if (trial.kind === 'refused') {
+        throw new AppError(422, 'UNPROCESSABLE', trial.message, [
+          { field: trial.field, message: trial.message },
+        ]);
       }
+      const trialDays = trial.kind === 'trial' ? trial.days : 0;
       const now = this.clock.now();
       const trialEnd = trialDays > 0 ? trialEndFor(now, trialDays) : null;
       const anchor = trialEnd ?? now;
@@ -110,6 +120,9 @@ export class SubscriptionLifecycle {
         intervalCount: plan.intervalCount,
         billingAnchor: anchor,
         trialEnd,
+        trialFamily: trialEnd ? trialTerms.family : null,
+        trialOverage: trialEnd ? trialTerms.overage : null,
+        trialGrantedBy: null,
         currentPeriodStart: period.start,
         currentPeriodEnd: period.end,
         cancelAtPeriodEnd: false,
@@ -227,6 +240,47 @@ export class SubscriptionLifecycle {
     );
     if (finalInvoice) await this.invoices.collect(finalInvoice);
     return finalInvoice ? this.store.view(subscriptionId, owner) : view;
+  }
+
+  /**
+   * Staff only: the trialing subscription's trial lasts `trialDays` from its start instead of the
+   * plan's (longer or shorter), audited with the staff member and the reason. The trial period ends,
+   * and the first invoice comes, at the new trial end.
+   */
+  async grantTrial(
+    subscriptionId: string,
+    { trialDays, reason }: { trialDays: number; reason: string },
+    context: RequestContext,
+  ): Promise<SubscriptionView> {
+    const staff = actorReference(context.actor).id;
+    return this.store.mutate(subscriptionId, 'staff', context, async (manager, subscription, now) => {
+      const granted = grantedTrialEnd({
+        status: subscription.status,
+        trialStart: subscription.currentPeriodStart,
+        days: trialDays,
+        now,
+      });
+      if (!granted.ok) throw new ConflictError(`subscription ${subscription.id}: ${granted.message}`);
+      const before = subscription.trialEnd ?? subscription.currentPeriodEnd;
+      subscription.trialEnd = granted.trialEnd;
+      subscription.trialGrantedBy = staff;
+      subscription.billingAnchor = granted.trialEnd;
+      subscription.currentPeriodEnd = granted.trialEnd;
+      await manager.update(
+        Subscription,
+        { id: subscription.id },
+        { trialEnd: granted.trialEnd, trialGrantedBy: staff },
+      );
+      // The grant itself, with its reason (the change's own row shows the subscription before/after).
+      await this.audit.record(manager, context, {
+        action: 'subscription.trial_granted',
+        resourceType: 'subscription',
+        resourceId: subscription.id,
+        before: { trialEnd: before.toISOString() },
+        after: { trialDays, trialEnd: granted.trialEnd.toISOString(), reason, grantedBy: staff },
+      });
+      return { change: 'trial_changed', action: 'subscription.trial_changed' };
+    });
   }
 
   /** Undoes a cancellation scheduled for the period end, while the period lasts. */

@@ -17,7 +17,12 @@ export type SubscriptionOwner = { userId: string } | 'staff';
 /** The kinds of change made to an existing subscription (renewals belong to the billing run). */
 type ChangeKind = Extract<
   SubscriptionChangeKind,
-  'status_changed' | 'plan_changed' | 'change_scheduled' | 'cancel_scheduled' | 'reactivated'
+  | 'status_changed'
+  | 'plan_changed'
+  | 'change_scheduled'
+  | 'cancel_scheduled'
+  | 'reactivated'
+  | 'trial_changed'
 >;
 
 /** What a change did, for its event (`change`) and its audit row (`action`); null when nothing changed. */

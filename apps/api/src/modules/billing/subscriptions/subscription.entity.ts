@@ -23,6 +23,11 @@ export interface ScheduledPlanChange {
 @Check('ck_subscriptions_coupon_periods', '"coupon_periods_billed" >= 0')
 @Index('ix_subscriptions_customer', ['customerId', 'id'])
 @Index('ix_subscriptions_user', ['userId', 'id'])
+// Trials a customer already had in a plan family.
+@Index('ix_subscriptions_trial_family', ['customerId', 'trialFamily'], {
+  where: '"trial_family" IS NOT NULL',
+})
+@Check('ck_subscriptions_trial_overage', `"trial_overage" IN ('refuse', 'bill')`)
 // The billing run's work list: subscriptions whose period has ended.
 @Index('ix_subscriptions_due', ['currentPeriodEnd', 'id'], {
   where: `"status" IN ('trialing', 'active', 'past_due')`,
@@ -70,6 +75,18 @@ export class Subscription {
 
   @Column({ type: 'timestamptz', nullable: true })
   trialEnd!: Date | null;
+
+  /** The plan family the trial counted in (one trial per customer and family); null without a trial. */
+  @Column({ type: 'text', nullable: true })
+  trialFamily!: string | null;
+
+  /** Usage beyond the allowance during the trial: refused or billed (the plan's, at subscribe). */
+  @Column({ type: 'text', nullable: true })
+  trialOverage!: 'refuse' | 'bill' | null;
+
+  /** The staff member who granted a trial other than the plan's (audited); null for the plan's own. */
+  @Column({ type: 'text', nullable: true })
+  trialGrantedBy!: string | null;
 
   @Column({ type: 'timestamptz' })
   currentPeriodStart!: Date;

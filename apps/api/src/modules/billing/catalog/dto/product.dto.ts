@@ -6,6 +6,7 @@ import {
   ArrayMinSize,
   ArrayUnique,
   IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
   IsObject,
@@ -138,6 +139,40 @@ export class ProductAttributesDto {
   @Min(0, { message: 'trialDays must be an integer from 0 to 365' })
   @Max(365, { message: 'trialDays must be an integer from 0 to 365' })
   trialDays?: number;
+
+  @ApiPropertyOptional({
+    example: 'pro',
+    description: 'Subscriptions: the plan family a trial counts in (default: the plan itself)',
+  })
+  @IsOptional()
+  @IsString({ message: 'trialFamily must be 1 to 50 letters, digits, - or _' })
+  @Matches(/^[a-z0-9_-]{1,50}$/i, { message: 'trialFamily must be 1 to 50 letters, digits, - or _' })
+  trialFamily?: string;
+
+  @ApiPropertyOptional({
+    default: true,
+    description: 'Subscriptions: one trial per customer and plan family; false gives one every time',
+  })
+  @IsOptional()
+  @IsBoolean({ message: 'trialOncePerCustomer must be true or false' })
+  trialOncePerCustomer?: boolean;
+
+  @ApiPropertyOptional({
+    default: false,
+    description: 'Subscriptions: a payment method must be on file before the trial starts',
+  })
+  @IsOptional()
+  @IsBoolean({ message: 'trialRequiresPaymentMethod must be true or false' })
+  trialRequiresPaymentMethod?: boolean;
+
+  @ApiPropertyOptional({
+    enum: ['refuse', 'bill'],
+    default: 'refuse',
+    description: 'Subscriptions: usage beyond a metered allowance during the trial is refused or billed',
+  })
+  @IsOptional()
+  @IsIn(['refuse', 'bill'], { message: 'trialOverage must be refuse or bill' })
+  trialOverage?: 'refuse' | 'bill';
 
   @ApiPropertyOptional({
     type: () => DunningPolicyDto,

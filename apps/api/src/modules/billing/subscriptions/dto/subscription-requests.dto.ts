@@ -152,3 +152,16 @@ export class GoodwillCreditDto {
   @Length(1, 500, { message: 'reason must be 1 to 500 characters' })
   reason!: string;
 }
+
+export class GrantTrialDto {
+  @ApiProperty({ example: 30, minimum: 1, maximum: 365, description: 'Trial length from its start, in days' })
+  @IsInt({ message: 'trialDays must be a whole number from 1 to 365' })
+  @Min(1, { message: 'trialDays must be a whole number from 1 to 365' })
+  @Max(365, { message: 'trialDays must be a whole number from 1 to 365' })
+  trialDays!: number;
+
+  @ApiProperty({ example: 'Partner programme' })
+  @IsString({ message: 'reason must be 1 to 500 characters' })
+  @Length(1, 500, { message: 'reason must be 1 to 500 characters' })
+  reason!: string;
+}
