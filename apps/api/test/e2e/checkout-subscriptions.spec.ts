@@ -127,7 +127,7 @@ describe('subscriptions sold at checkout (e2e, sandbox Stripe, controllable cloc
     await expectBooksClean(t.app);
   });
 
-  it('leak: a subscription with account terms bought at checkout provisions its account, suspended while unpaid and reinstated when paid', async () => {
+  it('leak: a subscription with account terms bought at checkout provisions one account, which real renewals keep, suspend while unpaid and reinstate when paid', async () => {
     const user = 'user_checkout_account';
     t.setNow(START.toISOString());
     const created = await t.inject({
@@ -157,17 +157,51 @@ describe('subscriptions sold at checkout (e2e, sandbox Stripe, controllable cloc
       return list.length > 0 ? list : undefined;
     });
     expect(subscription).toMatchObject({ productId, status: 'active' });
-    const accountOf = (status: string) =>
-      eventually(async () => {
-        const response = await t.inject({ method: 'GET', url: '/v1/accounts', headers: t.trader(user) });
-        const [account] = response.json().data as Array<Record<string, unknown>>;
-        return account?.status === status ? account : undefined;
-      });
-    const account = await accountOf('active');
-    expect(account).toMatchObject({ chargeId, kind: 'evaluation', productId });
+    const subscriptionId = subscription.id as string;
+    const accounts = async (): Promise<Array<Record<string, unknown>>> =>
+      (await t.inject({ method: 'GET', url: '/v1/accounts?limit=100', headers: t.trader(user) })).json().data;
+    const accountWith = (id: string | null, status: string) =>
+      eventually(async () =>
+        (await accounts()).find((account) => (id === null || account.id === id) && account.status === status),
+      );
+    const account = await accountWith(null, 'active');
+    expect(account).toMatchObject({ chargeId, kind: 'evaluation', productId, size: 25000 });
+    const [row] = await t.dataSource.query('SELECT subscription_id FROM accounts.accounts WHERE id = $1', [
+      account.id,
+    ]);
+    expect(row.subscription_id).toBe(subscriptionId);
 
-    // The trader removes the saved card: the renewal cannot be collected, the subscription goes past due
-    // and its account is suspended.
+    // A one-off evaluation of the same trader is not tied to the subscription; support suspends it.
+    const oneOff = await buy(user, (await productBySlug(t, 'evaluation-50k')).id);
+    const oneOffAccount = await eventually(async () =>
+      (await accounts()).find((item) => item.chargeId === oneOff.chargeId && item.status === 'active'),
+    );
+    const bySupport = await t.inject({
+      method: 'POST',
+      url: `/v1/admin/accounts/${oneOffAccount.id}/suspend`,
+      headers: t.as({ sub: 'staff_support', roles: ['support'] }),
+      payload: { reason: 'investigating' },
+    });
+    expect(bySupport.json().status).toBe('suspended');
+
+    // A real renewal, paid by the saved card, keeps the account: nothing else is provisioned.
+    await t.runBillingAt(after(month(1), 90));
+    const [, firstRenewal] = await t.paidInvoicesOf(subscriptionId, 2);
+    const renewalPaid = await eventually(async () =>
+      (await t.outbox('billing.payment.completed')).find(
+        (event) => event.envelope.data.invoiceId === firstRenewal.id,
+      ),
+    );
+    expect(renewalPaid.envelope.data).toMatchObject({ paidFor: 'invoice', subscriptionId, productId });
+    expect((await accounts()).map((item) => [item.id, item.status]).sort()).toEqual(
+      [
+        [account.id, 'active'],
+        [oneOffAccount.id, 'suspended'],
+      ].sort(),
+    );
+
+    // The trader removes the saved card: the next renewal fails (billing.payment.failed), the
+    // subscription goes past due and its account, only its own, is suspended.
     const [card] = (
       await t.inject({ method: 'GET', url: '/v1/billing/payment-methods', headers: t.trader(user) })
     ).json() as Array<{ id: string; isDefault: boolean }>;
@@ -178,21 +212,44 @@ describe('subscriptions sold at checkout (e2e, sandbox Stripe, controllable cloc
       headers: t.trader(user),
     });
     expect(removed.statusCode).toBe(204);
-    await t.runBillingAt(after(month(1), 90));
-    await eventually(async () => {
-      const [row] = await subscriptionsOf(user);
-      return row.status === 'past_due' ? row : undefined;
+    await t.runBillingAt(after(month(2), 90));
+    const [, , secondRenewal] = await eventually(async () => {
+      const rows = await t.invoicesOf(subscriptionId);
+      return rows.length === 3 ? rows : undefined;
     });
-    await accountOf('suspended');
+    expect(secondRenewal.status).toBe('open');
+    const failed = await eventually(async () =>
+      (await t.outbox('billing.payment.failed')).find(
+        (event) => event.envelope.data.invoiceId === secondRenewal.id,
+      ),
+    );
+    expect(failed.envelope.data).toMatchObject({ paidFor: 'invoice', subscriptionId, attempt: 1 });
+    await eventually(async () => {
+      const [current] = await subscriptionsOf(user);
+      return current.status === 'past_due' ? current : undefined;
+    });
+    const suspended = await accountWith(account.id as string, 'suspended');
+    expect(suspended.id).toBe(account.id);
 
-    // A new card pays the open renewal: the subscription is active and the account trades again.
+    // A new card pays the open renewal: the subscription is active and its account trades again; the
+    // account support suspended stays suspended.
     await t.addCard(user);
     await eventually(async () => {
-      const [row] = await subscriptionsOf(user);
-      return row.status === 'active' ? row : undefined;
+      const [current] = await subscriptionsOf(user);
+      return current.status === 'active' ? current : undefined;
     });
-    const reinstated = await accountOf('active');
-    expect(reinstated.id).toBe(account.id);
+    await accountWith(account.id as string, 'active');
+    expect((await accounts()).find((item) => item.id === oneOffAccount.id)?.status).toBe('suspended');
+
+    // Canceling the subscription suspends its account.
+    const canceled = await t.inject({
+      method: 'POST',
+      url: `/v1/billing/subscriptions/${subscriptionId}/cancel`,
+      headers: t.trader(user),
+      payload: { atPeriodEnd: false },
+    });
+    expect(canceled.statusCode).toBe(200);
+    await accountWith(account.id as string, 'suspended');
     await expectBooksClean(t.app);
   });
 });

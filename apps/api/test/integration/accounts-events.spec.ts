@@ -49,9 +49,10 @@ describe('accounts: provisioning and subscription events', () => {
   /** A purchase as billing announces it: the product's account terms as they are now, snapshotted. */
   async function payment(userId: string, slug: string, overrides: Partial<PaymentCompletedData> = {}) {
     const product = await productBySlug(t, slug);
-    const [{ attributes }] = await t.dataSource.query('SELECT attributes FROM billing.products WHERE id = $1', [
-      product.id,
-    ]);
+    const [{ attributes }] = await t.dataSource.query(
+      'SELECT attributes FROM billing.products WHERE id = $1',
+      [product.id],
+    );
     chargeSequence += 1;
     const chargeId = `chg_01jtest${String(chargeSequence).padStart(18, '0')}`;
     const data: PaymentCompletedData = {
@@ -256,95 +257,9 @@ describe('accounts: provisioning and subscription events', () => {
     ]);
   });
 
-  it('suspends subscription-backed accounts while the subscription is unpaid and reinstates them when paid', async () => {
-    const userId = 'user_subscriber';
-    await publish(
-      'billing.payment.completed',
-      'x',
-      await payment(userId, 'evaluation-club-25k', {
-        productId: subscriptionProductId,
-        productKind: 'subscription',
-        accountSize: 25_000,
-        currency: 'EUR',
-      }),
-    );
-    // A renewal payment keeps the account rather than provisioning another.
-    await publish(
-      'billing.payment.completed',
-      'x',
-      await payment(userId, 'evaluation-club-25k', {
-        productId: subscriptionProductId,
-        productKind: 'subscription',
-        accountSize: 25_000,
-        currency: 'EUR',
-      }),
-    );
-    // A one-off evaluation of the same trader is not tied to the subscription.
-    await publish('billing.payment.completed', 'x', await payment(userId, 'evaluation-50k'));
-    const [subscriptionAccount, oneOff] = await accountsOf(userId);
-    expect(subscriptionAccount).toMatchObject({
-      product_kind: 'subscription',
-      status: 'active',
-      phases: 1,
-      size: 25000,
-    });
-    expect(await accountsOf(userId)).toHaveLength(2);
-
-    // Support suspends the one-off independently: a paid subscription must not lift that.
-    const bySupport = await t.inject({
-      method: 'POST',
-      url: `/v1/admin/accounts/${oneOff.id}/suspend`,
-      headers: t.as(support),
-      payload: { reason: 'investigating' },
-    });
-    expect(bySupport.json().status).toBe('suspended');
-
-    const subscription = {
-      subscriptionId: 'sub_1',
-      userId,
-      productId: subscriptionProductId,
-      currentPeriodEnd: null,
-    };
-    await publish('billing.subscription.updated', 'sub_1', {
-      ...subscription,
-      from: 'active',
-      to: 'past_due',
-    });
-    const statuses = async () => (await accountsOf(userId)).map((row: { status: string }) => row.status);
-    expect(await statuses()).toEqual(['suspended', 'suspended']);
-    const suspendedHistory = await t.inject({
-      method: 'GET',
-      url: `/v1/accounts/${subscriptionAccount.id}`,
-      headers: t.as({ sub: userId }),
-    });
-    expect(suspendedHistory.json().history.at(-1)).toMatchObject({
-      from: 'active',
-      to: 'suspended',
-      reason: 'subscription sub_1 is past_due',
-      actor: 'system:accounts.subscription-status',
-    });
-
-    await publish('billing.subscription.updated', 'sub_1', {
-      ...subscription,
-      from: 'past_due',
-      to: 'active',
-    });
-    expect(await statuses()).toEqual(['active', 'suspended']);
-
-    await publish('billing.subscription.updated', 'sub_1', {
-      ...subscription,
-      from: 'active',
-      to: 'canceled',
-    });
-    expect(await statuses()).toEqual(['suspended', 'suspended']);
-    const reinstated = await t.inject({
-      method: 'POST',
-      url: `/v1/admin/accounts/${oneOff.id}/reinstate`,
-      headers: t.as(support),
-      payload: { reason: 'cleared' },
-    });
-    expect(reinstated.json().status).toBe('active');
-  });
+  // Subscription-backed accounts (provisioned by a subscription bought at checkout, kept by real
+  // renewals, suspended while it is unpaid, paused or canceled and reinstated when paid) are tested
+  // end to end through the fake Stripe and the billing run: test/e2e/checkout-subscriptions.spec.ts.
 
   it('provisions the terms the payment carries, not the product as it is now', async () => {
     const bought = await payment('user_snapshot', 'evaluation-50k');
@@ -366,7 +281,12 @@ describe('accounts: provisioning and subscription events', () => {
     expect(account).toMatchObject({
       size: 50000,
       phases: 1,
-      rules: { profitTargetPercent: ['9'], maxDailyLossPercent: '3', maxTotalLossPercent: '6', minTradingDays: 2 },
+      rules: {
+        profitTargetPercent: ['9'],
+        maxDailyLossPercent: '3',
+        maxTotalLossPercent: '6',
+        minTradingDays: 2,
+      },
     });
   });
 
@@ -400,6 +320,9 @@ describe('accounts: provisioning and subscription events', () => {
   });
 
   it('lists accounts for support by customer, paginated', async () => {
+    for (const slug of ['evaluation-50k', 'evaluation-50k']) {
+      await publish('billing.payment.completed', 'x', await payment('user_subscriber', slug));
+    }
     const firstPage = await t.inject({
       method: 'GET',
       url: '/v1/admin/accounts?userId=user_subscriber&limit=1',
