@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 // The billing run over N subscriptions whose period just ended (default 100,000), in-process on the
 // built code against Postgres and Redis: every subscription gets its invoice (numbered, with lines,
-// events and audit rows), its period advanced, and a collection job enqueued in BullMQ.
+// events and audit rows), its period advanced, and its billing.invoice.finalized event in the outbox,
+// from which collection starts. The services are built by Nest from the built app module.
 // Prints the duration, invoices per second, and the time per invoice (from the start of the batch
-// that issued it until that batch committed and enqueued collection): p50/p90/p99/max.
-// Usage: pnpm exec nx run @astrix/api:build && node tools/bench/billing-run/run.mjs [--subscriptions 100000] [--batch 50] [--parallel 2]
+// that issued it until that batch committed): p50/p90/p99/max.
+// Usage: (cd apps/api && pnpm build) && node tools/bench/billing-run/run.mjs [--subscriptions 100000] [--batch 50] [--parallel 2]
 import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { machine, root } from '../lib/api-server.mjs';
+import { startAppContext } from '../lib/app-context.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -26,9 +27,14 @@ const databaseUrl = `postgres://postgres@127.0.0.1:5432/${database}`;
 const queuePrefix = `bench_run_${Date.now()}`;
 const env = { ...process.env, DATABASE_URL: databaseUrl, NODE_ENV: 'development', LOG_LEVEL: 'warn' };
 const psql = (sql) =>
-  execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', database, '-qAtc', sql], { encoding: 'utf8' });
+  execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', database, '-qAtc', sql], {
+    encoding: 'utf8',
+  });
 
-execFileSync(process.execPath, [join(root, 'apps/api/dist/cli.js'), 'db', 'migrate'], { env, stdio: 'ignore' });
+execFileSync(process.execPath, [join(root, 'apps/api/dist/cli.js'), 'db', 'migrate'], {
+  env,
+  stdio: 'ignore',
+});
 // Ended two hours ago: past the hour of grace for late usage, so every subscription is due.
 const periodEnd = new Date(Date.now() - 2 * 3_600_000);
 const periodStart = new Date(periodEnd.getTime() - 30 * 86_400_000);
@@ -49,48 +55,38 @@ psql(`
   ANALYZE billing.customers; ANALYZE billing.subscriptions; ANALYZE billing.customer_balances;
 `);
 
-process.env.DATABASE_URL = databaseUrl;
-const require = createRequire(join(root, 'apps/api/package.json'));
-const dist = (path) => require(join(root, 'apps/api/dist', path));
-const { DataSource } = require('typeorm');
-const { Queue } = require('bullmq');
-const { dataSourceOptions } = dist('platform/database/data-source-options.js');
-const { SystemClock } = dist('platform/clock.js');
-const { AuditService } = dist('platform/audit/audit.service.js');
-const { OutboxService } = dist('platform/events/outbox.service.js');
-const { DocumentNumbers } = dist('modules/billing/invoices/document-numbers.service.js');
-const { CustomerBalances } = dist('modules/billing/subscriptions/customer-balances.service.js');
-const { SubscriptionInvoicing } = dist('modules/billing/subscriptions/subscription-invoicing.service.js');
-// The production binding: usage lines come from the usage capability (one query when plans have no usage prices).
-const { UsageChargesService } = dist('modules/billing/usage/usage-charges.service.js');
-const { BillingRuns } = dist('modules/billing/subscriptions/billing-runs.service.js');
-
-const dataSource = new DataSource(dataSourceOptions(databaseUrl, 'astrix-bench-billing-run'));
-await dataSource.initialize();
-const clock = new SystemClock();
-const connection = { host: '127.0.0.1', port: 6379 };
-const queue = new Queue('billing', { connection, prefix: queuePrefix });
-// The app's JobQueue, reduced to what the run uses, over a real BullMQ queue.
-const jobs = {
-  enqueue: (request) => queue.add(request.name, request.payload, { jobId: request.jobId }),
-  enqueueMany: (requests) =>
-    queue.addBulk(requests.map((request) => ({ name: request.name, data: request.payload, opts: { jobId: request.jobId } }))),
-};
-const outbox = new OutboxService(clock);
-const audit = new AuditService(clock);
-const balances = new CustomerBalances(dataSource, clock);
-const runs = new BillingRuns(
-  dataSource,
-  new SubscriptionInvoicing(new DocumentNumbers(), balances, outbox, audit),
-  balances,
-  new UsageChargesService(),
-  outbox,
-  jobs,
-  clock,
-);
+// The services as the app builds them (Nest, workers off): the production bindings, whatever their files.
+const { app, service, dataSource } = await startAppContext({
+  // An app that cannot start (a provider renamed or missing) leaves no bench database behind.
+  onFailure: () =>
+    execFileSync(
+      'psql',
+      [
+        'postgres://postgres@127.0.0.1:5432/postgres',
+        '-qc',
+        `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`,
+      ],
+      { stdio: 'ignore' },
+    ),
+  env: {
+    DATABASE_URL: databaseUrl,
+    QUEUE_PREFIX: queuePrefix,
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'warn',
+    AUTH_JWT_SECRET: 'bench-secret-bench-secret-bench-secret-42',
+    STRIPE_SANDBOX_PORT: String(20_000 + (Date.now() % 20_000)),
+    BILLING_RUN_CRON: '',
+  },
+});
+const runs = service('BillingRuns');
+const queue = service('JobQueue').queue('billing');
 
 const perInvoice = [];
-const run = await runs.create('manual', { actor: { kind: 'system', name: 'bench' }, requestId: null }, new Date());
+const run = await runs.create(
+  'manual',
+  { actor: { kind: 'system', name: 'bench' }, requestId: null },
+  new Date(),
+);
 const started = performance.now();
 const result = await runs.execute(run.id, {
   batchSize,
@@ -103,12 +99,17 @@ const seconds = (performance.now() - started) / 1000;
 const [{ invoices }] = await dataSource.query(`SELECT count(*)::int AS invoices FROM billing.invoices`);
 const [{ lines }] = await dataSource.query(`SELECT count(*)::int AS lines FROM billing.invoice_lines`);
 const [{ events }] = await dataSource.query(`SELECT count(*)::int AS events FROM platform.outbox_events`);
+// Collection starts from each invoice's billing.invoice.finalized event (the outbox relay enqueues it).
+const [{ finalized }] = await dataSource.query(
+  `SELECT count(*)::int AS finalized FROM platform.outbox_events WHERE type = 'billing.invoice.finalized'`,
+);
 const [{ duplicates }] = await dataSource.query(
   `SELECT count(*)::int AS duplicates FROM (SELECT subscription_id FROM billing.invoices GROUP BY subscription_id, period_start HAVING count(*) > 1) d`,
 );
 const jobsEnqueued = await queue.count();
 const sorted = [...perInvoice].sort((a, b) => a - b);
-const at = (p) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] * 10) / 10;
+const at = (p) =>
+  Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] * 10) / 10;
 console.log(
   JSON.stringify(
     {
@@ -121,7 +122,8 @@ console.log(
       invoices,
       lines,
       outboxEvents: events,
-      collectionJobsEnqueued: jobsEnqueued,
+      invoiceFinalizedEvents: finalized,
+      billingJobsEnqueued: jobsEnqueued,
       duplicateInvoices: duplicates,
       durationSeconds: Math.round(seconds * 100) / 100,
       invoicesPerSecond: Math.round(invoices / seconds),
@@ -132,7 +134,6 @@ console.log(
   ),
 );
 await queue.obliterate({ force: true });
-await queue.close();
-await dataSource.destroy();
+await app.close();
 const admin = `postgres://postgres@127.0.0.1:5432/postgres`;
 execFileSync('psql', [admin, '-qc', `DROP DATABASE ${database}`], { stdio: 'ignore' });

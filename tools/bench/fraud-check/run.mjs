@@ -5,12 +5,12 @@
 // - payment: FraudService.screenPayment (card velocity, shared card, card testing, coupon abuse,
 //   country mismatch, Radar) for a new charge.
 // Each call runs in a transaction that is rolled back, so the data stays the same.
-// Usage: pnpm exec nx run @astrix/api:build && node tools/bench/fraud-check/run.mjs [--charges 1000000] [--iterations 2000]
+// Usage: (cd apps/api && pnpm build) && node tools/bench/fraud-check/run.mjs [--charges 1000000] [--iterations 2000]
 import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { machine, root } from '../lib/api-server.mjs';
+import { startAppContext } from '../lib/app-context.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -55,29 +55,28 @@ psql(`
 `);
 const loadSeconds = (Date.now() - loadStarted) / 1000;
 
-process.env.DATABASE_URL = databaseUrl;
-const require = createRequire(join(root, 'apps/api/package.json'));
-const dist = (path) => require(join(root, 'apps/api/dist', path));
-const { DataSource } = require('typeorm');
-const { dataSourceOptions } = dist('platform/database/data-source-options.js');
-const { AppConfig } = dist('platform/config/app-config.js');
-const { validateEnvironment } = dist('platform/config/environment.js');
-const { SystemClock } = dist('platform/clock.js');
-const { AuditService } = dist('platform/audit/audit.service.js');
-const { OutboxService } = dist('platform/events/outbox.service.js');
-const { FraudService } = dist('modules/billing/fraud/fraud.service.js');
-const { Customer } = dist('modules/billing/customers/customer.entity.js');
-
-const dataSource = new DataSource(dataSourceOptions(databaseUrl, 'astrix-bench-fraud'));
-await dataSource.initialize();
-const clock = new SystemClock();
-const fraud = new FraudService(
-  dataSource,
-  new AuditService(clock),
-  new OutboxService(clock),
-  new AppConfig(validateEnvironment(env)),
-  clock,
-);
+// FraudService as the app builds it (Nest, workers off): its real dependencies, whatever their files.
+const { app, service, dataSource } = await startAppContext({
+  // An app that cannot start (a provider renamed or missing) leaves no bench database behind.
+  onFailure: () =>
+    execFileSync(
+      'psql',
+      [
+        'postgres://postgres@127.0.0.1:5432/postgres',
+        '-qc',
+        `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`,
+      ],
+      { stdio: 'ignore' },
+    ),
+  env: {
+    ...env,
+    QUEUE_PREFIX: `bench_fraud_${Date.now()}`,
+    AUTH_JWT_SECRET: 'bench-secret-bench-secret-bench-secret-42',
+    STRIPE_SANDBOX_PORT: String(20_000 + (Date.now() % 20_000)),
+    BILLING_RUN_CRON: '',
+  },
+});
+const fraud = service('FraudService');
 
 class Rollback extends Error {}
 async function timed(work) {
@@ -108,7 +107,9 @@ const checkout = [];
 const payment = [];
 for (let index = 0; index < iterations; index += 1) {
   const n = 1 + Math.floor(Math.random() * customers);
-  const customer = await dataSource.getRepository(Customer).findOneOrFail({ where: { userId: `user_${n}` } });
+  const customer = await dataSource
+    .getRepository('Customer')
+    .findOneOrFail({ where: { userId: `user_${n}` } });
   // The same empty transaction without the rules: what the rules add is the difference.
   baseline.push(await timed(async () => {}));
   checkout.push(
@@ -137,7 +138,7 @@ for (let index = 0; index < iterations; index += 1) {
     }),
   );
 }
-await dataSource.destroy();
+await app.close();
 execFileSync('psql', [
   '-h',
   '127.0.0.1',
