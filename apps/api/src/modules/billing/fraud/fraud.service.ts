@@ -146,12 +146,16 @@ export class FraudService {
     }
   }
 
-  /** Inside the payment transaction, once the charge row exists: card, coupon, country and Radar. */
+  /**
+   * Inside the payment transaction, once the charge row exists: card, coupon, country and Radar. For
+   * checkout charges and invoice payments alike (renewals, subscription invoices): `session` is null
+   * for the latter, which have no client or profile country to compare with the card's.
+   */
   async screenPayment(
     manager: EntityManager,
     input: {
       charge: Charge;
-      session: CheckoutSession;
+      session: CheckoutSession | null;
       coupon: Coupon | null;
       processorCharge: ProcessorCharge;
     },
@@ -171,7 +175,11 @@ export class FraudService {
           WHERE user_id = $1 AND status = 'failed' AND stripe_checkout_session_id IS NOT NULL AND created_at > $2`,
         [charge.userId, windowStart(charge.paidAt, settings.cardTesting.windowMinutes)],
       ),
-      countries: { card: charge.cardCountry, client: session.clientCountry, profile: session.profileCountry },
+      countries: {
+        card: charge.cardCountry,
+        client: session?.clientCountry ?? null,
+        profile: session?.profileCountry ?? null,
+      },
     });
     const about = { customerId: charge.customerId, userId: charge.userId, chargeId: charge.id };
     for (const signal of signals) await this.recordSignal(manager, { ...about, ...signal });

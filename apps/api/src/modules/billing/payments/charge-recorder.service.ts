@@ -165,6 +165,15 @@ export class ChargeRecorder {
       invoiceId: invoice.id,
     });
     if (!product) this.logger.warn(`charge ${charge.id} pays invoice ${invoice.id} of no known product`);
+    // Renewals and other invoice payments meet the same payment rules as checkout charges.
+    if (payment.processorCharge) {
+      await this.fraud.screenPayment(manager, {
+        charge,
+        session: null,
+        coupon: null,
+        processorCharge: payment.processorCharge,
+      });
+    }
     await this.announce(manager, charge, actor, {
       paidFor: 'invoice',
       subscriptionId: invoice.subscriptionId,
