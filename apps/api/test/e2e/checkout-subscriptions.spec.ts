@@ -2,7 +2,7 @@ import { addBillingIntervals } from '@astrix/pricing';
 import { payWithCard, productBySlug, chargeOf } from '../support/billing';
 import { expectBooksClean } from '../support/books';
 import { startSubscriptionTestApp, SubscriptionTestApp } from '../support/subscriptions';
-import { eventually } from '../support/test-app';
+import { eventually, issueApiKey } from '../support/test-app';
 
 const ADMIN = { sub: 'staff_checkout_subscriptions', roles: ['admin'] };
 
@@ -92,6 +92,17 @@ describe('subscriptions sold at checkout (e2e, sandbox Stripe, controllable cloc
       (event) => event.subject === chargeId,
     );
     expect(completed.envelope.data).toMatchObject({ paidFor: 'purchase', subscriptionId });
+
+    // The subscription grants the plan's features: the trading platform's check allows them.
+    const checkKey = await issueApiKey(t, 'trading-platform', ['entitlements:read']);
+    const entitlement = await t.inject({
+      method: 'POST',
+      url: '/v1/entitlements/check',
+      headers: { authorization: `Bearer ${checkKey}` },
+      payload: { customerId: subscription.customerId, featureId: 'advanced-analytics' },
+    });
+    expect(entitlement.statusCode).toBe(200);
+    expect(entitlement.json()).toMatchObject({ allowed: true });
 
     // The card used at checkout is kept for renewals: the billing run charges it for the next period.
     const run = await t.runBillingAt(after(month(1), 90));
