@@ -16,6 +16,7 @@ import { SubscriptionTrials1795400000001 } from './1795400000001-subscription-tr
 import { UsagePeriodsVersionedPrices1795400000002 } from './1795400000002-usage-periods-versioned-prices';
 import { CouponReservations1795400000003 } from './1795400000003-coupon-reservations';
 import { SubscriptionAccounts1795400000004 } from './1795400000004-subscription-accounts';
+import { SubscriptionBillingAnchorDay1795400000005 } from './1795400000005-subscription-billing-anchor-day';
 
 /** Every migration, oldest first. Landed migrations are never edited; add a new one instead. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   UsagePeriodsVersionedPrices1795400000002,
   CouponReservations1795400000003,
   SubscriptionAccounts1795400000004,
+  SubscriptionBillingAnchorDay1795400000005,
 ];

@@ -38,7 +38,8 @@ const NOT_MONEY_MOVING: Record<string, string> = {
   'POST /v1/billing/subscriptions/:id/resume': 'only a paused subscription resumes; a repeat is a 409',
   'POST /v1/billing/subscriptions/:id/cancel':
     'a state change; a prorated credit is issued once per cancellation',
-  'POST /v1/billing/subscriptions/:id/reactivate': 'a state change',
+  'POST /v1/billing/subscriptions/:id/reactivate':
+    'a canceled subscription comes back (and its new period is charged) once: a repeat finds it active, a 409',
   'POST /v1/billing/subscriptions/:id/pause': 'a state change',
   'POST /v1/billing/payment-methods/setup-intent': 'saves a card, charges nothing',
   'POST /v1/billing/payment-methods/:id/default':

@@ -80,7 +80,7 @@ describe('reactivation of a canceled subscription within the grace, billed from 
     // A repeat is refused: it is active now.
     const again = await post(t, user, `${id}/reactivate`);
     expect(again.statusCode).toBe(409);
-    expect(again.json().error.code).toBe('INVALID_TRANSITION');
+    expect(again.json().error.message).toContain('nothing to reactivate');
     expect(await t.invoicesOf(id)).toHaveLength(2);
 
     // The billing run renews it from the reactivation's anchor.
@@ -118,7 +118,7 @@ describe('reactivation of a canceled subscription within the grace, billed from 
     const reactivation = invoices[invoices.length - 1];
     expect((await linesOf(t, reactivation.id)).map((line) => line.kind)).toEqual(['plan']);
     // The cancellation credit (3000 × 21/31 = 2032) sits on the balance and pays part of the new period.
-    expect(reactivation).toMatchObject({ total: '3000', credit_applied: '2032', amount_due: '968' });
+    expect(reactivation).toMatchObject({ total: '3000', credit_applied: '2032', amount_paid: '968' });
   });
 
   it('refuses a reactivation after the 14-day grace with 409 naming the grace, and changes nothing', async () => {
@@ -137,7 +137,7 @@ describe('reactivation of a canceled subscription within the grace, billed from 
     expect(await t.invoicesOf(id)).toHaveLength(1);
   });
 
-  it('refuses to reactivate when the customer subscribed to the plan again, or left an invoice unpaid', async () => {
+  it('refuses to reactivate when the customer subscribed to the plan again', async () => {
     const again = 'user_reactivate_resubscribed';
     const old = await activeSubscription(again);
     expect((await post(t, again, `${old}/cancel`, { atPeriodEnd: false })).statusCode).toBe(200);
@@ -147,9 +147,27 @@ describe('reactivation of a canceled subscription within the grace, billed from 
     expect(refused.statusCode).toBe(409);
     expect(refused.json().error.message).toContain(fresh.json().id);
     expect(await rowOf(t, old)).toMatchObject({ status: 'canceled' });
+  });
 
-    const debtor = 'user_reactivate_debtor';
-    const id = await activeSubscription(debtor);
+  it('leaves the books clean', async () => {
+    await expectBooksClean(t.app);
+  });
+});
+
+describe('reactivation while an invoice of the subscription is unpaid', () => {
+  let t: SubscriptionTestApp;
+  beforeAll(async () => {
+    t = await startSubscriptionTestApp('2026-03-10T10:00:00Z');
+  });
+  afterAll(() => t.close());
+
+  it('refuses to reactivate a subscription that left its failed renewal unpaid, naming the invoice', async () => {
+    const plan = await t.createPlan({ name: 'Reactivation Debt', unitAmount: 3000, interval: 'month' });
+    await t.addCard('user_reactivate_debtor');
+    const created = await t.subscribe('user_reactivate_debtor', { productId: plan, currency: 'USD' });
+    expect(created.json().status).toBe('active');
+    const id = created.json().id as string;
+    await t.paidInvoicesOf(id, 1);
     t.fake.controls.declineNextPayments({ count: 1 });
     await t.runBillingAt('2026-04-10T11:30:00Z');
     // The renewal's collection failed: a dunning case is open for it.
@@ -163,8 +181,10 @@ describe('reactivation of a canceled subscription within the grace, billed from 
     });
     expect(renewal.status).toBe('open');
     t.setNow('2026-04-11T10:00:00Z');
-    expect((await post(t, debtor, `${id}/cancel`, { atPeriodEnd: false })).statusCode).toBe(200);
-    const unpaid = await post(t, debtor, `${id}/reactivate`);
+    expect((await post(t, 'user_reactivate_debtor', `${id}/cancel`, { atPeriodEnd: false })).statusCode).toBe(
+      200,
+    );
+    const unpaid = await post(t, 'user_reactivate_debtor', `${id}/reactivate`);
     expect(unpaid.statusCode).toBe(409);
     expect(unpaid.json().error.message).toContain(renewal.id);
     expect(await t.invoicesOf(id)).toHaveLength(2);

@@ -10,7 +10,8 @@ export const SUBSCRIPTION_TRANSITIONS: { readonly [S in SubscriptionStatus]: rea
     active: ['past_due', 'canceled', 'paused'],
     past_due: ['active', 'canceled', 'paused'],
     paused: ['active', 'canceled'],
-    canceled: [],
+    // Reactivation within the grace after the subscription ended: a fresh period, billed at once.
+    canceled: ['active'],
   };
 
 export interface ScheduledChangeView {
@@ -45,6 +46,8 @@ export interface SubscriptionView {
   couponId: string | null;
   /** Period invoices issued since the coupon was redeemed. */
   couponPeriodsBilled: number;
+  /** The day of month (1–28) periods start on, at midnight UTC; null: on the day billing started. */
+  billingAnchorDay: number | null;
   latestInvoiceId: string | null;
   createdAt: string;
 }
@@ -65,6 +68,12 @@ export interface CreateSubscriptionRequest {
    * lines of period invoices: once, for N period invoices, or forever; not proration invoices.
    */
   couponCode?: string;
+  /**
+   * Day of month (1–28) on which periods start, at midnight UTC. The first paid period runs from
+   * when billing starts (now, or the trial's end) to the next such day and is prorated by the second;
+   * full periods follow. Default: periods start on the day and time billing started.
+   */
+  billingAnchorDay?: number;
 }
 
 export type ProrationBehavior = 'create_prorations' | 'none';

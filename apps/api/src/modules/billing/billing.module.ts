@@ -55,6 +55,7 @@ import { PaymentMethodsController, SubscriptionsController } from './subscriptio
 import { ChangeInvoices } from './subscriptions/change-invoices.service';
 import { SubscriptionPlanChanges } from './subscriptions/plan-changes.service';
 import { SubscriptionLifecycle } from './subscriptions/subscription-lifecycle.service';
+import { SubscriptionReactivation } from './subscriptions/reactivation.service';
 import { SubscriptionReads } from './subscriptions/subscription-reads.service';
 import { SubscriptionStore } from './subscriptions/subscription-store.service';
 import { CheckoutSubscriptions } from './subscriptions/checkout-subscriptions.service';
@@ -117,6 +118,7 @@ export class BillingModule {
         ChangeInvoices,
         UnusedTimeCredits,
         SubscriptionLifecycle,
+        SubscriptionReactivation,
         SubscriptionPlanChanges,
         UpcomingInvoices,
         SubscriptionReads,

@@ -13,9 +13,9 @@ import { Product } from '../catalog/product.entity';
 import { Customer } from '../customers/customer.entity';
 import { BillingRun, BillingRunFailure, BillingRunTrigger } from './billing-run.entity';
 import { CustomerBalances } from '../customers/customer-balances.service';
-import { DraftLine, draftInvoice, planLine, usageLine, withCoupon } from './invoice-drafts';
+import { DraftLine, draftInvoice, usageLine, withCoupon } from './invoice-drafts';
 import { periodCouponsOf } from './subscription-coupons';
-import { renewalInvoiceKey, renewalOf, usagePeriodOf, type Renewal } from './renewal';
+import { periodPlanLine, renewalInvoiceKey, renewalOf, usagePeriodOf, type Renewal } from './renewal';
 import { Subscription } from './subscription.entity';
 import { InvoiceToIssue, SubscriptionInvoicing } from './subscription-invoicing.service';
 import { subscriptionEvent } from './subscription-views';
@@ -338,14 +338,13 @@ export class BillingRuns {
       const lines: DraftLine[] = [];
       if (renewal.nextPeriod) {
         lines.push(
-          planLine({
+          periodPlanLine({
             productId: renewal.plan.productId,
             planName: products.get(renewal.plan.productId)?.name ?? renewal.plan.productId,
             currency: subscription.currency,
             unitAmount: renewal.plan.unitAmount,
             quantity: renewal.plan.quantity,
-            periodStart: renewal.nextPeriod.start,
-            periodEnd: renewal.nextPeriod.end,
+            period: renewal.nextPeriod,
           }),
         );
       }

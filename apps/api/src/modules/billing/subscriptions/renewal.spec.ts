@@ -1,5 +1,13 @@
 import type { SubscriptionStatus } from '@astrix/contracts';
-import { renewalInvoiceKey, renewalOf, usagePeriodOf } from './renewal';
+import {
+  anchorAfterTrial,
+  firstPaidPeriod,
+  nextAnchorDayAt,
+  periodPlanLine,
+  renewalInvoiceKey,
+  renewalOf,
+  usagePeriodOf,
+} from './renewal';
 import type { ScheduledPlanChange, Subscription } from './subscription.entity';
 
 const at = (iso: string): Date => new Date(iso);
@@ -20,6 +28,7 @@ function subscription(overrides: Partial<Subscription> = {}): Subscription {
     interval: 'month',
     intervalCount: 1,
     billingAnchor: start,
+    billingAnchorDay: null,
     trialEnd: null,
     trialFamily: null,
     trialOverage: null,
@@ -248,5 +257,118 @@ describe('usagePeriodOf', () => {
       periodStart: at('2026-03-15T10:30:00Z'),
       periodEnd: at('2026-04-15T10:30:00Z'),
     });
+  });
+});
+
+describe('billing anchor day', () => {
+  it.each([
+    ['2026-05-10T08:00:00Z', 15, '2026-05-15T00:00:00.000Z'],
+    ['2026-05-10T08:00:00Z', 1, '2026-06-01T00:00:00.000Z'],
+    ['2026-05-15T00:00:00Z', 15, '2026-05-15T00:00:00.000Z'],
+    ['2026-05-15T00:00:00.001Z', 15, '2026-06-15T00:00:00.000Z'],
+    ['2026-12-20T00:00:00Z', 5, '2027-01-05T00:00:00.000Z'],
+    ['2026-01-31T12:00:00Z', 28, '2026-02-28T00:00:00.000Z'],
+    ['2028-02-28T12:00:00Z', 28, '2028-03-28T00:00:00.000Z'],
+  ])('from %s, day %d is next at %s', (from, day, expected) => {
+    expect(nextAnchorDayAt(at(from), day).toISOString()).toBe(expected);
+  });
+
+  it.each([0, 29, 31, 1.5, Number.NaN])('refuses anchor day %p', (day) => {
+    expect(() => nextAnchorDayAt(at('2026-05-10T08:00:00Z'), day)).toThrow(RangeError);
+  });
+
+  it('without an anchor day, billing is anchored on its start and the first period is a full one', () => {
+    const start = at('2026-01-31T12:00:00Z');
+    expect(firstPaidPeriod(start, 'month', 1, null)).toEqual({
+      billingAnchor: start,
+      period: { start, end: at('2026-02-28T12:00:00Z') },
+    });
+  });
+
+  it('with one, the first period is a stub to the anchor day, priced over the month ending there', () => {
+    const start = at('2026-05-10T08:00:00Z');
+    expect(firstPaidPeriod(start, 'month', 1, 1)).toEqual({
+      billingAnchor: at('2026-06-01T00:00:00Z'),
+      period: {
+        start,
+        end: at('2026-06-01T00:00:00Z'),
+        pricedOver: { start: at('2026-05-01T00:00:00Z'), end: at('2026-06-01T00:00:00Z') },
+      },
+    });
+    // A yearly plan: the stub is its share of the year ending on the anchor.
+    expect(firstPaidPeriod(start, 'year', 1, 1).period.pricedOver).toEqual({
+      start: at('2025-06-01T00:00:00Z'),
+      end: at('2026-06-01T00:00:00Z'),
+    });
+  });
+
+  it('starting at midnight on the anchor day needs no stub', () => {
+    const start = at('2026-05-15T00:00:00Z');
+    expect(firstPaidPeriod(start, 'month', 1, 15)).toEqual({
+      billingAnchor: start,
+      period: { start, end: at('2026-06-15T00:00:00Z') },
+    });
+  });
+
+  it('after a trial, billing is anchored on the next anchor day, or on the trial end without one', () => {
+    const trialEnd = at('2026-05-17T08:00:00Z');
+    expect(anchorAfterTrial(trialEnd, null)).toEqual(trialEnd);
+    expect(anchorAfterTrial(trialEnd, 1)).toEqual(at('2026-06-01T00:00:00Z'));
+  });
+
+  it('prices a stub by the second as its share of the full interval, and a full period at seats × price', () => {
+    const plan = { productId: 'prd_pro', planName: 'Pro', currency: 'USD', unitAmount: 3100 };
+    const stub = firstPaidPeriod(at('2026-05-10T08:00:00Z'), 'month', 1, 1).period;
+    // 520 of May's 744 hours: 3100 × 520/744 = 2166.67 → 2167; two seats 4333.33 → 4333.
+    expect(periodPlanLine({ ...plan, quantity: 1, period: stub })).toMatchObject({
+      kind: 'plan',
+      amount: 2167,
+      periodStart: stub.start,
+      periodEnd: stub.end,
+    });
+    expect(periodPlanLine({ ...plan, quantity: 2, period: stub }).amount).toBe(4333);
+    const full = firstPaidPeriod(at('2026-05-15T00:00:00Z'), 'month', 1, 15).period;
+    expect(periodPlanLine({ ...plan, quantity: 2, period: full }).amount).toBe(6200);
+  });
+
+  it('a trial ending before the anchor day renews into a stub up to it, then into full periods from it', () => {
+    const trialEnd = at('2026-05-17T08:00:00Z');
+    const anchor = at('2026-06-01T00:00:00Z');
+    const trialing = subscription({
+      status: 'trialing',
+      trialEnd,
+      billingAnchor: anchor,
+      billingAnchorDay: 1,
+      currentPeriodStart: at('2026-05-10T08:00:00Z'),
+      currentPeriodEnd: trialEnd,
+    });
+    expect(renewalOf(trialing).nextPeriod).toEqual({
+      start: trialEnd,
+      end: anchor,
+      pricedOver: { start: at('2026-05-01T00:00:00Z'), end: anchor },
+    });
+    const stubbed = subscription({
+      billingAnchor: anchor,
+      billingAnchorDay: 1,
+      currentPeriodStart: trialEnd,
+      currentPeriodEnd: anchor,
+    });
+    expect(renewalOf(stubbed).nextPeriod).toEqual({ start: anchor, end: at('2026-07-01T00:00:00Z') });
+  });
+
+  it('an anchor day of 28 needs no month-end clamping: February and every other month have it', () => {
+    const anchor = at('2026-01-28T00:00:00Z');
+    const ends = ['2026-02-28', '2026-03-28', '2026-04-28'].map((day) => at(`${day}T00:00:00Z`));
+    let current = subscription({
+      billingAnchor: anchor,
+      billingAnchorDay: 28,
+      currentPeriodStart: anchor,
+      currentPeriodEnd: ends[0],
+    });
+    for (const [index, end] of ends.slice(1).entries()) {
+      const next = renewalOf(current).nextPeriod;
+      expect(next).toEqual({ start: ends[index], end });
+      current = { ...current, currentPeriodStart: ends[index], currentPeriodEnd: end };
+    }
   });
 });

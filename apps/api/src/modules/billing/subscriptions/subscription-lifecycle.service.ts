@@ -18,7 +18,7 @@ import { SubscriptionStore, type SubscriptionOwner } from './subscription-store.
 import { decideTrial, grantedTrialEnd, trialTermsOf } from './trial-rules';
 import { Subscription } from './subscription.entity';
 import { UnusedTimeCredits } from './unused-time-credits.service';
-import { renewalInvoiceKey } from './renewal';
+import { anchorAfterTrial, firstPaidPeriod, periodPlanLine, renewalInvoiceKey } from './renewal';
 import { closedUsageUpTo, usageInvoiceKey } from './usage-closing';
 import { UsageCharges } from './usage-charges.port';
 
@@ -86,10 +86,11 @@ export class SubscriptionLifecycle {
       const trialDays = trial.kind === 'trial' ? trial.days : 0;
       const now = this.clock.now();
       const trialEnd = trialDays > 0 ? trialEndFor(now, trialDays) : null;
-      const anchor = trialEnd ?? now;
-      const period = trialEnd
-        ? { start: now, end: trialEnd }
-        : { start: now, end: addBillingIntervals(anchor, plan.interval, plan.intervalCount) };
+      // With an anchor day, the first paid period (now, or from the trial's end) runs to it, prorated.
+      const anchorDay = request.billingAnchorDay ?? null;
+      const firstPaid = firstPaidPeriod(now, plan.interval, plan.intervalCount, anchorDay);
+      const anchor = trialEnd ? anchorAfterTrial(trialEnd, anchorDay) : firstPaid.billingAnchor;
+      const period = trialEnd ? { start: now, end: trialEnd } : firstPaid.period;
       const subscriptionId = newId('sub');
       // Redeemed first, under the coupon's lock: a coupon that does not apply stops the subscribe.
       const coupon =
@@ -119,6 +120,7 @@ export class SubscriptionLifecycle {
         interval: plan.interval,
         intervalCount: plan.intervalCount,
         billingAnchor: anchor,
+        billingAnchorDay: anchorDay,
         trialEnd,
         trialFamily: trialEnd ? trialTerms.family : null,
         trialOverage: trialEnd ? trialTerms.overage : null,
@@ -146,14 +148,13 @@ export class SubscriptionLifecycle {
           'subscription_create',
           period,
           [
-            planLine({
+            periodPlanLine({
               productId: plan.product.id,
               planName: plan.product.name,
               currency: plan.currency,
               unitAmount: plan.unitAmount,
               quantity,
-              periodStart: period.start,
-              periodEnd: period.end,
+              period: firstPaid.period,
             }),
           ],
         );
@@ -280,30 +281,6 @@ export class SubscriptionLifecycle {
         after: { trialDays, trialEnd: granted.trialEnd.toISOString(), reason, grantedBy: staff },
       });
       return { change: 'trial_changed', action: 'subscription.trial_changed' };
-    });
-  }
-
-  /** Undoes a cancellation scheduled for the period end, while the period lasts. */
-  async reactivate(
-    subscriptionId: string,
-    owner: SubscriptionOwner,
-    context: RequestContext,
-  ): Promise<SubscriptionView> {
-    return this.store.mutate(subscriptionId, owner, context, async (_manager, subscription, now) => {
-      if (subscription.status === 'canceled') {
-        throw new ConflictError(
-          `subscription ${subscription.id} has ended (canceled): it can move to none; subscribe again instead`,
-          'INVALID_TRANSITION',
-        );
-      }
-      if (!subscription.cancelAtPeriodEnd || now >= subscription.currentPeriodEnd) {
-        throw new ConflictError(
-          `subscription ${subscription.id} is not scheduled to cancel: nothing to reactivate`,
-        );
-      }
-      subscription.cancelAtPeriodEnd = false;
-      subscription.canceledAt = null;
-      return { change: 'reactivated', action: 'subscription.reactivated' };
     });
   }
 

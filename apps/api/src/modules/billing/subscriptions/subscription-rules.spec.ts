@@ -3,9 +3,12 @@ import { AppError } from '../../../platform/http/app-error';
 import {
   MAX_QUANTITY,
   RENEWING_STATUSES,
+  REACTIVATION_GRACE_DAYS,
   assertQuantity,
   assertStatusFor,
   assertTransition,
+  assertWithinReactivationGrace,
+  reactivationDeadline,
 } from './subscription-rules';
 
 const STATUSES = Object.keys(SUBSCRIPTION_TRANSITIONS) as SubscriptionStatus[];
@@ -61,16 +64,54 @@ describe('assertTransition', () => {
     );
   });
 
-  it('says "none" for a canceled subscription, which is final', () => {
-    const error = errorOf(() => assertTransition('sub_1', 'canceled', 'active'));
-    expect(error.message).toBe('subscription sub_1 is canceled: it can move to none, not active');
-    expect(error.details).toEqual([{ field: 'status', message: 'allowed from canceled: none' }]);
+  it('lets a canceled subscription come back to active only (reactivation within the grace)', () => {
+    expect(() => assertTransition('sub_1', 'canceled', 'active')).not.toThrow();
+    const error = errorOf(() => assertTransition('sub_1', 'canceled', 'paused'));
+    expect(error.message).toBe('subscription sub_1 is canceled: it can move to active, not paused');
+    expect(error.details).toEqual([{ field: 'status', message: 'allowed from canceled: active' }]);
   });
 
   it('refuses staying in the same status: no status lists itself', () => {
     for (const status of STATUSES) {
       expect(() => assertTransition('sub_1', status, status)).toThrow(AppError);
     }
+  });
+});
+
+describe('assertWithinReactivationGrace', () => {
+  const ended = new Date('2026-03-20T10:00:00Z');
+
+  it('lasts 14 days from the end of the subscription', () => {
+    expect(REACTIVATION_GRACE_DAYS).toBe(14);
+    expect(reactivationDeadline(ended).toISOString()).toBe('2026-04-03T10:00:00.000Z');
+  });
+
+  it.each(['2026-03-20T10:00:00Z', '2026-03-27T00:00:00Z', '2026-04-03T09:59:59.999Z'])(
+    'allows a reactivation at %s',
+    (now) => {
+      expect(() => assertWithinReactivationGrace('sub_1', ended, new Date(now))).not.toThrow();
+    },
+  );
+
+  it.each(['2026-04-03T10:00:00Z', '2026-05-01T00:00:00Z'])(
+    'refuses one at %s with 409 naming the grace and when it ended',
+    (now) => {
+      const error = errorOf(() => assertWithinReactivationGrace('sub_1', ended, new Date(now)));
+      expect(error.status).toBe(409);
+      expect(error.code).toBe('REACTIVATION_GRACE_ENDED');
+      expect(error.message).toBe(
+        'subscription sub_1 ended at 2026-03-20T10:00:00.000Z; the 14-day grace for reactivating it ended at 2026-04-03T10:00:00.000Z: subscribe again instead',
+      );
+      expect(error.details).toEqual([
+        { field: 'status', message: 'a canceled subscription can be reactivated within 14 days of its end' },
+      ]);
+    },
+  );
+
+  it('refuses a subscription with no end time: the grace cannot be judged', () => {
+    const error = errorOf(() => assertWithinReactivationGrace('sub_1', null, ended));
+    expect(error.code).toBe('REACTIVATION_GRACE_ENDED');
+    expect(error.message).toContain('14-day grace');
   });
 });
 

@@ -45,6 +45,37 @@ export function assertStatusFor(
   }
 }
 
+/** How long after a subscription ended it may still be reactivated (canceled → active). */
+export const REACTIVATION_GRACE_DAYS = 14;
+
+const DAY_MS = 86_400_000;
+
+/** The instant the reactivation grace of a subscription that ended at `endedAt` runs out. */
+export function reactivationDeadline(endedAt: Date): Date {
+  return new Date(endedAt.getTime() + REACTIVATION_GRACE_DAYS * DAY_MS);
+}
+
+/**
+ * Throws 409 REACTIVATION_GRACE_ENDED, naming the grace and when it ended, unless `now` is before
+ * the deadline. A canceled subscription without an end time (never the case once canceled) is refused.
+ */
+export function assertWithinReactivationGrace(subscriptionId: string, endedAt: Date | null, now: Date): void {
+  if (endedAt !== null && now.getTime() < reactivationDeadline(endedAt).getTime()) return;
+  const ended = endedAt
+    ? `ended at ${endedAt.toISOString()}; the ${REACTIVATION_GRACE_DAYS}-day grace for reactivating it ended at ${reactivationDeadline(endedAt).toISOString()}`
+    : `ended; the ${REACTIVATION_GRACE_DAYS}-day grace for reactivating it is over`;
+  throw new ConflictError(
+    `subscription ${subscriptionId} ${ended}: subscribe again instead`,
+    'REACTIVATION_GRACE_ENDED',
+    [
+      {
+        field: 'status',
+        message: `a canceled subscription can be reactivated within ${REACTIVATION_GRACE_DAYS} days of its end`,
+      },
+    ],
+  );
+}
+
 /** Throws 422 unless `quantity` is a whole number of seats from 1 to MAX_QUANTITY. */
 export function assertQuantity(quantity: number): void {
   if (!Number.isSafeInteger(quantity) || quantity < 1 || quantity > MAX_QUANTITY) {

@@ -40,6 +40,7 @@ export function toSubscriptionView(subscription: Subscription): SubscriptionView
       : null,
     couponId: subscription.couponId,
     couponPeriodsBilled: subscription.couponPeriodsBilled,
+    billingAnchorDay: subscription.billingAnchorDay,
     latestInvoiceId: subscription.latestInvoiceId,
     createdAt: subscription.createdAt.toISOString(),
   };

@@ -21,6 +21,7 @@ export interface ScheduledPlanChange {
 @Check('ck_subscriptions_quantity', '"quantity" >= 1')
 @Check('ck_subscriptions_period', '"current_period_end" > "current_period_start"')
 @Check('ck_subscriptions_coupon_periods', '"coupon_periods_billed" >= 0')
+@Check('ck_subscriptions_billing_anchor_day', '"billing_anchor_day" BETWEEN 1 AND 28')
 @Index('ix_subscriptions_customer', ['customerId', 'id'])
 @Index('ix_subscriptions_user', ['userId', 'id'])
 // Trials a customer already had in a plan family.
@@ -72,6 +73,13 @@ export class Subscription {
   /** Periods start on this instant's day of month and time of day (month-end clamped). */
   @Column({ type: 'timestamptz' })
   billingAnchor!: Date;
+
+  /**
+   * The day of month (1–28) chosen for billing, periods starting at midnight UTC that day; null when
+   * periods are anchored on when billing started (`billingAnchor`, month-end clamped).
+   */
+  @Column({ type: 'integer', nullable: true })
+  billingAnchorDay!: number | null;
 
   @Column({ type: 'timestamptz', nullable: true })
   trialEnd!: Date | null;

@@ -24,6 +24,7 @@ import {
 import { PaymentMethodsService } from '../customers/payment-methods.service';
 import { SubscriptionPlanChanges } from './plan-changes.service';
 import { SubscriptionLifecycle } from './subscription-lifecycle.service';
+import { SubscriptionReactivation } from './reactivation.service';
 import { SubscriptionReads } from './subscription-reads.service';
 import { UpcomingInvoices } from './upcoming-invoice.service';
 
@@ -39,6 +40,7 @@ export class SubscriptionsController {
   constructor(
     private readonly subscriptions: SubscriptionReads,
     private readonly lifecycle: SubscriptionLifecycle,
+    private readonly reactivation: SubscriptionReactivation,
     private readonly planChanges: SubscriptionPlanChanges,
     private readonly upcoming: UpcomingInvoices,
   ) {}
@@ -87,13 +89,16 @@ export class SubscriptionsController {
 
   @Post(':id/reactivate')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Undo a cancellation scheduled for the period end' })
+  @ApiOperation({
+    summary:
+      'Undo a cancellation scheduled for the period end, or bring a canceled subscription back within 14 days of its end: a fresh period starts now and is charged at once',
+  })
   reactivate(
     @Param('id', subscriptionId) id: string,
     @CurrentActor() actor: UserActor,
     @CurrentContext() context: RequestContext,
   ): Promise<SubscriptionView> {
-    return this.lifecycle.reactivate(id, { userId: actor.userId }, context);
+    return this.reactivation.reactivate(id, { userId: actor.userId }, context);
   }
 
   @Post(':id/pause')

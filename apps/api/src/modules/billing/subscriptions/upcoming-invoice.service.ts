@@ -6,8 +6,8 @@ import { ConflictError } from '../../../platform/http/app-error';
 import { Product } from '../catalog/product.entity';
 import { CustomerBalances } from '../customers/customer-balances.service';
 import { billableUntil } from './billing-runs.service';
-import { type DraftLine, draftInvoice, planLine, usageLine, withCoupon } from './invoice-drafts';
-import { renewalOf, usagePeriodOf } from './renewal';
+import { type DraftLine, draftInvoice, usageLine, withCoupon } from './invoice-drafts';
+import { periodPlanLine, renewalOf, usagePeriodOf } from './renewal';
 import { periodCouponOf } from './subscription-coupons';
 import { assertQuantity } from './subscription-rules';
 import { SubscriptionStore, type SubscriptionOwner } from './subscription-store.service';
@@ -90,14 +90,13 @@ export class UpcomingInvoices {
         ? planProduct
         : await manager.findOneOrFail(Product, { where: { id: renewal.plan.productId } });
     lines.push(
-      planLine({
+      periodPlanLine({
         productId: nextProduct.id,
         planName: nextProduct.name,
         currency: subscription.currency,
         unitAmount: renewal.plan.unitAmount,
         quantity: renewal.plan.quantity,
-        periodStart: nextPeriod.start,
-        periodEnd: nextPeriod.end,
+        period: renewal.nextPeriod ?? { start: nextPeriod.start, end: nextPeriod.end },
       }),
     );
     if (!renewal.closedPeriodWasTrial) {

@@ -12,11 +12,14 @@ import {
   Matches,
   Max,
   Min,
+  ValidateIf,
 } from 'class-validator';
 import { IsCurrencyCode, NormalizeCurrency } from '../../catalog/dto/currency';
 
 const PRODUCT_ID = /^prd_[0-9a-z]{26}$/;
 const QUANTITY_MESSAGE = 'quantity must be a whole number from 1 to 10000';
+const ANCHOR_DAY_MESSAGE = 'billingAnchorDay must be a whole number from 1 to 28';
+const ANCHOR_DAYS = Array.from({ length: 28 }, (_, index) => index + 1);
 
 export class CreateSubscriptionDto {
   @ApiProperty({ example: 'prd_01jz…', description: 'A catalog product of kind subscription' })
@@ -55,6 +58,17 @@ export class CreateSubscriptionDto {
   @IsString({ message: 'couponCode must be a string of 1 to 40 characters' })
   @Length(1, 40, { message: 'couponCode must be a string of 1 to 40 characters' })
   couponCode?: string;
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 28,
+    description:
+      'Day of month periods start on (midnight UTC); the first period runs to it, prorated. Default: the day billing starts',
+  })
+  // Absent means the default; null is not a day.
+  @ValidateIf((_, value) => value !== undefined)
+  @IsIn(ANCHOR_DAYS, { message: ANCHOR_DAY_MESSAGE })
+  billingAnchorDay?: number;
 }
 
 export class ChangePlanDto {
