@@ -263,4 +263,28 @@ describe('subscriptions sold at checkout (e2e, sandbox Stripe, controllable cloc
     await accountWith(account.id as string, 'suspended');
     await expectBooksClean(t.app);
   });
+
+  it('two checkouts of one plan racing: one page opens, the other is refused, so two payments cannot start two subscriptions', async () => {
+    const user = 'user_checkout_race';
+    t.setNow(START.toISOString());
+    const pro = await productBySlug(t, 'pro-monthly');
+    const open = () =>
+      t.inject({
+        method: 'POST',
+        url: '/v1/billing/checkout-sessions',
+        headers: t.trader(user),
+        payload: { productId: pro.id, currency: 'USD' },
+      });
+    const responses = await Promise.all([open(), open(), open()]);
+    expect(responses.map((response) => response.statusCode).sort()).toEqual([201, 409, 409]);
+    const refused = responses.filter((response) => response.statusCode === 409);
+    for (const response of refused) {
+      expect(response.json().error).toMatchObject({ code: 'CHECKOUT_IN_PROGRESS' });
+    }
+    const sessions: unknown[] = await t.dataSource.query(
+      `SELECT id FROM billing.checkout_sessions WHERE user_id = $1`,
+      [user],
+    );
+    expect(sessions).toHaveLength(1);
+  });
 });
