@@ -260,6 +260,27 @@ describe('billing anchor day (1–28) per subscription', () => {
     expect(full.period_end.toISOString()).toBe('2026-07-01T00:00:00.000Z');
   });
 
+  it('billing_anchor_day: an upgrade now during the first, prorated period charges the new plan for the time left, not more', async () => {
+    const user = 'user_anchor_upgrade';
+    const bigger = await t.createPlan({ name: 'Anchored Bigger', unitAmount: 6200, interval: 'month' });
+    t.setNow('2026-05-10T08:00:00Z');
+    await t.addCard(user);
+    const created = await t.subscribe(user, { productId: monthly, currency: 'USD', billingAnchorDay: 1 });
+    const id = created.json().id as string;
+    await t.paidInvoicesOf(id, 1);
+    t.setNow('2026-05-20T00:00:00Z');
+    const changed = await post(t, user, `${id}/change-plan`, { productId: bigger, when: 'now' });
+    expect(changed.statusCode).toBe(200);
+    const [, change] = await t.paidInvoicesOf(id, 2);
+    // 288 of May's 744 hours are left: the new plan costs 6200 × 288/744 = 2400 for them; the credit is
+    // what was paid for them, 2167 × 288/520 = 1200.2 → 1200.
+    expect((await linesOf(t, change.id)).map((line) => [line.kind, line.amount])).toEqual([
+      ['proration_credit', '-1200'],
+      ['proration_charge', '2400'],
+    ]);
+    expect(change.total).toBe('1200');
+  });
+
   it('subscribing on the anchor day at midnight starts a full period, no stub', async () => {
     const user = 'user_anchor_on_day';
     t.setNow('2026-05-15T00:00:00Z');

@@ -4,6 +4,7 @@ import {
   firstPaidPeriod,
   nextAnchorDayAt,
   periodPlanLine,
+  pricedSpanOf,
   renewalInvoiceKey,
   renewalOf,
   usagePeriodOf,
@@ -354,6 +355,28 @@ describe('billing anchor day', () => {
       currentPeriodEnd: anchor,
     });
     expect(renewalOf(stubbed).nextPeriod).toEqual({ start: anchor, end: at('2026-07-01T00:00:00Z') });
+  });
+
+  it('prices a change inside a stub over the full interval ending on the anchor, other periods over themselves', () => {
+    const anchor = at('2026-06-01T00:00:00Z');
+    const stub = subscription({
+      billingAnchor: anchor,
+      billingAnchorDay: 1,
+      currentPeriodStart: at('2026-05-10T08:00:00Z'),
+      currentPeriodEnd: anchor,
+    });
+    expect(pricedSpanOf(stub)).toEqual({ start: at('2026-05-01T00:00:00Z'), end: anchor });
+    // A trial ending on the anchor, a full anchored period and an unanchored one are their own span.
+    expect(pricedSpanOf({ ...stub, status: 'trialing' })).toEqual({
+      start: stub.currentPeriodStart,
+      end: anchor,
+    });
+    const full = { ...stub, currentPeriodStart: anchor, currentPeriodEnd: at('2026-07-01T00:00:00Z') };
+    expect(pricedSpanOf(full)).toEqual({ start: anchor, end: at('2026-07-01T00:00:00Z') });
+    expect(pricedSpanOf(subscription())).toEqual({
+      start: at('2026-03-15T10:30:00Z'),
+      end: at('2026-04-15T10:30:00Z'),
+    });
   });
 
   it('an anchor day of 28 needs no month-end clamping: February and every other month have it', () => {

@@ -185,6 +185,37 @@ export function renewalOf(subscription: Subscription): Renewal {
   };
 }
 
+/**
+ * The span the plan's price covers for the current period: the period itself, or, for a stub running
+ * to the billing anchor day (currently ending on the anchor, past any trial), the full interval ending
+ * on the anchor, so a change inside the stub is prorated at the plan's real rate.
+ */
+export function pricedSpanOf(
+  subscription: Pick<
+    Subscription,
+    | 'status'
+    | 'billingAnchor'
+    | 'billingAnchorDay'
+    | 'interval'
+    | 'intervalCount'
+    | 'currentPeriodStart'
+    | 'currentPeriodEnd'
+  >,
+): { start: Date; end: Date } {
+  const period = { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd };
+  const stub =
+    subscription.billingAnchorDay !== null &&
+    subscription.status !== 'trialing' &&
+    subscription.currentPeriodEnd.getTime() === subscription.billingAnchor.getTime();
+  if (!stub) return period;
+  const fullStart = addBillingIntervals(
+    subscription.billingAnchor,
+    subscription.interval,
+    -subscription.intervalCount,
+  );
+  return fullStart.getTime() < period.start.getTime() ? { start: fullStart, end: period.end } : period;
+}
+
 function fullPeriod(period: { start: Date; end: Date }): PricedPeriod {
   return { start: period.start, end: period.end };
 }

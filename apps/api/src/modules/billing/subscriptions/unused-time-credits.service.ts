@@ -5,6 +5,7 @@ import { storedMoney } from '../money';
 import { ChangeInvoices } from './change-invoices.service';
 import { type DraftLine, type PlanSide, prorationLine } from './invoice-drafts';
 import { planNameOf } from './plan-names';
+import { pricedSpanOf } from './renewal';
 import type { Subscription } from './subscription.entity';
 
 /**
@@ -104,7 +105,8 @@ export class UnusedTimeCredits {
   ): Promise<DraftLine[]> {
     const period = { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd };
     const credit = await this.creditLine(manager, subscription, at);
-    const charge = prorationLine('proration_charge', to, prorate(to.amount, period, at), {
+    // Over the full interval when the period is a stub to the billing anchor day: the plan's real rate.
+    const charge = prorationLine('proration_charge', to, prorate(to.amount, pricedSpanOf(subscription), at), {
       start: at,
       end: period.end,
     });
