@@ -146,6 +146,29 @@ describe('subscription trials (e2e, controllable clock)', () => {
     }
   });
 
+  it('racing subscribes to plans of one family give one trial (the others need a card)', async () => {
+    const plans = await Promise.all(
+      ['A', 'B', 'C', 'D'].map((letter) =>
+        createPlan(`Racing ${letter}`, { trialDays: 14, trialFamily: 'racing' }),
+      ),
+    );
+    const user = 'user_trial_race';
+    // The customer exists already (an earlier trial of another family), so the subscribes race at once.
+    const warmup = await t.subscribe(user, { productId: pro, currency: 'USD' });
+    expect(warmup.json()).toMatchObject({ status: 'trialing' });
+    const responses = await Promise.all(
+      [...plans, ...plans].map((productId) => t.subscribe(user, { productId, currency: 'USD' })),
+    );
+    const statuses = responses.map((response) => response.statusCode);
+    expect(statuses.filter((status) => status === 201)).toHaveLength(1);
+    expect(statuses.every((status) => [201, 409, 422].includes(status))).toBe(true);
+    const rows = await t.dataSource.query(
+      `SELECT status, trial_family FROM billing.subscriptions WHERE user_id = $1 AND trial_family = 'racing'`,
+      [user],
+    );
+    expect(rows).toEqual([{ status: 'trialing', trial_family: 'racing' }]);
+  });
+
   it('a plan may require a payment method before its trial', async () => {
     const carded = await createPlan('Carded trial', { trialDays: 14, trialRequiresPaymentMethod: true });
     const user = 'user_trial_carded';
