@@ -281,6 +281,29 @@ describe('billing anchor day (1–28) per subscription', () => {
     expect(change.total).toBe('1200');
   });
 
+  it('billing_anchor_day: a resume keeps the anchor day, its fresh period running to it prorated', async () => {
+    const user = 'user_anchor_resume';
+    t.setNow('2026-05-10T08:00:00Z');
+    await t.addCard(user);
+    const created = await t.subscribe(user, { productId: monthly, currency: 'USD', billingAnchorDay: 1 });
+    const id = created.json().id as string;
+    await t.paidInvoicesOf(id, 1);
+    t.setNow('2026-05-20T00:00:00Z');
+    expect((await post(t, user, `${id}/pause`)).statusCode).toBe(200);
+    t.setNow('2026-06-10T08:00:00Z');
+    const resumed = await post(t, user, `${id}/resume`);
+    expect(resumed.statusCode).toBe(200);
+    expect(resumed.json()).toMatchObject({
+      status: 'active',
+      billingAnchorDay: 1,
+      currentPeriodStart: '2026-06-10T08:00:00.000Z',
+      currentPeriodEnd: '2026-07-01T00:00:00.000Z',
+    });
+    // 496 of June's 720 hours: 3100 × 496/720 = 2135.56 → 2136 (the period paid before the pause is over).
+    const [, fresh] = await t.paidInvoicesOf(id, 2);
+    expect(fresh.total).toBe('2136');
+  });
+
   it('subscribing on the anchor day at midnight starts a full period, no stub', async () => {
     const user = 'user_anchor_on_day';
     t.setNow('2026-05-15T00:00:00Z');

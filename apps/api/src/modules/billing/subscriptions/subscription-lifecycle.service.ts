@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { CreateSubscriptionRequest, SubscriptionView } from '@astrix/contracts';
-import { addBillingIntervals, money, multiply, parseCurrencyCode, trialEndFor } from '@astrix/pricing';
+import { money, multiply, parseCurrencyCode, trialEndFor } from '@astrix/pricing';
 import { actorReference, type RequestContext } from '../../../platform/auth/actor';
 import { AuditService } from '../../../platform/audit/audit.service';
 import { Clock } from '../../../platform/clock';
@@ -10,7 +10,6 @@ import { InvoiceDunning } from '../collection/invoice-dunning.service';
 import { CouponRedemptionService } from '../coupons/coupon-redemption.service';
 import { CustomersService, type PayingUser } from '../customers/customers.service';
 import { ChangeInvoices } from './change-invoices.service';
-import { planLine } from './invoice-drafts';
 import { planNameOf } from './plan-names';
 import { assertQuantity, assertStatusFor, assertTransition } from './subscription-rules';
 import { SubscriptionPlans } from './subscription-plans';
@@ -328,30 +327,32 @@ export class SubscriptionLifecycle {
           now,
           renewalInvoiceKey(subscription.id, now),
         );
-        subscription.status = 'active';
-        subscription.pausedAt = null;
-        subscription.billingAnchor = now;
-        subscription.currentPeriodStart = now;
-        subscription.currentPeriodEnd = addBillingIntervals(
+        // A fresh period from now; with a billing anchor day, to that day (prorated).
+        const fresh = firstPaidPeriod(
           now,
           subscription.interval,
           subscription.intervalCount,
+          subscription.billingAnchorDay,
         );
+        subscription.status = 'active';
+        subscription.pausedAt = null;
+        subscription.billingAnchor = fresh.billingAnchor;
+        subscription.currentPeriodStart = fresh.period.start;
+        subscription.currentPeriodEnd = fresh.period.end;
         const [invoice] = await this.invoices.issue(
           manager,
           subscription,
           { currency: subscription.currency },
           'subscription_cycle',
-          { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd },
+          fresh.period,
           [
-            planLine({
+            periodPlanLine({
               productId: subscription.productId,
               planName,
               currency: subscription.currency,
               unitAmount: subscription.unitAmount,
               quantity: subscription.quantity,
-              periodStart: subscription.currentPeriodStart,
-              periodEnd: subscription.currentPeriodEnd,
+              period: fresh.period,
             }),
             ...(overlap ? [overlap] : []),
             ...usage,
