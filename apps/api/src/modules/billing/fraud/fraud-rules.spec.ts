@@ -413,3 +413,18 @@ describe('fraud rules', () => {
     });
   });
 });
+
+describe('fraud rules for an invoice payment (a renewal: no checkout session, so no client or profile country)', () => {
+  const renewal = (card: Partial<NonNullable<PaymentFacts['card']>>): PaymentFacts => ({
+    ...withCard(card),
+    countries: { card: 'US', client: null, profile: null },
+  });
+
+  it('raises the shared-card signal when the card has more users than the limit', () => {
+    expect(rulesRaised(renewal({ distinctUsers: 3 }))).toEqual(['shared_card']);
+  });
+
+  it('raises nothing for a card within the limits, and no country mismatch without countries to compare', () => {
+    expect(rulesRaised(renewal({ distinctUsers: 2 }))).toEqual([]);
+  });
+});
