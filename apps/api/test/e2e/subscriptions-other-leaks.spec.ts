@@ -304,6 +304,27 @@ describe('billing anchor day (1–28) per subscription', () => {
     expect(fresh.total).toBe('2136');
   });
 
+  it('billing_anchor_day: a trial granted by staff keeps the anchor day, the first paid period running to it', async () => {
+    const user = 'user_anchor_granted';
+    t.setNow('2026-05-10T08:00:00Z');
+    await t.addCard(user);
+    const created = await t.subscribe(user, { productId: withTrial, currency: 'USD', billingAnchorDay: 1 });
+    const id = created.json().id as string;
+    const granted = await t.inject({
+      method: 'POST',
+      url: `/v1/admin/subscriptions/${id}/trial`,
+      headers: t.as({ sub: 'staff_support_anchor', roles: ['support'] }),
+      payload: { trialDays: 10, reason: 'anchor test' },
+    });
+    expect(granted.statusCode).toBe(200);
+    expect(granted.json()).toMatchObject({ trialEnd: '2026-05-20T08:00:00.000Z', billingAnchorDay: 1 });
+    await t.runBillingAt('2026-05-20T09:30:00Z');
+    // 280 of May's 744 hours: 3100 × 280/744 = 1166.67 → 1167, for 2026-05-20 08:00 – 2026-06-01.
+    const [stub] = await t.paidInvoicesOf(id, 1);
+    expect(stub.total).toBe('1167');
+    expect(stub.period_end.toISOString()).toBe('2026-06-01T00:00:00.000Z');
+  });
+
   it('subscribing on the anchor day at midnight starts a full period, no stub', async () => {
     const user = 'user_anchor_on_day';
     t.setNow('2026-05-15T00:00:00Z');

@@ -264,7 +264,8 @@ export class SubscriptionLifecycle {
       const before = subscription.trialEnd ?? subscription.currentPeriodEnd;
       subscription.trialEnd = granted.trialEnd;
       subscription.trialGrantedBy = staff;
-      subscription.billingAnchor = granted.trialEnd;
+      // With a billing anchor day, billing after the trial still starts on it (a prorated stub first).
+      subscription.billingAnchor = anchorAfterTrial(granted.trialEnd, subscription.billingAnchorDay);
       subscription.currentPeriodEnd = granted.trialEnd;
       await manager.update(
         Subscription,
