@@ -2,6 +2,7 @@ import { inflateSync } from 'node:zlib';
 import type { InvoiceView, PriceBreakdown } from '@astrix/contracts';
 import { Invoice } from '../../src/modules/billing/invoicing/invoice.entity';
 import { InvoicesService } from '../../src/modules/billing/invoicing/invoices.service';
+import { CouponRedemptionService } from '../../src/modules/billing/coupons/coupon-redemption.service';
 import { Charge } from '../../src/modules/billing/payments/charge.entity';
 import { newId } from '../../src/platform/ids';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -43,7 +44,25 @@ describe('billing invoices', () => {
   let t: TestApp;
   let invoices: InvoicesService;
 
-  /** A completed payment as the payments service records it: the charge, then its receipt. */
+  let welcomeCouponId: string | null = null;
+  /** The coupon that discounted the seeded purchases (created once, as staff would). */
+  async function welcomeCoupon(): Promise<string> {
+    if (welcomeCouponId) return welcomeCouponId;
+    const created = await t.inject({
+      method: 'POST',
+      url: '/v1/admin/coupons',
+      headers: t.as({ sub: 'staff_admin', roles: ['admin'] }),
+      payload: { code: 'WELCOME20', kind: 'percent_off', percentOff: '20' },
+    });
+    expect(created.statusCode).toBe(201);
+    welcomeCouponId = (created.json() as { id: string }).id;
+    return welcomeCouponId;
+  }
+
+  /**
+   * A completed payment as the payments service records it: the charge, its coupon redemption
+   * when discounted, then its receipt.
+   */
   async function issueReceipt(options: ReceiptOptions): Promise<Invoice> {
     const currency = options.currency ?? 'USD';
     const lines = options.lines ?? [{ description: '50k Evaluation', amount: 29900 }];
@@ -63,6 +82,7 @@ describe('billing invoices', () => {
         discount: money(line.discount ?? 0),
       })),
     };
+    const couponId = discount > 0 ? await welcomeCoupon() : null;
     return t.dataSource.transaction(async (manager) => {
       const charge = manager.create(Charge, {
         id: newId('chg'),
@@ -79,6 +99,16 @@ describe('billing invoices', () => {
         paidAt: new Date('2026-05-04T10:15:00Z'),
       });
       await manager.insert(Charge, charge);
+      if (couponId !== null) {
+        await t.app.get(CouponRedemptionService).redeem(manager, {
+          couponId,
+          customerId: charge.customerId,
+          chargeId: charge.id,
+          discountAmount: discount,
+          currency,
+          now: charge.paidAt,
+        });
+      }
       return invoices.issueReceipt(manager, {
         charge,
         customerEmail: options.email === undefined ? `${options.userId}@example.com` : options.email,
