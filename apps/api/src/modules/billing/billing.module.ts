@@ -4,6 +4,7 @@ import { TransferEventsRegistry } from './transfer-events.registry';
 import { BillingJobs } from './billing-jobs';
 import { BillingService } from './billing.service';
 import { BooksCheck } from './books/books-check.service';
+import { ProcessorComparison } from './books/processor-comparison.service';
 import { BooksCheckRegistry } from './books/books-check.registry';
 import { CatalogModule } from './catalog/catalog.module';
 import { CheckoutReturnController } from './checkout/checkout-return.controller';
@@ -132,6 +133,7 @@ export class BillingModule {
         RevenueReports,
         InvoiceStaffActions,
         BooksCheck,
+        ProcessorComparison,
         BooksCheckRegistry,
         ...(options.workers ? [BillingJobs] : []),
       ],

@@ -6,7 +6,6 @@ import type {
   FeatureView,
   PlanFeatureView,
   UsagePriceInput,
-  UsagePriceView,
 } from '@astrix/contracts';
 import { type CurrencyCode, type Price, PricingError, assertPrice, parseCurrencyCode } from '@astrix/pricing';
 import { AuditService } from '../../../platform/audit/audit.service';
@@ -26,102 +25,14 @@ import type {
 } from './dto/entitlements.dto';
 import { EntitlementsCatalog } from './entitlements-catalog';
 import { Feature } from './feature.entity';
+import {
+  planFeatureView,
+  samePrice,
+  toCustomerEntitlementView,
+  toFeatureView,
+  toPricingPrice,
+} from './entitlement-admin-views';
 import { PlanFeature } from './plan-feature.entity';
-
-export function toFeatureView(feature: Feature): FeatureView {
-  return {
-    id: feature.id,
-    name: feature.name,
-    description: feature.description,
-    kind: feature.kind,
-    unit: feature.unit,
-    aggregation: feature.aggregation,
-    aggregationProperty: feature.aggregationProperty,
-    status: feature.status,
-    createdAt: feature.createdAt.toISOString(),
-    updatedAt: feature.updatedAt.toISOString(),
-  };
-}
-
-export function toCustomerEntitlementView(row: CustomerEntitlement): CustomerEntitlementView {
-  return {
-    id: row.id,
-    customerId: row.customerId,
-    featureId: row.featureId,
-    kind: row.kind,
-    enabled: row.enabled,
-    limit: row.limit,
-    expiresAt: row.expiresAt?.toISOString() ?? null,
-    reason: row.reason,
-    createdAt: row.createdAt.toISOString(),
-    createdBy: row.createdBy,
-    revokedAt: row.revokedAt?.toISOString() ?? null,
-    revokedBy: row.revokedBy,
-  };
-}
-
-/** The stored @astrix/pricing price of one currency, from the API's flat shape. */
-export function toPricingPrice(input: UsagePriceInput, currency: CurrencyCode): Price {
-  const amount = (value: number | undefined) => (value === undefined ? undefined : { [currency]: value });
-  const free = input.freeQuantity === undefined ? {} : { freeQuantity: input.freeQuantity };
-  switch (input.model) {
-    case 'per_unit':
-      return { model: 'per_unit', unitAmount: { [currency]: input.unitAmount ?? 0 }, ...free };
-    case 'package':
-      return {
-        model: 'package',
-        packageSize: input.packageSize ?? 0,
-        packageAmount: { [currency]: input.packageAmount ?? 0 },
-        ...free,
-      };
-    case 'graduated':
-    case 'volume':
-      return {
-        model: input.model,
-        tiers: (input.tiers ?? []).map((tier) => ({
-          upTo: tier.upTo,
-          ...(tier.unitAmount === undefined ? {} : { unitAmount: amount(tier.unitAmount) }),
-          ...(tier.flatAmount === undefined ? {} : { flatAmount: amount(tier.flatAmount) }),
-        })),
-        ...free,
-      };
-  }
-}
-
-function toUsagePriceView(row: UsagePrice): UsagePriceView {
-  const price = row.price;
-  const currency = row.currency as CurrencyCode;
-  const base = {
-    currency: row.currency,
-    ...('freeQuantity' in price && price.freeQuantity !== undefined
-      ? { freeQuantity: price.freeQuantity }
-      : {}),
-  };
-  switch (price.model) {
-    case 'per_unit':
-      return { ...base, model: 'per_unit', unitAmount: price.unitAmount[currency] };
-    case 'package':
-      return {
-        ...base,
-        model: 'package',
-        packageSize: price.packageSize,
-        packageAmount: price.packageAmount[currency],
-      };
-    case 'graduated':
-    case 'volume':
-      return {
-        ...base,
-        model: price.model,
-        tiers: price.tiers.map((tier) => ({
-          upTo: tier.upTo,
-          ...(tier.unitAmount ? { unitAmount: tier.unitAmount[currency] } : {}),
-          ...(tier.flatAmount ? { flatAmount: tier.flatAmount[currency] } : {}),
-        })),
-      };
-    default:
-      throw new Error(`usage price of model ${price.model} is not supported`);
-  }
-}
 
 /**
  * Staff administration of entitlements: features, what plans grant (with usage prices), and per-customer
@@ -507,18 +418,4 @@ async function endVersion(manager: EntityManager, version: UsagePrice, at: Date)
     },
     { effectiveTo: end, updatedAt: at },
   );
-}
-
-function samePrice(a: Price, b: Price): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
-function planFeatureView(grant: PlanFeature, prices: UsagePrice[]): PlanFeatureView {
-  return {
-    productId: grant.productId,
-    featureId: grant.featureId,
-    limit: grant.limit,
-    prices: prices.filter((price) => price.featureId === grant.featureId).map(toUsagePriceView),
-    updatedAt: grant.updatedAt.toISOString(),
-  };
 }
