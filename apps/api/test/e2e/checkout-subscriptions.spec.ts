@@ -6,9 +6,12 @@ import { eventually, issueApiKey } from '../support/test-app';
 
 const ADMIN = { sub: 'staff_checkout_subscriptions', roles: ['admin'] };
 
-// The processor keeps real time (a checkout page expires from it), so our clock starts at the real now.
-const START = new Date(Math.floor(Date.now() / 60_000) * 60_000);
-const month = (count: number): Date => addBillingIntervals(START, 'month', count);
+// The processor keeps real time: a checkout page must expire 30 minutes to 24 hours from its real
+// now, and ours closes 31 minutes after our clock's now. So each test starts our clock at the real
+// now (a clock set once when the file loaded drifts past that minute on a busy machine).
+const realNow = (): Date => new Date(Math.floor(Date.now() / 1000) * 1000);
+let start = realNow();
+const month = (count: number): Date => addBillingIntervals(start, 'month', count);
 const after = (at: Date, minutes: number): string => new Date(at.getTime() + minutes * 60_000).toISOString();
 
 /**
@@ -19,7 +22,7 @@ const after = (at: Date, minutes: number): string => new Date(at.getTime() + min
 describe('subscriptions sold at checkout (e2e, sandbox Stripe, controllable clock)', () => {
   let t: SubscriptionTestApp;
   beforeAll(async () => {
-    t = await startSubscriptionTestApp(START.toISOString());
+    t = await startSubscriptionTestApp(start.toISOString());
   });
   afterAll(() => t.close());
 
@@ -59,7 +62,8 @@ describe('subscriptions sold at checkout (e2e, sandbox Stripe, controllable cloc
 
   it('leak: the demo Pro subscription bought through checkout leaves no subscription row and never renews', async () => {
     const user = 'user_checkout_pro';
-    t.setNow(START.toISOString());
+    start = realNow();
+    t.setNow(start.toISOString());
     const pro = await productBySlug(t, 'pro-monthly');
     const { chargeId } = await buy(user, pro.id);
 
@@ -71,7 +75,7 @@ describe('subscriptions sold at checkout (e2e, sandbox Stripe, controllable cloc
     expect(subscription).toMatchObject({
       productId: pro.id,
       status: 'active',
-      currentPeriodStart: START.toISOString(),
+      currentPeriodStart: start.toISOString(),
       currentPeriodEnd: month(1).toISOString(),
       unitAmount: { amount: 4900, currency: 'USD' },
     });
@@ -83,7 +87,7 @@ describe('subscriptions sold at checkout (e2e, sandbox Stripe, controllable cloc
       billing_reason: 'subscription_create',
       total: '4900',
       amount_paid: '4900',
-      period_start: START,
+      period_start: start,
       period_end: month(1),
     });
     expect(subscription.latestInvoiceId).toBe(first.id);
@@ -140,7 +144,8 @@ describe('subscriptions sold at checkout (e2e, sandbox Stripe, controllable cloc
 
   it('leak: a subscription with account terms bought at checkout provisions one account, which real renewals keep, suspend while unpaid and reinstate when paid', async () => {
     const user = 'user_checkout_account';
-    t.setNow(START.toISOString());
+    start = realNow();
+    t.setNow(start.toISOString());
     const created = await t.inject({
       method: 'POST',
       url: '/v1/admin/products',
@@ -266,7 +271,8 @@ describe('subscriptions sold at checkout (e2e, sandbox Stripe, controllable cloc
 
   it('two checkouts of one plan racing: one page opens, the other is refused, so two payments cannot start two subscriptions', async () => {
     const user = 'user_checkout_race';
-    t.setNow(START.toISOString());
+    start = realNow();
+    t.setNow(start.toISOString());
     const pro = await productBySlug(t, 'pro-monthly');
     const open = () =>
       t.inject({
