@@ -4,14 +4,13 @@ import type { Queue } from 'bullmq';
 import { AppConfig } from '../../platform/config/app-config';
 import { JobHandler } from '../../platform/queues/job-handler.decorator';
 import type { JobPayloads } from '../../platform/queues/job-registry';
+import { keepJobSchedule } from '../../platform/queues/job-schedule';
 import { RefundsService } from './refunds/refunds.service';
 import { StripeWebhooksService } from './stripe-webhooks/stripe-webhooks.service';
 import { BillingRuns } from './subscriptions/billing-runs.service';
 import { InvoiceCollection } from './collection/invoice-collection.service';
 import { UncollectedInvoices } from './collection/uncollected-invoices';
 import { UsageAlertsService } from './metering/usage-alerts.service';
-
-const SCHEDULER_ID = 'billing.scheduled-billing';
 
 /**
  * Handlers of the `billing` queue's jobs (workers only). Failures retry with the queue's backoff
@@ -31,17 +30,8 @@ export class BillingJobs implements OnApplicationBootstrap {
   ) {}
 
   /** The billing run's schedule lives in Redis, so several workers share one schedule. */
-  async onApplicationBootstrap(): Promise<void> {
-    const cron = this.config.billingRunCron;
-    if (cron === null) {
-      await this.queue.removeJobScheduler(SCHEDULER_ID);
-      return;
-    }
-    await this.queue.upsertJobScheduler(
-      SCHEDULER_ID,
-      { pattern: cron, tz: 'UTC' },
-      { name: 'billing.scheduled-billing', data: {} },
-    );
+  onApplicationBootstrap(): Promise<void> {
+    return keepJobSchedule(this.queue, 'billing.scheduled-billing', this.config.billingRunCron);
   }
 
   @JobHandler('billing.process-stripe-event')

@@ -4,10 +4,9 @@ import type { Queue } from 'bullmq';
 import { AppConfig } from '../../platform/config/app-config';
 import { JobHandler } from '../../platform/queues/job-handler.decorator';
 import type { JobPayloads } from '../../platform/queues/job-registry';
+import { keepJobSchedule } from '../../platform/queues/job-schedule';
 import { PayoutExecution } from './payout-execution.service';
 import { PayoutRecovery } from './payout-recovery.service';
-
-const SCHEDULER_ID = 'payouts.resume-stranded-payouts';
 
 /** Handler of the `payouts` queue: processor refusals settle the payout; anything else retries the job. */
 @Injectable()
@@ -20,17 +19,8 @@ export class PayoutsJobs implements OnApplicationBootstrap {
   ) {}
 
   /** The stranded payout sweep ticks with the billing scheduler (BILLING_RUN_CRON), shared in Redis. */
-  async onApplicationBootstrap(): Promise<void> {
-    const cron = this.config.billingRunCron;
-    if (cron === null) {
-      await this.queue.removeJobScheduler(SCHEDULER_ID);
-      return;
-    }
-    await this.queue.upsertJobScheduler(
-      SCHEDULER_ID,
-      { pattern: cron, tz: 'UTC' },
-      { name: 'payouts.resume-stranded-payouts', data: {} },
-    );
+  onApplicationBootstrap(): Promise<void> {
+    return keepJobSchedule(this.queue, 'payouts.resume-stranded-payouts', this.config.billingRunCron);
   }
 
   @JobHandler('payouts.execute-payout')
