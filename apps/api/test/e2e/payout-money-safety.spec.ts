@@ -1,6 +1,7 @@
-import { BillingTestApp, productBySlug, purchase, startBillingTestApp } from '../support/billing';
+import { BillingTestApp, productBySlug, startBillingTestApp } from '../support/billing';
 import { eventually, issueApiKey } from '../support/test-app';
 import { expectBooksClean } from '../support/books';
+import { fundedAccount as fundedPayoutAccount } from '../support/payouts';
 
 /**
  * Issue #16: a payout reaches its final state from its transfer alone; a first-payout fee refund that
@@ -13,7 +14,6 @@ describe('payout money safety through the fake Stripe', () => {
   let identityKey: string;
   const finance = { sub: 'staff_fin_1', roles: ['finance'] };
   const finance2 = { sub: 'staff_fin_2', roles: ['finance'] };
-  let sequence = 0;
   let keys = 0;
   const key = () => `key-${(keys += 1)}-${Date.now()}`;
 
@@ -32,52 +32,9 @@ describe('payout money safety through the fake Stripe', () => {
   });
   afterAll(() => t.close());
 
-  const service = (path: string, apiKey: string, payload: Record<string, unknown>) =>
-    t.inject({ method: 'POST', url: path, headers: { authorization: `Bearer ${apiKey}` }, payload });
-
   /** Buys an evaluation, passes both phases, funds it, verifies KYC and reports a balance. */
-  async function fundedAccount(sub: string, balance: number): Promise<{ id: string; chargeId: string }> {
-    const trader = { sub, email: `${sub}@example.com` };
-    const { charge } = await purchase(t, trader, 'evaluation-50k');
-    const account = await eventually(async () => {
-      const list = await t.inject({ method: 'GET', url: '/v1/accounts', headers: t.as(trader) });
-      return list
-        .json()
-        .data.find(
-          (item: { chargeId: string; status: string }) =>
-            item.chargeId === charge.id && item.status === 'active',
-        ) as { id: string } | undefined;
-    });
-    for (const type of ['passed', 'passed', 'funded']) {
-      sequence += 1;
-      const reported = await service(`/v1/accounts/${account.id}/events`, platformKey, {
-        eventId: `tp_safety_${sequence}`,
-        type,
-        occurredAt: new Date().toISOString(),
-        reason: type,
-      });
-      expect(reported.statusCode).toBe(200);
-    }
-    await service('/v1/payouts/kyc-statuses', identityKey, {
-      userId: sub,
-      status: 'verified',
-      updatedAt: new Date().toISOString(),
-    });
-    const snapshot = await service('/v1/payouts/balance-snapshots', platformKey, {
-      accountId: account.id,
-      balance: 5_000_000 + balance,
-      reportedAt: new Date().toISOString(),
-    });
-    expect(snapshot.statusCode).toBe(200);
-    const destination = t.fake.controls.createConnectedAccount();
-    await t.inject({
-      method: 'PUT',
-      url: '/v1/payouts/destinations/stripe',
-      headers: t.as(trader),
-      payload: { stripeAccountId: destination.id },
-    });
-    return { id: account.id, chargeId: charge.id as string };
-  }
+  const fundedAccount = (sub: string, balance: number) =>
+    fundedPayoutAccount(t, { platformKey, identityKey }, sub, balance);
 
   const requestPayout = (sub: string, payload: Record<string, unknown>) =>
     t.inject({

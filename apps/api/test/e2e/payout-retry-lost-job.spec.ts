@@ -3,8 +3,9 @@ import { BillingJobs } from '../../src/modules/billing/billing-jobs';
 import { PayoutsJobs } from '../../src/modules/payouts/payouts-jobs';
 import { Clock } from '../../src/platform/clock';
 import { JobQueue } from '../../src/platform/queues/job-queue.service';
-import { BillingTestApp, productBySlug, purchase, startBillingTestApp } from '../support/billing';
+import { BillingTestApp, productBySlug, startBillingTestApp } from '../support/billing';
 import { expectBooksClean } from '../support/books';
+import { fundedAccount as fundedPayoutAccount } from '../support/payouts';
 import { idempotent } from '../support/idempotency';
 import { eventually, issueApiKey } from '../support/test-app';
 
@@ -36,7 +37,6 @@ describe('a retried payout whose execute job Redis lost (e2e, fake Stripe)', () 
   let identityKey: string;
   let payoutsQueue: Queue;
   const finance = { sub: 'staff_fin_lost_job', roles: ['finance'] };
-  let sequence = 0;
 
   beforeAll(async () => {
     t = await startBillingTestApp();
@@ -54,52 +54,9 @@ describe('a retried payout whose execute job Redis lost (e2e, fake Stripe)', () 
   });
   afterAll(() => t.close());
 
-  const service = (path: string, key: string, payload: Record<string, unknown>) =>
-    t.inject({ method: 'POST', url: path, headers: { authorization: `Bearer ${key}` }, payload });
-
   /** Buys an evaluation, passes both phases, funds it, verifies KYC and reports a balance. */
-  async function fundedAccount(sub: string, balance: number): Promise<{ id: string }> {
-    const trader = { sub, email: `${sub}@example.com` };
-    const { charge } = await purchase(t, trader, 'evaluation-50k');
-    const account = await eventually(async () => {
-      const list = await t.inject({ method: 'GET', url: '/v1/accounts', headers: t.as(trader) });
-      return list
-        .json()
-        .data.find(
-          (item: { chargeId: string; status: string }) =>
-            item.chargeId === charge.id && item.status === 'active',
-        ) as { id: string } | undefined;
-    });
-    for (const type of ['passed', 'passed', 'funded']) {
-      sequence += 1;
-      const reported = await service(`/v1/accounts/${account.id}/events`, platformKey, {
-        eventId: `tp_lost_job_${sequence}`,
-        type,
-        occurredAt: new Date().toISOString(),
-        reason: type,
-      });
-      expect(reported.statusCode).toBe(200);
-    }
-    await service('/v1/payouts/kyc-statuses', identityKey, {
-      userId: sub,
-      status: 'verified',
-      updatedAt: new Date().toISOString(),
-    });
-    const snapshot = await service('/v1/payouts/balance-snapshots', platformKey, {
-      accountId: account.id,
-      balance: 5_000_000 + balance,
-      reportedAt: new Date().toISOString(),
-    });
-    expect(snapshot.statusCode).toBe(200);
-    const destination = t.fake.controls.createConnectedAccount();
-    await t.inject({
-      method: 'PUT',
-      url: '/v1/payouts/destinations/stripe',
-      headers: t.as(trader),
-      payload: { stripeAccountId: destination.id },
-    });
-    return { id: account.id };
-  }
+  const fundedAccount = (sub: string, balance: number) =>
+    fundedPayoutAccount(t, { platformKey, identityKey }, sub, balance);
 
   const payoutStatus = (sub: string, id: string, status: string) =>
     eventually(async () => {
