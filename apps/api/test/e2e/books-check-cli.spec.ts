@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { BillingTestApp, purchase, startBillingTestApp } from '../support/billing';
 import { DIST, runBuilt } from '../support/cli';
@@ -25,6 +26,35 @@ describe('pnpm cli books check (built output)', () => {
     await purchase(t, { sub: 'user_books_cli', email: 'books.cli@example.com' }, 'evaluation-25k');
   });
   afterAll(() => t.close());
+
+  /** A port nothing listens on (the OS picks one, then it is released). */
+  const freePort = (): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const address = server.address();
+        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+      });
+    });
+
+  it('refuses to compare with a sandbox Stripe it had to start itself (empty), and says how to fix it', async () => {
+    const port = await freePort();
+    const run = (...args: string[]) =>
+      runBuilt('cli.js', ['books', 'check', ...args], {
+        DATABASE_URL: t.database.url,
+        AUTH_JWT_SECRET: TEST_JWT_SECRET,
+        QUEUE_PREFIX: t.queuePrefix,
+        STRIPE_SANDBOX_PORT: String(port),
+      });
+    const refused = await run();
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`no running API hosts the sandbox Stripe on port ${port}`);
+    expect(refused.stderr).not.toContain('charge_not_at_processor');
+
+    const ownTablesOnly = await run('--no-processor');
+    expect(ownTablesOnly).toMatchObject({ code: 0, stdout: '(none)\n' });
+  });
 
   it('exits 0 and says clean when the books and the fake Stripe agree', async () => {
     const table = await cli('--since', '2000-01-01');

@@ -4,6 +4,7 @@ import { BooksCheck, type BooksReport } from '../../billing';
 import { CLI_APP_CONTEXT_FACTORY, type CliAppContextFactory } from '../../../platform/cli/cli-app-context';
 import { QUEUE_NAMES } from '../../../platform/queues/job-registry';
 import { JobQueue } from '../../../platform/queues/job-queue.service';
+import { PaymentProcessorHost } from '../../../platform/payment-processor/payment-processor.provider';
 import { print } from './cli-support';
 
 const DEFAULT_PROCESSOR_DAYS = 7;
@@ -37,6 +38,15 @@ export class BooksCheckCommand extends CommandRunner {
         options.processor === false
           ? null
           : (options.since ?? new Date(Date.now() - DEFAULT_PROCESSOR_DAYS * 86_400_000));
+      // In sandbox mode the API hosts the fake Stripe; a CLI that had to start its own holds no
+      // payments, and comparing with it would report every charge as missing at the processor.
+      const host = app.get(PaymentProcessorHost, { strict: false });
+      if (since !== null && host.sandboxServer !== null) {
+        throw new Error(
+          `sandbox mode: no running API hosts the sandbox Stripe on port ${host.sandboxServer.port}; ` +
+            'start the API with the same STRIPE_SANDBOX_PORT, or pass --no-processor to check our tables only',
+        );
+      }
       report = await books.run({ processorSince: since });
     } finally {
       // As AdminCliServices: let the queues finish connecting before closing, or BullMQ errors late.
