@@ -6,7 +6,8 @@ import { Customer } from '../customers/customer.entity';
 import { InvoiceCollection } from '../collection/invoice-collection.service';
 import type { Invoice } from '../invoicing/invoice.entity';
 import { type DraftLine, draftInvoice, withCoupon } from './invoice-drafts';
-import { renewalInvoiceKey } from './renewal';
+import { planNameOf } from './plan-names';
+import { firstPaidPeriod, periodPlanLine, renewalInvoiceKey } from './renewal';
 import { periodCouponOf } from './subscription-coupons';
 import { type InvoiceToIssue, SubscriptionInvoicing } from './subscription-invoicing.service';
 import type { Plan } from './subscription-plans';
@@ -77,6 +78,51 @@ export class ChangeInvoices {
   }
 
   /** First collection attempt of an invoice issued by a change; call after its transaction commits. */
+  /**
+   * Active from now (resume, reactivation): a fresh period, to the billing anchor day (prorated)
+   * when there is one, invoiced at once at the subscription's own price (the plan it had, even if
+   * archived since) with `extraLines`. Returns the invoice to collect after commit, when open.
+   */
+  async startFreshPeriod(
+    manager: EntityManager,
+    subscription: Subscription,
+    now: Date,
+    extraLines: DraftLine[],
+  ): Promise<string | null> {
+    const planName = await planNameOf(manager, subscription.productId);
+    const fresh = firstPaidPeriod(
+      now,
+      subscription.interval,
+      subscription.intervalCount,
+      subscription.billingAnchorDay,
+    );
+    subscription.status = 'active';
+    subscription.pausedAt = null;
+    subscription.billingAnchor = fresh.billingAnchor;
+    subscription.currentPeriodStart = fresh.period.start;
+    subscription.currentPeriodEnd = fresh.period.end;
+    const [invoice] = await this.issue(
+      manager,
+      subscription,
+      { currency: subscription.currency },
+      'subscription_cycle',
+      fresh.period,
+      [
+        periodPlanLine({
+          productId: subscription.productId,
+          planName,
+          currency: subscription.currency,
+          unitAmount: subscription.unitAmount,
+          quantity: subscription.quantity,
+          period: fresh.period,
+        }),
+        ...extraLines,
+      ],
+    );
+    subscription.latestInvoiceId = invoice.id;
+    return invoice.status === 'open' ? invoice.id : null;
+  }
+
   async collect(invoiceId: string): Promise<void> {
     await this.collection.collect(invoiceId, 1);
   }

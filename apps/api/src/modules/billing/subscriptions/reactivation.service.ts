@@ -5,8 +5,6 @@ import type { RequestContext } from '../../../platform/auth/actor';
 import { AppError, ConflictError } from '../../../platform/http/app-error';
 import { Customer } from '../customers/customer.entity';
 import { ChangeInvoices } from './change-invoices.service';
-import { planNameOf } from './plan-names';
-import { firstPaidPeriod, periodPlanLine } from './renewal';
 import { assertTransition, assertWithinReactivationGrace } from './subscription-rules';
 import { SubscriptionStore, type SubscriptionOwner, type ChangeOutcome } from './subscription-store.service';
 import type { Subscription } from './subscription.entity';
@@ -67,42 +65,11 @@ export class SubscriptionReactivation {
       now,
       'paid before the cancellation',
     );
-    const first = firstPaidPeriod(
-      now,
-      subscription.interval,
-      subscription.intervalCount,
-      subscription.billingAnchorDay,
-    );
-    subscription.status = 'active';
     subscription.cancelAtPeriodEnd = false;
     subscription.canceledAt = null;
     subscription.endedAt = null;
-    subscription.pausedAt = null;
     subscription.scheduledChange = null;
-    subscription.billingAnchor = first.billingAnchor;
-    subscription.currentPeriodStart = first.period.start;
-    subscription.currentPeriodEnd = first.period.end;
-    // The subscription's own price, as on resume: the plan it had, even if archived since.
-    const [invoice] = await this.invoices.issue(
-      manager,
-      subscription,
-      { currency: subscription.currency },
-      'subscription_cycle',
-      first.period,
-      [
-        periodPlanLine({
-          productId: subscription.productId,
-          planName: await planNameOf(manager, subscription.productId),
-          currency: subscription.currency,
-          unitAmount: subscription.unitAmount,
-          quantity: subscription.quantity,
-          period: first.period,
-        }),
-        ...(overlap ? [overlap] : []),
-      ],
-    );
-    subscription.latestInvoiceId = invoice.id;
-    return invoice.status === 'open' ? invoice.id : null;
+    return this.invoices.startFreshPeriod(manager, subscription, now, overlap ? [overlap] : []);
   }
 
   /** An unpaid invoice of the subscription (a failed renewal, say) is settled before it comes back. */

@@ -10,7 +10,6 @@ import { InvoiceDunning } from '../collection/invoice-dunning.service';
 import { CouponRedemptionService } from '../coupons/coupon-redemption.service';
 import { CustomersService, type PayingUser } from '../customers/customers.service';
 import { ChangeInvoices } from './change-invoices.service';
-import { planNameOf } from './plan-names';
 import { assertQuantity, assertStatusFor, assertTransition } from './subscription-rules';
 import { SubscriptionPlans } from './subscription-plans';
 import { SubscriptionStore, type SubscriptionOwner } from './subscription-store.service';
@@ -316,8 +315,6 @@ export class SubscriptionLifecycle {
       async (manager, subscription, now) => {
         assertStatusFor('resume', subscription.id, subscription.status, ['paused']);
         assertTransition(subscription.id, subscription.status, 'active');
-        // The subscription's own price and the product's name: a plan archived since still resumes.
-        const planName = await planNameOf(manager, subscription.productId);
         const overlap = await this.unusedTime.resumeCredit(manager, subscription, now);
         // The usage the pause closed goes on this invoice (its key is the new period's).
         const usage = await closedUsageUpTo(
@@ -328,39 +325,10 @@ export class SubscriptionLifecycle {
           now,
           renewalInvoiceKey(subscription.id, now),
         );
-        // A fresh period from now; with a billing anchor day, to that day (prorated).
-        const fresh = firstPaidPeriod(
-          now,
-          subscription.interval,
-          subscription.intervalCount,
-          subscription.billingAnchorDay,
-        );
-        subscription.status = 'active';
-        subscription.pausedAt = null;
-        subscription.billingAnchor = fresh.billingAnchor;
-        subscription.currentPeriodStart = fresh.period.start;
-        subscription.currentPeriodEnd = fresh.period.end;
-        const [invoice] = await this.invoices.issue(
-          manager,
-          subscription,
-          { currency: subscription.currency },
-          'subscription_cycle',
-          fresh.period,
-          [
-            periodPlanLine({
-              productId: subscription.productId,
-              planName,
-              currency: subscription.currency,
-              unitAmount: subscription.unitAmount,
-              quantity: subscription.quantity,
-              period: fresh.period,
-            }),
-            ...(overlap ? [overlap] : []),
-            ...usage,
-          ],
-        );
-        subscription.latestInvoiceId = invoice.id;
-        if (invoice.status === 'open') toCollect = invoice.id;
+        toCollect = await this.invoices.startFreshPeriod(manager, subscription, now, [
+          ...(overlap ? [overlap] : []),
+          ...usage,
+        ]);
         return { change: 'status_changed', action: 'subscription.resumed' };
       },
     );
