@@ -51,6 +51,12 @@ export interface FakeStripeControls {
   /** The next `count` events are each delivered twice. */
   duplicateNextWebhooks(count?: number): void;
   flushWebhooks(): Promise<void>;
+  /** The next `count` events are held back until released (webhooks delivered late). */
+  holdNextWebhooks(count?: number): void;
+  /** Delivers the held events now, in publishing order or reversed; returns how many. */
+  releaseHeldWebhooks(order?: 'published' | 'reversed'): number;
+  /** Events held back and not yet released. */
+  heldWebhooks(): number;
   requestLog(): RequestLogEntry[];
   /** Forgets all objects, events, faults, forced declines and the request log. */
   reset(): void;
@@ -133,6 +139,14 @@ export function createControlRoutes(controls: FakeStripeControls): Router<Contro
     await controls.flushWebhooks();
     return { deliveries: controls.webhookDeliveries() };
   });
+  router.on('POST', '/__control/webhooks/hold-next', ({ body }) => {
+    controls.holdNextWebhooks(body.optionalInteger('count'));
+    return { held: controls.heldWebhooks() };
+  });
+  router.on('POST', '/__control/webhooks/release', ({ body }) => ({
+    released: controls.releaseHeldWebhooks(body.optionalEnum('order', ['published', 'reversed'])),
+  }));
+  router.on('GET', '/__control/webhooks/held', () => ({ held: controls.heldWebhooks() }));
   router.on('GET', '/__control/requests', () => ({ requests: controls.requestLog() }));
   router.on('POST', '/__control/reset', () => {
     controls.reset();

@@ -393,6 +393,27 @@ describe('webhook delivery', () => {
     expect(events.map(({ id }) => id)).toEqual([expired?.id, expired?.id, expired?.id]);
   });
 
+  it('holds events back on request and delivers them later, in order or reversed', async () => {
+    await call('POST', '/__control/webhooks/hold-next', { json: { count: 2 } });
+    const first = await openSession();
+    const second = await openSession();
+    await harness.processor.expireCheckoutSession(first.id, randomUUID());
+    await harness.processor.expireCheckoutSession(second.id, randomUUID());
+    const third = await openSession();
+    await harness.processor.expireCheckoutSession(third.id, randomUUID());
+    await harness.fake.flushWebhooks();
+    const [held1, held2, late] = harness.fake.controls.sentEvents();
+    expect((await call('GET', '/__control/webhooks/held')).body).toEqual({ held: 2 });
+
+    expect((await call('POST', '/__control/webhooks/release', { json: { order: 'reversed' } })).body).toEqual({
+      released: 2,
+    });
+    const events = await harness.receivedEvents();
+
+    expect(events.map(({ id }) => id)).toEqual([late?.id, held2?.id, held1?.id]);
+    expect((await call('GET', '/__control/webhooks/held')).body).toEqual({ held: 0 });
+  });
+
   it('stamps events with the API version and the request that caused them', async () => {
     const idempotencyKey = randomUUID();
     const session = await openSession();

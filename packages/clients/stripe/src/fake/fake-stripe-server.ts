@@ -275,6 +275,9 @@ class FakeStripe implements FakeStripeServer {
       resendEvent: (eventId) => events.resend(eventId),
       duplicateNextWebhooks: (count = 1) => events.duplicateNext(count),
       flushWebhooks: () => events.flush(),
+      holdNextWebhooks: (count = 1) => events.holdNext(count),
+      releaseHeldWebhooks: (order = 'published') => events.releaseHeld(order),
+      heldWebhooks: () => events.heldCount(),
       requestLog: () => this.api.requestLog(),
       reset: () => {
         store.clear();

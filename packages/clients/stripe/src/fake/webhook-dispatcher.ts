@@ -57,6 +57,9 @@ export class WebhookDispatcher {
   private readonly deliveries: WebhookDelivery[] = [];
   private queue: Promise<void> = Promise.resolve();
   private duplicatesToSend = 0;
+  /** Events held back from delivery (a late or reordered delivery), in publishing order. */
+  private held: Stripe.Event[] = [];
+  private holdsToTake = 0;
   private readonly shutdown = new AbortController();
 
   constructor(
@@ -81,6 +84,11 @@ export class WebhookDispatcher {
     for (const event of events) {
       this.store.events.save(event);
       this.published.push(event);
+      if (this.holdsToTake > 0) {
+        this.holdsToTake--;
+        this.held.push(event);
+        continue;
+      }
       this.enqueue(event);
       if (this.duplicatesToSend > 0) {
         this.duplicatesToSend--;
@@ -99,6 +107,26 @@ export class WebhookDispatcher {
   /** The next `count` events are each delivered twice, to exercise idempotent consumers. */
   duplicateNext(count: number): void {
     this.duplicatesToSend += count;
+  }
+
+  /** The next `count` events are held back (not delivered) until released: late delivery. */
+  holdNext(count: number): void {
+    this.holdsToTake += count;
+  }
+
+  /**
+   * Delivers every held event now, in publishing order or reversed (out of order); returns how many.
+   * Events published meanwhile have gone out already, so a held event arrives after its successors.
+   */
+  releaseHeld(order: 'published' | 'reversed' = 'published'): number {
+    const events = order === 'reversed' ? [...this.held].reverse() : [...this.held];
+    this.held = [];
+    for (const event of events) this.enqueue(event);
+    return events.length;
+  }
+
+  heldCount(): number {
+    return this.held.length;
   }
 
   setEndpoint(endpoint: WebhookEndpoint | null): void {
@@ -131,6 +159,8 @@ export class WebhookDispatcher {
     this.published.length = 0;
     this.deliveries.length = 0;
     this.duplicatesToSend = 0;
+    this.held = [];
+    this.holdsToTake = 0;
   }
 
   /** Abandons pending retries so the server can close promptly. */
