@@ -17,6 +17,7 @@ import { UsagePeriodsVersionedPrices1795400000002 } from './1795400000002-usage-
 import { CouponReservations1795400000003 } from './1795400000003-coupon-reservations';
 import { SubscriptionAccounts1795400000004 } from './1795400000004-subscription-accounts';
 import { SubscriptionBillingAnchorDay1795400000005 } from './1795400000005-subscription-billing-anchor-day';
+import { Ledger1795500000001 } from './1795500000001-ledger';
 
 /** Every migration, oldest first. Landed migrations are never edited; add a new one instead. */
 export const MIGRATIONS = [
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   CouponReservations1795400000003,
   SubscriptionAccounts1795400000004,
   SubscriptionBillingAnchorDay1795400000005,
+  Ledger1795500000001,
 ];

@@ -54,7 +54,8 @@ export type IdPrefix =
   | 'cent'
   | 'ual'
   | 'uab'
-  | 'usp';
+  | 'usp'
+  | 'je';
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${nextUlid().toLowerCase()}`;

@@ -127,3 +127,11 @@ export {
   refundCap,
   refundableAmount,
 } from './refund-cap';
+export {
+  type CurrencyTotals,
+  type JournalAmount,
+  assertBalancedJournal,
+  journalImbalances,
+  journalTotals,
+  normalBalance,
+} from './journal';

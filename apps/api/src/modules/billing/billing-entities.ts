@@ -26,6 +26,7 @@ import { UsageAlert, UsageAlertFiring, UsageAlertPending } from './metering/usag
 import { UsageEvent } from './metering/usage-event.entity';
 import { UsagePrice } from './metering/usage-price.entity';
 import { UsagePeriod } from './metering/usage-period.entity';
+import { JournalEntry, JournalLine, LedgerAccount } from './ledger/journal-entry.entity';
 
 export const BILLING_ENTITIES = [
   Product,
@@ -60,4 +61,7 @@ export const BILLING_ENTITIES = [
   UsageAlert,
   UsageAlertFiring,
   UsageAlertPending,
+  LedgerAccount,
+  JournalEntry,
+  JournalLine,
 ];

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AccountsPortRegistry } from './accounts.port';
 import { TransferEventsRegistry } from './transfer-events.registry';
 import { BillingJobs } from './billing-jobs';
+import { Journal } from './ledger/journal.service';
 import { BillingService } from './billing.service';
 import { BooksCheck } from './books/books-check.service';
 import { ProcessorComparison } from './books/processor-comparison.service';
@@ -135,6 +136,7 @@ export class BillingModule {
         BooksCheck,
         ProcessorComparison,
         BooksCheckRegistry,
+        Journal,
         ...(options.workers ? [BillingJobs] : []),
       ],
       // What index.ts makes public. BillingService serves accounts and payouts; the processor port is
@@ -156,6 +158,7 @@ export class BillingModule {
         BillingRuns,
         BooksCheck,
         BooksCheckRegistry,
+        Journal,
       ],
     };
   }

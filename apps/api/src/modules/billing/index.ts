@@ -19,6 +19,9 @@ export {
   type BooksCheckContributor,
 } from './books/books-check.registry';
 export type { BooksFinding, BooksFindingKind } from './books/books-findings';
+// The journal: payouts posts its money movements through it, in its own transactions.
+export { Journal, type JournalEntryDraft, type JournalLineDraft } from './ledger/journal.service';
+export type { LedgerAccountCode } from './ledger/chart-of-accounts';
 
 // For staff tools (admin API and CLI).
 export { CatalogService, type PriceInput, type ProductInput } from './catalog/catalog.service';

@@ -48,7 +48,13 @@ const WRITERS: Record<string, { table: string; folder: string }> = {
   UsageAlert: { table: 'usage_alerts', folder: 'metering' },
   UsageAlertFiring: { table: 'usage_alert_firings', folder: 'metering' },
   UsageAlertPending: { table: 'usage_alert_pending', folder: 'metering' },
+  LedgerAccount: { table: 'ledger_accounts', folder: 'ledger' },
+  JournalEntry: { table: 'journal_entries', folder: 'ledger' },
+  JournalLine: { table: 'journal_lines', folder: 'ledger' },
 };
+
+/** Reference data the migrations write and nothing else may (the chart of accounts). */
+const MIGRATION_ONLY = new Set(['LedgerAccount']);
 
 const ENTITIES = Object.keys(WRITERS);
 const TABLES = ENTITIES.map((entity) => WRITERS[entity].table);
@@ -199,7 +205,9 @@ describe('every billing table has one writer folder', () => {
       writers.set(write.entity, folders);
     }
     // Every table is written somewhere under src, by its own folder among others.
-    const unwritten = ENTITIES.filter((entity) => !writers.get(entity)?.has(WRITERS[entity].folder));
+    const unwritten = ENTITIES.filter(
+      (entity) => !MIGRATION_ONLY.has(entity) && !writers.get(entity)?.has(WRITERS[entity].folder),
+    );
     expect(unwritten).toEqual([]);
     // And each kind of write is seen in the code as it is.
     const kinds = new Set(ALL_WRITES.map((write) => write.how));

@@ -1,0 +1,139 @@
+import { Injectable } from '@nestjs/common';
+import { assertBalancedJournal } from '@astrix/pricing';
+import type { EntityManager } from 'typeorm';
+import { newId } from '../../../platform/ids';
+import type { LedgerAccountCode } from './chart-of-accounts';
+import { JournalEntry, JournalLine, type LedgerSourceType } from './journal-entry.entity';
+
+/** One line of an entry to post: debit or credit (the other side zero or absent). */
+export interface JournalLineDraft {
+  readonly account: LedgerAccountCode;
+  readonly currency: string;
+  readonly debit?: number;
+  readonly credit?: number;
+  /** Defaults to the entry's customer. */
+  readonly customerId?: string | null;
+}
+
+/** An entry to post: what moved the money, when, and its lines. */
+export interface JournalEntryDraft {
+  readonly sourceType: LedgerSourceType;
+  readonly sourceId: string;
+  readonly event: string;
+  readonly occurredAt: Date;
+  readonly customerId?: string | null;
+  readonly memo?: string | null;
+  readonly lines: readonly JournalLineDraft[];
+}
+
+/**
+ * The only writer of the journal. Callers post inside the transaction of the state change the
+ * entry records, so both commit or neither does. Posting is idempotent per (source type, source
+ * id, event): a replayed webhook or retried job posts nothing the second time.
+ */
+@Injectable()
+export class Journal {
+  /**
+   * Posts a balanced entry; zero-amount lines are dropped. Returns the entry, or null when the
+   * source event was already posted or nothing moves.
+   */
+  async post(manager: EntityManager, draft: JournalEntryDraft): Promise<JournalEntry | null> {
+    const lines = draft.lines
+      .map((line) => ({ ...line, debit: line.debit ?? 0, credit: line.credit ?? 0 }))
+      .filter((line) => line.debit !== 0 || line.credit !== 0);
+    if (lines.length === 0) return null;
+    assertBalancedJournal(lines, `${draft.event} of ${draft.sourceType} ${draft.sourceId}`);
+
+    const entry: JournalEntry = {
+      id: newId('je'),
+      sourceType: draft.sourceType,
+      sourceId: draft.sourceId,
+      event: draft.event,
+      occurredAt: draft.occurredAt,
+      postedAt: new Date(),
+      customerId: draft.customerId ?? null,
+      memo: draft.memo ?? null,
+      reversesEntryId: null,
+    };
+    return this.insert(manager, entry, lines);
+  }
+
+  /** Posts the mirror image of an entry (debits become credits), naming it; once per entry. */
+  async reverse(
+    manager: EntityManager,
+    entryId: string,
+    reversal: { event: string; occurredAt: Date; memo?: string | null },
+  ): Promise<JournalEntry | null> {
+    const original = await manager.findOneByOrFail(JournalEntry, { id: entryId });
+    const lines = await manager.find(JournalLine, { where: { entryId }, order: { id: 'ASC' } });
+    const entry: JournalEntry = {
+      id: newId('je'),
+      sourceType: original.sourceType,
+      sourceId: original.sourceId,
+      event: reversal.event,
+      occurredAt: reversal.occurredAt,
+      postedAt: new Date(),
+      customerId: original.customerId,
+      memo: reversal.memo ?? `reverses ${original.id}`,
+      reversesEntryId: original.id,
+    };
+    return this.insert(
+      manager,
+      entry,
+      lines.map((line) => ({
+        account: line.account as LedgerAccountCode,
+        currency: line.currency,
+        debit: line.credit,
+        credit: line.debit,
+        customerId: line.customerId,
+      })),
+    );
+  }
+
+  /** The entry posted for a source event, if any. */
+  async find(
+    manager: EntityManager,
+    source: { sourceType: LedgerSourceType; sourceId: string; event: string },
+  ): Promise<JournalEntry | null> {
+    return manager.findOneBy(JournalEntry, source);
+  }
+
+  private async insert(
+    manager: EntityManager,
+    entry: JournalEntry,
+    lines: readonly (JournalLineDraft & { debit: number; credit: number })[],
+  ): Promise<JournalEntry | null> {
+    const inserted: unknown[] = await manager.query(
+      `INSERT INTO "billing"."journal_entries"
+         ("id", "source_type", "source_id", "event", "occurred_at", "posted_at", "customer_id", "memo", "reverses_entry_id")
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT ("source_type", "source_id", "event") DO NOTHING
+       RETURNING "id"`,
+      [
+        entry.id,
+        entry.sourceType,
+        entry.sourceId,
+        entry.event,
+        entry.occurredAt,
+        entry.postedAt,
+        entry.customerId,
+        entry.memo,
+        entry.reversesEntryId,
+      ],
+    );
+    if (inserted.length === 0) return null;
+    await manager.insert(
+      JournalLine,
+      lines.map((line) => ({
+        entryId: entry.id,
+        account: line.account,
+        currency: line.currency,
+        debit: line.debit,
+        credit: line.credit,
+        customerId: line.customerId === undefined ? entry.customerId : line.customerId,
+        occurredAt: entry.occurredAt,
+      })),
+    );
+    return entry;
+  }
+}
