@@ -10,6 +10,7 @@ import { ErrorEnvelopeFilter } from '../platform/http/error-envelope.filter';
 import { REQUEST_ID_HEADER, requestIdFor } from '../platform/http/request-id';
 import { createValidationPipe } from '../platform/http/validation';
 import { keepRawBodyForWebhooks } from '../platform/http/raw-body';
+import { refuseUnacceptableInput } from '../platform/http/input-guard';
 
 export interface CreateAppOptions {
   /** Overrides WORKERS_ENABLED. */
@@ -44,6 +45,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
   keepRawBodyForWebhooks(fastify);
+  refuseUnacceptableInput(fastify);
   let closing = false;
   // Draining: answers still in flight tell the client to drop the connection, so close() can finish.
   fastify.addHook('preClose', (done) => {

@@ -5,7 +5,6 @@ import {
   ArrayMinSize,
   IsArray,
   IsIn,
-  IsISO8601,
   IsInt,
   IsOptional,
   IsString,
@@ -15,6 +14,7 @@ import {
 } from 'class-validator';
 import { EVENT_TYPES, EventType, WebhookDeliveryStatus } from '@astrix/contracts';
 import { PageQuery } from '../../platform/http/pagination';
+import { IsInstant } from '../../platform/http/instant';
 
 const eventTypesMessage = `each event type must be one of: ${EVENT_TYPES.join(', ')}`;
 
@@ -80,11 +80,11 @@ export class DeliveriesQuery extends PageQuery {
 
 export class ReplayQuery {
   @ApiProperty({ example: '2026-11-20T00:00:00Z', description: 'events that occurred at or after' })
-  @IsISO8601({ strict: true })
+  @IsInstant()
   from!: string;
 
   @ApiProperty({ example: '2026-11-21T00:00:00Z', description: 'events that occurred before' })
-  @IsISO8601({ strict: true })
+  @IsInstant()
   to!: string;
 }
 
@@ -104,12 +104,12 @@ export class AdminEventsQuery extends EventsQuery {
 
   @ApiPropertyOptional({ description: 'occurred at or after (ISO 8601)' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsInstant()
   from?: string;
 
   @ApiPropertyOptional({ description: 'occurred before (ISO 8601)' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsInstant()
   to?: string;
 }
 

@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsIn,
-  IsISO8601,
   IsObject,
   IsOptional,
   IsString,
@@ -11,6 +10,7 @@ import {
   registerDecorator,
 } from 'class-validator';
 import type { TradingOutcomeRequest, TradingOutcomeType } from '@astrix/contracts';
+import { IsInstant, parseInstant } from '../../../platform/http/instant';
 
 const OUTCOME_TYPES = [
   'passed',
@@ -20,7 +20,8 @@ const OUTCOME_TYPES = [
   'closed',
 ] as const satisfies readonly TradingOutcomeType[];
 const MAX_METRICS = 50;
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+/** The platform's event times: a date-time with its offset. */
+const EVENT_TIME = { requireTime: true, requireOffset: true };
 
 function metricsProblem(value: unknown): string | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'metrics must be an object';
@@ -33,7 +34,7 @@ function metricsProblem(value: unknown): string | null {
   const firstTradeAt = (value as Record<string, unknown>).firstTradeAt;
   if (
     firstTradeAt !== undefined &&
-    (typeof firstTradeAt !== 'string' || !ISO_DATE_TIME.test(firstTradeAt) || isNaN(Date.parse(firstTradeAt)))
+    (typeof firstTradeAt !== 'string' || parseInstant(firstTradeAt, EVENT_TIME) === null)
   )
     return 'metrics.firstTradeAt must be an ISO 8601 date-time';
   return null;
@@ -62,8 +63,7 @@ export class TradingOutcomeDto implements TradingOutcomeRequest {
   type!: TradingOutcomeType;
 
   @ApiProperty({ example: '2026-11-21T10:00:00Z' })
-  @IsISO8601({ strict: true }, { message: 'occurredAt must be an ISO 8601 date-time' })
-  @Matches(ISO_DATE_TIME, { message: 'occurredAt must be an ISO 8601 date-time' })
+  @IsInstant(EVENT_TIME)
   occurredAt!: string;
 
   @ApiProperty({ example: 'max daily loss exceeded' })

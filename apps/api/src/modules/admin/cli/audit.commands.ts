@@ -1,6 +1,7 @@
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { AdminCommand, type JsonOption } from './admin-command';
 import { parsePositiveInteger, print } from './cli-support';
+import { parseInstant } from '../../../platform/http/instant';
 
 interface AuditQueryOptions extends JsonOption {
   actor?: string;
@@ -78,9 +79,8 @@ export class AuditQueryCommand extends AdminCommand {
 }
 
 function parseDate(value: string, flag: string): Date {
-  const date = new Date(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(date.getTime()))
-    throw new Error(`${flag} must be an ISO 8601 date or date-time`);
+  const date = parseInstant(value);
+  if (date === null) throw new Error(`${flag} must be an ISO 8601 date or date-time`);
   return date;
 }
 

@@ -6,6 +6,7 @@ import { QUEUE_NAMES } from '../../../platform/queues/job-registry';
 import { JobQueue } from '../../../platform/queues/job-queue.service';
 import { PaymentProcessorHost } from '../../../platform/payment-processor/payment-processor.provider';
 import { print } from './cli-support';
+import { parseInstant } from '../../../platform/http/instant';
 
 const DEFAULT_PROCESSOR_DAYS = 7;
 
@@ -85,8 +86,8 @@ export class BooksCheckCommand extends CommandRunner {
     description: `Compare with the processor's records created since then (default: ${DEFAULT_PROCESSOR_DAYS} days ago)`,
   })
   parseSince(value: string): Date {
-    const since = new Date(value);
-    if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(since.getTime())) {
+    const since = parseInstant(value);
+    if (since === null) {
       throw new Error('--since must be an ISO 8601 date or time, e.g. 2026-05-01 or 2026-05-01T00:00:00Z');
     }
     return since;

@@ -2,6 +2,7 @@ import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import type { CouponView } from '../../billing';
 import { AdminCommand, type JsonOption, type YesOption } from './admin-command';
 import { confirm, parseAmountOption, parsePositiveInteger, print } from './cli-support';
+import { parseInstant } from '../../../platform/http/instant';
 
 const couponRow = (coupon: CouponView) => ({
   id: coupon.id,
@@ -77,8 +78,9 @@ export class CouponCreateCommand extends AdminCommand {
 
   @Option({ flags: '--expires-at <iso8601>', description: 'When it stops working' })
   parseExpiresAt(value: string): string {
-    if (Number.isNaN(Date.parse(value))) throw new Error('--expires-at must be an ISO 8601 date-time');
-    return value;
+    const expiresAt = parseInstant(value);
+    if (expiresAt === null) throw new Error('--expires-at must be an ISO 8601 date-time');
+    return expiresAt.toISOString();
   }
 
   @Option({ flags: '--first-purchase-only', description: "Only for a customer's first purchase" })

@@ -2,6 +2,7 @@ import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import type { BillingRunView, DunningView, InvoiceView } from '@astrix/contracts';
 import { AdminCommand, type JsonOption, type YesOption } from './admin-command';
 import { confirm, print } from './cli-support';
+import { parseInstant } from '../../../platform/http/instant';
 
 const invoiceRow = (invoice: InvoiceView) => ({
   id: invoice.id,
@@ -177,8 +178,8 @@ export class BillingRunStartCommand extends AdminCommand {
 
   @Option({ flags: '--as-of <instant>', description: 'ISO 8601 instant; default now' })
   parseAsOf(value: string): Date {
-    const asOf = new Date(value);
-    if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(asOf.getTime())) {
+    const asOf = parseInstant(value, { requireTime: true });
+    if (asOf === null) {
       throw new Error('--as-of must be an ISO 8601 instant, e.g. 2026-12-01T00:00:00Z');
     }
     return asOf;

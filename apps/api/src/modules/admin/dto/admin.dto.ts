@@ -1,18 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsISO8601,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-  Max,
-  Min,
-} from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import type { QueueJobState, ReportGroupBy } from '@astrix/contracts';
 import { PageQuery } from '../../../platform/http/pagination';
+import { IsInstant } from '../../../platform/http/instant';
 
 const toInteger = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
@@ -50,11 +41,11 @@ const GROUP_BYS: ReportGroupBy[] = ['day', 'week', 'month'];
 
 export class RevenueReportQuery {
   @ApiProperty({ description: 'Inclusive, ISO 8601 date or date-time (UTC when no offset)' })
-  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date or date-time' })
+  @IsInstant()
   from!: string;
 
   @ApiProperty({ description: 'Exclusive, ISO 8601 date or date-time' })
-  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date or date-time' })
+  @IsInstant()
   to!: string;
 
   @ApiPropertyOptional({ enum: GROUP_BYS, default: 'day' })
@@ -88,12 +79,12 @@ export class AuditLogQuery extends PageQuery {
 
   @ApiPropertyOptional()
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date or date-time' })
+  @IsInstant()
   from?: string;
 
   @ApiPropertyOptional()
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date or date-time' })
+  @IsInstant()
   to?: string;
 }
 

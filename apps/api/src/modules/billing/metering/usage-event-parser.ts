@@ -1,4 +1,5 @@
 import type { UsageRejectionReason } from '@astrix/contracts';
+import { parseInstant } from '../../../platform/http/instant';
 
 /** A reported event that passed the shape checks. */
 export interface ParsedUsageEvent {
@@ -16,7 +17,6 @@ export type ParseResult =
   { ok: true; event: ParsedUsageEvent } | { ok: false; reason: UsageRejectionReason; message: string };
 
 export const FEATURE_ID_PATTERN = /^[a-z0-9][a-z0-9_.:-]{0,63}$/;
-const TIMESTAMP_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 const MAX_REFERENCE = 200;
 const MAX_QUANTITY = 1_000_000_000_000;
 const MAX_PROPERTIES = 32;
@@ -61,11 +61,13 @@ export function parseUsageEvent(raw: unknown): ParseResult {
   if (!reference(idempotencyKey)) {
     return invalid(`idempotencyKey must be a non-empty string of at most ${MAX_REFERENCE} characters`);
   }
-  if (typeof timestamp !== 'string' || !TIMESTAMP_PATTERN.test(timestamp)) {
+  const occurredAt =
+    typeof timestamp === 'string'
+      ? parseInstant(timestamp, { requireTime: true, requireOffset: true })
+      : null;
+  if (occurredAt === null) {
     return invalid('timestamp must be an ISO 8601 date-time with an offset, e.g. 2026-11-21T10:00:00Z');
   }
-  const occurredAt = new Date(timestamp);
-  if (Number.isNaN(occurredAt.getTime())) return invalid('timestamp is not a valid date-time');
 
   const quantity = input.quantity === undefined ? 1 : input.quantity;
   if (typeof quantity !== 'number' || !Number.isSafeInteger(quantity) || Math.abs(quantity) > MAX_QUANTITY) {

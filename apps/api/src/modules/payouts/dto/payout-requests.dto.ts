@@ -5,7 +5,6 @@ import {
   IsArray,
   IsIn,
   IsInt,
-  IsISO8601,
   IsOptional,
   IsString,
   Length,
@@ -25,6 +24,7 @@ import type {
 import { PageQuery } from '../../../platform/http/pagination';
 import { USER_ID_PATTERN } from '../../accounts';
 import type { PayoutRules } from '../payout-rules';
+import { IsInstant } from '../../../platform/http/instant';
 
 const ACCOUNT_ID = /^acc_[0-9a-z]{26}$/;
 const PAYOUT_METHODS: PayoutMethod[] = ['stripe_connect', 'bank_transfer', 'crypto'];
@@ -111,7 +111,7 @@ export class BalanceSnapshotDto implements BalanceSnapshotRequest {
   balance!: number;
 
   @ApiProperty()
-  @IsISO8601()
+  @IsInstant()
   reportedAt!: string;
 }
 
@@ -125,7 +125,7 @@ export class KycStatusDto implements KycStatusUpdate {
   status!: KycStatus;
 
   @ApiProperty()
-  @IsISO8601()
+  @IsInstant()
   updatedAt!: string;
 }
 

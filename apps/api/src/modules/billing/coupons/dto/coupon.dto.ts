@@ -9,7 +9,6 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
-  IsISO8601,
   IsOptional,
   IsString,
   Length,
@@ -21,6 +20,7 @@ import { IsCurrencyCode, NormalizeCurrency } from '../../catalog/dto/currency';
 import { PERCENT_PATTERN } from '../../catalog/dto/product.dto';
 import type { AmountsByCurrency, CouponDuration, CouponKind, CouponStatus } from '../coupon.entity';
 import { IsAmountsByCurrency } from './amounts-by-currency';
+import { IsInstant } from '../../../../platform/http/instant';
 
 export const COUPON_KINDS = ['percent_off', 'amount_off'] as const satisfies readonly CouponKind[];
 export const COUPON_DURATIONS = ['once', 'repeating', 'forever'] as const satisfies readonly CouponDuration[];
@@ -114,7 +114,7 @@ export class CreateCouponDto {
 
   @ApiPropertyOptional({ example: '2030-12-31T23:59:59Z', description: 'ISO 8601, in the future' })
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'expiresAt must be an ISO 8601 date-time' })
+  @IsInstant()
   expiresAt?: string;
 
   @ApiPropertyOptional({ minimum: 1, description: 'Redemptions allowed across all customers' })
@@ -138,7 +138,7 @@ export class UpdateCouponDto {
 
   @ApiPropertyOptional({ nullable: true, description: 'ISO 8601, in the future; null: never expires' })
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'expiresAt must be an ISO 8601 date-time' })
+  @IsInstant()
   expiresAt?: string | null;
 
   @ApiPropertyOptional({ enum: ['active', 'archived'] })

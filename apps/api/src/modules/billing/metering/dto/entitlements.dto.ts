@@ -6,7 +6,6 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
-  IsISO8601,
   IsOptional,
   IsString,
   Length,
@@ -28,6 +27,7 @@ import {
 import { IsCurrencyCode, NormalizeCurrency } from '../../catalog/dto/currency';
 import { MAX_UNIT_AMOUNT } from '../../catalog/dto/product.dto';
 import { FEATURE_ID_PATTERN } from '../usage-event-parser';
+import { IsInstant } from '../../../../platform/http/instant';
 
 const MAX_LIMIT = 1_000_000_000_000;
 const LIMIT_MESSAGE = `must be null (unlimited) or an integer from 0 to ${MAX_LIMIT}`;
@@ -205,7 +205,7 @@ export class PutCustomerEntitlementDto {
   @ApiPropertyOptional({ nullable: true, example: '2026-12-31T23:59:59Z' })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
-  @IsISO8601({ strict: true }, { message: 'expiresAt must be an ISO 8601 date-time' })
+  @IsInstant()
   expiresAt?: string | null;
 
   @ApiProperty({ example: 'Compensation for the outage of 2026-11-20' })

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsOptional, IsString, Length, Matches } from 'class-validator';
 import { FEATURE_ID_PATTERN } from '../usage-event-parser';
+import { IsInstant } from '../../../../platform/http/instant';
 
 export class UsageSummaryQuery {
   @ApiPropertyOptional({ description: 'Our customer id or the external reference; users: their own' })
@@ -15,11 +16,11 @@ export class UsageSummaryQuery {
 
   @ApiPropertyOptional({ description: 'Start (inclusive); default: start of the current period' })
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date-time' })
+  @IsInstant()
   from?: string;
 
   @ApiPropertyOptional({ description: 'End (exclusive); default: end of the current period' })
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date-time' })
+  @IsInstant()
   to?: string;
 }

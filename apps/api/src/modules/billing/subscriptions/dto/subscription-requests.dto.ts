@@ -4,7 +4,6 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
-  IsISO8601,
   IsOptional,
   IsString,
   IsUrl,
@@ -15,6 +14,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { IsCurrencyCode, NormalizeCurrency } from '../../catalog/dto/currency';
+import { IsInstant } from '../../../../platform/http/instant';
 
 const PRODUCT_ID = /^prd_[0-9a-z]{26}$/;
 const QUANTITY_MESSAGE = 'quantity must be a whole number from 1 to 10000';
@@ -145,7 +145,7 @@ export class CreatePortalSessionDto {
 export class StartBillingRunDto {
   @ApiPropertyOptional({ description: 'Invoice periods that ended by this instant; default now' })
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'asOf must be an ISO 8601 instant' })
+  @IsInstant()
   asOf?: string;
 }
 

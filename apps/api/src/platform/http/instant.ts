@@ -1,0 +1,84 @@
+import { Transform } from 'class-transformer';
+import { registerDecorator, type ValidationOptions } from 'class-validator';
+
+/**
+ * The one parser of dates that come from outside (query, body, CLI): an ISO 8601 calendar date
+ * (`2026-11-21`, midnight UTC) or date-time (`2026-11-21T10:00`, `…:00`, `…:00.123`, with `Z`,
+ * `±hh:mm`, `±hhmm` or no offset, which means UTC). It accepts exactly what it can convert: week
+ * dates (`2026-W01`), ordinal dates, `24:00`, Feb 30 or a year outside 1970–9999 are refused here
+ * rather than passing a validator and failing (or silently rolling over) in `new Date()`.
+ */
+export interface InstantOptions {
+  /** A date alone is refused (an event time, say). */
+  requireTime?: boolean;
+  /** A date-time without an offset is refused (a sibling service's event time). */
+  requireOffset?: boolean;
+}
+
+const INSTANT =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+const EARLIEST = Date.UTC(1970, 0, 1);
+const LATEST = Date.UTC(10000, 0, 1);
+const MINUTE_MS = 60_000;
+
+function daysIn(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/** The instant a string names, or null when it is not one of the forms above or not a real instant. */
+export function parseInstant(value: string, options: InstantOptions = {}): Date | null {
+  const match = INSTANT.exec(value);
+  if (!match) return null;
+  const [, yearText, monthText, dayText, hourText, minuteText, secondText, fraction, offset] = match;
+  if (options.requireTime && hourText === undefined) return null;
+  if (options.requireOffset && offset === undefined) return null;
+  const [year, month, day] = [Number(yearText), Number(monthText), Number(dayText)];
+  const [hour, minute, second] = [Number(hourText ?? 0), Number(minuteText ?? 0), Number(secondText ?? 0)];
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return null;
+  if (hour > 23 || minute > 59 || second > 59) return null;
+  let offsetMinutes = 0;
+  if (offset !== undefined && offset !== 'Z') {
+    const digits = offset.slice(1).replace(':', '');
+    const [offsetHours, offsetMins] = [Number(digits.slice(0, 2)), Number(digits.slice(2))];
+    if (offsetHours > 14 || offsetMins > 59) return null;
+    offsetMinutes = (offset.startsWith('-') ? -1 : 1) * (offsetHours * 60 + offsetMins);
+  }
+  const milliseconds = fraction === undefined ? 0 : Math.floor(Number(`0.${fraction}`) * 1000);
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, milliseconds);
+  const time = date.getTime() - offsetMinutes * MINUTE_MS;
+  if (!Number.isFinite(time) || time < EARLIEST || time >= LATEST) return null;
+  return new Date(time);
+}
+
+export function instantFormsMessage(property: string, options: InstantOptions = {}): string {
+  if (options.requireTime && options.requireOffset)
+    return `${property} must be an ISO 8601 date-time with an offset, e.g. 2026-11-21T10:00:00Z`;
+  if (options.requireTime) return `${property} must be an ISO 8601 date-time, e.g. 2026-11-21T10:00:00Z`;
+  return `${property} must be an ISO 8601 date or date-time (e.g. 2026-11-21 or 2026-11-21T10:00:00Z) from 1970 to 9999`;
+}
+
+/**
+ * A date input: validated by parseInstant and rewritten to its canonical form
+ * (`2026-11-21T10:00:00.000Z`), so code behind the DTO can use `new Date(value)` without a check.
+ * Null and undefined pass through (pair with @IsOptional / @ValidateIf for optional fields).
+ */
+export function IsInstant(instant: InstantOptions = {}, validation?: ValidationOptions): PropertyDecorator {
+  const canonical = Transform(({ value }: { value: unknown }) => {
+    if (typeof value !== 'string') return value;
+    return parseInstant(value, instant)?.toISOString() ?? value;
+  });
+  return (target: object, propertyName: string | symbol) => {
+    canonical(target, propertyName);
+    registerDecorator({
+      name: 'isInstant',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: { message: ({ property }) => instantFormsMessage(property, instant), ...validation },
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && parseInstant(value, instant) !== null,
+      },
+    });
+  };
+}
