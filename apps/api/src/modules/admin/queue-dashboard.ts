@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessRule } from '../../platform/auth/access.decorators';
 import { authorize } from '../../platform/auth/authenticator';
 import { JwtVerifier } from '../../platform/auth/jwt-verifier';
+import { AppConfig } from '../../platform/config/app-config';
 import { AppError } from '../../platform/http/app-error';
 import { describeError, errorEnvelope } from '../../platform/http/error-envelope.filter';
 import { JobQueue } from '../../platform/queues/job-queue.service';
@@ -16,16 +17,31 @@ export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 export const STAFF_TOKEN_COOKIE = 'astrix_staff_token';
 const LOGIN_PATH = `${QUEUE_DASHBOARD_PATH}/login`;
 
-/** Paste-a-token page: stores the JWT in a cookie scoped to the dashboard (browsers send no Bearer header). */
+/**
+ * Paste-a-token page (browsers send no Bearer header): it hands the JWT to POST /admin/queues/login,
+ * which checks it and sets the dashboard cookie itself, HttpOnly, so page scripts never read it.
+ */
 const LOGIN_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>Astrix queues: sign in</title></head>
 <body style="font-family:sans-serif;max-width:40em;margin:4em auto">
-<h1>Astrix queues</h1><p>Paste a staff token with the <code>admin</code> role (<code>pnpm cli dev-token</code> locally, the identity service otherwise).</p>
-<form id="f"><textarea id="t" rows="6" style="width:100%" required></textarea><p><button>Open the dashboard</button></p></form>
+<h1>Astrix queues</h1><p>Paste a staff token with the <code>admin</code> role (<code>pnpm cli dev-token</code> locally, the identity service otherwise). The dashboard is read-only: retry or discard jobs through <code>/v1/admin/queues</code> (audited).</p>
+<form id="f"><textarea id="t" rows="6" style="width:100%" required></textarea><p><button>Open the dashboard</button></p><p id="e" style="color:#b00"></p></form>
 <script>document.getElementById('f').addEventListener('submit',function(e){e.preventDefault();
-document.cookie='${STAFF_TOKEN_COOKIE}='+encodeURIComponent(document.getElementById('t').value.trim())+'; path=${QUEUE_DASHBOARD_PATH}; SameSite=Strict'+(location.protocol==='https:'?'; Secure':'');
-location.href='${QUEUE_DASHBOARD_PATH}';});</script></body></html>`;
+fetch('${LOGIN_PATH}',{method:'POST',credentials:'same-origin',headers:{authorization:'Bearer '+document.getElementById('t').value.trim()}})
+.then(function(r){if(r.ok){location.href='${QUEUE_DASHBOARD_PATH}';}else{document.getElementById('e').textContent='Refused ('+r.status+'): an admin token is needed.';}});});</script></body></html>`;
 
 const DASHBOARD_ACCESS: readonly AccessRule[] = [{ kind: 'roles', roles: ['admin'] }];
+const READ_METHODS = new Set(['GET', 'HEAD']);
+
+/** The dashboard cookie: HttpOnly (no script reads the token), SameSite=Strict, Secure in production. */
+export function staffTokenCookie(token: string, secure: boolean): string {
+  return [
+    `${STAFF_TOKEN_COOKIE}=${encodeURIComponent(token)}`,
+    `Path=${QUEUE_DASHBOARD_PATH}`,
+    'HttpOnly',
+    'SameSite=Strict',
+    ...(secure ? ['Secure'] : []),
+  ].join('; ');
+}
 
 function tokenOf(request: FastifyRequest): string | null {
   const authorization = request.headers.authorization;
@@ -47,7 +63,9 @@ function refuse(request: FastifyRequest, reply: FastifyReply, error: AppError): 
 
 /**
  * The bull-board dashboard of every queue at /admin/queues, for staff with the admin role. It is a
- * Fastify plugin, not a Nest route, so it checks the same identity-service JWT itself.
+ * Fastify plugin, not a Nest route, so it checks the same identity-service JWT itself. Read-only:
+ * every queue is registered in bull-board's readOnlyMode and any method but GET/HEAD is refused
+ * before bull-board sees it; jobs are retried or discarded through /v1/admin/queues, which audits.
  */
 @Injectable()
 export class QueueDashboard implements OnModuleInit {
@@ -55,6 +73,7 @@ export class QueueDashboard implements OnModuleInit {
     private readonly adapterHost: HttpAdapterHost,
     private readonly jobs: JobQueue,
     private readonly jwt: JwtVerifier,
+    private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
@@ -64,7 +83,7 @@ export class QueueDashboard implements OnModuleInit {
     const board = new FastifyAdapter();
     board.setBasePath(QUEUE_DASHBOARD_PATH);
     createBullBoard({
-      queues: QUEUE_NAMES.map((name) => new BullMQAdapter(this.jobs.queue(name))),
+      queues: QUEUE_NAMES.map((name) => new BullMQAdapter(this.jobs.queue(name), { readOnlyMode: true })),
       serverAdapter: board,
       options: { uiConfig: { boardTitle: 'Astrix queues' } },
     });
@@ -72,8 +91,41 @@ export class QueueDashboard implements OnModuleInit {
       scope.get(LOGIN_PATH, async (_request, reply) =>
         reply.type('text/html; charset=utf-8').send(LOGIN_PAGE),
       );
+      scope.post(LOGIN_PATH, async (request, reply) => {
+        const token = tokenOf(request);
+        if (!token) {
+          return refuse(
+            request,
+            reply,
+            new AppError(401, 'UNAUTHENTICATED', 'send an admin token to sign in'),
+          );
+        }
+        try {
+          authorize(DASHBOARD_ACCESS, this.jwt.verify(token));
+        } catch (error) {
+          return refuse(
+            request,
+            reply,
+            error instanceof AppError ? error : new AppError(401, 'UNAUTHENTICATED', 'invalid token'),
+          );
+        }
+        const secure = this.config.isProduction || request.protocol === 'https';
+        return reply.code(204).header('set-cookie', staffTokenCookie(token, secure)).send();
+      });
       scope.addHook('onRequest', async (request, reply) => {
-        if (request.url.split('?')[0] === LOGIN_PATH) return;
+        const path = request.url.split('?')[0];
+        if (path === LOGIN_PATH) return;
+        if (!READ_METHODS.has(request.method)) {
+          return refuse(
+            request,
+            reply,
+            new AppError(
+              405,
+              'METHOD_NOT_ALLOWED',
+              'the queue dashboard is read-only; retry or discard jobs through /v1/admin/queues',
+            ),
+          );
+        }
         const token = tokenOf(request);
         if (!token) {
           return refuse(
