@@ -1,5 +1,6 @@
 import { Check, Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { MinorUnits } from '../../../platform/database/transformers';
+import type { RevenueKind } from './chart-of-accounts';
 
 /** What a journal entry records: the row whose state change moved the money. */
 export type LedgerSourceType =
@@ -110,4 +111,12 @@ export class JournalLine {
   /** Copied from the entry so balances at a date read one table. */
   @Column({ type: 'timestamptz' })
   occurredAt!: Date;
+
+  /**
+   * The product kind the line is about (evaluation, instant_funded, reset, subscription, add_on,
+   * usage), so contra-revenue lines (discounts, refunds) can be reported per kind; null when none
+   * applies or it is not known (reported as 'unassigned').
+   */
+  @Column({ type: 'text', nullable: true })
+  productKind!: RevenueKind | null;
 }

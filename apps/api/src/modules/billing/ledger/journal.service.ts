@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { assertBalancedJournal } from '@astrix/pricing';
 import type { EntityManager } from 'typeorm';
 import { newId } from '../../../platform/ids';
-import type { LedgerAccountCode } from './chart-of-accounts';
+import type { LedgerAccountCode, RevenueKind } from './chart-of-accounts';
 import { JournalEntry, JournalLine, type LedgerSourceType } from './journal-entry.entity';
 
 /** One line of an entry to post: debit or credit (the other side zero or absent). */
@@ -13,6 +13,12 @@ export interface JournalLineDraft {
   readonly credit?: number;
   /** Defaults to the entry's customer. */
   readonly customerId?: string | null;
+  /**
+   * The product kind the line is about. Set it on contra-revenue lines (`discounts`, `refunds`)
+   * so the revenue report can group them per kind; revenue lines may carry it too (their account
+   * already names it). Absent or null: reported as 'unassigned'.
+   */
+  readonly productKind?: RevenueKind | null;
 }
 
 /** An entry to post: what moved the money, when, and its lines. */
@@ -86,6 +92,7 @@ export class Journal {
         debit: line.credit,
         credit: line.debit,
         customerId: line.customerId,
+        productKind: line.productKind,
       })),
     );
   }
@@ -132,6 +139,7 @@ export class Journal {
         credit: line.credit,
         customerId: line.customerId === undefined ? entry.customerId : line.customerId,
         occurredAt: entry.occurredAt,
+        productKind: line.productKind ?? null,
       })),
     );
     return entry;
