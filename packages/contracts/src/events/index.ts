@@ -57,3 +57,51 @@ export const EVENT_VERSIONS: { readonly [K in EventType]: number } = {
 };
 
 export const EVENT_TYPES = Object.keys(EVENT_VERSIONS) as EventType[];
+
+/**
+ * Who may see an event of a type, part of the type's definition (a new type does not compile
+ * without one):
+ * - `trader`: the trader it concerns (their event history and live stream), staff and services;
+ * - `staff`: staff (the admin event history) and services, never the trader it concerns
+ *   (fraud flags, disputes and what they cost, write-offs, internal failures);
+ * - `service`: requests to sibling services (e.g. send a receipt again); staff see them too.
+ * Webhook endpoints are set up by staff for services and may subscribe to any type.
+ */
+export type EventAudience = 'trader' | 'staff' | 'service';
+
+export const EVENT_AUDIENCES: { readonly [K in EventType]: EventAudience } = {
+  'platform.api_key.created': 'staff',
+  'platform.api_key.revoked': 'staff',
+  'platform.webhook_endpoint.disabled': 'staff',
+  'billing.payment.completed': 'trader',
+  'billing.payment.failed': 'trader',
+  'billing.refund.processed': 'trader',
+  'billing.payment.duplicate_refunded': 'trader',
+  'billing.payment.coupon_refused': 'trader',
+  'billing.subscription.updated': 'trader',
+  'billing.invoice.finalized': 'trader',
+  'billing.invoice.paid': 'trader',
+  'billing.invoice.payment_failed': 'trader',
+  'billing.invoice.payment_action_required': 'trader',
+  'billing.invoice.voided': 'trader',
+  'billing.invoice.marked_uncollectible': 'staff',
+  'billing.fraud.flagged': 'staff',
+  'billing.dispute.created': 'staff',
+  'billing.dispute.updated': 'staff',
+  'billing.dispute.closed': 'staff',
+  'billing.receipt.resend_requested': 'service',
+  'accounts.account.state_changed': 'trader',
+  'payouts.payout.requested': 'trader',
+  'payouts.payout.approved': 'trader',
+  'payouts.payout.rejected': 'trader',
+  'payouts.payout.paid': 'trader',
+  'payouts.payout.failed': 'trader',
+  'payouts.fee_refund.failed': 'staff',
+  'payouts.payout_task.resolved': 'staff',
+  'billing.usage.threshold_reached': 'trader',
+};
+
+/** The event types the trader they concern may see in their history and stream. */
+export const TRADER_EVENT_TYPES: readonly EventType[] = EVENT_TYPES.filter(
+  (type) => EVENT_AUDIENCES[type] === 'trader',
+);

@@ -4,8 +4,11 @@ import { Brackets, DataSource } from 'typeorm';
 import type { DeliveredEvent, EventType, Page } from '@astrix/contracts';
 import { toPage } from '../../platform/http/pagination';
 import { EventHistoryEntry } from './event-history.entity';
+import { TRADER_VISIBLE_TYPES } from './event-audience';
 
 export interface HistoryFilter {
+  /** Who reads: a trader sees only trader-audience types (event-audience.ts), staff see all. */
+  viewer: 'trader' | 'staff';
   limit: number;
   cursor?: string;
   type?: EventType;
@@ -31,6 +34,8 @@ export class EventHistoryService {
       .createQueryBuilder('h')
       .orderBy('h.event_id', 'DESC')
       .take(filter.limit + 1);
+    if (filter.viewer === 'trader')
+      query.andWhere('h.type IN (:...visible)', { visible: TRADER_VISIBLE_TYPES });
     if (filter.userId !== undefined) query.andWhere('h.user_id = :userId', { userId: filter.userId });
     if (filter.customerId !== undefined)
       query.andWhere(
@@ -58,7 +63,7 @@ export class EventHistoryService {
     return row?.streamPosition ?? null;
   }
 
-  /** The user's streamed events after a stream position, in stream order. */
+  /** The user's streamed events after a stream position, in stream order; trader-audience types only. */
   async streamedAfter(
     userId: string,
     position: number,
@@ -68,6 +73,7 @@ export class EventHistoryService {
       .getRepository(EventHistoryEntry)
       .createQueryBuilder('h')
       .where('h.user_id = :userId', { userId })
+      .andWhere('h.type IN (:...visible)', { visible: TRADER_VISIBLE_TYPES })
       .andWhere('h.stream_position > :position', { position })
       .orderBy('h.stream_position', 'ASC')
       .take(limit)

@@ -4,6 +4,7 @@ import type { ServerResponse } from 'node:http';
 import type { DeliveredEvent } from '@astrix/contracts';
 import { AppConfig } from '../../platform/config/app-config';
 import { redisOptionsFromUrl } from '../../platform/queues/redis-options';
+import { traderSees } from './event-audience';
 import { EventHistoryService } from './event-history.service';
 import { streamChannel, StreamMessage } from './event-stream';
 
@@ -64,7 +65,8 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy, OnAppl
     } catch {
       return;
     }
-    if (!message.userId) return;
+    // The stream is trader-facing (staff watching a user's stream see what the user sees).
+    if (!message.userId || !traderSees(message.event.type)) return;
     for (const subscriber of this.byUser.get(message.userId) ?? []) subscriber.deliver(message);
   }
 

@@ -28,7 +28,7 @@ export class BillingEventsController {
   @UserAuth()
   @ApiOperation({ summary: "The caller's own events, newest first, each with its sequence per subject" })
   list(@Query() query: EventsQuery, @CurrentActor() actor: Actor): Promise<Page<DeliveredEvent>> {
-    return this.history.list({ ...query, userId: userIdOf(actor) });
+    return this.history.list({ ...query, viewer: 'trader', userId: userIdOf(actor) });
   }
 
   @Get('stream')
@@ -74,6 +74,7 @@ export class AdminEventsController {
   })
   list(@Query() query: AdminEventsQuery): Promise<Page<DeliveredEvent>> {
     return this.history.list({
+      viewer: 'staff',
       limit: query.limit,
       cursor: query.cursor,
       type: query.type,
