@@ -1,4 +1,5 @@
 export * from './port/types';
+export * from './port/balance-types';
 export * from './port/events';
 export * from './port/errors';
 export type { PaymentProcessor } from './port/payment-processor';
@@ -19,3 +20,16 @@ export type { FaultKind, FaultRule } from './fake/faults';
 export type { AuthenticationResult, SandboxPayment, SandboxPaymentResult } from './fake/checkout-flow';
 export type { WebhookDelivery, WebhookDeliveryAttempt, WebhookRetryPolicy } from './fake/webhook-dispatcher';
 export { TEST_CARDS, type CardBehaviour, type TestCard } from './fake/test-cards';
+export type { FakeBalanceControls } from './fake/balance-routes';
+export type {
+  BulkSeedResult,
+  ExtraBalanceTransaction,
+  FakeBalanceSettings,
+  FeeChange,
+} from './fake/balance-engine';
+export type { FeeRate, FeeScheduleEntry } from './fake/fees';
+export {
+  syntheticBalanceTransactions,
+  type SyntheticBalanceTransaction,
+  type SyntheticDayOptions,
+} from './fake/synthetic-balance';

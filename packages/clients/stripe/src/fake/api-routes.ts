@@ -1,5 +1,7 @@
 import type Stripe from 'stripe';
 import { invalidRequest, resourceMissing, StripeApiError, unexpectedState } from './api-error';
+import { addBalanceRoutes } from './balance-routes';
+import type { BalanceEngine } from './balance-engine';
 import type { CheckoutFlow, CheckoutSessionRequest } from './checkout-flow';
 import type { FormReader } from './form';
 import {
@@ -23,6 +25,7 @@ export interface FakeStripeContext {
   engine: PaymentEngine;
   checkout: CheckoutFlow;
   events: WebhookDispatcher;
+  balance: BalanceEngine;
   now(): Date;
   portalUrl(sessionId: string): string;
 }
@@ -574,6 +577,7 @@ export function createApiRoutes(context: FakeStripeContext): Router<ApiHandler> 
       );
     }
     const transfer = store.transfers.save(buildTransfer(input, createdAt()));
+    context.balance.recordTransfer(transfer);
     events.publish([events.create('transfer.created', transfer, origin)]);
     return ok(transfer);
   });
@@ -608,6 +612,7 @@ export function createApiRoutes(context: FakeStripeContext): Router<ApiHandler> 
     );
   });
 
+  addBalanceRoutes(router, context);
   return router;
 }
 

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import { invalidRequest } from './api-error';
+import { addBalanceControlRoutes, type FakeBalanceControls } from './balance-routes';
 import type { AuthenticationResult, SandboxPayment, SandboxPaymentResult } from './checkout-flow';
 import type { FaultKind, FaultRule } from './faults';
 import type { FormReader } from './form';
@@ -21,7 +22,7 @@ export interface RequestLogEntry {
 }
 
 /** Everything a test (or, over HTTP, another process) can do to the fake besides calling the API. */
-export interface FakeStripeControls {
+export interface FakeStripeControls extends FakeBalanceControls {
   /** The next matching /v1 requests fail with 500 or 429, or hang. */
   injectFault(rule: FaultRule): void;
   clearFaults(): void;
@@ -58,7 +59,10 @@ export interface FakeStripeControls {
   /** Events held back and not yet released. */
   heldWebhooks(): number;
   requestLog(): RequestLogEntry[];
-  /** Forgets all objects, events, faults, forced declines and the request log. */
+  /**
+   * Forgets all objects, events, faults, forced declines and the request log; balance
+   * transactions, payouts, fee schedule, balance settings and clock go back to the start.
+   */
   reset(): void;
 }
 
@@ -183,5 +187,6 @@ export function createControlRoutes(controls: FakeStripeControls): Router<Contro
     controls.closeReview(params.id ?? '', body.optionalEnum('reason', REVIEW_CLOSED_REASONS)),
   );
 
+  addBalanceControlRoutes(router, controls);
   return router;
 }

@@ -3,6 +3,12 @@ import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { StripeApiError } from './api-error';
 import { ApiPipeline, errorBody, type JsonReply, jsonReply } from './api-pipeline';
+import {
+  BalanceEngine,
+  DEFAULT_BALANCE_SETTINGS,
+  type FakeBalanceSettings,
+  type FeeChange,
+} from './balance-engine';
 import { createApiRoutes } from './api-routes';
 import { CheckoutFlow } from './checkout-flow';
 import { createControlRoutes, type FakeStripeControls } from './control-routes';
@@ -31,8 +37,10 @@ export interface FakeStripeServerOptions {
   webhookSecret?: string;
   /** Attempts, backoff and timeout of webhook deliveries. */
   webhookRetry?: Partial<WebhookRetryPolicy>;
-  /** "Now" for timestamps and webhook signatures. */
+  /** "Now" for timestamps and webhook signatures; the clock controls move the fake ahead of it. */
   clock?: () => Date;
+  /** Fee schedule additions (on top of the default 2.9 % + 30, see fees.ts) and balance settings. */
+  balance?: Partial<FakeBalanceSettings> & { fees?: FeeChange[] };
 }
 
 export interface ReadonlyCollection<T> {
@@ -90,6 +98,9 @@ class FakeStripe implements FakeStripeServer {
   private readonly faults = new FaultInjector();
   private readonly events: WebhookDispatcher;
   private readonly engine: PaymentEngine;
+  private readonly balance: BalanceEngine;
+  /** Added to the clock by the clock controls. */
+  private clockOffsetMs = 0;
   private readonly checkout: CheckoutFlow;
   private readonly api: ApiPipeline;
   private readonly pages: ReturnType<typeof createHostedPages>;
@@ -100,7 +111,8 @@ class FakeStripe implements FakeStripeServer {
   private address: AddressInfo | null = null;
 
   constructor(options: FakeStripeServerOptions) {
-    this.now = options.clock ?? (() => new Date());
+    const baseClock = options.clock ?? ((): Date => new Date());
+    this.now = () => new Date(baseClock().getTime() + this.clockOffsetMs);
     this.defaultWebhookSecret = options.webhookSecret ?? newStripeId('whsec');
     this.state = this.store;
     this.events = new WebhookDispatcher(
@@ -112,11 +124,18 @@ class FakeStripe implements FakeStripeServer {
       Stripe.API_VERSION,
       this.now,
     );
+    const { fees = [], ...settings } = options.balance ?? {};
+    this.balance = new BalanceEngine(this.store, this.events, this.now, {
+      settings: { ...DEFAULT_BALANCE_SETTINGS, ...settings },
+      fees,
+    });
+    this.store.findElsewhere = (id) => this.balance.findForExpansion(id);
     this.engine = new PaymentEngine(
       this.store,
       this.events,
       this.now,
       (intentId) => `${this.url}/3ds/${intentId}`,
+      this.balance,
     );
     this.checkout = new CheckoutFlow(
       this.store,
@@ -130,6 +149,7 @@ class FakeStripe implements FakeStripeServer {
       engine: this.engine,
       checkout: this.checkout,
       events: this.events,
+      balance: this.balance,
       now: this.now,
       portalUrl: (id) => `${this.url}/portal/${id}`,
     });
@@ -204,8 +224,29 @@ class FakeStripe implements FakeStripeServer {
   }
 
   private createControls(): FakeStripeControls {
-    const { store, faults, engine, checkout, events } = this;
+    const { store, faults, engine, checkout, events, balance } = this;
+    const moveClock = (offsetMs: number): Date => {
+      this.clockOffsetMs = offsetMs;
+      balance.tick();
+      return this.now();
+    };
     return {
+      now: () => this.now(),
+      advanceClock: (seconds) => moveClock(this.clockOffsetMs + seconds * 1000),
+      setClock: (at) => moveClock(this.clockOffsetMs + at.getTime() - this.now().getTime()),
+      balanceSettings: () => balance.currentSettings(),
+      updateBalanceSettings: (changes) => balance.updateSettings(changes),
+      feeSchedule: () => balance.feeSchedule(),
+      changeFees: (change) => balance.changeFees(change),
+      runPayouts: (options) => balance.runPayouts(options),
+      failPayout: (payoutId, failureCode) => balance.failPayout(payoutId, failureCode),
+      balanceTransactionsOf: (sourceId) =>
+        balance.ledger.ofSource(sourceId).map((entry) => balance.present(entry)),
+      dropBalanceTransactionsOf: (sourceId) =>
+        balance.dropTransactionsOf(sourceId).map((entry) => balance.present(entry)),
+      setChargeFee: (id, fee) => balance.setChargeFee(id, fee),
+      addBalanceTransaction: (input) => balance.addTransaction(input),
+      seedBalanceTransactions: (options) => balance.bulkSeed(options),
       injectFault: (rule) => faults.add(rule),
       clearFaults: () => faults.clear(),
       faults: () => faults.rules(),
@@ -281,6 +322,8 @@ class FakeStripe implements FakeStripeServer {
       requestLog: () => this.api.requestLog(),
       reset: () => {
         store.clear();
+        this.clockOffsetMs = 0;
+        balance.reset();
         faults.clear();
         engine.reset();
         checkout.reset();

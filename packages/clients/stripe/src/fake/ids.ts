@@ -15,6 +15,7 @@ function randomBase62(length: number): string {
 
 export type StripeIdPrefix =
   | 'acct'
+  | 'ba'
   | 'bps'
   | 'ch'
   | 'cs_test'
@@ -25,6 +26,7 @@ export type StripeIdPrefix =
   | 'li'
   | 'pi'
   | 'pm'
+  | 'po'
   | 'price'
   | 'prod'
   | 'prv'

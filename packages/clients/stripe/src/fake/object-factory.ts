@@ -746,7 +746,10 @@ export type FakeEventType =
   | 'radar.early_fraud_warning.created'
   | 'radar.early_fraud_warning.updated'
   | 'review.opened'
-  | 'review.closed';
+  | 'review.closed'
+  | 'payout.created'
+  | 'payout.paid'
+  | 'payout.failed';
 
 export type StripeEventOf<T extends Stripe.Event['type']> = Extract<Stripe.Event, { type: T }>;
 export type EventObjectOf<T extends Stripe.Event['type']> = StripeEventOf<T>['data']['object'];

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import { invalidRequest, type StripeErrorObject, unexpectedState } from './api-error';
+import type { BalanceEngine } from './balance-engine';
 import { cardFingerprint } from './ids';
 import {
   type BillingDetails,
@@ -86,6 +87,8 @@ export class PaymentEngine {
     private readonly events: WebhookDispatcher,
     private readonly now: () => Date,
     private readonly authenticationUrl: (intentId: string) => string,
+    /** Books every money movement as a balance transaction. */
+    private readonly balance: BalanceEngine,
   ) {}
 
   /** The next `count` payment attempts are declined with `declineCode`, whatever the card. */
@@ -415,6 +418,7 @@ export class PaymentEngine {
     const refund = this.store.refunds.save(
       buildRefund({ charge, amount, reason: request.reason, metadata: request.metadata }, this.createdAt()),
     );
+    this.balance.recordRefund(refund);
     const refundedCharge = this.store.charges.save({
       ...charge,
       amount_refunded: charge.amount_refunded + amount,
@@ -438,7 +442,11 @@ export class PaymentEngine {
     if (charge.status !== 'succeeded')
       throw invalidRequest(`Charge ${charge.id} cannot be disputed.`, 'charge');
     if (charge.disputed) throw invalidRequest(`Charge ${charge.id} is already disputed.`, 'charge');
-    const dispute = this.store.disputes.save(buildDispute({ charge, reason }, this.createdAt()));
+    const opened = buildDispute({ charge, reason }, this.createdAt());
+    const dispute = this.store.disputes.save({
+      ...opened,
+      balance_transactions: [this.balance.recordDisputeOpened(opened)],
+    });
     this.store.charges.save({ ...charge, disputed: true });
     return {
       dispute,
@@ -466,7 +474,16 @@ export class PaymentEngine {
         'dispute_already_closed',
       );
     }
-    const closed = this.store.disputes.save({ ...dispute, status, is_charge_refundable: false });
+    // Won: the amount comes back (a second adjustment); lost: the withdrawal stands.
+    const closed = this.store.disputes.save({
+      ...dispute,
+      status,
+      is_charge_refundable: false,
+      balance_transactions:
+        status === 'won'
+          ? [...dispute.balance_transactions, this.balance.recordDisputeWon(dispute)]
+          : dispute.balance_transactions,
+    });
     return { dispute: closed, events: [this.events.create('charge.dispute.closed', closed, origin)] };
   }
 
@@ -587,11 +604,15 @@ export class PaymentEngine {
 
   private markSucceeded(
     intent: Stripe.PaymentIntent,
-    charge: Stripe.Charge,
+    succeededCharge: Stripe.Charge,
     paymentMethod: Stripe.PaymentMethod,
     card: TestCard,
     origin: EventOrigin,
   ): PaymentAttempt {
+    const charge = this.store.charges.save({
+      ...succeededCharge,
+      balance_transaction: this.balance.recordCharge(succeededCharge),
+    });
     const paid = this.store.paymentIntents.save({
       ...intent,
       status: 'succeeded',

@@ -50,6 +50,9 @@ export class FakeStripeStore {
   readonly accounts = new Collection<Stripe.Account>('account');
   readonly billingPortalSessions = new Collection<Stripe.BillingPortal.Session>('billing portal session');
   readonly events = new Collection<Stripe.Event>('event');
+  readonly payouts = new Collection<Stripe.Payout>('payout');
+  /** Objects kept outside the collections (balance transactions, synthetic sources), for `expand[]`. */
+  findElsewhere: (id: string) => { id: string } | undefined = () => undefined;
 
   private readonly byPrefix: ReadonlyArray<readonly [string, Collection<{ id: string }>]> = [
     ['cus_', this.customers],
@@ -66,12 +69,13 @@ export class FakeStripeStore {
     ['acct_', this.accounts],
     ['bps_', this.billingPortalSessions],
     ['evt_', this.events],
+    ['po_', this.payouts],
   ];
 
   /** Any stored object by id, for `expand[]`. */
   findById(id: string): { id: string } | undefined {
     const entry = this.byPrefix.find(([prefix]) => id.startsWith(prefix));
-    return entry?.[1].get(id);
+    return entry?.[1].get(id) ?? this.findElsewhere(id);
   }
 
   clear(): void {

@@ -1,3 +1,10 @@
+import type {
+  BalanceTransactionPage,
+  ListBalanceTransactionsQuery,
+  ListPayoutsQuery,
+  ProcessorBalance,
+  ProcessorPayout,
+} from './balance-types';
 import type { ProcessorEvent } from './events';
 import type {
   BillingPortalSessionInput,
@@ -116,6 +123,18 @@ export interface PaymentProcessor {
   createTransfer(input: CreateTransferInput, idempotencyKey: string): Promise<ProcessorTransfer>;
   getTransfer(transferId: string): Promise<ProcessorTransfer>;
   getConnectedAccount(accountId: string): Promise<ProcessorConnectedAccount>;
+
+  /**
+   * What moved our processor balance (charges, refunds, dispute adjustments, fees, payouts,
+   * transfers), newest first, with fees and availability. Narrow by creation time, by the
+   * automatic payout that swept them (`payoutId`), by type; page with `startingAfter`.
+   */
+  listBalanceTransactions(query: ListBalanceTransactionsQuery): Promise<BalanceTransactionPage>;
+  /** Payouts to our bank account, newest first. */
+  listPayouts(query?: ListPayoutsQuery): Promise<ProcessorPage<ProcessorPayout>>;
+  retrievePayout(payoutId: string): Promise<ProcessorPayout>;
+  /** Available and pending balance per currency. */
+  retrieveBalance(): Promise<ProcessorBalance[]>;
 
   /**
    * Checks the signature header against the raw request body (before any JSON parsing) and

@@ -5,6 +5,13 @@ import {
   ResourceNotFoundError,
   WebhookSignatureError,
 } from '../port/errors';
+import type {
+  BalanceTransactionPage,
+  ListBalanceTransactionsQuery,
+  ListPayoutsQuery,
+  ProcessorBalance,
+  ProcessorPayout,
+} from '../port/balance-types';
 import type { ProcessorEvent } from '../port/events';
 import type { PaymentProcessor } from '../port/payment-processor';
 import type {
@@ -37,6 +44,7 @@ import type {
 } from '../port/types';
 import { withRetries } from '../retry';
 import { computeWebhookSignature, parseSignatureHeader } from '../webhook-signature';
+import { StripeBalanceReads } from './stripe-balance-reads';
 import { toProcessorError } from './stripe-error-mapper';
 import { toProcessorEvent } from './stripe-event-mapper';
 import {
@@ -97,6 +105,7 @@ export class StripePaymentProcessor implements PaymentProcessor {
   private readonly rateLimitRetries: number;
   private readonly rateLimitBackoffMs: number;
   private readonly clock: () => Date;
+  private readonly balanceReads: StripeBalanceReads;
 
   constructor(options: StripePaymentProcessorOptions) {
     this.stripe = new Stripe(options.secretKey, {
@@ -111,6 +120,7 @@ export class StripePaymentProcessor implements PaymentProcessor {
     this.rateLimitRetries = options.rateLimitRetries ?? DEFAULT_RATE_LIMIT_RETRIES;
     this.rateLimitBackoffMs = options.rateLimitBackoffMs ?? DEFAULT_RATE_LIMIT_BACKOFF_MS;
     this.clock = options.clock ?? (() => new Date());
+    this.balanceReads = new StripeBalanceReads(this.stripe, (request) => this.call(request));
   }
 
   async createCustomer(input: CreateCustomerInput, idempotencyKey: string): Promise<ProcessorCustomer> {
@@ -477,6 +487,22 @@ export class StripePaymentProcessor implements PaymentProcessor {
 
   async getConnectedAccount(accountId: string): Promise<ProcessorConnectedAccount> {
     return toConnectedAccount(await this.call(() => this.stripe.accounts.retrieve(accountId)));
+  }
+
+  listBalanceTransactions(query: ListBalanceTransactionsQuery): Promise<BalanceTransactionPage> {
+    return this.balanceReads.listBalanceTransactions(query);
+  }
+
+  listPayouts(query?: ListPayoutsQuery): Promise<ProcessorPage<ProcessorPayout>> {
+    return this.balanceReads.listPayouts(query);
+  }
+
+  retrievePayout(payoutId: string): Promise<ProcessorPayout> {
+    return this.balanceReads.retrievePayout(payoutId);
+  }
+
+  retrieveBalance(): Promise<ProcessorBalance[]> {
+    return this.balanceReads.retrieveBalance();
   }
 
   verifyWebhook(

@@ -1,0 +1,661 @@
+import type Stripe from 'stripe';
+import { invalidRequest } from './api-error';
+import { BalanceLedger, type LedgerEntry, type NewLedgerEntry, presentEntry } from './balance-ledger';
+import {
+  cardFee,
+  DEFAULT_CURRENCY_KEY,
+  defaultDisputeFee,
+  defaultFeeSchedule,
+  type FeeRate,
+  type FeeScheduleEntry,
+  rateAt,
+} from './fees';
+import { newStripeId } from './ids';
+import { AUTOMATIC_ORIGIN } from './object-factory';
+import type { FakeStripeStore } from './store';
+import { type SyntheticDayOptions, syntheticBalanceTransactions } from './synthetic-balance';
+import type { WebhookDispatcher } from './webhook-dispatcher';
+import { idOf, toUnixSeconds } from '../stripe-fields';
+
+const DAY_SECONDS = 86_400;
+/** A clock jump longer than this runs one payout for the whole jump instead of one per day. */
+const MAX_CATCH_UP_DAYS = 400;
+export const STRIPE_MAX_LIST_LIMIT = 100;
+
+/** How the fake account's balance behaves; set at construction, changed through the controls. */
+export interface FakeBalanceSettings {
+  /** Days after a charge's day (00:00 UTC) before its funds are available. Default 2. */
+  availabilityDelayDays: number;
+  /** `daily`: one automatic payout per UTC day as the clock passes midnight; `manual`: none. */
+  payoutSchedule: 'daily' | 'manual';
+  /** Days after a payout's day (00:00 UTC) until it arrives at the bank (in_transit → paid). Default 2. */
+  payoutArrivalDays: number;
+  /** The dispute fee per currency (lowercase), `default` for the rest; default 1500 (15000 for 3-decimal currencies). */
+  disputeFees: Record<string, number>;
+  /**
+   * Whether winning a dispute gives the dispute fee back (a negative fee on the reinstatement).
+   * Default true: Stripe's long-standing card pricing returns the $15 fee on a won dispute.
+   */
+  returnDisputeFeeOnWin: boolean;
+  /** The largest `limit` accepted by list endpoints: 100 as at Stripe; raise it for benchmarks only. */
+  maxListLimit: number;
+}
+
+export const DEFAULT_BALANCE_SETTINGS: FakeBalanceSettings = {
+  availabilityDelayDays: 2,
+  payoutSchedule: 'daily',
+  payoutArrivalDays: 2,
+  disputeFees: {},
+  returnDisputeFeeOnWin: true,
+  maxListLimit: STRIPE_MAX_LIST_LIMIT,
+};
+
+export interface FeeChange {
+  /** Uppercase or lowercase ISO code; omit for every currency without its own line. */
+  currency?: string;
+  percentBps: number;
+  fixedMinor: number;
+  /** Charges created at or after this time; default now. */
+  effectiveFrom?: Date;
+}
+
+export interface ExtraBalanceTransaction {
+  type: 'charge' | 'stripe_fee' | 'adjustment' | 'refund';
+  /** Signed minor units. */
+  amount: number;
+  currency: string;
+  fee?: number;
+  /** Default: a fresh id of the type's kind (an unknown ch_ for a charge), none for stripe_fee. */
+  source?: string | null;
+  description?: string | null;
+  /** Default now. */
+  created?: Date;
+}
+
+export interface BulkSeedResult {
+  count: number;
+  charges: number;
+  refunds: number;
+  /** Sum of `net` per currency (uppercase). */
+  netByCurrency: Record<string, number>;
+  firstCreated: string;
+  lastCreated: string;
+}
+
+function dayStart(seconds: number): number {
+  return seconds - (((seconds % DAY_SECONDS) + DAY_SECONDS) % DAY_SECONDS);
+}
+
+function requireInteger(value: number, name: string, min: number): void {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw invalidRequest(`${name} must be an integer of at least ${min}`, name);
+  }
+}
+
+/**
+ * The account's money as Stripe keeps it: a balance transaction for every charge, refund,
+ * dispute movement, transfer and payout; fees from a schedule; pending funds becoming available
+ * with the clock; automatic daily payouts sweeping the available balance to the bank.
+ */
+export class BalanceEngine {
+  readonly ledger = new BalanceLedger();
+  private settings: FakeBalanceSettings;
+  private schedule: FeeScheduleEntry[];
+  private lastPayoutDay: number;
+  private readonly bankAccount = newStripeId('ba');
+
+  constructor(
+    private readonly store: FakeStripeStore,
+    private readonly events: WebhookDispatcher,
+    private readonly now: () => Date,
+    private readonly initial: { settings: FakeBalanceSettings; fees: readonly FeeChange[] },
+  ) {
+    this.settings = structuredClone(initial.settings);
+    this.schedule = this.initialSchedule();
+    this.lastPayoutDay = dayStart(this.nowSeconds());
+  }
+
+  reset(): void {
+    this.ledger.clear();
+    this.settings = structuredClone(this.initial.settings);
+    this.schedule = this.initialSchedule();
+    this.lastPayoutDay = dayStart(this.nowSeconds());
+  }
+
+  currentSettings(): FakeBalanceSettings {
+    return structuredClone(this.settings);
+  }
+
+  updateSettings(changes: Partial<FakeBalanceSettings>): FakeBalanceSettings {
+    const next = { ...this.settings, ...changes };
+    requireInteger(next.availabilityDelayDays, 'availabilityDelayDays', 0);
+    requireInteger(next.payoutArrivalDays, 'payoutArrivalDays', 0);
+    requireInteger(next.maxListLimit, 'maxListLimit', 1);
+    this.settings = next;
+    return this.currentSettings();
+  }
+
+  feeSchedule(): FeeScheduleEntry[] {
+    return structuredClone(this.schedule);
+  }
+
+  /** Adds a line to the fee schedule: charges from `effectiveFrom` on pay the new rate. */
+  changeFees(change: FeeChange): FeeScheduleEntry[] {
+    requireInteger(change.percentBps, 'percentBps', 0);
+    requireInteger(change.fixedMinor, 'fixedMinor', 0);
+    this.schedule.push(this.scheduleLine(change));
+    return this.feeSchedule();
+  }
+
+  /** The fee Stripe would keep on a card charge of this amount now. */
+  feeFor(amount: number, currency: string, created: number): number {
+    return cardFee(amount, this.rateFor(currency, created));
+  }
+
+  rateFor(currency: string, created: number): FeeRate {
+    return rateAt(this.schedule, currency, created);
+  }
+
+  /** A succeeded charge: its amount, less the scheduled fee, pending until available. */
+  recordCharge(charge: Stripe.Charge): string {
+    const existing = this.ledger.ofSource(charge.id).find((entry) => entry.type === 'charge');
+    if (existing !== undefined) return existing.id;
+    const entry = this.ledger.add({
+      id:
+        charge.balance_transaction === null
+          ? newStripeId('txn')
+          : (idOf(charge.balance_transaction) ?? newStripeId('txn')),
+      created: charge.created,
+      availableOn: this.availableOnFor(charge.created),
+      type: 'charge',
+      reportingCategory: 'charge',
+      amount: charge.amount,
+      fee: this.feeFor(charge.amount, charge.currency, charge.created),
+      feeDescription: 'Stripe processing fees',
+      currency: charge.currency,
+      description: charge.description,
+      source: charge.id,
+      chargeId: charge.id,
+      paymentIntentId: idOf(charge.payment_intent),
+      synthetic: false,
+    });
+    return entry.id;
+  }
+
+  /** A refund debits the balance at once; Stripe keeps the charge's fee (fee 0). */
+  recordRefund(refund: Stripe.Refund): void {
+    this.ledger.add({
+      id: idOf(refund.balance_transaction) ?? newStripeId('txn'),
+      created: refund.created,
+      availableOn: refund.created,
+      type: 'refund',
+      reportingCategory: 'refund',
+      amount: -refund.amount,
+      fee: 0,
+      feeDescription: null,
+      currency: refund.currency,
+      description: 'REFUND FOR CHARGE',
+      source: refund.id,
+      chargeId: idOf(refund.charge),
+      paymentIntentId: idOf(refund.payment_intent),
+      synthetic: false,
+    });
+  }
+
+  /** Opening a dispute withdraws the disputed amount and charges the dispute fee. */
+  recordDisputeOpened(dispute: Stripe.Dispute): Stripe.BalanceTransaction {
+    const fee =
+      this.settings.disputeFees[dispute.currency] ??
+      this.settings.disputeFees[DEFAULT_CURRENCY_KEY] ??
+      defaultDisputeFee(dispute.currency);
+    return this.present(this.ledger.add(this.disputeEntry(dispute, -dispute.amount, fee, 'dispute')));
+  }
+
+  /** A won dispute reinstates the amount (and, by default, returns the dispute fee). */
+  recordDisputeWon(dispute: Stripe.Dispute): Stripe.BalanceTransaction {
+    const withdrawal = this.ledger
+      .ofSource(dispute.id)
+      .find((entry) => entry.reportingCategory === 'dispute');
+    const fee = this.settings.returnDisputeFeeOnWin && withdrawal !== undefined ? -withdrawal.fee : 0;
+    return this.present(this.ledger.add(this.disputeEntry(dispute, dispute.amount, fee, 'dispute_reversal')));
+  }
+
+  recordTransfer(transfer: Stripe.Transfer): void {
+    this.ledger.add({
+      id: idOf(transfer.balance_transaction) ?? newStripeId('txn'),
+      created: transfer.created,
+      availableOn: transfer.created,
+      type: 'transfer',
+      reportingCategory: 'transfer',
+      amount: -transfer.amount,
+      fee: 0,
+      feeDescription: null,
+      currency: transfer.currency,
+      description: transfer.description,
+      source: transfer.id,
+      chargeId: null,
+      paymentIntentId: null,
+      synthetic: false,
+    });
+  }
+
+  /** Available and pending funds per currency (lowercase) at `at` (default now). */
+  balance(at = this.nowSeconds()): Map<string, { available: number; pending: number }> {
+    const balances = new Map<string, { available: number; pending: number }>();
+    for (const entry of this.ledger.entries()) {
+      if (entry.created > at) continue;
+      let balance = balances.get(entry.currency);
+      if (balance === undefined) {
+        balance = { available: 0, pending: 0 };
+        balances.set(entry.currency, balance);
+      }
+      if (entry.availableOn <= at) balance.available += entry.amount - entry.fee;
+      else balance.pending += entry.amount - entry.fee;
+    }
+    return balances;
+  }
+
+  /**
+   * Lets time pass: every UTC midnight crossed since the last run makes the daily automatic
+   * payouts (schedule `daily`), and payouts whose arrival date has come are paid.
+   */
+  tick(): void {
+    const now = this.nowSeconds();
+    const today = dayStart(now);
+    if (this.settings.payoutSchedule === 'daily') {
+      if (today - this.lastPayoutDay > MAX_CATCH_UP_DAYS * DAY_SECONDS)
+        this.lastPayoutDay = today - DAY_SECONDS;
+      for (let midnight = this.lastPayoutDay + DAY_SECONDS; midnight <= today; midnight += DAY_SECONDS) {
+        this.settleArrivals(midnight);
+        this.payOut(midnight, true);
+      }
+    }
+    if (today > this.lastPayoutDay) this.lastPayoutDay = today;
+    this.settleArrivals(now);
+  }
+
+  /**
+   * Pays out, now, each currency's whole available balance (or only `currency`'s): one payout per
+   * currency with a positive balance, linked to the transactions it sweeps.
+   */
+  runPayouts(options: { currency?: string; automatic?: boolean } = {}): Stripe.Payout[] {
+    this.tick();
+    const payouts = this.payOut(
+      this.nowSeconds(),
+      options.automatic ?? true,
+      options.currency?.toLowerCase(),
+    );
+    this.settleArrivals(this.nowSeconds());
+    return payouts.map((payout) => this.store.payouts.require(payout.id));
+  }
+
+  /** A manual payout (`POST /v1/payouts`): not linked to transactions, as at Stripe. */
+  createManualPayout(input: {
+    amount: number;
+    currency: string;
+    description: string | null;
+    metadata: Stripe.Metadata;
+  }): Stripe.Payout {
+    this.tick();
+    const available = this.balance().get(input.currency)?.available ?? 0;
+    if (input.amount > available) {
+      throw invalidRequest(
+        `You have insufficient funds in your Stripe account for this transfer. Your card balance is too low. You can use the /v1/balance endpoint to view your Stripe balance (for more details, see stripe.com/docs/api#balance).`,
+        'amount',
+        'balance_insufficient',
+      );
+    }
+    const payout = this.createPayout(
+      input.amount,
+      input.currency,
+      this.nowSeconds(),
+      false,
+      input.description,
+      input.metadata,
+    );
+    return payout;
+  }
+
+  /** The bank refused the payout: the funds come back to the balance (`payout_failure`). */
+  failPayout(payoutId: string, failureCode = 'account_closed'): Stripe.Payout {
+    const payout = this.store.payouts.require(payoutId, 'payout');
+    if (payout.status !== 'in_transit' && payout.status !== 'pending') {
+      throw invalidRequest(`Payout ${payoutId} is ${payout.status} and can no longer fail.`, 'payout');
+    }
+    const now = this.nowSeconds();
+    const failure = this.ledger.add({
+      id: newStripeId('txn'),
+      created: now,
+      availableOn: now,
+      type: 'payout_failure',
+      reportingCategory: 'payout_reversal',
+      amount: payout.amount,
+      fee: 0,
+      feeDescription: null,
+      currency: payout.currency,
+      description: `Payout failure (${failureCode})`,
+      source: payout.id,
+      chargeId: null,
+      paymentIntentId: null,
+      synthetic: false,
+    });
+    const failed = this.store.payouts.save({
+      ...payout,
+      status: 'failed',
+      failure_balance_transaction: failure.id,
+      failure_code: failureCode,
+      failure_message: PAYOUT_FAILURE_MESSAGES[failureCode] ?? 'The bank could not process this payout.',
+    });
+    this.events.publish([this.events.create('payout.failed', failed, AUTOMATIC_ORIGIN)]);
+    return failed;
+  }
+
+  /** Discrepancy: the balance transaction(s) of a refund (or any source) disappear. */
+  dropTransactionsOf(sourceId: string): LedgerEntry[] {
+    const entries = [...this.ledger.ofSource(sourceId)];
+    if (entries.length === 0) throw invalidRequest(`No balance transaction has source ${sourceId}`, 'source');
+    for (const entry of entries) this.ledger.remove(entry);
+    return entries;
+  }
+
+  /** Discrepancy: the fee Stripe kept on a charge (by charge id or its txn id) is not what the schedule says. */
+  setChargeFee(chargeOrTransactionId: string, fee: number): Stripe.BalanceTransaction {
+    requireInteger(fee, 'fee', 0);
+    const entry =
+      this.ledger.get(chargeOrTransactionId) ??
+      this.ledger.ofSource(chargeOrTransactionId).find((candidate) => candidate.type === 'charge');
+    if (entry === undefined) {
+      throw invalidRequest(`No charge balance transaction for ${chargeOrTransactionId}`, 'charge');
+    }
+    entry.fee = fee;
+    return this.present(entry);
+  }
+
+  /** Discrepancy: a movement our books never saw (an unknown charge, a stray fee…). */
+  addTransaction(input: ExtraBalanceTransaction): Stripe.BalanceTransaction {
+    requireInteger(Math.abs(input.amount), 'amount', 0);
+    const created = input.created === undefined ? this.nowSeconds() : toUnixSeconds(input.created);
+    const currency = input.currency.toLowerCase();
+    const source =
+      input.source !== undefined
+        ? input.source
+        : input.type === 'charge'
+          ? newStripeId('ch')
+          : input.type === 'refund'
+            ? newStripeId('re')
+            : null;
+    const fee =
+      input.fee ?? (input.type === 'charge' ? this.feeFor(Math.abs(input.amount), currency, created) : 0);
+    const entry = this.ledger.add({
+      id: newStripeId('txn'),
+      created,
+      availableOn: input.type === 'charge' ? this.availableOnFor(created) : created,
+      type: input.type,
+      reportingCategory:
+        input.type === 'stripe_fee' ? 'fee' : input.type === 'adjustment' ? 'other_adjustment' : input.type,
+      amount: input.amount,
+      fee,
+      feeDescription: null,
+      currency,
+      description: input.description ?? null,
+      source,
+      chargeId: input.type === 'charge' ? source : null,
+      paymentIntentId: null,
+      synthetic: source !== null && this.store.findById(source) === undefined,
+    });
+    return this.present(entry);
+  }
+
+  /** Adds a day of synthetic charges and refunds (see synthetic-balance.ts), merged in O(n). */
+  bulkSeed(options: SyntheticDayOptions): BulkSeedResult {
+    const result: BulkSeedResult = {
+      count: 0,
+      charges: 0,
+      refunds: 0,
+      netByCurrency: {},
+      firstCreated: '',
+      lastCreated: '',
+    };
+    const delay = this.settings.availabilityDelayDays;
+    const rows = syntheticBalanceTransactions({
+      ...options,
+      feeOf: options.feeOf ?? ((amount, currency, created) => this.feeFor(amount, currency, created)),
+    });
+    const entries = function* (): Generator<NewLedgerEntry> {
+      for (const row of rows) {
+        result.count++;
+        if (row.type === 'charge') result.charges++;
+        else result.refunds++;
+        result.netByCurrency[row.currency] =
+          (result.netByCurrency[row.currency] ?? 0) + row.amountMinor - row.feeMinor;
+        yield {
+          id: row.balanceTransactionId,
+          created: row.created,
+          availableOn: row.type === 'charge' ? dayStart(row.created) + delay * DAY_SECONDS : row.created,
+          type: row.type,
+          reportingCategory: row.type,
+          amount: row.amountMinor,
+          fee: row.feeMinor,
+          feeDescription: row.type === 'charge' ? 'Stripe processing fees' : null,
+          currency: row.currency.toLowerCase(),
+          description: null,
+          source: row.sourceId,
+          chargeId: row.chargeId,
+          paymentIntentId: row.paymentIntentId,
+          synthetic: true,
+        };
+      }
+    };
+    const added = this.ledger.addMany(entries());
+    const first = added[0];
+    const last = added[added.length - 1];
+    result.firstCreated = first === undefined ? '' : new Date(first.created * 1000).toISOString();
+    result.lastCreated = last === undefined ? '' : new Date(last.created * 1000).toISOString();
+    return result;
+  }
+
+  present(entry: LedgerEntry): Stripe.BalanceTransaction {
+    return presentEntry(entry, this.nowSeconds());
+  }
+
+  /**
+   * For `expand[]`: a balance transaction by id, or the minimal source object of a synthetic
+   * transaction (its id, object type, charge and payment intent; nothing else is known).
+   */
+  findForExpansion(id: string): { id: string } | undefined {
+    if (id.startsWith('txn_')) {
+      const entry = this.ledger.get(id);
+      return entry === undefined ? undefined : this.present(entry);
+    }
+    const entry = this.ledger.ofSource(id)[0];
+    if (entry === undefined || !entry.synthetic) return undefined;
+    const common = {
+      id,
+      livemode: false as const,
+      currency: entry.currency,
+      created: entry.created,
+      payment_intent: entry.paymentIntentId,
+    };
+    if (id.startsWith('ch_')) {
+      const charge: SyntheticSource = {
+        ...common,
+        object: 'charge',
+        amount: entry.amount,
+        status: 'succeeded',
+      };
+      return charge;
+    }
+    if (id.startsWith('re_')) {
+      const refund: SyntheticSource = {
+        ...common,
+        object: 'refund',
+        amount: -entry.amount,
+        charge: entry.chargeId,
+        status: 'succeeded',
+      };
+      return refund;
+    }
+    return undefined;
+  }
+
+  private payOut(at: number, automatic: boolean, onlyCurrency?: string): Stripe.Payout[] {
+    const sweepable = new Map<string, LedgerEntry[]>();
+    for (const entry of this.ledger.entries()) {
+      if (entry.created > at) break;
+      if (entry.payoutId !== null || entry.availableOn > at) continue;
+      if (onlyCurrency !== undefined && entry.currency !== onlyCurrency) continue;
+      const list = sweepable.get(entry.currency) ?? [];
+      list.push(entry);
+      sweepable.set(entry.currency, list);
+    }
+    const payouts: Stripe.Payout[] = [];
+    for (const [currency, entries] of sweepable) {
+      const amount = entries.reduce((sum, entry) => sum + entry.amount - entry.fee, 0);
+      if (amount <= 0) continue;
+      const payout = this.createPayout(amount, currency, at, automatic, 'STRIPE PAYOUT', {});
+      const own = this.ledger.get(idOf(payout.balance_transaction) ?? '');
+      this.ledger.sweep(payout.id, own === undefined ? entries : [...entries, own]);
+      payouts.push(payout);
+    }
+    return payouts;
+  }
+
+  private createPayout(
+    amount: number,
+    currency: string,
+    created: number,
+    automatic: boolean,
+    description: string | null,
+    metadata: Stripe.Metadata,
+  ): Stripe.Payout {
+    const id = newStripeId('po');
+    const entry = this.ledger.add({
+      id: newStripeId('txn'),
+      created,
+      availableOn: created,
+      type: 'payout',
+      reportingCategory: 'payout',
+      amount: -amount,
+      fee: 0,
+      feeDescription: null,
+      currency,
+      description,
+      source: id,
+      chargeId: null,
+      paymentIntentId: null,
+      synthetic: false,
+    });
+    const payout = this.store.payouts.save({
+      id,
+      object: 'payout',
+      amount,
+      application_fee: null,
+      application_fee_amount: null,
+      arrival_date: dayStart(created) + this.settings.payoutArrivalDays * DAY_SECONDS,
+      automatic,
+      balance_transaction: entry.id,
+      created,
+      currency,
+      description,
+      destination: this.bankAccount,
+      failure_balance_transaction: null,
+      failure_code: null,
+      failure_message: null,
+      livemode: false,
+      metadata,
+      method: 'standard',
+      original_payout: null,
+      payout_method: null,
+      reconciliation_status: automatic ? 'completed' : 'not_applicable',
+      reversed_by: null,
+      source_type: 'card',
+      statement_descriptor: null,
+      status: 'in_transit',
+      trace_id: { status: 'pending', value: null },
+      type: 'bank_account',
+    });
+    this.events.publish([this.events.create('payout.created', payout, AUTOMATIC_ORIGIN)]);
+    return payout;
+  }
+
+  private settleArrivals(at: number): void {
+    for (const payout of this.store.payouts.all().reverse()) {
+      if (payout.status !== 'in_transit' || payout.arrival_date > at) continue;
+      const paid = this.store.payouts.save({
+        ...payout,
+        status: 'paid',
+        trace_id: { status: 'supported', value: `FAKETRACE${payout.id.slice(3, 15).toUpperCase()}` },
+      });
+      this.events.publish([this.events.create('payout.paid', paid, AUTOMATIC_ORIGIN)]);
+    }
+  }
+
+  private disputeEntry(
+    dispute: Stripe.Dispute,
+    amount: number,
+    fee: number,
+    category: 'dispute' | 'dispute_reversal',
+  ): NewLedgerEntry {
+    const now = this.nowSeconds();
+    return {
+      id: newStripeId('txn'),
+      created: now,
+      availableOn: now,
+      type: 'adjustment',
+      reportingCategory: category,
+      amount,
+      fee,
+      feeDescription: category === 'dispute' ? 'Dispute fee' : 'Dispute fee refund',
+      currency: dispute.currency,
+      description:
+        category === 'dispute'
+          ? `Chargeback withdrawal for ${idOf(dispute.charge)}`
+          : `Chargeback reversal for ${idOf(dispute.charge)}`,
+      source: dispute.id,
+      chargeId: idOf(dispute.charge),
+      paymentIntentId: idOf(dispute.payment_intent),
+      synthetic: false,
+    };
+  }
+
+  private availableOnFor(created: number): number {
+    return dayStart(created) + this.settings.availabilityDelayDays * DAY_SECONDS;
+  }
+
+  private initialSchedule(): FeeScheduleEntry[] {
+    return [...defaultFeeSchedule(), ...this.initial.fees.map((change) => this.scheduleLine(change, 0))];
+  }
+
+  private scheduleLine(change: FeeChange, defaultStart = this.nowSeconds()): FeeScheduleEntry {
+    return {
+      currency: change.currency?.toLowerCase() ?? DEFAULT_CURRENCY_KEY,
+      rate: { percentBps: change.percentBps, fixedMinor: change.fixedMinor },
+      effectiveFrom: change.effectiveFrom === undefined ? defaultStart : toUnixSeconds(change.effectiveFrom),
+    };
+  }
+
+  private nowSeconds(): number {
+    return toUnixSeconds(this.now());
+  }
+}
+
+/** The few fields known of a bulk-seeded charge or refund (no full Stripe object stands behind it). */
+interface SyntheticSource {
+  id: string;
+  object: 'charge' | 'refund';
+  livemode: false;
+  amount: number;
+  currency: string;
+  created: number;
+  status: 'succeeded';
+  payment_intent: string | null;
+  charge?: string | null;
+}
+
+const PAYOUT_FAILURE_MESSAGES: Record<string, string> = {
+  account_closed: 'The bank account has been closed.',
+  no_account:
+    'The bank account details on file are probably incorrect. No bank account could be located with those details.',
+  insufficient_funds: 'Your Stripe account has insufficient funds to cover the payout.',
+  could_not_process: 'The bank could not process this payout.',
+};
