@@ -262,6 +262,8 @@ export class BalanceEngine {
   tick(): void {
     const now = this.nowSeconds();
     const today = dayStart(now);
+    // The clock moved back: the schedule restarts from the new day.
+    if (today < this.lastPayoutDay) this.lastPayoutDay = today;
     if (this.settings.payoutSchedule === 'daily') {
       if (today - this.lastPayoutDay > MAX_CATCH_UP_DAYS * DAY_SECONDS)
         this.lastPayoutDay = today - DAY_SECONDS;
