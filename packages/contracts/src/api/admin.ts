@@ -125,7 +125,7 @@ export interface RevenueRow {
   /** First day of the period (UTC), YYYY-MM-DD; weeks start on Monday. */
   period: string;
   currency: string;
-  productKind: ProductKind;
+  productKind: RevenueProductKind;
   charges: number;
   /** List price of what was sold: paid plus discounts. */
   gross: number;
@@ -176,6 +176,122 @@ export interface RevenueReport {
   totals: RevenueTotals[];
   payoutsPaid: PayoutsPaidRow[];
   subscriptions: SubscriptionMetricsRow[];
+}
+
+/**
+ * The product kind of a revenue row: a product kind, `usage` (metered usage lines), or
+ * `unassigned` (a discount, refund or dispute line of the ledger posted without a product kind).
+ */
+export type RevenueProductKind = ProductKind | 'usage' | 'unassigned';
+
+/** One account in one currency of the trial balance; amounts are minor units of `currency`. */
+export interface TrialBalanceRow {
+  account: string;
+  name: string;
+  type: string;
+  normalSide: 'debit' | 'credit';
+  currency: string;
+  /** Sum of the account's debits and credits up to the instant. */
+  debits: number;
+  credits: number;
+  /** Signed balance on the account's normal side (negative: the account is on its other side). */
+  balance: number;
+  /** The net balance in the trial balance's two columns: one of them is zero. */
+  debitBalance: number;
+  creditBalance: number;
+}
+
+export interface TrialBalanceTotals {
+  currency: string;
+  debits: number;
+  credits: number;
+  debitBalance: number;
+  creditBalance: number;
+  /** Debits equal credits (and so the debit column equals the credit column). */
+  balanced: boolean;
+}
+
+export interface TrialBalanceView {
+  /** Entries that occurred before this instant count. */
+  at: string;
+  /** Every currency balanced. */
+  balanced: boolean;
+  rows: TrialBalanceRow[];
+  totals: TrialBalanceTotals[];
+}
+
+export interface AccountBalanceRow {
+  currency: string;
+  debits: number;
+  credits: number;
+  balance: number;
+}
+
+export interface AccountBalanceView {
+  account: string;
+  name: string;
+  type: string;
+  normalSide: 'debit' | 'credit';
+  at: string;
+  customerId: string | null;
+  balances: AccountBalanceRow[];
+}
+
+/** What a statement line did to the customer's account with us. */
+export type StatementLineKind =
+  | 'billed'
+  | 'voided'
+  | 'paid'
+  | 'credited'
+  | 'credit_applied'
+  | 'credit_restored'
+  | 'refunded'
+  | 'written_off'
+  | 'disputed'
+  | 'reversed'
+  | 'adjustment';
+
+/**
+ * One journal entry as it touched the customer's receivable and credit balance in one currency.
+ * `debit` raises what the customer owes (billed, credit spent, refund paid out), `credit` lowers it
+ * (paid, credited); `balance` is the running balance after the line: positive, the customer owes
+ * us; negative, we hold their money (credit or a refund due).
+ */
+export interface CustomerStatementLine {
+  entryId: string;
+  occurredAt: string;
+  kind: StatementLineKind;
+  sourceType: string;
+  sourceId: string;
+  event: string;
+  memo: string | null;
+  currency: string;
+  debit: number;
+  credit: number;
+  /** The line's effect on accounts receivable and on the customer's credit balance. */
+  receivable: number;
+  customerCredit: number;
+  balance: number;
+}
+
+export interface CustomerStatementCurrency {
+  currency: string;
+  /** Balance before `from` (receivable − credit held). */
+  openingBalance: number;
+  debits: number;
+  credits: number;
+  /** Balance before `to`. */
+  closingBalance: number;
+  /** Split of the closing balance: open receivable and credit held. */
+  closingReceivable: number;
+  closingCredit: number;
+}
+
+export interface CustomerStatementView extends Page<CustomerStatementLine> {
+  customerId: string;
+  from: string;
+  to: string;
+  currencies: CustomerStatementCurrency[];
 }
 
 export type QueueJobState = 'failed' | 'waiting' | 'delayed' | 'active' | 'completed';

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { OutboxBacklog } from '../../platform/events/outbox-backlog.service';
 import { AdminAuditController } from './admin-audit.controller';
 import { AdminCustomersController } from './admin-customers.controller';
+import { AdminLedgerController } from './admin-ledger.controller';
 import { AdminOperationsController } from './admin-operations.controller';
 import { AdminReportsController } from './admin-reports.controller';
 import { Customer360 } from './customer-360.service';
@@ -23,6 +24,7 @@ export class AdminModule {
       controllers: [
         AdminCustomersController,
         AdminReportsController,
+        AdminLedgerController,
         AdminAuditController,
         AdminOperationsController,
       ],

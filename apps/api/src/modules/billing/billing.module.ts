@@ -24,6 +24,7 @@ import { InvoiceCollectionPort } from './invoicing/invoice-collection.port';
 import { InvoiceCorrections } from './invoicing/invoice-corrections.service';
 import { InvoiceWriter } from './invoicing/invoice-writer.service';
 import { RevenueReports } from './reports/revenue-report.service';
+import { LedgerReports } from './reports/ledger-reports.service';
 import { InvoicesModule } from './invoicing/invoices.module';
 import { PaymentsService } from './payments/payments.service';
 import { ChargeRecorder } from './payments/charge-recorder.service';
@@ -132,6 +133,7 @@ export class BillingModule {
         { provide: UsageCharges, useExisting: UsageChargesService },
         CustomerDirectory,
         RevenueReports,
+        LedgerReports,
         InvoiceStaffActions,
         BooksCheck,
         ProcessorComparison,
@@ -155,6 +157,7 @@ export class BillingModule {
         DunningDesk,
         RefundsService,
         RevenueReports,
+        LedgerReports,
         BillingRuns,
         BooksCheck,
         BooksCheckRegistry,

@@ -34,6 +34,7 @@ export { DunningDesk } from './collection/dunning-desk.service';
 export type { CollectionOutcome } from './collection/invoice-collection.service';
 export { RefundsService } from './refunds/refunds.service';
 export { RevenueReports, type ReportRange } from './reports/revenue-report.service';
+export { LedgerReports, type StatementQuery } from './reports/ledger-reports.service';
 export { BillingRuns } from './subscriptions/billing-runs.service';
 export { BooksCheck, type BooksCheckOptions } from './books/books-check.service';
 export { BOOKS_FINDING_KINDS, type BooksReport } from './books/books-findings';
