@@ -18,6 +18,7 @@ import { CouponReservations1795400000003 } from './1795400000003-coupon-reservat
 import { SubscriptionAccounts1795400000004 } from './1795400000004-subscription-accounts';
 import { SubscriptionBillingAnchorDay1795400000005 } from './1795400000005-subscription-billing-anchor-day';
 import { Ledger1795500000001 } from './1795500000001-ledger';
+import { LedgerBadDebt1795540000000 } from './1795540000000-ledger-bad-debt';
 import { JournalLineProductKind1795550000000 } from './1795550000000-journal-line-product-kind';
 
 /** Every migration, oldest first. Landed migrations are never edited; add a new one instead. */
@@ -42,5 +43,6 @@ export const MIGRATIONS = [
   SubscriptionAccounts1795400000004,
   SubscriptionBillingAnchorDay1795400000005,
   Ledger1795500000001,
+  LedgerBadDebt1795540000000,
   JournalLineProductKind1795550000000,
 ];

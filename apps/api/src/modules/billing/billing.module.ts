@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AccountsPortRegistry } from './accounts.port';
 import { TransferEventsRegistry } from './transfer-events.registry';
 import { BillingJobs } from './billing-jobs';
-import { Journal } from './ledger/journal.service';
+import { LedgerModule } from './ledger/ledger.module';
 import { BillingService } from './billing.service';
 import { BooksCheck } from './books/books-check.service';
 import { ProcessorComparison } from './books/processor-comparison.service';
@@ -73,7 +73,7 @@ export class BillingModule {
   static forRoot(options: { workers: boolean }): DynamicModule {
     return {
       module: BillingModule,
-      imports: [ProcessorModule, CatalogModule, CouponsModule, InvoicesModule, UsageEntitlementsModule],
+      imports: [ProcessorModule, CatalogModule, CouponsModule, InvoicesModule, UsageEntitlementsModule, LedgerModule],
       controllers: [
         CheckoutController,
         CheckoutReturnController,
@@ -138,7 +138,6 @@ export class BillingModule {
         BooksCheck,
         ProcessorComparison,
         BooksCheckRegistry,
-        Journal,
         ...(options.workers ? [BillingJobs] : []),
       ],
       // What index.ts makes public. BillingService serves accounts and payouts; the processor port is
@@ -161,7 +160,7 @@ export class BillingModule {
         BillingRuns,
         BooksCheck,
         BooksCheckRegistry,
-        Journal,
+        LedgerModule,
       ],
     };
   }

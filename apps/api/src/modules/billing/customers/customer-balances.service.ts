@@ -7,6 +7,7 @@ import { Clock } from '../../../platform/clock';
 import { AppError, ConflictError } from '../../../platform/http/app-error';
 import { toPage } from '../../../platform/http/pagination';
 import { newId } from '../../../platform/ids';
+import { LedgerPostings } from '../ledger/ledger-postings.service';
 import {
   BalanceTransactionKind,
   CustomerBalance,
@@ -50,6 +51,7 @@ export class CustomerBalances {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
+    private readonly ledger: LedgerPostings,
   ) {}
 
   /** The balance, locked until the caller commits; 0 when the customer never had credit. */
@@ -163,6 +165,7 @@ export class CustomerBalances {
       createdAt: now,
     });
     await manager.insert(CustomerBalanceTransaction, { ...entry });
+    await this.ledger.balanceMoved(manager, entry);
     return entry;
   }
 }

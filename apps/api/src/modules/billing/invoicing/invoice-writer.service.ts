@@ -7,6 +7,7 @@ import { OutboxService, type NewEvent } from '../../../platform/events/outbox.se
 import { ConflictError } from '../../../platform/http/app-error';
 import { newId } from '../../../platform/ids';
 import { CustomerBalances } from '../customers/customer-balances.service';
+import { LedgerPostings } from '../ledger/ledger-postings.service';
 import { DocumentNumbers } from './document-numbers.service';
 import { invoiceEventData } from './invoice-events';
 import { invoiceTransition } from './invoice-status';
@@ -77,6 +78,7 @@ export class InvoiceWriter {
     private readonly balances: CustomerBalances,
     private readonly outbox: OutboxService,
     private readonly audit: AuditService,
+    private readonly ledger: LedgerPostings,
   ) {}
 
   /**
@@ -143,6 +145,10 @@ export class InvoiceWriter {
           line,
         })),
       ),
+    );
+    await this.ledger.invoicesFinalized(
+      manager,
+      invoices.map((invoice, index) => ({ invoice, lines: items[index].draft.lines })),
     );
     await this.moveCredit(manager, invoices, items, actorLabel(context.actor));
     await beforeNumbering?.(invoices);
@@ -233,6 +239,10 @@ export class InvoiceWriter {
    */
   async markPaid(manager: EntityManager, invoice: Invoice, payment: InvoicePayment): Promise<Invoice> {
     this.assertTransition(invoice, 'paid');
+    // A written-off invoice paid late: its write-off is undone before the payment settles it.
+    if (invoice.status === 'uncollectible') {
+      await this.ledger.invoiceWriteOffRecovered(manager, invoice, invoice.amountDue, payment.paidAt);
+    }
     const paid: Invoice = {
       ...invoice,
       status: 'paid',
@@ -265,6 +275,8 @@ export class InvoiceWriter {
     this.assertTransition(invoice, to);
     const change = to === 'void' ? { status: to, voidedAt: at } : { status: to, markedUncollectibleAt: at };
     await this.updateFrom(manager, invoice, change);
+    if (to === 'void') await this.ledger.invoiceVoided(manager, invoice, at);
+    else await this.ledger.invoiceWrittenOff(manager, invoice, at);
     return { ...invoice, ...change };
   }
 

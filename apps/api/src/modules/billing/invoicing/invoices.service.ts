@@ -13,6 +13,7 @@ import { Clock } from '../../../platform/clock';
 import { AppError, ConflictError, NotFoundError } from '../../../platform/http/app-error';
 import { toPage } from '../../../platform/http/pagination';
 import { newId } from '../../../platform/ids';
+import { LedgerPostings } from '../ledger/ledger-postings.service';
 import type { Charge } from '../payments/charge.entity';
 import { CreditNote } from './credit-note.entity';
 import { DocumentNumbers } from './document-numbers.service';
@@ -55,6 +56,7 @@ export class InvoicesService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly documentNumbers: DocumentNumbers,
     private readonly clock: Clock,
+    private readonly ledger: LedgerPostings,
   ) {}
 
   /**
@@ -123,6 +125,7 @@ export class InvoicesService {
       }),
     );
     await manager.insert(InvoiceLine, lines);
+    await this.ledger.invoicesFinalized(manager, [{ invoice, lines }]);
     return invoice;
   }
 
@@ -200,6 +203,7 @@ export class InvoicesService {
       issuedAt: input.issuedAt,
     });
     await manager.insert(CreditNote, creditNote);
+    await this.ledger.creditNoteIssued(manager, creditNote, invoice);
     return creditNote;
   }
 

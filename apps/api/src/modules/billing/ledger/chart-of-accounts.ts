@@ -77,6 +77,7 @@ export const CHART_OF_ACCOUNTS = [
   account('dispute_losses', 'Dispute losses', 'expense', 'Disputed amounts lost.'),
   account('dispute_fees', 'Dispute fees', 'expense', 'Stripe fees on disputes.'),
   account('trader_payouts_expense', 'Trader profit share', 'expense', 'Profit share owed to funded traders.'),
+  account('bad_debt', 'Bad debt', 'expense', 'Invoices written off as uncollectible; a late payment of one recovers it.'),
   account('fx_gains_losses', 'FX gains and losses', 'expense', 'Differences from currency conversion (a gain is a credit).'),
   account('suspense', 'Suspense', 'asset', 'Processor movements not explained by our rows, until resolved.', true),
 ] as const satisfies readonly LedgerAccountDefinition[];

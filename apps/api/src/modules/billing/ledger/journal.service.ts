@@ -64,6 +64,93 @@ export class Journal {
     return this.insert(manager, entry, lines);
   }
 
+  /**
+   * Posts many entries with one statement for the entries and one for their lines (the billing run
+   * issues invoices in batches; the backfill posts history in batches). Same rules as `post`: each
+   * draft must balance, zero lines are dropped, an entry with nothing left or already posted is
+   * skipped. Returns the entries inserted.
+   */
+  async postMany(manager: EntityManager, drafts: readonly JournalEntryDraft[]): Promise<JournalEntry[]> {
+    const postedAt = new Date();
+    const prepared = drafts
+      .map((draft) => {
+        const lines = draft.lines
+          .map((line) => ({ ...line, debit: line.debit ?? 0, credit: line.credit ?? 0 }))
+          .filter((line) => line.debit !== 0 || line.credit !== 0);
+        if (lines.length > 0) assertBalancedJournal(lines, `${draft.event} of ${draft.sourceType} ${draft.sourceId}`);
+        const entry: JournalEntry = {
+          id: newId('je'),
+          sourceType: draft.sourceType,
+          sourceId: draft.sourceId,
+          event: draft.event,
+          occurredAt: draft.occurredAt,
+          postedAt,
+          customerId: draft.customerId ?? null,
+          memo: draft.memo ?? null,
+          reversesEntryId: null,
+        };
+        return { entry, lines };
+      })
+      .filter((item) => item.lines.length > 0);
+    if (prepared.length === 0) return [];
+    const column = <K extends keyof JournalEntry>(key: K): Array<JournalEntry[K]> =>
+      prepared.map((item) => item.entry[key]);
+    const inserted: Array<{ id: string }> = await manager.query(
+      `INSERT INTO "billing"."journal_entries"
+         ("id", "source_type", "source_id", "event", "occurred_at", "posted_at", "customer_id", "memo")
+       SELECT id, source_type, source_id, event, occurred_at, $6, customer_id, memo
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $7::text[], $8::text[])
+           AS e(id, source_type, source_id, event, occurred_at, customer_id, memo)
+       ON CONFLICT ("source_type", "source_id", "event") DO NOTHING
+       RETURNING "id"`,
+      [
+        column('id'),
+        column('sourceType'),
+        column('sourceId'),
+        column('event'),
+        column('occurredAt'),
+        postedAt,
+        column('customerId'),
+        column('memo'),
+      ],
+    );
+    const kept = new Set(inserted.map((row) => row.id));
+    const posted = prepared.filter((item) => kept.has(item.entry.id));
+    const rows = posted.flatMap(({ entry, lines }) =>
+      lines.map((line) => ({
+        entryId: entry.id,
+        account: line.account,
+        currency: line.currency,
+        debit: line.debit,
+        credit: line.credit,
+        customerId: line.customerId === undefined ? entry.customerId : line.customerId,
+        occurredAt: entry.occurredAt,
+        productKind: line.productKind ?? null,
+      })),
+    );
+    if (rows.length > 0) {
+      const of = <K extends keyof (typeof rows)[number]>(key: K): Array<(typeof rows)[number][K]> =>
+        rows.map((row) => row[key]);
+      await manager.query(
+        `INSERT INTO "billing"."journal_lines"
+           ("entry_id", "account", "currency", "debit", "credit", "customer_id", "occurred_at", "product_kind")
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[],
+                              $7::timestamptz[], $8::text[])`,
+        [
+          of('entryId'),
+          of('account'),
+          of('currency'),
+          of('debit'),
+          of('credit'),
+          of('customerId'),
+          of('occurredAt'),
+          of('productKind'),
+        ],
+      );
+    }
+    return posted.map((item) => item.entry);
+  }
+
   /** Posts the mirror image of an entry (debits become credits), naming it; once per entry. */
   async reverse(
     manager: EntityManager,

@@ -15,6 +15,7 @@ import { Customer } from '../customers/customer.entity';
 import { FraudService } from '../fraud/fraud.service';
 import type { Invoice } from '../invoicing/invoice.entity';
 import { InvoicesService, type IssueReceiptInput } from '../invoicing/invoices.service';
+import { LedgerPostings } from '../ledger/ledger-postings.service';
 import { Charge, type ChargeStatus } from './charge.entity';
 import { toChargeView } from './charge-views';
 
@@ -61,6 +62,7 @@ export class ChargeRecorder {
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
     private readonly clock: Clock,
+    private readonly ledger: LedgerPostings,
   ) {}
 
   /** The charge already recorded for this processor payment, if any. */
@@ -256,6 +258,7 @@ export class ChargeRecorder {
     });
     // A copy: TypeORM writes database defaults back into the object it inserts, untransformed.
     await manager.insert(Charge, { ...charge });
+    await this.ledger.chargeSucceeded(manager, charge);
     return charge;
   }
 
