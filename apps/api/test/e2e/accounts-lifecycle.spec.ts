@@ -18,7 +18,7 @@ describe('accounts through the fake Stripe: provisioning, trading outcomes, rese
   beforeAll(async () => {
     t = await startBillingTestApp();
     platformKey = await issueApiKey(t, 'trading-platform', ['accounts:write']);
-    readOnlyKey = await issueApiKey(t, 'reporting', ['accounts:read']);
+    readOnlyKey = await issueApiKey(t, 'reporting', ['usage:read']);
   });
   afterAll(() => t.close());
 

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WebhookSecrets } from '../../src/modules/notifications';
 import { Clock } from '../../src/platform/clock';
 import { eventually, startTestApp, TestApp } from '../support/test-app';
 
@@ -172,6 +173,61 @@ describe('outbound webhooks', () => {
     const [after] = await eventually(async () => receiver.received.length >= 1 && receiver.received);
     expect(verifyStandardWebhook(newSecret, after.headers, after.body)).toBe(true);
     expect(verifyStandardWebhook(endpoint.secret, after.headers, after.body)).toBe(false);
+    await t.inject({
+      method: 'POST',
+      url: `/v1/admin/webhook-endpoints/${endpoint.id}/disable`,
+      headers: t.as(ADMIN),
+    });
+  });
+
+  it('keeps the secret encrypted at rest; a row stored in clear before that still signs until re-encrypted', async () => {
+    const endpoint = await createEndpoint(['platform.api_key.created']);
+    const stored = async () =>
+      (
+        (await t.dataSource.query(`SELECT secret FROM platform.webhook_endpoints WHERE id = $1`, [
+          endpoint.id,
+        ])) as Array<{ secret: string }>
+      )[0].secret;
+    const sealed = await stored();
+    expect(sealed).toMatch(/^sealed:v1:dev:/);
+    expect(sealed).not.toContain(endpoint.secret.slice('whsec_'.length));
+
+    // As a row written before encryption at rest: the plain secret in the column.
+    await t.dataSource.query(`UPDATE platform.webhook_endpoints SET secret = $2 WHERE id = $1`, [
+      endpoint.id,
+      endpoint.secret,
+    ]);
+    receiver.received.length = 0;
+    await createApiKey('plaintext-row');
+    const [before] = await eventually(async () => receiver.received.length >= 1 && receiver.received);
+    expect(verifyStandardWebhook(endpoint.secret, before.headers, before.body)).toBe(true);
+
+    const result = await t.app.get(WebhookSecrets).reencryptAll({
+      actor: { kind: 'system', name: 'test' },
+      requestId: null,
+    });
+    expect(result).toMatchObject({ currentKeyId: 'dev', resealed: 1 });
+    const resealed = await stored();
+    expect(resealed).toMatch(/^sealed:v1:dev:/);
+    expect(resealed).not.toContain(endpoint.secret.slice('whsec_'.length));
+    const audit = await t.dataSource.query(
+      `SELECT action FROM platform.audit_log WHERE resource_id = $1 AND action = 'webhook_endpoint.secret_reencrypted'`,
+      [endpoint.id],
+    );
+    expect(audit).toHaveLength(1);
+    // Nothing left to do on a second run.
+    expect(
+      (
+        await t.app
+          .get(WebhookSecrets)
+          .reencryptAll({ actor: { kind: 'system', name: 'test' }, requestId: null })
+      ).resealed,
+    ).toBe(0);
+
+    receiver.received.length = 0;
+    await createApiKey('after-reencryption');
+    const [after] = await eventually(async () => receiver.received.length >= 1 && receiver.received);
+    expect(verifyStandardWebhook(endpoint.secret, after.headers, after.body)).toBe(true);
     await t.inject({
       method: 'POST',
       url: `/v1/admin/webhook-endpoints/${endpoint.id}/disable`,

@@ -63,6 +63,22 @@ describe('every route declares who may call it', () => {
     ]);
   });
 
+  it('issues only API key scopes some route accepts, and no route asks for a scope that cannot be issued', () => {
+    const routesByScope = new Map<string, string[]>();
+    for (const route of collectRoutes(t)) {
+      for (const rule of route.rules ?? []) {
+        if (rule.kind !== 'scopes') continue;
+        for (const scope of rule.scopes) {
+          routesByScope.set(scope, [...(routesByScope.get(scope) ?? []), `${route.method} ${route.path}`]);
+        }
+      }
+    }
+    expect(API_KEY_SCOPES.filter((scope) => !routesByScope.has(scope))).toEqual([]);
+    expect(
+      [...routesByScope.keys()].filter((scope) => !(API_KEY_SCOPES as readonly string[]).includes(scope)),
+    ).toEqual([]);
+  });
+
   it('refuses every non-public route without credentials (401), with the error envelope', async () => {
     const guarded = collectRoutes(t).filter((route) => !route.rules?.some((rule) => rule.kind === 'public'));
     expect(guarded.length).toBeGreaterThan(0);

@@ -18,7 +18,7 @@ describe('every event the app emits validates against its JSON Schema', () => {
       method: 'POST',
       url: '/v1/admin/api-keys',
       headers: t.as(ADMIN),
-      payload: { name: 'schemas', scopes: ['events:read'] },
+      payload: { name: 'schemas', scopes: ['usage:read'] },
     });
     await t.inject({
       method: 'POST',

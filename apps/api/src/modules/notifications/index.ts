@@ -5,3 +5,4 @@
 export { OutboundModule } from './outbound.module';
 export { EventHistoryService, type HistoryFilter } from './event-history.service';
 export { OutboundRelay } from './outbound-relay.service';
+export { WebhookSecrets, type ReencryptionResult } from './webhook-secrets';

@@ -8,6 +8,7 @@ import { OutboundRelay } from './outbound-relay.service';
 import { WebhookEndpointsController } from './webhook-endpoints.controller';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
 import { WebhookSender } from './webhook-sender.service';
+import { WebhookSecrets } from './webhook-secrets';
 
 /** Events out: history, live stream (SSE over Redis) and signed webhooks to sibling services. */
 @Module({})
@@ -23,9 +24,10 @@ export class OutboundModule {
         OutboundRelay,
         WebhookEndpointsService,
         WebhookSender,
+        WebhookSecrets,
         ...(options.workers ? [OutboundJobs] : []),
       ],
-      exports: [EventHistoryService, OutboundRelay],
+      exports: [EventHistoryService, OutboundRelay, WebhookSecrets],
     };
   }
 }

@@ -22,12 +22,17 @@ export class WebhookEndpoint {
   @Column({ type: 'text', nullable: true })
   disabledReason!: 'failing' | 'manual' | null;
 
-  /** `whsec_…`: needed in clear to sign, so it is never logged nor shown after creation. */
-  @Column({ type: 'text' })
-  secret!: string;
+  /**
+   * The `whsec_…` signing secret, encrypted at rest (AES-256-GCM, WEBHOOK_SECRET_KEYS; see
+   * webhook-secrets.ts): opened only to sign, never logged nor shown after creation. Rows written
+   * before encryption hold the plain secret until `webhooks reencrypt-secrets` seals them.
+   */
+  @Column({ type: 'text', name: 'secret' })
+  sealedSecret!: string;
 
-  @Column({ type: 'text', nullable: true })
-  previousSecret!: string | null;
+  /** The secret before the last rotation, sealed the same way; signs too until its grace ends. */
+  @Column({ type: 'text', name: 'previous_secret', nullable: true })
+  previousSealedSecret!: string | null;
 
   @Column({ type: 'timestamptz', nullable: true })
   previousSecretExpiresAt!: Date | null;

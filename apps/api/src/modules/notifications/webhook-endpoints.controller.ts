@@ -11,6 +11,7 @@ import { CurrentContext, Roles } from '../../platform/auth/access.decorators';
 import type { RequestContext } from '../../platform/auth/actor';
 import { IdParam } from '../../platform/http/id-param.pipe';
 import { PageQuery } from '../../platform/http/pagination';
+import { ShowsSecretOnce } from '../../platform/idempotency/shows-secret-once.decorator';
 import {
   CreateWebhookEndpointDto,
   DeliveriesQuery,
@@ -30,6 +31,7 @@ export class WebhookEndpointsController {
   constructor(private readonly endpoints: WebhookEndpointsService) {}
 
   @Post()
+  @ShowsSecretOnce('rotate the secret (POST /v1/admin/webhook-endpoints/{id}/rotate-secret) to get a new one')
   @ApiOperation({ summary: 'Register an endpoint for signed events; the signing secret is returned once' })
   create(
     @Body() body: CreateWebhookEndpointDto,
@@ -82,6 +84,7 @@ export class WebhookEndpointsController {
 
   @Post(':id/rotate-secret')
   @HttpCode(200)
+  @ShowsSecretOnce('rotate again (with a new Idempotency-Key) to get a new one')
   @ApiOperation({
     summary: 'New signing secret, returned once; the previous one also signs for graceHours (default 24)',
   })

@@ -23,6 +23,7 @@ import { checkEndpointUrl, RefusedUrlError, resolveAllowedAddresses } from './ur
 import { WebhookDeliveryAttempt } from './webhook-delivery-attempt.entity';
 import { WebhookDelivery } from './webhook-delivery.entity';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
+import { WebhookSecrets } from './webhook-secrets';
 import { toDeliveryView, toEndpointView } from './webhook-views';
 
 const HOUR_MS = 3_600_000;
@@ -36,6 +37,7 @@ export class WebhookEndpointsService {
     private readonly outbox: OutboxService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly secrets: WebhookSecrets,
   ) {}
 
   /** 422 with the reason for a URL the policy refuses (scheme, credentials, private address). */
@@ -58,15 +60,17 @@ export class WebhookEndpointsService {
   ): Promise<CreateWebhookEndpointResponse> {
     await this.checkUrl(input.url);
     const now = this.clock.now();
+    const id = newId('whe');
+    const secret = generateWebhookSecret();
     const endpoint = this.dataSource.getRepository(WebhookEndpoint).create({
-      id: newId('whe'),
+      id,
       url: input.url,
       description: input.description ?? '',
       eventTypes: [...new Set(input.eventTypes)].sort(),
       status: 'enabled',
       disabledReason: null,
-      secret: generateWebhookSecret(),
-      previousSecret: null,
+      sealedSecret: this.secrets.seal(secret, id),
+      previousSealedSecret: null,
       previousSecretExpiresAt: null,
       failingSince: null,
       createdBy: actorReference(context.actor).id,
@@ -82,7 +86,7 @@ export class WebhookEndpointsService {
         after: { ...toEndpointView(endpoint, now) },
       });
     });
-    return { ...toEndpointView(endpoint, now), secret: endpoint.secret };
+    return { ...toEndpointView(endpoint, now), secret };
   }
 
   async list(page: { limit: number; cursor?: string }): Promise<Page<WebhookEndpointView>> {
@@ -189,9 +193,9 @@ export class WebhookEndpointsService {
   ): Promise<CreateWebhookEndpointResponse> {
     const secret = generateWebhookSecret();
     const endpoint = await this.change(id, 'webhook_endpoint.secret_rotated', context, (row, now) => {
-      row.previousSecret = graceHours > 0 ? row.secret : null;
+      row.previousSealedSecret = graceHours > 0 ? this.secrets.reseal(row.sealedSecret, id) : null;
       row.previousSecretExpiresAt = graceHours > 0 ? new Date(now.getTime() + graceHours * HOUR_MS) : null;
-      row.secret = secret;
+      row.sealedSecret = this.secrets.seal(secret, id);
     });
     return { ...toEndpointView(endpoint, this.clock.now()), secret };
   }

@@ -16,14 +16,20 @@ import { WebhookDeliveryAttempt } from './webhook-delivery-attempt.entity';
 import { WebhookDelivery } from './webhook-delivery.entity';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
 import { toEndpointView } from './webhook-views';
+import { WebhookSecrets } from './webhook-secrets';
 
 const SYSTEM: RequestContext = { actor: { kind: 'system', name: 'outbound-webhooks' }, requestId: null };
 
-/** The secrets that sign right now: the current one, plus the previous one during its grace period. */
+/**
+ * The secrets that sign right now, as stored (sealed): the current one, plus the previous one during
+ * its grace period.
+ */
 export function signingSecrets(endpoint: WebhookEndpoint, now: Date): string[] {
   const graceActive =
-    endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > now;
-  return graceActive ? [endpoint.secret, endpoint.previousSecret!] : [endpoint.secret];
+    endpoint.previousSealedSecret &&
+    endpoint.previousSecretExpiresAt &&
+    endpoint.previousSecretExpiresAt > now;
+  return graceActive ? [endpoint.sealedSecret, endpoint.previousSealedSecret!] : [endpoint.sealedSecret];
 }
 
 /** Makes one HTTP attempt of a delivery and records it: success, next retry, or failure for good. */
@@ -37,6 +43,7 @@ export class WebhookSender {
     private readonly outbox: OutboxService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly secrets: WebhookSecrets,
   ) {}
 
   async attempt(deliveryId: string, attempt: number): Promise<void> {
@@ -70,7 +77,7 @@ export class WebhookSender {
         [WEBHOOK_HEADERS.id]: history.eventId,
         [WEBHOOK_HEADERS.timestamp]: String(timestamp),
         [WEBHOOK_HEADERS.signature]: signatureHeader(
-          signingSecrets(endpoint, startedAt),
+          signingSecrets(endpoint, startedAt).map((sealed) => this.secrets.open(sealed, endpoint.id)),
           history.eventId,
           timestamp,
           body,

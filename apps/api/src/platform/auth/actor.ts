@@ -1,4 +1,4 @@
-import type { ApiKeyScope } from '@astrix/contracts';
+import type { StoredApiKeyScope } from '@astrix/contracts';
 
 export const STAFF_ROLES = ['support', 'finance', 'admin'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
@@ -18,7 +18,8 @@ export interface ServiceActor {
   kind: 'service';
   apiKeyId: string;
   name: string;
-  scopes: ApiKeyScope[];
+  /** Retired scopes an older key may hold grant nothing: no route asks for them. */
+  scopes: StoredApiKeyScope[];
 }
 
 export type Actor = UserActor | ServiceActor;

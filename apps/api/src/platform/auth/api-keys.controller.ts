@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { ApiKeyView, CreateApiKeyResponse, Page } from '@astrix/contracts';
 import { IdParam } from '../http/id-param.pipe';
 import { PageQuery } from '../http/pagination';
+import { ShowsSecretOnce } from '../idempotency/shows-secret-once.decorator';
 import type { RequestContext } from './actor';
 import { CurrentContext, Roles } from './access.decorators';
 import { ApiKeysService } from './api-keys.service';
@@ -16,6 +17,7 @@ export class ApiKeysController {
   constructor(private readonly apiKeys: ApiKeysService) {}
 
   @Post()
+  @ShowsSecretOnce('create a new key (and revoke this one if it was lost)')
   @ApiOperation({ summary: 'Issue an API key for a sibling service; the raw key is returned once' })
   create(
     @Body() body: CreateApiKeyDto,

@@ -1,16 +1,18 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, IsNull, LessThan } from 'typeorm';
+import { DataSource, In, IsNull, LessThan } from 'typeorm';
 import type { ApiKeyMode, ApiKeyScope, ApiKeyView, CreateApiKeyResponse, Page } from '@astrix/contracts';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../clock';
+import { AppConfig } from '../config/app-config';
 import { OutboxService } from '../events/outbox.service';
 import { AppError, NotFoundError } from '../http/app-error';
 import { toPage } from '../http/pagination';
 import { newId } from '../ids';
 import { actorReference, RequestContext, ServiceActor } from './actor';
 import { ApiKey } from './api-key.entity';
+import { expiryProblem, isExpired, legacyKeyHash, pepperedKeyHash } from './api-key-secrets';
 
 const KEY_PATTERN = /^ak_(live|test)_[A-Za-z0-9]{40}$/;
 const VISIBLE_PREFIX_LENGTH = 12;
@@ -23,9 +25,7 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 export const API_KEY_CACHE_MS = 5_000;
 const API_KEY_CACHE_MAX = 10_000;
 
-const hashKey = (rawKey: string): string => createHash('sha256').update(rawKey).digest('hex');
-
-// 40 base62 characters ≈ 238 bits: a plain SHA-256 is enough, no slow hash needed.
+// 40 base62 characters ≈ 238 bits: a fast keyed hash is enough, no slow hash needed (api-key-secrets.ts).
 function generateRawKey(mode: ApiKeyMode): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
   let body = '';
@@ -48,11 +48,12 @@ export function toApiKeyView(key: ApiKey): ApiKeyView {
     createdAt: key.createdAt.toISOString(),
     createdBy: key.createdBy,
     lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
+    expiresAt: key.expiresAt?.toISOString() ?? null,
     revokedAt: key.revokedAt?.toISOString() ?? null,
   };
 }
 
-/** Sibling services' API keys: issued once, stored hashed, scoped, revocable. */
+/** Sibling services' API keys: issued once, stored as a peppered hash, scoped, expiring, revocable. */
 @Injectable()
 export class ApiKeysService {
   private readonly resolved = new Map<string, { key: ApiKey; actor: ServiceActor; at: number }>();
@@ -62,12 +63,22 @@ export class ApiKeysService {
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
     private readonly clock: Clock,
+    private readonly config: AppConfig,
   ) {}
 
+  private hash(rawKey: string): string {
+    return pepperedKeyHash(this.config.apiKeyPepper, rawKey);
+  }
+
   async create(
-    input: { name: string; scopes: ApiKeyScope[]; mode?: ApiKeyMode },
+    input: { name: string; scopes: ApiKeyScope[]; mode?: ApiKeyMode; expiresAt?: string },
     context: RequestContext,
   ): Promise<CreateApiKeyResponse> {
+    // The controller's DTO (and the CLI) checked the form: a canonical ISO instant.
+    const expiresAt = input.expiresAt === undefined ? null : new Date(input.expiresAt);
+    const problem = expiresAt === null ? null : expiryProblem(expiresAt, this.clock.now());
+    if (problem)
+      throw new AppError(400, 'VALIDATION_ERROR', problem, [{ field: 'expiresAt', message: problem }]);
     const mode = input.mode ?? 'test';
     const rawKey = generateRawKey(mode);
     const createdBy = actorReference(context.actor).id;
@@ -76,12 +87,14 @@ export class ApiKeysService {
         id: newId('key'),
         name: input.name,
         prefix: rawKey.slice(0, VISIBLE_PREFIX_LENGTH),
-        keyHash: hashKey(rawKey),
+        keyHash: this.hash(rawKey),
+        hashScheme: 'hmac-sha256',
         mode,
         scopes: [...new Set(input.scopes)].sort(),
         createdBy,
         createdAt: this.clock.now(),
         lastUsedAt: null,
+        expiresAt,
         revokedAt: null,
         revokedBy: null,
       });
@@ -150,27 +163,57 @@ export class ApiKeysService {
     return revoked;
   }
 
-  /** Resolves a presented key to its service actor, or null when unknown, malformed or revoked. */
+  /** Resolves a presented key to its service actor, or null when unknown, malformed, expired or revoked. */
   async authenticate(rawKey: string): Promise<ServiceActor | null> {
     if (!KEY_PATTERN.test(rawKey)) return null;
-    const keyHash = hashKey(rawKey);
+    const keyHash = this.hash(rawKey);
     const cached = this.resolved.get(keyHash);
     if (cached && performance.now() - cached.at < API_KEY_CACHE_MS) {
+      if (isExpired(cached.key.expiresAt, this.clock.now())) {
+        this.resolved.delete(keyHash);
+        return null;
+      }
       this.touchLastUsed(cached.key);
       return cached.actor;
     }
-    const key = await this.dataSource
+    // Dual verify: a key issued before the pepper is found by its plain SHA-256, then re-hashed.
+    const oldHash = legacyKeyHash(rawKey);
+    const candidates = await this.dataSource
       .getRepository(ApiKey)
-      .findOne({ where: { keyHash, revokedAt: IsNull() } });
-    if (!key) {
+      .find({ where: { keyHash: In([keyHash, oldHash]), revokedAt: IsNull() } });
+    const key = candidates.find(
+      (candidate) =>
+        (candidate.hashScheme === 'hmac-sha256' && candidate.keyHash === keyHash) ||
+        (candidate.hashScheme === 'sha256' && candidate.keyHash === oldHash),
+    );
+    if (!key || isExpired(key.expiresAt, this.clock.now())) {
       this.resolved.delete(keyHash);
       return null;
     }
+    if (key.hashScheme === 'sha256') this.upgradeHash(key, keyHash);
     this.touchLastUsed(key);
     const actor: ServiceActor = { kind: 'service', apiKeyId: key.id, name: key.name, scopes: key.scopes };
     if (this.resolved.size >= API_KEY_CACHE_MAX) this.resolved.clear();
     this.resolved.set(keyHash, { key, actor, at: performance.now() });
     return actor;
+  }
+
+  /**
+   * Replaces a pre-pepper SHA-256 with the peppered hash, once, off the request's critical path. A
+   * failure (another process got there first) changes nothing: the key matches either way.
+   */
+  private upgradeHash(key: ApiKey, keyHash: string): void {
+    const oldHash = key.keyHash;
+    key.keyHash = keyHash;
+    key.hashScheme = 'hmac-sha256';
+    this.dataSource
+      .getRepository(ApiKey)
+      .createQueryBuilder()
+      .update()
+      .set({ keyHash, hashScheme: 'hmac-sha256' })
+      .where("id = :id AND hash_scheme = 'sha256' AND key_hash = :oldHash", { id: key.id, oldHash })
+      .execute()
+      .catch(() => undefined);
   }
 
   /** Records use at most once a minute per key, off the request's critical path. */

@@ -66,7 +66,8 @@ export class Authenticator {
     }
     if (API_KEY_PREFIX.test(credential)) {
       const service = await this.apiKeys.authenticate(credential);
-      if (!service) throw new AppError(401, 'UNAUTHENTICATED', 'API key is invalid or revoked');
+      if (!service)
+        throw new AppError(401, 'UNAUTHENTICATED', 'API key is invalid or revoked, or has expired');
       return service;
     }
     return this.jwtVerifier.verify(credential);

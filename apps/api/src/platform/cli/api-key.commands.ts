@@ -5,6 +5,7 @@ import { API_KEY_SCOPES, ApiKeyMode, ApiKeyScope, type ApiKeyView } from '@astri
 import { ApiKeysService } from '../auth/api-keys.service';
 import type { RequestContext } from '../auth/actor';
 import { confirm, print } from './cli-io';
+import { instantFormsMessage, parseInstant } from '../http/instant';
 
 const CLI_CONTEXT: RequestContext = {
   actor: { kind: 'system', name: `cli:${process.env.USER ?? 'unknown'}` },
@@ -31,12 +32,13 @@ abstract class ApiKeyCommandRunner extends CommandRunner {
 export class ApiKeyCreateCommand extends ApiKeyCommandRunner {
   async run(
     _parameters: string[],
-    options: { name: string; scopes: ApiKeyScope[]; mode?: ApiKeyMode },
+    options: { name: string; scopes: ApiKeyScope[]; mode?: ApiKeyMode; expiresAt?: string },
   ): Promise<void> {
     await this.connect();
     const created = await this.apiKeys.create(options, CLI_CONTEXT);
     process.stdout.write(
-      `Created API key ${created.id} "${created.name}" (${created.mode}) with scopes ${created.scopes.join(',')}.\n` +
+      `Created API key ${created.id} "${created.name}" (${created.mode}) with scopes ${created.scopes.join(',')}` +
+        `${created.expiresAt ? `, expiring ${created.expiresAt}` : ''}.\n` +
         'Store it now: it is not shown again.\n' +
         `${created.key}\n`,
     );
@@ -72,6 +74,17 @@ export class ApiKeyCreateCommand extends ApiKeyCommandRunner {
   parseMode(value: string): ApiKeyMode {
     if (value !== 'live' && value !== 'test') throw new Error('--mode must be live or test');
     return value;
+  }
+
+  @Option({
+    flags: '--expires-at <instant>',
+    description: 'When the key stops working, an ISO 8601 instant in the future (default: never)',
+  })
+  parseExpiresAt(value: string): string {
+    const instant = parseInstant(value, { requireTime: true, requireOffset: true });
+    if (!instant)
+      throw new Error(instantFormsMessage('--expires-at', { requireTime: true, requireOffset: true }));
+    return instant.toISOString();
   }
 }
 

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { FraudSettings, fraudSettingsFrom } from './fraud-settings';
+import { parseSecretKeys, SecretKey } from '../crypto/secret-keys';
+import { DEVELOPMENT_API_KEY_PEPPER, DEVELOPMENT_WEBHOOK_SECRET_KEYS } from './secret-settings';
 import { DEVELOPMENT_JWT_SECRET, Environment, LogLevel, NodeEnv } from './environment';
 
 export type JwtVerification =
@@ -117,6 +119,15 @@ export class AppConfig {
       timeoutMs: this.env.OUTBOUND_WEBHOOKS_TIMEOUT_MS,
       disableAfterMs: this.env.OUTBOUND_WEBHOOKS_DISABLE_AFTER_HOURS * 3_600_000,
     };
+  }
+
+  /** HMAC pepper of API key hashes; validateEnvironment refuses a missing one in production. */
+  get apiKeyPepper(): string {
+    return this.env.API_KEY_PEPPER ?? DEVELOPMENT_API_KEY_PEPPER;
+  }
+  /** Keys sealing webhook signing secrets: the first encrypts, all decrypt. Validated at start. */
+  get webhookSecretKeys(): SecretKey[] {
+    return parseSecretKeys(this.env.WEBHOOK_SECRET_KEYS ?? DEVELOPMENT_WEBHOOK_SECRET_KEYS);
   }
 
   get jwt(): JwtVerification {

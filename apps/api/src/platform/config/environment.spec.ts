@@ -79,6 +79,8 @@ describe('validateEnvironment', () => {
       AUTH_JWT_SECRET: 'x'.repeat(40),
       STRIPE_SECRET_KEY: 'sk_live_abc',
       STRIPE_WEBHOOK_SECRET: 'whsec_abc',
+      API_KEY_PEPPER: 'p'.repeat(40),
+      WEBHOOK_SECRET_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
     };
     expect(problemsOf(production)).toEqual([
       'PUBLIC_URL is required in production (customers return to it after paying)',

@@ -1,5 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { fraudSettingsFrom } from './fraud-settings';
+import { secretSettingsProblems } from './secret-settings';
 import {
   IsBoolean,
   IsIn,
@@ -108,6 +109,26 @@ export class Environment {
   @Min(0)
   @Max(65535)
   STRIPE_SANDBOX_PORT = 12111;
+
+  /**
+   * Server-side secret mixed into API key hashes (HMAC-SHA256): a copy of the api_keys table alone
+   * cannot check a guessed key. Required in production; changing it invalidates every key issued
+   * under it (docs/runbooks/secrets.md).
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'API_KEY_PEPPER must be at least 32 characters (e.g. openssl rand -base64 48)' })
+  API_KEY_PEPPER?: string;
+
+  /**
+   * AES-256-GCM keys encrypting outbound webhook signing secrets at rest, `id:base64key,…`: the first
+   * encrypts, all decrypt (rotation in docs/runbooks/secrets.md). Required in production.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  WEBHOOK_SECRET_KEYS?: string;
 
   /** Fraud rule thresholds as JSON overriding the defaults (see modules/billing/fraud/fraud-settings.ts). */
   @Transform(emptyToUndefined)
@@ -254,6 +275,8 @@ export const ENVIRONMENT_VARIABLES = [
   'STRIPE_SECRET_KEY',
   'STRIPE_WEBHOOK_SECRET',
   'STRIPE_SANDBOX_PORT',
+  'API_KEY_PEPPER',
+  'WEBHOOK_SECRET_KEYS',
   'STRIPE_TIMEOUT_MS',
   'REFUND_PENDING_BOUND_SECONDS',
   'REFUND_RETRY_DELAY_MS',
@@ -306,6 +329,7 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   } catch (error) {
     problems.push((error as Error).message);
   }
+  problems.push(...secretSettingsProblems(environment));
   if (environment.AUTH_JWT_SECRET && environment.AUTH_JWT_PUBLIC_KEY) {
     problems.push('AUTH_JWT_SECRET and AUTH_JWT_PUBLIC_KEY are exclusive: set one (HS256 or RS256)');
   }

@@ -10,6 +10,8 @@ import { AppError } from '../http/app-error';
 import { canonicalJson } from './canonical-json';
 import { IdempotencyStore } from './idempotency.store';
 import { REQUIRES_IDEMPOTENCY_KEY } from './requires-idempotency-key.decorator';
+import { containsSecret, isSecretShownMarker, secretShownMarker } from './secret-marker';
+import { SHOWS_SECRET_ONCE } from './shows-secret-once.decorator';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 const ACCEPTABLE_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -19,6 +21,8 @@ const ACCEPTABLE_KEY = /^[\x21-\x7e]{1,255}$/;
  * key and body; another body with the same key is refused (422), a duplicate still running gets 409.
  * A route marked `@RequiresIdempotencyKey()` (it moves money) refuses a POST without the header
  * (400 `IDEMPOTENCY_KEY_REQUIRED`) before its handler runs.
+ * A response carrying a secret (`@ShowsSecretOnce()`, or anything `containsSecret` spots) is never
+ * stored: the record keeps a marker and a replay gets 409 `SECRET_ALREADY_SHOWN`.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
@@ -70,6 +74,15 @@ export class IdempotencyInterceptor implements NestInterceptor {
           'a request with this Idempotency-Key is still in progress',
         );
       case 'replay':
+        if (isSecretShownMarker(outcome.body)) {
+          throw new AppError(
+            409,
+            'SECRET_ALREADY_SHOWN',
+            `the secret was shown once, in the first response to this Idempotency-Key, and is not kept; ${
+              outcome.body.hint ?? 'create a new one'
+            }`,
+          );
+        }
         void context.switchToHttp().getResponse<FastifyReply>().header('idempotent-replayed', 'true');
         return of(outcome.body);
       case 'claimed': {
@@ -78,7 +91,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
           HttpStatus.CREATED;
         return next.handle().pipe(
           mergeMap((body: unknown) =>
-            from(this.store.complete(callerId, key, status, body).then(() => body)),
+            from(this.store.complete(callerId, key, status, this.storable(context, body)).then(() => body)),
           ),
           catchError((error: unknown) =>
             from(
@@ -90,6 +103,13 @@ export class IdempotencyInterceptor implements NestInterceptor {
         );
       }
     }
+  }
+
+  /** The body to keep for replays: a marker instead of a response that carries a secret. */
+  private storable(context: ExecutionContext, body: unknown): unknown {
+    const hint = this.reflector.get<string | undefined>(SHOWS_SECRET_ONCE, context.getHandler());
+    if (hint !== undefined) return secretShownMarker(hint);
+    return containsSecret(body) ? secretShownMarker('ask for a new one') : body;
   }
 
   private requiresKey(context: ExecutionContext): boolean {

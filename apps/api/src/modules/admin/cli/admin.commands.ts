@@ -5,6 +5,7 @@ import { AdminCliServices } from './cli-support';
 import { COUPON_COMMANDS } from './coupon.commands';
 import { CUSTOMER_COMMANDS } from './customer.commands';
 import { PAYOUT_COMMANDS } from './payout.commands';
+import { WEBHOOK_COMMANDS } from './webhook.commands';
 
 /** Every admin command (and the services they share), for the CLI module's providers. */
 export const ADMIN_COMMANDS = [
@@ -15,4 +16,5 @@ export const ADMIN_COMMANDS = [
   ...PAYOUT_COMMANDS,
   ...AUDIT_COMMANDS,
   ...BOOKS_COMMANDS,
+  ...WEBHOOK_COMMANDS,
 ];
