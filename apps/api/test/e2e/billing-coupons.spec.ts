@@ -2,6 +2,7 @@ import { CatalogService } from '../../src/modules/billing/catalog/catalog.servic
 import { CouponRedemptionService } from '../../src/modules/billing/coupons/coupon-redemption.service';
 import { Customer } from '../../src/modules/billing/customers/customer.entity';
 import { InvoicesService } from '../../src/modules/billing/invoicing/invoices.service';
+import { LedgerPostings } from '../../src/modules/billing/ledger/ledger-postings.service';
 import { Charge } from '../../src/modules/billing/payments/charge.entity';
 import { newId } from '../../src/platform/ids';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -76,6 +77,8 @@ describe('billing coupons', () => {
         paidAt: new Date(),
       });
       await manager.insert(Charge, charge);
+      // As the charge recorder posts it, in the same transaction.
+      await t.app.get(LedgerPostings).chargeSucceeded(manager, charge);
       await t.app.get(InvoicesService).issueReceipt(manager, {
         charge,
         customerEmail: null,

@@ -3,6 +3,7 @@ import type { InvoiceView, PriceBreakdown } from '@astrix/contracts';
 import { Invoice } from '../../src/modules/billing/invoicing/invoice.entity';
 import { InvoicesService } from '../../src/modules/billing/invoicing/invoices.service';
 import { CouponRedemptionService } from '../../src/modules/billing/coupons/coupon-redemption.service';
+import { LedgerPostings } from '../../src/modules/billing/ledger/ledger-postings.service';
 import { Charge } from '../../src/modules/billing/payments/charge.entity';
 import { newId } from '../../src/platform/ids';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -99,6 +100,8 @@ describe('billing invoices', () => {
         paidAt: new Date('2026-05-04T10:15:00Z'),
       });
       await manager.insert(Charge, charge);
+      // As the charge recorder posts it, in the same transaction.
+      await t.app.get(LedgerPostings).chargeSucceeded(manager, charge);
       if (couponId !== null) {
         await t.app.get(CouponRedemptionService).redeem(manager, {
           couponId,

@@ -5,6 +5,7 @@ import { subtract } from '@astrix/pricing';
 import { storedMoney } from '../money';
 import { Clock } from '../../../platform/clock';
 import { AppConfig } from '../../../platform/config/app-config';
+import { LedgerChecks } from '../ledger/ledger-checks.service';
 import { ProcessorComparison } from './processor-comparison.service';
 import { BooksCheckRegistry } from './books-check.registry';
 import {
@@ -34,6 +35,7 @@ export class BooksCheck {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly processorComparison: ProcessorComparison,
     private readonly registry: BooksCheckRegistry,
+    private readonly ledger: LedgerChecks,
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}
@@ -74,6 +76,8 @@ export class BooksCheck {
       this.couponsOverLimit(),
       this.usagePeriodsNotInvoiced(),
       this.trialsLongerThanPlan(),
+      // The journal: balanced, every money row has its entry, no entry without its source.
+      this.ledger.findings(),
     ]);
     return results.flat();
   }

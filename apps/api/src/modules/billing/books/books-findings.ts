@@ -32,6 +32,12 @@ export const BOOKS_FINDING_KINDS = [
   'usage_period_not_invoiced',
   /** A subscription's trial runs longer than its plan's trial and no staff member granted it (a free-service leak). */
   'trial_longer_than_plan',
+  /** A journal entry (or the whole ledger) whose debits and credits differ in a currency, or an entry without lines. */
+  'ledger_unbalanced',
+  /** A money row (invoice, charge, credit note, balance movement, …) without the journal entry its event posts. */
+  'money_row_without_entry',
+  /** A journal entry whose source row does not exist, or is not in the state the entry records. */
+  'entry_without_source',
 ] as const;
 
 export type BooksFindingKind = (typeof BOOKS_FINDING_KINDS)[number];
