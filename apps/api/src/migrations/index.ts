@@ -17,8 +17,8 @@ import { UsagePeriodsVersionedPrices1795400000002 } from './1795400000002-usage-
 import { CouponReservations1795400000003 } from './1795400000003-coupon-reservations';
 import { SubscriptionAccounts1795400000004 } from './1795400000004-subscription-accounts';
 import { SubscriptionBillingAnchorDay1795400000005 } from './1795400000005-subscription-billing-anchor-day';
-import { ApiKeyHmacExpiry1795510000000 } from './1795510000000-api-key-hmac-expiry';
 import { Ledger1795500000001 } from './1795500000001-ledger';
+import { ApiKeyHmacExpiry1795510000000 } from './1795510000000-api-key-hmac-expiry';
 import { LedgerBadDebt1795540000000 } from './1795540000000-ledger-bad-debt';
 import { JournalLineProductKind1795550000000 } from './1795550000000-journal-line-product-kind';
 
@@ -43,8 +43,8 @@ export const MIGRATIONS = [
   CouponReservations1795400000003,
   SubscriptionAccounts1795400000004,
   SubscriptionBillingAnchorDay1795400000005,
-  ApiKeyHmacExpiry1795510000000,
   Ledger1795500000001,
+  ApiKeyHmacExpiry1795510000000,
   LedgerBadDebt1795540000000,
   JournalLineProductKind1795550000000,
 ];

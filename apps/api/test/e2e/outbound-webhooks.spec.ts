@@ -235,6 +235,31 @@ describe('outbound webhooks', () => {
     });
   });
 
+  it('sends nothing unsigned when a secret cannot be decrypted (its key dropped): the attempt says why', async () => {
+    const endpoint = await createEndpoint(['platform.api_key.created']);
+    await t.dataSource.query(`UPDATE platform.webhook_endpoints SET secret = $2 WHERE id = $1`, [
+      endpoint.id,
+      'sealed:v1:dropped:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA:AAAA',
+    ]);
+    receiver.received.length = 0;
+    await createApiKey('undecryptable');
+    const [delivery] = await eventually(async () => {
+      const rows = await deliveriesOf(endpoint.id);
+      return rows[0]?.attempts === 1 && rows;
+    });
+    expect(delivery.status).toBe('pending');
+    expect(delivery.attemptLog[0]).toMatchObject({
+      statusCode: null,
+      error: expect.stringMatching(/signing secret cannot be decrypted: .*"dropped".*no longer lists/),
+    });
+    expect(receiver.received).toHaveLength(0);
+    await t.inject({
+      method: 'POST',
+      url: `/v1/admin/webhook-endpoints/${endpoint.id}/disable`,
+      headers: t.as(ADMIN),
+    });
+  });
+
   it('retries on the schedule of the clock, then fails, and disables an endpoint failing for too long', async () => {
     const endpoint = await createEndpoint(['platform.api_key.created']);
     receiver.status.code = 500;

@@ -6,6 +6,7 @@ import { AuditService } from '../../platform/audit/audit.service';
 import type { RequestContext } from '../../platform/auth/actor';
 import { AppConfig } from '../../platform/config/app-config';
 import { Clock } from '../../platform/clock';
+import { SecretBoxError } from '../../platform/crypto/secret-box';
 import { OutboxService } from '../../platform/events/outbox.service';
 import { EventHistoryEntry } from './event-history.entity';
 import { newId } from '../../platform/ids';
@@ -68,6 +69,24 @@ export class WebhookSender {
       );
       return;
     }
+    let secrets: string[];
+    try {
+      secrets = signingSecrets(endpoint, startedAt).map((sealed) => this.secrets.open(sealed, endpoint.id));
+    } catch (error) {
+      if (!(error instanceof SecretBoxError)) throw error;
+      // A key dropped from WEBHOOK_SECRET_KEYS too early: nothing is sent unsigned; the retries
+      // succeed once the key is listed again (docs/runbooks/secrets.md).
+      const reason = `signing secret cannot be decrypted: ${error.message}`;
+      this.logger.error(`webhook endpoint ${endpoint.id}: ${reason}`);
+      await this.record(
+        delivery,
+        attempt,
+        startedAt,
+        { statusCode: null, response: null, error: reason, durationMs: 0 },
+        false,
+      );
+      return;
+    }
     const body = JSON.stringify({ ...history.envelope, sequence: history.sequence });
     const timestamp = Math.floor(startedAt.getTime() / 1000);
     const { allowPrivateNetworks, allowHttp, timeoutMs } = this.config.outboundWebhooks;
@@ -76,12 +95,7 @@ export class WebhookSender {
       {
         [WEBHOOK_HEADERS.id]: history.eventId,
         [WEBHOOK_HEADERS.timestamp]: String(timestamp),
-        [WEBHOOK_HEADERS.signature]: signatureHeader(
-          signingSecrets(endpoint, startedAt).map((sealed) => this.secrets.open(sealed, endpoint.id)),
-          history.eventId,
-          timestamp,
-          body,
-        ),
+        [WEBHOOK_HEADERS.signature]: signatureHeader(secrets, history.eventId, timestamp, body),
       },
       body,
       { allowPrivateNetworks, allowHttp, timeoutMs },
