@@ -20,6 +20,7 @@ import { SubscriptionBillingAnchorDay1795400000005 } from './1795400000005-subsc
 import { Ledger1795500000001 } from './1795500000001-ledger';
 import { ApiKeyHmacExpiry1795510000000 } from './1795510000000-api-key-hmac-expiry';
 import { LedgerBadDebt1795540000000 } from './1795540000000-ledger-bad-debt';
+import { RefundReversedAt1795545000000 } from './1795545000000-refund-reversed-at';
 import { JournalLineProductKind1795550000000 } from './1795550000000-journal-line-product-kind';
 
 /** Every migration, oldest first. Landed migrations are never edited; add a new one instead. */
@@ -46,5 +47,6 @@ export const MIGRATIONS = [
   Ledger1795500000001,
   ApiKeyHmacExpiry1795510000000,
   LedgerBadDebt1795540000000,
+  RefundReversedAt1795545000000,
   JournalLineProductKind1795550000000,
 ];

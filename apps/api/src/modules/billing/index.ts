@@ -22,6 +22,14 @@ export type { BooksFinding, BooksFindingKind } from './books/books-findings';
 // The journal: payouts posts its money movements through it, in its own transactions.
 export { Journal, type JournalEntryDraft, type JournalLineDraft } from './ledger/journal.service';
 export type { LedgerAccountCode } from './ledger/chart-of-accounts';
+export {
+  PAYOUT_RELEASED_EVENT,
+  payoutPaidEntry,
+  payoutReleasedEntry,
+  payoutReservedEntry,
+  type PayoutPostingSource,
+} from './ledger/postings/payout-postings';
+export { ledgerTotalsOfSource, type LedgerAccountTotals } from './ledger/ledger-totals';
 
 // For staff tools (admin API and CLI).
 export { CatalogService, type PriceInput, type ProductInput } from './catalog/catalog.service';

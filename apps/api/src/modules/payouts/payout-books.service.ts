@@ -1,7 +1,8 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { BooksCheckRegistry, type BooksFinding } from '../billing';
+import { BooksCheckRegistry, type BooksFinding, ledgerTotalsOfSource } from '../billing';
+import { payoutLedgerDisagreements, type PayoutLedgerTotals } from './payout-books-agreement';
 
 /** A payout approved or processing this long, with no open task for finance, is stuck. */
 export const PAYOUT_SETTLEMENT_BOUND_MS = 60 * 60 * 1000;
@@ -22,6 +23,47 @@ export class PayoutBooks implements OnModuleInit {
   }
 
   async findings(now: Date): Promise<BooksFinding[]> {
+    return [...(await this.stuck(now)), ...(await this.ledgerDisagreements())];
+  }
+
+  /**
+   * Payouts' own ledger against the journal's trader payout accounts, read in one snapshot (both are
+   * posted in the same transactions, so they agree at every commit).
+   */
+  async ledgerDisagreements(): Promise<BooksFinding[]> {
+    const { ledger, journal } = await this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+      const rows: Array<{ currency: string; reserved: string; released: string; paid: string }> =
+        await manager.query(
+          `SELECT currency,
+                  COALESCE(SUM(amount) FILTER (WHERE kind = 'reservation'), 0)::text AS reserved,
+                  COALESCE(SUM(amount) FILTER (WHERE kind = 'release'), 0)::text AS released,
+                  COALESCE(SUM(amount) FILTER (WHERE kind = 'payment'), 0)::text AS paid
+             FROM payouts.ledger_entries GROUP BY currency`,
+        );
+      const own: PayoutLedgerTotals[] = rows.map((row) => ({
+        currency: row.currency,
+        reserved: Number(row.reserved),
+        released: Number(row.released),
+        paid: Number(row.paid),
+      }));
+      const booked = await ledgerTotalsOfSource(manager, 'trader_payout', [
+        'trader_payouts_expense',
+        'trader_payouts_payable',
+        'trader_payouts_clearing',
+      ]);
+      return { ledger: own, journal: booked };
+    });
+    return payoutLedgerDisagreements(ledger, journal).map((gap) => ({
+      kind: 'payout_ledger_disagrees',
+      subject: `trader_payouts:${gap.currency}:${gap.figure}`,
+      ids: [],
+      amount: gap.difference,
+      currency: gap.currency,
+      message: `trader payouts ${gap.figure}: payouts' ledger says ${gap.payouts}, the journal ${gap.journal} ${gap.currency}`,
+    }));
+  }
+
+  private async stuck(now: Date): Promise<BooksFinding[]> {
     const [{ has_tasks: hasTasks }]: Array<{ has_tasks: boolean }> = await this.dataSource.query(
       `SELECT to_regclass('payouts.payout_tasks') IS NOT NULL AS has_tasks`,
     );

@@ -7,6 +7,7 @@ import { Clock } from '../../platform/clock';
 import { OutboxService } from '../../platform/events/outbox.service';
 import { InjectPaymentProcessor } from '../../platform/payment-processor/payment-processor.provider';
 import { PayoutFeeRefunds } from './payout-fee-refunds.service';
+import { PayoutJournal } from './payout-journal.service';
 import { PayoutLedger } from './payout-ledger.service';
 import { payoutEventData } from './payout-views';
 import { Payout } from './payout.entity';
@@ -29,6 +30,7 @@ export class PayoutExecution {
     private readonly feeRefunds: PayoutFeeRefunds,
     private readonly outbox: OutboxService,
     private readonly clock: Clock,
+    private readonly journal: PayoutJournal,
   ) {}
 
   /** The transfer's idempotency key: the same attempt can never transfer twice. */
@@ -129,6 +131,7 @@ export class PayoutExecution {
         { status: 'paid', transferId, paidAt: now, updatedAt: now, failureReason: null, feeRefunded },
       );
       await this.ledger.append(manager, payout, 'payment', payout.amount);
+      await this.journal.paid(manager, payout, now);
       await this.outbox.append(manager, {
         type: 'payouts.payout.paid',
         subject: payoutId,

@@ -5,6 +5,7 @@ import { AdminPayoutsController } from './admin-payouts.controller';
 import { PayoutEligibility } from './payout-eligibility.service';
 import { PayoutExecution } from './payout-execution.service';
 import { PayoutFeeRefunds } from './payout-fee-refunds.service';
+import { PayoutJournal } from './payout-journal.service';
 import { PayoutLedger } from './payout-ledger.service';
 import { PayoutBooks } from './payout-books.service';
 import { PayoutRecovery } from './payout-recovery.service';
@@ -47,6 +48,7 @@ export class PayoutsModule implements OnModuleInit {
         PayoutExecution,
         PayoutFeeRefunds,
         PayoutLedger,
+        PayoutJournal,
         PayoutBooks,
         PayoutRecovery,
         PayoutsConsumer,

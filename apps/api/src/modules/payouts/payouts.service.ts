@@ -27,6 +27,7 @@ import { PayoutAccount } from './payout-account.entity';
 import { PayoutDestination } from './payout-destination.entity';
 import { PayoutEligibility } from './payout-eligibility.service';
 import { PayoutExecution } from './payout-execution.service';
+import { PayoutJournal } from './payout-journal.service';
 import { PayoutLedger } from './payout-ledger.service';
 import { executeJobId } from './payout-recovery.service';
 import { type PayoutRules, requiresSecondApproval } from './payout-rules';
@@ -57,6 +58,7 @@ export class PayoutsService {
     private readonly jobs: JobQueue,
     private readonly execution: PayoutExecution,
     private readonly clock: Clock,
+    private readonly journal: PayoutJournal,
   ) {}
 
   async eligibilityFor(userId: string, accountId: string): Promise<PayoutEligibilityView> {
@@ -122,6 +124,7 @@ export class PayoutsService {
       });
       await manager.insert(Payout, payout);
       await this.ledger.append(manager, payout, 'reservation', amount);
+      await this.journal.reserved(manager, payout);
       await this.outbox.append(manager, {
         type: 'payouts.payout.requested',
         subject: payout.id,
@@ -362,6 +365,7 @@ export class PayoutsService {
       { status, rejectionReason: reason, updatedAt: payout.updatedAt },
     );
     await this.ledger.append(manager, payout, 'release', payout.amount);
+    await this.journal.released(manager, payout, payout.updatedAt);
     if (status === 'rejected') {
       await this.outbox.append(manager, {
         type: 'payouts.payout.rejected',

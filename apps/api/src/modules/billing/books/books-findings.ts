@@ -38,6 +38,8 @@ export const BOOKS_FINDING_KINDS = [
   'money_row_without_entry',
   /** A journal entry whose source row does not exist, or is not in the state the entry records. */
   'entry_without_source',
+  /** Payouts' own ledger and the journal's trader payout accounts disagree (reserved, paid or owed). */
+  'payout_ledger_disagrees',
 ] as const;
 
 export type BooksFindingKind = (typeof BOOKS_FINDING_KINDS)[number];

@@ -11,6 +11,8 @@ import { AppError } from '../../../platform/http/app-error';
 import { newId } from '../../../platform/ids';
 import { Charge } from '../payments/charge.entity';
 import { ChargeRecorder } from '../payments/charge-recorder.service';
+import { Journal } from '../ledger/journal.service';
+import { disputeEntries } from '../ledger/postings/dispute-postings';
 import { RefundsService } from '../refunds/refunds.service';
 import { Dispute } from './dispute.entity';
 import {
@@ -43,6 +45,7 @@ export class StripeFraudSignals {
     private readonly outbox: OutboxService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly journal: Journal,
   ) {}
 
   /** Returns false when the charge is not ours (or not recorded yet). */
@@ -143,6 +146,8 @@ export class StripeFraudSignals {
         lostAmount: status === 'lost' ? record.amount : 0,
       });
       await manager.save(Dispute, record);
+      // Opened, and won or lost once closed: each posts once, whatever order the updates arrive in.
+      for (const entry of disputeEntries(record, charge.customerId)) await this.journal.post(manager, entry);
 
       const chargeStatus = chargeStatusWithDispute(status, charge);
       if (chargeStatus !== charge.status)

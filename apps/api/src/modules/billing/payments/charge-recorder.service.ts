@@ -209,6 +209,23 @@ export class ChargeRecorder {
   }
 
   /**
+   * A settled refund failed at the processor after all: the charge's refunded total drops back (in
+   * the caller's transaction, which holds the charge's lock); a disputed charge stays disputed.
+   */
+  async recordRefundReversed(manager: EntityManager, charge: Charge, amountRefunded: number): Promise<void> {
+    await manager.update(
+      Charge,
+      { id: charge.id },
+      {
+        amountRefunded,
+        ...(charge.status === 'disputed'
+          ? {}
+          : { status: amountRefunded === 0 ? 'succeeded' : 'partially_refunded' }),
+      },
+    );
+  }
+
+  /**
    * A dispute moved the charge (fraud decides to what, from the dispute and what was refunded), in the
    * caller's transaction, which holds the charge's lock.
    */

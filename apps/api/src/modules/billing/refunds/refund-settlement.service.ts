@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
-import { add, compare } from '@astrix/pricing';
+import { add, compare, subtract } from '@astrix/pricing';
 import type { ProcessorCharge, ProcessorRefund } from '@astrix/stripe-client';
 import { AuditService } from '../../../platform/audit/audit.service';
 import { Clock } from '../../../platform/clock';
@@ -11,6 +11,12 @@ import { newId } from '../../../platform/ids';
 import { InvoicesService } from '../invoicing/invoices.service';
 import { Charge } from '../payments/charge.entity';
 import { ChargeRecorder } from '../payments/charge-recorder.service';
+import { Journal } from '../ledger/journal.service';
+import {
+  REFUND_REVERSED_EVENT,
+  refundReversedEntry,
+  refundSettledEntry,
+} from '../ledger/postings/refund-postings';
 import { STRIPE_ACTOR } from '../payments/payments.service';
 import { storedMoney } from '../money';
 import { Refund } from './refund.entity';
@@ -32,6 +38,7 @@ export class RefundSettlement {
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
     private readonly clock: Clock,
+    private readonly journal: Journal,
   ) {}
 
   /** A refund as the processor reports it (API answer or webhook), possibly one made outside our API. */
@@ -48,6 +55,10 @@ export class RefundSettlement {
           return true;
         case 'failed':
         case 'canceled':
+          if (refund.status === 'succeeded') {
+            await this.reverseSettled(manager, refund, processorRefund.failureReason ?? processorRefund.status);
+            return true;
+          }
           await this.markUnsuccessful(
             manager,
             refund,
@@ -97,6 +108,51 @@ export class RefundSettlement {
     });
   }
 
+  /**
+   * The processor reported a settled refund failed (e.g. the card account was closed): the money came
+   * back to our balance. The refund becomes failed (`reversedAt` set), the charge's refunded total
+   * drops by it, and the ledger reverses the settlement (`refund.reversed`). The credit note stands:
+   * the customer is owed the amount again (their receivable shows it) until finance pays it back.
+   */
+  private async reverseSettled(manager: EntityManager, refund: Refund, why: string): Promise<void> {
+    const charge = await manager.findOneOrFail(Charge, {
+      where: { id: refund.chargeId },
+      lock: { mode: 'pessimistic_write' },
+    });
+    const now = this.clock.now();
+    const updated = await manager.update(
+      Refund,
+      { id: refund.id, status: In(['succeeded']) },
+      { status: 'failed', failureReason: why.slice(0, 500), reversedAt: now },
+    );
+    if (!updated.affected) return;
+    const refunded = subtract(
+      storedMoney(charge.amountRefunded, charge.currency),
+      storedMoney(refund.amount, refund.currency),
+    );
+    await this.charges.recordRefundReversed(manager, charge, refunded.amountMinor);
+    const source = { sourceType: 'refund' as const, sourceId: refund.id, event: 'refund.settled' };
+    const settled =
+      (await this.journal.find(manager, source)) ??
+      (await this.journal.post(manager, refundSettledEntry(refund, charge.customerId)));
+    if (settled) {
+      await this.journal.reverse(manager, settled.id, {
+        event: REFUND_REVERSED_EVENT,
+        occurredAt: now,
+        memo: `refund ${refund.id} failed after it settled (${why.slice(0, 200)}); the money came back`,
+      });
+    } else {
+      await this.journal.post(manager, refundReversedEntry({ ...refund, reversedAt: now }, charge.customerId));
+    }
+    await this.audit.record(manager, STRIPE_ACTOR, {
+      action: 'refund.reversed',
+      resourceType: 'refund',
+      resourceId: refund.id,
+      before: { status: 'succeeded' },
+      after: { status: 'failed', reason: why, chargeAmountRefunded: refunded.amountMinor },
+    });
+  }
+
   private async findOrAdoptRefund(
     manager: EntityManager,
     processorRefund: ProcessorRefund,
@@ -123,6 +179,7 @@ export class RefundSettlement {
       creditNoteId: null,
       createdAt: this.clock.now(),
       processedAt: null,
+      reversedAt: null,
     });
     await manager.createQueryBuilder().insert().into(Refund).values(adopted).orIgnore().execute();
     return manager.findOne(Refund, {
@@ -134,6 +191,12 @@ export class RefundSettlement {
   /** Succeeded: charge totals, credit note, audit and `billing.refund.processed`, exactly once. */
   private async settle(manager: EntityManager, refund: Refund): Promise<void> {
     if (refund.status === 'succeeded') return;
+    // A refund the processor refused or failed never succeeds later (Stripe's refunds go pending →
+    // succeeded → maybe failed): a late or reordered "succeeded" must not pay it back in our books.
+    if (refund.status !== 'pending') {
+      this.logger.warn(`refund ${refund.id} is ${refund.status}; ignoring a report that it succeeded`);
+      return;
+    }
     const charge = await manager.findOneOrFail(Charge, {
       where: { id: refund.chargeId },
       lock: { mode: 'pessimistic_write' },
@@ -164,6 +227,7 @@ export class RefundSettlement {
       processedAt: now,
       creditNoteId: creditNote?.id ?? null,
     };
+    await this.journal.post(manager, refundSettledEntry(settled, charge.customerId));
     await this.audit.record(manager, STRIPE_ACTOR, {
       action: 'refund.succeeded',
       resourceType: 'refund',

@@ -44,4 +44,8 @@ export class Refund {
 
   @Column({ type: 'timestamptz', nullable: true })
   processedAt!: Date | null;
+
+  /** Set when the processor reported the refund failed after it had succeeded (the money came back). */
+  @Column({ type: 'timestamptz', nullable: true })
+  reversedAt!: Date | null;
 }

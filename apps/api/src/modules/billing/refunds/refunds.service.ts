@@ -108,6 +108,7 @@ export class RefundsService {
         creditNoteId: null,
         createdAt: this.clock.now(),
         processedAt: null,
+        reversedAt: null,
       });
       await manager.insert(Refund, row);
       await this.audit.record(manager, context, {
