@@ -3,6 +3,8 @@ import { BillingTestApp, purchase, startBillingTestApp } from '../support/billin
 import { expectBooksClean } from '../support/books';
 import { eventually } from '../support/test-app';
 import { RefundsService } from '../../src/modules/billing/refunds/refunds.service';
+import { LedgerChecks } from '../../src/modules/billing/ledger/ledger-checks.service';
+import { MONEY_OUT_SOURCE_RULES } from '../../src/modules/billing/ledger/money-out-sources';
 import type { PaymentProcessor } from '@astrix/stripe-client';
 import { PAYMENT_PROCESSOR } from '../../src/platform/payment-processor/payment-processor.provider';
 
@@ -326,6 +328,32 @@ describe('ledger: refunds and disputes', () => {
       expect((await customerBalances(charge.customer_id)).dispute_losses).toBe(Number(charge.amount));
       expect(await unbalancedEntries()).toEqual([]);
     });
+  });
+
+  it('the books check names a settled refund and a lost dispute without their entries', async () => {
+    const { charge } = await purchase(t, newTrader(), 'evaluation-25k');
+    const at = new Date('2026-11-01T00:00:00Z');
+    await t.dataSource.query(
+      `INSERT INTO billing.refunds (id, charge_id, amount, currency, reason, status, requested_by, created_at, processed_at)
+       VALUES ('ref_unposted', $1, 500, 'USD', 'seeded without its entry', 'succeeded', 'test', $2, $2)`,
+      [charge.id, at],
+    );
+    await t.dataSource.query(
+      `INSERT INTO billing.disputes (id, charge_id, stripe_dispute_id, amount, currency, reason, status, fee_amount, lost_amount, created_at, updated_at, closed_at)
+       VALUES ('dsp_unposted', $1, 'dp_unposted', 700, 'USD', 'fraudulent', 'lost', 1500, 700, $2, $2, $2)`,
+      [charge.id, at],
+    );
+    try {
+      const findings = await t.app.get(LedgerChecks).findings(MONEY_OUT_SOURCE_RULES);
+      expect(findings.map((finding) => [finding.kind, finding.subject]).sort()).toEqual([
+        ['money_row_without_entry', 'dsp_unposted'],
+        ['money_row_without_entry', 'dsp_unposted'],
+        ['money_row_without_entry', 'ref_unposted'],
+      ]);
+    } finally {
+      await t.dataSource.query(`DELETE FROM billing.refunds WHERE id = 'ref_unposted'`);
+      await t.dataSource.query(`DELETE FROM billing.disputes WHERE id = 'dsp_unposted'`);
+    }
   });
 
   it('leaves the books clean', async () => {

@@ -1,4 +1,5 @@
 import type { LedgerSourceType } from './journal-entry.entity';
+import { MONEY_OUT_SOURCE_RULES } from './money-out-sources';
 
 /**
  * Which rows must have which journal entry: one rule per (source type, event). The books check
@@ -107,4 +108,4 @@ export const CASH_IN_SOURCE_RULES: readonly LedgerSourceRule[] = [
  * Every rule the books check applies. Refunds, disputes and trader payouts (F2) and processor
  * postings (reconciliation) add theirs here, one line each.
  */
-export const LEDGER_SOURCE_RULES: readonly LedgerSourceRule[] = [...CASH_IN_SOURCE_RULES];
+export const LEDGER_SOURCE_RULES: readonly LedgerSourceRule[] = [...CASH_IN_SOURCE_RULES, ...MONEY_OUT_SOURCE_RULES];
