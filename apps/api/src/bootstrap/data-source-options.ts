@@ -6,6 +6,7 @@ import { PAYOUTS_ENTITIES } from '../modules/payouts/payouts-entities';
 import { OUTBOUND_ENTITIES } from '../modules/notifications/outbound-entities';
 import { PLATFORM_ENTITIES } from '../platform/platform-entities';
 import { MIGRATIONS } from '../migrations';
+import { QueryLogger } from '../platform/logging/query-logger';
 
 /** Entities of every module; each module appends its own list here. */
 export const ALL_ENTITIES = [
@@ -28,6 +29,8 @@ export function dataSourceOptions(databaseUrl: string, applicationName = 'astrix
     namingStrategy: new SnakeNamingStrategy(),
     synchronize: false,
     logging: false,
+    // Failed queries at debug level, never with their parameters.
+    logger: new QueryLogger(),
     applicationName,
     extra: { max: 20, connectionTimeoutMillis: 5000 },
   };

@@ -1,4 +1,4 @@
-import { maskSensitiveText, maskSensitiveValues } from './redaction';
+import { maskSensitiveText, maskSensitiveValues, maskUrl, serializeError } from './redaction';
 
 describe('log redaction', () => {
   it('masks card numbers that pass the Luhn check, keeping the last four', () => {
@@ -22,5 +22,38 @@ describe('log redaction', () => {
       details: { note: 'card [card ****4242]' },
       count: 3,
     });
+  });
+
+  it('masks JWTs, bearer credentials and email addresses (keeping the domain)', () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyXzEifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
+    expect(maskSensitiveText(`token ${jwt} seen`)).toBe('token [jwt redacted] seen');
+    expect(maskSensitiveText(`Authorization: Bearer ${jwt}`)).toBe('Authorization: Bearer [redacted]');
+    expect(maskSensitiveText('Bearer opaque-token-123')).toBe('Bearer [redacted]');
+    expect(maskSensitiveText('sent to jane.doe+x@mail.example.com')).toBe('sent to [email]@mail.example.com');
+  });
+
+  it('decodes a URL before masking it', () => {
+    expect(maskUrl('/x?email=jane%40example.com&card=4242%204242%204242%204242')).toBe(
+      '/x?email=[email]@example.com&card=[card ****4242]',
+    );
+    expect(maskUrl('/x?bad=%E0%A4%A')).toBe('/x?bad=%E0%A4%A');
+  });
+
+  it('keeps a failed query error to its SQL, code and constraint, without parameters, detail or quoted input', () => {
+    const failed = Object.assign(new Error('invalid input syntax for type uuid: "jane@example.com"'), {
+      name: 'QueryFailedError',
+      query: 'SELECT * FROM t WHERE id = $1',
+      parameters: ['jane@example.com'],
+      driverError: { code: '22P02', detail: 'Key (email)=(jane@example.com) already exists.', table: 't' },
+    });
+    const serialized = serializeError(failed) as Record<string, unknown>;
+    expect(serialized).toMatchObject({
+      type: 'QueryFailedError',
+      message: 'invalid input syntax for type uuid: "[value withheld]"',
+      query: 'SELECT * FROM t WHERE id = $1',
+      code: '22P02',
+      table: 't',
+    });
+    expect(JSON.stringify(serialized)).not.toMatch(/jane|parameters|detail/);
   });
 });
