@@ -44,6 +44,31 @@ export interface LedgerQuery {
   limit: number;
 }
 
+/**
+ * A literal with every field in one order: all entries share one hidden class (a spread made
+ * them slow dictionary objects, ten times slower to sort and scan at a million).
+ */
+function toEntry(fields: NewLedgerEntry, seq: number): LedgerEntry {
+  return {
+    id: fields.id,
+    seq,
+    created: fields.created,
+    availableOn: fields.availableOn,
+    type: fields.type,
+    reportingCategory: fields.reportingCategory,
+    amount: fields.amount,
+    fee: fields.fee,
+    feeDescription: fields.feeDescription,
+    currency: fields.currency,
+    description: fields.description,
+    source: fields.source,
+    chargeId: fields.chargeId,
+    paymentIntentId: fields.paymentIntentId,
+    payoutId: null,
+    synthetic: fields.synthetic,
+  };
+}
+
 /** Ascending by (created, seq); listings read it backwards (newest first). */
 function before(a: LedgerEntry, b: { created: number; seq: number }): boolean {
   return a.created < b.created || (a.created === b.created && a.seq < b.seq);
@@ -113,7 +138,7 @@ export class BalanceLedger {
 
   add(fields: NewLedgerEntry): LedgerEntry {
     if (this.byId.has(fields.id)) throw new Error(`Balance transaction ${fields.id} already exists`);
-    const entry: LedgerEntry = { ...fields, seq: this.nextSeq++, payoutId: null };
+    const entry = toEntry(fields, this.nextSeq++);
     insertSorted(this.all, entry);
     insertSorted(this.typeList(entry.type), entry);
     this.index(entry);
@@ -125,7 +150,7 @@ export class BalanceLedger {
     const added: LedgerEntry[] = [];
     for (const field of fields) {
       if (this.byId.has(field.id)) throw new Error(`Balance transaction ${field.id} already exists`);
-      const entry: LedgerEntry = { ...field, seq: this.nextSeq++, payoutId: null };
+      const entry = toEntry(field, this.nextSeq++);
       added.push(entry);
       this.index(entry);
     }
