@@ -253,6 +253,22 @@ describe('outbound webhooks', () => {
       error: expect.stringMatching(/signing secret cannot be decrypted: .*"dropped".*no longer lists/),
     });
     expect(receiver.received).toHaveLength(0);
+    // Re-encryption leaves it alone and names it; a rotation keeping it for a grace period is refused.
+    const reencrypted = await t.app
+      .get(WebhookSecrets)
+      .reencryptAll({ actor: { kind: 'system', name: 'test' }, requestId: null });
+    expect(reencrypted.undecryptable).toEqual([endpoint.id]);
+    const rotate = (graceHours: number) =>
+      t.inject({
+        method: 'POST',
+        url: `/v1/admin/webhook-endpoints/${endpoint.id}/rotate-secret`,
+        headers: t.as(ADMIN),
+        payload: { graceHours },
+      });
+    const refused = await rotate(24);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error.message).toMatch(/cannot be decrypted.*rotate with graceHours 0/);
+    expect((await rotate(0)).statusCode).toBe(200);
     await t.inject({
       method: 'POST',
       url: `/v1/admin/webhook-endpoints/${endpoint.id}/disable`,

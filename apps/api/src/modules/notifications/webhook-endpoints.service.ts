@@ -15,6 +15,7 @@ import { actorReference, RequestContext } from '../../platform/auth/actor';
 import { AppConfig } from '../../platform/config/app-config';
 import { Clock } from '../../platform/clock';
 import { OutboxService } from '../../platform/events/outbox.service';
+import { SecretBoxError } from '../../platform/crypto/secret-box';
 import { AppError, NotFoundError } from '../../platform/http/app-error';
 import { toPage } from '../../platform/http/pagination';
 import { newId } from '../../platform/ids';
@@ -193,11 +194,26 @@ export class WebhookEndpointsService {
   ): Promise<CreateWebhookEndpointResponse> {
     const secret = generateWebhookSecret();
     const endpoint = await this.change(id, 'webhook_endpoint.secret_rotated', context, (row, now) => {
-      row.previousSealedSecret = graceHours > 0 ? this.secrets.reseal(row.sealedSecret, id) : null;
+      row.previousSealedSecret = graceHours > 0 ? this.resealPrevious(row.sealedSecret, id) : null;
       row.previousSecretExpiresAt = graceHours > 0 ? new Date(now.getTime() + graceHours * HOUR_MS) : null;
       row.sealedSecret = this.secrets.seal(secret, id);
     });
     return { ...toEndpointView(endpoint, this.clock.now()), secret };
+  }
+
+  /** The outgoing secret, to keep signing during the grace: 409 when it cannot be decrypted any more. */
+  private resealPrevious(sealed: string, id: string): string {
+    try {
+      return this.secrets.reseal(sealed, id);
+    } catch (error) {
+      if (!(error instanceof SecretBoxError)) throw error;
+      throw new AppError(
+        409,
+        'CONFLICT',
+        `the current signing secret of ${id} cannot be decrypted (${error.message}), so it cannot keep signing: rotate with graceHours 0`,
+        [{ field: 'graceHours', message: 'must be 0: the current secret cannot be decrypted' }],
+      );
+    }
   }
 
   async remove(id: string, context: RequestContext): Promise<void> {

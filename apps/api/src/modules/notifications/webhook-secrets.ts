@@ -4,7 +4,7 @@ import { DataSource, MoreThan } from 'typeorm';
 import { AuditService } from '../../platform/audit/audit.service';
 import type { RequestContext } from '../../platform/auth/actor';
 import { AppConfig } from '../../platform/config/app-config';
-import { SecretBox } from '../../platform/crypto/secret-box';
+import { SecretBox, SecretBoxError } from '../../platform/crypto/secret-box';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
 
 const BATCH = 100;
@@ -14,6 +14,8 @@ export interface ReencryptionResult {
   endpoints: number;
   /** Endpoints whose secret(s) were sealed again with the current key (or sealed for the first time). */
   resealed: number;
+  /** Endpoints left as they were because a secret does not open with any listed key (runbook). */
+  undecryptable: string[];
   currentKeyId: string;
 }
 
@@ -59,6 +61,7 @@ export class WebhookSecrets {
     let cursor = '';
     let endpoints = 0;
     let resealed = 0;
+    const undecryptable: string[] = [];
     for (;;) {
       const ids = (
         await this.dataSource.getRepository(WebhookEndpoint).find({
@@ -71,11 +74,16 @@ export class WebhookSecrets {
       if (ids.length === 0) break;
       for (const id of ids) {
         endpoints += 1;
-        if (await this.reencryptOne(id, context)) resealed += 1;
+        try {
+          if (await this.reencryptOne(id, context)) resealed += 1;
+        } catch (error) {
+          if (!(error instanceof SecretBoxError)) throw error;
+          undecryptable.push(id);
+        }
       }
       cursor = ids[ids.length - 1];
     }
-    return { endpoints, resealed, currentKeyId: this.box.currentKeyId };
+    return { endpoints, resealed, undecryptable, currentKeyId: this.box.currentKeyId };
   }
 
   private reencryptOne(id: string, context: RequestContext): Promise<boolean> {

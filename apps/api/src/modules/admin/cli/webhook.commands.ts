@@ -43,6 +43,13 @@ export class WebhookReencryptSecretsCommand extends CommandRunner {
         ? `${JSON.stringify(result)}\n`
         : `Re-encrypted ${result.resealed} of ${result.endpoints} webhook endpoint(s) with key "${result.currentKeyId}".\n`,
     );
+    if (result.undecryptable.length > 0) {
+      process.stderr.write(
+        `${result.undecryptable.length} endpoint(s) have a secret no listed key opens, left as they were: ` +
+          `${result.undecryptable.join(', ')} (docs/runbooks/secrets.md: when a key was dropped too early)\n`,
+      );
+      process.exitCode = 1;
+    }
   }
 
   @Option({ flags: '--json', description: 'Print the result as JSON' })
