@@ -1,18 +1,47 @@
 import { parse } from 'csv-parse/sync';
 import { Queue, Worker } from 'bullmq';
-import type { RevenueReport } from '@astrix/contracts';
+import type { DisputeStatus, ProductKind, RevenueReport } from '@astrix/contracts';
+import type { JournalEntryDraft } from '../../src/modules/billing/ledger/journal.service';
+import { Journal } from '../../src/modules/billing/ledger/journal.service';
+import { balanceTransactionEntry } from '../../src/modules/billing/ledger/postings/balance-postings';
+import { chargeSucceededEntry } from '../../src/modules/billing/ledger/postings/charge-postings';
+import { disputeEntries } from '../../src/modules/billing/ledger/postings/dispute-postings';
+import {
+  creditNoteIssuedEntry,
+  invoiceFinalizedEntry,
+  type InvoiceLineForPosting,
+} from '../../src/modules/billing/ledger/postings/invoice-postings';
+import { refundSettledEntry } from '../../src/modules/billing/ledger/postings/refund-postings';
 import { startTestApp, TestApp } from '../support/test-app';
 
 const FINANCE = { sub: 'staff_finance', roles: ['finance'] };
 const SUPPORT = { sub: 'staff_support', roles: ['support'] };
 const ADMIN = { sub: 'staff_admin', roles: ['admin'] };
 
+const KINDS: Record<string, ProductKind> = {
+  prd_eval: 'evaluation',
+  prd_inst: 'instant_funded',
+  prd_sub: 'subscription',
+};
+const kindOf = (productId: string | null): ProductKind | null =>
+  productId === null ? null : (KINDS[productId] ?? null);
+
+/** Posts entries through the journal, each in its own transaction, as the live paths do. */
+async function post(t: TestApp, drafts: readonly JournalEntryDraft[]): Promise<void> {
+  const journal = t.app.get(Journal);
+  for (const draft of drafts) await t.dataSource.transaction((manager) => journal.post(manager, draft));
+}
+
 /**
  * A month of sales, refunds and disputes, written straight into billing's tables with fixed dates,
- * so every figure of the report can be worked out by hand below.
+ * so every figure of the report can be worked out by hand below. The revenue report reads the
+ * ledger: each sale, refund and dispute also posts the entries its live path posts (the checkout
+ * receipt finalized and its charge; the credit note and the refund when it settles; the dispute
+ * opened and closed), built by the same posting functions.
  */
 async function loadFixture(t: TestApp): Promise<void> {
   const q = (sql: string, parameters: unknown[] = []) => t.dataSource.query(sql, parameters);
+  const sales = new Map<string, { customerId: string; currency: string; line: InvoiceLineForPosting }>();
   await q(
     `INSERT INTO billing.products (id, kind, name, slug, status, created_at, updated_at) VALUES
        ('prd_eval', 'evaluation', 'Evaluation 50k', 'fx-eval', 'active', now(), now()),
@@ -23,7 +52,7 @@ async function loadFixture(t: TestApp): Promise<void> {
     `INSERT INTO billing.customers (id, user_id, email, created_at) VALUES
        ('cust_fx1', 'user_fx1', 'one@example.com', '2026-01-01'), ('cust_fx2', 'user_fx2', 'two@example.com', '2026-01-01')`,
   );
-  const charge = (
+  const charge = async (
     id: string,
     user: string,
     product: string,
@@ -31,12 +60,27 @@ async function loadFixture(t: TestApp): Promise<void> {
     discount: number,
     currency: string,
     paidAt: string,
-  ) =>
-    q(
+  ) => {
+    await q(
       `INSERT INTO billing.charges (id, customer_id, user_id, checkout_session_id, product_id, amount, currency, status, discount_amount, paid_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, 'succeeded', $8, $9)`,
       [id, `cust_${user}`, `user_${user}`, `chk_${id}`, product, amount, currency, discount, paidAt],
     );
+    const customerId = `cust_${user}`;
+    const line: InvoiceLineForPosting = {
+      kind: 'purchase',
+      productId: product,
+      amount: amount + discount,
+      discount,
+    };
+    sales.set(id, { customerId, currency, line });
+    const at = new Date(paidAt);
+    const receipt = { id: `inv_${id}`, customerId, currency, discount, tax: 0, total: amount, issuedAt: at };
+    await post(t, [
+      invoiceFinalizedEntry(receipt, [line], kindOf),
+      chargeSucceededEntry({ id, customerId, amount, currency, invoiceId: receipt.id, paidAt: at }),
+    ]);
+  };
   // Before the range: only its refund (inside the range) counts.
   await charge('chg_feb', 'fx1', 'prd_eval', 10000, 0, 'USD', '2026-02-27T12:00:00Z');
   // Monday 2 March
@@ -50,19 +94,38 @@ async function loadFixture(t: TestApp): Promise<void> {
   // After the range
   await charge('chg_apr', 'fx1', 'prd_eval', 10000, 0, 'USD', '2026-04-01T00:00:00Z');
 
-  const refund = (
+  const refund = async (
     id: string,
     chargeId: string,
     amount: number,
     currency: string,
     status: string,
     processedAt: string | null,
-  ) =>
-    q(
+  ) => {
+    await q(
       `INSERT INTO billing.refunds (id, charge_id, amount, currency, reason, status, requested_by, created_at, processed_at)
        VALUES ($1, $2, $3, $4, 'requested', $5, 'staff', '2026-03-01', $6)`,
       [id, chargeId, amount, currency, status, processedAt],
     );
+    if (status !== 'succeeded' || processedAt === null) return;
+    const sale = sales.get(chargeId)!;
+    const at = new Date(processedAt);
+    const note = {
+      id: `cn_${id}`,
+      invoiceId: `inv_${chargeId}`,
+      refundId: id,
+      amount,
+      currency,
+      issuedAt: at,
+    };
+    await post(t, [
+      creditNoteIssuedEntry(note, sale, [sale.line], kindOf),
+      refundSettledEntry(
+        { id, amount, currency, processedAt: at, createdAt: new Date('2026-03-01') },
+        sale.customerId,
+      ),
+    ]);
+  };
   await refund('ref_a', 'chg_a', 3000, 'USD', 'succeeded', '2026-03-03T10:00:00Z');
   await refund('ref_feb', 'chg_feb', 10000, 'USD', 'succeeded', '2026-03-02T15:00:00Z');
   await refund('ref_pending', 'chg_b', 8000, 'USD', 'pending', null);
@@ -74,6 +137,32 @@ async function loadFixture(t: TestApp): Promise<void> {
      VALUES ('dsp_c', 'chg_c', 'dp_c', 50000, 'EUR', 'fraudulent', 'lost', 1500, 50000, '2026-03-03T12:00:00Z', '2026-03-05T12:00:00Z', '2026-03-05T12:00:00Z'),
             ('dsp_d', 'chg_d', 'dp_d', 2900, 'USD', 'general', 'won', 1500, 0, '2026-03-10T12:00:00Z', '2026-03-12T12:00:00Z', '2026-03-12T12:00:00Z')`,
   );
+  const dispute = (
+    id: string,
+    chargeId: string,
+    amount: number,
+    status: DisputeStatus,
+    openedAt: string,
+    closedAt: string,
+  ) => {
+    const sale = sales.get(chargeId)!;
+    return disputeEntries(
+      {
+        id,
+        amount,
+        currency: sale.currency,
+        feeAmount: 1500,
+        status,
+        createdAt: new Date(openedAt),
+        closedAt: new Date(closedAt),
+      },
+      sale.customerId,
+    );
+  };
+  await post(t, [
+    ...dispute('dsp_c', 'chg_c', 50000, 'lost', '2026-03-03T12:00:00Z', '2026-03-05T12:00:00Z'),
+    ...dispute('dsp_d', 'chg_d', 2900, 'won', '2026-03-10T12:00:00Z', '2026-03-12T12:00:00Z'),
+  ]);
 
   const payout = (id: string, amount: number, status: string, paidAt: string | null) =>
     q(
@@ -370,6 +459,108 @@ describe('admin reports (fixture computed by hand)', () => {
       net: '80.00',
     });
     expect(records[2]).toMatchObject({ currency: 'EUR', disputes: '15.00', net: '-15.00' });
+  });
+
+  it('counts an invoice settled from the customer balance and a credit note without a refund', async () => {
+    // Neither moves card money, so the charge-based report never saw them: a subscription invoice
+    // paid entirely with credit granted in April, and 25.00 credited on E's receipt with no refund.
+    const invoice = {
+      id: 'inv_balance_paid',
+      customerId: 'cust_fx1',
+      currency: 'USD',
+      discount: 0,
+      tax: 0,
+      total: 2900,
+      issuedAt: new Date('2026-05-04T10:00:00Z'),
+    };
+    const subscriptionLine: InvoiceLineForPosting = {
+      kind: 'plan',
+      productId: 'prd_sub',
+      amount: 2900,
+      discount: 0,
+    };
+    const balance = (
+      id: string,
+      kind: 'goodwill_credit' | 'applied_to_invoice',
+      amount: number,
+      at: string,
+    ) =>
+      balanceTransactionEntry({
+        id,
+        customerId: 'cust_fx1',
+        currency: 'USD',
+        amount,
+        kind,
+        invoiceId: kind === 'applied_to_invoice' ? invoice.id : null,
+        createdAt: new Date(at),
+      });
+    const evaluationLine: InvoiceLineForPosting = {
+      kind: 'purchase',
+      productId: 'prd_eval',
+      amount: 11000,
+      discount: 1000,
+    };
+    await post(t, [
+      balance('cbt_goodwill', 'goodwill_credit', 2900, '2026-04-20T00:00:00Z'),
+      invoiceFinalizedEntry(invoice, [subscriptionLine], kindOf),
+      balance('cbt_applied', 'applied_to_invoice', -2900, '2026-05-04T10:00:00Z'),
+      creditNoteIssuedEntry(
+        {
+          id: 'cn_no_refund',
+          invoiceId: 'inv_chg_e',
+          refundId: null,
+          amount: 2500,
+          currency: 'USD',
+          issuedAt: new Date('2026-05-06T09:00:00Z'),
+        },
+        { customerId: 'cust_fx1' },
+        [evaluationLine],
+        kindOf,
+      ),
+    ]);
+    const may = (await report('from=2026-05-01&to=2026-06-01&groupBy=month')).json<RevenueReport>();
+    expect(may.rows).toEqual([
+      {
+        period: '2026-05-01',
+        currency: 'USD',
+        productKind: 'evaluation',
+        charges: 0,
+        gross: 0,
+        discounts: 0,
+        refunds: 2500,
+        disputes: 0,
+        net: -2500,
+      },
+      {
+        period: '2026-05-01',
+        currency: 'USD',
+        productKind: 'subscription',
+        charges: 1,
+        gross: 2900,
+        discounts: 0,
+        refunds: 0,
+        disputes: 0,
+        net: 2900,
+      },
+    ]);
+    expect(may.totals).toEqual([
+      { currency: 'USD', charges: 1, gross: 2900, discounts: 0, refunds: 2500, disputes: 0, net: 400 },
+    ]);
+    // The goodwill credit is a credit given back, without a product: April, unassigned.
+    const april = (await report('from=2026-04-02&to=2026-05-01&groupBy=month')).json<RevenueReport>();
+    expect(april.rows).toEqual([
+      {
+        period: '2026-04-01',
+        currency: 'USD',
+        productKind: 'unassigned',
+        charges: 0,
+        gross: 0,
+        discounts: 0,
+        refunds: 2900,
+        disputes: 0,
+        net: -2900,
+      },
+    ]);
   });
 
   it('refuses bad ranges and groupings with 400, and support staff with 403', async () => {

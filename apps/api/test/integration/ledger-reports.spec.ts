@@ -1,8 +1,9 @@
-import type { CustomerStatementView, TrialBalanceView } from '@astrix/contracts';
+import type { CustomerStatementView, RevenueRow, TrialBalanceView } from '@astrix/contracts';
 import type { EntityManager } from 'typeorm';
 import type { LedgerAccountCode, RevenueKind } from '../../src/modules/billing/ledger/chart-of-accounts';
 import { Journal, type JournalEntryDraft } from '../../src/modules/billing/ledger/journal.service';
 import { LedgerReports } from '../../src/modules/billing/reports/ledger-reports.service';
+import { RevenueReports } from '../../src/modules/billing/reports/revenue-report.service';
 import { startTestApp, TestApp } from '../support/test-app';
 
 const ALICE = 'cust_01jledgerreportsalice0000';
@@ -343,5 +344,82 @@ describe('ledger reports (entries posted by hand)', () => {
       ],
     );
     expect(view.balanced).toBe(false);
+  });
+
+  describe('revenue report from the journal', () => {
+    const revenue = (from: string, to: string, groupBy: 'day' | 'month') =>
+      t.app.get(RevenueReports).revenue({ from: new Date(from), to: new Date(to), groupBy });
+    const figures = (rows: RevenueRow[]) =>
+      rows.map((row) => [
+        row.period,
+        row.currency,
+        row.productKind,
+        row.charges,
+        row.gross,
+        row.discounts,
+        row.refunds,
+        row.disputes,
+        row.net,
+      ]);
+
+    it('counts invoices whatever settled them, and credits and credit notes as refunds, per kind', async () => {
+      const march = await revenue('2026-03-01', '2026-04-01', 'month');
+      expect(figures(march.rows)).toEqual([
+        ['2026-03-01', 'EUR', 'reset', 1, 700, 0, 0, 0, 700],
+        // The card-paid evaluation, with its discount and the credit note of 30.00.
+        ['2026-03-01', 'USD', 'evaluation', 1, 11000, 1000, 3000, 0, 7000],
+        // Paid with customer credit (no charge at all), and the 20.00 credit granted.
+        ['2026-03-01', 'USD', 'subscription', 1, 2900, 0, 2000, 0, 900],
+      ]);
+      expect(march.totals).toEqual([
+        { currency: 'EUR', charges: 1, gross: 700, discounts: 0, refunds: 0, disputes: 0, net: 700 },
+        { currency: 'USD', charges: 2, gross: 13900, discounts: 1000, refunds: 5000, disputes: 0, net: 7900 },
+      ]);
+    });
+
+    it('takes a voided sale back, and reports a line without a product kind as unassigned', async () => {
+      const journal = t.app.get(Journal);
+      const sale = await t.dataSource.transaction((manager) =>
+        journal.post(manager, {
+          sourceType: 'invoice',
+          sourceId: 'inv_void',
+          event: 'invoice.finalized',
+          occurredAt: new Date('2026-07-01T12:00:00Z'),
+          customerId: BOB,
+          lines: [
+            { account: 'accounts_receivable', currency: 'GBP', debit: 5000 },
+            { account: 'revenue_add_on', currency: 'GBP', credit: 5000, productKind: 'add_on' },
+          ],
+        }),
+      );
+      await t.dataSource.transaction((manager) =>
+        journal.reverse(manager, sale!.id, {
+          event: 'invoice.voided',
+          occurredAt: new Date('2026-07-02T12:00:00Z'),
+        }),
+      );
+      await t.dataSource.transaction((manager) =>
+        journal.post(manager, {
+          sourceType: 'dispute',
+          sourceId: 'dsp_unknown',
+          event: 'dispute.opened',
+          occurredAt: new Date('2026-07-03T12:00:00Z'),
+          customerId: BOB,
+          lines: [
+            { account: 'dispute_fees', currency: 'GBP', debit: 1500 },
+            { account: 'processor_clearing', currency: 'GBP', credit: 1500 },
+          ],
+        }),
+      );
+      expect(figures((await revenue('2026-07-01', '2026-08-01', 'day')).rows)).toEqual([
+        ['2026-07-01', 'GBP', 'add_on', 1, 5000, 0, 0, 0, 5000],
+        ['2026-07-02', 'GBP', 'add_on', -1, -5000, 0, 0, 0, -5000],
+        ['2026-07-03', 'GBP', 'unassigned', 0, 0, 0, 0, 1500, -1500],
+      ]);
+      expect(figures((await revenue('2026-07-01', '2026-08-01', 'month')).rows)).toEqual([
+        ['2026-07-01', 'GBP', 'add_on', 0, 0, 0, 0, 0, 0],
+        ['2026-07-01', 'GBP', 'unassigned', 0, 0, 0, 0, 1500, -1500],
+      ]);
+    });
   });
 });

@@ -126,11 +126,15 @@ export interface RevenueRow {
   period: string;
   currency: string;
   productKind: RevenueProductKind;
+  /**
+   * Sales: invoices finalized in the period billing this kind (checkout receipts, renewals, usage and
+   * change invoices, however they were settled), less those voided in it.
+   */
   charges: number;
-  /** List price of what was sold: paid plus discounts. */
+  /** List price of what was sold (the ledger's revenue accounts): paid plus discounts. */
   gross: number;
   discounts: number;
-  /** Refunds that succeeded in the period, by the kind of the refunded charge. */
+  /** Credit notes issued (with or without a refund) and credits granted in the period, by kind. */
   refunds: number;
   /** Disputed amounts lost (when closed) and dispute fees (when opened). */
   disputes: number;

@@ -2,14 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type {
-  ProductKind,
   ReportGroupBy,
+  RevenueProductKind,
   RevenueRow,
   RevenueTotals,
   SubscriptionMetricsRow,
 } from '@astrix/contracts';
 import { add, divideRounded, subtract, sum } from '@astrix/pricing';
 import { Clock } from '../../../platform/clock';
+import { CHART_OF_ACCOUNTS } from '../ledger/chart-of-accounts';
 import { storedMoney } from '../money';
 
 export interface ReportRange {
@@ -21,40 +22,64 @@ export interface ReportRange {
 interface FactRow {
   period: string;
   currency: string;
-  kind: ProductKind;
-  charges: number;
-  gross: string;
-  discounts: string;
-  refunds: string;
-  disputes: string;
+  kind: RevenueProductKind;
+  sales: number;
+  voided_sales: number;
+  revenue_debits: string;
+  revenue_credits: string;
+  discount_debits: string;
+  discount_credits: string;
+  refund_debits: string;
+  refund_credits: string;
+  dispute_debits: string;
+  dispute_credits: string;
 }
 
+/** The accounts the revenue report reads: revenue per kind, its contra accounts and dispute costs. */
+const REVENUE_ACCOUNTS = CHART_OF_ACCOUNTS.filter((account) => account.type === 'income').map(
+  (account) => account.code,
+);
+const CONTRA_ACCOUNTS = ['discounts', 'refunds', 'dispute_fees', 'dispute_losses'];
+
 /**
- * Revenue facts, bucketed in UTC: a sale on the day it was paid, a refund on the day it succeeded,
- * a dispute's fee on the day it opened and its lost amount on the day it closed.
+ * Revenue facts from the journal, bucketed in UTC by when each entry occurred: revenue when an
+ * invoice (a checkout receipt, a renewal, a usage or change invoice) was finalized, whatever paid it
+ * (card, customer credit, nothing yet); discounts with it; refunds and credits when the credit note
+ * was issued or the credit granted; a dispute's fee when it opened and its amount when lost. The
+ * kind of a revenue line is in its account (`revenue_<kind>`); discount, refund and dispute lines
+ * carry it on the line (`product_kind`), a dispute line without one takes its charge's product kind,
+ * and a line with none is `unassigned`. A sale is an entry crediting revenue of the kind; the
+ * reversal of one (a voided invoice) takes it back.
  */
 const REVENUE_FACTS = `
   WITH facts AS (
-    SELECT c.paid_at AS at, c.currency, p.kind, 1 AS charges, c.amount + c.discount_amount AS gross,
-           c.discount_amount AS discounts, 0 AS refunds, 0 AS disputes
-      FROM billing.charges c JOIN billing.products p ON p.id = c.product_id
-     WHERE c.paid_at >= $1 AND c.paid_at < $2
-    UNION ALL
-    SELECT r.processed_at, r.currency, p.kind, 0, 0, 0, r.amount, 0
-      FROM billing.refunds r JOIN billing.charges c ON c.id = r.charge_id JOIN billing.products p ON p.id = c.product_id
-     WHERE r.status = 'succeeded' AND r.processed_at >= $1 AND r.processed_at < $2
-    UNION ALL
-    SELECT d.created_at, d.currency, p.kind, 0, 0, 0, 0, d.fee_amount
-      FROM billing.disputes d JOIN billing.charges c ON c.id = d.charge_id JOIN billing.products p ON p.id = c.product_id
-     WHERE d.fee_amount > 0 AND d.created_at >= $1 AND d.created_at < $2
-    UNION ALL
-    SELECT d.closed_at, d.currency, p.kind, 0, 0, 0, 0, d.lost_amount
-      FROM billing.disputes d JOIN billing.charges c ON c.id = d.charge_id JOIN billing.products p ON p.id = c.product_id
-     WHERE d.lost_amount > 0 AND d.closed_at >= $1 AND d.closed_at < $2
+    SELECT l.occurred_at AS at, l.currency,
+           CASE WHEN l.account = ANY($4) THEN substr(l.account, length('revenue_') + 1)
+                ELSE coalesce(l.product_kind, disputed.kind, 'unassigned') END AS kind,
+           CASE WHEN l.account = ANY($4) AND e.reverses_entry_id IS NULL AND l.credit > 0 THEN e.id END AS sale,
+           CASE WHEN l.account = ANY($4) AND e.reverses_entry_id IS NOT NULL AND l.debit > 0 THEN e.id END AS voided_sale,
+           l.account = ANY($4) AS revenue, l.account = 'discounts' AS discount, l.account = 'refunds' AS refund,
+           l.account IN ('dispute_fees', 'dispute_losses') AS dispute, l.debit, l.credit
+      FROM billing.journal_lines l
+      JOIN billing.journal_entries e ON e.id = l.entry_id
+      LEFT JOIN LATERAL (
+        SELECT p.kind FROM billing.disputes d
+          JOIN billing.charges c ON c.id = d.charge_id
+          JOIN billing.products p ON p.id = c.product_id
+         WHERE e.source_type = 'dispute' AND d.id = e.source_id
+      ) disputed ON l.product_kind IS NULL AND l.account IN ('dispute_fees', 'dispute_losses')
+     WHERE (l.account = ANY($4) OR l.account = ANY($5)) AND l.occurred_at >= $1 AND l.occurred_at < $2
   )
   SELECT to_char(date_trunc($3, at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS period, currency, kind,
-         sum(charges)::int AS charges, sum(gross)::bigint AS gross, sum(discounts)::bigint AS discounts,
-         sum(refunds)::bigint AS refunds, sum(disputes)::bigint AS disputes
+         count(DISTINCT sale)::int AS sales, count(DISTINCT voided_sale)::int AS voided_sales,
+         coalesce(sum(debit) FILTER (WHERE revenue), 0)::text AS revenue_debits,
+         coalesce(sum(credit) FILTER (WHERE revenue), 0)::text AS revenue_credits,
+         coalesce(sum(debit) FILTER (WHERE discount), 0)::text AS discount_debits,
+         coalesce(sum(credit) FILTER (WHERE discount), 0)::text AS discount_credits,
+         coalesce(sum(debit) FILTER (WHERE refund), 0)::text AS refund_debits,
+         coalesce(sum(credit) FILTER (WHERE refund), 0)::text AS refund_credits,
+         coalesce(sum(debit) FILTER (WHERE dispute), 0)::text AS dispute_debits,
+         coalesce(sum(credit) FILTER (WHERE dispute), 0)::text AS dispute_credits
     FROM facts GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`;
 
 /** A Gregorian year ÷ 12. */
@@ -68,28 +93,35 @@ export class RevenueReports {
     private readonly clock: Clock,
   ) {}
 
+  /**
+   * Revenue per period, currency and product kind from the ledger: gross (revenue accounts),
+   * discounts, refunds and credits (contra revenue), disputes (fees and losses) and net, so the
+   * report equals the ledger's revenue accounts.
+   */
   async revenue(range: ReportRange): Promise<{ rows: RevenueRow[]; totals: RevenueTotals[] }> {
     const facts = (await this.dataSource.query(REVENUE_FACTS, [
       range.from,
       range.to,
       range.groupBy,
+      REVENUE_ACCOUNTS,
+      CONTRA_ACCOUNTS,
     ])) as FactRow[];
     const rows = facts.map((fact): RevenueRow => {
       const money = (amount: string) => storedMoney(amount, fact.currency);
-      const gross = money(fact.gross);
-      const net = subtract(
-        subtract(subtract(gross, money(fact.discounts)), money(fact.refunds)),
-        money(fact.disputes),
-      );
+      const gross = subtract(money(fact.revenue_credits), money(fact.revenue_debits));
+      const discounts = subtract(money(fact.discount_debits), money(fact.discount_credits));
+      const refunds = subtract(money(fact.refund_debits), money(fact.refund_credits));
+      const disputes = subtract(money(fact.dispute_debits), money(fact.dispute_credits));
+      const net = subtract(subtract(subtract(gross, discounts), refunds), disputes);
       return {
         period: fact.period,
         currency: fact.currency,
         productKind: fact.kind,
-        charges: fact.charges,
+        charges: fact.sales - fact.voided_sales,
         gross: gross.amountMinor,
-        discounts: money(fact.discounts).amountMinor,
-        refunds: money(fact.refunds).amountMinor,
-        disputes: money(fact.disputes).amountMinor,
+        discounts: discounts.amountMinor,
+        refunds: refunds.amountMinor,
+        disputes: disputes.amountMinor,
         net: net.amountMinor,
       };
     });
