@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import type { PriceView } from '@astrix/contracts';
 import { money, parseCurrencyCode, toDecimalString } from '@astrix/pricing';
 import { CatalogService } from '../modules/billing/catalog/catalog.service';
+import { Journal, LedgerBackfill, LedgerPostings } from '../modules/billing';
 import type { RequestContext } from '../platform/auth/actor';
 import { AppConfig } from '../platform/config/app-config';
 import { ensureDatabaseExists } from '../platform/database/ensure-database';
@@ -27,6 +28,11 @@ export class MigrateCommand extends CommandRunner {
         ? 'migrations: up to date\n'
         : `migrations applied: ${applied.map((m) => m.name).join(', ')}\n`,
     );
+    // An upgraded database starts balanced: rows written before the ledger (or before a posting
+    // existed) get their entries, the same ones the live paths post. Idempotent: usually posts 0.
+    const journal = new Journal();
+    const backfill = await new LedgerBackfill(this.dataSource, journal, new LedgerPostings(journal)).run();
+    process.stdout.write(`ledger backfill: ${backfill.posted} entries posted\n`);
   }
 }
 

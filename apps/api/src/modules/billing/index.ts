@@ -46,3 +46,6 @@ export { LedgerReports, type StatementQuery } from './reports/ledger-reports.ser
 export { BillingRuns } from './subscriptions/billing-runs.service';
 export { BooksCheck, type BooksCheckOptions } from './books/books-check.service';
 export { BOOKS_FINDING_KINDS, type BooksReport } from './books/books-findings';
+// The ledger backfill: `db migrate` and `ledger backfill` post entries for rows that have none.
+export { LedgerBackfill, type LedgerBackfillReport } from './ledger/ledger-backfill.service';
+export { LedgerPostings } from './ledger/ledger-postings.service';

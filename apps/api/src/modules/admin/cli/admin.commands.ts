@@ -4,6 +4,7 @@ import { CATALOG_COMMANDS } from './catalog.commands';
 import { AdminCliServices } from './cli-support';
 import { COUPON_COMMANDS } from './coupon.commands';
 import { CUSTOMER_COMMANDS } from './customer.commands';
+import { LEDGER_COMMANDS } from './ledger.commands';
 import { PAYOUT_COMMANDS } from './payout.commands';
 import { WEBHOOK_COMMANDS } from './webhook.commands';
 
@@ -16,5 +17,6 @@ export const ADMIN_COMMANDS = [
   ...PAYOUT_COMMANDS,
   ...AUDIT_COMMANDS,
   ...BOOKS_COMMANDS,
+  ...LEDGER_COMMANDS,
   ...WEBHOOK_COMMANDS,
 ];

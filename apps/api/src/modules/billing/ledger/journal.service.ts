@@ -77,7 +77,8 @@ export class Journal {
         const lines = draft.lines
           .map((line) => ({ ...line, debit: line.debit ?? 0, credit: line.credit ?? 0 }))
           .filter((line) => line.debit !== 0 || line.credit !== 0);
-        if (lines.length > 0) assertBalancedJournal(lines, `${draft.event} of ${draft.sourceType} ${draft.sourceId}`);
+        if (lines.length > 0)
+          assertBalancedJournal(lines, `${draft.event} of ${draft.sourceType} ${draft.sourceId}`);
         const entry: JournalEntry = {
           id: newId('je'),
           sourceType: draft.sourceType,

@@ -74,19 +74,24 @@ export class LedgerChecks {
 
   private async rowsWithoutEntry(rules: readonly LedgerSourceRule[]): Promise<BooksFinding[]> {
     if (rules.length === 0) return [];
-    const rows: Array<{ rule: number; id: string; customer_id: string | null; currency: string; amount: string }> =
-      await this.dataSource.query(
-        rules
-          .map(
-            (rule, index) =>
-              `SELECT ${index} AS rule, r.id, r.customer_id, r.currency, r.amount::text AS amount
+    const rows: Array<{
+      rule: number;
+      id: string;
+      customer_id: string | null;
+      currency: string;
+      amount: string;
+    }> = await this.dataSource.query(
+      rules
+        .map(
+          (rule, index) =>
+            `SELECT ${index} AS rule, r.id, r.customer_id, r.currency, r.amount::text AS amount
                  FROM (${rule.rows}) r
                 WHERE NOT EXISTS (SELECT 1 FROM billing.journal_entries e
                                    WHERE e.source_type = ${literal(rule.sourceType)} AND e.source_id = r.id
                                      AND e.event = ${literal(rule.event)})`,
-          )
-          .join('\nUNION ALL\n'),
-      );
+        )
+        .join('\nUNION ALL\n'),
+    );
     return rows.map((row) =>
       moneyRowWithoutEntry(rules[row.rule], {
         id: row.id,

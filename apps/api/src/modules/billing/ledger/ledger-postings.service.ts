@@ -3,10 +3,7 @@ import type { ProductKind } from '@astrix/contracts';
 import { EntityManager } from 'typeorm';
 import { Journal } from './journal.service';
 import { JournalEntry } from './journal-entry.entity';
-import {
-  type BalanceTransactionForPosting,
-  balanceTransactionEntry,
-} from './postings/balance-postings';
+import { type BalanceTransactionForPosting, balanceTransactionEntry } from './postings/balance-postings';
 import { type ChargeForPosting, chargeSucceededEntry } from './postings/charge-postings';
 import {
   type CreditNoteForPosting,
@@ -84,7 +81,8 @@ export class LedgerPostings {
       finalized = await this.journal.post(manager, invoiceFinalizedEntry(invoice, lines, kindOf));
     }
     // An invoice of nothing posted nothing, and has nothing to reverse.
-    if (finalized) await this.journal.reverse(manager, finalized.id, { event: 'invoice.voided', occurredAt: at });
+    if (finalized)
+      await this.journal.reverse(manager, finalized.id, { event: 'invoice.voided', occurredAt: at });
   }
 
   /** `invoice.written_off`: what was still due goes to bad debt. */
@@ -116,13 +114,20 @@ export class LedgerPostings {
 }
 
 /** The lines of an invoice, as postings read them. */
-export async function invoiceLines(manager: EntityManager, invoiceId: string): Promise<InvoiceLineForPosting[]> {
-  const rows: Array<{ kind: InvoiceLineForPosting['kind']; product_id: string | null; amount: string; discount: string }> =
-    await manager.query(
-      `SELECT kind, product_id, amount::text AS amount, discount::text AS discount
+export async function invoiceLines(
+  manager: EntityManager,
+  invoiceId: string,
+): Promise<InvoiceLineForPosting[]> {
+  const rows: Array<{
+    kind: InvoiceLineForPosting['kind'];
+    product_id: string | null;
+    amount: string;
+    discount: string;
+  }> = await manager.query(
+    `SELECT kind, product_id, amount::text AS amount, discount::text AS discount
          FROM billing.invoice_lines WHERE invoice_id = $1 ORDER BY position`,
-      [invoiceId],
-    );
+    [invoiceId],
+  );
   return rows.map((row) => ({
     kind: row.kind,
     productId: row.product_id,

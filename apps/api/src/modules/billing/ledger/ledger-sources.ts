@@ -108,4 +108,7 @@ export const CASH_IN_SOURCE_RULES: readonly LedgerSourceRule[] = [
  * Every rule the books check applies. Refunds, disputes and trader payouts (F2) and processor
  * postings (reconciliation) add theirs here, one line each.
  */
-export const LEDGER_SOURCE_RULES: readonly LedgerSourceRule[] = [...CASH_IN_SOURCE_RULES, ...MONEY_OUT_SOURCE_RULES];
+export const LEDGER_SOURCE_RULES: readonly LedgerSourceRule[] = [
+  ...CASH_IN_SOURCE_RULES,
+  ...MONEY_OUT_SOURCE_RULES,
+];

@@ -12,7 +12,11 @@ const transaction = (kind: BalanceTransactionKind, amount: number) => ({
 });
 
 const sides = (kind: BalanceTransactionKind, amount: number) =>
-  balanceTransactionEntry(transaction(kind, amount)).lines.map((line) => [line.account, line.debit ?? 0, line.credit ?? 0]);
+  balanceTransactionEntry(transaction(kind, amount)).lines.map((line) => [
+    line.account,
+    line.debit ?? 0,
+    line.credit ?? 0,
+  ]);
 
 describe('balanceTransactionEntry', () => {
   it('spends credit on an invoice against its receivable', () => {

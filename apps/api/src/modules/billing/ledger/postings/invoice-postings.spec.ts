@@ -13,7 +13,15 @@ import {
 const kindOf: ProductKindOf = (productId) =>
   productId === 'prd_eval' ? 'evaluation' : productId === 'prd_plan' ? 'subscription' : null;
 
-const invoice = { id: 'inv_1', customerId: 'cust_1', currency: 'USD', discount: 0, tax: 0, total: 0, issuedAt: new Date('2026-11-02T10:00:00Z') };
+const invoice = {
+  id: 'inv_1',
+  customerId: 'cust_1',
+  currency: 'USD',
+  discount: 0,
+  tax: 0,
+  total: 0,
+  issuedAt: new Date('2026-11-02T10:00:00Z'),
+};
 
 /** Lines as [account, debit, credit, productKind], zero lines dropped as the journal drops them. */
 const lines = (draft: JournalEntryDraft) =>
@@ -22,7 +30,9 @@ const lines = (draft: JournalEntryDraft) =>
     .map((line) => [line.account, line.debit ?? 0, line.credit ?? 0, line.productKind ?? null]);
 
 const balanced = (draft: JournalEntryDraft) =>
-  journalImbalances(draft.lines.map((line) => ({ ...line, debit: line.debit ?? 0, credit: line.credit ?? 0 })));
+  journalImbalances(
+    draft.lines.map((line) => ({ ...line, debit: line.debit ?? 0, credit: line.credit ?? 0 })),
+  );
 
 describe('invoiceFinalizedEntry', () => {
   it('posts a discounted checkout receipt: receivable and discount against revenue of the product kind', () => {
@@ -31,7 +41,13 @@ describe('invoiceFinalizedEntry', () => {
       [{ kind: 'purchase', productId: 'prd_eval', amount: 14900, discount: 2980 }],
       kindOf,
     );
-    expect(draft).toMatchObject({ sourceType: 'invoice', sourceId: 'inv_1', event: 'invoice.finalized', customerId: 'cust_1', occurredAt: invoice.issuedAt });
+    expect(draft).toMatchObject({
+      sourceType: 'invoice',
+      sourceId: 'inv_1',
+      event: 'invoice.finalized',
+      customerId: 'cust_1',
+      occurredAt: invoice.issuedAt,
+    });
     expect(lines(draft)).toEqual([
       ['accounts_receivable', 11920, 0, null],
       ['revenue_evaluation', 0, 14900, 'evaluation'],
@@ -77,7 +93,13 @@ describe('invoiceFinalizedEntry', () => {
 });
 
 describe('lineRevenueKind', () => {
-  const line = (overrides: Partial<InvoiceLineForPosting>): InvoiceLineForPosting => ({ kind: 'purchase', productId: null, amount: 1, discount: 0, ...overrides });
+  const line = (overrides: Partial<InvoiceLineForPosting>): InvoiceLineForPosting => ({
+    kind: 'purchase',
+    productId: null,
+    amount: 1,
+    discount: 0,
+    ...overrides,
+  });
   it('falls back by line kind when the catalog does not know the product', () => {
     expect(lineRevenueKind(line({ kind: 'plan', productId: 'prd_gone' }), kindOf)).toBe('subscription');
     expect(lineRevenueKind(line({ kind: 'purchase', productId: null }), kindOf)).toBe('add_on');
@@ -105,7 +127,14 @@ describe('write-offs', () => {
 });
 
 describe('creditNoteIssuedEntry', () => {
-  const note = { id: 'cn_1', invoiceId: 'inv_1', refundId: 'ref_1', amount: 1000, currency: 'USD', issuedAt: new Date('2026-11-03T00:00:00Z') };
+  const note = {
+    id: 'cn_1',
+    invoiceId: 'inv_1',
+    refundId: 'ref_1',
+    amount: 1000,
+    currency: 'USD',
+    issuedAt: new Date('2026-11-03T00:00:00Z'),
+  };
 
   it('splits the refunds line over the kinds of what the invoice charged', () => {
     const draft = creditNoteIssuedEntry(
@@ -118,7 +147,12 @@ describe('creditNoteIssuedEntry', () => {
       ],
       kindOf,
     );
-    expect(draft).toMatchObject({ sourceType: 'credit_note', sourceId: 'cn_1', event: 'credit_note.issued', customerId: 'cust_1' });
+    expect(draft).toMatchObject({
+      sourceType: 'credit_note',
+      sourceId: 'cn_1',
+      event: 'credit_note.issued',
+      customerId: 'cust_1',
+    });
     expect(lines(draft)).toEqual([
       ['refunds', 750, 0, 'evaluation'],
       ['refunds', 250, 0, 'subscription'],

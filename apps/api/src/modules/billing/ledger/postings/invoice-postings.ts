@@ -140,7 +140,10 @@ export function creditNoteIssuedEntry(
   const amount = storedMoney(note.amount, note.currency);
   const charged = invoiceLines.map((invoiceLine) => ({
     kind: lineRevenueKind(invoiceLine, kindOf),
-    net: subtract(storedMoney(invoiceLine.amount, note.currency), storedMoney(invoiceLine.discount, note.currency)),
+    net: subtract(
+      storedMoney(invoiceLine.amount, note.currency),
+      storedMoney(invoiceLine.discount, note.currency),
+    ),
   }));
   const weights = charged.map((share) => (isPositive(share.net) ? share.net : storedMoney(0, note.currency)));
   const byKind = new Map<RevenueKind | null, Money[]>();
@@ -150,7 +153,9 @@ export function creditNoteIssuedEntry(
     allocate(
       amount,
       weights.map((weight) => weight.amountMinor),
-    ).forEach((share, index) => byKind.set(charged[index].kind, [...(byKind.get(charged[index].kind) ?? []), share]));
+    ).forEach((share, index) =>
+      byKind.set(charged[index].kind, [...(byKind.get(charged[index].kind) ?? []), share]),
+    );
   }
   return {
     sourceType: 'credit_note',
