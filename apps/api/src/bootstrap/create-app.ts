@@ -6,6 +6,8 @@ import { withRawRoutes } from '../platform/http/raw-route-docs';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { validateEnvironment } from '../platform/config/environment';
+import { AppConfig } from '../platform/config/app-config';
+import { registerClientOrigin } from '../platform/http/client-origin';
 import { ErrorEnvelopeFilter } from '../platform/http/error-envelope.filter';
 import { REQUEST_ID_HEADER, requestIdFor } from '../platform/http/request-id';
 import { createValidationPipe } from '../platform/http/validation';
@@ -24,11 +26,13 @@ export const OPENAPI_PATH = 'docs';
 /** Builds the HTTP application exactly as production runs it; tests use the same function. */
 export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const environment = validateEnvironment(process.env);
+  const config = new AppConfig(environment);
   const adapter = new FastifyAdapter({
     bodyLimit: environment.HTTP_BODY_LIMIT_BYTES,
     genReqId: requestIdFor,
     requestIdHeader: false,
-    trustProxy: true,
+    // Off by default: X-Forwarded-For counts only through the proxies TRUST_PROXY names.
+    trustProxy: config.trustProxy,
     // On close: finish in-flight requests, drop idle keep-alive sockets so shutdown does not hang.
     forceCloseConnections: 'idle',
   });
@@ -45,6 +49,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
   keepRawBodyForWebhooks(fastify);
+  registerClientOrigin(fastify, config.trustProxy, config.fraud.clientCountryHeader);
   refuseUnacceptableInput(fastify);
   let closing = false;
   // Draining: answers still in flight tell the client to drop the connection, so close() can finish.

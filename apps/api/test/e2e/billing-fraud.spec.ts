@@ -43,7 +43,11 @@ describe('fraud rules at checkout: refused before Stripe is called', () => {
   let productId: string;
   beforeAll(async () => {
     t = await startBillingTestApp({
-      env: { FRAUD_RULES: rules({ userVelocity: { maxCheckouts: 3 }, ipVelocity: { maxCheckouts: 4 } }) },
+      env: {
+        FRAUD_RULES: rules({ userVelocity: { maxCheckouts: 3 }, ipVelocity: { maxCheckouts: 4 } }),
+        // The tests speak for their clients' addresses through X-Forwarded-For, as a proxy would.
+        TRUST_PROXY: 'loopback',
+      },
     });
     productId = (await productBySlug(t, 'evaluation-25k')).id;
   });
@@ -163,6 +167,8 @@ describe('fraud rules at payment', () => {
           countryMismatch: { score: 15 },
           flagThreshold: 1000,
         }),
+        // The country test sends cf-ipcountry as the edge proxy would.
+        TRUST_PROXY: 'loopback',
       },
     });
   });

@@ -23,7 +23,9 @@ export class DevTokenCommand extends CommandRunner {
         'dev-token needs AUTH_JWT_SECRET (HS256); with AUTH_JWT_PUBLIC_KEY the identity service mints tokens',
       );
     }
-    if (this.config.isProduction) throw new Error('dev-token is refused when NODE_ENV=production');
+    if (!this.config.insecureDefaultsAllowed) {
+      throw new Error('dev-token is refused unless NODE_ENV=development or test, or ASTRIX_SANDBOX=true');
+    }
     const token = await new JwtService().signAsync(
       { sub: options.sub, roles: options.roles ?? [], ...(options.email ? { email: options.email } : {}) },
       {

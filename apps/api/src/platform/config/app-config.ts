@@ -1,8 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { FraudSettings, fraudSettingsFrom } from './fraud-settings';
+import { TrustProxy, trustProxyFrom } from './trust-proxy';
 import { parseSecretKeys, SecretKey } from '../crypto/secret-keys';
 import { DEVELOPMENT_API_KEY_PEPPER, DEVELOPMENT_WEBHOOK_SECRET_KEYS } from './secret-settings';
-import { DEVELOPMENT_JWT_SECRET, Environment, LogLevel, NodeEnv } from './environment';
+import {
+  allowsInsecureDefaults,
+  DEVELOPMENT_JWT_SECRET,
+  Environment,
+  LogLevel,
+  NodeEnv,
+} from './environment';
 
 export type JwtVerification =
   | { algorithm: 'HS256'; secret: string; issuer?: string; audience?: string }
@@ -15,11 +22,16 @@ export class AppConfig {
 
   constructor(private readonly env: Environment) {}
 
-  get nodeEnv(): NodeEnv {
+  /** Unset is its own case: it fails closed like production (see allowsInsecureDefaults). */
+  get nodeEnv(): NodeEnv | undefined {
     return this.env.NODE_ENV;
   }
   get isProduction(): boolean {
     return this.env.NODE_ENV === 'production';
+  }
+  /** Development JWT secret, sandbox Stripe, webhooks to private networks: only on explicit opt-in. */
+  get insecureDefaultsAllowed(): boolean {
+    return allowsInsecureDefaults(this.env);
   }
   get port(): number {
     return this.env.PORT;
@@ -51,6 +63,10 @@ export class AppConfig {
   }
   get rateLimitPerMinute(): number {
     return this.env.RATE_LIMIT_PER_MINUTE;
+  }
+  /** Which proxies to believe (Fastify's trustProxy); validateEnvironment already refused a bad one. */
+  get trustProxy(): TrustProxy {
+    return trustProxyFrom(this.env.TRUST_PROXY);
   }
   get idempotencyTtlHours(): number {
     return this.env.IDEMPOTENCY_TTL_HOURS;
@@ -114,8 +130,8 @@ export class AppConfig {
     disableAfterMs: number;
   } {
     return {
-      allowPrivateNetworks: this.env.OUTBOUND_WEBHOOKS_ALLOW_PRIVATE_NETWORKS ?? !this.isProduction,
-      allowHttp: this.env.OUTBOUND_WEBHOOKS_ALLOW_HTTP ?? !this.isProduction,
+      allowPrivateNetworks: this.env.OUTBOUND_WEBHOOKS_ALLOW_PRIVATE_NETWORKS ?? this.insecureDefaultsAllowed,
+      allowHttp: this.env.OUTBOUND_WEBHOOKS_ALLOW_HTTP ?? this.insecureDefaultsAllowed,
       timeoutMs: this.env.OUTBOUND_WEBHOOKS_TIMEOUT_MS,
       disableAfterMs: this.env.OUTBOUND_WEBHOOKS_DISABLE_AFTER_HOURS * 3_600_000,
     };
@@ -135,7 +151,7 @@ export class AppConfig {
     if (this.env.AUTH_JWT_PUBLIC_KEY) {
       return { algorithm: 'RS256', publicKey: this.env.AUTH_JWT_PUBLIC_KEY, ...checks };
     }
-    // validateEnvironment refuses a missing secret in production.
+    // validateEnvironment refuses a missing secret unless the development defaults are opted in.
     return { algorithm: 'HS256', secret: this.env.AUTH_JWT_SECRET ?? DEVELOPMENT_JWT_SECRET, ...checks };
   }
 }

@@ -1,4 +1,9 @@
-import { ConfigurationError, DEVELOPMENT_JWT_SECRET, validateEnvironment } from './environment';
+import {
+  ConfigurationError,
+  DEVELOPMENT_JWT_SECRET,
+  insecureDefaultsWarning,
+  validateEnvironment,
+} from './environment';
 import { AppConfig } from './app-config';
 
 const problemsOf = (raw: Record<string, string>): string[] => {
@@ -12,8 +17,8 @@ const problemsOf = (raw: Record<string, string>): string[] => {
 };
 
 describe('validateEnvironment', () => {
-  it('gives sane local defaults', () => {
-    const environment = validateEnvironment({});
+  it('gives sane local defaults in development', () => {
+    const environment = validateEnvironment({ NODE_ENV: 'development' });
     expect(environment).toMatchObject({
       NODE_ENV: 'development',
       PORT: 3000,
@@ -29,7 +34,12 @@ describe('validateEnvironment', () => {
   });
 
   it('parses numbers and booleans from strings', () => {
-    const environment = validateEnvironment({ PORT: '8080', WORKERS_ENABLED: 'false', MIGRATIONS_RUN: '1' });
+    const environment = validateEnvironment({
+      NODE_ENV: 'test',
+      PORT: '8080',
+      WORKERS_ENABLED: 'false',
+      MIGRATIONS_RUN: '1',
+    });
     expect(environment.PORT).toBe(8080);
     expect(environment.WORKERS_ENABLED).toBe(false);
     expect(environment.MIGRATIONS_RUN).toBe(true);
@@ -67,9 +77,14 @@ describe('validateEnvironment', () => {
   });
 
   it('builds return links on PUBLIC_URL, http://localhost:PORT by default outside production', () => {
-    expect(new AppConfig(validateEnvironment({ PORT: '8080' })).publicUrl).toBe('http://localhost:8080');
+    expect(new AppConfig(validateEnvironment({ NODE_ENV: 'development', PORT: '8080' })).publicUrl).toBe(
+      'http://localhost:8080',
+    );
     expect(new AppConfig(validateEnvironment({ NODE_ENV: 'test' })).publicUrl).toBe('http://localhost:3000');
-    const configured = validateEnvironment({ PUBLIC_URL: 'https://billing.example.com/astrix/' });
+    const configured = validateEnvironment({
+      NODE_ENV: 'test',
+      PUBLIC_URL: 'https://billing.example.com/astrix/',
+    });
     expect(new AppConfig(configured).publicUrl).toBe('https://billing.example.com/astrix');
   });
 
@@ -81,6 +96,8 @@ describe('validateEnvironment', () => {
       STRIPE_WEBHOOK_SECRET: 'whsec_abc',
       API_KEY_PEPPER: 'p'.repeat(40),
       WEBHOOK_SECRET_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+      AUTH_JWT_ISSUER: 'https://identity.example.com',
+      AUTH_JWT_AUDIENCE: 'astrix-billing',
     };
     expect(problemsOf(production)).toEqual([
       'PUBLIC_URL is required in production (customers return to it after paying)',
@@ -114,5 +131,81 @@ describe('validateEnvironment', () => {
     })();
     expect(error?.message).toContain('AUTH_JWT_SECRET');
     expect(error?.message).not.toContain('tooshort-secret');
+  });
+
+  describe('fails closed without an explicit opt-in', () => {
+    const realSecrets = {
+      AUTH_JWT_SECRET: 'x'.repeat(40),
+      STRIPE_SECRET_KEY: 'sk_live_abc',
+      STRIPE_WEBHOOK_SECRET: 'whsec_abc',
+      API_KEY_PEPPER: 'p'.repeat(40),
+      WEBHOOK_SECRET_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+    };
+
+    it('refuses to start with NODE_ENV unset and no secrets, naming each missing variable', () => {
+      const problems = problemsOf({});
+      expect(problems.map((problem) => problem.split(' is required')[0])).toEqual([
+        'AUTH_JWT_SECRET or AUTH_JWT_PUBLIC_KEY',
+        'STRIPE_SECRET_KEY',
+        'STRIPE_WEBHOOK_SECRET',
+        'API_KEY_PEPPER',
+        'WEBHOOK_SECRET_KEYS',
+      ]);
+      for (const problem of problems) {
+        expect(problem).toContain(
+          'is required when NODE_ENV is not set (development defaults need NODE_ENV=development or ASTRIX_SANDBOX=true)',
+        );
+      }
+    });
+
+    it('starts with real secrets and NODE_ENV unset, with no insecure default and no warning', () => {
+      const environment = validateEnvironment(realSecrets);
+      const config = new AppConfig(environment);
+      expect(config.insecureDefaultsAllowed).toBe(false);
+      expect(config.outboundWebhooks).toMatchObject({ allowPrivateNetworks: false, allowHttp: false });
+      expect(config.jwt).toEqual({ algorithm: 'HS256', secret: realSecrets.AUTH_JWT_SECRET });
+      expect(insecureDefaultsWarning(environment)).toBeNull();
+    });
+
+    it.each([{ ASTRIX_SANDBOX: 'true' }, { NODE_ENV: 'development' }, { NODE_ENV: 'test' }])(
+      'starts on the development defaults with the opt-in %j, with a warning naming them',
+      (optIn) => {
+        const environment = validateEnvironment(optIn);
+        const config = new AppConfig(environment);
+        expect(config.insecureDefaultsAllowed).toBe(true);
+        expect(config.jwt).toEqual({ algorithm: 'HS256', secret: DEVELOPMENT_JWT_SECRET });
+        expect(config.outboundWebhooks).toMatchObject({ allowPrivateNetworks: true, allowHttp: true });
+        const warning = insecureDefaultsWarning(environment);
+        expect(warning).toMatch(/^INSECURE development defaults in use/);
+        for (const variable of ['AUTH_JWT_SECRET', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET']) {
+          expect(warning).toContain(variable);
+        }
+      },
+    );
+
+    it('lets ASTRIX_SANDBOX=false close a development environment', () => {
+      expect(problemsOf({ NODE_ENV: 'development', ASTRIX_SANDBOX: 'false' })).toHaveLength(5);
+      expect(
+        validateEnvironment({ NODE_ENV: 'development', ASTRIX_SANDBOX: 'false', ...realSecrets }),
+      ).toBeTruthy();
+    });
+
+    it('refuses the sandbox in production', () => {
+      expect(problemsOf({ NODE_ENV: 'production', ASTRIX_SANDBOX: 'true' })).toContain(
+        'ASTRIX_SANDBOX=true is refused in production',
+      );
+    });
+
+    it('requires AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE in production', () => {
+      const problems = problemsOf({
+        NODE_ENV: 'production',
+        ...realSecrets,
+        PUBLIC_URL: 'https://billing.example.com',
+      });
+      expect(problems).toEqual([
+        'AUTH_JWT_ISSUER is required in production',
+        'AUTH_JWT_AUDIENCE is required in production',
+      ]);
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { fraudSettingsFrom } from './fraud-settings';
+import { trustProxyFrom } from './trust-proxy';
 import { secretSettingsProblems } from './secret-settings';
 import {
   IsBoolean,
@@ -40,8 +41,24 @@ export const DEVELOPMENT_JWT_SECRET = 'astrix-development-only-jwt-secret-do-not
  * sibling teams script against these names, so they do not change.
  */
 export class Environment {
+  /**
+   * development | test | production. Unset is none of them and fails closed: no insecure default
+   * (development JWT secret, sandbox Stripe, webhooks to private networks) applies without an opt-in.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
   @IsIn(NODE_ENVS)
-  NODE_ENV: NodeEnv = 'development';
+  NODE_ENV?: NodeEnv;
+
+  /**
+   * Opt-in to the local sandbox defaults whatever NODE_ENV says (except production): the public
+   * development JWT secret, the built-in fake Stripe, outbound webhooks to private networks.
+   * Defaults to on with NODE_ENV=development or test, off otherwise. `pnpm start` sets it, loudly.
+   */
+  @Transform(toBoolean)
+  @IsOptional()
+  @IsBoolean()
+  ASTRIX_SANDBOX?: boolean;
 
   @Transform(toInteger)
   @IsInt()
@@ -221,6 +238,16 @@ export class Environment {
   @Min(1)
   RATE_LIMIT_PER_MINUTE = 1200;
 
+  /**
+   * Proxies whose X-Forwarded-For and edge headers (cf-ipcountry) are believed: off (default), a
+   * hop count, or comma-separated addresses/CIDR ranges (see trust-proxy.ts). Off, the caller is
+   * the socket's peer for rate limits and fraud rules.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  TRUST_PROXY?: string;
+
   @Transform(toInteger)
   @IsInt()
   @Min(24)
@@ -263,6 +290,7 @@ export class Environment {
 
 export const ENVIRONMENT_VARIABLES = [
   'NODE_ENV',
+  'ASTRIX_SANDBOX',
   'PORT',
   'HOST',
   'PUBLIC_URL',
@@ -292,6 +320,7 @@ export const ENVIRONMENT_VARIABLES = [
   'WORKERS_ENABLED',
   'HTTP_BODY_LIMIT_BYTES',
   'RATE_LIMIT_PER_MINUTE',
+  'TRUST_PROXY',
   'IDEMPOTENCY_TTL_HOURS',
   'OUTBOX_POLL_INTERVAL_MS',
   'QUEUE_PREFIX',
@@ -316,6 +345,61 @@ function describe(errors: ValidationError[]): string[] {
   );
 }
 
+/**
+ * Whether the dangerous local defaults may apply: the public development JWT secret, the sandbox
+ * Stripe with its public webhook secret, outbound webhooks to private networks and over http.
+ * Only on explicit opt-in (NODE_ENV=development|test or ASTRIX_SANDBOX=true), never in production.
+ */
+export function allowsInsecureDefaults(
+  environment: Pick<Environment, 'NODE_ENV' | 'ASTRIX_SANDBOX'>,
+): boolean {
+  if (environment.NODE_ENV === 'production') return false;
+  return (
+    environment.ASTRIX_SANDBOX ?? (environment.NODE_ENV === 'development' || environment.NODE_ENV === 'test')
+  );
+}
+
+/** Without the opt-in, every secret the insecure defaults would stand in for must be set. */
+function missingRealSecrets(environment: Environment): string[] {
+  if (allowsInsecureDefaults(environment)) return [];
+  const unless =
+    environment.NODE_ENV === 'production'
+      ? 'in production'
+      : `when NODE_ENV is ${environment.NODE_ENV ?? 'not set'} (development defaults need NODE_ENV=development or ASTRIX_SANDBOX=true)`;
+  const missing: string[] = [];
+  if (!environment.AUTH_JWT_SECRET && !environment.AUTH_JWT_PUBLIC_KEY) {
+    missing.push(`AUTH_JWT_SECRET or AUTH_JWT_PUBLIC_KEY is required ${unless}`);
+  }
+  if (!environment.STRIPE_SECRET_KEY) missing.push(`STRIPE_SECRET_KEY is required ${unless}`);
+  if (!environment.STRIPE_WEBHOOK_SECRET) missing.push(`STRIPE_WEBHOOK_SECRET is required ${unless}`);
+  // secretSettingsProblems names these in production.
+  if (environment.NODE_ENV !== 'production') {
+    if (!environment.API_KEY_PEPPER) missing.push(`API_KEY_PEPPER is required ${unless}`);
+    if (!environment.WEBHOOK_SECRET_KEYS) missing.push(`WEBHOOK_SECRET_KEYS is required ${unless}`);
+  }
+  return missing;
+}
+
+/** The warning line a process logs at start when it relies on insecure defaults; null when none. */
+export function insecureDefaultsWarning(environment: Environment): string | null {
+  if (!allowsInsecureDefaults(environment)) return null;
+  const inUse: string[] = [];
+  if (!environment.AUTH_JWT_SECRET && !environment.AUTH_JWT_PUBLIC_KEY) {
+    inUse.push('AUTH_JWT_SECRET unset: tokens signed with the public development secret are accepted');
+  }
+  if (!environment.STRIPE_SECRET_KEY)
+    inUse.push('STRIPE_SECRET_KEY unset: payments go to the sandbox Stripe');
+  if (!environment.STRIPE_WEBHOOK_SECRET) {
+    inUse.push('STRIPE_WEBHOOK_SECRET unset: webhooks signed with the public sandbox secret are accepted');
+  }
+  if (environment.OUTBOUND_WEBHOOKS_ALLOW_PRIVATE_NETWORKS === undefined) {
+    inUse.push('OUTBOUND_WEBHOOKS_ALLOW_PRIVATE_NETWORKS unset: webhooks may target private networks');
+  }
+  if (inUse.length === 0) return null;
+  const optIn = `NODE_ENV=${environment.NODE_ENV ?? 'unset'}, ASTRIX_SANDBOX=${String(environment.ASTRIX_SANDBOX ?? 'unset')}`;
+  return `INSECURE development defaults in use (${optIn}): ${inUse.join('; ')}. Never serve real customers like this.`;
+}
+
 /** Parses and validates raw environment variables; throws naming every bad variable. */
 export function validateEnvironment(raw: Record<string, unknown>): Environment {
   const relevant = Object.fromEntries(
@@ -329,16 +413,20 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   } catch (error) {
     problems.push((error as Error).message);
   }
+  try {
+    trustProxyFrom(environment.TRUST_PROXY);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
   problems.push(...secretSettingsProblems(environment));
   if (environment.AUTH_JWT_SECRET && environment.AUTH_JWT_PUBLIC_KEY) {
     problems.push('AUTH_JWT_SECRET and AUTH_JWT_PUBLIC_KEY are exclusive: set one (HS256 or RS256)');
   }
+  problems.push(...missingRealSecrets(environment));
   if (environment.NODE_ENV === 'production') {
-    if (!environment.AUTH_JWT_SECRET && !environment.AUTH_JWT_PUBLIC_KEY) {
-      problems.push('AUTH_JWT_SECRET or AUTH_JWT_PUBLIC_KEY is required in production');
-    }
-    if (!environment.STRIPE_SECRET_KEY) problems.push('STRIPE_SECRET_KEY is required in production');
-    if (!environment.STRIPE_WEBHOOK_SECRET) problems.push('STRIPE_WEBHOOK_SECRET is required in production');
+    if (environment.ASTRIX_SANDBOX === true) problems.push('ASTRIX_SANDBOX=true is refused in production');
+    if (!environment.AUTH_JWT_ISSUER) problems.push('AUTH_JWT_ISSUER is required in production');
+    if (!environment.AUTH_JWT_AUDIENCE) problems.push('AUTH_JWT_AUDIENCE is required in production');
     if (!environment.PUBLIC_URL) {
       problems.push('PUBLIC_URL is required in production (customers return to it after paying)');
     }

@@ -1,11 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { AppConfig } from '../../../platform/config/app-config';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { CheckoutSessionView } from '@astrix/contracts';
 import type { RequestContext, UserActor } from '../../../platform/auth/actor';
 import { CurrentActor, CurrentContext, UserAuth } from '../../../platform/auth/access.decorators';
 import { IdParam } from '../../../platform/http/id-param.pipe';
+import { clientOrigin } from '../../../platform/http/client-origin';
 import { CheckoutService } from './checkout.service';
 import { CreateCheckoutSessionDto } from './dto/create-checkout-session.dto';
 
@@ -14,10 +14,7 @@ import { CreateCheckoutSessionDto } from './dto/create-checkout-session.dto';
 @UserAuth()
 @Controller('v1/billing/checkout-sessions')
 export class CheckoutController {
-  constructor(
-    private readonly checkout: CheckoutService,
-    private readonly config: AppConfig,
-  ) {}
+  constructor(private readonly checkout: CheckoutService) {}
 
   @Post()
   @ApiOperation({ summary: 'Price a purchase (with an optional coupon) and open a payment page for it' })
@@ -27,11 +24,9 @@ export class CheckoutController {
     @CurrentContext() context: RequestContext,
     @Req() request: FastifyRequest,
   ): Promise<CheckoutSessionView> {
-    const country = request.headers[this.config.fraud.clientCountryHeader];
-    return this.checkout.create(actor, body, context, {
-      ip: request.ip ?? null,
-      country: typeof country === 'string' && /^[A-Za-z]{2}$/.test(country) ? country.toUpperCase() : null,
-    });
+    // Address and country as TRUST_PROXY allows: a client's own X-Forwarded-For or cf-ipcountry
+    // changes neither the per-address velocity nor the country rule.
+    return this.checkout.create(actor, body, context, clientOrigin(request));
   }
 
   @Post(':id/cancel')
