@@ -8,6 +8,7 @@ import { Journal, LedgerBackfill, LedgerPostings } from '../modules/billing';
 import type { RequestContext } from '../platform/auth/actor';
 import { AppConfig } from '../platform/config/app-config';
 import { ensureDatabaseExists } from '../platform/database/ensure-database';
+import { migrateAsOwner } from './owner-migrations';
 
 @SubCommand({ name: 'migrate', description: 'Create the database if missing and apply pending migrations' })
 export class MigrateCommand extends CommandRunner {
@@ -19,8 +20,10 @@ export class MigrateCommand extends CommandRunner {
   }
 
   async run(): Promise<void> {
-    const created = await ensureDatabaseExists(this.config.databaseUrl);
+    const created = await ensureDatabaseExists(this.config.databaseMigrationUrl);
     if (created) process.stdout.write('created database\n');
+    // Two roles: the owner migrates and grants first; the app role below then finds none pending.
+    await migrateAsOwner(this.config);
     if (!this.dataSource.isInitialized) await this.dataSource.initialize();
     const applied = await this.dataSource.runMigrations({ transaction: 'each' });
     process.stdout.write(

@@ -46,6 +46,10 @@ export class AppConfig {
   get databaseUrl(): string {
     return this.env.DATABASE_URL;
   }
+  /** The owner role's connection, for migrations (and the app role's grants); default DATABASE_URL. */
+  get databaseMigrationUrl(): string {
+    return this.env.DATABASE_MIGRATION_URL ?? this.env.DATABASE_URL;
+  }
   get redisUrl(): string {
     return this.env.REDIS_URL;
   }

@@ -83,6 +83,17 @@ export class Environment {
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/astrix';
 
+  /**
+   * The role that runs migrations and owns the tables; default DATABASE_URL (one role: only the
+   * triggers keep append-only tables so). Another user here makes DATABASE_URL's user the app role:
+   * `db migrate` creates it if missing, grants it the app's rights and revokes UPDATE, DELETE and
+   * TRUNCATE on the append-only tables (platform/database/app-role.ts).
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_MIGRATION_URL must be a postgres:// URL' })
+  DATABASE_MIGRATION_URL?: string;
+
   @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -295,6 +306,7 @@ export const ENVIRONMENT_VARIABLES = [
   'HOST',
   'PUBLIC_URL',
   'DATABASE_URL',
+  'DATABASE_MIGRATION_URL',
   'REDIS_URL',
   'AUTH_JWT_SECRET',
   'AUTH_JWT_PUBLIC_KEY',
