@@ -9,6 +9,7 @@ import { ApiKeysService } from './api-keys.service';
 import { AuthGuard } from './auth.guard';
 import { Authenticator } from './authenticator';
 import { CallerThrottlerGuard } from './caller-throttler.guard';
+import { FailOpenThrottlerStorage } from './fail-open-throttler-storage';
 import { JwtVerifier } from './jwt-verifier';
 import { MeController } from './me.controller';
 
@@ -19,7 +20,8 @@ import { MeController } from './me.controller';
       inject: [AppConfig, RedisConnection],
       useFactory: (config: AppConfig, redis: RedisConnection) => ({
         throttlers: [{ name: 'default', ttl: 60_000, limit: config.rateLimitPerMinute }],
-        storage: new ThrottlerStorageRedisService(redis.client),
+        // Fails open while Redis is away (reads keep answering; see FailOpenThrottlerStorage).
+        storage: new FailOpenThrottlerStorage(new ThrottlerStorageRedisService(redis.client)),
         // Keys share Redis with other stacks (tests, staging): keep ours apart.
         generateKey: (_context, tracker, throttler) =>
           `${config.queuePrefix}:throttle:${throttler}:${tracker}`,
