@@ -140,7 +140,7 @@ describe('fuzz: hostile input to every documented operation never yields a 5xx o
       .map(([status, count]) => `${status}:${count}`)
       .join(' ');
     console.log(
-      `fuzz summary: seed ${SEED}, runs ${RUNS}, ${fuzzed.length} operations (${Object.keys(SKIPPED).length} skipped), ${requests} requests, ${failures.length} 5xx or hangs; statuses ${byStatus}`,
+      `fuzz summary: seed ${SEED}, runs ${RUNS}, ${fuzzed.length} operations fuzzed (${Object.keys(SKIPPED).length} skipped), ${requests} requests, ${failures.length} 5xx or hangs; statuses ${byStatus}`,
     );
     expect(failures.map(describeFailure)).toEqual([]);
   });
