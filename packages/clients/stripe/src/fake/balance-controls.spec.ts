@@ -222,6 +222,29 @@ describe('balance controls over HTTP', () => {
     expect(refused.status).toBe(400);
   });
 
+  it('charges the configured dispute fee and can keep it when the dispute is won', async () => {
+    await control('POST', '/__control/balance/settings', {
+      disputeFees: { usd: 2_000 },
+      returnDisputeFeeOnWin: false,
+    });
+    const intent = await payIntent(3_000);
+    const opened = await control<Stripe.Dispute>(
+      'POST',
+      `/sandbox/charges/${String(intent.latest_charge)}/dispute`,
+    );
+    await control('POST', `/sandbox/disputes/${opened.id}/close`, { status: 'won' });
+
+    const { body: dispute } = await api<Stripe.Dispute>(`/v1/disputes/${opened.id}`);
+
+    expect(dispute.balance_transactions.map((t) => [t.reporting_category, t.amount, t.fee, t.net])).toEqual([
+      ['dispute', -3_000, 2_000, -5_000],
+      ['dispute_reversal', 3_000, 0, 3_000],
+    ]);
+    expect(dispute.balance_transactions[0]?.description).toBe(
+      `Chargeback withdrawal for ${String(intent.latest_charge)}`,
+    );
+  });
+
   it('forgets balance, payouts, fee changes, settings and clock on reset', async () => {
     await control('POST', '/__control/clock', { now: '2027-01-01T00:00:00Z' });
     await control('POST', '/__control/balance/settings', { maxListLimit: 1_000 });
