@@ -10,6 +10,7 @@ import {
 import { DIST, runBuilt as node } from '../support/cli';
 import { TEST_JWT_SECRET } from '../support/tokens';
 import { JwtService } from '@nestjs/jwt';
+import { Client } from 'pg';
 
 // Every step starts a CLI process (about 1.5 s alone, several times that while other suites share
 // the two cores), so a test of many steps gets more than the default 30 s.
@@ -82,6 +83,60 @@ describe('operator CLI and process start (built output)', () => {
     expect(badScope.stderr).toMatch(/unknown scope money:print/);
     const noName = await cli(['apikey', 'create', '--scopes', 'usage:write']);
     expect(noName.code).not.toBe(0);
+  });
+
+  it('apikey create takes --expires-at (a future instant with an offset) and refuses other forms', async () => {
+    const created = await cli([
+      'apikey',
+      'create',
+      '--name',
+      'expiring',
+      '--scopes',
+      'usage:read',
+      '--expires-at',
+      '2099-01-01T00:00:00+01:00',
+    ]);
+    expect(created.code).toBe(0);
+    expect(created.stdout).toContain('expiring 2098-12-31T23:00:00.000Z');
+    const bad = await cli([
+      'apikey',
+      'create',
+      '--name',
+      'x',
+      '--scopes',
+      'usage:read',
+      '--expires-at',
+      '2099-W01',
+    ]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--expires-at must be an ISO 8601 date-time with an offset/);
+  });
+
+  it('webhooks reencrypt-secrets seals a signing secret stored in clear, once', async () => {
+    const plain = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwOb7TpOGzGMQ=';
+    const client = new Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      await client.query(
+        `INSERT INTO platform.webhook_endpoints (id, url, event_types, status, secret, created_by, created_at, updated_at)
+         VALUES ('whe_01clicliclicliclicliclicli', 'https://example.com/hooks', '{platform.api_key.created}', 'enabled', $1, 'admin', now(), now())`,
+        [plain],
+      );
+      const first = await cli(['webhooks', 'reencrypt-secrets']);
+      expect(first.code).toBe(0);
+      expect(first.stdout).toMatch(/Re-encrypted 1 of 1 webhook endpoint\(s\) with key "dev"/);
+      const [row] = (
+        await client.query(
+          `SELECT secret FROM platform.webhook_endpoints WHERE id = 'whe_01clicliclicliclicliclicli'`,
+        )
+      ).rows as Array<{ secret: string }>;
+      expect(row.secret).toMatch(/^sealed:v1:dev:/);
+      expect(row.secret).not.toContain(plain.slice('whsec_'.length));
+      const again = await cli(['webhooks', 'reencrypt-secrets', '--json']);
+      expect(JSON.parse(again.stdout)).toMatchObject({ endpoints: 1, resealed: 0, undecryptable: [] });
+    } finally {
+      await client.end();
+    }
   });
 
   it('dev-token prints a token the API accepts, alone', async () => {
