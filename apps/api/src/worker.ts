@@ -2,10 +2,13 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './bootstrap/app.module';
+import { validateEnvironment } from './platform/config/environment';
 import { runMain } from './platform/run-main';
 
 // Queue workers and the outbox relay without HTTP: the same modules the API runs.
 runMain(async () => {
+  // Before Nest, so a configuration error reads as one message naming the variables.
+  validateEnvironment(process.env);
   const app = await NestFactory.createApplicationContext(AppModule.forRoot({ workers: true }), {
     bufferLogs: true,
   });
