@@ -33,10 +33,12 @@ function withoutTriggers<T>(t: BillingTestApp, work: (manager: EntityManager) =>
   });
 }
 
+/** Removes an entry and any entry reversing it. */
 const removeEntry = (t: BillingTestApp, entryId: string) =>
   withoutTriggers(t, async (manager) => {
-    await manager.query(`DELETE FROM billing.journal_lines WHERE entry_id = $1`, [entryId]);
-    await manager.query(`DELETE FROM billing.journal_entries WHERE id = $1`, [entryId]);
+    const ids = `SELECT id FROM billing.journal_entries WHERE id = $1 OR reverses_entry_id = $1`;
+    await manager.query(`DELETE FROM billing.journal_lines WHERE entry_id IN (${ids})`, [entryId]);
+    await manager.query(`DELETE FROM billing.journal_entries WHERE id IN (${ids})`, [entryId]);
   });
 
 describe('ledger in the books check', () => {
@@ -164,6 +166,11 @@ describe('ledger in the books check', () => {
           },
         ]),
       );
+      // A reversing entry cancels the ghost: it is no longer a finding.
+      await t.dataSource.transaction((manager) =>
+        journal.reverse(manager, ghost!.id, { event: 'charge.reversed_by_staff', occurredAt: at }),
+      );
+      expect((await ledgerFindings()).map((finding) => finding.subject)).toEqual([voided!.id]);
     } finally {
       await removeEntry(t, ghost!.id);
       await removeEntry(t, voided!.id);

@@ -18,8 +18,8 @@ function literal(value: string): string {
 
 /**
  * The books-check invariants of the journal, each one set-based statement: every entry balances
- * (and so the ledger, per currency), every money row has its entry, no entry lacks its source row.
- * Reads only.
+ * (and so the ledger, per currency), every money row has its entry, no entry lacks its source row
+ * (unless a reversing entry cancelled it). Reads only.
  */
 @Injectable()
 export class LedgerChecks {
@@ -112,7 +112,8 @@ export class LedgerChecks {
                (rule, index) =>
                  `SELECT ${index} AS rule, e.id, e.source_id FROM billing.journal_entries e
                    WHERE e.source_type = ${literal(rule.sourceType)} AND e.event = ${literal(rule.event)}
-                     AND NOT EXISTS (SELECT 1 FROM (${rule.rows}) r WHERE r.id = e.source_id)`,
+                     AND NOT EXISTS (SELECT 1 FROM (${rule.rows}) r WHERE r.id = e.source_id)
+                     AND NOT EXISTS (SELECT 1 FROM billing.journal_entries rev WHERE rev.reverses_entry_id = e.id)`,
              )
              .join('\nUNION ALL\n')}) x
            CROSS JOIN LATERAL (SELECT min(l.currency) AS currency, sum(l.debit) AS amount
