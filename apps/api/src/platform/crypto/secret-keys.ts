@@ -1,8 +1,9 @@
 /**
  * `WEBHOOK_SECRET_KEYS`: the AES-256 keys that encrypt outbound webhook signing secrets at rest, as
  * `id:base64key,id:base64key,…`. The first key encrypts; every key listed decrypts. Rotation: put a
- * new key first (old ones stay listed), re-encrypt (`apikey`-style CLI `webhook-secrets reencrypt`,
- * or lazily on the next rotation), then drop the old key. See docs/runbooks/secrets.md.
+ * new key at the end, then first once every process has it; re-encrypt (`pnpm cli webhooks
+ * reencrypt-secrets`, or lazily per endpoint on its next secret rotation); then drop the old key.
+ * See docs/runbooks/secrets.md.
  */
 export interface SecretKey {
   id: string;
