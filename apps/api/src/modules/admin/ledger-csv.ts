@@ -31,38 +31,46 @@ export const STATEMENT_CSV_COLUMNS = [
 const decimal = (amount: number, currency: string): string =>
   toDecimalString(money(amount, parseCurrencyCode(currency)));
 
+/** A trial balance line as text: the CSV's columns, amounts as decimals of their currency. */
+export type TrialBalanceLine = Record<(typeof TRIAL_BALANCE_CSV_COLUMNS)[number], string>;
+
 /**
  * One line per account and currency, then one `TOTAL` line per currency whose name says whether
- * it balanced; amounts as decimals of their currency (e.g. 299.00).
+ * it balanced; amounts as decimals of their currency (e.g. 299.00). The CSV and the CLI print these.
  */
+export function trialBalanceLines(view: TrialBalanceView): TrialBalanceLine[] {
+  return [
+    ...view.rows.map((row) => ({
+      account: row.account,
+      name: row.name,
+      type: row.type,
+      normal_side: row.normalSide,
+      currency: row.currency,
+      debits: decimal(row.debits, row.currency),
+      credits: decimal(row.credits, row.currency),
+      debit_balance: decimal(row.debitBalance, row.currency),
+      credit_balance: decimal(row.creditBalance, row.currency),
+    })),
+    ...view.totals.map((total) => ({
+      account: 'TOTAL',
+      name: total.balanced ? 'balanced' : 'NOT BALANCED',
+      type: '',
+      normal_side: '',
+      currency: total.currency,
+      debits: decimal(total.debits, total.currency),
+      credits: decimal(total.credits, total.currency),
+      debit_balance: decimal(total.debitBalance, total.currency),
+      credit_balance: decimal(total.creditBalance, total.currency),
+    })),
+  ];
+}
+
 export function trialBalanceCsv(view: TrialBalanceView): string {
-  return stringify(
-    [
-      ...view.rows.map((row) => [
-        row.account,
-        row.name,
-        row.type,
-        row.normalSide,
-        row.currency,
-        decimal(row.debits, row.currency),
-        decimal(row.credits, row.currency),
-        decimal(row.debitBalance, row.currency),
-        decimal(row.creditBalance, row.currency),
-      ]),
-      ...view.totals.map((total) => [
-        'TOTAL',
-        total.balanced ? 'balanced' : 'NOT BALANCED',
-        '',
-        '',
-        total.currency,
-        decimal(total.debits, total.currency),
-        decimal(total.credits, total.currency),
-        decimal(total.debitBalance, total.currency),
-        decimal(total.creditBalance, total.currency),
-      ]),
-    ],
-    { header: true, columns: [...TRIAL_BALANCE_CSV_COLUMNS], record_delimiter: 'windows' },
-  );
+  return stringify(trialBalanceLines(view), {
+    header: true,
+    columns: [...TRIAL_BALANCE_CSV_COLUMNS],
+    record_delimiter: 'windows',
+  });
 }
 
 /**
