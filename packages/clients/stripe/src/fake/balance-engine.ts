@@ -1,6 +1,13 @@
 import type Stripe from 'stripe';
 import { invalidRequest } from './api-error';
-import { BalanceLedger, type LedgerEntry, type NewLedgerEntry, presentEntry } from './balance-ledger';
+import {
+  BalanceLedger,
+  DAY_SECONDS,
+  dayStart,
+  type LedgerEntry,
+  type NewLedgerEntry,
+  presentEntry,
+} from './balance-ledger';
 import {
   cardFee,
   DEFAULT_CURRENCY_KEY,
@@ -11,15 +18,12 @@ import {
   rateAt,
 } from './fees';
 import { newStripeId } from './ids';
-import { AUTOMATIC_ORIGIN } from './object-factory';
+import { PayoutDesk } from './payouts';
 import type { FakeStripeStore } from './store';
 import { type SyntheticDayOptions, syntheticBalanceTransactions } from './synthetic-balance';
 import type { WebhookDispatcher } from './webhook-dispatcher';
 import { idOf, toUnixSeconds } from '../stripe-fields';
 
-const DAY_SECONDS = 86_400;
-/** A clock jump longer than this runs one payout for the whole jump instead of one per day. */
-const MAX_CATCH_UP_DAYS = 400;
 export const STRIPE_MAX_LIST_LIMIT = 100;
 
 /** How the fake account's balance behaves; set at construction, changed through the controls. */
@@ -82,10 +86,6 @@ export interface BulkSeedResult {
   lastCreated: string;
 }
 
-function dayStart(seconds: number): number {
-  return seconds - (((seconds % DAY_SECONDS) + DAY_SECONDS) % DAY_SECONDS);
-}
-
 function requireInteger(value: number, name: string, min: number): void {
   if (!Number.isSafeInteger(value) || value < min) {
     throw invalidRequest(`${name} must be an integer of at least ${min}`, name);
@@ -101,25 +101,31 @@ export class BalanceEngine {
   readonly ledger = new BalanceLedger();
   private settings: FakeBalanceSettings;
   private schedule: FeeScheduleEntry[];
-  private lastPayoutDay: number;
-  private readonly bankAccount = newStripeId('ba');
+  private readonly payouts: PayoutDesk;
 
   constructor(
     private readonly store: FakeStripeStore,
-    private readonly events: WebhookDispatcher,
+    events: WebhookDispatcher,
     private readonly now: () => Date,
     private readonly initial: { settings: FakeBalanceSettings; fees: readonly FeeChange[] },
   ) {
     this.settings = structuredClone(initial.settings);
     this.schedule = this.initialSchedule();
-    this.lastPayoutDay = dayStart(this.nowSeconds());
+    this.payouts = new PayoutDesk(
+      store,
+      events,
+      this.ledger,
+      now,
+      () => this.settings,
+      () => this.balance(),
+    );
   }
 
   reset(): void {
     this.ledger.clear();
     this.settings = structuredClone(this.initial.settings);
     this.schedule = this.initialSchedule();
-    this.lastPayoutDay = dayStart(this.nowSeconds());
+    this.payouts.reset();
   }
 
   currentSettings(): FakeBalanceSettings {
@@ -260,96 +266,27 @@ export class BalanceEngine {
    * payouts (schedule `daily`), and payouts whose arrival date has come are paid.
    */
   tick(): void {
-    const now = this.nowSeconds();
-    const today = dayStart(now);
-    // The clock moved back: the schedule restarts from the new day.
-    if (today < this.lastPayoutDay) this.lastPayoutDay = today;
-    if (this.settings.payoutSchedule === 'daily') {
-      if (today - this.lastPayoutDay > MAX_CATCH_UP_DAYS * DAY_SECONDS)
-        this.lastPayoutDay = today - DAY_SECONDS;
-      for (let midnight = this.lastPayoutDay + DAY_SECONDS; midnight <= today; midnight += DAY_SECONDS) {
-        this.settleArrivals(midnight);
-        this.payOut(midnight, true);
-      }
-    }
-    if (today > this.lastPayoutDay) this.lastPayoutDay = today;
-    this.settleArrivals(now);
+    this.payouts.tick();
   }
 
-  /**
-   * Pays out, now, each currency's whole available balance (or only `currency`'s): one payout per
-   * currency with a positive balance, linked to the transactions it sweeps.
-   */
+  /** Pays out now each currency's whole available balance (or only `currency`'s). */
   runPayouts(options: { currency?: string; automatic?: boolean } = {}): Stripe.Payout[] {
-    this.tick();
-    const payouts = this.payOut(
-      this.nowSeconds(),
-      options.automatic ?? true,
-      options.currency?.toLowerCase(),
-    );
-    this.settleArrivals(this.nowSeconds());
-    return payouts.map((payout) => this.store.payouts.require(payout.id));
+    return this.payouts.runPayouts(options);
   }
 
-  /** A manual payout (`POST /v1/payouts`): not linked to transactions, as at Stripe. */
+  /** A manual payout (`POST /v1/payouts`), never more than is available. */
   createManualPayout(input: {
     amount: number;
     currency: string;
     description: string | null;
     metadata: Stripe.Metadata;
   }): Stripe.Payout {
-    this.tick();
-    const available = this.balance().get(input.currency)?.available ?? 0;
-    if (input.amount > available) {
-      throw invalidRequest(
-        `You have insufficient funds in your Stripe account for this transfer. Your card balance is too low. You can use the /v1/balance endpoint to view your Stripe balance (for more details, see stripe.com/docs/api#balance).`,
-        'amount',
-        'balance_insufficient',
-      );
-    }
-    const payout = this.createPayout(
-      input.amount,
-      input.currency,
-      this.nowSeconds(),
-      false,
-      input.description,
-      input.metadata,
-    );
-    return payout;
+    return this.payouts.createManualPayout(input);
   }
 
   /** The bank refused the payout: the funds come back to the balance (`payout_failure`). */
-  failPayout(payoutId: string, failureCode = 'account_closed'): Stripe.Payout {
-    const payout = this.store.payouts.require(payoutId, 'payout');
-    if (payout.status !== 'in_transit' && payout.status !== 'pending') {
-      throw invalidRequest(`Payout ${payoutId} is ${payout.status} and can no longer fail.`, 'payout');
-    }
-    const now = this.nowSeconds();
-    const failure = this.ledger.add({
-      id: newStripeId('txn'),
-      created: now,
-      availableOn: now,
-      type: 'payout_failure',
-      reportingCategory: 'payout_reversal',
-      amount: payout.amount,
-      fee: 0,
-      feeDescription: null,
-      currency: payout.currency,
-      description: `Payout failure (${failureCode})`,
-      source: payout.id,
-      chargeId: null,
-      paymentIntentId: null,
-      synthetic: false,
-    });
-    const failed = this.store.payouts.save({
-      ...payout,
-      status: 'failed',
-      failure_balance_transaction: failure.id,
-      failure_code: failureCode,
-      failure_message: PAYOUT_FAILURE_MESSAGES[failureCode] ?? 'The bank could not process this payout.',
-    });
-    this.events.publish([this.events.create('payout.failed', failed, AUTOMATIC_ORIGIN)]);
-    return failed;
+  failPayout(payoutId: string, failureCode?: string): Stripe.Payout {
+    return this.payouts.failPayout(payoutId, failureCode);
   }
 
   /** Discrepancy: the balance transaction(s) of a refund (or any source) disappear. */
@@ -500,98 +437,6 @@ export class BalanceEngine {
     return undefined;
   }
 
-  private payOut(at: number, automatic: boolean, onlyCurrency?: string): Stripe.Payout[] {
-    const sweepable = new Map<string, LedgerEntry[]>();
-    for (const entry of this.ledger.entries()) {
-      if (entry.created > at) break;
-      if (entry.payoutId !== null || entry.availableOn > at) continue;
-      if (onlyCurrency !== undefined && entry.currency !== onlyCurrency) continue;
-      const list = sweepable.get(entry.currency) ?? [];
-      list.push(entry);
-      sweepable.set(entry.currency, list);
-    }
-    const payouts: Stripe.Payout[] = [];
-    for (const [currency, entries] of sweepable) {
-      const amount = entries.reduce((sum, entry) => sum + entry.amount - entry.fee, 0);
-      if (amount <= 0) continue;
-      const payout = this.createPayout(amount, currency, at, automatic, 'STRIPE PAYOUT', {});
-      const own = this.ledger.get(idOf(payout.balance_transaction) ?? '');
-      this.ledger.sweep(payout.id, own === undefined ? entries : [...entries, own]);
-      payouts.push(payout);
-    }
-    return payouts;
-  }
-
-  private createPayout(
-    amount: number,
-    currency: string,
-    created: number,
-    automatic: boolean,
-    description: string | null,
-    metadata: Stripe.Metadata,
-  ): Stripe.Payout {
-    const id = newStripeId('po');
-    const entry = this.ledger.add({
-      id: newStripeId('txn'),
-      created,
-      availableOn: created,
-      type: 'payout',
-      reportingCategory: 'payout',
-      amount: -amount,
-      fee: 0,
-      feeDescription: null,
-      currency,
-      description,
-      source: id,
-      chargeId: null,
-      paymentIntentId: null,
-      synthetic: false,
-    });
-    const payout = this.store.payouts.save({
-      id,
-      object: 'payout',
-      amount,
-      application_fee: null,
-      application_fee_amount: null,
-      arrival_date: dayStart(created) + this.settings.payoutArrivalDays * DAY_SECONDS,
-      automatic,
-      balance_transaction: entry.id,
-      created,
-      currency,
-      description,
-      destination: this.bankAccount,
-      failure_balance_transaction: null,
-      failure_code: null,
-      failure_message: null,
-      livemode: false,
-      metadata,
-      method: 'standard',
-      original_payout: null,
-      payout_method: null,
-      reconciliation_status: automatic ? 'completed' : 'not_applicable',
-      reversed_by: null,
-      source_type: 'card',
-      statement_descriptor: null,
-      status: 'in_transit',
-      trace_id: { status: 'pending', value: null },
-      type: 'bank_account',
-    });
-    this.events.publish([this.events.create('payout.created', payout, AUTOMATIC_ORIGIN)]);
-    return payout;
-  }
-
-  private settleArrivals(at: number): void {
-    for (const payout of this.store.payouts.all().reverse()) {
-      if (payout.status !== 'in_transit' || payout.arrival_date > at) continue;
-      const paid = this.store.payouts.save({
-        ...payout,
-        status: 'paid',
-        trace_id: { status: 'supported', value: `FAKETRACE${payout.id.slice(3, 15).toUpperCase()}` },
-      });
-      this.events.publish([this.events.create('payout.paid', paid, AUTOMATIC_ORIGIN)]);
-    }
-  }
-
   private disputeEntry(
     dispute: Stripe.Dispute,
     amount: number,
@@ -653,11 +498,3 @@ interface SyntheticSource {
   payment_intent: string | null;
   charge?: string | null;
 }
-
-const PAYOUT_FAILURE_MESSAGES: Record<string, string> = {
-  account_closed: 'The bank account has been closed.',
-  no_account:
-    'The bank account details on file are probably incorrect. No bank account could be located with those details.',
-  insufficient_funds: 'Your Stripe account has insufficient funds to cover the payout.',
-  could_not_process: 'The bank could not process this payout.',
-};

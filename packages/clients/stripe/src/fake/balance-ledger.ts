@@ -1,6 +1,13 @@
 import type Stripe from 'stripe';
 import { invalidRequest } from './api-error';
 
+export const DAY_SECONDS = 86_400;
+
+/** 00:00 UTC of the day holding `seconds` (Unix seconds). */
+export function dayStart(seconds: number): number {
+  return seconds - (((seconds % DAY_SECONDS) + DAY_SECONDS) % DAY_SECONDS);
+}
+
 /**
  * One balance transaction as the fake keeps it: compact (a day of a million must fit), turned
  * into a `Stripe.BalanceTransaction` only when served. `net` is `amount − fee`; `status` follows
