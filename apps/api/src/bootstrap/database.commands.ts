@@ -5,6 +5,7 @@ import type { PriceView } from '@astrix/contracts';
 import { money, parseCurrencyCode, toDecimalString } from '@astrix/pricing';
 import { CatalogService } from '../modules/billing/catalog/catalog.service';
 import { Journal, LedgerBackfill, LedgerPostings } from '../modules/billing';
+import { PayoutJournalBackfill } from '../modules/payouts';
 import type { RequestContext } from '../platform/auth/actor';
 import { AppConfig } from '../platform/config/app-config';
 import { ensureDatabaseExists } from '../platform/database/ensure-database';
@@ -36,6 +37,9 @@ export class MigrateCommand extends CommandRunner {
     const journal = new Journal();
     const backfill = await new LedgerBackfill(this.dataSource, journal, new LedgerPostings(journal)).run();
     process.stdout.write(`ledger backfill: ${backfill.posted} entries posted\n`);
+    // Trader payouts from payouts' own ledger (payouts reads its tables, posts through the journal).
+    const payouts = await PayoutJournalBackfill.create(this.dataSource, journal).run();
+    process.stdout.write(`ledger backfill: ${payouts.posted} trader payout entries posted\n`);
   }
 }
 

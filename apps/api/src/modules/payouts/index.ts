@@ -5,3 +5,7 @@
 export { PayoutsModule, type PayoutsModuleOptions } from './payouts.module';
 export { PayoutsService, type PayoutFilter } from './payouts.service';
 export { PayoutExecution } from './payout-execution.service';
+export {
+  PayoutJournalBackfill,
+  type PayoutJournalBackfillReport,
+} from './payout-journal-backfill.service';

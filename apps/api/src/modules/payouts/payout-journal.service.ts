@@ -5,42 +5,44 @@ import {
   PAYOUT_RELEASED_EVENT,
   payoutPaidEntry,
   payoutReservedEntry,
+  type PayoutPostingSource,
 } from '../billing';
-import type { Payout } from './payout.entity';
 
 /**
  * Payouts' money movements in billing's journal, posted in the payouts transaction that changes the
- * payout (beside its entry in payouts' own ledger): reserved, paid, released. Each posts once.
+ * payout (beside its entry in payouts' own ledger): reserved, paid, released. Each posts once; each
+ * method returns how many entries it posted (0 when they were already there).
  */
 @Injectable()
 export class PayoutJournal {
   constructor(private readonly journal: Journal) {}
 
   /** `payout.reserved`: the trader's share is owed to them. */
-  async reserved(manager: EntityManager, payout: Payout): Promise<void> {
-    await this.journal.post(manager, payoutReservedEntry(payout));
+  async reserved(manager: EntityManager, payout: PayoutPostingSource): Promise<number> {
+    return (await this.journal.post(manager, payoutReservedEntry(payout))) ? 1 : 0;
   }
 
   /** `payout.paid`: what was owed left through the transfer (or by hand). */
-  async paid(manager: EntityManager, payout: Payout, paidAt: Date): Promise<void> {
+  async paid(manager: EntityManager, payout: PayoutPostingSource, paidAt: Date): Promise<number> {
     // A payout reserved before the journal existed gets its reservation first, so payable nets out.
-    await this.journal.post(manager, payoutReservedEntry(payout));
-    await this.journal.post(manager, payoutPaidEntry(payout, paidAt));
+    const reserved = await this.reserved(manager, payout);
+    return reserved + ((await this.journal.post(manager, payoutPaidEntry(payout, paidAt))) ? 1 : 0);
   }
 
   /** `payout.released`: rejected or canceled, the reversal of its reservation. */
-  async released(manager: EntityManager, payout: Payout, releasedAt: Date): Promise<void> {
-    await this.journal.post(manager, payoutReservedEntry(payout));
-    const reserved = await this.journal.find(manager, {
+  async released(manager: EntityManager, payout: PayoutPostingSource & { status: string }, releasedAt: Date): Promise<number> {
+    const posted = await this.reserved(manager, payout);
+    const reservation = await this.journal.find(manager, {
       sourceType: 'trader_payout',
       sourceId: payout.id,
       event: 'payout.reserved',
     });
-    if (!reserved) return;
-    await this.journal.reverse(manager, reserved.id, {
+    if (!reservation) return posted;
+    const reversal = await this.journal.reverse(manager, reservation.id, {
       event: PAYOUT_RELEASED_EVENT,
       occurredAt: releasedAt,
       memo: `payout ${payout.id} ${payout.status}: reservation released`,
     });
+    return posted + (reversal ? 1 : 0);
   }
 }

@@ -6,6 +6,7 @@ import { PayoutEligibility } from './payout-eligibility.service';
 import { PayoutExecution } from './payout-execution.service';
 import { PayoutFeeRefunds } from './payout-fee-refunds.service';
 import { PayoutJournal } from './payout-journal.service';
+import { PayoutJournalBackfill } from './payout-journal-backfill.service';
 import { PayoutLedger } from './payout-ledger.service';
 import { PayoutBooks } from './payout-books.service';
 import { PayoutRecovery } from './payout-recovery.service';
@@ -49,12 +50,13 @@ export class PayoutsModule implements OnModuleInit {
         PayoutFeeRefunds,
         PayoutLedger,
         PayoutJournal,
+        PayoutJournalBackfill,
         PayoutBooks,
         PayoutRecovery,
         PayoutsConsumer,
         ...(options.workers ? [PayoutsJobs] : []),
       ],
-      exports: [PayoutsService, PayoutExecution],
+      exports: [PayoutsService, PayoutExecution, PayoutJournalBackfill],
     };
   }
 }

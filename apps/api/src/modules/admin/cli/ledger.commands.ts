@@ -1,6 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { LedgerBackfill, type LedgerBackfillReport } from '../../billing';
+import { PayoutJournalBackfill } from '../../payouts';
 import { CLI_APP_CONTEXT_FACTORY, type CliAppContextFactory } from '../../../platform/cli/cli-app-context';
 import { QUEUE_NAMES } from '../../../platform/queues/job-registry';
 import { JobQueue } from '../../../platform/queues/job-queue.service';
@@ -30,6 +31,15 @@ export class LedgerBackfillCommand extends CommandRunner {
     let report: LedgerBackfillReport;
     try {
       report = await app.get(LedgerBackfill, { strict: false }).run({ batchSize: options.batchSize });
+      // Trader payouts: payouts posts them from its own ledger, through the same journal.
+      const payouts = await app.get(PayoutJournalBackfill, { strict: false }).run({ batchSize: options.batchSize });
+      report = {
+        posted: report.posted + payouts.posted,
+        bySource: [
+          ...report.bySource,
+          { sourceType: 'trader_payout', event: 'payout.*', rows: payouts.payouts, posted: payouts.posted },
+        ],
+      };
     } finally {
       // As the books check: let the queues finish connecting before closing, or BullMQ errors late.
       const jobs = app.get(JobQueue, { strict: false });

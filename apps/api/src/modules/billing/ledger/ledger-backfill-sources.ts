@@ -9,6 +9,7 @@ import type { LedgerPostings } from './ledger-postings.service';
 import { CASH_IN_SOURCE_RULES, type LedgerSourceRule } from './ledger-sources';
 import { balanceTransactionEntry } from './postings/balance-postings';
 import { chargeSucceededEntry } from './postings/charge-postings';
+import { MONEY_OUT_BACKFILL } from './money-out-backfill';
 
 /** What a backfill source may post through. */
 export interface BackfillPosting {
@@ -135,4 +136,4 @@ export const CASH_IN_BACKFILL: readonly LedgerBackfillSource[] = [
  * Every source the backfill posts, in order. Refunds, disputes and trader payouts (F2) add theirs
  * here, one entry each (a rule of ledger-sources.ts and how to post its rows).
  */
-export const LEDGER_BACKFILL_SOURCES: readonly LedgerBackfillSource[] = [...CASH_IN_BACKFILL];
+export const LEDGER_BACKFILL_SOURCES: readonly LedgerBackfillSource[] = [...CASH_IN_BACKFILL, ...MONEY_OUT_BACKFILL];
