@@ -22,7 +22,8 @@ const liftedLimits = JSON.stringify({
 const api = await startApi({
   port: 3995,
   seed: true,
-  env: { WORKERS_ENABLED: 'false', FRAUD_RULES: liftedLimits },
+  // The bench speaks for many clients through X-Forwarded-For, as a proxy in front would.
+  env: { WORKERS_ENABLED: 'false', FRAUD_RULES: liftedLimits, TRUST_PROXY: 'loopback' },
 });
 const productId = api.query(`SELECT id FROM billing.products WHERE slug = 'evaluation-50k'`);
 
