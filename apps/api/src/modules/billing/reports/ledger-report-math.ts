@@ -126,8 +126,11 @@ export function statementLineKind(
   if (reversal) return sourceType === 'invoice' ? 'voided' : 'reversed';
   switch (sourceType) {
     case 'invoice':
+      if (event.endsWith('.finalized')) return 'billed';
       if (event.endsWith('.voided')) return 'voided';
-      return event.includes('written_off') || event.includes('uncollectible') ? 'written_off' : 'billed';
+      if (event.endsWith('.written_off')) return 'written_off';
+      // e.g. invoice.write_off_recovered: the write-off undone when the invoice is paid late.
+      return 'adjustment';
     case 'charge':
       return 'paid';
     case 'credit_note':
@@ -135,9 +138,10 @@ export function statementLineKind(
     case 'customer_balance_transaction':
       if (event.endsWith('.applied')) return 'credit_applied';
       if (event.endsWith('.restored')) return 'credit_restored';
-      return 'credited';
+      if (event.endsWith('.credited')) return 'credited';
+      return 'adjustment';
     case 'refund':
-      return 'refunded';
+      return event.endsWith('.settled') ? 'refunded' : 'reversed';
     case 'dispute':
       return 'disputed';
     case 'trader_payout':
