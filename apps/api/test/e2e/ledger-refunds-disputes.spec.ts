@@ -184,6 +184,53 @@ describe('ledger: refunds and disputes', () => {
       expect(Number(after.amount_refunded)).toBe(Number(charge.amount));
     });
 
+    it('the refund of a duplicate payment (no credit note) takes the overpayment out of the receivable', async () => {
+      const { charge } = await purchase(t, newTrader(), 'evaluation-25k');
+      const amount = Number(charge.amount);
+      const [customer] = await t.dataSource.query('SELECT stripe_customer_id FROM billing.customers WHERE id = $1', [
+        charge.customer_id,
+      ]);
+      // The paid receipt is paid a second time at Stripe (e.g. a stale payment link).
+      await t.app.get<PaymentProcessor>(PAYMENT_PROCESSOR).createPaymentIntent(
+        {
+          amountMinor: amount,
+          currency: 'USD',
+          customerId: customer.stripe_customer_id,
+          paymentMethodId: 'pm_card_visa',
+          confirm: true,
+          offSession: true,
+          metadata: { invoiceId: String(charge.invoice_id) },
+        },
+        `duplicate-${String(charge.id)}`,
+      );
+      await t.fake.flushWebhooks();
+      const duplicate = await eventually(async () => {
+        const [row] = await t.dataSource.query(
+          `SELECT c.id, r.id AS refund_id, r.status, r.credit_note_id FROM billing.charges c
+             JOIN billing.refunds r ON r.charge_id = c.id
+            WHERE c.invoice_id = $1 AND c.id <> $2`,
+          [charge.invoice_id, charge.id],
+        );
+        return row?.status === 'succeeded' ? (row as Record<string, string | null>) : undefined;
+      }, 20_000);
+      expect(duplicate.credit_note_id).toBeNull();
+      expect((await entriesOf(String(duplicate.refund_id))).map((entry) => [entry.event, entry.lines])).toEqual([
+        [
+          'refund.settled',
+          [
+            ['accounts_receivable', amount, 0],
+            ['processor_clearing', 0, amount],
+          ],
+        ],
+      ]);
+      // The sale was paid once: revenue as sold, nothing in refunds, receivable and clearing as after one payment.
+      expect(await customerBalances(charge.customer_id)).toEqual({
+        accounts_receivable: 0,
+        revenue_evaluation: -amount,
+        processor_clearing: amount,
+      });
+    });
+
     it('a refund Stripe fails after it settled is reversed: failed, charge total back, refund.reversed naming refund.settled', async () => {
       const { charge } = await purchase(t, newTrader(), 'evaluation-25k');
       const refundId = (await refundCharge(String(charge.id), { amount: 2000, reason: 'requested_by_customer' })).json()
