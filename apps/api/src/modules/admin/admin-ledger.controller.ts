@@ -96,9 +96,9 @@ export class AdminLedgerController {
     if (!wantsCsv(accept)) {
       return this.reports.customerStatement({ ...base, limit: query.limit, cursor: query.cursor });
     }
-    // The whole period: page through it on the server.
+    // The whole period (a cursor does not apply): page through it on the server.
     const lines: CustomerStatementLine[] = [];
-    let page = await this.reports.customerStatement({ ...base, limit: CSV_PAGE, cursor: query.cursor });
+    let page = await this.reports.customerStatement({ ...base, limit: CSV_PAGE });
     lines.push(...page.data);
     while (page.nextCursor !== null) {
       page = await this.reports.customerStatement({ ...base, limit: CSV_PAGE, cursor: page.nextCursor });
