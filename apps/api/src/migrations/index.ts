@@ -21,6 +21,7 @@ import { Ledger1795500000001 } from './1795500000001-ledger';
 import { ApiKeyHmacExpiry1795510000000 } from './1795510000000-api-key-hmac-expiry';
 import { LedgerBadDebt1795540000000 } from './1795540000000-ledger-bad-debt';
 import { RefundReversedAt1795545000000 } from './1795545000000-refund-reversed-at';
+import { DisputeInquiry1795545000001 } from './1795545000001-dispute-inquiry';
 import { JournalLineProductKind1795550000000 } from './1795550000000-journal-line-product-kind';
 
 /** Every migration, oldest first. Landed migrations are never edited; add a new one instead. */
@@ -48,5 +49,6 @@ export const MIGRATIONS = [
   ApiKeyHmacExpiry1795510000000,
   LedgerBadDebt1795540000000,
   RefundReversedAt1795545000000,
+  DisputeInquiry1795545000001,
   JournalLineProductKind1795550000000,
 ];

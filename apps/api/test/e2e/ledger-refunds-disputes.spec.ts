@@ -377,6 +377,50 @@ describe('ledger: refunds and disputes', () => {
     });
   });
 
+  describe('inquiries', () => {
+    it('an inquiry posts nothing, closed or open; one that escalates posts as a dispute, once', async () => {
+      const quiet = await purchase(t, newTrader(), 'evaluation-25k');
+      const escalated = await purchase(t, newTrader(), 'evaluation-25k');
+      t.fake.controls.setWebhookEndpoint(null);
+      const events = [quiet, escalated].map(({ charge }) => {
+        const opened = t.fake.controls.openDispute(String(charge.stripe_charge_id));
+        return sentEvent('charge.dispute.created', (object) => object.id === opened.id);
+      });
+      // The fake's own (escalated) events stay undelivered during the test: only ours arrive. Both
+      // disputes are closed by the end, so a late delivery of those changes nothing.
+      const deliver = async (event: SentEvent, suffix: string, type: string, status: string) => {
+        await t.deliver(copyOf(event, `${event.id}_${suffix}`, type, { status }));
+        await processed([`${event.id}_${suffix}`]);
+      };
+      const [quietEvent, escalatedEvent] = events as [SentEvent, SentEvent];
+      const rowOf = async (chargeId: unknown) =>
+        (await t.dataSource.query('SELECT * FROM billing.disputes WHERE charge_id = $1', [chargeId]))[0] as Record<
+          string,
+          unknown
+        >;
+
+      // Asked, then closed in our favour: Stripe never took the money, nothing posts.
+      await deliver(quietEvent, 'inquiry', 'charge.dispute.created', 'warning_needs_response');
+      await deliver(quietEvent, 'inquiry_closed', 'charge.dispute.closed', 'warning_closed');
+      const quietRow = await rowOf(quiet.charge.id);
+      expect(quietRow).toMatchObject({ inquiry: true, status: 'won' });
+      expect(await entriesOf(String(quietRow.id))).toEqual([]);
+
+      // Asked, escalated to a chargeback (funds withdrawn), a stale inquiry update, then lost.
+      await deliver(escalatedEvent, 'inquiry', 'charge.dispute.created', 'warning_needs_response');
+      const asked = await rowOf(escalated.charge.id);
+      expect(await entriesOf(String(asked.id))).toEqual([]);
+      await deliver(escalatedEvent, 'escalated', 'charge.dispute.updated', 'needs_response');
+      await deliver(escalatedEvent, 'stale', 'charge.dispute.updated', 'warning_under_review');
+      expect(await rowOf(escalated.charge.id)).toMatchObject({ inquiry: false });
+      await deliver(escalatedEvent, 'lost', 'charge.dispute.closed', 'lost');
+      expect((await entriesOf(String(asked.id))).map((entry) => entry.event)).toEqual([
+        'dispute.opened',
+        'dispute.lost',
+      ]);
+    });
+  });
+
   it('the books check names a settled refund and a lost dispute without their entries', async () => {
     const { charge } = await purchase(t, newTrader(), 'evaluation-25k');
     const at = new Date('2026-11-01T00:00:00Z');

@@ -37,6 +37,13 @@ export class Dispute {
   @MinorUnits({ default: 0 })
   lostAmount!: number;
 
+  /**
+   * An inquiry (Stripe's `warning_*` statuses): the issuer asks, Stripe withdraws no funds and
+   * charges no fee. False once it escalates to a chargeback.
+   */
+  @Column({ type: 'boolean', default: false })
+  inquiry!: boolean;
+
   @Column({ type: 'timestamptz' })
   createdAt!: Date;
 

@@ -10,6 +10,7 @@ import {
   flagDecision,
   ipVelocityBreach,
   isClosedDispute,
+  isDisputeInquiry,
   openReviewSignal,
   ourDisputeStatus,
   type PaymentFacts,
@@ -352,6 +353,20 @@ describe('fraud rules', () => {
       ['other', 'other'],
     ])("Stripe's %s is our %s", (stripeStatus, ours) => {
       expect(ourDisputeStatus(stripeStatus)).toBe(ours);
+    });
+
+    it.each<[ProcessorDispute['status'], boolean]>([
+      ['warning_needs_response', true],
+      ['warning_under_review', true],
+      ['warning_closed', true],
+      ['needs_response', false],
+      ['under_review', false],
+      ['won', false],
+      ['lost', false],
+      ['prevented', false],
+      ['other', false],
+    ])("Stripe's %s is an inquiry (no funds withdrawn): %s", (stripeStatus, inquiry) => {
+      expect(isDisputeInquiry(stripeStatus)).toBe(inquiry);
     });
 
     it.each<[DisputeStatus, boolean]>([

@@ -308,6 +308,23 @@ export function ourDisputeStatus(status: ProcessorDispute['status']): DisputeSta
 
 export const isClosedDispute = (status: DisputeStatus): boolean => status === 'won' || status === 'lost';
 
+/** An inquiry (a `warning_*` status): no funds withdrawn, no fee, unless it escalates. */
+export function isDisputeInquiry(status: ProcessorDispute['status']): boolean {
+  switch (status) {
+    case 'warning_needs_response':
+    case 'warning_under_review':
+    case 'warning_closed':
+      return true;
+    case 'needs_response':
+    case 'under_review':
+    case 'won':
+    case 'lost':
+    case 'prevented':
+    case 'other':
+      return false;
+  }
+}
+
 /** What a dispute costs beyond its amount, in the dispute's currency; nothing configured is nothing. */
 export const disputeFee = (settings: FraudSettings, currency: string): number =>
   settings.disputeFee[currency] ?? 0;

@@ -22,6 +22,7 @@ import {
   disputeLostSignal,
   earlyFraudWarningSignal,
   isClosedDispute,
+  isDisputeInquiry,
   openReviewSignal,
   ourDisputeStatus,
   refundsOnEarlyFraudWarning,
@@ -134,6 +135,7 @@ export class StripeFraudSignals {
           evidenceDueBy: dispute.evidenceDueBy,
           feeAmount: disputeFee(this.config.fraud, dispute.currency),
           lostAmount: 0,
+          inquiry: isDisputeInquiry(dispute.status),
           createdAt: now,
           updatedAt: now,
           closedAt: null,
@@ -144,6 +146,8 @@ export class StripeFraudSignals {
         updatedAt: now,
         closedAt: closing ? now : null,
         lostAmount: status === 'lost' ? record.amount : 0,
+        // Once escalated, a late `warning_*` update does not make it an inquiry again.
+        inquiry: record.inquiry && isDisputeInquiry(dispute.status),
       });
       await manager.save(Dispute, record);
       // Opened, and won or lost once closed: each posts once, whatever order the updates arrive in.

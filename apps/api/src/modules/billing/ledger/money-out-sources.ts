@@ -3,8 +3,9 @@ import type { LedgerSourceRule } from './ledger-sources';
 const REFUNDS = `SELECT r.id, c.customer_id, r.currency, r.amount, r.status, r.processed_at, r.reversed_at, r.created_at
   FROM billing.refunds r JOIN billing.charges c ON c.id = r.charge_id`;
 
+/** Inquiries (Stripe withdrew nothing, charged no fee) have no entries. */
 const DISPUTES = `SELECT d.id, c.customer_id, d.currency, d.amount, d.fee_amount, d.status, d.created_at, d.closed_at
-  FROM billing.disputes d JOIN billing.charges c ON c.id = d.charge_id`;
+  FROM billing.disputes d JOIN billing.charges c ON c.id = d.charge_id WHERE NOT d.inquiry`;
 
 /**
  * Money going back: refunds and disputes (see ledger-sources.ts for the columns). A refund that

@@ -19,6 +19,7 @@ describe('dispute postings', () => {
     currency: 'USD',
     feeAmount,
     status,
+    inquiry: false,
     createdAt: opened,
     closedAt: status === 'won' || status === 'lost' ? closed : null,
   });
@@ -55,6 +56,12 @@ describe('dispute postings', () => {
       ['dispute_held', 0, 14900],
     ]);
     entries.forEach((entry) => expect(() => balanced(entry)).not.toThrow());
+  });
+
+  it('an inquiry posts nothing, open or closed; escalated, it is a dispute', () => {
+    expect(disputeEntries({ ...dispute('needs_response'), inquiry: true }, null)).toEqual([]);
+    expect(disputeEntries({ ...dispute('won'), inquiry: true }, null)).toEqual([]);
+    expect(disputeEntries(dispute('needs_response'), null).map((entry) => entry.event)).toEqual(['dispute.opened']);
   });
 
   it('without a configured fee, only the amount is held', () => {

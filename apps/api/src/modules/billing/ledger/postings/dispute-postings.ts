@@ -8,6 +8,8 @@ export interface DisputePostingSource {
   readonly currency: string;
   readonly feeAmount: number;
   readonly status: DisputeStatus;
+  /** An inquiry (no funds withdrawn, no fee; the row's `inquiry`) posts nothing unless it escalates. */
+  readonly inquiry?: boolean;
   /** When we first heard of it. */
   readonly createdAt: Date;
   /** When it was won or lost. */
@@ -70,9 +72,11 @@ export function disputeLostEntry(dispute: DisputePostingSource, customerId: stri
 /**
  * Every entry a dispute in this state has: opened, and won or lost once closed. Posting them all
  * on every update is safe (the journal posts each source event once), so updates arriving twice or
- * out of order post each entry once, and a dispute first heard of already closed posts both.
+ * out of order post each entry once, and a dispute first heard of already closed posts both. An
+ * inquiry has none: Stripe withdraws nothing until it escalates.
  */
 export function disputeEntries(dispute: DisputePostingSource, customerId: string | null): JournalEntryDraft[] {
+  if (dispute.inquiry) return [];
   const opened = disputeOpenedEntry(dispute, customerId);
   switch (dispute.status) {
     case 'won':
