@@ -20,6 +20,7 @@ import {
 } from '../platform/cli/api-key.commands';
 import { DatabaseCommand, MigrateCommand, SeedCommand } from './database.commands';
 import { DevTokenCommand } from '../platform/cli/dev-token.command';
+import { BACKUP_COMMANDS } from '../platform/cli/backup.commands';
 
 /** The operator CLI: no HTTP, no queues; connects to the database only for commands that need it. */
 @Module({
@@ -49,6 +50,7 @@ import { DevTokenCommand } from '../platform/cli/dev-token.command';
     MigrateCommand,
     SeedCommand,
     DevTokenCommand,
+    ...BACKUP_COMMANDS,
     ...ADMIN_COMMANDS,
     ...SUBSCRIPTION_COMMANDS,
   ],
