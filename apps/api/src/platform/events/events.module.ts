@@ -2,6 +2,7 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { EventDispatcher } from './event-dispatcher.service';
 import { EventsJobs } from './events-jobs';
+import { OutboxRedelivery } from './outbox-redelivery.service';
 import { OutboxRelay } from './outbox-relay.service';
 
 /** Outbox, relay, dispatcher; the queue worker only in processes that run workers. */
@@ -12,7 +13,7 @@ export class EventsModule {
     return {
       module: EventsModule,
       imports: [DiscoveryModule],
-      providers: [OutboxRelay, EventDispatcher, ...(options.workers ? [EventsJobs] : [])],
+      providers: [OutboxRelay, OutboxRedelivery, EventDispatcher, ...(options.workers ? [EventsJobs] : [])],
       exports: [OutboxRelay, EventDispatcher],
     };
   }
