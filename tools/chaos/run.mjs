@@ -64,8 +64,10 @@ const logFile = join(logDir, `chaos-seed${seed}-${new Date().toISOString().repla
 const replay = `pnpm chaos --seed ${seed} --ops ${totalOps} --faults ${faultSpec} --outage-ms ${outageMs} --concurrency ${concurrency} --traders ${traderCount} --pace-ms ${paceMs}`;
 
 const startedAt = Date.now();
-const say = (line) => process.stdout.write(`[chaos ${((Date.now() - startedAt) / 1000).toFixed(1)}s] ${line}\n`);
-const record = (entry) => appendFileSync(logFile, `${JSON.stringify({ t: Date.now() - startedAt, ...entry })}\n`);
+const say = (line) =>
+  process.stdout.write(`[chaos ${((Date.now() - startedAt) / 1000).toFixed(1)}s] ${line}\n`);
+const record = (entry) =>
+  appendFileSync(logFile, `${JSON.stringify({ t: Date.now() - startedAt, ...entry })}\n`);
 
 say(`seed ${seed}, ${totalOps} operations, faults ${faultSpec}, Redis outage ${outageMs} ms; log ${logFile}`);
 const stack = await startStack({ log: say, keep: args.keep });
@@ -100,20 +102,34 @@ async function run() {
   const client = new HttpClient({ baseUrl: stack.url, stats });
   const traders = Array.from({ length: traderCount }, (_, index) => `trader_chaos_${seed}_${index}`);
   const traderTokens = new Map(
-    traders.map((sub) => [sub, mintToken(JWT_SECRET, { sub, email: `${sub}@example.com`, ttlSeconds: 24 * 3600 })]),
+    traders.map((sub) => [
+      sub,
+      mintToken(JWT_SECRET, { sub, email: `${sub}@example.com`, ttlSeconds: 24 * 3600 }),
+    ]),
   );
   const tokens = {
     trader: (sub) => traderTokens.get(sub) ?? mintToken(JWT_SECRET, { sub, email: `${sub}@example.com` }),
     admin: mintToken(JWT_SECRET, { sub: 'staff_chaos_admin', roles: ['admin'], ttlSeconds: 24 * 3600 }),
-    finance: mintToken(JWT_SECRET, { sub: 'staff_chaos_finance', roles: ['finance', 'support'], ttlSeconds: 24 * 3600 }),
-    finance2: mintToken(JWT_SECRET, { sub: 'staff_chaos_finance_2', roles: ['finance', 'support'], ttlSeconds: 24 * 3600 }),
+    finance: mintToken(JWT_SECRET, {
+      sub: 'staff_chaos_finance',
+      roles: ['finance', 'support'],
+      ttlSeconds: 24 * 3600,
+    }),
+    finance2: mintToken(JWT_SECRET, {
+      sub: 'staff_chaos_finance_2',
+      roles: ['finance', 'support'],
+      ttlSeconds: 24 * 3600,
+    }),
   };
 
   // Set-up, as operators would: a service key for the trading platform, a webhook endpoint
   // listening in the harness, payout rules that let funded accounts cash out at once.
   const key = await client.call('POST', '/v1/admin/api-keys', {
     token: tokens.admin,
-    body: { name: 'chaos trading platform', scopes: ['usage:write', 'usage:read', 'entitlements:read', 'accounts:read', 'accounts:write', 'kyc:write'] },
+    body: {
+      name: 'chaos trading platform',
+      scopes: ['usage:write', 'usage:read', 'entitlements:read', 'accounts:write', 'kyc:write'],
+    },
   });
   if (key.status !== 201) throw new Error(`API key not created: ${key.status} ${JSON.stringify(key.body)}`);
   const receiver = await startReceiver();
@@ -122,8 +138,11 @@ async function run() {
     token: tokens.admin,
     body: { url: receiver.url, eventTypes: EVENT_TYPES, description: 'chaos receiver' },
   });
-  if (endpoint.status !== 201) throw new Error(`webhook endpoint not created: ${endpoint.status} ${JSON.stringify(endpoint.body)}`);
-  const catalog = await client.call('GET', '/v1/billing/products?currency=USD', { token: tokens.trader(traders[0]) });
+  if (endpoint.status !== 201)
+    throw new Error(`webhook endpoint not created: ${endpoint.status} ${JSON.stringify(endpoint.body)}`);
+  const catalog = await client.call('GET', '/v1/billing/products?currency=USD', {
+    token: tokens.trader(traders[0]),
+  });
   const rows = await db.rows(`SELECT slug, id FROM billing.products`);
   const products = Object.fromEntries(rows.map((row) => [row.slug, row.id]));
   if (catalog.status !== 200) throw new Error(`catalog not readable: ${catalog.status}`);
@@ -146,15 +165,19 @@ async function run() {
 
   // The plan: which operation at each step and which fault before which step, all from the seed.
   const plan = new Random(seed);
-  const steps = Array.from({ length: totalOps }, () => ({ kind: plan.weighted(OPERATION_WEIGHTS), seed: plan.int(2 ** 31) }));
-  const faultAt = new Map();
+  const steps = Array.from({ length: totalOps }, () => ({
+    kind: plan.weighted(OPERATION_WEIGHTS),
+    seed: plan.int(2 ** 31),
+  }));
+  // Each fault at a point of the run (a fraction of it): reached by operations done or time spent,
+  // whichever comes first, so a slow machine still sees every fault before the load stops.
+  const pending = [];
   for (const kind of FAULT_KINDS) {
-    for (let n = 0; n < faultCounts[kind]; n++) {
-      const at = Math.floor(totalOps * (0.08 + 0.77 * plan.next()));
-      faultAt.set(at, [...(faultAt.get(at) ?? []), kind]);
-    }
+    for (let n = 0; n < faultCounts[kind]; n++) pending.push({ at: 0.08 + 0.77 * plan.next(), kind });
   }
-  const releaseAt = new Set(Array.from({ length: faultCounts.webhook_late }, () => Math.floor(totalOps * (0.3 + 0.65 * plan.next()))));
+  for (let n = 0; n < faultCounts.webhook_late; n++)
+    pending.push({ at: 0.3 + 0.6 * plan.next(), kind: 'release_late' });
+  pending.sort((a, b) => a.at - b.at);
   const faultCount = Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0]));
 
   const outageProbes = [];
@@ -169,8 +192,14 @@ async function run() {
     probeDuringOutage: async () => {
       // Reads keep answering; a purchase made during the outage is not lost (checked afterwards).
       const quick = new HttpClient({ baseUrl: stack.url, budgetMs: 0 });
-      const products = await quick.call('GET', '/v1/billing/products?currency=USD', { token: tokens.trader(traders[1]), retry: false });
-      const accounts = await quick.call('GET', '/v1/accounts', { token: tokens.trader(traders[1]), retry: false });
+      const products = await quick.call('GET', '/v1/billing/products?currency=USD', {
+        token: tokens.trader(traders[1]),
+        retry: false,
+      });
+      const accounts = await quick.call('GET', '/v1/accounts', {
+        token: tokens.trader(traders[1]),
+        retry: false,
+      });
       const buy = await operations.buy(new Random(seed + 17));
       const probe = { productsStatus: products.status, accountsStatus: accounts.status, purchase: buy };
       outageProbes.push(probe);
@@ -188,12 +217,17 @@ async function run() {
   const opStatuses = {};
   let next = 0;
   let done = 0;
-  const loadDeadline = Date.now() + durationMs;
+  const loadStartedAt = Date.now();
+  const loadDeadline = loadStartedAt + durationMs;
   const workers = Array.from({ length: concurrency }, async () => {
     while (next < totalOps && Date.now() < loadDeadline) {
       const index = next++;
-      for (const kind of faultAt.get(index) ?? []) scheduleFault(kind);
-      if (releaseAt.has(index)) faultChain = faultChain.then(() => faults.releaseLate());
+      const progress = Math.max(index / totalOps, (Date.now() - loadStartedAt) / durationMs);
+      while (pending.length > 0 && pending[0].at <= progress) {
+        const { kind } = pending.shift();
+        if (kind === 'release_late') faultChain = faultChain.then(() => faults.releaseLate());
+        else scheduleFault(kind);
+      }
       const step = steps[index];
       if (paceMs > 0) await sleep(Math.floor(paceMs * 2 * ((step.seed % 1000) / 1000)));
       const begun = Date.now();
@@ -212,6 +246,10 @@ async function run() {
     }
   });
   await Promise.all(workers);
+  // Faults the load did not reach (it stopped early): inject them now, before the drain.
+  for (const { kind } of pending.splice(0)) {
+    if (kind !== 'release_late') scheduleFault(kind);
+  }
   say(`load stopped after ${done} operations; waiting for faults to finish`);
   await faultChain;
   await faults.clear();
@@ -262,7 +300,10 @@ async function run() {
     outageProbes,
     figures,
     routes: Object.fromEntries(
-      [...stats.entries()].map(([route, stat]) => [route, { ok: stat.ok, errors: stat.errors, retries: stat.retries }]),
+      [...stats.entries()].map(([route, stat]) => [
+        route,
+        { ok: stat.ok, errors: stat.errors, retries: stat.retries },
+      ]),
     ),
     findings,
   };
@@ -276,7 +317,8 @@ async function run() {
     return 0;
   }
   say(`${findings.length} finding(s):`);
-  for (const item of findings.slice(0, 40)) say(`  ${item.invariant}: ${JSON.stringify(item.detail).slice(0, 400)}`);
+  for (const item of findings.slice(0, 40))
+    say(`  ${item.invariant}: ${JSON.stringify(item.detail).slice(0, 400)}`);
   say(`seed ${seed}; operation log ${logFile}`);
   say(`replay: ${replay}`);
   return 1;

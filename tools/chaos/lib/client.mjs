@@ -44,7 +44,9 @@ export class HttpClient {
     if (apiKey) headers.authorization = `Bearer ${apiKey}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
-    const name = route ?? `${method} ${path.replace(/\/(cust|chg|inv|sub|acc|po|cs|ch|pi|prd|we|re|du)_[\w]+/g, '/:id').split('?')[0]}`;
+    const name =
+      route ??
+      `${method} ${path.replace(/\/(cust|chg|inv|sub|acc|po|cs|ch|pi|prd|we|re|du)_[\w]+/g, '/:id').split('?')[0]}`;
     const stat = this.stats.get(name) ?? { ok: 0, errors: 0, retries: 0, latencies: [] };
     this.stats.set(name, stat);
     const deadline = Date.now() + this.budgetMs;

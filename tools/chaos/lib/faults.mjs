@@ -20,13 +20,17 @@ export const FAULT_KINDS = [
 /** "kill_api:2,redis_outage:1" or "all:3" → counts per kind. */
 export function parseFaults(spec) {
   const counts = Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0]));
-  for (const part of spec.split(',').map((item) => item.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)) {
     const [kind, count = '1'] = part.split(':');
     const n = Number(count);
     if (!Number.isInteger(n) || n < 0) throw new Error(`--faults: bad count in "${part}"`);
     if (kind === 'all') for (const name of FAULT_KINDS) counts[name] = n;
     else if (kind === 'none') continue;
-    else if (!(kind in counts)) throw new Error(`--faults: unknown fault "${kind}"; known: ${FAULT_KINDS.join(', ')}`);
+    else if (!(kind in counts))
+      throw new Error(`--faults: unknown fault "${kind}"; known: ${FAULT_KINDS.join(', ')}`);
     else counts[kind] = n;
   }
   return counts;
@@ -45,7 +49,14 @@ export function createFaults({ stack, rng, outageMs, log, probeDuringOutage }) {
     });
     return response.json().catch(() => null);
   };
-  const stripePaths = ['/v1/payment_intents', '/v1/refunds', '/v1/checkout/sessions', '/v1/transfers', '/v1/customers', undefined];
+  const stripePaths = [
+    '/v1/payment_intents',
+    '/v1/refunds',
+    '/v1/checkout/sessions',
+    '/v1/transfers',
+    '/v1/customers',
+    undefined,
+  ];
   let held = 0;
 
   const inject = {
@@ -94,13 +105,23 @@ export function createFaults({ stack, rng, outageMs, log, probeDuringOutage }) {
       return rule;
     },
     async stripe_slow() {
-      const rule = { kind: 'hang', times: 2 + rng.int(4), delayMs: 800 + rng.int(1_500), path: rng.pick(stripePaths) };
+      const rule = {
+        kind: 'hang',
+        times: 2 + rng.int(4),
+        delayMs: 800 + rng.int(1_500),
+        path: rng.pick(stripePaths),
+      };
       await control('/__control/faults', rule);
       return rule;
     },
     async stripe_lost_response() {
       // Stripe acts, then the answer is lost on its way back: only idempotency keys make the retry safe.
-      const rule = { kind: 'server_error', times: 1 + rng.int(2), phase: 'after_processing', path: rng.pick(stripePaths) };
+      const rule = {
+        kind: 'server_error',
+        times: 1 + rng.int(2),
+        phase: 'after_processing',
+        path: rng.pick(stripePaths),
+      };
       await control('/__control/faults', rule);
       return rule;
     },

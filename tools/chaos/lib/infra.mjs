@@ -1,7 +1,15 @@
 // The harness's own Postgres cluster and Redis server: never the machine's shared ones, which other
 // test projects use at the same time. Both can be killed and restarted for faults.
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  rmSync,
+  writeFileSync,
+  appendFileSync,
+} from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,7 +79,18 @@ export class PostgresCluster {
 
   static async create(dir) {
     const cluster = new PostgresCluster(dir, await freePort());
-    pg('initdb', ['-D', cluster.dataDir, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C']);
+    pg('initdb', [
+      '-D',
+      cluster.dataDir,
+      '-A',
+      'trust',
+      '-U',
+      'postgres',
+      '--no-sync',
+      '-E',
+      'UTF8',
+      '--locale=C',
+    ]);
     appendFileSync(
       join(cluster.dataDir, 'postgresql.conf'),
       [
@@ -107,7 +126,16 @@ export class PostgresCluster {
   }
 
   createDatabase(name) {
-    execFileSync('psql', ['-h', '127.0.0.1', '-p', String(this.port), '-U', 'postgres', '-qc', `CREATE DATABASE ${name}`]);
+    execFileSync('psql', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(this.port),
+      '-U',
+      'postgres',
+      '-qc',
+      `CREATE DATABASE ${name}`,
+    ]);
   }
 
   destroy() {
@@ -142,7 +170,18 @@ export class RedisServer {
     writeFileSync(this.logFile, '', { flag: 'a' });
     const child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--logfile', this.logFile],
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--logfile',
+        this.logFile,
+      ],
       { stdio: 'ignore' },
     );
     this.process = child;

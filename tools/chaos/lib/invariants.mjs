@@ -5,12 +5,19 @@ import { sleep } from './infra.mjs';
 /** What BullMQ holds about a job (its hash), for a finding's detail: ran? failed? why? */
 function jobState(stack, queue, id) {
   try {
-    const fields = execFileSync('redis-cli', ['-p', String(stack.redis.port), 'HGETALL', `${stack.env.QUEUE_PREFIX}:${queue}:${id}`], {
-      encoding: 'utf8',
-    }).trim().split('\n');
+    const fields = execFileSync(
+      'redis-cli',
+      ['-p', String(stack.redis.port), 'HGETALL', `${stack.env.QUEUE_PREFIX}:${queue}:${id}`],
+      {
+        encoding: 'utf8',
+      },
+    )
+      .trim()
+      .split('\n');
     const hash = {};
     for (let index = 0; index + 1 < fields.length; index += 2) {
-      if (fields[index] !== 'data' && fields[index] !== 'opts') hash[fields[index]] = fields[index + 1].slice(0, 300);
+      if (fields[index] !== 'data' && fields[index] !== 'opts')
+        hash[fields[index]] = fields[index + 1].slice(0, 300);
     }
     return Object.keys(hash).length ? hash : 'no such job in Redis';
   } catch (error) {
@@ -45,7 +52,9 @@ async function inFlight({ stack, db, client, tokens }) {
            (SELECT count(*) FROM platform.webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= now())::int AS deliveries_due`);
   const queues = await client.call('GET', '/v1/admin/queues', { token: tokens.finance, retry: false });
   let jobs = 0;
-  for (const queue of Array.isArray(queues.body) ? queues.body : (queues.body?.queues ?? queues.body?.data ?? [])) {
+  for (const queue of Array.isArray(queues.body)
+    ? queues.body
+    : (queues.body?.queues ?? queues.body?.data ?? [])) {
     const counts = queue.counts ?? queue;
     jobs += Number(counts.waiting ?? 0) + Number(counts.active ?? 0) + Number(counts.prioritized ?? 0);
   }
@@ -71,7 +80,16 @@ async function inFlight({ stack, db, client, tokens }) {
 /**
  * @returns {Promise<{ findings: Array<{invariant: string, detail: unknown}>, figures: Record<string, unknown> }>}
  */
-export async function checkInvariants({ stack, db, client, tokens, acknowledged, receiver, endpointCreatedAt, runStartedAt }) {
+export async function checkInvariants({
+  stack,
+  db,
+  client,
+  tokens,
+  acknowledged,
+  receiver,
+  endpointCreatedAt,
+  runStartedAt,
+}) {
   const findings = [];
   const figures = {};
   const finding = (invariant, detail) => findings.push({ invariant, detail });
@@ -79,7 +97,9 @@ export async function checkInvariants({ stack, db, client, tokens, acknowledged,
   // 1. books check, as an operator runs it, against our fake Stripe.
   let books;
   try {
-    books = JSON.parse(stack.cli('books', 'check', '--json', '--since', new Date(runStartedAt - 3_600_000).toISOString()));
+    books = JSON.parse(
+      stack.cli('books', 'check', '--json', '--since', new Date(runStartedAt - 3_600_000).toISOString()),
+    );
   } catch (error) {
     // Exit 1 with a report on stdout means findings; anything else is the check failing.
     const stdout = error.stdout ?? '';
@@ -125,11 +145,16 @@ export async function checkInvariants({ stack, db, client, tokens, acknowledged,
       continue;
     }
     if (ours.kind === 'reset') {
-      const resets = await db.rows(`SELECT outcome FROM accounts.resets WHERE charge_id = $1`, [ours.charge_id]);
+      const resets = await db.rows(`SELECT outcome FROM accounts.resets WHERE charge_id = $1`, [
+        ours.charge_id,
+      ]);
       if (resets.length !== 1) finding('paid_reset_not_applied_once', { ...purchase, resets });
     } else {
-      const accounts = await db.rows(`SELECT id FROM accounts.accounts WHERE charge_id = $1`, [ours.charge_id]);
-      if (accounts.length !== 1) finding('paid_purchase_not_one_account', { ...purchase, accounts: accounts.length });
+      const accounts = await db.rows(`SELECT id FROM accounts.accounts WHERE charge_id = $1`, [
+        ours.charge_id,
+      ]);
+      if (accounts.length !== 1)
+        finding('paid_purchase_not_one_account', { ...purchase, accounts: accounts.length });
     }
   }
   figures.purchasesAttempted = acknowledged.purchases.length;
@@ -165,7 +190,8 @@ export async function checkInvariants({ stack, db, client, tokens, acknowledged,
   const unrecorded = await db.rows(`
     SELECT o.event_id, o.type FROM platform.outbox_events o
      WHERE NOT EXISTS (SELECT 1 FROM platform.event_history h WHERE h.event_id = o.event_id)`);
-  for (const event of unrecorded) finding('event_not_in_history', { ...event, job: jobState(stack, 'events', event.event_id) });
+  for (const event of unrecorded)
+    finding('event_not_in_history', { ...event, job: jobState(stack, 'events', event.event_id) });
   const deliveries = await db.rows(
     `SELECT h.event_id, h.type, d.status, d.attempts FROM platform.event_history h
        LEFT JOIN platform.webhook_deliveries d ON d.event_id = h.event_id
@@ -185,23 +211,42 @@ export async function checkInvariants({ stack, db, client, tokens, acknowledged,
 
   // 7. Stripe events: every one the fake sent was stored and processed.
   const sent = await (await fetch(`${stack.fakeUrl}/__control/events`)).json();
-  const storedEvents = await db.rows(`SELECT id, status FROM billing.stripe_webhook_events`);
+  const storedEvents = await db.rows(
+    `SELECT id, status, attempts, last_error FROM billing.stripe_webhook_events`,
+  );
   const storedStatus = new Map(storedEvents.map((event) => [event.id, event.status]));
+  const storedRow = new Map(storedEvents.map((event) => [event.id, event]));
   figures.stripeEventsSent = sent.events.length;
   figures.stripeDeliveries = countBy(sent.deliveries, 'status');
   for (const event of sent.events) {
     const status = storedStatus.get(event.id);
     if (status === undefined) finding('stripe_event_never_stored', { id: event.id, type: event.type });
     else if (status === 'received' || status === 'failed') {
-      finding('stripe_event_not_processed', { id: event.id, type: event.type, status, job: jobState(stack, 'billing', event.id) });
+      const row = storedRow.get(event.id);
+      finding('stripe_event_not_processed', {
+        id: event.id,
+        type: event.type,
+        status,
+        attempts: row.attempts,
+        lastError: row.last_error?.slice(0, 300),
+        job: jobState(stack, 'billing', event.id),
+      });
     }
   }
 
   // 8. No job gave up (failed jobs are kept for inspection; each one is work that never happened).
   for (const queue of ['events', 'billing', 'outbound', 'payouts', 'maintenance']) {
-    const failed = await client.call('GET', `/v1/admin/queues/${queue}/jobs?state=failed&limit=100`, { token: tokens.finance });
+    const failed = await client.call('GET', `/v1/admin/queues/${queue}/jobs?state=failed&limit=100`, {
+      token: tokens.finance,
+    });
     for (const job of failed.body?.data ?? []) {
-      finding('job_failed', { queue, id: job.id, name: job.name, attemptsMade: job.attemptsMade, reason: job.failedReason });
+      finding('job_failed', {
+        queue,
+        id: job.id,
+        name: job.name,
+        attemptsMade: job.attemptsMade,
+        reason: job.failedReason,
+      });
     }
   }
 
@@ -209,7 +254,9 @@ export async function checkInvariants({ stack, db, client, tokens, acknowledged,
   const [journal] = await db.rows(`SELECT to_regclass('billing.journal_lines') IS NOT NULL AS present`);
   if (journal?.present) {
     const columns = (
-      await db.rows(`SELECT column_name FROM information_schema.columns WHERE table_schema = 'billing' AND table_name = 'journal_lines'`)
+      await db.rows(
+        `SELECT column_name FROM information_schema.columns WHERE table_schema = 'billing' AND table_name = 'journal_lines'`,
+      )
     ).map((row) => row.column_name);
     const entry = columns.find((name) => ['entry_id', 'journal_entry_id'].includes(name));
     let sql = null;
@@ -223,7 +270,9 @@ export async function checkInvariants({ stack, db, client, tokens, acknowledged,
     }
     if (sql) {
       const unbalanced = await db.rows(sql);
-      figures.journalLines = Number((await db.rows(`SELECT count(*)::int AS n FROM billing.journal_lines`))[0].n);
+      figures.journalLines = Number(
+        (await db.rows(`SELECT count(*)::int AS n FROM billing.journal_lines`))[0].n,
+      );
       for (const row of unbalanced) finding('journal_unbalanced', row);
     } else {
       figures.journal = `billing.journal_lines present, columns not understood: ${columns.join(', ')}`;
@@ -237,7 +286,9 @@ export async function checkInvariants({ stack, db, client, tokens, acknowledged,
 
 async function stripeGet(stack, path) {
   try {
-    const response = await fetch(`${stack.fakeUrl}${path}`, { headers: { authorization: 'Bearer sk_test_chaos' } });
+    const response = await fetch(`${stack.fakeUrl}${path}`, {
+      headers: { authorization: 'Bearer sk_test_chaos' },
+    });
     return response.ok ? response.json() : null;
   } catch {
     return null;

@@ -104,7 +104,8 @@ export function createOperations(world) {
       token: tokens.trader(user),
       body: { productId, currency: 'USD', ...extra },
     });
-    if (session.status !== 201) return { step: 'session', status: session.status, code: session.body?.error?.code };
+    if (session.status !== 201)
+      return { step: 'session', status: session.status, code: session.body?.error?.code };
     const stripeSession = /\/pay\/([^/?]+)/.exec(session.body.url ?? '')?.[1];
     if (!stripeSession) return { step: 'session', status: session.status, error: 'no payment page url' };
     if (rng.chance(0.04)) {
@@ -152,7 +153,10 @@ export function createOperations(world) {
       if (!account) return { skipped: 'no failed evaluation' };
       const slug = `reset-${account.size / 1000}k`;
       if (!products[slug]) return { skipped: `no product ${slug}` };
-      return { account: account.id, ...(await checkout(rng, account.user_id, products[slug], { accountId: account.id })) };
+      return {
+        account: account.id,
+        ...(await checkout(rng, account.user_id, products[slug], { accountId: account.id })),
+      };
     },
 
     async outcome(rng) {
@@ -162,16 +166,38 @@ export function createOperations(world) {
       if (!account) return { skipped: 'no live account' };
       const type =
         account.status === 'funded'
-          ? rng.weighted([['closed', 1], ['funded', 3]])
+          ? rng.weighted([
+              ['closed', 1],
+              ['funded', 3],
+            ])
           : account.status === 'passed'
-            ? rng.weighted([['funded', 4], ['closed', 1]])
-            : rng.weighted([['failed', 4], ['breached', 2], ['passed', 4], ['closed', 1]]);
+            ? rng.weighted([
+                ['funded', 4],
+                ['closed', 1],
+              ])
+            : rng.weighted([
+                ['failed', 4],
+                ['breached', 2],
+                ['passed', 4],
+                ['closed', 1],
+              ]);
       const answer = await client.call('POST', `/v1/accounts/${account.id}/events`, {
         apiKey: world.serviceKey,
-        body: { eventId: `evt_chaos_${randomUUID()}`, type, occurredAt: new Date().toISOString(), reason: 'chaos' },
+        body: {
+          eventId: `evt_chaos_${randomUUID()}`,
+          type,
+          occurredAt: new Date().toISOString(),
+          reason: 'chaos',
+        },
       });
       if (answer.status < 300) acknowledged.outcomes++;
-      return { account: account.id, from: account.status, type, status: answer.status, code: answer.body?.error?.code };
+      return {
+        account: account.id,
+        from: account.status,
+        type,
+        status: answer.status,
+        code: answer.body?.error?.code,
+      };
     },
 
     async subscribe(rng) {
@@ -185,7 +211,14 @@ export function createOperations(world) {
         token: tokens.trader(user),
         body: { productId: products[plan], currency: 'USD', trialDays: 0 },
       });
-      return { user, plan, card: card.status, status: answer.status, code: answer.body?.error?.code, id: answer.body?.id };
+      return {
+        user,
+        plan,
+        card: card.status,
+        status: answer.status,
+        code: answer.body?.error?.code,
+        id: answer.body?.id,
+      };
     },
 
     async subscription_change(rng) {
@@ -201,7 +234,8 @@ export function createOperations(world) {
         ['cancel-now', 1],
         ['reactivate', 1],
       ]);
-      const other = sub.product_id === products['pro-monthly'] ? products['elite-monthly'] : products['pro-monthly'];
+      const other =
+        sub.product_id === products['pro-monthly'] ? products['elite-monthly'] : products['pro-monthly'];
       const body =
         action === 'change-plan'
           ? { productId: other, when: rng.pick(['now', 'period_end']) }
@@ -215,7 +249,13 @@ export function createOperations(world) {
         token: tokens.trader(sub.user_id),
         body,
       });
-      return { subscription: sub.id, was: sub.status, action, status: answer.status, code: answer.body?.error?.code };
+      return {
+        subscription: sub.id,
+        was: sub.status,
+        action,
+        status: answer.status,
+        code: answer.body?.error?.code,
+      };
     },
 
     async usage(rng) {
@@ -247,13 +287,21 @@ export function createOperations(world) {
       if (!batch && rng.chance(0.1)) {
         await client.call('POST', '/v1/usage/events', { apiKey: world.serviceKey, body: events[0] });
       }
-      return { user, events: events.length, status: answer.status, results: batch ? results.map((r) => r?.status) : undefined };
+      return {
+        user,
+        events: events.length,
+        status: answer.status,
+        results: batch ? results.map((r) => r?.status) : undefined,
+      };
     },
 
     async entitlement(rng) {
       const answer = await client.call('POST', '/v1/entitlements/check', {
         apiKey: world.serviceKey,
-        body: { customerId: anyTrader(rng), featureId: rng.pick(['market-data-api-calls', 'advanced-analytics']) },
+        body: {
+          customerId: anyTrader(rng),
+          featureId: rng.pick(['market-data-api-calls', 'advanced-analytics']),
+        },
       });
       return { status: answer.status, allowed: answer.body?.allowed, reason: answer.body?.reason };
     },
@@ -264,7 +312,9 @@ export function createOperations(world) {
           WHERE status IN ('succeeded', 'partially_refunded') AND amount > amount_refunded ORDER BY random() LIMIT 1`,
       );
       if (!charge) return { skipped: 'no refundable charge' };
-      const amount = rng.chance(0.5) ? undefined : Math.max(1, Math.floor(Number(charge.left) / (2 + rng.int(3))));
+      const amount = rng.chance(0.5)
+        ? undefined
+        : Math.max(1, Math.floor(Number(charge.left) / (2 + rng.int(3))));
       const answer = await client.call('POST', `/v1/admin/charges/${charge.id}/refunds`, {
         token: tokens.finance,
         body: { reason: 'requested_by_customer: chaos', ...(amount ? { amount } : {}) },
@@ -272,7 +322,13 @@ export function createOperations(world) {
       if (answer.status === 201 || answer.status === 200 || answer.status === 202) {
         acknowledged.refunds.push({ charge: charge.id, id: answer.body?.id, amount: answer.body?.amount });
       }
-      return { charge: charge.id, amount, status: answer.status, code: answer.body?.error?.code, id: answer.body?.id };
+      return {
+        charge: charge.id,
+        amount,
+        status: answer.status,
+        code: answer.body?.error?.code,
+        id: answer.body?.id,
+      };
     },
 
     async credit_note(rng) {
@@ -282,7 +338,10 @@ export function createOperations(world) {
       if (!invoice) return { skipped: 'no paid invoice' };
       const answer = await client.call('POST', `/v1/admin/invoices/${invoice.id}/credit-notes`, {
         token: tokens.finance,
-        body: { amount: 1 + rng.int(Math.max(1, Math.floor(Number(invoice.total) / 4))), reason: 'goodwill: chaos' },
+        body: {
+          amount: 1 + rng.int(Math.max(1, Math.floor(Number(invoice.total) / 4))),
+          reason: 'goodwill: chaos',
+        },
       });
       return { invoice: invoice.id, status: answer.status, code: answer.body?.error?.code };
     },
@@ -298,7 +357,9 @@ export function createOperations(world) {
     },
 
     async void_invoice() {
-      const invoice = await one(`SELECT id FROM billing.invoices WHERE status = 'open' ORDER BY random() LIMIT 1`);
+      const invoice = await one(
+        `SELECT id FROM billing.invoices WHERE status = 'open' ORDER BY random() LIMIT 1`,
+      );
       if (!invoice) return { skipped: 'no open invoice' };
       const answer = await client.call('POST', `/v1/admin/invoices/${invoice.id}/void`, {
         token: tokens.finance,
@@ -308,7 +369,9 @@ export function createOperations(world) {
     },
 
     async retry_invoice() {
-      const invoice = await one(`SELECT id FROM billing.invoices WHERE status = 'open' ORDER BY random() LIMIT 1`);
+      const invoice = await one(
+        `SELECT id FROM billing.invoices WHERE status = 'open' ORDER BY random() LIMIT 1`,
+      );
       if (!invoice) return { skipped: 'no open invoice' };
       const answer = await client.call('POST', `/v1/admin/invoices/${invoice.id}/retry-payment`, {
         token: tokens.finance,
@@ -323,7 +386,9 @@ export function createOperations(world) {
          ORDER BY random() LIMIT 1`,
       );
       if (!charge) return { skipped: 'no charge' };
-      const answer = await fake(`/sandbox/charges/${charge.stripe_charge_id}/dispute`, { reason: 'fraudulent' });
+      const answer = await fake(`/sandbox/charges/${charge.stripe_charge_id}/dispute`, {
+        reason: 'fraudulent',
+      });
       return { charge: charge.stripe_charge_id, status: answer.status, dispute: answer.body?.id };
     },
 
@@ -357,9 +422,14 @@ export function createOperations(world) {
         `SELECT id, user_id, starting_balance FROM accounts.accounts WHERE status = 'funded' ORDER BY random() LIMIT 1`,
       );
       if (!account) {
-        const requested = await one(`SELECT id FROM payouts.payouts WHERE status = 'requested' ORDER BY random() LIMIT 1`);
+        const requested = await one(
+          `SELECT id FROM payouts.payouts WHERE status = 'requested' ORDER BY random() LIMIT 1`,
+        );
         if (!requested) return { skipped: 'no funded account' };
-        const approve = await client.call('POST', `/v1/admin/payouts/${requested.id}/approve`, { token: tokens.finance, body: {} });
+        const approve = await client.call('POST', `/v1/admin/payouts/${requested.id}/approve`, {
+          token: tokens.finance,
+          body: {},
+        });
         return { payout: requested.id, approve: approve.status, code: approve.body?.error?.code };
       }
       const user = account.user_id;
@@ -386,7 +456,12 @@ export function createOperations(world) {
         token: tokens.trader(user),
         body: { accountId: account.id, method: 'stripe_connect' },
       });
-      const result = { account: account.id, request: request.status, code: request.body?.error?.code, payout: request.body?.id };
+      const result = {
+        account: account.id,
+        request: request.status,
+        code: request.body?.error?.code,
+        payout: request.body?.id,
+      };
       if (request.status === 201) {
         acknowledged.payouts.push({ id: request.body.id, account: account.id });
         const approve = await client.call('POST', `/v1/admin/payouts/${request.body.id}/approve`, {

@@ -5,7 +5,15 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
-import { freePort, PostgresCluster, RedisServer, scratchDirectory, sleep, waitForPort, removeScratch } from './infra.mjs';
+import {
+  freePort,
+  PostgresCluster,
+  RedisServer,
+  scratchDirectory,
+  sleep,
+  waitForPort,
+  removeScratch,
+} from './infra.mjs';
 import { root } from './paths.mjs';
 
 export const JWT_SECRET = 'chaos-secret-chaos-secret-chaos-secret-42';
@@ -27,7 +35,11 @@ class Supervised {
 
   start() {
     if (this.stopped || this.child) return;
-    const child = spawn(process.execPath, [this.entry], { cwd: root, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [this.entry], {
+      cwd: root,
+      env: this.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     child.stdout.pipe(this.log, { end: false });
     child.stderr.pipe(this.log, { end: false });
@@ -138,7 +150,12 @@ export async function startStack({ log = () => {}, keep = false } = {}) {
   const redis = await RedisServer.create(dir);
   log(`postgres on ${postgres.port}, redis on ${redis.port}`);
 
-  const [lbPort, fakePort, api1Port, api2Port] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const [lbPort, fakePort, api1Port, api2Port] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
   const publicUrl = `http://127.0.0.1:${lbPort}`;
   const baseEnv = {
     PATH: process.env.PATH,
@@ -192,15 +209,34 @@ export async function startStack({ log = () => {}, keep = false } = {}) {
   await waitForPort(fakePort);
 
   const apis = [
-    new Supervised('api-1', join(DIST, 'main.js'), { ...baseEnv, PORT: String(api1Port), WORKERS_ENABLED: 'false' }, dir, api1Port),
-    new Supervised('api-2', join(DIST, 'main.js'), { ...baseEnv, PORT: String(api2Port), WORKERS_ENABLED: 'false' }, dir, api2Port),
+    new Supervised(
+      'api-1',
+      join(DIST, 'main.js'),
+      { ...baseEnv, PORT: String(api1Port), WORKERS_ENABLED: 'false' },
+      dir,
+      api1Port,
+    ),
+    new Supervised(
+      'api-2',
+      join(DIST, 'main.js'),
+      { ...baseEnv, PORT: String(api2Port), WORKERS_ENABLED: 'false' },
+      dir,
+      api2Port,
+    ),
   ];
-  const worker = new Supervised('worker', join(DIST, 'worker.js'), { ...baseEnv, PORT: '0', WORKERS_ENABLED: 'true' }, dir);
+  const worker = new Supervised(
+    'worker',
+    join(DIST, 'worker.js'),
+    { ...baseEnv, PORT: '0', WORKERS_ENABLED: 'true' },
+    dir,
+  );
   for (const api of apis) api.start();
   worker.start();
   await Promise.all(apis.map((api) => api.ready()));
   const balancer = await startLoadBalancer(lbPort, [api1Port, api2Port]);
-  log(`API at ${publicUrl} (processes on ${api1Port}, ${api2Port}), fake Stripe at http://127.0.0.1:${fakePort}`);
+  log(
+    `API at ${publicUrl} (processes on ${api1Port}, ${api2Port}), fake Stripe at http://127.0.0.1:${fakePort}`,
+  );
 
   let stopped = false;
   const stop = async () => {

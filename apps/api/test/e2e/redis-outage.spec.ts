@@ -23,7 +23,8 @@ describe('Redis outage', () => {
 
   it('keeps answering reads while Redis is away (the rate limit fails open), and limits again once it is back', async () => {
     const headers = t.as({ sub: 'user_redis_outage' });
-    const me = async (): Promise<number> => (await t.inject({ method: 'GET', url: '/v1/me', headers })).statusCode;
+    const me = async (): Promise<number> =>
+      (await t.inject({ method: 'GET', url: '/v1/me', headers })).statusCode;
     await redis.cut();
 
     const during: number[] = [];
@@ -38,7 +39,8 @@ describe('Redis outage', () => {
     const after: number[] = [];
     for (let attempt = 0; attempt < 50 && !after.includes(429); attempt += 1) {
       after.push(await me());
-      if (after.at(-1) !== 200 && after.at(-1) !== 429) await new Promise((resolve) => setTimeout(resolve, 100));
+      if (after.at(-1) !== 200 && after.at(-1) !== 429)
+        await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(after).toContain(429);
   });

@@ -30,7 +30,10 @@ export class FailOpenThrottlerStorage implements ThrottlerStorage {
       const now = Date.now();
       if (now - this.lastWarningAt >= WARN_EVERY_MS) {
         this.lastWarningAt = now;
-        this.logger.warn({ err: error }, 'rate limit store unavailable: requests are not limited until it is back');
+        this.logger.warn(
+          { err: error },
+          'rate limit store unavailable: requests are not limited until it is back',
+        );
       }
       return { totalHits: 0, timeToExpire: 0, isBlocked: false, timeToBlockExpire: 0 };
     }

@@ -405,9 +405,8 @@ describe('webhook delivery', () => {
     const [held1, held2, late] = harness.fake.controls.sentEvents();
     expect((await call('GET', '/__control/webhooks/held')).body).toEqual({ held: 2 });
 
-    expect((await call('POST', '/__control/webhooks/release', { json: { order: 'reversed' } })).body).toEqual({
-      released: 2,
-    });
+    const released = await call('POST', '/__control/webhooks/release', { json: { order: 'reversed' } });
+    expect(released.body).toEqual({ released: 2 });
     const events = await harness.receivedEvents();
 
     expect(events.map(({ id }) => id)).toEqual([late?.id, held2?.id, held1?.id]);
