@@ -19,6 +19,7 @@ import { Router } from './router';
 import { type FakeStripeStore, paginate } from './store';
 import type { WebhookDispatcher } from './webhook-dispatcher';
 import { idOf, toUnixSeconds } from '../stripe-fields';
+import { stripeAmountProblem } from '../stripe-currencies';
 
 export interface FakeStripeContext {
   store: FakeStripeStore;
@@ -82,6 +83,12 @@ function positiveAmount(reader: FormReader, name: string): number {
   const amount = reader.requiredInteger(name);
   if (amount < 1) throw invalidRequest('This value must be greater than or equal to 1.', name);
   return amount;
+}
+
+/** Stripe's currency rules (stripe-currencies.ts): refuses an amount Stripe itself would refuse. */
+function acceptedAmount(amount: number, currency: string, param: string): void {
+  const problem = stripeAmountProblem(amount, currency);
+  if (problem !== null) throw invalidRequest(problem.message, param, problem.code);
 }
 
 /** Only cards are offered; Stripe's older and newer parameter names are both accepted. */
@@ -345,6 +352,7 @@ export function createApiRoutes(context: FakeStripeContext): Router<ApiHandler> 
         metadata: metadataParam(reader),
       };
     });
+    acceptedAmount(input.amount, input.currency, 'amount');
     if (input.offSession && !input.confirm) {
       throw invalidRequest('off_session can only be used when confirm=true.', 'off_session');
     }
@@ -427,6 +435,7 @@ export function createApiRoutes(context: FakeStripeContext): Router<ApiHandler> 
       metadata: metadataParam(reader),
     }));
     const charge = chargeToRefund(store, input.charge, input.paymentIntent);
+    if (input.amount !== undefined) acceptedAmount(input.amount, charge.currency, 'amount');
     const refunded = engine.refund(charge, input, origin);
     events.publish(refunded.events);
     return ok(refunded.refund);
@@ -567,6 +576,7 @@ export function createApiRoutes(context: FakeStripeContext): Router<ApiHandler> 
       transferGroup: reader.optionalNonEmptyString('transfer_group') ?? null,
       metadata: metadataParam(reader),
     }));
+    acceptedAmount(input.amount, input.currency, 'amount');
     const account = store.accounts.get(input.destination);
     if (account === undefined) throw resourceMissing('destination', input.destination, 'destination');
     if (account.capabilities?.transfers !== 'active') {
@@ -732,6 +742,7 @@ function readLineItem(item: FormReader): LineItemFields {
   if (quantity < 1) throw invalidRequest('This value must be greater than or equal to 1.', 'quantity');
   const unitAmount = priceData.requiredInteger('unit_amount');
   if (unitAmount < 0) throw invalidRequest('This value must be greater than or equal to 0.', 'unit_amount');
+  acceptedAmount(unitAmount, priceData.requiredString('currency'), 'unit_amount');
   return {
     name: productData.requiredString('name'),
     description: productData.optionalNonEmptyString('description') ?? null,

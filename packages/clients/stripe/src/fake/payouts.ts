@@ -7,6 +7,7 @@ import { AUTOMATIC_ORIGIN } from './object-factory';
 import type { FakeStripeStore } from './store';
 import type { WebhookDispatcher } from './webhook-dispatcher';
 import { idOf, toUnixSeconds } from '../stripe-fields';
+import { stripeAmountProblem } from '../stripe-currencies';
 
 /** A clock jump longer than this runs one payout for the whole jump instead of one per day. */
 const MAX_CATCH_UP_DAYS = 400;
@@ -79,6 +80,9 @@ export class PayoutDesk {
     metadata: Stripe.Metadata;
   }): Stripe.Payout {
     this.tick();
+    // Stripe's payout rules (stripe-currencies.ts): HUF and TWD pay out whole units only.
+    const problem = stripeAmountProblem(input.amount, input.currency, 'payout');
+    if (problem !== null) throw invalidRequest(problem.message, 'amount', problem.code);
     const available = this.balanceOf().get(input.currency)?.available ?? 0;
     if (input.amount > available) {
       throw invalidRequest(

@@ -253,6 +253,8 @@ export type RefundStatus = 'pending' | 'requires_action' | 'succeeded' | 'failed
 export type CreateRefundInput = ({ chargeId: string } | { paymentIntentId: string }) & {
   /** Omit to refund whatever is left on the charge. */
   amountMinor?: number;
+  /** The payment's currency, which fixes the amount's units at the processor; looked up when omitted. */
+  currency?: CurrencyCode;
   reason?: RefundReason;
   metadata?: ProcessorMetadata;
 };

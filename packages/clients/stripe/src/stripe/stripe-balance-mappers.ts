@@ -11,7 +11,7 @@ import type {
   ProcessorPayout,
 } from '../port/balance-types';
 import { fromUnixSeconds, idOf } from '../stripe-fields';
-import { toCurrencyCode } from './stripe-mappers';
+import { minorOf, toCurrencyCode } from './stripe-mappers';
 
 // Stripe balance transactions, payouts and balance → our vocabulary.
 
@@ -131,7 +131,7 @@ function adjustmentReasonOf(transaction: Stripe.BalanceTransaction): AdjustmentR
 function toFeeDetail(detail: Stripe.BalanceTransaction.FeeDetail): ProcessorFeeDetail {
   return {
     type: detail.type,
-    amountMinor: detail.amount,
+    amountMinor: minorOf(detail.amount, detail.currency),
     currency: toCurrencyCode(detail.currency),
     description: detail.description,
   };
@@ -150,9 +150,9 @@ export function toBalanceTransaction(transaction: Stripe.BalanceTransaction): Pr
     type,
     processorType: transaction.type,
     adjustmentReason: adjustmentReasonOf(transaction),
-    amountMinor: transaction.amount,
-    feeMinor: transaction.fee,
-    netMinor: transaction.net,
+    amountMinor: minorOf(transaction.amount, transaction.currency),
+    feeMinor: minorOf(transaction.fee, transaction.currency),
+    netMinor: minorOf(transaction.net, transaction.currency),
     currency: toCurrencyCode(transaction.currency),
     status,
     availableOn: fromUnixSeconds(transaction.available_on),
@@ -168,7 +168,7 @@ export function toBalanceTransaction(transaction: Stripe.BalanceTransaction): Pr
 export function toPayout(payout: Stripe.Payout): ProcessorPayout {
   return {
     id: payout.id,
-    amountMinor: payout.amount,
+    amountMinor: minorOf(payout.amount, payout.currency, 'payout'),
     currency: toCurrencyCode(payout.currency),
     status: PAYOUT_STATUSES.find((candidate) => candidate === payout.status) ?? 'pending',
     arrivalDate: fromUnixSeconds(payout.arrival_date),
@@ -194,7 +194,9 @@ export function toBalances(balance: Stripe.Balance): ProcessorBalance[] {
     }
     return current;
   };
-  for (const available of balance.available) entry(available.currency).availableMinor += available.amount;
-  for (const pending of balance.pending) entry(pending.currency).pendingMinor += pending.amount;
+  for (const available of balance.available)
+    entry(available.currency).availableMinor += minorOf(available.amount, available.currency);
+  for (const pending of balance.pending)
+    entry(pending.currency).pendingMinor += minorOf(pending.amount, pending.currency);
   return [...byCurrency.values()];
 }

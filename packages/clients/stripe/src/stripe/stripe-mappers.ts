@@ -29,7 +29,14 @@ import type {
   RiskOutcome,
   SetupIntentStatus,
 } from '../port/types';
+import { InvalidRequestError } from '../port/errors';
 import { fromUnixSeconds, idOf } from '../stripe-fields';
+import {
+  StripeAmountRefused,
+  type StripeAmountUse,
+  fromStripeAmount,
+  toStripeAmount,
+} from '../stripe-currencies';
 
 // Stripe → our vocabulary. Stripe's enums are open ("| string"), so every status passes through
 // `oneOf` with a conservative fallback instead of trusting an unknown value.
@@ -40,6 +47,33 @@ export function toCurrencyCode(stripeCurrency: string): string {
 
 export function toStripeCurrency(currency: string): string {
   return currency.toLowerCase();
+}
+
+/** Our ISO 4217 minor units → Stripe's amount; refused (InvalidRequestError, param amount) when Stripe cannot represent it. */
+export function stripeAmountOf(
+  amountMinor: number,
+  currency: string,
+  use: StripeAmountUse = 'payment',
+): number {
+  return refusedAsInvalidRequest(() => toStripeAmount(amountMinor, currency, use));
+}
+
+/** Stripe's amount → our ISO 4217 minor units. */
+export function minorOf(stripeAmount: number, currency: string, use: StripeAmountUse = 'payment'): number {
+  return refusedAsInvalidRequest(() => fromStripeAmount(stripeAmount, currency, use));
+}
+
+function refusedAsInvalidRequest(convert: () => number): number {
+  try {
+    return convert();
+  } catch (error) {
+    if (!(error instanceof StripeAmountRefused)) throw error;
+    throw new InvalidRequestError(error.message, {
+      param: 'amount',
+      processorCode: `amount_${error.problem}`,
+      cause: error,
+    });
+  }
 }
 
 function oneOf<T extends string>(value: string | null | undefined, allowed: readonly T[], fallback: T): T {
@@ -90,7 +124,10 @@ export function toCheckoutSession(session: Stripe.Checkout.Session): ProcessorCh
     customerId: idOf(session.customer),
     customerEmail: session.customer_details?.email ?? session.customer_email,
     clientReferenceId: session.client_reference_id,
-    amountTotalMinor: session.amount_total,
+    amountTotalMinor:
+      session.amount_total === null || session.currency === null
+        ? session.amount_total
+        : minorOf(session.amount_total, session.currency),
     currency: session.currency === null ? null : toCurrencyCode(session.currency),
     paymentIntentId: idOf(session.payment_intent),
     setupIntentId: idOf(session.setup_intent),
@@ -129,8 +166,8 @@ export function toPaymentIntent(intent: Stripe.PaymentIntent): ProcessorPaymentI
     id: intent.id,
     // An unknown state is treated as still in flight, never as final.
     status: oneOf(intent.status, PAYMENT_INTENT_STATUSES, 'processing'),
-    amountMinor: intent.amount,
-    amountReceivedMinor: intent.amount_received,
+    amountMinor: minorOf(intent.amount, intent.currency),
+    amountReceivedMinor: minorOf(intent.amount_received, intent.currency),
     currency: toCurrencyCode(intent.currency),
     customerId: idOf(intent.customer),
     paymentMethodId: idOf(intent.payment_method),
@@ -177,8 +214,8 @@ export function toCharge(charge: Stripe.Charge): ProcessorCharge {
   return {
     id: charge.id,
     status: oneOf(charge.status, CHARGE_STATUSES, 'pending'),
-    amountMinor: charge.amount,
-    amountRefundedMinor: charge.amount_refunded,
+    amountMinor: minorOf(charge.amount, charge.currency),
+    amountRefundedMinor: minorOf(charge.amount_refunded, charge.currency),
     currency: toCurrencyCode(charge.currency),
     fullyRefunded: charge.refunded,
     disputed: charge.disputed,
@@ -220,7 +257,7 @@ export function toRefund(refund: Stripe.Refund): ProcessorRefund {
   return {
     id: refund.id,
     status: oneOf(refund.status, REFUND_STATUSES, 'pending'),
-    amountMinor: refund.amount,
+    amountMinor: minorOf(refund.amount, refund.currency),
     currency: toCurrencyCode(refund.currency),
     chargeId: idOf(refund.charge),
     paymentIntentId: idOf(refund.payment_intent),
@@ -281,8 +318,8 @@ export function toTransfer(transfer: Stripe.Transfer): ProcessorTransfer {
   return {
     id: transfer.id,
     destinationAccountId: idOf(transfer.destination),
-    amountMinor: transfer.amount,
-    amountReversedMinor: transfer.amount_reversed,
+    amountMinor: minorOf(transfer.amount, transfer.currency),
+    amountReversedMinor: minorOf(transfer.amount_reversed, transfer.currency),
     currency: toCurrencyCode(transfer.currency),
     reversed: transfer.reversed,
     description: transfer.description,
@@ -324,7 +361,7 @@ export function toDispute(dispute: Stripe.Dispute): ProcessorDispute {
     id: dispute.id,
     chargeId: idOf(dispute.charge),
     paymentIntentId: idOf(dispute.payment_intent),
-    amountMinor: dispute.amount,
+    amountMinor: minorOf(dispute.amount, dispute.currency),
     currency: toCurrencyCode(dispute.currency),
     reason: dispute.reason,
     status: oneOf(dispute.status, DISPUTE_STATUSES, 'other'),

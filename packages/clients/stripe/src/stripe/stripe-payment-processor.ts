@@ -57,6 +57,7 @@ import {
   toPaymentIntent,
   toPaymentMethod,
   toRefund,
+  stripeAmountOf,
   toSetupIntent,
   toStripeCurrency,
   toTransfer,
@@ -195,7 +196,7 @@ export class StripePaymentProcessor implements PaymentProcessor {
         quantity: item.quantity,
         price_data: {
           currency: toStripeCurrency(item.currency),
-          unit_amount: item.unitAmountMinor,
+          unit_amount: stripeAmountOf(item.unitAmountMinor, item.currency),
           product_data: { name: item.name, description: item.description },
           recurring: item.recurring && {
             interval: item.recurring.interval,
@@ -255,7 +256,7 @@ export class StripePaymentProcessor implements PaymentProcessor {
     const intent = await this.call(() =>
       this.stripe.paymentIntents.create(
         {
-          amount: input.amountMinor,
+          amount: stripeAmountOf(input.amountMinor, input.currency),
           currency: toStripeCurrency(input.currency),
           customer: input.customerId,
           payment_method: input.paymentMethodId,
@@ -337,12 +338,16 @@ export class StripePaymentProcessor implements PaymentProcessor {
   }
 
   async createRefund(input: CreateRefundInput, idempotencyKey: string): Promise<ProcessorRefund> {
+    const amount =
+      input.amountMinor === undefined
+        ? undefined
+        : stripeAmountOf(input.amountMinor, input.currency ?? (await this.currencyOfPayment(input)));
     const refund = await this.call(() =>
       this.stripe.refunds.create(
         {
           charge: 'chargeId' in input ? input.chargeId : undefined,
           payment_intent: 'paymentIntentId' in input ? input.paymentIntentId : undefined,
-          amount: input.amountMinor,
+          amount,
           reason: input.reason,
           metadata: input.metadata,
         },
@@ -350,6 +355,13 @@ export class StripePaymentProcessor implements PaymentProcessor {
       ),
     );
     return toRefund(refund);
+  }
+
+  /** A refund names its payment, not its currency; Stripe's amount units depend on the currency. */
+  private async currencyOfPayment(input: CreateRefundInput): Promise<string> {
+    return 'chargeId' in input
+      ? (await this.getCharge(input.chargeId)).currency
+      : (await this.getPaymentIntent(input.paymentIntentId)).currency;
   }
 
   async getRefund(refundId: string): Promise<ProcessorRefund> {
@@ -469,7 +481,7 @@ export class StripePaymentProcessor implements PaymentProcessor {
       this.stripe.transfers.create(
         {
           destination: input.destinationAccountId,
-          amount: input.amountMinor,
+          amount: stripeAmountOf(input.amountMinor, input.currency),
           currency: toStripeCurrency(input.currency),
           description: input.description,
           transfer_group: input.transferGroup,

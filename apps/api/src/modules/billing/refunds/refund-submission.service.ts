@@ -40,6 +40,7 @@ export class RefundSubmission {
         {
           chargeId: stripeChargeId,
           amountMinor: refund.amount,
+          currency: refund.currency,
           reason: processorReasonFor(refund.reason),
           metadata: { refundId: refund.id, chargeId: refund.chargeId },
         },
