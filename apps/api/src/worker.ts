@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './bootstrap/app.module';
 import { validateEnvironment } from './platform/config/environment';
+import { MetricsServer } from './platform/metrics/metrics-server';
 import { runMain } from './platform/run-main';
 
 // Queue workers and the outbox relay without HTTP: the same modules the API runs.
@@ -15,5 +16,6 @@ runMain(async () => {
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   await app.init();
+  await app.get(MetricsServer).start();
   process.stdout.write('Astrix workers running\n');
 });

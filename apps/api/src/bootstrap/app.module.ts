@@ -15,6 +15,7 @@ import { OutboundModule } from '../modules/notifications/outbound.module';
 import { HealthModule } from '../platform/health/health.module';
 import { IdempotencyModule } from '../platform/idempotency/idempotency.module';
 import { LoggingModule } from '../platform/logging/logging.module';
+import { MetricsModule } from '../platform/metrics/metrics.module';
 import { QueuesModule } from '../platform/queues/queues.module';
 import { RedisModule } from '../platform/queues/redis.provider';
 
@@ -35,6 +36,7 @@ export class AppModule {
         ConfigModule,
         CoreModule.forRoot(options),
         LoggingModule,
+        MetricsModule,
         DatabaseModule.forRoot({ dataSourceOptions }),
         RedisModule,
         QueuesModule.forRoot(options),

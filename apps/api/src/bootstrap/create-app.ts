@@ -13,6 +13,9 @@ import { REQUEST_ID_HEADER, requestIdFor } from '../platform/http/request-id';
 import { createValidationPipe } from '../platform/http/validation';
 import { keepRawBodyForWebhooks } from '../platform/http/raw-body';
 import { refuseUnacceptableInput } from '../platform/http/input-guard';
+import { registerHttpMetrics } from '../platform/metrics/http-metrics';
+import { MetricsRegistry } from '../platform/metrics/metrics-registry';
+import { MetricsServer } from '../platform/metrics/metrics-server';
 
 export interface CreateAppOptions {
   /** Overrides WORKERS_ENABLED. */
@@ -51,6 +54,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   keepRawBodyForWebhooks(fastify);
   registerClientOrigin(fastify, config.trustProxy, config.fraud.clientCountryHeader);
   refuseUnacceptableInput(fastify);
+  registerHttpMetrics(fastify, app.get(MetricsRegistry));
   let closing = false;
   // Draining: answers still in flight tell the client to drop the connection, so close() can finish.
   fastify.addHook('preClose', (done) => {
@@ -80,5 +84,6 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
 
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
+  await app.get(MetricsServer).start();
   return app;
 }

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AccountsPortRegistry } from './accounts.port';
 import { TransferEventsRegistry } from './transfer-events.registry';
 import { BillingJobs } from './billing-jobs';
+import { BillingMetrics } from './billing-metrics';
 import { LedgerModule } from './ledger/ledger.module';
 import { BillingService } from './billing.service';
 import { BooksCheck } from './books/books-check.service';
@@ -138,6 +139,7 @@ export class BillingModule {
         BooksCheck,
         ProcessorComparison,
         BooksCheckRegistry,
+        BillingMetrics,
         ...(options.workers ? [BillingJobs] : []),
       ],
       // What index.ts makes public. BillingService serves accounts and payouts; the processor port is

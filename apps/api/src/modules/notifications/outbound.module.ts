@@ -4,6 +4,7 @@ import { EventHistoryService } from './event-history.service';
 import { EventStreamService } from './event-stream.service';
 import { AdminEventsController, BillingEventsController } from './events.controller';
 import { OutboundJobs } from './outbound-jobs';
+import { OutboundMetrics } from './outbound-metrics';
 import { OutboundRelay } from './outbound-relay.service';
 import { WebhookEndpointsController } from './webhook-endpoints.controller';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
@@ -22,6 +23,7 @@ export class OutboundModule {
         EventHistoryService,
         EventStreamService,
         OutboundRelay,
+        OutboundMetrics,
         WebhookEndpointsService,
         WebhookSender,
         WebhookSecrets,

@@ -18,6 +18,7 @@ import { WebhookDelivery } from './webhook-delivery.entity';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
 import { toEndpointView } from './webhook-views';
 import { WebhookSecrets } from './webhook-secrets';
+import { OutboundMetrics, WebhookAttemptOutcome } from './outbound-metrics';
 
 const SYSTEM: RequestContext = { actor: { kind: 'system', name: 'outbound-webhooks' }, requestId: null };
 
@@ -45,6 +46,7 @@ export class WebhookSender {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly secrets: WebhookSecrets,
+    private readonly metrics: OutboundMetrics,
   ) {}
 
   async attempt(deliveryId: string, attempt: number): Promise<void> {
@@ -111,12 +113,12 @@ export class WebhookSender {
     giveUp: boolean,
   ): Promise<void> {
     const succeeded = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
-    await this.dataSource.transaction(async (manager) => {
+    const outcome: WebhookAttemptOutcome | null = await this.dataSource.transaction(async (manager) => {
       const current = await manager.findOne(WebhookDelivery, {
         where: { id: delivery.id },
         lock: { mode: 'pessimistic_write' },
       });
-      if (!current || current.status !== 'pending' || current.attempts !== attempt - 1) return;
+      if (!current || current.status !== 'pending' || current.attempts !== attempt - 1) return null;
       const now = this.clock.now();
       await manager.insert(WebhookDeliveryAttempt, {
         id: newId('wha'),
@@ -142,7 +144,9 @@ export class WebhookSender {
         },
       );
       if (!giveUp) await this.trackEndpointHealth(manager, current.endpointId, succeeded, startedAt, now);
+      return succeeded ? 'succeeded' : next ? 'retrying' : 'failed';
     });
+    if (outcome) this.metrics.attempted(outcome);
   }
 
   /** A success heals the endpoint; failures for longer than the configured time disable it, once. */

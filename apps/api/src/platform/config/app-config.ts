@@ -75,6 +75,10 @@ export class AppConfig {
   get idempotencyTtlHours(): number {
     return this.env.IDEMPOTENCY_TTL_HOURS;
   }
+  /** Port of GET /metrics; null = no metrics listener. */
+  get metricsPort(): number | null {
+    return this.env.METRICS_PORT ?? null;
+  }
   get outboxPollIntervalMs(): number {
     return this.env.OUTBOX_POLL_INTERVAL_MS;
   }

@@ -269,6 +269,14 @@ export class Environment {
   @Min(10)
   OUTBOX_POLL_INTERVAL_MS = 250;
 
+  /** Port of GET /metrics (Prometheus) in the API and worker processes, on HOST; unset = off. */
+  @Transform((params) => toInteger({ value: emptyToUndefined(params) }))
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  METRICS_PORT?: number;
+
   /** Prefix of every Redis key (queues, rate limits); lets several stacks share one Redis. */
   @Matches(/^[a-z0-9_-]{1,40}$/, { message: 'QUEUE_PREFIX must be 1-40 characters of a-z, 0-9, _ or -' })
   QUEUE_PREFIX = 'astrix';
@@ -335,6 +343,7 @@ export const ENVIRONMENT_VARIABLES = [
   'TRUST_PROXY',
   'IDEMPOTENCY_TTL_HOURS',
   'OUTBOX_POLL_INTERVAL_MS',
+  'METRICS_PORT',
   'QUEUE_PREFIX',
   'OUTBOUND_WEBHOOKS_ALLOW_PRIVATE_NETWORKS',
   'OUTBOUND_WEBHOOKS_ALLOW_HTTP',

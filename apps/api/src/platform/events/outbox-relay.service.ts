@@ -4,6 +4,7 @@ import { DataSource, In, IsNull } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { Clock } from '../clock';
 import { JobQueue } from '../queues/job-queue.service';
+import { MetricsRegistry } from '../metrics/metrics-registry';
 import { OutboxEvent } from './outbox-event.entity';
 import { PollingLoop } from '../queues/polling-loop';
 import { WORKER_ROLE } from '../queues/worker-role';
@@ -26,6 +27,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     config: AppConfig,
     private readonly clock: Clock,
     @Inject(WORKER_ROLE) private readonly workerRole: boolean,
+    private readonly metrics: MetricsRegistry,
   ) {
     // relayOnce logs its own failures.
     this.loop = new PollingLoop(() => this.relayOnce(), {
@@ -47,7 +49,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   /** Publishes one batch of unpublished events; returns how many went out. */
   async relayOnce(limit = BATCH_SIZE): Promise<number> {
     try {
-      return await this.dataSource.transaction(async (manager) => {
+      const relayed = await this.dataSource.transaction(async (manager) => {
         const pending = await manager
           .createQueryBuilder(OutboxEvent, 'event')
           .where('event.published_at IS NULL')
@@ -56,7 +58,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
           .setLock('pessimistic_write')
           .setOnLocked('skip_locked')
           .getMany();
-        if (pending.length === 0) return 0;
+        if (pending.length === 0) return [];
         await this.jobs.enqueueMany(
           pending.map((row) => ({
             name: 'events.deliver' as const,
@@ -69,8 +71,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
           { position: In(pending.map((row) => row.position)) },
           { publishedAt: this.clock.now(), publishAttempts: () => 'publish_attempts + 1', lastError: null },
         );
-        return pending.length;
+        return pending.map((row) => row.type);
       });
+      // After commit: each counted event was handed to the queue and marked published.
+      for (const type of relayed) this.metrics.eventsRelayed.inc({ type });
+      return relayed.length;
     } catch (error) {
       this.logger.error({ err: error }, 'outbox relay failed; will retry');
       throw error;

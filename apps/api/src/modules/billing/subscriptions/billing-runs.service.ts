@@ -20,6 +20,7 @@ import { Subscription } from './subscription.entity';
 import { InvoiceToIssue, SubscriptionInvoicing } from './subscription-invoicing.service';
 import { subscriptionEvent } from './subscription-views';
 import { UsageCharges } from './usage-charges.port';
+import { BillingMetrics } from '../billing-metrics';
 import { USAGE_LATE_GRACE_MS } from '../metering/usage-ingest.service';
 
 /**
@@ -117,6 +118,7 @@ export class BillingRuns {
     private readonly outbox: OutboxService,
     private readonly jobs: JobQueue,
     private readonly clock: Clock,
+    private readonly metrics: BillingMetrics,
   ) {}
 
   /** Records a run and hands it to the workers. */
@@ -262,6 +264,7 @@ export class BillingRuns {
       `UPDATE billing.billing_runs SET invoices_created = invoices_created + $2, periods_closed = periods_closed + $3 WHERE id = $1`,
       [run.id, result.invoicesCreated, result.periodsClosed],
     );
+    this.metrics.invoicesGenerated(result.invoicesCreated, (performance.now() - started) / 1000);
     if (result.processed > 0) {
       onBatch?.({
         subscriptions: result.processed,
