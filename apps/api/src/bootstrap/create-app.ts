@@ -1,10 +1,10 @@
 import type { ModuleMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { withRawRoutes } from '../platform/http/raw-route-docs';
+import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { buildOpenApiDocument } from './openapi/openapi-document';
 import { validateEnvironment } from '../platform/config/environment';
 import { AppConfig } from '../platform/config/app-config';
 import { registerClientOrigin } from '../platform/http/client-origin';
@@ -13,9 +13,6 @@ import { REQUEST_ID_HEADER, requestIdFor } from '../platform/http/request-id';
 import { createValidationPipe } from '../platform/http/validation';
 import { keepRawBodyForWebhooks } from '../platform/http/raw-body';
 import { refuseUnacceptableInput } from '../platform/http/input-guard';
-import { registerHttpMetrics } from '../platform/metrics/http-metrics';
-import { MetricsRegistry } from '../platform/metrics/metrics-registry';
-import { MetricsServer } from '../platform/metrics/metrics-server';
 
 export interface CreateAppOptions {
   /** Overrides WORKERS_ENABLED. */
@@ -54,7 +51,6 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   keepRawBodyForWebhooks(fastify);
   registerClientOrigin(fastify, config.trustProxy, config.fraud.clientCountryHeader);
   refuseUnacceptableInput(fastify);
-  registerHttpMetrics(fastify, app.get(MetricsRegistry));
   let closing = false;
   // Draining: answers still in flight tell the client to drop the connection, so close() can finish.
   fastify.addHook('preClose', (done) => {
@@ -67,23 +63,10 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     done(null, payload);
   });
 
-  const document = withRawRoutes(
-    SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('Astrix billing platform API')
-        .setDescription(
-          'Billing, accounts and payouts of Astrix Trading. Errors use one envelope: {error:{code,message,details,requestId}}.',
-        )
-        .setVersion('1')
-        .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'User JWT or service API key (ak_…)' })
-        .build(),
-    ),
-  );
+  const document = buildOpenApiDocument(app);
   SwaggerModule.setup(OPENAPI_PATH, app, document, { jsonDocumentUrl: `${OPENAPI_PATH}/openapi.json` });
 
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
-  await app.get(MetricsServer).start();
   return app;
 }

@@ -1,5 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '../../../platform/auth/access.decorators';
 
@@ -11,12 +11,15 @@ const page = (title: string, body: string): string =>
  * Where the payment page sends the trader back when the web app gave no URLs of its own (the
  * sandbox, scripts). Static pages: what happened is known from webhooks, never from this visit.
  */
-@ApiExcludeController()
+@ApiTags('billing: checkout')
 @Public()
 @SkipThrottle()
 @Controller('checkout')
 export class CheckoutReturnController {
   @Get('success')
+  @ApiOperation({
+    summary: 'Page the payment page returns to after paying, when the web app gave no success URL',
+  })
   @Header('content-type', 'text/html; charset=utf-8')
   success(): string {
     return page(
@@ -26,6 +29,9 @@ export class CheckoutReturnController {
   }
 
   @Get('cancel')
+  @ApiOperation({
+    summary: 'Page the payment page returns to when the trader cancels, when the web app gave no URL',
+  })
   @Header('content-type', 'text/html; charset=utf-8')
   cancel(): string {
     return page('Payment cancelled', 'Nothing was charged. You can start a new checkout at any time.');

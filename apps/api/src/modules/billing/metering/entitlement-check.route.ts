@@ -3,6 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ENTITLEMENT_REASONS, FEATURE_KINDS } from '@astrix/contracts';
 import type { AccessRule } from '../../../platform/auth/access.decorators';
+import { ACCESS_EXTENSION } from '../../../platform/auth/access-docs';
 import { authorize, Authenticator } from '../../../platform/auth/authenticator';
 import { AppError } from '../../../platform/http/app-error';
 import { describeError, errorEnvelope } from '../../../platform/http/error-envelope.filter';
@@ -17,6 +18,12 @@ function badRequest(field: string, message: string): AppError {
   return new AppError(400, 'VALIDATION_ERROR', `${field} ${message}`, [{ field, message }]);
 }
 
+/** Who may check: services holding `entitlements:read`, and support staff (admin included). */
+const ENTITLEMENT_CHECK_ACCESS: readonly AccessRule[] = [
+  { kind: 'scopes', scopes: ['entitlements:read'] },
+  { kind: 'roles', roles: ['support'] },
+];
+
 const nullable = (type: 'string' | 'integer') => ({ type, nullable: true });
 documentRawRoute(ENTITLEMENT_CHECK_PATH, {
   post: {
@@ -24,7 +31,8 @@ documentRawRoute(ENTITLEMENT_CHECK_PATH, {
     summary:
       'May this customer use this feature now? Scope entitlements:read, or staff role support. No rate limit.',
     operationId: 'checkEntitlement',
-    security: [{ bearer: [] }],
+    // Security and the error responses are derived from this by the document builder.
+    [ACCESS_EXTENSION]: ENTITLEMENT_CHECK_ACCESS,
     requestBody: {
       required: true,
       content: {
@@ -72,12 +80,6 @@ documentRawRoute(ENTITLEMENT_CHECK_PATH, {
     },
   },
 });
-
-/** Who may check: services holding `entitlements:read`, and support staff (admin included). */
-const ENTITLEMENT_CHECK_ACCESS: readonly AccessRule[] = [
-  { kind: 'scopes', scopes: ['entitlements:read'] },
-  { kind: 'roles', roles: ['support'] },
-];
 
 /** The body of a check: `{customerId, featureId, quantity?}`, checked by hand (three fields). */
 export function parseCheck(body: unknown): { customerId: string; featureId: string; quantity: number } {

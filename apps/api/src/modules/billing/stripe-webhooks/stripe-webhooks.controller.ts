@@ -1,7 +1,8 @@
 import { Controller, Get, Headers, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import {
   ApiBearerAuth,
-  ApiExcludeEndpoint,
+  ApiBody,
+  ApiHeader,
   ApiOperation,
   ApiPropertyOptional,
   ApiTags,
@@ -26,7 +27,24 @@ export class StripeWebhooksController {
   @Public()
   @SkipThrottle()
   @HttpCode(200)
-  @ApiExcludeEndpoint()
+  @ApiOperation({
+    summary:
+      'Stripe event deliveries (configure this URL in Stripe). Verified against STRIPE_WEBHOOK_SECRET over the raw bytes, stored once per event id, processed by a job; a replayed event answers duplicate: true. 400 INVALID_SIGNATURE when the signature does not verify.',
+  })
+  @ApiHeader({ name: 'Stripe-Signature', required: true, description: 't=<unix seconds>,v1=<hex HMAC>' })
+  @ApiBody({
+    description: 'A Stripe Event object, exactly as Stripe sent it',
+    schema: {
+      type: 'object',
+      required: ['id', 'type', 'created', 'data'],
+      properties: {
+        id: { type: 'string', example: 'evt_1Nxyz' },
+        type: { type: 'string', example: 'payment_intent.succeeded' },
+        created: { type: 'integer' },
+        data: { type: 'object' },
+      },
+    },
+  })
   receive(
     @Req() request: RequestWithRawBody,
     @Headers('stripe-signature') signature: string | undefined,

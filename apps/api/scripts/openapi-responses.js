@@ -1,0 +1,215 @@
+#!/usr/bin/env node
+// Generates the JSON Schema of every route's success response from the return type its controller
+// method declares (`Promise<SubscriptionView>` → SubscriptionView's schema), into
+// src/bootstrap/openapi/response-schemas.generated.json, which the OpenAPI post-processor reads.
+// Run `pnpm openapi:write` after changing a route or a response type; a test fails while the
+// generated file is stale (test/e2e/openapi-document.spec.ts).
+const { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } = require('node:fs');
+const { dirname, join, relative, resolve } = require('node:path');
+const ts = require('typescript');
+const { createGenerator } = require('ts-json-schema-generator');
+
+const root = join(__dirname, '..');
+const SOURCE = join(root, 'src');
+const OUTPUT = join(root, 'src/bootstrap/openapi/response-schemas.generated.json');
+const HTTP_DECORATORS = new Set(['Get', 'Post', 'Put', 'Patch', 'Delete', 'Sse']);
+/** Return types that are not JSON bodies: what the route sends instead. */
+const SPECIAL = {
+  void: { kind: 'empty' },
+  undefined: { kind: 'empty' },
+  StreamableFile: { kind: 'binary' },
+  string: { kind: 'text' },
+  HealthCheckResult: { kind: 'documented' },
+};
+
+function sourceFiles(folder) {
+  return readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(folder, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') ? [path] : [];
+  });
+}
+
+const decoratorName = (decorator) => {
+  const call = decorator.expression;
+  return ts.isCallExpression(call) ? call.expression.getText() : call.getText();
+};
+
+/** Where each imported name of a file comes from: name → absolute module path or package name. */
+function importsOf(file, sourceFile) {
+  const from = new Map();
+  for (const statement of sourceFile.statements) {
+    if (!ts.isImportDeclaration(statement) || !statement.importClause) continue;
+    const specifier = statement.moduleSpecifier.text;
+    const module = specifier.startsWith('.') ? resolve(dirname(file), specifier) : specifier;
+    const bindings = statement.importClause.namedBindings;
+    if (bindings && ts.isNamedImports(bindings)) {
+      for (const element of bindings.elements) {
+        from.set(element.name.text, { module, name: (element.propertyName ?? element.name).text });
+      }
+    }
+  }
+  return from;
+}
+
+/** The type names a type node mentions. */
+function referencedNames(node, names = new Set()) {
+  if (ts.isTypeReferenceNode(node)) names.add(node.typeName.getText().split('.')[0]);
+  node.forEachChild((child) => {
+    referencedNames(child, names);
+  });
+  return names;
+}
+
+/** Every routed controller method: operation id (Nest's default: Class_method) and its body type. */
+function routes() {
+  const found = [];
+  for (const file of sourceFiles(SOURCE)) {
+    const text = readFileSync(file, 'utf8');
+    if (!text.includes('@Controller(')) continue;
+    const sourceFile = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+    const imports = importsOf(file, sourceFile);
+    for (const statement of sourceFile.statements) {
+      if (!ts.isClassDeclaration(statement) || !statement.name) continue;
+      if (!(ts.getDecorators(statement) ?? []).some((d) => decoratorName(d) === 'Controller')) continue;
+      for (const member of statement.members) {
+        if (!ts.isMethodDeclaration(member)) continue;
+        if (!(ts.getDecorators(member) ?? []).some((d) => HTTP_DECORATORS.has(decoratorName(d)))) continue;
+        const operationId = `${statement.name.text}_${member.name.getText()}`;
+        if (!member.type) throw new Error(`${operationId} (${relative(root, file)}) declares no return type`);
+        let type = member.type;
+        if (ts.isTypeReferenceNode(type) && type.typeName.getText() === 'Promise' && type.typeArguments) {
+          type = type.typeArguments[0];
+        }
+        // `Promise<X | undefined>` style unions of a body and nothing keep the body.
+        const text = type.getText().replace(/\s+/g, ' ');
+        found.push({ operationId, file, type, text, imports });
+      }
+    }
+  }
+  return found.sort((a, b) => a.operationId.localeCompare(b.operationId));
+}
+
+/** Component names OpenAPI accepts: `Page<SubscriptionView>` → `Page_SubscriptionView`. */
+const componentName = (name) =>
+  decodeURIComponent(name)
+    .replace(/[<>,\s|&]+/g, '_')
+    .replace(/[^A-Za-z0-9._-]/g, '')
+    .replace(/_+$/, '');
+
+const isNullType = (schema) => schema && schema.type === 'null' && Object.keys(schema).length === 1;
+
+/**
+ * A draft-07 schema from the generator as an OpenAPI 3.0 Schema Object: `#/definitions/X` refs
+ * point at components, `type: [t, 'null']` and `anyOf: [..., {type: 'null'}]` become `nullable`,
+ * `const` an enum of one.
+ */
+function toOpenApi(value) {
+  if (Array.isArray(value)) return value.map(toOpenApi);
+  if (value === null || typeof value !== 'object') return value;
+  const out = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (key === '$schema' || key === 'definitions') continue;
+    if (key === '$ref' && typeof item === 'string') {
+      out.$ref = `#/components/schemas/${componentName(item.replace('#/definitions/', ''))}`;
+    } else if (key === 'const') {
+      out.enum = [item];
+    } else if (key === 'type' && Array.isArray(item)) {
+      const types = item.filter((type) => type !== 'null');
+      if (types.length < item.length) out.nullable = true;
+      if (types.length === 1) out.type = types[0];
+      else out.anyOf = types.map((type) => ({ type }));
+    } else if (key === 'anyOf' && Array.isArray(item) && item.some(isNullType)) {
+      const rest = item.filter((schema) => !isNullType(schema)).map(toOpenApi);
+      out.nullable = true;
+      if (rest.length === 1 && rest[0].$ref) out.allOf = rest;
+      else if (rest.length === 1) Object.assign(out, rest[0]);
+      else out.anyOf = rest;
+    } else {
+      out[key] = toOpenApi(item);
+    }
+  }
+  // A property's own keys win over those merged from a single nullable alternative.
+  if (out.enum && out.enum.includes(null)) out.nullable = true;
+  return out;
+}
+
+/** @returns {{operations: Record<string, object>, components: Record<string, object>}} */
+function generateResponseSchemas() {
+  const all = routes();
+  const operations = {};
+  const typed = [];
+  for (const route of all) {
+    const special = SPECIAL[route.text];
+    if (special) operations[route.operationId] = special;
+    else typed.push(route);
+  }
+  const scratch = mkdtempSync(join(root, '.openapi-'));
+  try {
+    // The error envelope every error response carries, shared as a component.
+    const imports = new Map([['ErrorEnvelope', { module: '@astrix/contracts', name: 'ErrorEnvelope' }]]);
+    const lines = ['  ErrorEnvelope: ErrorEnvelope;'];
+    for (const route of typed) {
+      for (const name of referencedNames(route.type)) {
+        if (['Promise', 'Record', 'Partial', 'Pick', 'Omit', 'Array', 'Readonly'].includes(name)) continue;
+        const origin = route.imports.get(name);
+        if (!origin) throw new Error(`${route.operationId}: type ${name} is not imported by its controller`);
+        const module = origin.module.startsWith('/')
+          ? `./${relative(scratch, origin.module).split('\\').join('/')}`
+          : origin.module;
+        const known = imports.get(name);
+        if (known && (known.module !== module || known.name !== origin.name)) {
+          throw new Error(`${route.operationId}: two different types are called ${name}`);
+        }
+        imports.set(name, { module, name: origin.name });
+      }
+      lines.push(`  ${route.operationId}: ${route.text};`);
+    }
+    const source = [
+      ...[...imports.entries()].map(
+        ([local, { module, name }]) =>
+          `import type { ${name === local ? name : `${name} as ${local}`} } from '${module}';`,
+      ),
+      'export interface OpenApiResponses {',
+      ...lines,
+      '}',
+      '',
+    ].join('\n');
+    const path = join(scratch, 'sources.ts');
+    writeFileSync(path, source);
+    const generator = createGenerator({
+      path,
+      tsconfig: join(root, 'tsconfig.json'),
+      type: 'OpenApiResponses',
+      expose: 'export',
+      topRef: false,
+      additionalProperties: true,
+      skipTypeCheck: true,
+    });
+    const schema = generator.createSchema('OpenApiResponses');
+    for (const route of typed) {
+      operations[route.operationId] = {
+        kind: 'json',
+        schema: toOpenApi(schema.properties[route.operationId]),
+      };
+    }
+    const components = {};
+    for (const [name, definition] of Object.entries(schema.definitions ?? {}).sort(([a], [b]) =>
+      a.localeCompare(b),
+    )) {
+      components[componentName(name)] = toOpenApi(definition);
+    }
+    const sorted = Object.fromEntries(Object.entries(operations).sort(([a], [b]) => a.localeCompare(b)));
+    return { operations: sorted, components };
+  } finally {
+    if (!process.env.OPENAPI_KEEP_SCRATCH) rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+const generatedText = () => `${JSON.stringify(generateResponseSchemas(), null, 2)}\n`;
+
+if (require.main === module) {
+  writeFileSync(OUTPUT, generatedText());
+  console.log(`wrote ${relative(process.cwd(), OUTPUT)}`);
+}
+module.exports = { generateResponseSchemas, generatedText, OUTPUT };
