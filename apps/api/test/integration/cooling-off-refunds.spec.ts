@@ -74,6 +74,28 @@ describe('cooling-off refunds (billing consuming accounts.account.state_changed)
     expect(await refundsOf(late.chargeId)).toHaveLength(0);
   });
 
+  // Found by the chaos harness (tools/chaos): the refusal made the whole event's job fail and retry
+  // until it gave up, so the consumers after this one (event history, outbound webhooks) never ran.
+  it('refunds nothing for a disputed charge (the dispute returns the money), and lets the event through', async () => {
+    const paid = await paidEvaluation();
+    const [{ stripe_charge_id: stripeChargeId }] = await t.dataSource.query(
+      'SELECT stripe_charge_id FROM billing.charges WHERE id = $1',
+      [paid.chargeId],
+    );
+    t.fake.controls.openDispute(stripeChargeId as string);
+    await t.fake.flushWebhooks();
+    await eventually(async () => {
+      const [row] = await t.dataSource.query('SELECT status FROM billing.charges WHERE id = $1', [
+        paid.chargeId,
+      ]);
+      return row?.status === 'disputed';
+    });
+    const event = await accountEvent({ chargeId: paid.chargeId, userId: paid.userId });
+
+    await expect(t.app.get(EventDispatcher).dispatch(event as AstrixEvent)).resolves.toBeUndefined();
+    expect(await refundsOf(paid.chargeId)).toHaveLength(0);
+  });
+
   it('refunds end to end: the trading platform closes an untouched account, accounts emit, billing refunds', async () => {
     const trader = { sub: 'user_cooling_e2e', email: 'cooling-e2e@example.com' };
     const { charge } = await purchase(t, trader, 'evaluation-25k');

@@ -49,6 +49,12 @@ export class CoolingOffRefunds {
       ) {
         return;
       }
+      // Disputed: the bank is returning the money through the dispute; a refund would pay it twice.
+      // A decision, not a failure: throwing would fail the event for every consumer after this one.
+      if (error instanceof AppError && error.code === 'CHARGE_DISPUTED') {
+        this.logger.warn(`no cooling-off refund for account ${account.accountId}: ${error.message}`);
+        return;
+      }
       throw error;
     }
   }
