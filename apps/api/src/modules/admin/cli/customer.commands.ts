@@ -1,6 +1,7 @@
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { AdminCommand, type JsonOption, type YesOption } from './admin-command';
 import { confirm, parsePositiveInteger, print } from './cli-support';
+import { CUSTOMER_DATA_COMMANDS, CustomerExportCommand, CustomerRestoreCommand } from './customer-data.commands';
 
 @SubCommand({
   name: 'find',
@@ -21,7 +22,11 @@ export class CustomerFindCommand extends AdminCommand {
   }
 }
 
-@Command({ name: 'customer', description: 'Customers', subCommands: [CustomerFindCommand] })
+@Command({
+  name: 'customer',
+  description: 'Customers',
+  subCommands: [CustomerFindCommand, CustomerExportCommand, CustomerRestoreCommand],
+})
 export class CustomerCommand extends CommandRunner {
   run(): Promise<void> {
     this.command.help();
@@ -83,4 +88,4 @@ export class RefundCommand extends AdminCommand {
   }
 }
 
-export const CUSTOMER_COMMANDS = [CustomerCommand, CustomerFindCommand, RefundCommand];
+export const CUSTOMER_COMMANDS = [CustomerCommand, CustomerFindCommand, RefundCommand, ...CUSTOMER_DATA_COMMANDS];
