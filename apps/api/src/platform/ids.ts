@@ -55,7 +55,8 @@ export type IdPrefix =
   | 'ual'
   | 'uab'
   | 'usp'
-  | 'je';
+  | 'je'
+  | 'rvs';
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${nextUlid().toLowerCase()}`;

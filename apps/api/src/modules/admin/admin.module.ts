@@ -3,6 +3,7 @@ import { OutboxBacklog } from '../../platform/events/outbox-backlog.service';
 import { AdminAuditController } from './admin-audit.controller';
 import { AdminCustomersController } from './admin-customers.controller';
 import { AdminLedgerController } from './admin-ledger.controller';
+import { AdminRecognitionController } from './admin-recognition.controller';
 import { AdminOperationsController } from './admin-operations.controller';
 import { AdminReportsController } from './admin-reports.controller';
 import { Customer360 } from './customer-360.service';
@@ -25,6 +26,7 @@ export class AdminModule {
         AdminCustomersController,
         AdminReportsController,
         AdminLedgerController,
+        AdminRecognitionController,
         AdminAuditController,
         AdminOperationsController,
       ],

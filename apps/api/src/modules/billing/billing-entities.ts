@@ -27,6 +27,7 @@ import { UsageEvent } from './metering/usage-event.entity';
 import { UsagePrice } from './metering/usage-price.entity';
 import { UsagePeriod } from './metering/usage-period.entity';
 import { JournalEntry, JournalLine, LedgerAccount } from './ledger/journal-entry.entity';
+import { RecognitionPolicy, RevenueSchedule } from './ledger/recognition/recognition.entity';
 
 export const BILLING_ENTITIES = [
   Product,
@@ -64,4 +65,6 @@ export const BILLING_ENTITIES = [
   LedgerAccount,
   JournalEntry,
   JournalLine,
+  RecognitionPolicy,
+  RevenueSchedule,
 ];

@@ -11,6 +11,10 @@ import { BillingRuns } from './subscriptions/billing-runs.service';
 import { InvoiceCollection } from './collection/invoice-collection.service';
 import { UncollectedInvoices } from './collection/uncollected-invoices';
 import { UsageAlertsService } from './metering/usage-alerts.service';
+import { RevenueRecognition } from './ledger/recognition/revenue-recognition.service';
+
+/** The daily recognition run (UTC): after midnight, when yesterday has ended. */
+const RECOGNITION_CRON = '20 0 * * *';
 
 /**
  * Handlers of the `billing` queue's jobs (workers only). Failures retry with the queue's backoff
@@ -25,13 +29,27 @@ export class BillingJobs implements OnApplicationBootstrap {
     private readonly collection: InvoiceCollection,
     private readonly uncollected: UncollectedInvoices,
     private readonly usageAlerts: UsageAlertsService,
+    private readonly recognition: RevenueRecognition,
     private readonly config: AppConfig,
     @InjectQueue('billing') private readonly queue: Queue,
   ) {}
 
   /** The billing run's schedule lives in Redis, so several workers share one schedule. */
-  onApplicationBootstrap(): Promise<void> {
-    return keepJobSchedule(this.queue, 'billing.scheduled-billing', this.config.billingRunCron);
+  async onApplicationBootstrap(): Promise<void> {
+    await keepJobSchedule(this.queue, 'billing.scheduled-billing', this.config.billingRunCron);
+    // Daily, and off with the billing schedule (BILLING_RUN_CRON empty): a worker without the
+    // scheduler leaves recognition to `pnpm cli recognize`.
+    await keepJobSchedule(
+      this.queue,
+      'billing.recognize-revenue',
+      this.config.billingRunCron === null ? null : RECOGNITION_CRON,
+    );
+  }
+
+  /** Deferred revenue to revenue through yesterday (or the day asked), idempotent per schedule and day. */
+  @JobHandler('billing.recognize-revenue')
+  recognizeRevenue({ through }: JobPayloads['billing.recognize-revenue']): Promise<unknown> {
+    return this.recognition.run(through);
   }
 
   @JobHandler('billing.process-stripe-event')

@@ -26,6 +26,7 @@ import { InvoiceCorrections } from './invoicing/invoice-corrections.service';
 import { InvoiceWriter } from './invoicing/invoice-writer.service';
 import { RevenueReports } from './reports/revenue-report.service';
 import { LedgerReports } from './reports/ledger-reports.service';
+import { RecognitionReports } from './reports/recognition-reports.service';
 import { InvoicesModule } from './invoicing/invoices.module';
 import { PaymentsService } from './payments/payments.service';
 import { ChargeRecorder } from './payments/charge-recorder.service';
@@ -135,6 +136,7 @@ export class BillingModule {
         CustomerDirectory,
         RevenueReports,
         LedgerReports,
+        RecognitionReports,
         InvoiceStaffActions,
         BooksCheck,
         ProcessorComparison,
@@ -159,6 +161,7 @@ export class BillingModule {
         RefundsService,
         RevenueReports,
         LedgerReports,
+        RecognitionReports,
         BillingRuns,
         BooksCheck,
         BooksCheckRegistry,

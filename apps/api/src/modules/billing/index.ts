@@ -43,6 +43,23 @@ export type { CollectionOutcome } from './collection/invoice-collection.service'
 export { RefundsService } from './refunds/refunds.service';
 export { RevenueReports, type ReportRange } from './reports/revenue-report.service';
 export { LedgerReports, type StatementQuery } from './reports/ledger-reports.service';
+// Revenue recognition: the daily run, the policies, and its reports and month-end close export.
+export {
+  RevenueRecognition,
+  type RecognitionPolicyView,
+  type RecognitionRunResult,
+} from './ledger/recognition/revenue-recognition.service';
+export type { RecognitionMethod } from './ledger/recognition/recognition.entity';
+export {
+  RecognitionReports,
+  type DeferredWaterfall,
+  type RecognizedRevenueRow,
+} from './reports/recognition-reports.service';
+export {
+  journalExportCsv,
+  JOURNAL_EXPORT_CSV_COLUMNS,
+  type JournalExportLine,
+} from './reports/journal-export';
 export { BillingRuns } from './subscriptions/billing-runs.service';
 export { BooksCheck, type BooksCheckOptions } from './books/books-check.service';
 export { BOOKS_FINDING_KINDS, type BooksReport } from './books/books-findings';

@@ -51,6 +51,8 @@ const WRITERS: Record<string, { table: string; folder: string }> = {
   LedgerAccount: { table: 'ledger_accounts', folder: 'ledger' },
   JournalEntry: { table: 'journal_entries', folder: 'ledger' },
   JournalLine: { table: 'journal_lines', folder: 'ledger' },
+  RecognitionPolicy: { table: 'recognition_policies', folder: 'ledger' },
+  RevenueSchedule: { table: 'revenue_schedules', folder: 'ledger' },
 };
 
 /** Reference data the migrations write and nothing else may (the chart of accounts). */

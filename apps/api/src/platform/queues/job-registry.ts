@@ -25,6 +25,11 @@ export interface JobPayloads {
   'billing.collect-invoice': { invoiceId: string; attempt: number };
   /** The scheduler's tick: starts a billing run and retries the dunning attempts that are due. */
   'billing.scheduled-billing': Record<string, never>;
+  /**
+   * The daily revenue recognition run: moves deferred revenue to revenue for every schedule's days
+   * through `through` (YYYY-MM-DD; default yesterday, UTC), catching up missed days.
+   */
+  'billing.recognize-revenue': { through?: string };
   /** One HTTP attempt of a webhook delivery (attempt numbers make each attempt its own job). */
   'outbound.deliver-webhook': { deliveryId: string; attempt: number };
   /** Moves an approved (or retried) payout's money; the attempt makes each retry its own job. */
@@ -43,6 +48,7 @@ export const QUEUE_OF_JOB: { readonly [N in JobName]: QueueName } = {
   'billing.run-billing': 'billing',
   'billing.collect-invoice': 'billing',
   'billing.scheduled-billing': 'billing',
+  'billing.recognize-revenue': 'billing',
   'outbound.deliver-webhook': 'outbound',
   'payouts.execute-payout': 'payouts',
   'payouts.resume-stranded-payouts': 'payouts',

@@ -6,6 +6,7 @@ import { COUPON_COMMANDS } from './coupon.commands';
 import { CUSTOMER_COMMANDS } from './customer.commands';
 import { LEDGER_COMMANDS } from './ledger.commands';
 import { PAYOUT_COMMANDS } from './payout.commands';
+import { RECOGNITION_COMMANDS } from './recognition.commands';
 import { WEBHOOK_COMMANDS } from './webhook.commands';
 
 /** Every admin command (and the services they share), for the CLI module's providers. */
@@ -18,5 +19,6 @@ export const ADMIN_COMMANDS = [
   ...AUDIT_COMMANDS,
   ...BOOKS_COMMANDS,
   ...LEDGER_COMMANDS,
+  ...RECOGNITION_COMMANDS,
   ...WEBHOOK_COMMANDS,
 ];

@@ -32,6 +32,8 @@ export const BOOKS_FINDING_KINDS = [
   'usage_period_not_invoiced',
   /** A subscription's trial runs longer than its plan's trial and no staff member granted it (a free-service leak). */
   'trial_longer_than_plan',
+  /** Revenue recognition disagrees with the journal: a schedule's recognized amount, or deferred revenue against the schedules' remainders. */
+  'revenue_schedule_disagrees',
   /** A journal entry (or the whole ledger) whose debits and credits differ in a currency, or an entry without lines. */
   'ledger_unbalanced',
   /** A money row (invoice, charge, credit note, balance movement, …) without the journal entry its event posts. */

@@ -13,7 +13,9 @@ export type LedgerSourceType =
   | 'trader_payout'
   | 'processor_balance_transaction'
   | 'processor_payout'
-  | 'journal_entry';
+  | 'journal_entry'
+  /** A revenue recognition schedule (one invoice line earned over time). */
+  | 'revenue_schedule';
 
 /** An account of the chart, as data: journal lines reference it. */
 @Entity({ schema: 'billing', name: 'ledger_accounts' })

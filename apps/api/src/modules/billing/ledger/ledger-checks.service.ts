@@ -9,6 +9,7 @@ import {
   trialBalanceUnbalanced,
 } from './ledger-findings';
 import { LEDGER_SOURCE_RULES, type LedgerSourceRule } from './ledger-sources';
+import { recognitionFindings } from './recognition/recognition-checks';
 
 /** A source type or event as an SQL literal; they come from code, but are checked all the same. */
 function literal(value: string): string {
@@ -31,6 +32,7 @@ export class LedgerChecks {
       this.unbalancedLedger(),
       this.rowsWithoutEntry(rules),
       this.entriesWithoutSource(rules),
+      recognitionFindings(this.dataSource),
     ]);
     return results.flat();
   }

@@ -3,6 +3,7 @@ import type { ProductKind } from '@astrix/contracts';
 import { EntityManager } from 'typeorm';
 import { Journal } from './journal.service';
 import { JournalEntry } from './journal-entry.entity';
+import { RevenueSchedules } from './recognition/revenue-schedules.service';
 import { type BalanceTransactionForPosting, balanceTransactionEntry } from './postings/balance-postings';
 import { type ChargeForPosting, chargeSucceededEntry } from './postings/charge-postings';
 import {
@@ -29,19 +30,42 @@ export interface FinalizedInvoice {
  */
 @Injectable()
 export class LedgerPostings {
-  constructor(private readonly journal: Journal) {}
+  constructor(
+    private readonly journal: Journal,
+    private readonly schedules: RevenueSchedules,
+  ) {}
 
-  /** `invoice.finalized` for invoices just issued (one statement for the batch). */
-  async invoicesFinalized(manager: EntityManager, invoices: readonly FinalizedInvoice[]): Promise<void> {
-    if (invoices.length === 0) return;
+  /**
+   * `invoice.finalized` for invoices just issued (one statement for the batch); lines earned over
+   * time (the recognition policies) go to deferred revenue and get their revenue schedules.
+   */
+  async invoicesFinalized(
+    manager: EntityManager,
+    invoices: readonly FinalizedInvoice[],
+  ): Promise<JournalEntry[]> {
+    if (invoices.length === 0) return [];
     const kindOf = await productKinds(
       manager,
       invoices.flatMap((item) => item.lines.map((line) => line.productId)),
     );
-    await this.journal.postMany(
+    const policyOf = await this.schedules.policies(manager);
+    const planned = invoices.map((item) => ({
+      invoice: item.invoice,
+      lines: item.lines,
+      deferred: this.schedules.deferredLines(item.invoice, item.lines, kindOf, policyOf),
+    }));
+    const posted = await this.journal.postMany(
       manager,
-      invoices.map((item) => invoiceFinalizedEntry(item.invoice, item.lines, kindOf)),
+      planned.map((item) =>
+        invoiceFinalizedEntry(item.invoice, item.lines, kindOf, (line) => item.deferred.has(line)),
+      ),
     );
+    const postedIds = new Set(posted.map((entry) => entry.sourceId));
+    await this.schedules.create(
+      manager,
+      planned.filter((item) => postedIds.has(item.invoice.id)),
+    );
+    return posted;
   }
 
   async chargeSucceeded(manager: EntityManager, charge: ChargeForPosting): Promise<void> {
@@ -62,7 +86,8 @@ export class LedgerPostings {
       manager,
       lines.map((line) => line.productId),
     );
-    await this.journal.post(manager, creditNoteIssuedEntry(note, invoice, lines, kindOf));
+    const posted = await this.journal.post(manager, creditNoteIssuedEntry(note, invoice, lines, kindOf));
+    if (posted) await this.schedules.credit(manager, note, lines);
   }
 
   /**
@@ -74,15 +99,16 @@ export class LedgerPostings {
     let finalized = await this.journal.find(manager, { ...source, event: 'invoice.finalized' });
     if (!finalized) {
       const lines = await invoiceLines(manager, invoice.id);
-      const kindOf = await productKinds(
-        manager,
-        lines.map((line) => line.productId),
-      );
-      finalized = await this.journal.post(manager, invoiceFinalizedEntry(invoice, lines, kindOf));
+      [finalized = null] = await this.invoicesFinalized(manager, [{ invoice, lines }]);
     }
     // An invoice of nothing posted nothing, and has nothing to reverse.
-    if (finalized)
-      await this.journal.reverse(manager, finalized.id, { event: 'invoice.voided', occurredAt: at });
+    if (finalized) {
+      const reversed = await this.journal.reverse(manager, finalized.id, {
+        event: 'invoice.voided',
+        occurredAt: at,
+      });
+      if (reversed) await this.schedules.void(manager, invoice.id, at);
+    }
   }
 
   /** `invoice.written_off`: what was still due goes to bad debt. */
@@ -123,8 +149,10 @@ export async function invoiceLines(
     product_id: string | null;
     amount: string;
     discount: string;
+    period_start: Date | null;
+    period_end: Date | null;
   }> = await manager.query(
-    `SELECT kind, product_id, amount::text AS amount, discount::text AS discount
+    `SELECT kind, product_id, amount::text AS amount, discount::text AS discount, period_start, period_end
          FROM billing.invoice_lines WHERE invoice_id = $1 ORDER BY position`,
     [invoiceId],
   );
@@ -133,6 +161,8 @@ export async function invoiceLines(
     productId: row.product_id,
     amount: Number(row.amount),
     discount: Number(row.discount),
+    periodStart: row.period_start,
+    periodEnd: row.period_end,
   }));
 }
 

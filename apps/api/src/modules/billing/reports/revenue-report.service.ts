@@ -48,16 +48,20 @@ const CONTRA_ACCOUNTS = ['discounts', 'refunds', 'dispute_fees', 'dispute_losses
  * was issued or the credit granted; a dispute's fee when it opened and its amount when lost. The
  * kind of a revenue line is in its account (`revenue_<kind>`); discount, refund and dispute lines
  * carry it on the line (`product_kind`), a dispute line without one takes its charge's product kind,
- * and a line with none is `unassigned`. A sale is an entry crediting revenue of the kind; the
- * reversal of one (a voided invoice) takes it back.
+ * and a line with none is `unassigned`. A sale is an entry crediting revenue of the kind, or deferred
+ * revenue of it (a line earned over time); the reversal of one (a voided invoice) takes it back.
+ * Revenue earned over time counts when recognized (the schedules' `recognized.*` entries), not when
+ * billed; those entries are not sales.
  */
 const REVENUE_FACTS = `
   WITH facts AS (
     SELECT l.occurred_at AS at, l.currency,
            CASE WHEN l.account = ANY($4) THEN substr(l.account, length('revenue_') + 1)
                 ELSE coalesce(l.product_kind, disputed.kind, 'unassigned') END AS kind,
-           CASE WHEN l.account = ANY($4) AND e.reverses_entry_id IS NULL AND l.credit > 0 THEN e.id END AS sale,
-           CASE WHEN l.account = ANY($4) AND e.reverses_entry_id IS NOT NULL AND l.debit > 0 THEN e.id END AS voided_sale,
+           CASE WHEN (l.account = ANY($4) OR l.account = 'deferred_revenue') AND e.source_type <> 'revenue_schedule'
+                     AND e.reverses_entry_id IS NULL AND l.credit > 0 THEN e.id END AS sale,
+           CASE WHEN (l.account = ANY($4) OR l.account = 'deferred_revenue') AND e.source_type <> 'revenue_schedule'
+                     AND e.reverses_entry_id IS NOT NULL AND l.debit > 0 THEN e.id END AS voided_sale,
            l.account = ANY($4) AS revenue, l.account = 'discounts' AS discount, l.account = 'refunds' AS refund,
            l.account IN ('dispute_fees', 'dispute_losses') AS dispute, l.debit, l.credit
       FROM billing.journal_lines l
@@ -68,7 +72,9 @@ const REVENUE_FACTS = `
           JOIN billing.products p ON p.id = c.product_id
          WHERE e.source_type = 'dispute' AND d.id = e.source_id
       ) disputed ON l.product_kind IS NULL AND l.account IN ('dispute_fees', 'dispute_losses')
-     WHERE (l.account = ANY($4) OR l.account = ANY($5)) AND l.occurred_at >= $1 AND l.occurred_at < $2
+     WHERE (l.account = ANY($4) OR l.account = ANY($5)
+            OR (l.account = 'deferred_revenue' AND l.product_kind IS NOT NULL AND e.source_type = 'invoice'))
+       AND l.occurred_at >= $1 AND l.occurred_at < $2
   )
   SELECT to_char(date_trunc($3, at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS period, currency, kind,
          count(DISTINCT sale)::int AS sales, count(DISTINCT voided_sale)::int AS voided_sales,

@@ -56,6 +56,28 @@ describe('invoiceFinalizedEntry', () => {
     expect(balanced(draft)).toEqual([]);
   });
 
+  it('credits deferred revenue the net of a line earned over time, and revenue for the others', () => {
+    const plan: InvoiceLineForPosting = {
+      kind: 'plan',
+      productId: 'prd_plan',
+      amount: 120_000,
+      discount: 20_000,
+    };
+    const reset: InvoiceLineForPosting = { kind: 'purchase', productId: null, amount: 5000, discount: 0 };
+    const draft = invoiceFinalizedEntry(
+      { ...invoice, discount: 20_000, total: 105_000 },
+      [plan, reset],
+      kindOf,
+      (line) => line === plan,
+    );
+    expect(lines(draft)).toEqual([
+      ['accounts_receivable', 105_000, 0, null],
+      ['deferred_revenue', 0, 100_000, 'subscription'],
+      ['revenue_add_on', 0, 5000, 'add_on'],
+    ]);
+    expect(balanced(draft)).toEqual([]);
+  });
+
   it('debits revenue for a proration credit line and credits the receivable for a negative total', () => {
     const draft = invoiceFinalizedEntry(
       { ...invoice, total: -1500 },

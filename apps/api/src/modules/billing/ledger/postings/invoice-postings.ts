@@ -22,7 +22,13 @@ export interface InvoiceLineForPosting {
   productId: string | null;
   amount: number;
   discount: number;
+  /** The service period of a plan or proration line (recognition spreads it over this). */
+  periodStart?: Date | null;
+  periodEnd?: Date | null;
 }
+
+/** Whether a line's revenue is deferred (earned over time by a recognition schedule). */
+export type IsDeferred = (invoiceLine: InvoiceLineForPosting) => boolean;
 
 /** The kind of a product id as the catalog holds it (null when unknown). */
 export type ProductKindOf = (productId: string | null) => ProductKind | null;
@@ -44,12 +50,15 @@ export function lineRevenueKind(invoiceLine: InvoiceLineForPosting, kindOf: Prod
  * accounts receivable the total (a negative total, a downgrade's credit, is a credit: we owe it, and
  * its balance transaction moves it to customer credit); per line Cr `revenue_<kind>` the amount (a
  * proration credit, negative, debits it) and Dr `discounts` its discount, both with the line's kind;
- * Cr tax payable the tax.
+ * Cr tax payable the tax. A line earned over time (`isDeferred`, from the recognition policies)
+ * credits `deferred_revenue` its net (amount − discount) instead; its schedule moves it to
+ * revenue day by day.
  */
 export function invoiceFinalizedEntry(
   invoice: InvoiceForPosting,
   lines: readonly InvoiceLineForPosting[],
   kindOf: ProductKindOf,
+  isDeferred: IsDeferred = () => false,
 ): JournalEntryDraft {
   const amount = (units: number): Money => storedMoney(units, invoice.currency);
   return {
@@ -62,6 +71,15 @@ export function invoiceFinalizedEntry(
       line('accounts_receivable', 'debit', amount(invoice.total)),
       ...lines.flatMap((invoiceLine) => {
         const kind = lineRevenueKind(invoiceLine, kindOf);
+        if (isDeferred(invoiceLine))
+          return [
+            line(
+              'deferred_revenue',
+              'credit',
+              subtract(amount(invoiceLine.amount), amount(invoiceLine.discount)),
+              { productKind: kind },
+            ),
+          ];
         return [
           line(revenueAccount(kind), 'credit', amount(invoiceLine.amount), { productKind: kind }),
           line('discounts', 'debit', amount(invoiceLine.discount), { productKind: kind }),
