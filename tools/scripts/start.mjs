@@ -21,7 +21,18 @@ function step(title, command, args) {
   }
 }
 
-step('build', 'pnpm', ['exec', 'nx', 'run', '@astrix/api:build', '--outputStyle=static']);
+// The API and the staff console it serves at /console.
+step('build', 'pnpm', [
+  'exec',
+  'nx',
+  'run-many',
+  '-t',
+  'build',
+  '-p',
+  '@astrix/api',
+  '@astrix/console',
+  '--outputStyle=static',
+]);
 step('migrate', process.execPath, ['apps/api/dist/cli.js', 'db', 'migrate']);
 // Idempotent: creates only the demo products and coupons that are missing.
 if (isLocal(env)) {

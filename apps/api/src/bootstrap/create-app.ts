@@ -13,6 +13,7 @@ import { REQUEST_ID_HEADER, requestIdFor } from '../platform/http/request-id';
 import { createValidationPipe } from '../platform/http/validation';
 import { keepRawBodyForWebhooks } from '../platform/http/raw-body';
 import { refuseUnacceptableInput } from '../platform/http/input-guard';
+import { registerConsole } from './console-static';
 
 export interface CreateAppOptions {
   /** Overrides WORKERS_ENABLED. */
@@ -51,6 +52,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   keepRawBodyForWebhooks(fastify);
   registerClientOrigin(fastify, config.trustProxy, config.fraud.clientCountryHeader);
   refuseUnacceptableInput(fastify);
+  registerConsole(fastify);
   let closing = false;
   // Draining: answers still in flight tell the client to drop the connection, so close() can finish.
   fastify.addHook('preClose', (done) => {

@@ -9,6 +9,7 @@ import { ApiKeysService } from './api-keys.service';
 import { AuthGuard } from './auth.guard';
 import { Authenticator } from './authenticator';
 import { CallerThrottlerGuard } from './caller-throttler.guard';
+import { DevTokenController } from './dev-token.controller';
 import { FailOpenThrottlerStorage } from './fail-open-throttler-storage';
 import { JwtVerifier } from './jwt-verifier';
 import { MeController } from './me.controller';
@@ -28,7 +29,7 @@ import { MeController } from './me.controller';
       }),
     }),
   ],
-  controllers: [ApiKeysController, MeController],
+  controllers: [ApiKeysController, MeController, DevTokenController],
   providers: [
     JwtVerifier,
     ApiKeysService,

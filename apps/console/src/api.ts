@@ -1,0 +1,79 @@
+import { useMutation, useQuery, useQueryClient, type UseQueryResult } from '@tanstack/react-query';
+import { useSignedIn } from './session';
+
+/** An answer in the API's error envelope, or a network failure. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  body?: unknown;
+  idempotencyKey?: string;
+}
+
+export async function apiRequest<T>(
+  token: string | null,
+  path: string,
+  options: RequestOptions = {},
+): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
+  const response = await fetch(path, {
+    method: options.method ?? 'GET',
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  const text = await response.text();
+  const json: unknown = text ? safeJson(text) : null;
+  if (!response.ok) {
+    const envelope = (json as { error?: { code?: string; message?: string } } | null)?.error;
+    throw new ApiError(
+      response.status,
+      envelope?.code ?? `HTTP_${response.status}`,
+      envelope?.message ?? (text.slice(0, 200) || response.statusText),
+    );
+  }
+  return json as T;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** A GET of the admin API with the signed-in token; the path is the query key. */
+export function useApi<T>(path: string | null): UseQueryResult<T, Error> {
+  const session = useSignedIn();
+  return useQuery<T, Error>({
+    queryKey: [path],
+    queryFn: () => apiRequest<T>(session.token, path ?? ''),
+    enabled: path !== null,
+  });
+}
+
+/** A POST (or other change) that refreshes every query afterwards. */
+export function useApiMutation<T>() {
+  const session = useSignedIn();
+  const client = useQueryClient();
+  return useMutation<T, Error, { path: string } & RequestOptions>({
+    mutationFn: ({ path, ...options }) => apiRequest<T>(session.token, path, { method: 'POST', ...options }),
+    onSuccess: () => client.invalidateQueries(),
+  });
+}
+
+/** One key per click: a retried submit of the same dialog reuses it, a new click gets a new one. */
+export function newIdempotencyKey(): string {
+  return `console-${crypto.randomUUID()}`;
+}

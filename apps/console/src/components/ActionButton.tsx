@@ -1,0 +1,165 @@
+import {
+  Alert,
+  Button,
+  Group,
+  Modal,
+  Stack,
+  Text,
+  TextInput,
+  Textarea,
+  type ButtonProps,
+} from '@mantine/core';
+import { useState } from 'react';
+import { newIdempotencyKey, useApiMutation } from '../api';
+import { parseMajor } from '../money';
+
+export interface ActionField {
+  /** The body field the value goes into. */
+  name: string;
+  label: string;
+  /** `reason` fields are required free text; `amount` is typed in major units and sent as minor units. */
+  kind: 'reason' | 'amount' | 'text';
+  required?: boolean;
+  description?: string;
+  currency?: string;
+}
+
+export interface ActionButtonProps {
+  label: string;
+  title: string;
+  /** What will happen, in one or two sentences, shown before confirming. */
+  description: string;
+  path: string;
+  method?: 'POST' | 'PUT' | 'DELETE';
+  fields?: ActionField[];
+  /** Static body fields sent as they are. */
+  body?: Record<string, unknown>;
+  idempotent?: boolean;
+  color?: ButtonProps['color'];
+  onDone?: (result: unknown) => void;
+}
+
+/**
+ * A staff action: a button that opens a confirmation with the reason (and amount) the API asks for;
+ * the request carries an Idempotency-Key made when the dialog opened, so a double submit or a retry
+ * after a lost answer cannot act twice.
+ */
+export function ActionButton(props: ActionButtonProps) {
+  const [opened, setOpened] = useState(false);
+  const [key, setKey] = useState('');
+  const [values, setValues] = useState<Record<string, string>>({});
+  const [invalid, setInvalid] = useState<string | null>(null);
+  const mutation = useApiMutation<unknown>();
+
+  const open = () => {
+    setKey(newIdempotencyKey());
+    setValues({});
+    setInvalid(null);
+    mutation.reset();
+    setOpened(true);
+  };
+
+  const submit = () => {
+    const body: Record<string, unknown> = { ...props.body };
+    for (const field of props.fields ?? []) {
+      const value = (values[field.name] ?? '').trim();
+      if (!value) {
+        if (field.required ?? field.kind === 'reason') {
+          setInvalid(`${field.label} is required.`);
+          return;
+        }
+        continue;
+      }
+      if (field.kind === 'amount') {
+        const parsed = parseMajor(value, field.currency ?? 'USD');
+        if ('error' in parsed) {
+          setInvalid(`${field.label}: ${parsed.error}`);
+          return;
+        }
+        body[field.name] = parsed.minor;
+      } else {
+        body[field.name] = value;
+      }
+    }
+    setInvalid(null);
+    mutation.mutate(
+      {
+        path: props.path,
+        method: props.method ?? 'POST',
+        body: Object.keys(body).length > 0 || props.fields ? body : undefined,
+        idempotencyKey: props.idempotent === false ? undefined : key,
+      },
+      {
+        onSuccess: (result) => {
+          setOpened(false);
+          props.onDone?.(result);
+        },
+      },
+    );
+  };
+
+  return (
+    <>
+      <Button size="xs" variant="light" color={props.color} onClick={open}>
+        {props.label}
+      </Button>
+      <Modal opened={opened} onClose={() => setOpened(false)} title={props.title} centered>
+        <form
+          onSubmit={(event) => {
+            event.preventDefault();
+            submit();
+          }}
+        >
+          <Stack gap="sm">
+            <Text size="sm">{props.description}</Text>
+            {(props.fields ?? []).map((field) =>
+              field.kind === 'reason' ? (
+                <Textarea
+                  key={field.name}
+                  label={field.label}
+                  description={field.description}
+                  required={field.required ?? true}
+                  autosize
+                  minRows={2}
+                  value={values[field.name] ?? ''}
+                  onChange={(event) => setValues({ ...values, [field.name]: event.currentTarget.value })}
+                />
+              ) : (
+                <TextInput
+                  key={field.name}
+                  label={field.label}
+                  description={field.description}
+                  required={field.required ?? false}
+                  inputMode={field.kind === 'amount' ? 'decimal' : undefined}
+                  value={values[field.name] ?? ''}
+                  onChange={(event) => setValues({ ...values, [field.name]: event.currentTarget.value })}
+                />
+              ),
+            )}
+            {invalid && (
+              <Alert color="red" role="alert">
+                {invalid}
+              </Alert>
+            )}
+            {mutation.error && (
+              <Alert color="red" role="alert" title="The API refused">
+                {mutation.error.message}
+              </Alert>
+            )}
+            <Text size="xs" c="dimmed">
+              Idempotency key: {key}
+            </Text>
+            <Group justify="flex-end">
+              <Button variant="default" onClick={() => setOpened(false)}>
+                Cancel
+              </Button>
+              <Button type="submit" color={props.color} loading={mutation.isPending}>
+                Confirm
+              </Button>
+            </Group>
+          </Stack>
+        </form>
+      </Modal>
+    </>
+  );
+}

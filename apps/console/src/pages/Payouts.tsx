@@ -1,0 +1,121 @@
+import { COLORS } from '../colors';
+import { Badge, Group, SegmentedControl, Stack, Text, Title } from '@mantine/core';
+import type { Page, PayoutView } from '@astrix/contracts';
+import { useState } from 'react';
+import { useApi } from '../api';
+import { ActionButton } from '../components/ActionButton';
+import { DataTable, QueryView } from '../components/Query';
+import { formatDate, formatMinor } from '../money';
+import { can } from '../permissions';
+import { useSignedIn } from '../session';
+
+const STATUSES = ['requested', 'approved', 'processing', 'failed', 'paid', 'rejected'] as const;
+
+/** The payout queue: finance approves or rejects; above the four-eyes amount two different people approve. */
+export function Payouts() {
+  const session = useSignedIn();
+  const [status, setStatus] = useState<string>('requested');
+  const payouts = useApi<Page<PayoutView>>(
+    can(session.roles, 'payouts.review') ? `/v1/admin/payouts?status=${status}&limit=50` : null,
+  );
+  if (!can(session.roles, 'payouts.review')) {
+    return <Text>Payouts are reviewed by finance.</Text>;
+  }
+  return (
+    <Stack>
+      <Title order={2}>Payout queue</Title>
+      <SegmentedControl
+        aria-label="Payout status"
+        data={STATUSES.map((value) => ({ value, label: value }))}
+        value={status}
+        onChange={setStatus}
+      />
+      <QueryView query={payouts}>
+        {(page) => (
+          <DataTable
+            caption={`Payouts ${status}`}
+            rows={page.data}
+            rowKey={(row) => row.id}
+            columns={[
+              { header: 'Payout', cell: (row) => row.id },
+              { header: 'Trader', cell: (row) => row.userId },
+              { header: 'Amount', cell: (row) => formatMinor(row.amount, row.currency) },
+              { header: 'Requested', cell: (row) => formatDate(row.requestedAt) },
+              {
+                header: 'Approvals',
+                cell: (row) => (
+                  <Stack gap={2}>
+                    {row.requiresSecondApproval && (
+                      <Badge color={COLORS.info} variant="filled">
+                        four-eyes
+                      </Badge>
+                    )}
+                    {row.approvals.length === 0 ? (
+                      <Text size="xs">none yet</Text>
+                    ) : (
+                      row.approvals.map((approval) => (
+                        <Text size="xs" key={approval.approvedBy}>
+                          approved by {approval.approvedBy} at {formatDate(approval.approvedAt)}
+                        </Text>
+                      ))
+                    )}
+                  </Stack>
+                ),
+              },
+              { header: 'Status', cell: (row) => row.status },
+              {
+                header: 'Actions',
+                cell: (row) => <PayoutActions payout={row} me={session.sub} />,
+              },
+            ]}
+          />
+        )}
+      </QueryView>
+    </Stack>
+  );
+}
+
+function PayoutActions({ payout, me }: { payout: PayoutView; me: string }) {
+  if (payout.status === 'failed') {
+    return (
+      <ActionButton
+        label="Retry"
+        title={`Retry payout ${payout.id}`}
+        description="Runs the failed transfer again with its original idempotency key: it cannot pay twice."
+        path={`/v1/admin/payouts/${payout.id}/retry`}
+      />
+    );
+  }
+  if (payout.status !== 'requested') return null;
+  const approvedByMe = payout.approvals.some((approval) => approval.approvedBy === me);
+  const first = payout.approvals[0];
+  return (
+    <Group gap="xs">
+      {approvedByMe ? (
+        <Text size="xs">You approved; a second finance user must approve.</Text>
+      ) : (
+        <ActionButton
+          label={first ? 'Second approval' : 'Approve'}
+          title={`Approve payout ${payout.id}`}
+          description={
+            first
+              ? `${first.approvedBy} approved first. Your approval completes the four-eyes check and pays ${formatMinor(payout.amount, payout.currency)}.`
+              : payout.requiresSecondApproval
+                ? `Above the four-eyes amount: after you, a different finance user must approve ${formatMinor(payout.amount, payout.currency)}.`
+                : `Approves and pays ${formatMinor(payout.amount, payout.currency)}.`
+          }
+          path={`/v1/admin/payouts/${payout.id}/approve`}
+          color={COLORS.ok}
+        />
+      )}
+      <ActionButton
+        label="Reject"
+        title={`Reject payout ${payout.id}`}
+        description="Rejects the request; the reserved amount is released to the trader's balance."
+        path={`/v1/admin/payouts/${payout.id}/reject`}
+        fields={[{ name: 'reason', label: 'Reason', kind: 'reason' }]}
+        color={COLORS.danger}
+      />
+    </Group>
+  );
+}
