@@ -1,7 +1,11 @@
 import 'reflect-metadata';
+import { startTracing } from './platform/tracing/tracing';
 import { createApp, OPENAPI_PATH } from './bootstrap/create-app';
 import { AppConfig } from './platform/config/app-config';
 import { runMain } from './platform/run-main';
+
+// Before the app: off unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
+startTracing({ serviceName: 'astrix-api' });
 
 runMain(async () => {
   const app = await createApp();

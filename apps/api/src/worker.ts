@@ -5,8 +5,12 @@ import { AppModule } from './bootstrap/app.module';
 import { validateEnvironment } from './platform/config/environment';
 import { MetricsServer } from './platform/metrics/metrics-server';
 import { runMain } from './platform/run-main';
+import { startTracing } from './platform/tracing/tracing';
 
 // Queue workers and the outbox relay without HTTP: the same modules the API runs.
+// Before the app: off unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
+startTracing({ serviceName: 'astrix-worker' });
+
 runMain(async () => {
   // Before Nest, so a configuration error reads as one message naming the variables.
   validateEnvironment(process.env);

@@ -16,6 +16,7 @@ import { HealthModule } from '../platform/health/health.module';
 import { IdempotencyModule } from '../platform/idempotency/idempotency.module';
 import { LoggingModule } from '../platform/logging/logging.module';
 import { MetricsModule } from '../platform/metrics/metrics.module';
+import { TracingModule } from '../platform/tracing/tracing.module';
 import { QueuesModule } from '../platform/queues/queues.module';
 import { RedisModule } from '../platform/queues/redis.provider';
 
@@ -37,6 +38,7 @@ export class AppModule {
         CoreModule.forRoot(options),
         LoggingModule,
         MetricsModule,
+        TracingModule,
         DatabaseModule.forRoot({ dataSourceOptions }),
         RedisModule,
         QueuesModule.forRoot(options),

@@ -14,6 +14,10 @@ import { createValidationPipe } from '../platform/http/validation';
 import { keepRawBodyForWebhooks } from '../platform/http/raw-body';
 import { refuseUnacceptableInput } from '../platform/http/input-guard';
 import { registerConsole } from './console-static';
+import { registerHttpMetrics } from '../platform/metrics/http-metrics';
+import { MetricsRegistry } from '../platform/metrics/metrics-registry';
+import { MetricsServer } from '../platform/metrics/metrics-server';
+import { registerHttpTracing } from '../platform/tracing/http-tracing';
 
 export interface CreateAppOptions {
   /** Overrides WORKERS_ENABLED. */
@@ -53,6 +57,8 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   registerClientOrigin(fastify, config.trustProxy, config.fraud.clientCountryHeader);
   refuseUnacceptableInput(fastify);
   registerConsole(fastify);
+  registerHttpMetrics(fastify, app.get(MetricsRegistry));
+  registerHttpTracing(fastify);
   let closing = false;
   // Draining: answers still in flight tell the client to drop the connection, so close() can finish.
   fastify.addHook('preClose', (done) => {
@@ -70,5 +76,6 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
 
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
+  await app.get(MetricsServer).start();
   return app;
 }

@@ -5,6 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { AstrixEvent, EventType } from '@astrix/contracts';
 import { Clock } from '../clock';
 import { EVENT_HANDLER_METADATA, EventHandlerOptions } from './event-handler.decorator';
+import { inSpan } from '../tracing/tracing';
 
 export type EventHandlerFunction = (event: AstrixEvent, manager: EntityManager) => Promise<void>;
 
@@ -56,18 +57,21 @@ export class EventDispatcher implements OnModuleInit {
   /** Runs every consumer of the event; throws when one fails, so the job is retried (done ones are skipped). */
   async dispatch(event: AstrixEvent): Promise<void> {
     for (const handler of this.handlers.get(event.type) ?? []) {
-      await this.dataSource.transaction(async (manager) => {
-        const claimed: unknown[] = await manager.query(
-          `INSERT INTO platform.inbox_entries (consumer, event_id, event_type, processed_at)
+      const attributes = { 'astrix.event.id': event.id, 'astrix.event.consumer': handler.consumer };
+      const consume = () =>
+        this.dataSource.transaction(async (manager) => {
+          const claimed: unknown[] = await manager.query(
+            `INSERT INTO platform.inbox_entries (consumer, event_id, event_type, processed_at)
            VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING event_id`,
-          [handler.consumer, event.id, event.type, this.clock.now()],
-        );
-        if (claimed.length === 0) {
-          this.logger.debug(`${handler.consumer} already processed ${event.id}`);
-          return;
-        }
-        await handler.handle(event, manager);
-      });
+            [handler.consumer, event.id, event.type, this.clock.now()],
+          );
+          if (claimed.length === 0) {
+            this.logger.debug(`${handler.consumer} already processed ${event.id}`);
+            return;
+          }
+          await handler.handle(event, manager);
+        });
+      await inSpan(`event ${event.type} ${handler.consumer}`, { attributes }, consume);
     }
   }
 }

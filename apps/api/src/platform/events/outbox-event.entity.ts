@@ -36,4 +36,8 @@ export class OutboxEvent {
 
   @Column({ type: 'text', nullable: true })
   lastError!: string | null;
+
+  /** W3C traceparent of the span that wrote the event: the relay's span and the job continue it. */
+  @Column({ type: 'text', nullable: true })
+  traceparent!: string | null;
 }

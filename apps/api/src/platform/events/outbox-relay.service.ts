@@ -5,6 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { Clock } from '../clock';
 import { JobQueue } from '../queues/job-queue.service';
 import { MetricsRegistry } from '../metrics/metrics-registry';
+import { OpenSpan, SpanKind, startSpanFrom } from '../tracing/tracing';
 import { OutboxEvent } from './outbox-event.entity';
 import { PollingLoop } from '../queues/polling-loop';
 import { WORKER_ROLE } from '../queues/worker-role';
@@ -48,6 +49,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** Publishes one batch of unpublished events; returns how many went out. */
   async relayOnce(limit = BATCH_SIZE): Promise<number> {
+    // One span per traced event, in the trace of the request or job that wrote it, ended after commit.
+    let spans: OpenSpan[] = [];
     try {
       const relayed = await this.dataSource.transaction(async (manager) => {
         const pending = await manager
@@ -59,11 +62,18 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
           .setOnLocked('skip_locked')
           .getMany();
         if (pending.length === 0) return [];
+        spans = pending.map((row) =>
+          startSpanFrom(row.traceparent, `outbox.relay ${row.type}`, {
+            kind: SpanKind.PRODUCER,
+            attributes: { 'astrix.event.id': row.eventId },
+          }),
+        );
         await this.jobs.enqueueMany(
-          pending.map((row) => ({
+          pending.map((row, index) => ({
             name: 'events.deliver' as const,
             payload: row.envelope,
             jobId: row.eventId,
+            traceparent: spans[index].traceparent,
           })),
         );
         await manager.update(
@@ -75,8 +85,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       });
       // After commit: each counted event was handed to the queue and marked published.
       for (const type of relayed) this.metrics.eventsRelayed.inc({ type });
+      for (const span of spans) span.end();
       return relayed.length;
     } catch (error) {
+      for (const span of spans) span.end(error);
       this.logger.error({ err: error }, 'outbox relay failed; will retry');
       throw error;
     }

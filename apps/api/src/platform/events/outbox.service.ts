@@ -4,6 +4,7 @@ import { AstrixEvent, EVENT_VERSIONS, EventDataByType, EventType } from '@astrix
 import { Clock } from '../clock';
 import { newId } from '../ids';
 import { OutboxEvent } from './outbox-event.entity';
+import { currentTraceparent } from '../tracing/tracing';
 
 export const EVENT_PRODUCER = 'astrix-billing';
 
@@ -44,6 +45,7 @@ export class OutboxService {
       subject: envelope.subject,
       envelope: envelope as AstrixEvent,
       occurredAt,
+      traceparent: currentTraceparent(),
     });
     return envelope;
   }
@@ -55,8 +57,8 @@ export class OutboxService {
     const envelopes = events.map((event) => envelopeOf(event, occurredAt));
     // WITH ORDINALITY keeps the positions in the order given.
     await manager.query(
-      `INSERT INTO platform.outbox_events (event_id, type, subject, envelope, occurred_at)
-       SELECT event_id, type, subject, envelope::jsonb, $5
+      `INSERT INTO platform.outbox_events (event_id, type, subject, envelope, occurred_at, traceparent)
+       SELECT event_id, type, subject, envelope::jsonb, $5, $6
          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY
            AS e(event_id, type, subject, envelope, ordinal)
         ORDER BY ordinal`,
@@ -66,6 +68,7 @@ export class OutboxService {
         envelopes.map((envelope) => envelope.subject),
         envelopes.map((envelope) => JSON.stringify(envelope)),
         occurredAt,
+        currentTraceparent(),
       ],
     );
   }

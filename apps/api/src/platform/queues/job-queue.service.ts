@@ -3,6 +3,7 @@ import { ModuleRef } from '@nestjs/core';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Job, Queue } from 'bullmq';
 import { JobName, JobPayloads, QUEUE_OF_JOB, QueueName } from './job-registry';
+import { currentTraceparent } from '../tracing/tracing';
 
 export interface EnqueueRequest<N extends JobName> {
   name: N;
@@ -10,6 +11,17 @@ export interface EnqueueRequest<N extends JobName> {
   /** Deterministic: the same logical job always gets the same id, so a repeat is a no-op. */
   jobId: string;
   delayMs?: number;
+  /**
+   * The trace the job continues (W3C traceparent, kept in BullMQ's telemetry metadata); default the
+   * active span's. Null: none.
+   */
+  traceparent?: string | null;
+}
+
+/** Job options carrying the trace context the worker continues (see QueueWorker). */
+function traceOptions(request: { traceparent?: string | null }): { telemetry?: { metadata: string } } {
+  const traceparent = request.traceparent === undefined ? currentTraceparent() : request.traceparent;
+  return traceparent ? { telemetry: { metadata: traceparent } } : {};
 }
 
 /** Typed enqueueing. Call it after commit (the outbox relay does), never inside a transaction. */
@@ -25,6 +37,7 @@ export class JobQueue {
     await this.queue(QUEUE_OF_JOB[request.name]).add(request.name, request.payload, {
       jobId: request.jobId,
       ...(request.delayMs ? { delay: request.delayMs } : {}),
+      ...traceOptions(request),
     });
   }
 
@@ -54,7 +67,7 @@ export class JobQueue {
         batch.map((request) => ({
           name: request.name,
           data: request.payload,
-          opts: { jobId: request.jobId },
+          opts: { jobId: request.jobId, ...traceOptions(request) },
         })),
       );
     }

@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, Type } from '@nestj
 import type { Job } from 'bullmq';
 import { JobHandlerRegistry } from './job-handler-registry.service';
 import { QUEUE_CONCURRENCY, QUEUE_NAMES, QueueName } from './job-registry';
+import { inSpan, SpanKind, tracingEnabled } from '../tracing/tracing';
 
 /**
  * The worker of one queue: hands every job to the handler registered for its name. Its BullMQ
@@ -26,7 +27,17 @@ abstract class QueueWorker extends WorkerHost implements OnApplicationBootstrap 
   }
 
   process(job: Job): Promise<unknown> {
-    return this.handlers.handle(this.queueName, job);
+    if (!tracingEnabled()) return this.handlers.handle(this.queueName, job);
+    // Continues the trace of whoever enqueued the job (JobQueue stores it in the telemetry metadata).
+    return inSpan(
+      `job ${job.name}`,
+      {
+        kind: SpanKind.CONSUMER,
+        traceparent: job.opts.telemetry?.metadata ?? null,
+        attributes: { 'messaging.destination.name': this.queueName, 'messaging.message.id': job.id ?? '' },
+      },
+      () => this.handlers.handle(this.queueName, job),
+    );
   }
 }
 

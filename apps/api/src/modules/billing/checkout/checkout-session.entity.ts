@@ -73,4 +73,8 @@ export class CheckoutSession {
 
   @Column({ type: 'timestamptz', nullable: true })
   completedAt!: Date | null;
+
+  /** W3C traceparent of the checkout request: recording the payment continues its trace. */
+  @Column({ type: 'text', nullable: true })
+  traceparent!: string | null;
 }

@@ -16,6 +16,7 @@ import { CustomersService } from '../customers/customers.service';
 import { FraudService } from '../fraud/fraud.service';
 import { InjectPaymentProcessor } from '../../../platform/payment-processor/payment-processor.provider';
 import { toProcessorAppError } from '../../../platform/payment-processor/processor-errors';
+import { currentTraceparent } from '../../../platform/tracing/tracing';
 import { CheckoutSubscriptions } from '../subscriptions/checkout-subscriptions.service';
 import { CheckoutSession } from './checkout-session.entity';
 
@@ -152,6 +153,7 @@ export class CheckoutService {
         profileCountry: user.country ?? null,
         createdAt: this.clock.now(),
         completedAt: null,
+        traceparent: currentTraceparent(),
       });
       await manager.insert(CheckoutSession, row);
       await this.audit.record(manager, context, {

@@ -7,6 +7,7 @@ import { AuditService } from '../../../platform/audit/audit.service';
 import { Clock } from '../../../platform/clock';
 import { NotFoundError } from '../../../platform/http/app-error';
 import { InjectPaymentProcessor } from '../../../platform/payment-processor/payment-processor.provider';
+import { inSpan, tracingEnabled } from '../../../platform/tracing/tracing';
 import { CheckoutSession } from '../checkout/checkout-session.entity';
 import { CheckoutService } from '../checkout/checkout.service';
 import { Product } from '../catalog/product.entity';
@@ -18,6 +19,12 @@ import { STRIPE_ACTOR, toChargeView } from './charge-views';
 export { STRIPE_ACTOR, toChargeView } from './charge-views';
 
 export class PaymentMismatchError extends Error {}
+
+interface PaidCheckout {
+  checkoutSessionId: string;
+  paymentIntentId: string;
+  processorCharge: ProcessorCharge;
+}
 
 /** Records completed and failed checkout payments: one charge, one receipt, one event per session. */
 @Injectable()
@@ -43,11 +50,19 @@ export class PaymentsService {
    * order and any number of times: the first records charge, coupon redemption, invoice and
    * `billing.payment.completed` in one transaction; later calls find the charge and return it.
    */
-  async completePayment(input: {
-    checkoutSessionId: string;
-    paymentIntentId: string;
-    processorCharge: ProcessorCharge;
-  }): Promise<Charge | null> {
+  async completePayment(input: PaidCheckout): Promise<Charge | null> {
+    if (!tracingEnabled()) return this.recordPaidCheckout(input);
+    // The purchase's one trace: recording the payment continues the checkout request's.
+    const [session] = (await this.dataSource.query(
+      'SELECT traceparent FROM billing.checkout_sessions WHERE id = $1',
+      [input.checkoutSessionId],
+    )) as Array<{ traceparent: string | null }>;
+    return inSpan('checkout.complete-payment', { traceparent: session?.traceparent ?? null }, () =>
+      this.recordPaidCheckout(input),
+    );
+  }
+
+  private async recordPaidCheckout(input: PaidCheckout): Promise<Charge | null> {
     return this.dataSource.transaction(async (manager) => {
       const session = await manager.findOne(CheckoutSession, {
         where: { id: input.checkoutSessionId },
