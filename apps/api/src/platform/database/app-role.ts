@@ -18,6 +18,22 @@ export const APPEND_ONLY_TABLES = [
   'payouts.ledger_entries',
 ] as const;
 
+/**
+ * Financial records kept for seven years (seed 002): the application changes their status but never
+ * deletes them. DELETE and TRUNCATE are revoked from the app role; invoices and their lines also
+ * have triggers refusing DELETE for every role (migration RetainFinancialRecords1795600000000).
+ * The append-only tables above are retained too. A test scans the source for deletes of both lists.
+ */
+export const RETAINED_TABLES = [
+  'billing.invoices',
+  'billing.invoice_lines',
+  'billing.credit_notes',
+  'billing.charges',
+  'billing.refunds',
+  'billing.disputes',
+  'payouts.payouts',
+] as const;
+
 /** The role the API connects as, when it is not the role that runs migrations (and owns the tables). */
 export interface AppRole {
   name: string;
@@ -89,6 +105,11 @@ export async function grantAppRole(db: Queryable, role: AppRole): Promise<string
       [...APPEND_ONLY_TABLES],
     ])) as Array<{ name: string }>
   ).map((table) => table.name);
+  const retained = (
+    (await db.query('SELECT name FROM unnest($1::text[]) AS name WHERE to_regclass(name) IS NOT NULL', [
+      [...RETAINED_TABLES],
+    ])) as Array<{ name: string }>
+  ).map((table) => table.name);
   const hasMigrationsTable = (
     (await db.query(`SELECT to_regclass('public.migrations') IS NOT NULL AS present`)) as Array<{
       present: boolean;
@@ -106,6 +127,7 @@ export async function grantAppRole(db: Queryable, role: AppRole): Promise<string
     // The readiness check compares applied migrations with the code's list.
     ...(hasMigrationsTable ? [`GRANT SELECT ON TABLE "public"."migrations" TO ${app}`] : []),
     ...appendOnly.map((table) => `REVOKE UPDATE, DELETE, TRUNCATE ON TABLE ${quoted(table)} FROM ${app}`),
+    ...retained.map((table) => `REVOKE DELETE, TRUNCATE ON TABLE ${quoted(table)} FROM ${app}`),
   ];
   for (const statement of statements) await db.query(statement);
   return appendOnly;
