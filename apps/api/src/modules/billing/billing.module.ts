@@ -43,6 +43,7 @@ import {
   StripeWebhooksController,
 } from './stripe-webhooks/stripe-webhooks.controller';
 import { StripeWebhooksService } from './stripe-webhooks/stripe-webhooks.service';
+import { StripeEventRedelivery } from './stripe-webhooks/stripe-event-redelivery.service';
 import { AdminSubscriptionsController } from './subscriptions/admin-subscriptions.controller';
 import { BillingRuns } from './subscriptions/billing-runs.service';
 import { CustomerBalances } from './customers/customer-balances.service';
@@ -101,6 +102,7 @@ export class BillingModule {
         RefundSettlement,
         RefundRecovery,
         StripeWebhooksService,
+        StripeEventRedelivery,
         AccountsPortRegistry,
         TransferEventsRegistry,
         CoolingOffRefunds,
