@@ -24,6 +24,7 @@ import { RefundReversedAt1795545000000 } from './1795545000000-refund-reversed-a
 import { DisputeInquiry1795545000001 } from './1795545000001-dispute-inquiry';
 import { JournalLineProductKind1795550000000 } from './1795550000000-journal-line-product-kind';
 import { TraceContext1795590000000 } from './1795590000000-trace-context';
+import { RetainFinancialRecords1795600000000 } from './1795600000000-retain-financial-records';
 import { RevenueRecognition1795610000000 } from './1795610000000-revenue-recognition';
 
 /** Every migration, oldest first. Landed migrations are never edited; add a new one instead. */
@@ -54,5 +55,6 @@ export const MIGRATIONS = [
   DisputeInquiry1795545000001,
   JournalLineProductKind1795550000000,
   TraceContext1795590000000,
+  RetainFinancialRecords1795600000000,
   RevenueRecognition1795610000000,
 ];
