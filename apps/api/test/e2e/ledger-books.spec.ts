@@ -76,8 +76,10 @@ describe('ledger in the books check', () => {
       // Sold, paid, then 10.00 credited outside the processor: we owe the customer 10.00.
       accounts_receivable: -1000,
       processor_clearing: charge.amount,
-      revenue_evaluation: -charge.amount,
-      refunds: 1500,
+      // An evaluation is earned over its expected duration (recognition policy): nothing is earned
+      // yet, so the credit note came off deferred revenue and only the goodwill is on refunds.
+      deferred_revenue: -(charge.amount - 1000),
+      refunds: 500,
       customer_credit: -500,
     });
     const events: Array<{ source_type: string; event: string }> = await t.dataSource.query(
@@ -89,6 +91,7 @@ describe('ledger in the books check', () => {
       { source_type: 'credit_note', event: 'credit_note.issued' },
       { source_type: 'customer_balance_transaction', event: 'balance.credited' },
       { source_type: 'invoice', event: 'invoice.finalized' },
+      { source_type: 'revenue_schedule', event: expect.stringMatching(/^credited\.cn_/) },
     ]);
     await expectBooksClean(t.app);
   });
@@ -397,9 +400,11 @@ describe('ledger backfill', () => {
     expect(await balancesOf(t, customerId)).toEqual({
       accounts_receivable: -1500,
       processor_clearing: 10000,
-      revenue_evaluation: -12000,
-      discounts: 2000,
-      refunds: 2000,
+      // The evaluation line is earned over time: its net (120.00 − 20.00) was deferred and the 15.00
+      // credit note, before anything was recognized, came off deferred revenue (the recognition
+      // run, not the backfill, earns the rest); the plan lines have no period and are earned at once.
+      deferred_revenue: -8500,
+      refunds: 500,
       customer_credit: -500,
       bad_debt: 2000,
       revenue_subscription: -2000,
