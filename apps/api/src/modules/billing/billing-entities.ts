@@ -27,7 +27,7 @@ import { UsageEvent } from './metering/usage-event.entity';
 import { UsagePrice } from './metering/usage-price.entity';
 import { UsagePeriod } from './metering/usage-period.entity';
 import { JournalEntry, JournalLine, LedgerAccount } from './ledger/journal-entry.entity';
-import { RecognitionPolicy, RevenueSchedule } from './ledger/recognition/recognition.entity';
+import { RecognitionPolicy, RevenueSchedule } from './ledger/recognition.entity';
 
 export const BILLING_ENTITIES = [
   Product,

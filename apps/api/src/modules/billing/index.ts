@@ -49,7 +49,7 @@ export {
   type RecognitionPolicyView,
   type RecognitionRunResult,
 } from './ledger/recognition/revenue-recognition.service';
-export type { RecognitionMethod } from './ledger/recognition/recognition.entity';
+export type { RecognitionMethod } from './ledger/recognition.entity';
 export {
   RecognitionReports,
   type DeferredWaterfall,

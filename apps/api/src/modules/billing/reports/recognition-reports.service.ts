@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { add, subtract } from '@astrix/pricing';
-import { RevenueSchedule } from '../ledger/recognition/recognition.entity';
+import { RevenueSchedule } from '../ledger/recognition.entity';
 import { storedMoney } from '../money';
 import { monthsBetween, outlookByMonth } from './deferred-waterfall';
 import { exportLine, type JournalExportLine, monthRange } from './journal-export';

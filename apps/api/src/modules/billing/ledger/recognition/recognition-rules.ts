@@ -1,7 +1,7 @@
 import { allocate } from '@astrix/pricing';
 import { storedMoney } from '../../money';
 import type { RevenueKind } from '../chart-of-accounts';
-import type { RecognitionMethod } from './recognition.entity';
+import type { RecognitionMethod } from '../recognition.entity';
 
 /** A product kind's policy as the rules read it. */
 export interface PolicyRule {

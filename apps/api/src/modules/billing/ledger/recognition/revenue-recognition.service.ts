@@ -6,7 +6,7 @@ import { actorLabel, type RequestContext } from '../../../../platform/auth/actor
 import { Clock } from '../../../../platform/clock';
 import { AppError, NotFoundError } from '../../../../platform/http/app-error';
 import type { RevenueKind } from '../chart-of-accounts';
-import { type RecognitionMethod, RecognitionPolicy } from './recognition.entity';
+import { type RecognitionMethod, RecognitionPolicy } from '../recognition.entity';
 import { addDays, dayOf } from './recognition-rules';
 import { RevenueSchedules } from './revenue-schedules.service';
 

@@ -1,12 +1,20 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { MinorUnits } from '../../../../platform/database/transformers';
-import type { RevenueKind } from '../chart-of-accounts';
+import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { MinorUnits } from '../../../platform/database/transformers';
+import type { RevenueKind } from './chart-of-accounts';
 
 /** How a product kind earns its revenue (docs/finance.md "Recognition policies"). */
 export type RecognitionMethod = 'point_in_time' | 'service_period' | 'expected_duration';
 
 /** The recognition policy of one product kind: data, changed by staff with an audit row. */
 @Entity({ schema: 'billing', name: 'recognition_policies' })
+@Check(
+  'ck_recognition_policies_method',
+  `"method" IN ('point_in_time', 'service_period', 'expected_duration')`,
+)
+@Check(
+  'ck_recognition_policies_duration',
+  `("method" = 'expected_duration') = ("duration_days" IS NOT NULL) AND ("duration_days" IS NULL OR "duration_days" BETWEEN 1 AND 3660)`,
+)
 export class RecognitionPolicy {
   @PrimaryColumn({ type: 'text' })
   productKind!: RevenueKind;
@@ -35,6 +43,7 @@ export class RecognitionPolicy {
  * re-spreads what is left over the days not yet recognized.
  */
 @Entity({ schema: 'billing', name: 'revenue_schedules' })
+@Check('ck_revenue_schedules_days', '"first_day" <= "last_day"')
 @Index('uq_revenue_schedules_line', ['invoiceId', 'linePosition'], { unique: true })
 @Index('ix_revenue_schedules_pending', ['lastDay', 'recognizedThrough'])
 export class RevenueSchedule {
