@@ -7,7 +7,6 @@ import {
   type CreditNoteForPosting,
   type InvoiceForPosting,
   type InvoiceLineForPosting,
-  lineNetRevenue,
   lineRevenueKind,
   type ProductKindOf,
 } from '../postings/invoice-postings';
@@ -80,7 +79,7 @@ export class RevenueSchedules {
   ): Promise<void> {
     const rows = invoices.flatMap(({ invoice, deferred }) =>
       [...deferred].map(([line, { window, kind, position }]): RevenueSchedule => {
-        const amount = lineNetRevenue(line);
+        const amount = line.amount - line.discount;
         return {
           id: newId('rvs'),
           invoiceId: invoice.id,
