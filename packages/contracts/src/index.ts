@@ -9,5 +9,6 @@ export * from './api/events';
 export * from './api/admin';
 export * from './api/usage';
 export * from './api/entitlements';
+export * from './api/reconciliation';
 export * from './schemas';
 export * from './client';

@@ -23,6 +23,7 @@ import { LedgerBadDebt1795540000000 } from './1795540000000-ledger-bad-debt';
 import { RefundReversedAt1795545000000 } from './1795545000000-refund-reversed-at';
 import { DisputeInquiry1795545000001 } from './1795545000001-dispute-inquiry';
 import { JournalLineProductKind1795550000000 } from './1795550000000-journal-line-product-kind';
+import { Reconciliation1795560000000 } from './1795560000000-reconciliation';
 import { TraceContext1795590000000 } from './1795590000000-trace-context';
 import { RetainFinancialRecords1795600000000 } from './1795600000000-retain-financial-records';
 import { RevenueRecognition1795610000000 } from './1795610000000-revenue-recognition';
@@ -54,6 +55,7 @@ export const MIGRATIONS = [
   RefundReversedAt1795545000000,
   DisputeInquiry1795545000001,
   JournalLineProductKind1795550000000,
+  Reconciliation1795560000000,
   TraceContext1795590000000,
   RetainFinancialRecords1795600000000,
   RevenueRecognition1795610000000,

@@ -56,7 +56,9 @@ export type IdPrefix =
   | 'uab'
   | 'usp'
   | 'je'
-  | 'rvs';
+  | 'rvs'
+  | 'rec'
+  | 'rex';
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${nextUlid().toLowerCase()}`;

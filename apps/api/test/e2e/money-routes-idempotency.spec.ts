@@ -20,6 +20,7 @@ const MONEY_MOVING = [
   'POST /v1/admin/payouts/:id/retry',
   'POST /v1/admin/payout-tasks/:id/retry',
   'POST /v1/payouts',
+  'POST /v1/admin/reconciliations',
 ];
 
 /**
@@ -57,6 +58,8 @@ const NOT_MONEY_MOVING: Record<string, string> = {
   'POST /v1/admin/payouts/:id/reject': 'releases a reservation; moves nothing',
   'POST /v1/payouts/:id/cancel': 'releases a reservation; moves nothing',
   'POST /v1/admin/payout-tasks/:id/resolve': 'closes a finance task by hand with a note; moves nothing',
+  'POST /v1/admin/reconciliations/exceptions/:id/resolve':
+    'closes a reconciliation exception (a finance task) with a note; moves nothing; a repeat is a 409',
   'POST /v1/payouts/balance-snapshots': 'a fact from the trading platform; the newest wins',
   'POST /v1/payouts/kyc-statuses': 'a fact from the identity service; the newest wins',
   'POST /v1/admin/products': 'catalog',

@@ -59,6 +59,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     FRAUD_RULES: JSON.stringify(RELAXED_FRAUD_RULES),
     // Tests start billing runs themselves, against their own clock.
     BILLING_RUN_CRON: '',
+    // Tests reconcile the days they want themselves.
+    RECONCILIATION_CRON: '',
     ...options.env,
   });
   for (const name of ['AUTH_JWT_PUBLIC_KEY', 'AUTH_JWT_ISSUER', 'AUTH_JWT_AUDIENCE']) {

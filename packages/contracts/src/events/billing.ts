@@ -230,6 +230,26 @@ export interface ReceiptResendRequestedData {
   requestedBy: string;
 }
 
+/** A reconciliation of a day against the processor finished (a re-run reports the same counts). */
+export interface ReconciliationCompletedData {
+  reconciliationId: string;
+  /** The UTC day, YYYY-MM-DD. */
+  date: string;
+  account: string;
+  balanceTransactions: number;
+  matched: number;
+  unmatchedInStripe: number;
+  unmatchedInBooks: number;
+  amountMismatch: number;
+  feeMismatch: number;
+  payouts: number;
+  payoutMismatch: number;
+  /** Exceptions raised by the run, all kinds. */
+  exceptions: number;
+  /** No exception at all. */
+  clean: boolean;
+}
+
 export interface BillingEventDataByType {
   'billing.payment.completed': PaymentCompletedData;
   'billing.payment.failed': PaymentFailedData;
@@ -248,4 +268,5 @@ export interface BillingEventDataByType {
   'billing.dispute.updated': DisputeData;
   'billing.dispute.closed': DisputeData;
   'billing.receipt.resend_requested': ReceiptResendRequestedData;
+  'billing.reconciliation.completed': ReconciliationCompletedData;
 }

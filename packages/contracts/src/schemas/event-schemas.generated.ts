@@ -2238,6 +2238,126 @@ export const GENERATED_EVENT_SCHEMAS = {
     ],
     "additionalProperties": false
   },
+  "billing.reconciliation.completed": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "$id": "https://schemas.astrix.dev/events/billing.reconciliation.completed.v1.json",
+    "title": "billing.reconciliation.completed",
+    "type": "object",
+    "properties": {
+      "id": {
+        "type": "string",
+        "description": "Unique, sortable event id (`evt_…`)."
+      },
+      "type": {
+        "type": "string",
+        "const": "billing.reconciliation.completed",
+        "description": "`<context>.<entity>.<verb>`, e.g. `billing.payment.completed`."
+      },
+      "version": {
+        "type": "integer",
+        "description": "Schema version of `data`; bumped on breaking changes only.",
+        "const": 1
+      },
+      "occurredAt": {
+        "type": "string",
+        "description": "ISO 8601 UTC time the state change happened."
+      },
+      "producer": {
+        "type": "string",
+        "description": "The service that produced it, e.g. `astrix-billing`."
+      },
+      "subject": {
+        "type": "string",
+        "description": "The resource the event is about, e.g. `apikey_01J…` or `chg_01J…`."
+      },
+      "data": {
+        "type": "object",
+        "properties": {
+          "reconciliationId": {
+            "type": "string"
+          },
+          "date": {
+            "type": "string",
+            "description": "The UTC day, YYYY-MM-DD."
+          },
+          "account": {
+            "type": "string"
+          },
+          "balanceTransactions": {
+            "type": "number"
+          },
+          "matched": {
+            "type": "number"
+          },
+          "unmatchedInStripe": {
+            "type": "number"
+          },
+          "unmatchedInBooks": {
+            "type": "number"
+          },
+          "amountMismatch": {
+            "type": "number"
+          },
+          "feeMismatch": {
+            "type": "number"
+          },
+          "payouts": {
+            "type": "number"
+          },
+          "payoutMismatch": {
+            "type": "number"
+          },
+          "exceptions": {
+            "type": "number",
+            "description": "Exceptions raised by the run, all kinds."
+          },
+          "clean": {
+            "type": "boolean",
+            "description": "No exception at all."
+          }
+        },
+        "required": [
+          "reconciliationId",
+          "date",
+          "account",
+          "balanceTransactions",
+          "matched",
+          "unmatchedInStripe",
+          "unmatchedInBooks",
+          "amountMismatch",
+          "feeMismatch",
+          "payouts",
+          "payoutMismatch",
+          "exceptions",
+          "clean"
+        ],
+        "additionalProperties": false,
+        "description": "A reconciliation of a day against the processor finished (a re-run reports the same counts)."
+      },
+      "correlationId": {
+        "type": [
+          "string",
+          "null"
+        ],
+        "description": "Request or causation id linking the event to what caused it."
+      },
+      "sequence": {
+        "type": "number",
+        "description": "Position of this event among the events of its `subject` (1, 2, 3, …), so consumers can order them: delivery order is not promised. Present on webhooks, the event history and the stream; absent on in-process deliveries."
+      }
+    },
+    "required": [
+      "id",
+      "type",
+      "version",
+      "occurredAt",
+      "producer",
+      "subject",
+      "data",
+      "correlationId"
+    ],
+    "additionalProperties": false
+  },
   "billing.refund.processed": {
     "$schema": "http://json-schema.org/draft-07/schema#",
     "$id": "https://schemas.astrix.dev/events/billing.refund.processed.v1.json",

@@ -27,6 +27,12 @@ import { UsageEvent } from './metering/usage-event.entity';
 import { UsagePrice } from './metering/usage-price.entity';
 import { UsagePeriod } from './metering/usage-period.entity';
 import { JournalEntry, JournalLine, LedgerAccount } from './ledger/journal-entry.entity';
+import {
+  ReconciliationException,
+  ReconciliationItem,
+  ReconciliationPayout,
+  ReconciliationRun,
+} from './reconciliation/reconciliation.entity';
 import { RecognitionPolicy, RevenueSchedule } from './ledger/recognition.entity';
 
 export const BILLING_ENTITIES = [
@@ -67,4 +73,8 @@ export const BILLING_ENTITIES = [
   JournalLine,
   RecognitionPolicy,
   RevenueSchedule,
+  ReconciliationRun,
+  ReconciliationItem,
+  ReconciliationException,
+  ReconciliationPayout,
 ];

@@ -4,6 +4,12 @@ import { TransferEventsRegistry } from './transfer-events.registry';
 import { BillingJobs } from './billing-jobs';
 import { BillingMetrics } from './billing-metrics';
 import { LedgerModule } from './ledger/ledger.module';
+import { AdminReconciliationsController } from './reconciliation/admin-reconciliations.controller';
+import { TraderPayoutTransfersRegistry } from './reconciliation/processor-transfers.registry';
+import { ReconciliationBooks } from './reconciliation/reconciliation-books.service';
+import { ReconciliationJobs } from './reconciliation/reconciliation-jobs';
+import { ReconciliationRunner } from './reconciliation/reconciliation-runner.service';
+import { Reconciliations } from './reconciliation/reconciliations.service';
 import { BillingService } from './billing.service';
 import { BooksCheck } from './books/books-check.service';
 import { ProcessorComparison } from './books/processor-comparison.service';
@@ -89,6 +95,7 @@ export class BillingModule {
         AdminSubscriptionsController,
         AdminInvoicesController,
         AdminCollectionController,
+        AdminReconciliationsController,
       ],
       providers: [
         BillingService,
@@ -144,7 +151,11 @@ export class BillingModule {
         ProcessorComparison,
         BooksCheckRegistry,
         BillingMetrics,
-        ...(options.workers ? [BillingJobs] : []),
+        TraderPayoutTransfersRegistry,
+        ReconciliationRunner,
+        Reconciliations,
+        ReconciliationBooks,
+        ...(options.workers ? [BillingJobs, ReconciliationJobs] : []),
       ],
       // What index.ts makes public. BillingService serves accounts and payouts; the processor port is
       // shared with payouts (transfers); the registries let other contexts plug in; the capability
@@ -168,6 +179,8 @@ export class BillingModule {
         BooksCheck,
         BooksCheckRegistry,
         LedgerModule,
+        TraderPayoutTransfersRegistry,
+        Reconciliations,
       ],
     };
   }

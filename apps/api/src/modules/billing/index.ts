@@ -19,6 +19,12 @@ export {
   type BooksCheckContributor,
 } from './books/books-check.registry';
 export type { BooksFinding, BooksFindingKind } from './books/books-findings';
+// Reconciliation matches processor transfers to trader payouts through payouts' lookup.
+export {
+  TraderPayoutTransfersRegistry,
+  type TraderPayoutTransfer,
+  type TraderPayoutTransferLookup,
+} from './reconciliation/processor-transfers.registry';
 // The journal: payouts posts its money movements through it, in its own transactions.
 export { Journal, type JournalEntryDraft, type JournalLineDraft } from './ledger/journal.service';
 export type { LedgerAccountCode } from './ledger/chart-of-accounts';
@@ -66,3 +72,5 @@ export { BOOKS_FINDING_KINDS, type BooksReport } from './books/books-findings';
 // The ledger backfill: `db migrate` and `ledger backfill` post entries for rows that have none.
 export { LedgerBackfill, type LedgerBackfillReport } from './ledger/ledger-backfill.service';
 export { LedgerPostings } from './ledger/ledger-postings.service';
+// Reconciliation against Stripe: `pnpm cli reconcile --date D`.
+export { Reconciliations } from './reconciliation/reconciliations.service';

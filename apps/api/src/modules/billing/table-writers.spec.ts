@@ -51,6 +51,10 @@ const WRITERS: Record<string, { table: string; folder: string }> = {
   LedgerAccount: { table: 'ledger_accounts', folder: 'ledger' },
   JournalEntry: { table: 'journal_entries', folder: 'ledger' },
   JournalLine: { table: 'journal_lines', folder: 'ledger' },
+  ReconciliationRun: { table: 'reconciliation_runs', folder: 'reconciliation' },
+  ReconciliationItem: { table: 'reconciliation_items', folder: 'reconciliation' },
+  ReconciliationException: { table: 'reconciliation_exceptions', folder: 'reconciliation' },
+  ReconciliationPayout: { table: 'reconciliation_payouts', folder: 'reconciliation' },
   RecognitionPolicy: { table: 'recognition_policies', folder: 'ledger' },
   RevenueSchedule: { table: 'revenue_schedules', folder: 'ledger' },
 };

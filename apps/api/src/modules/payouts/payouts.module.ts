@@ -9,6 +9,7 @@ import { PayoutJournal } from './payout-journal.service';
 import { PayoutJournalBackfill } from './payout-journal-backfill.service';
 import { PayoutLedger } from './payout-ledger.service';
 import { PayoutBooks } from './payout-books.service';
+import { PayoutTransfersLookup } from './payout-transfers-lookup.service';
 import { PayoutRecovery } from './payout-recovery.service';
 import { PayoutsConsumer } from './payouts.consumer';
 import { PayoutsController } from './payouts.controller';
@@ -52,6 +53,7 @@ export class PayoutsModule implements OnModuleInit {
         PayoutJournal,
         PayoutJournalBackfill,
         PayoutBooks,
+        PayoutTransfersLookup,
         PayoutRecovery,
         PayoutsConsumer,
         ...(options.workers ? [PayoutsJobs] : []),

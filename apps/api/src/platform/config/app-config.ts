@@ -111,6 +111,12 @@ export class AppConfig {
   get billingRunCron(): string | null {
     return this.env.BILLING_RUN_CRON.trim() === '' ? null : this.env.BILLING_RUN_CRON.trim();
   }
+  get reconciliationCron(): string | null {
+    return this.env.RECONCILIATION_CRON.trim() === '' ? null : this.env.RECONCILIATION_CRON.trim();
+  }
+  get reconciliationPageSize(): number {
+    return this.env.RECONCILIATION_PAGE_SIZE;
+  }
   get coolingOffDays(): number {
     return this.env.COOLING_OFF_DAYS;
   }

@@ -193,6 +193,17 @@ export class Environment {
   @IsString()
   BILLING_RUN_CRON = '*/15 * * * *';
 
+  /** Cron pattern (UTC) of the daily reconciliation of yesterday against Stripe; empty disables it. */
+  @IsString()
+  RECONCILIATION_CRON = '30 2 * * *';
+
+  /** Balance transactions asked per page while reconciling (Stripe's maximum is 100). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  RECONCILIATION_PAGE_SIZE = 100;
+
   /** An evaluation closed before its first trade within this many days gets its fee back, once. */
   @Transform(toInteger)
   @IsInt()
@@ -334,6 +345,8 @@ export const ENVIRONMENT_VARIABLES = [
   'COUPON_REFUSED_AT_PAYMENT',
   'DUNNING_PAST_DUE_AFTER_ATTEMPTS',
   'BILLING_RUN_CRON',
+  'RECONCILIATION_CRON',
+  'RECONCILIATION_PAGE_SIZE',
   'FRAUD_RULES',
   'LOG_LEVEL',
   'MIGRATIONS_RUN',

@@ -30,6 +30,10 @@ export interface JobPayloads {
    * through `through` (YYYY-MM-DD; default yesterday, UTC), catching up missed days.
    */
   'billing.recognize-revenue': { through?: string };
+  /** Works through one reconciliation run of a day against the processor (resumes from its cursor). */
+  'billing.reconcile-day': { runId: string };
+  /** The daily schedule: reconciles yesterday (UTC) against the processor. */
+  'billing.scheduled-reconciliation': Record<string, never>;
   /** One HTTP attempt of a webhook delivery (attempt numbers make each attempt its own job). */
   'outbound.deliver-webhook': { deliveryId: string; attempt: number };
   /** Moves an approved (or retried) payout's money; the attempt makes each retry its own job. */
@@ -49,6 +53,8 @@ export const QUEUE_OF_JOB: { readonly [N in JobName]: QueueName } = {
   'billing.collect-invoice': 'billing',
   'billing.scheduled-billing': 'billing',
   'billing.recognize-revenue': 'billing',
+  'billing.reconcile-day': 'billing',
+  'billing.scheduled-reconciliation': 'billing',
   'outbound.deliver-webhook': 'outbound',
   'payouts.execute-payout': 'payouts',
   'payouts.resume-stranded-payouts': 'payouts',

@@ -6,6 +6,7 @@ import { COUPON_COMMANDS } from './coupon.commands';
 import { CUSTOMER_COMMANDS } from './customer.commands';
 import { LEDGER_COMMANDS } from './ledger.commands';
 import { PAYOUT_COMMANDS } from './payout.commands';
+import { RECONCILE_COMMANDS } from './reconcile.commands';
 import { RECOGNITION_COMMANDS } from './recognition.commands';
 import { WEBHOOK_COMMANDS } from './webhook.commands';
 
@@ -19,6 +20,7 @@ export const ADMIN_COMMANDS = [
   ...AUDIT_COMMANDS,
   ...BOOKS_COMMANDS,
   ...LEDGER_COMMANDS,
+  ...RECONCILE_COMMANDS,
   ...RECOGNITION_COMMANDS,
   ...WEBHOOK_COMMANDS,
 ];

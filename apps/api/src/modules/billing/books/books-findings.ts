@@ -42,6 +42,10 @@ export const BOOKS_FINDING_KINDS = [
   'entry_without_source',
   /** Payouts' own ledger and the journal's trader payout accounts disagree (reserved, paid or owed). */
   'payout_ledger_disagrees',
+  /** A clearing account left non-zero past its settlement window: a row of a reconciled day Stripe never moved, a payout that never arrived. */
+  'clearing_not_cleared',
+  /** A reconciliation exception nobody has resolved yet (a finance task). */
+  'reconciliation_exception_open',
 ] as const;
 
 export type BooksFindingKind = (typeof BOOKS_FINDING_KINDS)[number];
