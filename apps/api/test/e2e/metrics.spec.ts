@@ -1,5 +1,7 @@
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import Redis from 'ioredis';
+import { createWorker } from '../../src/bootstrap/create-worker';
 import { QUEUE_NAMES } from '../../src/platform/queues/job-registry';
 import { MetricsServer } from '../../src/platform/metrics/metrics-server';
 import {
@@ -19,7 +21,9 @@ import {
   PROMETHEUS_BUILTINS,
   sampleValue,
 } from '../support/metrics';
+import { createTestDatabase, uniqueName } from '../support/databases';
 import { eventually, startTestApp } from '../support/test-app';
+import { TEST_JWT_SECRET } from '../support/tokens';
 
 const ADMIN = { sub: 'staff_admin', roles: ['admin'] };
 
@@ -157,6 +161,49 @@ describe('metrics', () => {
       'astrix_payments_total',
     ])
       expect(rules.some((expr) => metricNamesIn(expr).includes(metric))).toBe(true);
+  });
+
+  it("exports a worker process's metrics on its own port too", async () => {
+    const database = await createTestDatabase();
+    const prefix = uniqueName('w').replace(/[^a-z0-9_]/g, '');
+    const previous = { ...process.env };
+    Object.assign(process.env, {
+      NODE_ENV: 'test',
+      DATABASE_URL: database.url,
+      QUEUE_PREFIX: prefix,
+      AUTH_JWT_SECRET: TEST_JWT_SECRET,
+      LOG_LEVEL: 'silent',
+      MIGRATIONS_RUN: 'false',
+      STRIPE_SANDBOX_PORT: '0',
+      BILLING_RUN_CRON: '',
+      METRICS_PORT: '0',
+      HOST: '127.0.0.1',
+    });
+    let worker: Awaited<ReturnType<typeof createWorker>>;
+    try {
+      worker = await createWorker();
+    } finally {
+      process.env = previous;
+    }
+    try {
+      const port = worker.get(MetricsServer).port();
+      expect(port).not.toBeNull();
+      expect(port).not.toBe(t.app.get(MetricsServer).port());
+      const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      for (const queue of QUEUE_NAMES)
+        expect(sampleValue(body, 'astrix_queue_jobs', { queue, state: 'waiting' })).toBe(0);
+      expect(sampleValue(body, 'astrix_outbox_backlog_events')).toBe(0);
+      expect(sampleValue(body, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+      // No HTTP server in a worker: the request histogram has no series.
+      expect(sampleValue(body, 'astrix_http_request_duration_seconds_count')).toBeNaN();
+    } finally {
+      await worker.close();
+      await database.drop();
+      const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+    }
   });
 
   it('answers 404 off /metrics, and listens on no port when METRICS_PORT is unset', async () => {
