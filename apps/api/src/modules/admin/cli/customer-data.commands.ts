@@ -3,6 +3,7 @@ import { CommandRunner, Option, SubCommand } from 'nest-commander';
 import { AppConfig } from '../../../platform/config/app-config';
 import { confirm } from '../../../platform/cli/cli-io';
 import { exportCustomer, restoreCustomer } from '../customer-data/customer-bundle-io';
+import { eraseCustomer } from '../customer-data/customer-erasure';
 
 const cliActor = (): string => `cli:${process.env.USER ?? 'unknown'}`;
 
@@ -74,4 +75,45 @@ export class CustomerRestoreCommand extends CommandRunner {
   }
 }
 
-export const CUSTOMER_DATA_COMMANDS = [CustomerExportCommand, CustomerRestoreCommand];
+interface EraseOptions {
+  reason: string;
+  yes?: boolean;
+}
+
+/** `customer erase ID --reason TEXT`: pseudonymizes a person (GDPR erasure) and keeps the financial records. */
+@SubCommand({
+  name: 'erase',
+  arguments: '<customer>',
+  description: "Pseudonymize a person's personal data (email, IP addresses → tokens), keeping financial records; audited",
+})
+export class CustomerEraseCommand extends CommandRunner {
+  constructor(private readonly config: AppConfig) {
+    super();
+  }
+
+  async run([customer]: string[], options: EraseOptions): Promise<void> {
+    await confirm(`Erase the personal data of ${customer}? This cannot be undone`, options.yes);
+    const report = await eraseCustomer(this.config.databaseMigrationUrl, customer, options.reason, cliActor());
+    if (report.alreadyErased) {
+      process.stdout.write(`customer ${report.customerId} was already erased (${report.pseudonym}); nothing changed\n`);
+      return;
+    }
+    for (const [table, rows] of Object.entries(report.changed)) process.stdout.write(`${table}: ${rows} rows\n`);
+    process.stdout.write(
+      `erased customer ${report.customerId} (user ${report.userId}): now ${report.pseudonym}; financial records kept\n`,
+    );
+  }
+
+  @Option({ flags: '--reason <text>', description: 'Why (the request reference), kept in the audit log', required: true })
+  parseReason(value: string): string {
+    if (value.trim() === '') throw new Error('--reason must say why');
+    return value;
+  }
+
+  @Option({ flags: '-y, --yes', description: 'Do not ask for confirmation' })
+  parseYes(): boolean {
+    return true;
+  }
+}
+
+export const CUSTOMER_DATA_COMMANDS = [CustomerExportCommand, CustomerRestoreCommand, CustomerEraseCommand];

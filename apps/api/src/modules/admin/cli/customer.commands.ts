@@ -1,7 +1,12 @@
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { AdminCommand, type JsonOption, type YesOption } from './admin-command';
 import { confirm, parsePositiveInteger, print } from './cli-support';
-import { CUSTOMER_DATA_COMMANDS, CustomerExportCommand, CustomerRestoreCommand } from './customer-data.commands';
+import {
+  CUSTOMER_DATA_COMMANDS,
+  CustomerEraseCommand,
+  CustomerExportCommand,
+  CustomerRestoreCommand,
+} from './customer-data.commands';
 
 @SubCommand({
   name: 'find',
@@ -25,7 +30,7 @@ export class CustomerFindCommand extends AdminCommand {
 @Command({
   name: 'customer',
   description: 'Customers',
-  subCommands: [CustomerFindCommand, CustomerExportCommand, CustomerRestoreCommand],
+  subCommands: [CustomerFindCommand, CustomerExportCommand, CustomerRestoreCommand, CustomerEraseCommand],
 })
 export class CustomerCommand extends CommandRunner {
   run(): Promise<void> {
