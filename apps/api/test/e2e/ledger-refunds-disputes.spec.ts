@@ -111,12 +111,13 @@ describe('ledger: refunds and disputes', () => {
           ],
         }),
       ]);
-      // Sale (receivable and revenue), payment (receivable into clearing), credit note (refunds
-      // against receivable), refund (receivable back out of clearing).
+      // Sale (receivable and deferred revenue: an evaluation is earned over its expected duration),
+      // payment (receivable into clearing), credit note (refunds against receivable; nothing earned
+      // yet, so it comes off deferred revenue), refund (receivable back out of clearing).
       expect(await customerBalances(charge.customer_id)).toEqual({
         accounts_receivable: 0,
-        revenue_evaluation: -amount,
-        refunds: 1000,
+        deferred_revenue: -(amount - 1000),
+        refunds: 0,
         processor_clearing: amount - 1000,
       });
       expect(await unbalancedEntries()).toEqual([]);
@@ -223,10 +224,11 @@ describe('ledger: refunds and disputes', () => {
           ],
         ],
       ]);
-      // The sale was paid once: revenue as sold, nothing in refunds, receivable and clearing as after one payment.
+      // The sale was paid once: deferred as sold (not yet earned), nothing in refunds, receivable and
+      // clearing as after one payment.
       expect(await customerBalances(charge.customer_id)).toEqual({
         accounts_receivable: 0,
-        revenue_evaluation: -amount,
+        deferred_revenue: -amount,
         processor_clearing: amount,
       });
     });
