@@ -9,6 +9,7 @@ import { PayoutJournalBackfill } from '../modules/payouts';
 import type { RequestContext } from '../platform/auth/actor';
 import { AppConfig } from '../platform/config/app-config';
 import { ensureDatabaseExists } from '../platform/database/ensure-database';
+import { withMigrationLock } from '../platform/database/migration-lock';
 import { migrateAsOwner } from './owner-migrations';
 
 @SubCommand({ name: 'migrate', description: 'Create the database if missing and apply pending migrations' })
@@ -23,6 +24,15 @@ export class MigrateCommand extends CommandRunner {
   async run(): Promise<void> {
     const created = await ensureDatabaseExists(this.config.databaseMigrationUrl);
     if (created) process.stdout.write('created database\n');
+    // Replicas starting together: one migrates, the others wait for the lock and find none pending.
+    await withMigrationLock(
+      this.config.databaseMigrationUrl,
+      () => this.migrate(),
+      () => process.stdout.write('waiting for another db migrate to finish\n'),
+    );
+  }
+
+  private async migrate(): Promise<void> {
     // Two roles: the owner migrates and grants first; the app role below then finds none pending.
     await migrateAsOwner(this.config);
     if (!this.dataSource.isInitialized) await this.dataSource.initialize();

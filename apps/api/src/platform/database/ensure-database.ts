@@ -15,8 +15,10 @@ export async function ensureDatabaseExists(databaseUrl: string): Promise<boolean
     await client.query(`CREATE DATABASE "${name}"`);
     return true;
   } catch (error) {
-    // Another process created it between the check and the create.
-    if ((error as { code?: string }).code === '42P04') return false;
+    // Another process created it between the check and the create (42P04), or at the same moment
+    // (23505 on pg_database's unique index).
+    const code = (error as { code?: string }).code;
+    if (code === '42P04' || code === '23505') return false;
     throw error;
   } finally {
     await client.end();
