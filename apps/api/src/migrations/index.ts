@@ -27,6 +27,7 @@ import { Reconciliation1795560000000 } from './1795560000000-reconciliation';
 import { TraceContext1795590000000 } from './1795590000000-trace-context';
 import { RetainFinancialRecords1795600000000 } from './1795600000000-retain-financial-records';
 import { RevenueRecognition1795610000000 } from './1795610000000-revenue-recognition';
+import { Tax1795620000000 } from './1795620000000-tax';
 
 /** Every migration, oldest first. Landed migrations are never edited; add a new one instead. */
 export const MIGRATIONS = [
@@ -59,4 +60,5 @@ export const MIGRATIONS = [
   TraceContext1795590000000,
   RetainFinancialRecords1795600000000,
   RevenueRecognition1795610000000,
+  Tax1795620000000,
 ];

@@ -58,7 +58,8 @@ export type IdPrefix =
   | 'je'
   | 'rvs'
   | 'rec'
-  | 'rex';
+  | 'rex'
+  | 'txr';
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${nextUlid().toLowerCase()}`;

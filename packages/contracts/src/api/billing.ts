@@ -139,6 +139,19 @@ export interface InvoiceLineView {
   kind: 'purchase' | 'plan' | 'proration_credit' | 'proration_charge' | 'usage';
   periodStart: string | null;
   periodEnd: string | null;
+  /** The rate taxed ("20" = 20 %); inclusive: the tax is inside `amount`. Null when untaxed. */
+  taxRate: { percentage: string; inclusive: boolean } | null;
+}
+
+/** How an invoice was taxed: docs/finance.md "Tax model". */
+export interface InvoiceTaxDetails {
+  treatment: 'standard' | 'reverse_charge' | 'not_registered' | 'no_tax_details';
+  /** The jurisdiction taxed (the customer's country and region). */
+  country: string | null;
+  region: string | null;
+  customerVatId: string | null;
+  /** A legend the document must carry (reverse charge), or null. */
+  note: string | null;
 }
 
 export interface InvoiceView {
@@ -169,6 +182,8 @@ export interface InvoiceView {
   amountDue: number;
   /** When the bank asked for 3-D Secure: where the customer confirms the payment. */
   actionUrl: string | null;
+  /** Null on invoices issued before tax was computed. */
+  taxDetails: InvoiceTaxDetails | null;
 }
 
 export type FraudSeverity = 'low' | 'medium' | 'high' | 'critical';

@@ -27,6 +27,8 @@ import { UsageEvent } from './metering/usage-event.entity';
 import { UsagePrice } from './metering/usage-price.entity';
 import { UsagePeriod } from './metering/usage-period.entity';
 import { JournalEntry, JournalLine, LedgerAccount } from './ledger/journal-entry.entity';
+import { CustomerTaxProfile } from './tax/customer-tax-profile.entity';
+import { TaxRateRow } from './tax/tax-rate.entity';
 import {
   ReconciliationException,
   ReconciliationItem,
@@ -77,4 +79,6 @@ export const BILLING_ENTITIES = [
   ReconciliationItem,
   ReconciliationException,
   ReconciliationPayout,
+  TaxRateRow,
+  CustomerTaxProfile,
 ];

@@ -57,6 +57,8 @@ const WRITERS: Record<string, { table: string; folder: string }> = {
   ReconciliationPayout: { table: 'reconciliation_payouts', folder: 'reconciliation' },
   RecognitionPolicy: { table: 'recognition_policies', folder: 'ledger' },
   RevenueSchedule: { table: 'revenue_schedules', folder: 'ledger' },
+  TaxRateRow: { table: 'tax_rates', folder: 'tax' },
+  CustomerTaxProfile: { table: 'customer_tax_profiles', folder: 'tax' },
 };
 
 /** Reference data the migrations write and nothing else may (the chart of accounts). */

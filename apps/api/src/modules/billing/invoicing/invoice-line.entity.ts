@@ -45,4 +45,14 @@ export class InvoiceLine {
   /** The metered feature of a usage line. */
   @Column({ type: 'text', nullable: true })
   featureId!: string | null;
+
+  /** The rate taxed (billing.tax_rates), its percentage then, and whether `tax` sits inside `amount`. */
+  @Column({ type: 'text', nullable: true })
+  taxRateId!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  taxPercentage!: string | null;
+
+  @Column({ type: 'boolean', default: false })
+  taxInclusive!: boolean;
 }

@@ -59,6 +59,19 @@ function clampToLines(text: string, heightOf: (candidate: string) => number, max
   return `${text.slice(0, 20)}…`;
 }
 
+/** "Tax (20%, included)", "Tax (reverse charge)" or "Tax". */
+function taxTotalLabel(invoice: InvoiceView): string {
+  if (invoice.taxDetails?.treatment === 'reverse_charge') return 'Tax (reverse charge)';
+  const rates = new Set(
+    invoice.lines.flatMap((line) =>
+      line.taxRate === null
+        ? []
+        : [`${line.taxRate.percentage}%, ${line.taxRate.inclusive ? 'included' : 'added'}`],
+    ),
+  );
+  return rates.size === 1 ? `Tax (${[...rates][0]})` : 'Tax';
+}
+
 /**
  * A one-page A4 invoice (room for about 18 lines: receipts carry one to three). Amounts show the ISO code ("USD 299.00", "JPY 45,000", "KWD 1.250"):
  * unambiguous, and printable in the built-in fonts whatever the currency. Metadata dates come from
@@ -167,6 +180,8 @@ export function renderInvoicePdf(invoice: InvoiceView): Promise<Buffer> {
   text(invoice.customer.email ?? 'no email on file', PAGE.margin, y + 26, {
     colour: invoice.customer.email ? INK : MUTED,
   });
+  const taxDetails = invoice.taxDetails;
+  if (taxDetails?.customerVatId) text(`VAT ID: ${taxDetails.customerVatId}`, PAGE.margin, y + 40);
 
   // Lines.
   y += 60;
@@ -197,6 +212,19 @@ export function renderInvoicePdf(invoice: InvoiceView): Promise<Buffer> {
       text(cells[index], column.x, y, { width: column.width, align: 'right' }),
     );
     y += Math.max(descriptionHeight, 12) + 8;
+    if (line.taxRate !== null) {
+      const how = line.taxRate.inclusive ? 'included' : 'added';
+      text(
+        `Tax ${line.taxRate.percentage}% (${how}): ${format(line.tax.amount)}`,
+        descriptionColumn.x,
+        y - 4,
+        {
+          size: 8,
+          colour: MUTED,
+        },
+      );
+      y += 10;
+    }
     rule(y - 4);
   }
 
@@ -208,7 +236,7 @@ export function renderInvoicePdf(invoice: InvoiceView): Promise<Buffer> {
   const totals: Array<[string, string, boolean]> = [
     ['Subtotal', format(invoice.subtotal), false],
     ['Discount', formatDeduction(invoice.discount), false],
-    ['Tax', format(invoice.tax), false],
+    [taxTotalLabel(invoice), format(invoice.tax), false],
     ['Total', format(invoice.total), true],
     ['Amount paid', formatDeduction(invoice.amountPaid), false],
     ['Amount due', format(amountDue), true],
@@ -219,6 +247,11 @@ export function renderInvoicePdf(invoice: InvoiceView): Promise<Buffer> {
     text(label, labelX, y, { font, size: emphasised ? 11 : 9.5 });
     text(value, labelX, y, { width: totalsWidth, align: 'right', font, size: emphasised ? 11 : 9.5 });
     y += emphasised ? 20 : 16;
+  }
+
+  if (taxDetails?.note) {
+    doc.font(REGULAR).fontSize(8.5).fillColor(INK);
+    doc.text(printable(taxDetails.note), PAGE.margin, y + 10, { width: CONTENT_WIDTH });
   }
 
   // Footer.

@@ -1,6 +1,7 @@
 import type { InvoiceLineView, InvoiceView } from '@astrix/contracts';
 import type { InvoiceLine } from './invoice-line.entity';
 import type { Invoice } from './invoice.entity';
+import { REVERSE_CHARGE_NOTE } from '../tax/tax-decision';
 
 export function toInvoiceLineView(line: InvoiceLine, currency: string): InvoiceLineView {
   return {
@@ -13,6 +14,8 @@ export function toInvoiceLineView(line: InvoiceLine, currency: string): InvoiceL
     kind: line.kind,
     periodStart: line.periodStart?.toISOString() ?? null,
     periodEnd: line.periodEnd?.toISOString() ?? null,
+    taxRate:
+      line.taxPercentage === null ? null : { percentage: line.taxPercentage, inclusive: line.taxInclusive },
   };
 }
 
@@ -44,5 +47,15 @@ export function toInvoiceView(invoice: Invoice, lines: InvoiceLine[]): InvoiceVi
     creditApplied: invoice.creditApplied,
     amountDue: invoice.amountDue,
     actionUrl: invoice.actionUrl,
+    taxDetails:
+      invoice.taxTreatment === null
+        ? null
+        : {
+            treatment: invoice.taxTreatment,
+            country: invoice.taxCountry,
+            region: invoice.taxRegion,
+            customerVatId: invoice.customerVatId,
+            note: invoice.taxTreatment === 'reverse_charge' ? REVERSE_CHARGE_NOTE : null,
+          },
   };
 }

@@ -14,6 +14,16 @@ import { invoiceTransition } from './invoice-status';
 import type { InvoiceLineKind } from './invoice-line.entity';
 import { Invoice, type InvoiceStatus } from './invoice.entity';
 import { ASTRIX_SELLER } from './seller';
+import type { TaxDecision } from '../tax/tax-decision';
+import { type LineTax, taxDraft } from '../tax/tax-lines';
+import { TaxCalculator } from '../tax/tax.service';
+
+type TaxedLine = InvoiceDraftLine & LineTax;
+type TaxedInvoiceDraft = Omit<InvoiceDraft, 'lines'> & {
+  lines: TaxedLine[];
+  tax: number;
+  decision: TaxDecision;
+};
 
 /** A line before it is written: amounts are minor units of the invoice currency. */
 export interface InvoiceDraftLine {
@@ -28,6 +38,11 @@ export interface InvoiceDraftLine {
   discount: number;
   periodStart: Date | null;
   periodEnd: Date | null;
+  /** Set by the writer from the tax decision (tax/tax-lines.ts); drafts leave them out. */
+  tax?: number;
+  taxInclusive?: boolean;
+  taxRateId?: string | null;
+  taxPercentage?: string | null;
 }
 
 /** Lines and totals as @astrix/pricing computed them; the writer stores them as they are. */
@@ -79,6 +94,7 @@ export class InvoiceWriter {
     private readonly outbox: OutboxService,
     private readonly audit: AuditService,
     private readonly ledger: LedgerPostings,
+    private readonly taxes: TaxCalculator,
   ) {}
 
   /**
@@ -98,8 +114,19 @@ export class InvoiceWriter {
       await beforeNumbering?.([]);
       return [];
     }
-    const invoices = items.map((item): Invoice => {
-      const { draft } = item;
+    // Tax through @astrix/pricing with each customer's decision as of the issue instant.
+    const decisions = await this.taxes.decide(
+      manager,
+      items.map((item) => item.customerId),
+      issuedAt,
+    );
+    const drafts: TaxedInvoiceDraft[] = items.map((item) => {
+      const decision = decisions.get(item.customerId);
+      if (decision === undefined) throw new Error(`no tax decision for customer ${item.customerId}`);
+      return taxDraft<InvoiceDraftLine, InvoiceDraft>(item.draft, decision);
+    });
+    const invoices = items.map((item, index): Invoice => {
+      const draft = drafts[index];
       const id = newId('inv');
       const settled = draft.amountDue === 0;
       return manager.create(Invoice, {
@@ -114,7 +141,7 @@ export class InvoiceWriter {
         currency: draft.currency,
         subtotal: draft.subtotal,
         discount: draft.discount,
-        tax: 0,
+        tax: draft.tax,
         total: draft.total,
         amountPaid: 0,
         seller: { ...ASTRIX_SELLER },
@@ -133,13 +160,17 @@ export class InvoiceWriter {
         actionUrl: null,
         voidedAt: null,
         markedUncollectibleAt: null,
+        taxTreatment: draft.decision.treatment,
+        taxCountry: draft.decision.country,
+        taxRegion: draft.decision.region,
+        customerVatId: draft.decision.customerVatId,
       });
     });
     await this.insertInvoices(manager, invoices, issuedAt);
     await this.insertLines(
       manager,
       invoices.flatMap((invoice, index) =>
-        items[index].draft.lines.map((line, position) => ({
+        drafts[index].lines.map((line, position) => ({
           invoiceId: invoice.id,
           position: position + 1,
           line,
@@ -148,9 +179,9 @@ export class InvoiceWriter {
     );
     await this.ledger.invoicesFinalized(
       manager,
-      invoices.map((invoice, index) => ({ invoice, lines: items[index].draft.lines })),
+      invoices.map((invoice, index) => ({ invoice, lines: drafts[index].lines })),
     );
-    await this.moveCredit(manager, invoices, items, actorLabel(context.actor));
+    await this.moveCredit(manager, invoices, items, drafts, actorLabel(context.actor));
     await beforeNumbering?.(invoices);
 
     // Numbers as late as possible and in one statement: concurrent batches wait on the series lock
@@ -301,10 +332,12 @@ export class InvoiceWriter {
     manager: EntityManager,
     invoices: Invoice[],
     items: readonly InvoiceToWrite[],
+    drafts: readonly TaxedInvoiceDraft[],
     createdBy: string,
   ): Promise<void> {
     for (const [index, invoice] of invoices.entries()) {
-      const { draft, subscriptionId, creditKind } = items[index];
+      const { subscriptionId, creditKind } = items[index];
+      const draft = drafts[index];
       if (draft.creditApplied > 0) {
         await this.balances.spend(manager, {
           customerId: invoice.customerId,
@@ -343,15 +376,18 @@ export class InvoiceWriter {
       `INSERT INTO billing.invoices
          (id, number, customer_id, user_id, customer_email, status, currency, subtotal, total, paid_at, billing_reason,
           subscription_id, period_start, period_end, idempotency_key, credit_applied, amount_due, discount,
-          charge_id, tax, amount_paid, seller, issued_at, due_at, attempt_count)
+          charge_id, tax, amount_paid, seller, issued_at, due_at, attempt_count,
+          tax_treatment, tax_country, tax_region, customer_vat_id)
        SELECT id, number, customer_id, user_id, customer_email, status, currency, subtotal, total, paid_at, billing_reason,
               subscription_id, period_start, period_end, idempotency_key, credit_applied, amount_due, discount,
-              NULL, 0, 0, $19::jsonb, $20, $20, 0
+              NULL, tax, 0, $19::jsonb, $20, $20, 0, tax_treatment, tax_country, tax_region, customer_vat_id
          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[],
                      $9::bigint[], $10::timestamptz[], $11::text[], $12::text[], $13::timestamptz[], $14::timestamptz[],
-                     $15::text[], $16::bigint[], $17::bigint[], $18::bigint[])
+                     $15::text[], $16::bigint[], $17::bigint[], $18::bigint[], $21::bigint[], $22::text[], $23::text[],
+                     $24::text[], $25::text[])
            AS i(id, number, customer_id, user_id, customer_email, status, currency, subtotal, total, paid_at, billing_reason,
-                subscription_id, period_start, period_end, idempotency_key, credit_applied, amount_due, discount)`,
+                subscription_id, period_start, period_end, idempotency_key, credit_applied, amount_due, discount,
+                tax, tax_treatment, tax_country, tax_region, customer_vat_id)`,
       [
         column('id'),
         column('number'),
@@ -373,25 +409,31 @@ export class InvoiceWriter {
         column('discount'),
         JSON.stringify(ASTRIX_SELLER),
         issuedAt,
+        column('tax'),
+        column('taxTreatment'),
+        column('taxCountry'),
+        column('taxRegion'),
+        column('customerVatId'),
       ],
     );
   }
 
   private async insertLines(
     manager: EntityManager,
-    rows: Array<{ invoiceId: string; position: number; line: InvoiceDraftLine }>,
+    rows: Array<{ invoiceId: string; position: number; line: TaxedLine }>,
   ): Promise<void> {
     if (rows.length === 0) return;
     await manager.query(
       `INSERT INTO billing.invoice_lines
          (invoice_id, position, description, product_id, quantity, unit_amount, amount, kind, period_start, period_end,
-          feature_id, discount, tax)
+          feature_id, discount, tax, tax_rate_id, tax_percentage, tax_inclusive)
        SELECT invoice_id, position, description, product_id, quantity, unit_amount, amount, kind, period_start, period_end,
-              feature_id, discount, 0
+              feature_id, discount, tax, tax_rate_id, tax_percentage, tax_inclusive
          FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::bigint[], $8::text[],
-                     $9::timestamptz[], $10::timestamptz[], $11::text[], $12::bigint[])
+                     $9::timestamptz[], $10::timestamptz[], $11::text[], $12::bigint[], $13::bigint[], $14::text[],
+                     $15::text[], $16::boolean[])
            AS l(invoice_id, position, description, product_id, quantity, unit_amount, amount, kind, period_start,
-                period_end, feature_id, discount)`,
+                period_end, feature_id, discount, tax, tax_rate_id, tax_percentage, tax_inclusive)`,
       [
         rows.map((row) => row.invoiceId),
         rows.map((row) => row.position),
@@ -405,6 +447,10 @@ export class InvoiceWriter {
         rows.map((row) => row.line.periodEnd),
         rows.map((row) => row.line.featureId),
         rows.map((row) => row.line.discount),
+        rows.map((row) => row.line.tax),
+        rows.map((row) => row.line.taxRateId),
+        rows.map((row) => row.line.taxPercentage),
+        rows.map((row) => row.line.taxInclusive),
       ],
     );
   }

@@ -1,6 +1,7 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { InvoiceBillingReason } from '@astrix/contracts';
 import { MinorUnits } from '../../../platform/database/transformers';
+import type { TaxTreatment } from '../tax/tax-decision';
 
 export type InvoiceStatus = 'draft' | 'open' | 'paid' | 'void' | 'uncollectible';
 
@@ -114,4 +115,19 @@ export class Invoice {
 
   @Column({ type: 'timestamptz', nullable: true })
   markedUncollectibleAt!: Date | null;
+
+  /** How the invoice was taxed (tax/tax-decision.ts); null on invoices issued before tax. */
+  @Column({ type: 'text', nullable: true })
+  taxTreatment!: TaxTreatment | null;
+
+  /** The jurisdiction taxed (the customer's country, and region when it has its own rate). */
+  @Column({ type: 'text', nullable: true })
+  taxCountry!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  taxRegion!: string | null;
+
+  /** The customer's VAT id as checked when issued (a reverse-charge invoice must show it). */
+  @Column({ type: 'text', nullable: true })
+  customerVatId!: string | null;
 }

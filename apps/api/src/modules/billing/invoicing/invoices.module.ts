@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { LedgerModule } from '../ledger/ledger.module';
+import { TaxModule } from '../tax/tax.module';
 import { DocumentNumbers } from './document-numbers.service';
 import { InvoicesController } from './invoices.controller';
 import { InvoicesService } from './invoices.service';
 
 /** Invoices and credit notes. Payments and refunds issue them through InvoicesService. */
 @Module({
-  imports: [LedgerModule],
+  imports: [LedgerModule, TaxModule],
   controllers: [InvoicesController],
   providers: [InvoicesService, DocumentNumbers],
   exports: [InvoicesService, DocumentNumbers],

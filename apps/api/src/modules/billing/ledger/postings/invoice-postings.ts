@@ -25,6 +25,19 @@ export interface InvoiceLineForPosting {
   /** The service period of a plan or proration line (recognition spreads it over this). */
   periodStart?: Date | null;
   periodEnd?: Date | null;
+  /** The line's tax; when inclusive it sits inside `amount` and is not revenue. */
+  tax?: number;
+  taxInclusive?: boolean;
+}
+
+/** The part of a line's amount that is tax (inclusive tax), 0 when the tax is added on top. */
+export function includedTax(invoiceLine: InvoiceLineForPosting): number {
+  return invoiceLine.taxInclusive === true ? (invoiceLine.tax ?? 0) : 0;
+}
+
+/** What a line earns: amount − discount − the tax included in it. */
+export function lineNetRevenue(invoiceLine: InvoiceLineForPosting): number {
+  return invoiceLine.amount - invoiceLine.discount - includedTax(invoiceLine);
 }
 
 /** Whether a line's revenue is deferred (earned over time by a recognition schedule). */
@@ -50,7 +63,7 @@ export function lineRevenueKind(invoiceLine: InvoiceLineForPosting, kindOf: Prod
  * accounts receivable the total (a negative total, a downgrade's credit, is a credit: we owe it, and
  * its balance transaction moves it to customer credit); per line Cr `revenue_<kind>` the amount (a
  * proration credit, negative, debits it) and Dr `discounts` its discount, both with the line's kind;
- * Cr tax payable the tax. A line earned over time (`isDeferred`, from the recognition policies)
+ * Cr tax payable the tax (inclusive tax is taken out of the line's revenue). A line earned over time (`isDeferred`, from the recognition policies)
  * credits `deferred_revenue` its net (amount − discount) instead; its schedule moves it to
  * revenue day by day.
  */
@@ -76,12 +89,20 @@ export function invoiceFinalizedEntry(
             line(
               'deferred_revenue',
               'credit',
-              subtract(amount(invoiceLine.amount), amount(invoiceLine.discount)),
+              subtract(
+                subtract(amount(invoiceLine.amount), amount(invoiceLine.discount)),
+                amount(includedTax(invoiceLine)),
+              ),
               { productKind: kind },
             ),
           ];
         return [
-          line(revenueAccount(kind), 'credit', amount(invoiceLine.amount), { productKind: kind }),
+          line(
+            revenueAccount(kind),
+            'credit',
+            subtract(amount(invoiceLine.amount), amount(includedTax(invoiceLine))),
+            { productKind: kind },
+          ),
           line('discounts', 'debit', amount(invoiceLine.discount), { productKind: kind }),
         ];
       }),

@@ -7,6 +7,7 @@ import {
   type CreditNoteForPosting,
   type InvoiceForPosting,
   type InvoiceLineForPosting,
+  lineNetRevenue,
   lineRevenueKind,
   type ProductKindOf,
 } from '../postings/invoice-postings';
@@ -79,7 +80,7 @@ export class RevenueSchedules {
   ): Promise<void> {
     const rows = invoices.flatMap(({ invoice, deferred }) =>
       [...deferred].map(([line, { window, kind, position }]): RevenueSchedule => {
-        const amount = line.amount - line.discount;
+        const amount = lineNetRevenue(line);
         return {
           id: newId('rvs'),
           invoiceId: invoice.id,
