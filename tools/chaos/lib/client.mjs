@@ -50,6 +50,9 @@ export class HttpClient {
     const stat = this.stats.get(name) ?? { ok: 0, errors: 0, retries: 0, latencies: [] };
     this.stats.set(name, stat);
     const deadline = Date.now() + this.budgetMs;
+    // A key held by a request whose process died stays "in use" for minutes (the API's abandoned-claim
+    // bound): a client gives up on it sooner and reports it, rather than wait that long.
+    const inUseDeadline = Date.now() + Math.min(this.budgetMs, 20_000);
     let attempts = 0;
     let last = { status: 0, body: null };
     for (;;) {
@@ -80,7 +83,10 @@ export class HttpClient {
         last = { status: 0, body: { network: String(error?.cause?.code ?? error?.name ?? error) } };
       }
       stat.errors++;
-      if (!retry || Date.now() > deadline) return { ...last, attempts, key: idempotencyKey };
+      const inUse = last.status === 409;
+      if (!retry || Date.now() > deadline || (inUse && Date.now() > inUseDeadline)) {
+        return { ...last, attempts, key: idempotencyKey };
+      }
       stat.retries++;
       await sleep(Math.min(3_000, 150 * 2 ** Math.min(attempts, 5)));
     }

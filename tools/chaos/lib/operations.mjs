@@ -99,7 +99,7 @@ export function createOperations(world) {
   const anyTrader = (rng) => rng.pick(world.traders);
 
   /** The checkout: open a session, pay on the hosted page (3-D Secure, a retry with another card). */
-  async function checkout(rng, user, productId, extra = {}) {
+  async function checkout(rng, user, productId, extra = {}, { card: fixedCard, abandon = true } = {}) {
     const session = await client.call('POST', '/v1/billing/checkout-sessions', {
       token: tokens.trader(user),
       body: { productId, currency: 'USD', ...extra },
@@ -108,13 +108,13 @@ export function createOperations(world) {
       return { step: 'session', status: session.status, code: session.body?.error?.code };
     const stripeSession = /\/pay\/([^/?]+)/.exec(session.body.url ?? '')?.[1];
     if (!stripeSession) return { step: 'session', status: session.status, error: 'no payment page url' };
-    if (rng.chance(0.04)) {
+    if (abandon && rng.chance(0.04)) {
       const cancel = await client.call('POST', `/v1/billing/checkout-sessions/${session.body.id}/cancel`, {
         token: tokens.trader(user),
       });
       return { session: session.body.id, abandoned: cancel.status };
     }
-    const card = rng.weighted(CARDS);
+    const card = fixedCard ?? rng.weighted(CARDS);
     let paid = await fake(`/sandbox/checkout-sessions/${stripeSession}/pay`, { card });
     let outcome = paid.body?.outcome ?? `http_${paid.status}`;
     if (outcome === 'requires_action') {
@@ -135,6 +135,22 @@ export function createOperations(world) {
   }
 
   const operations = {
+    /** A plain purchase that pays: the Redis outage probe's "a purchase is not lost". */
+    async buyPlain(rng) {
+      const user = anyTrader(rng);
+      return {
+        user,
+        slug: 'evaluation-25k',
+        ...(await checkout(
+          rng,
+          user,
+          products['evaluation-25k'],
+          {},
+          { card: '4242424242424242', abandon: false },
+        )),
+      };
+    },
+
     async buy(rng) {
       const user = anyTrader(rng);
       const slug = rng.weighted([
