@@ -4,7 +4,7 @@ import type { Queue } from 'bullmq';
 import { AppConfig } from '../../platform/config/app-config';
 import { JobHandler } from '../../platform/queues/job-handler.decorator';
 import type { JobPayloads } from '../../platform/queues/job-registry';
-import { keepJobSchedule } from '../../platform/queues/job-schedule';
+import { keepJobSchedule, SCHEDULE_OFF } from '../../platform/queues/job-schedule';
 import { RefundsService } from './refunds/refunds.service';
 import { StripeWebhooksService } from './stripe-webhooks/stripe-webhooks.service';
 import { BillingRuns } from './subscriptions/billing-runs.service';
@@ -37,12 +37,13 @@ export class BillingJobs implements OnApplicationBootstrap {
   /** The billing run's schedule lives in Redis, so several workers share one schedule. */
   async onApplicationBootstrap(): Promise<void> {
     await keepJobSchedule(this.queue, 'billing.scheduled-billing', this.config.billingRunCron);
-    // Daily, and off with the billing schedule (BILLING_RUN_CRON empty): a worker without the
-    // scheduler leaves recognition to `pnpm cli recognize`.
+    // Daily, and off with the billing schedule (BILLING_RUN_CRON=off: then `pnpm cli recognize`);
+    // a worker with the setting empty leaves both schedules as they are.
+    const billing = this.config.billingRunCron;
     await keepJobSchedule(
       this.queue,
       'billing.recognize-revenue',
-      this.config.billingRunCron === null ? null : RECOGNITION_CRON,
+      billing === null || billing === SCHEDULE_OFF ? billing : RECOGNITION_CRON,
     );
   }
 

@@ -189,11 +189,17 @@ export class Environment {
   @Max(10)
   DUNNING_PAST_DUE_AFTER_ATTEMPTS = 1;
 
-  /** Cron pattern (UTC) of the scheduled billing run; empty disables the schedule. */
+  /**
+   * Cron pattern (UTC) of the scheduled billing run, kept in Redis for every worker; `off` removes
+   * the schedule; empty leaves it as it is (this process neither sets nor removes it).
+   */
   @IsString()
   BILLING_RUN_CRON = '*/15 * * * *';
 
-  /** Cron pattern (UTC) of the daily reconciliation of yesterday against Stripe; empty disables it. */
+  /**
+   * Cron pattern (UTC) of the daily reconciliation of yesterday against Stripe; `off` removes the
+   * schedule; empty leaves it as it is.
+   */
   @IsString()
   RECONCILIATION_CRON = '30 2 * * *';
 

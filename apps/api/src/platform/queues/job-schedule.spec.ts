@@ -26,7 +26,27 @@ describe('keepJobSchedule', () => {
       expect.objectContaining({ key: 'billing.scheduled-billing', pattern: '0 * * * *' }),
     ]);
 
+    await keepJobSchedule(queue, 'billing.scheduled-billing', 'off');
+    expect(await queue.getJobSchedulers()).toEqual([]);
+  });
+
+  it('a worker booting with the same cron leaves the schedule as it is (its next job is not rewritten)', async () => {
+    await keepJobSchedule(queue, 'billing.scheduled-billing', '*/15 * * * *');
+    const [before] = await queue.getDelayed();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await keepJobSchedule(queue, 'billing.scheduled-billing', '*/15 * * * *');
+    const [after] = await queue.getDelayed();
+    expect({ id: after.id, timestamp: after.timestamp }).toEqual({ id: before.id, timestamp: before.timestamp });
+    await keepJobSchedule(queue, 'billing.scheduled-billing', 'off');
+  });
+
+  it("a worker without a cron (empty setting) leaves everyone's schedule in place; 'off' removes it", async () => {
+    await keepJobSchedule(queue, 'billing.scheduled-billing', '*/15 * * * *');
     await keepJobSchedule(queue, 'billing.scheduled-billing', null);
+    expect(await queue.getJobSchedulers()).toEqual([
+      expect.objectContaining({ key: 'billing.scheduled-billing', pattern: '*/15 * * * *' }),
+    ]);
+    await keepJobSchedule(queue, 'billing.scheduled-billing', 'off');
     expect(await queue.getJobSchedulers()).toEqual([]);
   });
 });
