@@ -4,8 +4,6 @@ import { TransferEventsRegistry } from './transfer-events.registry';
 import { BillingJobs } from './billing-jobs';
 import { BillingMetrics } from './billing-metrics';
 import { LedgerModule } from './ledger/ledger.module';
-import { TaxDetailsController } from './tax/tax.controller';
-import { TaxModule } from './tax/tax.module';
 import { AdminReconciliationsController } from './reconciliation/admin-reconciliations.controller';
 import { TraderPayoutTransfersRegistry } from './reconciliation/processor-transfers.registry';
 import { ReconciliationBooks } from './reconciliation/reconciliation-books.service';
@@ -35,6 +33,7 @@ import { InvoiceWriter } from './invoicing/invoice-writer.service';
 import { RevenueReports } from './reports/revenue-report.service';
 import { LedgerReports } from './reports/ledger-reports.service';
 import { RecognitionReports } from './reports/recognition-reports.service';
+import { MonthClose } from './reports/month-close.service';
 import { InvoicesModule } from './invoicing/invoices.module';
 import { PaymentsService } from './payments/payments.service';
 import { ChargeRecorder } from './payments/charge-recorder.service';
@@ -84,15 +83,7 @@ export class BillingModule {
   static forRoot(options: { workers: boolean }): DynamicModule {
     return {
       module: BillingModule,
-      imports: [
-        ProcessorModule,
-        CatalogModule,
-        CouponsModule,
-        InvoicesModule,
-        UsageEntitlementsModule,
-        LedgerModule,
-        TaxModule,
-      ],
+      imports: [ProcessorModule, CatalogModule, CouponsModule, InvoicesModule, UsageEntitlementsModule, LedgerModule],
       controllers: [
         CheckoutController,
         CheckoutReturnController,
@@ -105,7 +96,6 @@ export class BillingModule {
         AdminSubscriptionsController,
         AdminInvoicesController,
         AdminCollectionController,
-        TaxDetailsController,
         AdminReconciliationsController,
       ],
       providers: [
@@ -157,6 +147,7 @@ export class BillingModule {
         RevenueReports,
         LedgerReports,
         RecognitionReports,
+        MonthClose,
         InvoiceStaffActions,
         BooksCheck,
         ProcessorComparison,
@@ -186,6 +177,7 @@ export class BillingModule {
         RevenueReports,
         LedgerReports,
         RecognitionReports,
+        MonthClose,
         BillingRuns,
         BooksCheck,
         BooksCheckRegistry,

@@ -66,6 +66,8 @@ export {
   JOURNAL_EXPORT_CSV_COLUMNS,
   type JournalExportLine,
 } from './reports/journal-export';
+export { MonthClose } from './reports/month-close.service';
+export type { MonthCloseReport } from './reports/month-close';
 export { BillingRuns } from './subscriptions/billing-runs.service';
 export { BooksCheck, type BooksCheckOptions } from './books/books-check.service';
 export { BOOKS_FINDING_KINDS, type BooksReport } from './books/books-findings';

@@ -1,7 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Inject } from '@nestjs/common';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
-import { journalExportCsv, RecognitionReports, RevenueRecognition } from '../../billing';
+import { journalExportCsv, MonthClose, RecognitionReports, RevenueRecognition } from '../../billing';
 import { CLI_APP_CONTEXT_FACTORY, type CliAppContextFactory } from '../../../platform/cli/cli-app-context';
 import type { INestApplicationContext } from '@nestjs/common';
 import { QUEUE_NAMES } from '../../../platform/queues/job-registry';
@@ -120,4 +121,74 @@ export class ExportCommand extends CommandRunner {
   }
 }
 
-export const RECOGNITION_COMMANDS = [RecognizeCommand, ExportCommand, ExportJournalCommand];
+/**
+ * `close --month M`: the month-end close — recognizes through the month's last day, then checks the
+ * trial balance at the month end, deferred + recognized = invoiced net of credits per currency, no
+ * schedule behind and the journal agreeing with the schedules; with `--out-dir`, writes the close
+ * export (journal CSV and JSON). Exit code 1 when the month does not close.
+ */
+@Command({
+  name: 'close',
+  description: 'Close a month: recognize, check the books add up, export the journal',
+})
+export class CloseMonthCommand extends CommandRunner {
+  constructor(@Inject(CLI_APP_CONTEXT_FACTORY) private readonly startApp: CliAppContextFactory) {
+    super();
+  }
+
+  async run(_: string[], options: { month?: string; json?: boolean; outDir?: string }): Promise<void> {
+    if (options.month === undefined) throw new Error('--month YYYY-MM is required');
+    const month = options.month;
+    const { report, lines } = await withApp(this.startApp, async (app) => ({
+      report: await app.get(MonthClose, { strict: false }).close(month),
+      lines: options.outDir ? await app.get(RecognitionReports, { strict: false }).journalExport(month) : [],
+    }));
+    if (options.outDir) {
+      mkdirSync(options.outDir, { recursive: true });
+      writeFileSync(join(options.outDir, `journal-${month}.csv`), journalExportCsv(lines));
+      writeFileSync(
+        join(options.outDir, `journal-${month}.json`),
+        `${JSON.stringify({ month, lines }, null, 2)}\n`,
+      );
+      writeFileSync(join(options.outDir, `close-${month}.json`), `${JSON.stringify(report, null, 2)}\n`);
+    }
+    print(
+      options.json,
+      report,
+      report.currencies.map((currency) => ({ ...currency })),
+      ['currency', 'invoicedNetOfCredits', 'recognized', 'deferred', 'balanced'],
+    );
+    if (!options.json) {
+      process.stderr.write(
+        `close ${month}: ${report.closed ? 'CLOSED' : 'NOT CLOSED'} (trial balance ${report.trialBalanceBalanced ? 'balanced' : 'NOT balanced'}, ${report.schedulesBehind} schedules behind, ${report.findings.length} findings, ${report.exportLines} journal lines)\n`,
+      );
+    }
+    if (!report.closed) process.exitCode = 1;
+  }
+
+  @Option({ flags: '--month <YYYY-MM>', description: 'The month to close (UTC)' })
+  parseMonth(value: string): string {
+    if (!MONTH.test(value)) throw new Error('--month must be YYYY-MM');
+    return value;
+  }
+
+  @Option({ flags: '--json', description: 'Print the close report as JSON' })
+  parseJson(): boolean {
+    return true;
+  }
+
+  @Option({
+    flags: '--out-dir <dir>',
+    description: 'Write journal-M.csv, journal-M.json and close-M.json here',
+  })
+  parseOutDir(value: string): string {
+    return value;
+  }
+}
+
+export const RECOGNITION_COMMANDS = [
+  RecognizeCommand,
+  ExportCommand,
+  ExportJournalCommand,
+  CloseMonthCommand,
+];
