@@ -4,6 +4,8 @@ import { TransferEventsRegistry } from './transfer-events.registry';
 import { BillingJobs } from './billing-jobs';
 import { BillingMetrics } from './billing-metrics';
 import { LedgerModule } from './ledger/ledger.module';
+import { TaxDetailsController } from './tax/tax.controller';
+import { TaxModule } from './tax/tax.module';
 import { AdminReconciliationsController } from './reconciliation/admin-reconciliations.controller';
 import { TraderPayoutTransfersRegistry } from './reconciliation/processor-transfers.registry';
 import { ReconciliationBooks } from './reconciliation/reconciliation-books.service';
@@ -83,7 +85,15 @@ export class BillingModule {
   static forRoot(options: { workers: boolean }): DynamicModule {
     return {
       module: BillingModule,
-      imports: [ProcessorModule, CatalogModule, CouponsModule, InvoicesModule, UsageEntitlementsModule, LedgerModule],
+      imports: [
+        ProcessorModule,
+        CatalogModule,
+        CouponsModule,
+        InvoicesModule,
+        UsageEntitlementsModule,
+        LedgerModule,
+        TaxModule,
+      ],
       controllers: [
         CheckoutController,
         CheckoutReturnController,
@@ -96,6 +106,7 @@ export class BillingModule {
         AdminSubscriptionsController,
         AdminInvoicesController,
         AdminCollectionController,
+        TaxDetailsController,
         AdminReconciliationsController,
       ],
       providers: [
