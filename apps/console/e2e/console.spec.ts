@@ -24,6 +24,9 @@ describe('console: support', () => {
     const trader = { sub: 'user_console_refund', email: 'refund.me@example.com' };
     const { charge } = await purchase(h.t, trader, 'evaluation-50k');
     const page = await h.newPage();
+    await page.goto('/console/');
+    await page.getByRole('heading', { name: /Sandbox sign-in/ }).waitFor();
+    await screenshot(page, 'sign-in');
     await signIn(page, 'support', 'support_alice');
     await screenshot(page, 'customers');
     await openCustomer(page, 'refund.me', 'refund.me@example.com');

@@ -137,4 +137,50 @@ describe('console: payouts and fraud', () => {
     )) as Array<{ fraud_status: string }>;
     expect(customer.fraud_status).toBe('blocked');
   });
+
+  it('shows finance the revenue chart, MRR, trial balance and billing runs; an admin sees a new API key once', async () => {
+    await purchase(h.t, { sub: 'user_console_report' }, 'evaluation-50k');
+    // The revenue report reads the ledger, which the workers post to after the payment.
+    const from = new Date(Date.now() - 40 * 24 * 3600 * 1000).toISOString();
+    const to = new Date(Date.now() + 24 * 3600 * 1000).toISOString();
+    await eventually(async () => {
+      const report = await h.t.inject({
+        method: 'GET',
+        url: `/v1/admin/reports/revenue?from=${from}&to=${to}&groupBy=month`,
+        headers: h.t.as({ sub: 'finance_check', roles: ['finance'] }),
+      });
+      return (report.json() as { totals: Array<{ charges: number }> }).totals.some(
+        (total) => total.charges > 0,
+      );
+    }, 20_000);
+    const finance = await h.newPage();
+    await signIn(finance, 'finance', 'finance_frank');
+    await finance.getByRole('link', { name: 'Reports' }).click();
+    await finance.getByRole('figure', { name: /Net revenue per month in USD/ }).waitFor();
+    await finance.getByRole('table', { name: 'Totals' }).waitFor();
+    await finance.getByRole('table', { name: 'Trial balance' }).waitFor();
+    await screenshot(finance, 'reports');
+    await finance.getByRole('link', { name: 'Dunning & billing runs' }).click();
+    await finance.getByRole('button', { name: 'Start a billing run' }).click();
+    const start = finance.getByRole('dialog', { name: 'Start a billing run' });
+    await start.getByRole('button', { name: 'Confirm' }).click();
+    await start.waitFor({ state: 'hidden' });
+    await finance.getByRole('table', { name: 'Billing runs' }).getByText('finance_frank').first().waitFor();
+    await screenshot(finance, 'billing-runs');
+
+    const admin = await h.newPage();
+    await signIn(admin, 'admin', 'admin_grace');
+    await admin.getByRole('link', { name: 'API keys & webhooks' }).click();
+    await admin.getByRole('textbox', { name: 'Name' }).fill('usage-reporter');
+    await admin.getByRole('checkbox', { name: 'usage:write' }).check();
+    await admin.getByRole('button', { name: 'Issue key' }).click();
+    const key = await admin.getByLabel('New API key', { exact: true }).textContent();
+    expect(key).toMatch(/^ak_/);
+    await admin.getByRole('table', { name: 'API keys' }).getByText('usage-reporter').waitFor();
+    await screenshot(admin, 'api-keys');
+    await admin.getByRole('button', { name: 'I have stored it' }).click();
+    await admin.reload();
+    await admin.getByRole('table', { name: 'API keys' }).getByText('usage-reporter').waitFor();
+    expect(await admin.getByText(key ?? 'missing').count()).toBe(0);
+  });
 });

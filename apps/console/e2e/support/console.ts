@@ -79,5 +79,7 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   if (!folder) return;
   const target = join(__dirname, '..', '..', '..', '..', folder);
   mkdirSync(target, { recursive: true });
-  await page.screenshot({ path: join(target, `${name}.png`), type: 'png' });
+  // Let dialogs finish their opening transition (docs only; tests never wait on time).
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  await page.screenshot({ path: join(target, `${name}.png`), type: 'png', animations: 'disabled' });
 }

@@ -34,8 +34,11 @@ export interface ActionButtonProps {
   fields?: ActionField[];
   /** Static body fields sent as they are. */
   body?: Record<string, unknown>;
-  idempotent?: boolean;
   color?: ButtonProps['color'];
+  /** Adjusts the body before sending (e.g. a number field). */
+  transform?: (body: Record<string, unknown>) => Record<string, unknown>;
+  /** Send the fields as the query string (routes that take their input there) instead of a body. */
+  asQuery?: boolean;
   onDone?: (result: unknown) => void;
 }
 
@@ -82,12 +85,16 @@ export function ActionButton(props: ActionButtonProps) {
       }
     }
     setInvalid(null);
+    const sent = props.transform ? props.transform(body) : body;
+    const query = props.asQuery
+      ? `?${new URLSearchParams(Object.entries(sent).map(([name, value]) => [name, String(value)])).toString()}`
+      : '';
     mutation.mutate(
       {
-        path: props.path,
+        path: `${props.path}${query}`,
         method: props.method ?? 'POST',
-        body: Object.keys(body).length > 0 || props.fields ? body : undefined,
-        idempotencyKey: props.idempotent === false ? undefined : key,
+        body: props.asQuery ? undefined : Object.keys(sent).length > 0 || props.fields ? sent : undefined,
+        idempotencyKey: key,
       },
       {
         onSuccess: (result) => {
