@@ -50,6 +50,14 @@ export class AppConfig {
   get databaseMigrationUrl(): string {
     return this.env.DATABASE_MIGRATION_URL ?? this.env.DATABASE_URL;
   }
+  /** Pool size and timeouts of the app's connections (node-postgres pool options). */
+  get databasePool(): { max: number; connectionTimeoutMillis: number; statementTimeoutMs: number } {
+    return {
+      max: this.env.DATABASE_POOL_SIZE,
+      connectionTimeoutMillis: this.env.DATABASE_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: this.env.DATABASE_STATEMENT_TIMEOUT_MS,
+    };
+  }
   get redisUrl(): string {
     return this.env.REDIS_URL;
   }

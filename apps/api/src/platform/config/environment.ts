@@ -94,6 +94,30 @@ export class Environment {
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_MIGRATION_URL must be a postgres:// URL' })
   DATABASE_MIGRATION_URL?: string;
 
+  /** Connections in each process's pool (API, worker). Behind PgBouncer, size PgBouncer's pool instead. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  DATABASE_POOL_SIZE = 20;
+
+  /** How long to wait for a connection (from the pool or a new one) before failing the request. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
+  DATABASE_CONNECT_TIMEOUT_MS = 5_000;
+
+  /**
+   * Postgres cancels a statement of the API or a worker running longer (0: no limit). `db migrate`
+   * and the CLI are not limited. Behind PgBouncer set it on the role instead (docs/deploy.md).
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  DATABASE_STATEMENT_TIMEOUT_MS = 0;
+
   @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -332,6 +356,9 @@ export const ENVIRONMENT_VARIABLES = [
   'PUBLIC_URL',
   'DATABASE_URL',
   'DATABASE_MIGRATION_URL',
+  'DATABASE_POOL_SIZE',
+  'DATABASE_CONNECT_TIMEOUT_MS',
+  'DATABASE_STATEMENT_TIMEOUT_MS',
   'REDIS_URL',
   'AUTH_JWT_SECRET',
   'AUTH_JWT_PUBLIC_KEY',
