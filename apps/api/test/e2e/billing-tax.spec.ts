@@ -1,5 +1,6 @@
 import { inflateSync } from 'node:zlib';
 import type { InvoiceView } from '@astrix/contracts';
+import { purchase } from '../support/billing';
 import { expectBooksClean } from '../support/books';
 import { eventually } from '../support/test-app';
 import { type SubscriptionTestApp, startSubscriptionTestApp } from '../support/subscriptions';
@@ -144,6 +145,31 @@ describe('tax (issue #20): rates as data, customer tax details, tax on invoices,
     expect(text).toContain('VAT ID: DE123456789');
     expect(text).toContain('Tax (reverse charge)');
     expect(text).toContain('Reverse charge: no VAT charged');
+  });
+
+  it('a checkout by the UK consumer is taxed too: the price charged holds 20% VAT, shown on the receipt', async () => {
+    const { charge } = await purchase(
+      t,
+      { sub: 'user_tax_uk', email: 'user_tax_uk@example.com' },
+      'evaluation-25k',
+    );
+    const amount = Number(charge.amount);
+    const receipt = await eventually(async () => {
+      const [row] = (await t.dataSource.query('SELECT id FROM billing.invoices WHERE charge_id = $1', [
+        charge.id,
+      ])) as Array<{ id: string }>;
+      return row;
+    });
+    const view = await t.inject({
+      method: 'GET',
+      url: `/v1/billing/invoices/${receipt.id}`,
+      headers: t.trader('user_tax_uk'),
+    });
+    const invoice = view.json() as InvoiceView;
+    // Inclusive: the total is the price; the tax is the sixth of it (rounded half-even).
+    expect(invoice).toMatchObject({ total: amount, tax: Math.round(amount / 6) });
+    expect(invoice.taxDetails).toMatchObject({ treatment: 'standard', country: 'GB' });
+    expect(invoice.lines[0].taxRate).toEqual({ percentage: '20', inclusive: true });
   });
 
   it('refuses a VAT id in the wrong format for its country, and changes nothing', async () => {

@@ -70,6 +70,8 @@ export interface PriceBreakdown {
   total: MoneyView;
   couponCode: string | null;
   lines: Array<{ description: string; amount: MoneyView; discount: MoneyView }>;
+  /** How the purchase is taxed (absent on breakdowns made before tax): docs/finance.md "Tax model". */
+  taxDetails?: InvoiceTaxDetails & { rateId: string | null; percentage: string | null; inclusive: boolean };
 }
 
 export interface CheckoutSessionView {

@@ -19,6 +19,8 @@ import { toProcessorAppError } from '../../../platform/payment-processor/process
 import { currentTraceparent } from '../../../platform/tracing/tracing';
 import { CheckoutSubscriptions } from '../subscriptions/checkout-subscriptions.service';
 import { CheckoutSession } from './checkout-session.entity';
+import { taxBreakdown } from '../tax/tax-breakdown';
+import { TaxCalculator } from '../tax/tax.service';
 
 export type CheckoutRequest = CreateCheckoutSessionRequest;
 
@@ -61,6 +63,7 @@ export class CheckoutService {
     private readonly audit: AuditService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly taxes: TaxCalculator,
   ) {}
 
   async create(
@@ -97,7 +100,16 @@ export class CheckoutService {
     if (!quote.ok) {
       throw couponNotApplicable(quote.message, quote.reason);
     }
-    const total = quote.breakdown.total.amount;
+    // Tax through the tax port with the customer's details (none yet for a first-time buyer).
+    const known = await this.customers.findByUserId(user.userId);
+    const breakdown =
+      known === null
+        ? quote.breakdown
+        : taxBreakdown(
+            quote.breakdown,
+            await this.taxes.decideOne(this.dataSource.manager, known.id, this.clock.now()),
+          );
+    const total = breakdown.total.amount;
     if (total <= 0) {
       throw new AppError(
         422,
@@ -140,10 +152,10 @@ export class CheckoutService {
         accountId: request.accountId ?? null,
         couponId: quote.coupon?.id ?? null,
         currency: price.currency,
-        subtotalAmount: quote.breakdown.subtotal.amount,
-        discountAmount: quote.breakdown.discount.amount,
+        subtotalAmount: breakdown.subtotal.amount,
+        discountAmount: breakdown.discount.amount,
         totalAmount: total,
-        breakdown: quote.breakdown,
+        breakdown,
         stripeCheckoutSessionId: null,
         url: null,
         status: 'open',

@@ -99,6 +99,10 @@ export class InvoicesService {
       seller: { ...ASTRIX_SELLER },
       issuedAt,
       paidAt: input.paidAt,
+      taxTreatment: input.breakdown.taxDetails?.treatment ?? null,
+      taxCountry: input.breakdown.taxDetails?.country ?? null,
+      taxRegion: input.breakdown.taxDetails?.region ?? null,
+      customerVatId: input.breakdown.taxDetails?.customerVatId ?? null,
       ...(period
         ? {
             billingReason: 'subscription_create' as const,
@@ -121,6 +125,9 @@ export class InvoicesService {
         amount: line.amount,
         discount: line.discount,
         tax: line.tax,
+        taxRateId: input.breakdown.taxDetails?.rateId ?? null,
+        taxPercentage: input.breakdown.taxDetails?.percentage ?? null,
+        taxInclusive: input.breakdown.taxDetails?.inclusive ?? false,
         ...(period ? { kind: 'plan' as const, periodStart: period.start, periodEnd: period.end } : {}),
       }),
     );

@@ -67,8 +67,9 @@ function assertSame(actual: Money, expected: Money, what: string): void {
 
 /**
  * Turns a checkout price breakdown into receipt lines (quantity 1 each) and totals. Tax is
- * exclusive (added on top of amount − discount) and the breakdown only knows its total, so it is
- * spread over the lines in proportion to their taxable amounts. Every total is recomputed with
+ * exclusive (added on top of amount − discount) unless the breakdown's tax details say inclusive,
+ * and the breakdown only knows its total, so it is spread over the lines in proportion to their
+ * taxable amounts. Every total is recomputed with
  * @astrix/pricing and must match the breakdown and the charge exactly; anything else throws.
  */
 export function buildReceipt(breakdown: PriceBreakdown, expected: ReceiptExpectations): Receipt {
@@ -107,7 +108,9 @@ export function buildReceipt(breakdown: PriceBreakdown, expected: ReceiptExpecta
     throw new InvoiceIntegrityError(`tax ${moneyText(tax)} on lines with nothing taxable`);
   }
   const lineTaxes = isPositive(tax) ? allocate(tax, taxableAmounts) : lineInputs.map(() => zero(currency));
-  const total = add(totals.total, tax);
+  // Inclusive tax (VAT-style, from the tax decision at checkout) is already inside the line amounts.
+  const inclusive = breakdown.taxDetails?.inclusive === true;
+  const total = inclusive ? totals.total : add(totals.total, tax);
 
   assertSame(totals.subtotal, inCurrency(breakdown.subtotal, 'subtotal'), 'subtotal of the lines');
   assertSame(totals.discount, inCurrency(breakdown.discount, 'discount'), 'discount of the lines');
@@ -124,7 +127,10 @@ export function buildReceipt(breakdown: PriceBreakdown, expected: ReceiptExpecta
     tax: lineTaxes[index].amountMinor,
   }));
   const lineTotals = lines.map((line) =>
-    add(subtract(money(line.amount, currency), money(line.discount, currency)), money(line.tax, currency)),
+    add(
+      subtract(money(line.amount, currency), money(line.discount, currency)),
+      inclusive ? zero(currency) : money(line.tax, currency),
+    ),
   );
   assertSame(sum(lineTotals, currency), total, 'sum of the line totals');
 

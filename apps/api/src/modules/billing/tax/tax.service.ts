@@ -17,6 +17,13 @@ export abstract class TaxCalculator {
     customerIds: readonly string[],
     at: Date,
   ): Promise<Map<string, TaxDecision>>;
+
+  /** One customer's decision. */
+  async decideOne(manager: EntityManager, customerId: string, at: Date): Promise<TaxDecision> {
+    const decision = (await this.decide(manager, [customerId], at)).get(customerId);
+    if (decision === undefined) throw new Error(`no tax decision for customer ${customerId}`);
+    return decision;
+  }
 }
 
 /** TaxCalculator over billing.tax_rates, the seller's registrations and the customers' tax details. */
