@@ -12,6 +12,8 @@ const { createGenerator } = require('ts-json-schema-generator');
 const root = join(__dirname, '..');
 const SOURCE = join(root, 'src');
 const OUTPUT = join(root, 'src/bootstrap/openapi/response-schemas.generated.json');
+/** Named types documents refer to without a controller method declaring them. */
+const RAW_ROUTE_TYPES = { ErrorEnvelope: '@astrix/contracts', EntitlementCheckResponse: '@astrix/contracts' };
 const HTTP_DECORATORS = new Set(['Get', 'Post', 'Put', 'Patch', 'Delete', 'Sse']);
 /** Return types that are not JSON bodies: what the route sends instead. */
 const SPECIAL = {
@@ -39,6 +41,12 @@ const decoratorName = (decorator) => {
 function importsOf(file, sourceFile) {
   const from = new Map();
   for (const statement of sourceFile.statements) {
+    const exported = (ts.getModifiers(statement) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+    if (exported && (ts.isInterfaceDeclaration(statement) || ts.isTypeAliasDeclaration(statement))) {
+      // A type the file declares itself (and exports, so the generated sources can import it).
+      from.set(statement.name.text, { module: file.replace(/\.ts$/, ''), name: statement.name.text });
+      continue;
+    }
     if (!ts.isImportDeclaration(statement) || !statement.importClause) continue;
     const specifier = statement.moduleSpecifier.text;
     const module = specifier.startsWith('.') ? resolve(dirname(file), specifier) : specifier;
@@ -134,43 +142,41 @@ function toOpenApi(value) {
   return out;
 }
 
-/** @returns {{operations: Record<string, object>, components: Record<string, object>}} */
-function generateResponseSchemas() {
-  const all = routes();
-  const operations = {};
-  const typed = [];
-  for (const route of all) {
-    const special = SPECIAL[route.text];
-    if (special) operations[route.operationId] = special;
-    else typed.push(route);
-  }
+/**
+ * JSON Schemas (OpenAPI 3.0 flavour) of TypeScript types as written in source files: each entry is
+ * `{key, type (a type node), text, imports (name → {module, name}) of its file}`. Returns the schema
+ * of each key and the named types they reference, as components.
+ * @returns {{schemas: Record<string, object>, components: Record<string, object>}}
+ */
+function schemasOf(entries, extra = {}) {
   const scratch = mkdtempSync(join(root, '.openapi-'));
   try {
-    // The error envelope every error response carries, shared as a component.
-    const imports = new Map([['ErrorEnvelope', { module: '@astrix/contracts', name: 'ErrorEnvelope' }]]);
-    const lines = ['  ErrorEnvelope: ErrorEnvelope;'];
-    for (const route of typed) {
-      for (const name of referencedNames(route.type)) {
-        if (['Promise', 'Record', 'Partial', 'Pick', 'Omit', 'Array', 'Readonly'].includes(name)) continue;
-        const origin = route.imports.get(name);
-        if (!origin) throw new Error(`${route.operationId}: type ${name} is not imported by its controller`);
+    const imports = new Map(Object.entries(extra).map(([name, module]) => [name, { module, name }]));
+    const lines = Object.keys(extra).map((name) => `  ${name}: ${name};`);
+    for (const entry of entries) {
+      for (const name of referencedNames(entry.type)) {
+        if (['Promise', 'Record', 'Partial', 'Pick', 'Omit', 'Array', 'Readonly', 'Extract'].includes(name)) {
+          continue;
+        }
+        const origin = entry.imports.get(name);
+        if (!origin) throw new Error(`${entry.key}: type ${name} is not imported by its file`);
         const module = origin.module.startsWith('/')
           ? `./${relative(scratch, origin.module).split('\\').join('/')}`
           : origin.module;
         const known = imports.get(name);
         if (known && (known.module !== module || known.name !== origin.name)) {
-          throw new Error(`${route.operationId}: two different types are called ${name}`);
+          throw new Error(`${entry.key}: two different types are called ${name}`);
         }
         imports.set(name, { module, name: origin.name });
       }
-      lines.push(`  ${route.operationId}: ${route.text};`);
+      lines.push(`  ${entry.key}: ${entry.text};`);
     }
     const source = [
       ...[...imports.entries()].map(
         ([local, { module, name }]) =>
           `import type { ${name === local ? name : `${name} as ${local}`} } from '${module}';`,
       ),
-      'export interface OpenApiResponses {',
+      'export interface OpenApiSources {',
       ...lines,
       '}',
       '',
@@ -180,18 +186,16 @@ function generateResponseSchemas() {
     const generator = createGenerator({
       path,
       tsconfig: join(root, 'tsconfig.json'),
-      type: 'OpenApiResponses',
+      type: 'OpenApiSources',
       expose: 'export',
       topRef: false,
       additionalProperties: true,
       skipTypeCheck: true,
     });
-    const schema = generator.createSchema('OpenApiResponses');
-    for (const route of typed) {
-      operations[route.operationId] = {
-        kind: 'json',
-        schema: toOpenApi(schema.properties[route.operationId]),
-      };
+    const schema = generator.createSchema('OpenApiSources');
+    const schemas = {};
+    for (const key of [...Object.keys(extra), ...entries.map((entry) => entry.key)]) {
+      schemas[key] = toOpenApi(schema.properties[key]);
     }
     const components = {};
     for (const [name, definition] of Object.entries(schema.definitions ?? {}).sort(([a], [b]) =>
@@ -199,11 +203,28 @@ function generateResponseSchemas() {
     )) {
       components[componentName(name)] = toOpenApi(definition);
     }
-    const sorted = Object.fromEntries(Object.entries(operations).sort(([a], [b]) => a.localeCompare(b)));
-    return { operations: sorted, components };
+    return { schemas, components };
   } finally {
     if (!process.env.OPENAPI_KEEP_SCRATCH) rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** @returns {{operations: Record<string, object>, components: Record<string, object>}} */
+function generateResponseSchemas() {
+  const operations = {};
+  const typed = [];
+  for (const route of routes()) {
+    const special = SPECIAL[route.text];
+    if (special) operations[route.operationId] = special;
+    else typed.push({ ...route, key: route.operationId });
+  }
+  // Shared as components: the error envelope every error response carries, and what the routes
+  // Fastify serves directly answer with (they refer to it: documentRawRoute).
+  const { schemas, components } = schemasOf(typed, RAW_ROUTE_TYPES);
+  for (const route of typed)
+    operations[route.operationId] = { kind: 'json', schema: schemas[route.operationId] };
+  const sorted = Object.fromEntries(Object.entries(operations).sort(([a], [b]) => a.localeCompare(b)));
+  return { operations: sorted, components };
 }
 
 const generatedText = () => `${JSON.stringify(generateResponseSchemas(), null, 2)}\n`;
@@ -212,4 +233,4 @@ if (require.main === module) {
   writeFileSync(OUTPUT, generatedText());
   console.log(`wrote ${relative(process.cwd(), OUTPUT)}`);
 }
-module.exports = { generateResponseSchemas, generatedText, OUTPUT };
+module.exports = { generateResponseSchemas, generatedText, importsOf, schemasOf, OUTPUT };

@@ -9,6 +9,8 @@ export * from './api/events';
 export * from './api/admin';
 export * from './api/usage';
 export * from './api/entitlements';
+export * from './api/requests';
 export * from './api/reconciliation';
 export * from './schemas';
 export * from './client';
+export * from './webhooks';

@@ -112,9 +112,13 @@ describe('HTTP layer: error envelope, validation, request ids, docs', () => {
     const check = document.json().paths['/v1/entitlements/check'].post;
     expect(check.operationId).toBe('checkEntitlement');
     expect(check.requestBody.content['application/json'].schema.required).toEqual(['customerId', 'featureId']);
-    expect(check.responses['200'].content['application/json'].schema.properties.reason.enum).toContain(
-      'subscription_past_due',
-    );
+    expect(check.responses['200'].content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/EntitlementCheckResponse',
+    });
+    expect(document.json().components.schemas.EntitlementCheckResponse.properties.reason).toEqual({
+      $ref: '#/components/schemas/EntitlementReason',
+    });
+    expect(document.json().components.schemas.EntitlementReason.enum).toContain('subscription_past_due');
     const page = await t.inject({ method: 'GET', url: '/docs' });
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toMatch(/text\/html/);

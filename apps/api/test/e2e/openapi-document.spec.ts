@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startTestApp, TestApp } from '../support/test-app';
+import type { TestApp } from '../support/test-app';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const responses = require('../../scripts/openapi-responses.js') as {
@@ -50,6 +50,8 @@ describe('OpenAPI document', () => {
 
   beforeAll(async () => {
     if (WRITE) writeFileSync(responses.OUTPUT, responses.generatedText());
+    // Loaded only now, so the app reads the response schemas just written.
+    const { startTestApp } = await import('../support/test-app');
     t = await startTestApp();
     document = (await t.inject({ method: 'GET', url: '/docs/openapi.json' })).json();
     if (WRITE) writeFileSync(COMMITTED, `${JSON.stringify(document, null, 2)}\n`);

@@ -1,4 +1,4 @@
-import type { ErrorEnvelope, Page } from '../api/common';
+import type { Page } from '../api/common';
 import type { ApiKeyView, CreateApiKeyRequest, CreateApiKeyResponse } from '../api/platform';
 import type {
   CheckoutSessionView,
@@ -10,8 +10,27 @@ import type {
   RefundView,
 } from '../api/billing';
 import type { CreateCreditNoteRequest, CreditNoteView } from '../api/admin';
-import type { PayoutRequest, PayoutView } from '../api/payouts';
-import type { BalanceTransactionView, GoodwillCreditRequest } from '../api/subscriptions';
+import type { AccountView, ResetOffer, TradingOutcomeRequest } from '../api/accounts';
+import type {
+  BalanceSnapshotRequest,
+  KycStatusUpdate,
+  PayoutEligibilityView,
+  PayoutRequest,
+  PayoutView,
+} from '../api/payouts';
+import type {
+  BalanceTransactionView,
+  CancelSubscriptionRequest,
+  ChangePlanRequest,
+  CreateSetupIntentRequest,
+  CreateSubscriptionRequest,
+  GoodwillCreditRequest,
+  PaymentMethodView,
+  PortalSessionView,
+  SetupIntentView,
+  SubscriptionView,
+  UpcomingInvoiceView,
+} from '../api/subscriptions';
 import type {
   CreateWebhookEndpointRequest,
   CreateWebhookEndpointResponse,
@@ -22,7 +41,14 @@ import type {
   WebhookDeliveryView,
   WebhookEndpointView,
 } from '../api/events';
-import type { EventType } from '../events';
+import type {
+  BalanceSnapshotRecorded,
+  CallerView,
+  CreatePortalSessionRequest,
+  StripeDestinationRequest,
+  ValidateCouponRequest,
+} from '../api/requests';
+import type { AccountKind, AccountStatus, EventType, PayoutStatus, ProductKind } from '../events';
 import type {
   ReportUsageBatchResponse,
   ReportUsageResponse,
@@ -30,80 +56,55 @@ import type {
   UsageSummary,
 } from '../api/usage';
 import type { EntitlementCheckRequest, EntitlementCheckResponse, EntitlementList } from '../api/entitlements';
+import {
+  type AstrixClientOptions,
+  type HttpMethod,
+  type MoneyRequestOptions,
+  newIdempotencyKey,
+  type PageParams,
+  type Query,
+  queryString,
+  type RequestOptions,
+  segment,
+  send,
+} from './http';
 
-export interface AstrixClientOptions {
-  /** e.g. `https://billing.astrix.internal` (no trailing slash needed). */
-  baseUrl: string;
-  /** A user JWT or a service API key (`ak_…`); sent as `Authorization: Bearer …`. */
-  token: string;
-  /** Defaults to the global fetch. */
-  fetch?: typeof fetch;
-}
-
-export interface PageParams {
-  limit?: number;
-  cursor?: string;
-}
-
-export interface RequestOptions {
-  /** Sent as `Idempotency-Key` on POSTs that create or move money. */
-  idempotencyKey?: string;
-}
-
-/**
- * Options of a money-moving call (refunds, payouts, credit notes, balance credits, retry-payment),
- * which the API refuses without an `Idempotency-Key` (400 `IDEMPOTENCY_KEY_REQUIRED`). Without
- * `idempotencyKey` the client generates a fresh one: pass your own, stored before the call, to be
- * able to retry the same operation after a timeout without moving the money twice.
- */
-export interface MoneyRequestOptions {
-  idempotencyKey?: string;
-}
+export {
+  AstrixApiError,
+  type AstrixClientOptions,
+  type MoneyRequestOptions,
+  type PageParams,
+  type RequestOptions,
+} from './http';
 
 /** The outcome of `retryInvoicePayment`. */
 export type CollectionOutcome = 'paid' | 'requires_action' | 'failed' | 'pending' | 'skipped';
 
-function newIdempotencyKey(): string {
-  const webCrypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
-  if (!webCrypto?.randomUUID) {
-    throw new Error('no crypto.randomUUID here: pass idempotencyKey to money-moving calls');
-  }
-  return webCrypto.randomUUID();
-}
-
-/** A non-2xx answer, with the API's error envelope when it sent one. */
-export class AstrixApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly envelope: ErrorEnvelope | null,
-  ) {
-    super(envelope ? `${envelope.error.code}: ${envelope.error.message}` : `HTTP ${status}`);
-    this.name = 'AstrixApiError';
-  }
-
-  get code(): string | null {
-    return this.envelope?.error.code ?? null;
-  }
-}
-
-type Query = Record<string, string | number | undefined>;
-
-function queryString(query: Query = {}): string {
-  const entries = Object.entries(query).filter(
-    (entry): entry is [string, string | number] => entry[1] !== undefined,
-  );
-  if (entries.length === 0) return '';
-  return `?${new URLSearchParams(entries.map(([name, value]): [string, string] => [name, String(value)])).toString()}`;
-}
-
-/** A typed client of the REST API: one method per route, request and response types from this package. */
+/**
+ * A typed client of the REST API: one method per route the web app and sibling services call, request
+ * and response types from this package (checked against the API's OpenAPI document by a test).
+ */
 export class AstrixClient {
   private readonly baseUrl: string;
   private readonly fetchImpl: typeof fetch;
 
   constructor(private readonly options: AstrixClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.fetchImpl = options.fetch ?? fetch;
+    this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
+  }
+
+  /** Any route: JSON in, JSON out (undefined for an empty answer). */
+  async request<T>(
+    method: HttpMethod,
+    path: string,
+    body?: unknown,
+    query?: Query,
+    requestOptions: RequestOptions = {},
+  ): Promise<T> {
+    const url = `${this.baseUrl}${path}${queryString(query)}`;
+    const response = await send(this.options, this.fetchImpl, method, url, body, requestOptions);
+    const text = await response.text();
+    return (text ? JSON.parse(text) : undefined) as T;
   }
 
   /** A money-moving POST: always sent with an `Idempotency-Key` (the caller's, or a fresh one). */
@@ -113,39 +114,17 @@ export class AstrixClient {
     });
   }
 
-  async request<T>(
-    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
-    path: string,
-    body?: unknown,
-    query?: Query,
-    requestOptions: RequestOptions = {},
-  ): Promise<T> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.options.token}` };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (requestOptions.idempotencyKey) headers['idempotency-key'] = requestOptions.idempotencyKey;
-    const response = await this.fetchImpl(`${this.baseUrl}${path}${queryString(query)}`, {
-      method,
-      headers,
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await response.text();
-    if (!response.ok) {
-      let envelope: ErrorEnvelope | null = null;
-      try {
-        envelope = JSON.parse(text) as ErrorEnvelope;
-      } catch {
-        envelope = null;
-      }
-      throw new AstrixApiError(response.status, envelope);
-    }
-    return (text ? JSON.parse(text) : undefined) as T;
+  /** Who this client's credential belongs to. */
+  me(): Promise<CallerView> {
+    return this.request('GET', '/v1/me');
   }
 
-  // Billing (user)
-  listProducts(query: { currency: string; kind?: string }): Promise<ProductView[]> {
+  // Billing: catalog, checkout, invoices (web app)
+  /** Products on sale in a currency, each with its price in that currency. */
+  listProducts(query: { currency: string; kind?: ProductKind }): Promise<{ data: ProductView[] }> {
     return this.request('GET', '/v1/billing/products', undefined, query);
   }
-  validateCoupon(body: { code: string; productId: string; currency: string }): Promise<CouponValidation> {
+  validateCoupon(body: ValidateCouponRequest): Promise<CouponValidation> {
     return this.request('POST', '/v1/billing/coupons/validate', body);
   }
   createCheckoutSession(
@@ -155,17 +134,154 @@ export class AstrixClient {
     return this.request('POST', '/v1/billing/checkout-sessions', body, undefined, options);
   }
   getCheckoutSession(id: string): Promise<CheckoutSessionView> {
-    return this.request('GET', `/v1/billing/checkout-sessions/${encodeURIComponent(id)}`);
+    return this.request('GET', `/v1/billing/checkout-sessions/${segment(id)}`);
+  }
+  /** Closes an unpaid session's payment page; a paid one is a 409 `CHECKOUT_COMPLETED`. */
+  cancelCheckoutSession(id: string): Promise<CheckoutSessionView> {
+    return this.request('POST', `/v1/billing/checkout-sessions/${segment(id)}/cancel`);
   }
   listInvoices(page: PageParams = {}): Promise<Page<InvoiceView>> {
     return this.request('GET', '/v1/billing/invoices', undefined, { ...page });
   }
   getInvoice(id: string): Promise<InvoiceView> {
-    return this.request('GET', `/v1/billing/invoices/${encodeURIComponent(id)}`);
+    return this.request('GET', `/v1/billing/invoices/${segment(id)}`);
   }
-  /** The caller's own events, newest first. */
+  /** The invoice as a PDF document. */
+  async getInvoicePdf(id: string): Promise<ArrayBuffer> {
+    const url = `${this.baseUrl}/v1/billing/invoices/${segment(id)}/pdf`;
+    const response = await send(this.options, this.fetchImpl, 'GET', url, undefined, {
+      accept: 'application/pdf',
+    });
+    return response.arrayBuffer();
+  }
+
+  // Subscriptions (web app)
+  listSubscriptions(page: PageParams = {}): Promise<Page<SubscriptionView>> {
+    return this.request('GET', '/v1/billing/subscriptions', undefined, { ...page });
+  }
+  /** Starts a trial, or invoices and charges the first period to the default card. */
+  createSubscription(body: CreateSubscriptionRequest, options?: RequestOptions): Promise<SubscriptionView> {
+    return this.request('POST', '/v1/billing/subscriptions', body, undefined, options);
+  }
+  getSubscription(id: string): Promise<SubscriptionView> {
+    return this.request('GET', `/v1/billing/subscriptions/${segment(id)}`);
+  }
+  cancelSubscription(
+    id: string,
+    body: CancelSubscriptionRequest = {},
+    options?: RequestOptions,
+  ): Promise<SubscriptionView> {
+    return this.request('POST', `/v1/billing/subscriptions/${segment(id)}/cancel`, body, undefined, options);
+  }
+  reactivateSubscription(id: string, options?: RequestOptions): Promise<SubscriptionView> {
+    return this.request(
+      'POST',
+      `/v1/billing/subscriptions/${segment(id)}/reactivate`,
+      undefined,
+      undefined,
+      options,
+    );
+  }
+  pauseSubscription(id: string, options?: RequestOptions): Promise<SubscriptionView> {
+    return this.request(
+      'POST',
+      `/v1/billing/subscriptions/${segment(id)}/pause`,
+      undefined,
+      undefined,
+      options,
+    );
+  }
+  resumeSubscription(id: string, options?: RequestOptions): Promise<SubscriptionView> {
+    return this.request(
+      'POST',
+      `/v1/billing/subscriptions/${segment(id)}/resume`,
+      undefined,
+      undefined,
+      options,
+    );
+  }
+  changePlan(id: string, body: ChangePlanRequest, options?: RequestOptions): Promise<SubscriptionView> {
+    return this.request(
+      'POST',
+      `/v1/billing/subscriptions/${segment(id)}/change-plan`,
+      body,
+      undefined,
+      options,
+    );
+  }
+  /** The next invoice, computed and not stored; `quantity` previews a seat change made now. */
+  upcomingInvoice(id: string, query: { quantity?: number } = {}): Promise<UpcomingInvoiceView> {
+    return this.request('GET', `/v1/billing/subscriptions/${segment(id)}/upcoming-invoice`, undefined, query);
+  }
+
+  // Payment methods (web app)
+  listPaymentMethods(): Promise<PaymentMethodView[]> {
+    return this.request('GET', '/v1/billing/payment-methods');
+  }
+  createSetupIntent(body: CreateSetupIntentRequest = {}, options?: RequestOptions): Promise<SetupIntentView> {
+    return this.request('POST', '/v1/billing/payment-methods/setup-intent', body, undefined, options);
+  }
+  setDefaultPaymentMethod(id: string): Promise<PaymentMethodView> {
+    return this.request('POST', `/v1/billing/payment-methods/${segment(id)}/default`);
+  }
+  removePaymentMethod(id: string): Promise<void> {
+    return this.request('DELETE', `/v1/billing/payment-methods/${segment(id)}`);
+  }
+  createPortalSession(body: CreatePortalSessionRequest = {}): Promise<PortalSessionView> {
+    return this.request('POST', '/v1/billing/portal-sessions', body);
+  }
+
+  // Events (web app: the caller's own; staff: anyone's)
+  /** The caller's own events, newest first. Live: `GET /v1/billing/stream` with an EventSource. */
   listEvents(query: PageParams & { type?: EventType } = {}): Promise<Page<DeliveredEvent>> {
     return this.request('GET', '/v1/billing/events', undefined, { ...query });
+  }
+
+  // Trading accounts
+  listAccounts(
+    query: PageParams & { status?: AccountStatus; kind?: AccountKind } = {},
+  ): Promise<Page<AccountView>> {
+    return this.request('GET', '/v1/accounts', undefined, { ...query });
+  }
+  getAccount(id: string): Promise<AccountView> {
+    return this.request('GET', `/v1/accounts/${segment(id)}`);
+  }
+  getResetOffer(id: string, query: { currency?: string; couponCode?: string } = {}): Promise<ResetOffer> {
+    return this.request('GET', `/v1/accounts/${segment(id)}/reset-offer`, undefined, query);
+  }
+  /** Trading platform (scope accounts:write): an outcome, idempotent by `eventId`. */
+  recordTradingOutcome(accountId: string, body: TradingOutcomeRequest): Promise<AccountView> {
+    return this.request('POST', `/v1/accounts/${segment(accountId)}/events`, body);
+  }
+
+  // Payouts
+  payoutEligibility(accountId: string): Promise<PayoutEligibilityView> {
+    return this.request('GET', '/v1/payouts/eligibility', undefined, { accountId });
+  }
+  /** Requests a payout; the amount is reserved at once. Money-moving: sent with an Idempotency-Key. */
+  requestPayout(body: PayoutRequest, options?: MoneyRequestOptions): Promise<PayoutView> {
+    return this.moneyRequest('/v1/payouts', body, options);
+  }
+  listPayouts(query: PageParams & { status?: PayoutStatus } = {}): Promise<Page<PayoutView>> {
+    return this.request('GET', '/v1/payouts', undefined, { ...query });
+  }
+  getPayout(id: string): Promise<PayoutView> {
+    return this.request('GET', `/v1/payouts/${segment(id)}`);
+  }
+  /** Cancels a payout while it is `requested`; the reservation is released. */
+  cancelPayout(id: string, options?: RequestOptions): Promise<PayoutView> {
+    return this.request('POST', `/v1/payouts/${segment(id)}/cancel`, undefined, undefined, options);
+  }
+  registerStripeDestination(body: StripeDestinationRequest): Promise<StripeDestinationRequest> {
+    return this.request('PUT', '/v1/payouts/destinations/stripe', body);
+  }
+  /** Trading platform (scope accounts:write): a funded account's balance. */
+  recordBalanceSnapshot(body: BalanceSnapshotRequest): Promise<BalanceSnapshotRecorded> {
+    return this.request('POST', '/v1/payouts/balance-snapshots', body);
+  }
+  /** Identity service (scope kyc:write): a user's KYC verdict; the newest wins. */
+  recordKycStatus(body: KycStatusUpdate): Promise<KycStatusUpdate> {
+    return this.request('POST', '/v1/payouts/kyc-statuses', body);
   }
 
   // Usage and entitlements (sibling services: scopes usage:write, usage:read, entitlements:read)
@@ -196,57 +312,39 @@ export class AstrixClient {
     return this.request('GET', '/v1/usage/summary', undefined, query);
   }
 
-  // Payouts (trader)
-  /** Requests a payout; the amount is reserved at once. Money-moving: sent with an Idempotency-Key. */
-  requestPayout(body: PayoutRequest, options?: MoneyRequestOptions): Promise<PayoutView> {
-    return this.moneyRequest('/v1/payouts', body, options);
-  }
-
   // Staff: money-moving (each sent with an Idempotency-Key, see MoneyRequestOptions)
   refundCharge(
     chargeId: string,
     body: CreateRefundRequest,
     options?: MoneyRequestOptions,
   ): Promise<RefundView> {
-    return this.moneyRequest(`/v1/admin/charges/${encodeURIComponent(chargeId)}/refunds`, body, options);
+    return this.moneyRequest(`/v1/admin/charges/${segment(chargeId)}/refunds`, body, options);
   }
   issueCreditNote(
     invoiceId: string,
     body: CreateCreditNoteRequest,
     options?: MoneyRequestOptions,
   ): Promise<CreditNoteView> {
-    return this.moneyRequest(
-      `/v1/admin/invoices/${encodeURIComponent(invoiceId)}/credit-notes`,
-      body,
-      options,
-    );
+    return this.moneyRequest(`/v1/admin/invoices/${segment(invoiceId)}/credit-notes`, body, options);
   }
   creditCustomerBalance(
     customerId: string,
     body: GoodwillCreditRequest,
     options?: MoneyRequestOptions,
   ): Promise<BalanceTransactionView> {
-    return this.moneyRequest(
-      `/v1/admin/customers/${encodeURIComponent(customerId)}/balance-credits`,
-      body,
-      options,
-    );
+    return this.moneyRequest(`/v1/admin/customers/${segment(customerId)}/balance-credits`, body, options);
   }
   retryInvoicePayment(
     invoiceId: string,
     options?: MoneyRequestOptions,
   ): Promise<{ outcome: CollectionOutcome; invoice: InvoiceView }> {
-    return this.moneyRequest(
-      `/v1/admin/invoices/${encodeURIComponent(invoiceId)}/retry-payment`,
-      undefined,
-      options,
-    );
+    return this.moneyRequest(`/v1/admin/invoices/${segment(invoiceId)}/retry-payment`, undefined, options);
   }
   approvePayout(payoutId: string, options?: MoneyRequestOptions): Promise<PayoutView> {
-    return this.moneyRequest(`/v1/admin/payouts/${encodeURIComponent(payoutId)}/approve`, undefined, options);
+    return this.moneyRequest(`/v1/admin/payouts/${segment(payoutId)}/approve`, undefined, options);
   }
   retryPayout(payoutId: string, options?: MoneyRequestOptions): Promise<PayoutView> {
-    return this.moneyRequest(`/v1/admin/payouts/${encodeURIComponent(payoutId)}/retry`, undefined, options);
+    return this.moneyRequest(`/v1/admin/payouts/${segment(payoutId)}/retry`, undefined, options);
   }
   /** Records a bank or crypto payout paid by hand, with the desk's reference. */
   markPayoutPaid(
@@ -254,10 +352,10 @@ export class AstrixClient {
     body: { reference: string },
     options?: MoneyRequestOptions,
   ): Promise<PayoutView> {
-    return this.moneyRequest(`/v1/admin/payouts/${encodeURIComponent(payoutId)}/mark-paid`, body, options);
+    return this.moneyRequest(`/v1/admin/payouts/${segment(payoutId)}/mark-paid`, body, options);
   }
 
-  // Staff
+  // Staff: events, API keys, webhook endpoints
   listCustomerEvents(
     query: PageParams & { customerId?: string; type?: EventType; from?: string; to?: string } = {},
   ): Promise<Page<DeliveredEvent>> {
@@ -270,7 +368,7 @@ export class AstrixClient {
     return this.request('GET', '/v1/admin/api-keys', undefined, { ...page });
   }
   revokeApiKey(id: string): Promise<ApiKeyView> {
-    return this.request('POST', `/v1/admin/api-keys/${encodeURIComponent(id)}/revoke`);
+    return this.request('POST', `/v1/admin/api-keys/${segment(id)}/revoke`);
   }
   createWebhookEndpoint(
     body: CreateWebhookEndpointRequest,
@@ -282,51 +380,41 @@ export class AstrixClient {
     return this.request('GET', '/v1/admin/webhook-endpoints', undefined, { ...page });
   }
   getWebhookEndpoint(id: string): Promise<WebhookEndpointView> {
-    return this.request('GET', `/v1/admin/webhook-endpoints/${encodeURIComponent(id)}`);
+    return this.request('GET', `/v1/admin/webhook-endpoints/${segment(id)}`);
   }
   updateWebhookEndpoint(id: string, body: UpdateWebhookEndpointRequest): Promise<WebhookEndpointView> {
-    return this.request('PATCH', `/v1/admin/webhook-endpoints/${encodeURIComponent(id)}`, body);
+    return this.request('PATCH', `/v1/admin/webhook-endpoints/${segment(id)}`, body);
   }
   disableWebhookEndpoint(id: string): Promise<WebhookEndpointView> {
-    return this.request('POST', `/v1/admin/webhook-endpoints/${encodeURIComponent(id)}/disable`);
+    return this.request('POST', `/v1/admin/webhook-endpoints/${segment(id)}/disable`);
   }
   enableWebhookEndpoint(id: string): Promise<WebhookEndpointView> {
-    return this.request('POST', `/v1/admin/webhook-endpoints/${encodeURIComponent(id)}/enable`);
+    return this.request('POST', `/v1/admin/webhook-endpoints/${segment(id)}/enable`);
   }
   rotateWebhookSecret(
     id: string,
     body: RotateWebhookSecretRequest = {},
   ): Promise<CreateWebhookEndpointResponse> {
-    return this.request('POST', `/v1/admin/webhook-endpoints/${encodeURIComponent(id)}/rotate-secret`, body);
+    return this.request('POST', `/v1/admin/webhook-endpoints/${segment(id)}/rotate-secret`, body);
   }
   deleteWebhookEndpoint(id: string): Promise<void> {
-    return this.request('DELETE', `/v1/admin/webhook-endpoints/${encodeURIComponent(id)}`);
+    return this.request('DELETE', `/v1/admin/webhook-endpoints/${segment(id)}`);
   }
   listWebhookDeliveries(
     id: string,
     query: PageParams & { status?: WebhookDeliveryView['status'] } = {},
   ): Promise<Page<WebhookDeliveryView>> {
-    return this.request(
-      'GET',
-      `/v1/admin/webhook-endpoints/${encodeURIComponent(id)}/deliveries`,
-      undefined,
-      {
-        ...query,
-      },
-    );
+    return this.request('GET', `/v1/admin/webhook-endpoints/${segment(id)}/deliveries`, undefined, {
+      ...query,
+    });
   }
   retryWebhookDelivery(id: string, deliveryId: string): Promise<WebhookDeliveryView> {
     return this.request(
       'POST',
-      `/v1/admin/webhook-endpoints/${encodeURIComponent(id)}/deliveries/${encodeURIComponent(deliveryId)}/retry`,
+      `/v1/admin/webhook-endpoints/${segment(id)}/deliveries/${segment(deliveryId)}/retry`,
     );
   }
   replayWebhookEvents(id: string, range: { from: string; to: string }): Promise<ReplayWebhookEventsResponse> {
-    return this.request(
-      'POST',
-      `/v1/admin/webhook-endpoints/${encodeURIComponent(id)}/replay`,
-      undefined,
-      range,
-    );
+    return this.request('POST', `/v1/admin/webhook-endpoints/${segment(id)}/replay`, undefined, range);
   }
 }

@@ -175,7 +175,7 @@ function enrichOperation(
       case 'empty':
         // A handler that writes its own body (Server-Sent Events) says what with @ApiProduces.
         for (const mediaType of routed?.produces ?? []) {
-          answer.content = { ...answer.content, [mediaType]: { schema: { type: 'string' } } };
+          answer.content = { ...(answer.content ?? {}), [mediaType]: { schema: { type: 'string' } } };
         }
         break;
       case 'documented':

@@ -25,6 +25,12 @@ describe('accessDocs', () => {
     });
   });
 
+  it('says any API key when a scope rule names none', () => {
+    expect(accessDocs([{ kind: 'user' }, { kind: 'scopes', scopes: [] }]).sentence).toBe(
+      'Access: any signed-in user (user JWT); or any service API key.',
+    );
+  });
+
   it('says a route without rules is closed', () => {
     expect(accessDocs([]).sentence).toMatch(/^Closed/);
   });

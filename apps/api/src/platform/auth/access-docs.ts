@@ -45,7 +45,11 @@ export function accessDocs(rules: readonly AccessRule[]): AccessDocs {
       case 'scopes':
         add(SECURITY_SCHEMES.apiKey);
         add(SECURITY_SCHEMES.apiKeyHeader);
-        parts.push(`service API key with scope ${rule.scopes.join(' and ')}`);
+        parts.push(
+          rule.scopes.length === 0
+            ? 'any service API key'
+            : `service API key with scope ${rule.scopes.join(' and ')}`,
+        );
         break;
       case 'public':
         break;

@@ -1,7 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ENTITLEMENT_REASONS, FEATURE_KINDS } from '@astrix/contracts';
 import type { AccessRule } from '../../../platform/auth/access.decorators';
 import { ACCESS_EXTENSION } from '../../../platform/auth/access-docs';
 import { authorize, Authenticator } from '../../../platform/auth/authenticator';
@@ -24,7 +23,6 @@ const ENTITLEMENT_CHECK_ACCESS: readonly AccessRule[] = [
   { kind: 'roles', roles: ['support'] },
 ];
 
-const nullable = (type: 'string' | 'integer') => ({ type, nullable: true });
 documentRawRoute(ENTITLEMENT_CHECK_PATH, {
   post: {
     tags: ['entitlements'],
@@ -32,7 +30,7 @@ documentRawRoute(ENTITLEMENT_CHECK_PATH, {
       'May this customer use this feature now? Scope entitlements:read, or staff role support. No rate limit.',
     operationId: 'checkEntitlement',
     // Security and the error responses are derived from this by the document builder.
-    [ACCESS_EXTENSION]: ENTITLEMENT_CHECK_ACCESS,
+    ...{ [ACCESS_EXTENSION]: ENTITLEMENT_CHECK_ACCESS },
     requestBody: {
       required: true,
       content: {
@@ -54,24 +52,8 @@ documentRawRoute(ENTITLEMENT_CHECK_PATH, {
       '200': {
         description: 'The answer, with a machine-readable reason for every state',
         content: {
-          'application/json': {
-            schema: {
-              type: 'object',
-              properties: {
-                allowed: { type: 'boolean' },
-                reason: { type: 'string', enum: [...ENTITLEMENT_REASONS] },
-                customerId: { type: 'string' },
-                featureId: { type: 'string' },
-                kind: { type: 'string', enum: [...FEATURE_KINDS], nullable: true },
-                limit: nullable('integer'),
-                used: nullable('integer'),
-                remaining: nullable('integer'),
-                resetsAt: { type: 'string', format: 'date-time', nullable: true },
-                source: { type: 'string', enum: ['plan', 'grant', 'override'], nullable: true },
-                subscriptionId: nullable('string'),
-              },
-            },
-          },
+          // The contracts type the service answers with (a component generated from it).
+          'application/json': { schema: { $ref: '#/components/schemas/EntitlementCheckResponse' } },
         },
       },
       '400': { description: 'Malformed body (error envelope)' },
