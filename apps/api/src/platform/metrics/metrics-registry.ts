@@ -55,20 +55,29 @@ export class MetricsRegistry {
     return new Histogram<T>({ ...config, registers: [this.registry] });
   }
 
-  /** A gauge set on scrape by `collect` (reset first, so label sets that vanished disappear). */
+  /**
+   * A gauge set on scrape by `collect`. Emptied first, so label sets that vanished disappear and a
+   * value `collect` does not set (or cannot read) is absent from the scrape rather than 0.
+   */
   gaugeOnScrape<T extends string>(
     config: Omit<GaugeConfiguration<T>, 'registers' | 'collect'>,
     collect: GaugeCollect<T>,
   ): Gauge<T> {
     const logger = this.logger;
+    const empty = (gauge: Gauge<T>): void => {
+      gauge.reset();
+      // A gauge without labels resets to 0: take that series out too.
+      if ((config.labelNames ?? []).length === 0) gauge.remove();
+    };
     return new Gauge<T>({
       ...config,
       registers: [this.registry],
       async collect() {
-        this.reset();
+        empty(this);
         try {
           await collect(this);
         } catch (error) {
+          empty(this);
           logger.warn({ err: error }, `metric ${config.name} not collected`);
         }
       },
