@@ -53,6 +53,20 @@ function safeJson(text: string): unknown {
   }
 }
 
+/** Downloads a CSV the API answers to `Accept: text/csv` (the browser saves it under the API's filename). */
+export async function downloadCsv(token: string, path: string, fallbackName: string): Promise<void> {
+  const response = await fetch(path, { headers: { accept: 'text/csv', authorization: `Bearer ${token}` } });
+  if (!response.ok) throw new ApiError(response.status, `HTTP_${response.status}`, await response.text());
+  const disposition = response.headers.get('content-disposition') ?? '';
+  const name = /filename="([^"]+)"/.exec(disposition)?.[1] ?? fallbackName;
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  link.click();
+  URL.revokeObjectURL(url);
+}
+
 /** A GET of the admin API with the signed-in token; the path is the query key. */
 export function useApi<T>(path: string | null): UseQueryResult<T, Error> {
   const session = useSignedIn();

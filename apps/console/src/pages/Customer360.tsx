@@ -16,6 +16,7 @@ import { useParams } from 'react-router';
 import { useApi } from '../api';
 import { ActionButton } from '../components/ActionButton';
 import { DataTable, QueryView } from '../components/Query';
+import { Paged } from '../components/useMore';
 import { formatDate, formatMinor } from '../money';
 import { can } from '../permissions';
 import { useSignedIn } from '../session';
@@ -93,33 +94,51 @@ function Customer360({ view }: { view: Customer360View }) {
         </Tabs.List>
         <Tabs.Panel value="payments" pt="md">
           <Stack>
-            <Charges charges={view.charges.data} canRefund={allowed('charge.refund')} />
-            <Refunds refunds={view.refunds.data} />
+            <Paged first={view.charges} customerId={profile.id} section="charges">
+              {(rows) => <Charges charges={rows} canRefund={allowed('charge.refund')} />}
+            </Paged>
+            <Paged first={view.refunds} customerId={profile.id} section="refunds">
+              {(rows) => <Refunds refunds={rows} />}
+            </Paged>
           </Stack>
         </Tabs.Panel>
         <Tabs.Panel value="invoices" pt="md">
           <Stack>
-            <Invoices invoices={view.invoices.data} />
-            <Dunning cases={view.dunning.data} />
+            <Paged first={view.invoices} customerId={profile.id} section="invoices">
+              {(rows) => <Invoices invoices={rows} />}
+            </Paged>
+            <Paged first={view.dunning} customerId={profile.id} section="dunning">
+              {(rows) => <Dunning cases={rows} />}
+            </Paged>
           </Stack>
         </Tabs.Panel>
         <Tabs.Panel value="subscriptions" pt="md">
-          <Subscriptions subscriptions={view.subscriptions.data} />
+          <Paged first={view.subscriptions} customerId={profile.id} section="subscriptions">
+            {(rows) => <Subscriptions subscriptions={rows} />}
+          </Paged>
         </Tabs.Panel>
         <Tabs.Panel value="accounts" pt="md">
-          <Accounts accounts={view.accounts.data} />
+          <Paged first={view.accounts} customerId={profile.id} section="accounts">
+            {(rows) => <Accounts accounts={rows} />}
+          </Paged>
         </Tabs.Panel>
         <Tabs.Panel value="payouts" pt="md">
-          <CustomerPayouts payouts={view.payouts.data} />
+          <Paged first={view.payouts} customerId={profile.id} section="payouts">
+            {(rows) => <CustomerPayouts payouts={rows} />}
+          </Paged>
         </Tabs.Panel>
         <Tabs.Panel value="fraud" pt="md">
-          <FraudSignals signals={view.fraudSignals.data} />
+          <Paged first={view.fraudSignals} customerId={profile.id} section="fraud-signals">
+            {(rows) => <FraudSignals signals={rows} />}
+          </Paged>
         </Tabs.Panel>
         <Tabs.Panel value="more" pt="md">
           <CustomerExtras customerId={profile.id} />
         </Tabs.Panel>
         <Tabs.Panel value="audit" pt="md">
-          <Audit entries={view.audit.data} />
+          <Paged first={view.audit} customerId={profile.id} section="audit">
+            {(rows) => <Audit entries={rows} />}
+          </Paged>
         </Tabs.Panel>
       </Tabs>
     </Stack>

@@ -1,8 +1,18 @@
 import { COLORS } from '../colors';
-import { Badge, Group, SegmentedControl, Stack, Text, Title } from '@mantine/core';
+import {
+  Alert,
+  Badge,
+  Button,
+  Group,
+  NativeSelect,
+  SegmentedControl,
+  Stack,
+  Text,
+  Title,
+} from '@mantine/core';
 import type { Page, PayoutView } from '@astrix/contracts';
 import { useState } from 'react';
-import { useApi } from '../api';
+import { downloadCsv, useApi } from '../api';
 import { ActionButton } from '../components/ActionButton';
 import { DataTable, QueryView } from '../components/Query';
 import { formatDate, formatMinor } from '../money';
@@ -66,6 +76,73 @@ export function Payouts() {
               {
                 header: 'Actions',
                 cell: (row) => <PayoutActions payout={row} me={session.sub} />,
+              },
+            ]}
+          />
+        )}
+      </QueryView>
+      <ManualPayouts />
+    </Stack>
+  );
+}
+
+/** Bank and crypto payouts approved for payment by hand: the CSV for the bank, and marking one paid. */
+function ManualPayouts() {
+  const session = useSignedIn();
+  const [method, setMethod] = useState<'bank_transfer' | 'crypto'>('bank_transfer');
+  const [error, setError] = useState<string | null>(null);
+  const queue = useApi<{ data: PayoutView[] }>(`/v1/admin/payouts/manual?method=${method}`);
+  return (
+    <Stack>
+      <Title order={2}>Manual payouts</Title>
+      <Group align="flex-end">
+        <NativeSelect
+          label="Method"
+          data={['bank_transfer', 'crypto']}
+          value={method}
+          onChange={(event) => setMethod(event.currentTarget.value as 'bank_transfer' | 'crypto')}
+        />
+        <Button
+          variant="default"
+          onClick={() => {
+            setError(null);
+            downloadCsv(
+              session.token,
+              `/v1/admin/payouts/manual?method=${method}`,
+              `payouts-${method}.csv`,
+            ).catch((caught: unknown) => setError(caught instanceof Error ? caught.message : String(caught)));
+          }}
+        >
+          Export CSV for the bank
+        </Button>
+      </Group>
+      {error && (
+        <Alert color="red" role="alert">
+          {error}
+        </Alert>
+      )}
+      <QueryView query={queue}>
+        {(page) => (
+          <DataTable
+            caption={`Manual payouts to pay (${method})`}
+            rows={page.data}
+            rowKey={(row) => row.id}
+            columns={[
+              { header: 'Payout', cell: (row) => row.id },
+              { header: 'Trader', cell: (row) => row.userId },
+              { header: 'Amount', cell: (row) => formatMinor(row.amount, row.currency) },
+              { header: 'Requested', cell: (row) => formatDate(row.requestedAt) },
+              {
+                header: 'Actions',
+                cell: (row) => (
+                  <ActionButton
+                    label="Mark paid"
+                    title={`Mark ${row.id} paid`}
+                    description="Records the payout as paid by hand, with the bank or crypto desk's reference."
+                    path={`/v1/admin/payouts/${row.id}/mark-paid`}
+                    fields={[{ name: 'reference', label: 'Payment reference', kind: 'text', required: true }]}
+                  />
+                ),
               },
             ]}
           />
