@@ -78,6 +78,73 @@ describe('revenue recognition (e2e, controllable clock)', () => {
     expect(findings).toEqual([]);
   };
 
+  it('policies are data: finance reads them, an admin changes one (audited), later invoices follow it', async () => {
+    const ADMIN = { sub: 'staff_recognition_admin', roles: ['admin'] };
+    const listed = await t.inject({
+      method: 'GET',
+      url: '/v1/admin/recognition/policies',
+      headers: t.as(FINANCE),
+    });
+    expect(listed.statusCode).toBe(200);
+    expect(listed.json().data).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ productKind: 'evaluation', method: 'expected_duration', durationDays: 30 }),
+        expect.objectContaining({
+          productKind: 'subscription',
+          method: 'service_period',
+          durationDays: null,
+        }),
+        expect.objectContaining({ productKind: 'reset', method: 'point_in_time', durationDays: null }),
+      ]),
+    );
+    const put = (kind: string, headers: Record<string, string>, payload: Record<string, unknown>) =>
+      t.inject({ method: 'PUT', url: `/v1/admin/recognition/policies/${kind}`, headers, payload });
+    // Finance reads, only admins change; a duration goes with expected_duration and only with it.
+    expect((await put('add_on', t.as(FINANCE), { method: 'point_in_time' })).statusCode).toBe(403);
+    const missing = await put('add_on', t.as(ADMIN), { method: 'expected_duration' });
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json().error.details).toEqual(
+      expect.arrayContaining([expect.objectContaining({ field: 'durationDays' })]),
+    );
+    expect((await put('nonsense', t.as(ADMIN), { method: 'point_in_time' })).statusCode).toBe(400);
+
+    const changed = await put('add_on', t.as(ADMIN), { method: 'expected_duration', durationDays: 10 });
+    expect(changed.statusCode).toBe(200);
+    expect(changed.json()).toMatchObject({
+      productKind: 'add_on',
+      method: 'expected_duration',
+      durationDays: 10,
+      updatedBy: 'user:staff_recognition_admin',
+    });
+    const [audit] = await t.dataSource.query(
+      `SELECT actor_id, before, after FROM platform.audit_log WHERE action = 'recognition_policy.updated'`,
+    );
+    expect(audit).toMatchObject({
+      actor_id: 'staff_recognition_admin',
+      before: expect.objectContaining({ method: 'point_in_time' }),
+      after: expect.objectContaining({ method: 'expected_duration', durationDays: 10 }),
+    });
+    // Back as it was.
+    expect(
+      (await put('add_on', t.as(ADMIN), { method: 'point_in_time', durationDays: null })).statusCode,
+    ).toBe(200);
+
+    // Evaluations earned at once for a while: a purchase then credits revenue and gets no schedule.
+    expect((await put('evaluation', t.as(ADMIN), { method: 'point_in_time' })).statusCode).toBe(200);
+    const user = 'user_recognition_policy';
+    const { charge } = await purchase(
+      t,
+      { sub: user, email: 'recognition.policy@example.com' },
+      'evaluation-25k',
+    );
+    expect(await accountOf(user, 'revenue_evaluation')).toBe(Number(charge.amount));
+    expect(await accountOf(user, 'deferred_revenue')).toBe(0);
+    expect(await schedulesOf(user)).toEqual([]);
+    expect(
+      (await put('evaluation', t.as(ADMIN), { method: 'expected_duration', durationDays: 30 })).statusCode,
+    ).toBe(200);
+  });
+
   it('a yearly plan paid on 15 January recognizes 17/365 in January, and all of it by the end of the year', async () => {
     const user = 'user_recognition_yearly';
     t.setNow('2026-01-15T10:00:00Z');
