@@ -1,6 +1,7 @@
 import { Global, Logger, Module } from '@nestjs/common';
 import { AppConfig } from './app-config';
-import { insecureDefaultsWarning, validateEnvironment } from './environment';
+import { validateEnvironment } from './environment';
+import { insecureDefaultsWarning } from './insecure-defaults-warning';
 
 function loadConfig(): AppConfig {
   const environment = validateEnvironment(process.env);

@@ -1,9 +1,5 @@
-import {
-  ConfigurationError,
-  DEVELOPMENT_JWT_SECRET,
-  insecureDefaultsWarning,
-  validateEnvironment,
-} from './environment';
+import { ConfigurationError, DEVELOPMENT_JWT_SECRET, validateEnvironment } from './environment';
+import { insecureDefaultsWarning } from './insecure-defaults-warning';
 import { AppConfig } from './app-config';
 
 const problemsOf = (raw: Record<string, string>): string[] => {
