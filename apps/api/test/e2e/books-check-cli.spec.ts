@@ -74,6 +74,7 @@ describe('pnpm cli books check (built output)', () => {
     const [charge] = await t.dataSource.query(
       `SELECT customer_id FROM billing.charges WHERE user_id = 'user_books_cli'`,
     );
+    // Inserted around the recorder: no receipt and no journal entry, two findings.
     await t.dataSource.query(
       `INSERT INTO billing.charges (id, customer_id, user_id, product_id, amount, currency, status, paid_at)
        VALUES ('chg_books_cli_orphan', $1, 'user_books_cli', 'prd_books', 4200, 'USD', 'succeeded', now())`,
@@ -97,12 +98,21 @@ describe('pnpm cli books check (built output)', () => {
           currency: 'USD',
           message: 'charge chg_books_cli_orphan of USD 42.00 has no invoice or receipt',
         },
+        {
+          kind: 'money_row_without_entry',
+          subject: 'chg_books_cli_orphan',
+          ids: ['chg_books_cli_orphan', charge.customer_id],
+          amount: 4200,
+          currency: 'USD',
+          message: 'charge chg_books_cli_orphan (USD 42.00) has no charge.succeeded journal entry',
+        },
       ],
     });
     expect(table.code).toBe(1);
     expect(table.stdout).toMatch(/^KIND\s+SUBJECT\s+AMOUNT\s+CURRENCY\s+IDS\s+EXPLANATION\n/);
-    expect(table.stdout).toContain('charge_without_invoice  chg_books_cli_orphan');
-    expect(table.stderr).toContain('books check: 1 finding(s)');
+    expect(table.stdout).toMatch(/^charge_without_invoice +chg_books_cli_orphan /m);
+    expect(table.stdout).toMatch(/^money_row_without_entry +chg_books_cli_orphan /m);
+    expect(table.stderr).toContain('books check: 2 finding(s)');
   });
 
   it('refuses a --since that is not a date', async () => {
