@@ -1,4 +1,5 @@
-import { ProbeModule } from '../support/probe.module';
+import { once } from 'node:events';
+import { ProbeModule, slowRequestsStarted } from '../support/probe.module';
 import { startTestApp } from '../support/test-app';
 
 describe('rate limiting per caller', () => {
@@ -27,11 +28,14 @@ describe('graceful shutdown', () => {
     const t = await startTestApp({ imports: [ProbeModule], workers: true });
     await t.app.listen(0, '127.0.0.1');
     const url = await t.app.getUrl();
+    const started = once(slowRequestsStarted, 'started');
     const inFlight = fetch(`${url}/v1/test-probe/slow?ms=300`).then(async (response) => ({
       status: response.status,
       body: (await response.json()) as unknown,
     }));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Close only once the request is in its handler: on a loaded machine 50 ms was not enough and
+    // the request arrived after closing began (503).
+    await started;
     const closing = t.close();
     expect(await inFlight).toEqual({ status: 200, body: { sleptMs: 300 } });
     await closing;

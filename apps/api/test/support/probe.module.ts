@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { Body, Controller, Get, Injectable, Module, Post, Query } from '@nestjs/common';
 import { IsBoolean, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { Transform } from 'class-transformer';
@@ -34,6 +35,9 @@ class SlowQuery {
   @Max(5000)
   ms!: number;
 }
+
+/** Tells a test that a slow request has reached its handler (so it is in flight, not queued). */
+export const slowRequestsStarted = new EventEmitter();
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -72,6 +76,7 @@ export class ProbeController {
   @Get('slow')
   @Public()
   async slow(@Query() query: SlowQuery): Promise<{ sleptMs: number }> {
+    slowRequestsStarted.emit('started');
     await sleep(query.ms);
     return { sleptMs: query.ms };
   }
