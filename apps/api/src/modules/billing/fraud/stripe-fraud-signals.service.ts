@@ -211,7 +211,12 @@ export class StripeFraudSignals {
         { evenIfNotRefundable: true },
       );
     } catch (error) {
-      if (error instanceof AppError && ['ALREADY_REFUNDED', 'CHARGE_DISPUTED'].includes(error.code)) {
+      // Nothing left to give back (refunded, or credited in full and settled outside Stripe), or the
+      // dispute returns it: done, not a failure to retry.
+      if (
+        error instanceof AppError &&
+        ['ALREADY_REFUNDED', 'ALREADY_CREDITED', 'CHARGE_DISPUTED'].includes(error.code)
+      ) {
         this.logger.log(`no early-fraud-warning refund for ${chargeId}: ${error.code}`);
         return;
       }
