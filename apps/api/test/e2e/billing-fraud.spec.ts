@@ -335,6 +335,35 @@ describe('Stripe fraud signals through the fake Stripe, flags and holds', () => 
     expect(released.json().status).toBe('active');
   });
 
+  // Found by the chaos harness (tools/chaos): the refund's refusal failed the event, retried until
+  // the job gave up, and left the event `failed` for staff, though there was nothing left to do.
+  it('processes an early fraud warning on a charge already credited in full, refunding nothing', async () => {
+    const trader = { sub: 'user_credited_then_warned' };
+    const { charge } = await purchase(t, trader, 'evaluation-25k');
+    const credited = await t.inject({
+      method: 'POST',
+      url: `/v1/admin/invoices/${String(charge.invoice_id)}/credit-notes`,
+      headers: { ...t.as({ sub: 'staff_finance', roles: ['finance'] }), 'idempotency-key': 'credit-in-full' },
+      payload: { amount: Number(charge.amount), reason: 'goodwill: settled outside Stripe' },
+    });
+    expect(credited.statusCode).toBe(201);
+
+    const warning = t.fake.controls.openEarlyFraudWarning(String(charge.stripe_charge_id));
+    await t.fake.flushWebhooks();
+    const status = await eventually(async () => {
+      const [row] = (await t.dataSource.query(
+        `SELECT status FROM billing.stripe_webhook_events WHERE payload->'data'->'object'->>'id' = $1`,
+        [warning.id],
+      )) as Array<{ status: string }>;
+      return row && row.status !== 'received' ? row.status : undefined;
+    });
+
+    expect(status).toBe('processed');
+    expect(
+      await t.dataSource.query(`SELECT 1 FROM billing.refunds WHERE charge_id = $1`, [charge.id]),
+    ).toHaveLength(0);
+  });
+
   it('records Radar reviews and dismisses the signal when Stripe approves', async () => {
     const trader = { sub: 'user_reviewed' };
     const { charge } = await purchase(t, trader, 'evaluation-25k');
