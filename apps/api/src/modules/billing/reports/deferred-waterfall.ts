@@ -1,5 +1,10 @@
 import { add } from '@astrix/pricing';
-import { addDays, daysToRecognize, type ScheduleState } from '../ledger/recognition/recognition-rules';
+import {
+  addDays,
+  daysToRecognize,
+  remainderOf,
+  type ScheduleState,
+} from '../ledger/recognition/recognition-rules';
 import { storedMoney } from '../money';
 
 /** A month `YYYY-MM` of a calendar day. */
@@ -14,7 +19,7 @@ export function outlookByMonth(
 ): Map<string, Map<string, number>> {
   const byCurrency = new Map<string, Map<string, number>>();
   for (const schedule of schedules) {
-    if (schedule.amount - schedule.recognized - schedule.reduced === 0) continue;
+    if (remainderOf(schedule, schedule.currency) === 0) continue;
     const months = byCurrency.get(schedule.currency) ?? new Map<string, number>();
     byCurrency.set(schedule.currency, months);
     for (const { day, amount } of daysToRecognize(schedule, schedule.lastDay, schedule.currency)) {

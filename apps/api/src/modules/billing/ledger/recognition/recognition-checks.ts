@@ -17,7 +17,10 @@ export interface ScheduleDisagreement {
 
 export function scheduleDisagrees(row: ScheduleDisagreement): BooksFinding {
   const money = (units: number): string => moneyText(storedMoney(units, row.currency));
-  const remainder = row.amount - row.recognized - row.reduced;
+  const remainder = subtract(
+    subtract(storedMoney(row.amount, row.currency), storedMoney(row.recognized, row.currency)),
+    storedMoney(row.reduced, row.currency),
+  ).amountMinor;
   const message =
     row.recognized !== row.journalRecognized
       ? `revenue schedule ${row.id} (invoice ${row.invoiceId}) says ${money(row.recognized)} recognized, its journal entries ${money(row.journalRecognized)}`

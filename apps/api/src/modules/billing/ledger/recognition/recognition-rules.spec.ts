@@ -110,12 +110,12 @@ describe('credits against a deferred line', () => {
     };
     const firstTen = daysToRecognize(evaluation, '2026-03-10', 'USD');
     const after = { ...evaluation, recognized: total(firstTen), recognizedThrough: '2026-03-10' };
-    expect(remainderOf(after)).toBe(6667);
+    expect(remainderOf(after, 'USD')).toBe(6667);
     expect(creditFromDeferred(after, 5000, 'USD')).toBe(3334);
 
     // The rest re-spreads over the 20 days left and still lands on what remains.
     const credited = { ...after, reduced: 3334, credited: 5000 };
-    const next = { ...credited, ...rebased(credited) };
+    const next = { ...credited, ...rebased(credited, 'USD') };
     expect(next).toMatchObject({ basisStart: '2026-03-11', basisAmount: 3333 });
     expect(total(daysToRecognize(next, '2026-12-31', 'USD'))).toBe(3333);
   });

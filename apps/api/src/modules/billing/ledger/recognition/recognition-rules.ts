@@ -1,4 +1,4 @@
-import { allocate } from '@astrix/pricing';
+import { add, allocate, subtract } from '@astrix/pricing';
 import { storedMoney } from '../../money';
 import type { RevenueKind } from '../chart-of-accounts';
 import type { RecognitionMethod } from '../recognition.entity';
@@ -94,9 +94,22 @@ export interface ScheduleState {
   basisRecognized: number;
 }
 
+/** `a + b` in minor units of `currency`, through @astrix/pricing. */
+export function plus(a: number, b: number, currency: string): number {
+  return add(storedMoney(a, currency), storedMoney(b, currency)).amountMinor;
+}
+
+/** `a − b` in minor units of `currency`, through @astrix/pricing. */
+export function minus(a: number, b: number, currency: string): number {
+  return subtract(storedMoney(a, currency), storedMoney(b, currency)).amountMinor;
+}
+
 /** Deferred and not yet recognized. */
-export function remainderOf(schedule: Pick<ScheduleState, 'amount' | 'recognized' | 'reduced'>): number {
-  return schedule.amount - schedule.recognized - schedule.reduced;
+export function remainderOf(
+  schedule: Pick<ScheduleState, 'amount' | 'recognized' | 'reduced'>,
+  currency: string,
+): number {
+  return minus(minus(schedule.amount, schedule.recognized, currency), schedule.reduced, currency);
 }
 
 /**
@@ -110,7 +123,7 @@ function cumulativeThrough(schedule: ScheduleState, day: string, currency: strin
   const elapsed = Math.min(total, daysBetween(schedule.basisStart, day));
   if (elapsed === 0 || schedule.basisAmount === 0) return schedule.basisRecognized;
   const [share] = allocate(storedMoney(schedule.basisAmount, currency), [elapsed, total - elapsed]);
-  return schedule.basisRecognized + share.amountMinor;
+  return plus(schedule.basisRecognized, share.amountMinor, currency);
 }
 
 /** One day's recognition. */
@@ -131,7 +144,7 @@ export function daysToRecognize(schedule: ScheduleState, through: string, curren
   let before = schedule.recognized;
   for (let day = from; day <= until; day = addDays(day, 1)) {
     const cumulative = cumulativeThrough(schedule, day, currency);
-    days.push({ day, amount: cumulative - before });
+    days.push({ day, amount: minus(cumulative, before, currency) });
     before = cumulative;
   }
   return days;
@@ -140,12 +153,13 @@ export function daysToRecognize(schedule: ScheduleState, through: string, curren
 /** The straight line restarted after a change of the remainder: what is left over the days left. */
 export function rebased(
   schedule: ScheduleState,
+  currency: string,
 ): Pick<ScheduleState, 'basisStart' | 'basisAmount' | 'basisRecognized'> {
   const next =
     schedule.recognizedThrough === null ? schedule.firstDay : addDays(schedule.recognizedThrough, 1);
   return {
     basisStart: next > schedule.lastDay ? schedule.lastDay : next,
-    basisAmount: remainderOf(schedule),
+    basisAmount: remainderOf(schedule, currency),
     basisRecognized: schedule.recognized,
   };
 }
@@ -158,11 +172,11 @@ export function rebased(
  * recognized) on the refunds account. Returns the part taken from deferred revenue.
  */
 export function creditFromDeferred(schedule: ScheduleState, share: number, currency: string): number {
-  const remainder = remainderOf(schedule);
-  const sold = schedule.amount - schedule.credited;
+  const remainder = remainderOf(schedule, currency);
+  const sold = minus(schedule.amount, schedule.credited, currency);
   if (share <= 0 || remainder <= 0 || sold <= 0) return 0;
   if (share >= sold) return remainder;
-  const [fromDeferred] = allocate(storedMoney(remainder, currency), [share, sold - share]);
+  const [fromDeferred] = allocate(storedMoney(remainder, currency), [share, minus(sold, share, currency)]);
   return fromDeferred.amountMinor;
 }
 
@@ -175,7 +189,7 @@ export function creditShares(
   lines: ReadonlyArray<{ amount: number; discount: number }>,
   currency: string,
 ): number[] {
-  const weights = lines.map((line) => Math.max(0, line.amount - line.discount));
+  const weights = lines.map((line) => Math.max(0, minus(line.amount, line.discount, currency)));
   if (weights.every((weight) => weight === 0)) return lines.map(() => 0);
   return allocate(storedMoney(amount, currency), weights).map((share) => share.amountMinor);
 }

@@ -23,6 +23,8 @@ import {
   creditShares,
   daysToRecognize,
   endOfDay,
+  minus,
+  plus,
   type PolicyOf,
   rebased,
   recognitionWindow,
@@ -65,7 +67,7 @@ export class RevenueSchedules {
   ): DeferredLines {
     const deferred: DeferredLines = new Map();
     lines.forEach((line, index) => {
-      if (line.amount - line.discount === 0) return;
+      if (minus(line.amount, line.discount, invoice.currency) === 0) return;
       const kind = lineRevenueKind(line, kindOf);
       const window = recognitionWindow(policyOf(kind), line, invoice.issuedAt);
       if (window) deferred.set(line, { window, kind, position: index + 1 });
@@ -127,9 +129,9 @@ export class RevenueSchedules {
       const share = shares[schedule.linePosition - 1] ?? 0;
       if (share <= 0) continue;
       const fromDeferred = creditFromDeferred(schedule, share, schedule.currency);
-      schedule.credited += share;
-      schedule.reduced += fromDeferred;
-      Object.assign(schedule, rebased(schedule));
+      schedule.credited = plus(schedule.credited, share, schedule.currency);
+      schedule.reduced = plus(schedule.reduced, fromDeferred, schedule.currency);
+      Object.assign(schedule, rebased(schedule, schedule.currency));
       drafts.push(deferredCreditedEntry(asPosting(schedule), note.id, fromDeferred, note.issuedAt));
       await this.save(manager, schedule);
     }
@@ -147,7 +149,7 @@ export class RevenueSchedules {
         await this.journal.post(manager, recognitionVoidedEntry(asPosting(schedule), recognized, at));
       schedule.recognized = 0;
       schedule.reduced = schedule.amount;
-      Object.assign(schedule, rebased(schedule));
+      Object.assign(schedule, rebased(schedule, schedule.currency));
       await this.save(manager, schedule);
     }
   }
@@ -170,7 +172,7 @@ export class RevenueSchedules {
       if (days.length === 0) continue;
       for (const { day, amount } of days) {
         drafts.push(revenueRecognizedEntry(asPosting(schedule), day, amount, endOfDay(day)));
-        schedule.recognized += amount;
+        schedule.recognized = plus(schedule.recognized, amount, schedule.currency);
       }
       schedule.recognizedThrough = days[days.length - 1].day;
       await this.save(manager, schedule);
