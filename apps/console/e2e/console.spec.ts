@@ -12,11 +12,13 @@ describe('console: support', () => {
   });
   afterAll(() => h?.close());
 
+  /** By keyboard only: Enter submits the search, Enter on the focused result opens it. */
   async function openCustomer(page: Page, query: string, name: string): Promise<void> {
-    await page.getByRole('link', { name: 'Customers' }).click();
-    await page.getByRole('textbox', { name: 'Find a customer' }).fill(query);
-    await page.getByRole('button', { name: 'Search' }).click();
-    await page.getByRole('link', { name }).click();
+    await page.getByRole('link', { name: 'Customers' }).press('Enter');
+    const search = page.getByRole('textbox', { name: 'Find a customer' });
+    await search.fill(query);
+    await search.press('Enter');
+    await page.getByRole('link', { name }).press('Enter');
     await page.getByRole('heading', { level: 2, name }).waitFor();
   }
 

@@ -160,6 +160,10 @@ describe('console: payouts and fraud', () => {
     await finance.getByRole('table', { name: 'Totals' }).waitFor();
     await finance.getByRole('table', { name: 'Trial balance' }).waitFor();
     await screenshot(finance, 'reports');
+    await finance.getByRole('link', { name: 'Deferred revenue & reconciliation' }).click();
+    await finance.getByText(/Open reconciliation exceptions/).waitFor();
+    await finance.getByRole('heading', { name: 'Deferred revenue' }).waitFor();
+    await screenshot(finance, 'books');
     await finance.getByRole('link', { name: 'Dunning & billing runs' }).click();
     await finance.getByRole('button', { name: 'Start a billing run' }).click();
     const start = finance.getByRole('dialog', { name: 'Start a billing run' });

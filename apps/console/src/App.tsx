@@ -1,5 +1,6 @@
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import { Layout } from './Layout';
+import { Books } from './pages/Books';
 import { Collections } from './pages/Collections';
 import { Customer360Page } from './pages/Customer360';
 import { Customers } from './pages/Customers';
@@ -26,6 +27,7 @@ export function App() {
           <Route path="collections" element={<Collections />} />
           <Route path="stripe-events" element={<StripeEvents />} />
           <Route path="reports" element={<Reports />} />
+          <Route path="books" element={<Books />} />
           <Route path="integrations" element={<Integrations />} />
           <Route path="*" element={<Navigate to={home} replace />} />
         </Route>

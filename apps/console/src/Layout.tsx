@@ -10,6 +10,7 @@ const PAGES: Array<{ to: string; label: string; permission: Permission }> = [
   { to: '/collections', label: 'Dunning & billing runs', permission: 'billingRuns.read' },
   { to: '/stripe-events', label: 'Stripe events', permission: 'stripeEvents.replay' },
   { to: '/reports', label: 'Reports', permission: 'reports.read' },
+  { to: '/books', label: 'Deferred revenue & reconciliation', permission: 'reports.read' },
   { to: '/integrations', label: 'API keys & webhooks', permission: 'apiKeys.manage' },
 ];
 
