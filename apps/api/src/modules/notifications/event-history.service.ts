@@ -63,6 +63,15 @@ export class EventHistoryService {
     return row?.streamPosition ?? null;
   }
 
+  /** The user's last streamed position (0 when none): where a new stream without Last-Event-ID starts. */
+  async lastStreamPosition(userId: string): Promise<number> {
+    const [row] = (await this.dataSource.query(
+      'SELECT coalesce(max(stream_position), 0)::bigint AS position FROM platform.event_history WHERE user_id = $1',
+      [userId],
+    )) as Array<{ position: string }>;
+    return Number(row?.position ?? 0);
+  }
+
   /** The user's streamed events after a stream position, in stream order; trader-audience types only. */
   async streamedAfter(
     userId: string,

@@ -20,7 +20,8 @@ interface Subscriber {
  * Server-Sent Events of users' events. Every replica subscribes to one Redis channel on which the
  * stream relay publishes history rows in stream-position order, so any replica serves any client.
  * A client resuming with Last-Event-ID gets the rows after that event from the history first,
- * then the live ones after the last position sent: none lost, none twice.
+ * then the later ones, always read from the history after the last position sent (a live message
+ * is only the signal): none lost — not even one pub/sub dropped — and none twice.
  */
 @Injectable()
 export class EventStreamService implements OnModuleInit, OnModuleDestroy, OnApplicationShutdown {
@@ -70,7 +71,12 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy, OnAppl
     for (const subscriber of this.byUser.get(message.userId) ?? []) subscriber.deliver(message);
   }
 
-  /** Serves one stream on a raw response until the client goes away. */
+  /**
+   * Serves one stream on a raw response until the client goes away. What the client gets is read
+   * from the history, after the last position it was sent: a live message (or the heartbeat) only
+   * says there may be more. So a message Redis pub/sub dropped (at most once: a reconnect, a
+   * subscription away) leaves no gap — the next message or heartbeat brings it, in order, once.
+   */
   async serve(response: ServerResponse, userId: string, lastEventId: string | undefined): Promise<void> {
     response.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -82,53 +88,60 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy, OnAppl
     const write = (event: DeliveredEvent): void => {
       response.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
     };
-    let cursor = 0;
-    let buffering = true;
-    const buffered: StreamMessage[] = [];
-    const subscriber: Subscriber = {
-      userId,
-      deliver: (message) => {
-        if (buffering) buffered.push(message);
-        else if (message.streamPosition > cursor) {
-          cursor = message.streamPosition;
-          write(message.event);
-        }
-      },
-      close: () => response.end(),
-    };
-    // Subscribe first, then read the history: a live event in between is buffered, not missed.
-    const subscribers = this.byUser.get(userId) ?? new Set<Subscriber>();
-    subscribers.add(subscriber);
-    this.byUser.set(userId, subscribers);
-    const heartbeat = setInterval(() => response.write(': keep-alive\n\n'), HEARTBEAT_MS);
-    response.on('close', () => {
-      clearInterval(heartbeat);
-      subscribers.delete(subscriber);
-      if (subscribers.size === 0) this.byUser.delete(userId);
-    });
+    let cursor: number;
     try {
-      if (lastEventId) {
-        const from = await this.history.streamPositionOf(lastEventId, userId);
-        if (from !== null) {
-          cursor = from;
-          for (
-            let page = await this.history.streamedAfter(userId, cursor);
-            page.length > 0;
-            page = await this.history.streamedAfter(userId, cursor)
-          ) {
-            for (const row of page) {
-              cursor = row.position;
-              write(row.event);
-            }
-          }
-        }
-      }
+      // After the event the client last saw; without one (or an unknown one), from now.
+      const resumeFrom = lastEventId ? await this.history.streamPositionOf(lastEventId, userId) : null;
+      cursor = resumeFrom ?? (await this.history.lastStreamPosition(userId));
     } catch (error) {
       this.logger.error({ err: error }, 'stream resume failed');
       response.end();
       return;
     }
-    buffering = false;
-    for (const message of buffered.splice(0)) subscriber.deliver(message);
+    let closed = false;
+    // One catch-up at a time, in order; each reads every history row after the cursor.
+    let running: Promise<void> = Promise.resolve();
+    const catchUp = (): Promise<void> =>
+      (running = running.then(async () => {
+        if (closed) return;
+        try {
+          for (
+            let page = await this.history.streamedAfter(userId, cursor);
+            page.length > 0 && !closed;
+            page = await this.history.streamedAfter(userId, cursor)
+          ) {
+            for (const row of page) {
+              if (row.position <= cursor) continue;
+              cursor = row.position;
+              write(row.event);
+            }
+          }
+        } catch (error) {
+          // The next message or heartbeat tries again from the same cursor.
+          this.logger.warn({ err: error }, 'stream catch-up failed');
+        }
+      }));
+    const subscriber: Subscriber = {
+      userId,
+      deliver: (message) => {
+        if (message.streamPosition > cursor) void catchUp();
+      },
+      close: () => response.end(),
+    };
+    const subscribers = this.byUser.get(userId) ?? new Set<Subscriber>();
+    subscribers.add(subscriber);
+    this.byUser.set(userId, subscribers);
+    const heartbeat = setInterval(() => {
+      response.write(': keep-alive\n\n');
+      void catchUp();
+    }, HEARTBEAT_MS);
+    response.on('close', () => {
+      closed = true;
+      clearInterval(heartbeat);
+      subscribers.delete(subscriber);
+      if (subscribers.size === 0) this.byUser.delete(userId);
+    });
+    // The events after Last-Event-ID, and any published while this stream was subscribing.
+    await catchUp();
   }
 }

@@ -13,14 +13,15 @@ import { streamChannel, StreamMessage } from './event-stream';
 const BATCH_SIZE = 200;
 /** A queued attempt not recorded after this long (its job was lost) is queued again. */
 const REQUEUE_AFTER_MS = 10 * 60_000;
-/** Session advisory lock held while assigning stream positions and publishing them. */
+/** Transaction-scoped advisory lock held while assigning stream positions (works behind PgBouncer). */
 const STREAM_LOCK_KEY = 0x0b7b_0001;
 
 /**
  * Runs after commit, in worker processes, like the outbox relay:
- * - streams: gives new history rows their stream position and publishes them on Redis, holding
- *   one advisory lock across assign, commit and publish, so subscribers of every replica see
- *   positions in increasing order;
+ * - streams: gives new history rows their stream position under a transaction-scoped advisory
+ *   lock (positions are assigned in commit order, never twice), then publishes them on Redis. Two
+ *   relays may publish their batches interleaved: streams read the history after their cursor and
+ *   take a message only as the signal, so order and completeness do not depend on pub/sub;
  * - deliveries: hands every due attempt (next_attempt_at ≤ Clock.now()) to the `outbound` queue,
  *   job id `<delivery>-<attempt>`, and marks it queued.
  */
@@ -58,54 +59,36 @@ export class OutboundRelay implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   async streamOnce(limit = BATCH_SIZE): Promise<number> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [
+    type Row = { stream_position: string; user_id: string | null; sequence: number; envelope: AstrixEvent };
+    // Transaction-scoped: a session lock (pg_advisory_lock) behind PgBouncer in transaction mode
+    // would stay held by a server connection this process no longer has.
+    const rows = await this.dataSource.transaction(async (manager): Promise<Row[]> => {
+      const [{ locked }] = (await manager.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [
         STREAM_LOCK_KEY,
       ])) as [{ locked: boolean }];
-      if (!locked) return 0;
-      try {
-        await runner.startTransaction();
-        let rows: Array<{
-          stream_position: string;
-          user_id: string | null;
-          sequence: number;
-          envelope: AstrixEvent;
-        }>;
-        try {
-          rows = (await runner.query(
-            `WITH base AS (SELECT coalesce(max(stream_position), 0) AS top FROM platform.event_history),
-                  next AS (SELECT event_id, row_number() OVER (ORDER BY outbox_position) AS n
-                             FROM platform.event_history WHERE stream_position IS NULL
-                             ORDER BY outbox_position LIMIT $1),
-                  assigned AS (UPDATE platform.event_history h SET stream_position = base.top + next.n
-                                 FROM base, next WHERE h.event_id = next.event_id
-                               RETURNING h.stream_position, h.user_id, h.sequence, h.envelope)
-             SELECT * FROM assigned ORDER BY stream_position`,
-            [limit],
-          )) as typeof rows;
-          await runner.commitTransaction();
-        } catch (error) {
-          await runner.rollbackTransaction();
-          throw error;
-        }
-        const channel = streamChannel(this.config.queuePrefix);
-        for (const row of rows) {
-          const message: StreamMessage = {
-            streamPosition: Number(row.stream_position),
-            userId: row.user_id,
-            event: { ...row.envelope, sequence: row.sequence },
-          };
-          await this.redis.client.publish(channel, JSON.stringify(message));
-        }
-        return rows.length;
-      } finally {
-        await runner.query('SELECT pg_advisory_unlock($1)', [STREAM_LOCK_KEY]);
-      }
-    } finally {
-      await runner.release();
+      if (!locked) return [];
+      return (await manager.query(
+        `WITH base AS (SELECT coalesce(max(stream_position), 0) AS top FROM platform.event_history),
+              next AS (SELECT event_id, row_number() OVER (ORDER BY outbox_position) AS n
+                         FROM platform.event_history WHERE stream_position IS NULL
+                         ORDER BY outbox_position LIMIT $1),
+              assigned AS (UPDATE platform.event_history h SET stream_position = base.top + next.n
+                             FROM base, next WHERE h.event_id = next.event_id
+                           RETURNING h.stream_position, h.user_id, h.sequence, h.envelope)
+         SELECT * FROM assigned ORDER BY stream_position`,
+        [limit],
+      )) as Row[];
+    });
+    const channel = streamChannel(this.config.queuePrefix);
+    for (const row of rows) {
+      const message: StreamMessage = {
+        streamPosition: Number(row.stream_position),
+        userId: row.user_id,
+        event: { ...row.envelope, sequence: row.sequence },
+      };
+      await this.redis.client.publish(channel, JSON.stringify(message));
     }
+    return rows.length;
   }
 
   async queueDueDeliveries(limit = BATCH_SIZE): Promise<number> {
