@@ -24,10 +24,12 @@ import { RefundReversedAt1795545000000 } from './1795545000000-refund-reversed-a
 import { DisputeInquiry1795545000001 } from './1795545000001-dispute-inquiry';
 import { JournalLineProductKind1795550000000 } from './1795550000000-journal-line-product-kind';
 import { Reconciliation1795560000000 } from './1795560000000-reconciliation';
+import { CustomerBillingDetails1795580000000 } from './1795580000000-customer-billing-details';
 import { TraceContext1795590000000 } from './1795590000000-trace-context';
 import { RetainFinancialRecords1795600000000 } from './1795600000000-retain-financial-records';
 import { RevenueRecognition1795610000000 } from './1795610000000-revenue-recognition';
 import { Tax1795620000000 } from './1795620000000-tax';
+import { FxSnapshots1795620000001 } from './1795620000001-fx-snapshots';
 
 /** Every migration, oldest first. Landed migrations are never edited; add a new one instead. */
 export const MIGRATIONS = [
@@ -57,8 +59,10 @@ export const MIGRATIONS = [
   DisputeInquiry1795545000001,
   JournalLineProductKind1795550000000,
   Reconciliation1795560000000,
+  CustomerBillingDetails1795580000000,
   TraceContext1795590000000,
   RetainFinancialRecords1795600000000,
   RevenueRecognition1795610000000,
   Tax1795620000000,
+  FxSnapshots1795620000001,
 ];

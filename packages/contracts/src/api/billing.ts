@@ -186,6 +186,18 @@ export interface InvoiceView {
   actionUrl: string | null;
   /** Null on invoices issued before tax was computed. */
   taxDetails: InvoiceTaxDetails | null;
+  /**
+   * The invoice in the reporting currency at the FX snapshot of its finalization day (never
+   * today's rate); null when no rate was known that day.
+   */
+  reporting: {
+    currency: string;
+    total: number;
+    tax: number;
+    rate: string;
+    source: string;
+    asOf: string;
+  } | null;
 }
 
 export type FraudSeverity = 'low' | 'medium' | 'high' | 'critical';

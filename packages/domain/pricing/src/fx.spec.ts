@@ -9,7 +9,7 @@ import {
   OverflowError,
   UnknownCurrencyError,
 } from './errors';
-import { type ExchangeRateSnapshot, convert } from './fx';
+import { type ExchangeRateSnapshot, convert, crossRate } from './fx';
 import { money } from './money';
 import type { RoundingMode } from './rounding';
 
@@ -95,5 +95,21 @@ describe('convert', () => {
         },
       ),
     );
+  });
+});
+
+describe('crossRate', () => {
+  it('derives a pair from two rates of a common base, rounded to 10 places', () => {
+    // ECB: 1 EUR = 1.0832 USD, 1 EUR = 162.45 JPY → 1 USD = 149.9723042836 JPY.
+    expect(crossRate('1.0832', '162.45')).toBe('149.9723042836');
+    // 1 EUR = 1.0832 USD → 1 USD = 0.9231905465 EUR (base to itself is 1).
+    expect(crossRate('1.0832', '1')).toBe('0.9231905465');
+    expect(crossRate('2', '3')).toBe('1.5');
+    expect(crossRate('3', '1', 4)).toBe('0.3333');
+  });
+
+  it('refuses rates that are not positive decimals', () => {
+    expect(() => crossRate('0', '1')).toThrow('must be positive');
+    expect(() => crossRate('1.2', 'abc')).toThrow();
   });
 });

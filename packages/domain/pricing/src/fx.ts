@@ -4,7 +4,13 @@ import { decimalToFraction } from './decimal';
 import { CurrencyMismatchError, InvalidExchangeRateError } from './errors';
 import { describe } from './integers';
 import { type Money, assertMoney, unsafeMoney } from './money';
-import { DEFAULT_ROUNDING, type RoundingMode, assertRoundingMode, multiplyDivideBig } from './rounding';
+import {
+  DEFAULT_ROUNDING,
+  type RoundingMode,
+  assertRoundingMode,
+  divideRounded,
+  multiplyDivideBig,
+} from './rounding';
 
 /** A rate as observed at a point in time: 1 unit of `from` = `rate` units of `to` (major units). */
 export interface ExchangeRateSnapshot {
@@ -66,4 +72,35 @@ export function convert(
     },
     rounding,
   };
+}
+
+/**
+ * The rate from `a` to `b` when a common base quotes both (ECB publishes 1 EUR = x USD and
+ * 1 EUR = y JPY, so 1 USD = y / x JPY): `baseToB / baseToA`, rounded once to `decimals` places
+ * (default 10), as an exact decimal string for an ExchangeRateSnapshot.
+ */
+export function crossRate(
+  baseToA: string,
+  baseToB: string,
+  decimals = 10,
+  rounding: RoundingMode = DEFAULT_ROUNDING,
+): string {
+  const a = decimalToFraction(baseToA, 'exchange rate');
+  const b = decimalToFraction(baseToB, 'exchange rate');
+  if (a.numerator <= 0n || b.numerator <= 0n) {
+    throw new InvalidExchangeRateError(`exchange rates ${baseToA} and ${baseToB} must be positive`);
+  }
+  if (!Number.isInteger(decimals) || decimals < 0 || decimals > 18) {
+    throw new InvalidExchangeRateError(`decimals ${describe(decimals)} must be an integer from 0 to 18`);
+  }
+  assertRoundingMode(rounding);
+  const scale = 10n ** BigInt(decimals);
+  // (b.n / b.d) / (a.n / a.d) = b.n × a.d / (b.d × a.n)
+  const scaled = divideRounded(b.numerator * a.denominator * scale, b.denominator * a.numerator, rounding);
+  if (scaled <= 0n)
+    throw new InvalidExchangeRateError(`cross rate of ${baseToA} and ${baseToB} rounds to zero`);
+  const digits = scaled.toString().padStart(decimals + 1, '0');
+  const whole = decimals === 0 ? digits : digits.slice(0, -decimals);
+  const fractionDigits = decimals === 0 ? '' : digits.slice(-decimals).replace(/0+$/, '');
+  return fractionDigits === '' ? whole : `${whole}.${fractionDigits}`;
 }

@@ -108,7 +108,7 @@ export {
   type TaxSummary,
   computeInvoiceTotals,
 } from './tax';
-export { type Conversion, type ExchangeRateSnapshot, convert } from './fx';
+export { type Conversion, type ExchangeRateSnapshot, convert, crossRate } from './fx';
 export {
   type PayoutSegment,
   type PayoutSplit,

@@ -29,6 +29,7 @@ import { UsagePeriod } from './metering/usage-period.entity';
 import { JournalEntry, JournalLine, LedgerAccount } from './ledger/journal-entry.entity';
 import { CustomerTaxProfile } from './tax/customer-tax-profile.entity';
 import { TaxRateRow } from './tax/tax-rate.entity';
+import { FxRate } from './fx/fx-rate.entity';
 import {
   ReconciliationException,
   ReconciliationItem,
@@ -81,4 +82,5 @@ export const BILLING_ENTITIES = [
   ReconciliationPayout,
   TaxRateRow,
   CustomerTaxProfile,
+  FxRate,
 ];

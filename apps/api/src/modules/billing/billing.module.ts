@@ -6,6 +6,7 @@ import { BillingMetrics } from './billing-metrics';
 import { LedgerModule } from './ledger/ledger.module';
 import { TaxDetailsController } from './tax/tax.controller';
 import { TaxModule } from './tax/tax.module';
+import { FxModule } from './fx/fx.module';
 import { AdminReconciliationsController } from './reconciliation/admin-reconciliations.controller';
 import { TraderPayoutTransfersRegistry } from './reconciliation/processor-transfers.registry';
 import { ReconciliationBooks } from './reconciliation/reconciliation-books.service';
@@ -93,6 +94,7 @@ export class BillingModule {
         UsageEntitlementsModule,
         LedgerModule,
         TaxModule,
+        FxModule,
       ],
       controllers: [
         CheckoutController,

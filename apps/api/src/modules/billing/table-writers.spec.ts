@@ -59,6 +59,7 @@ const WRITERS: Record<string, { table: string; folder: string }> = {
   RevenueSchedule: { table: 'revenue_schedules', folder: 'ledger' },
   TaxRateRow: { table: 'tax_rates', folder: 'tax' },
   CustomerTaxProfile: { table: 'customer_tax_profiles', folder: 'tax' },
+  FxRate: { table: 'fx_rates', folder: 'fx' },
 };
 
 /** Reference data the migrations write and nothing else may (the chart of accounts). */

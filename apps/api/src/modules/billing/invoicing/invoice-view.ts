@@ -1,3 +1,4 @@
+import { convert, money, parseCurrencyCode } from '@astrix/pricing';
 import type { InvoiceLineView, InvoiceView } from '@astrix/contracts';
 import type { InvoiceLine } from './invoice-line.entity';
 import type { Invoice } from './invoice.entity';
@@ -57,5 +58,28 @@ export function toInvoiceView(invoice: Invoice, lines: InvoiceLine[]): InvoiceVi
             customerVatId: invoice.customerVatId,
             note: invoice.taxTreatment === 'reverse_charge' ? REVERSE_CHARGE_NOTE : null,
           },
+    reporting: reportingView(invoice),
+  };
+}
+
+/** The invoice's total and tax converted with its own FX snapshot (@astrix/pricing's convert). */
+function reportingView(invoice: Invoice): InvoiceView['reporting'] {
+  if (invoice.fxRate === null || invoice.reportingCurrency === null || invoice.fxAsOf === null) return null;
+  const snapshot = {
+    from: parseCurrencyCode(invoice.currency),
+    to: parseCurrencyCode(invoice.reportingCurrency),
+    rate: invoice.fxRate,
+    source: invoice.fxSource ?? 'unknown',
+    asOf: invoice.fxAsOf,
+  };
+  const inReporting = (amount: number): number =>
+    convert(money(amount, snapshot.from), snapshot).amount.amountMinor;
+  return {
+    currency: snapshot.to,
+    total: inReporting(invoice.total),
+    tax: inReporting(invoice.tax),
+    rate: snapshot.rate,
+    source: snapshot.source,
+    asOf: snapshot.asOf.toISOString(),
   };
 }

@@ -17,6 +17,7 @@ import { ASTRIX_SELLER } from './seller';
 import type { TaxDecision } from '../tax/tax-decision';
 import { type LineTax, taxDraft } from '../tax/tax-lines';
 import { TaxCalculator } from '../tax/tax.service';
+import { dayOf, lookupSnapshots } from '../fx/fx-rates.service';
 
 type TaxedLine = InvoiceDraftLine & LineTax;
 type TaxedInvoiceDraft = Omit<InvoiceDraft, 'lines'> & {
@@ -125,8 +126,14 @@ export class InvoiceWriter {
       if (decision === undefined) throw new Error(`no tax decision for customer ${item.customerId}`);
       return taxDraft<InvoiceDraftLine, InvoiceDraft>(item.draft, decision);
     });
+    // The FX snapshot of the finalization day: reports in the reporting currency use it, never today's rate.
+    const fx = await lookupSnapshots(
+      manager,
+      drafts.map((draft) => ({ currency: draft.currency, at: issuedAt })),
+    );
     const invoices = items.map((item, index): Invoice => {
       const draft = drafts[index];
+      const snapshot = fx.get(`${draft.currency}|${dayOf(issuedAt)}`) ?? null;
       const id = newId('inv');
       const settled = draft.amountDue === 0;
       return manager.create(Invoice, {
@@ -164,6 +171,10 @@ export class InvoiceWriter {
         taxCountry: draft.decision.country,
         taxRegion: draft.decision.region,
         customerVatId: draft.decision.customerVatId,
+        reportingCurrency: snapshot?.reportingCurrency ?? null,
+        fxRate: snapshot?.rate ?? null,
+        fxSource: snapshot?.source ?? null,
+        fxAsOf: snapshot?.asOf ?? null,
       });
     });
     await this.insertInvoices(manager, invoices, issuedAt);
@@ -377,17 +388,19 @@ export class InvoiceWriter {
          (id, number, customer_id, user_id, customer_email, status, currency, subtotal, total, paid_at, billing_reason,
           subscription_id, period_start, period_end, idempotency_key, credit_applied, amount_due, discount,
           charge_id, tax, amount_paid, seller, issued_at, due_at, attempt_count,
-          tax_treatment, tax_country, tax_region, customer_vat_id)
+          tax_treatment, tax_country, tax_region, customer_vat_id, reporting_currency, fx_rate, fx_source, fx_as_of)
        SELECT id, number, customer_id, user_id, customer_email, status, currency, subtotal, total, paid_at, billing_reason,
               subscription_id, period_start, period_end, idempotency_key, credit_applied, amount_due, discount,
-              NULL, tax, 0, $19::jsonb, $20, $20, 0, tax_treatment, tax_country, tax_region, customer_vat_id
+              NULL, tax, 0, $19::jsonb, $20, $20, 0, tax_treatment, tax_country, tax_region, customer_vat_id,
+              reporting_currency, fx_rate, fx_source, fx_as_of
          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[],
                      $9::bigint[], $10::timestamptz[], $11::text[], $12::text[], $13::timestamptz[], $14::timestamptz[],
                      $15::text[], $16::bigint[], $17::bigint[], $18::bigint[], $21::bigint[], $22::text[], $23::text[],
-                     $24::text[], $25::text[])
+                     $24::text[], $25::text[], $26::text[], $27::text[], $28::text[], $29::timestamptz[])
            AS i(id, number, customer_id, user_id, customer_email, status, currency, subtotal, total, paid_at, billing_reason,
                 subscription_id, period_start, period_end, idempotency_key, credit_applied, amount_due, discount,
-                tax, tax_treatment, tax_country, tax_region, customer_vat_id)`,
+                tax, tax_treatment, tax_country, tax_region, customer_vat_id, reporting_currency, fx_rate, fx_source,
+                fx_as_of)`,
       [
         column('id'),
         column('number'),
@@ -414,6 +427,10 @@ export class InvoiceWriter {
         column('taxCountry'),
         column('taxRegion'),
         column('customerVatId'),
+        column('reportingCurrency'),
+        column('fxRate'),
+        column('fxSource'),
+        column('fxAsOf'),
       ],
     );
   }

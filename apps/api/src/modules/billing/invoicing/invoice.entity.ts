@@ -130,4 +130,17 @@ export class Invoice {
   /** The customer's VAT id as checked when issued (a reverse-charge invoice must show it). */
   @Column({ type: 'text', nullable: true })
   customerVatId!: string | null;
+
+  /** FX snapshot to the reporting currency (fx/fx-snapshot.ts), taken when written; null when no rate was known. */
+  @Column({ type: 'text', nullable: true })
+  reportingCurrency!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  fxRate!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  fxSource!: string | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  fxAsOf!: Date | null;
 }

@@ -23,6 +23,7 @@ import { InvoiceLine } from './invoice-line.entity';
 import { Invoice } from './invoice.entity';
 import { buildReceipt, moneyText } from './receipt-lines';
 import { ASTRIX_SELLER } from './seller';
+import { dayOf, lookupSnapshots } from '../fx/fx-rates.service';
 
 export interface IssueReceiptInput {
   charge: Charge;
@@ -82,6 +83,8 @@ export class InvoicesService {
     });
     const issuedAt = this.clock.now();
     const period = input.subscriptionPeriod;
+    const fx = await lookupSnapshots(manager, [{ currency: receipt.currency, at: issuedAt }]);
+    const snapshot = fx.get(`${receipt.currency}|${dayOf(issuedAt)}`) ?? null;
     const invoice = manager.create(Invoice, {
       id: newId('inv'),
       number: await this.documentNumbers.nextFormatted(manager, 'invoice', issuedAt),
@@ -103,6 +106,10 @@ export class InvoicesService {
       taxCountry: input.breakdown.taxDetails?.country ?? null,
       taxRegion: input.breakdown.taxDetails?.region ?? null,
       customerVatId: input.breakdown.taxDetails?.customerVatId ?? null,
+      reportingCurrency: snapshot?.reportingCurrency ?? null,
+      fxRate: snapshot?.rate ?? null,
+      fxSource: snapshot?.source ?? null,
+      fxAsOf: snapshot?.asOf ?? null,
       ...(period
         ? {
             billingReason: 'subscription_create' as const,

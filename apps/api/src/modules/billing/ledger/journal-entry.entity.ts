@@ -121,4 +121,17 @@ export class JournalLine {
    */
   @Column({ type: 'text', nullable: true })
   productKind!: RevenueKind | null;
+
+  /** FX snapshot to the reporting currency (fx/fx-snapshot.ts), taken when written; null when no rate was known. */
+  @Column({ type: 'text', nullable: true })
+  reportingCurrency!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  fxRate!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  fxSource!: string | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  fxAsOf!: Date | null;
 }

@@ -4,6 +4,8 @@ import type { EntityManager } from 'typeorm';
 import { newId } from '../../../platform/ids';
 import type { LedgerAccountCode, RevenueKind } from './chart-of-accounts';
 import { JournalEntry, JournalLine, type LedgerSourceType } from './journal-entry.entity';
+import { dayOf, lookupSnapshots } from '../fx/fx-rates.service';
+import type { FxSnapshot } from '../fx/fx-snapshot';
 
 /** One line of an entry to post: debit or credit (the other side zero or absent). */
 export interface JournalLineDraft {
@@ -37,6 +39,21 @@ export interface JournalEntryDraft {
  * entry records, so both commit or neither does. Posting is idempotent per (source type, source
  * id, event): a replayed webhook or retried job posts nothing the second time.
  */
+/** The FX snapshot columns of a journal line, from the rate of its currency on its day. */
+function fxColumns(snapshot: FxSnapshot | null | undefined): {
+  reportingCurrency: string | null;
+  fxRate: string | null;
+  fxSource: string | null;
+  fxAsOf: Date | null;
+} {
+  return {
+    reportingCurrency: snapshot?.reportingCurrency ?? null,
+    fxRate: snapshot?.rate ?? null,
+    fxSource: snapshot?.source ?? null,
+    fxAsOf: snapshot?.asOf ?? null,
+  };
+}
+
 @Injectable()
 export class Journal {
   /**
@@ -117,6 +134,12 @@ export class Journal {
     );
     const kept = new Set(inserted.map((row) => row.id));
     const posted = prepared.filter((item) => kept.has(item.entry.id));
+    const snapshots = await lookupSnapshots(
+      manager,
+      posted.flatMap(({ entry, lines }) =>
+        lines.map((line) => ({ currency: line.currency, at: entry.occurredAt })),
+      ),
+    );
     const rows = posted.flatMap(({ entry, lines }) =>
       lines.map((line) => ({
         entryId: entry.id,
@@ -127,6 +150,7 @@ export class Journal {
         customerId: line.customerId === undefined ? entry.customerId : line.customerId,
         occurredAt: entry.occurredAt,
         productKind: line.productKind ?? null,
+        ...fxColumns(snapshots.get(`${line.currency}|${dayOf(entry.occurredAt)}`)),
       })),
     );
     if (rows.length > 0) {
@@ -134,9 +158,10 @@ export class Journal {
         rows.map((row) => row[key]);
       await manager.query(
         `INSERT INTO "billing"."journal_lines"
-           ("entry_id", "account", "currency", "debit", "credit", "customer_id", "occurred_at", "product_kind")
+           ("entry_id", "account", "currency", "debit", "credit", "customer_id", "occurred_at", "product_kind",
+            "reporting_currency", "fx_rate", "fx_source", "fx_as_of")
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[],
-                              $7::timestamptz[], $8::text[])`,
+                              $7::timestamptz[], $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[])`,
         [
           of('entryId'),
           of('account'),
@@ -146,6 +171,10 @@ export class Journal {
           of('customerId'),
           of('occurredAt'),
           of('productKind'),
+          of('reportingCurrency'),
+          of('fxRate'),
+          of('fxSource'),
+          of('fxAsOf'),
         ],
       );
     }
@@ -217,6 +246,10 @@ export class Journal {
       ],
     );
     if (inserted.length === 0) return null;
+    const snapshots = await lookupSnapshots(
+      manager,
+      lines.map((line) => ({ currency: line.currency, at: entry.occurredAt })),
+    );
     await manager.insert(
       JournalLine,
       lines.map((line) => ({
@@ -228,6 +261,7 @@ export class Journal {
         customerId: line.customerId === undefined ? entry.customerId : line.customerId,
         occurredAt: entry.occurredAt,
         productKind: line.productKind ?? null,
+        ...fxColumns(snapshots.get(`${line.currency}|${dayOf(entry.occurredAt)}`)),
       })),
     );
     return entry;
