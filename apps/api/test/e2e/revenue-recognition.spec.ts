@@ -231,6 +231,51 @@ describe('revenue recognition (e2e, controllable clock)', () => {
     await expectRecognitionClean();
   });
 
+  it('a voided invoice takes back what its schedule recognized, and recognizes nothing more', async () => {
+    const user = 'user_recognition_void';
+    t.setNow('2026-03-01T10:00:00Z');
+    // A card that waits for 3-D Secure: the first invoice stays open (and earns) until voided.
+    const setup = await t.addCard(user, 'pm_card_threeDSecure2Required');
+    if (setup.status === 'requires_action') t.fake.controls.authenticate(String(setup.id), true);
+    const cards = await t.inject({
+      method: 'GET',
+      url: '/v1/billing/payment-methods',
+      headers: t.trader(user),
+    });
+    const [card] = cards.json() as Array<{ id: string }>;
+    expect(
+      (
+        await t.inject({
+          method: 'POST',
+          url: `/v1/billing/payment-methods/${card.id}/default`,
+          headers: t.trader(user),
+        })
+      ).statusCode,
+    ).toBeLessThan(300);
+    const created = await t.subscribe(user, { productId: smallYearly, currency: 'USD', trialDays: 0 });
+    expect(created.statusCode).toBe(201);
+    const [invoice] = await t.invoicesOf(created.json().id);
+    expect(invoice.status).toBe('open');
+    await recognition.run('2026-03-10');
+    expect(await accountOf(user, 'revenue_subscription')).toBe(Math.round((120_000 * 10) / 365));
+
+    t.setNow('2026-03-11T10:00:00Z');
+    const voided = await t.inject({
+      method: 'POST',
+      url: `/v1/admin/invoices/${invoice.id}/void`,
+      headers: { ...t.as(FINANCE), 'idempotency-key': randomUUID() },
+      payload: { reason: 'customer asked to cancel' },
+    });
+    expect(voided.statusCode).toBe(200);
+    expect(await accountOf(user, 'revenue_subscription')).toBe(0);
+    expect(await accountOf(user, 'deferred_revenue')).toBe(0);
+    await recognition.run('2026-12-31');
+    expect(await accountOf(user, 'revenue_subscription')).toBe(0);
+    const [schedule] = await schedulesOf(user);
+    expect(schedule).toMatchObject({ amount: '120000', recognized: '0', reduced: '120000' });
+    await expectRecognitionClean();
+  });
+
   it('a refund of half an evaluation reverses half of its unrecognized part', async () => {
     const user = 'user_recognition_evaluation';
     t.setNow('2026-03-01T09:00:00Z');
