@@ -65,6 +65,13 @@ describe('console: support', () => {
       .first()
       .waitFor();
     await screenshot(page, 'audit-trail');
+    await page.getByRole('tab', { name: 'Events' }).click();
+    await page
+      .getByRole('table', { name: 'Events' })
+      .getByText(/billing\./)
+      .first()
+      .waitFor();
+    await page.getByRole('tab', { name: 'Audit trail' }).click();
 
     const accessibility = await new AxeBuilder({ page }).analyze();
     expect(

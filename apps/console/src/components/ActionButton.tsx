@@ -35,7 +35,7 @@ export interface ActionButtonProps {
   /** Static body fields sent as they are. */
   body?: Record<string, unknown>;
   color?: ButtonProps['color'];
-  /** Adjusts the body before sending (e.g. a number field). */
+  /** Adjusts the body before sending (e.g. a number field); throw an Error to refuse with its message. */
   transform?: (body: Record<string, unknown>) => Record<string, unknown>;
   /** Send the fields as the query string (routes that take their input there) instead of a body. */
   asQuery?: boolean;
@@ -85,7 +85,13 @@ export function ActionButton(props: ActionButtonProps) {
       }
     }
     setInvalid(null);
-    const sent = props.transform ? props.transform(body) : body;
+    let sent = body;
+    try {
+      if (props.transform) sent = props.transform(body);
+    } catch (error) {
+      setInvalid(error instanceof Error ? error.message : String(error));
+      return;
+    }
     const query = props.asQuery
       ? `?${new URLSearchParams(Object.entries(sent).map(([name, value]) => [name, String(value)])).toString()}`
       : '';

@@ -12,6 +12,7 @@ export function useMore<T>(
   first: Page<T>,
   customerId: string,
   section: string,
+  path?: (cursor: string) => string,
 ): { rows: T[]; more: ReactNode } {
   const session = useSignedIn();
   const [extra, setExtra] = useState<{ rows: T[]; cursor: string | null; from: Page<T> }>({
@@ -28,7 +29,9 @@ export function useMore<T>(
     try {
       const page = await apiRequest<Page<T>>(
         session.token,
-        `/v1/admin/customers/${customerId}/${section}?limit=25&cursor=${encodeURIComponent(current.cursor)}`,
+        path
+          ? path(current.cursor)
+          : `/v1/admin/customers/${customerId}/${section}?limit=25&cursor=${encodeURIComponent(current.cursor)}`,
       );
       setExtra({ rows: [...current.rows, ...page.data], cursor: page.nextCursor, from: first });
     } finally {
@@ -50,14 +53,17 @@ export function Paged<T>({
   first,
   customerId,
   section,
+  path,
   children,
 }: {
   first: Page<T>;
   customerId: string;
   section: string;
+  /** Where further pages come from, when not the customer section route. */
+  path?: (cursor: string) => string;
   children: (rows: T[]) => ReactNode;
 }) {
-  const { rows, more } = useMore(first, customerId, section);
+  const { rows, more } = useMore(first, customerId, section, path);
   return (
     <>
       {children(rows)}

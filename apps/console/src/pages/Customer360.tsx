@@ -21,7 +21,7 @@ import { formatDate, formatMinor } from '../money';
 import { can } from '../permissions';
 import { useSignedIn } from '../session';
 import { FraudBadge } from './Customers';
-import { CustomerExtras } from './CustomerExtras';
+import { CustomerEvents, CustomerExtras } from './CustomerExtras';
 
 /** Everything about one customer, each section the first page the API returns, with the actions staff may take. */
 export function Customer360Page() {
@@ -91,6 +91,7 @@ function Customer360({ view }: { view: Customer360View }) {
           <Tabs.Tab value="fraud">Fraud signals</Tabs.Tab>
           <Tabs.Tab value="more">Balance, usage & entitlements</Tabs.Tab>
           <Tabs.Tab value="audit">Audit trail</Tabs.Tab>
+          <Tabs.Tab value="events">Events</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="payments" pt="md">
           <Stack>
@@ -139,6 +140,9 @@ function Customer360({ view }: { view: Customer360View }) {
           <Paged first={view.audit} customerId={profile.id} section="audit">
             {(rows) => <Audit entries={rows} />}
           </Paged>
+        </Tabs.Panel>
+        <Tabs.Panel value="events" pt="md">
+          <CustomerEvents customerId={profile.id} />
         </Tabs.Panel>
       </Tabs>
     </Stack>
@@ -344,13 +348,28 @@ function Subscriptions({ subscriptions }: { subscriptions: SubscriptionView[] })
           header: 'Actions',
           cell: (row) =>
             can(session.roles, 'subscription.cancel') && row.status !== 'canceled' ? (
-              <ActionButton
-                label="Cancel now"
-                title={`Cancel ${row.id}`}
-                description="Cancels the subscription now, without proration (audited)."
-                path={`/v1/admin/subscriptions/${row.id}/cancel`}
-                color={COLORS.danger}
-              />
+              <Group gap={4}>
+                {row.status === 'trialing' && can(session.roles, 'subscription.trial') && (
+                  <ActionButton
+                    label="Set trial length"
+                    title={`Trial of ${row.id}`}
+                    description="The trial lasts this many days from its start instead of the plan's; the period end moves (audited)."
+                    path={`/v1/admin/subscriptions/${row.id}/trial`}
+                    fields={[
+                      { name: 'trialDays', label: 'Trial days (1–365)', kind: 'text', required: true },
+                      { name: 'reason', label: 'Reason', kind: 'reason' },
+                    ]}
+                    transform={(body) => ({ ...body, trialDays: Number(body.trialDays) })}
+                  />
+                )}
+                <ActionButton
+                  label="Cancel now"
+                  title={`Cancel ${row.id}`}
+                  description="Cancels the subscription now, without proration (audited)."
+                  path={`/v1/admin/subscriptions/${row.id}/cancel`}
+                  color={COLORS.danger}
+                />
+              </Group>
             ) : null,
         },
       ]}
@@ -373,16 +392,39 @@ function Accounts({ accounts }: { accounts: AccountView[] }) {
         { header: 'Status', cell: (row) => row.status },
         {
           header: 'Actions',
-          cell: (row) =>
-            can(session.roles, 'account.releaseHold') && row.status === 'on_hold' ? (
-              <ActionButton
-                label="Release hold"
-                title={`Release the hold on ${row.id}`}
-                description="Provisions the account held for review."
-                path={`/v1/admin/accounts/${row.id}/release-hold`}
-                fields={[{ name: 'reason', label: 'Reason', kind: 'reason' }]}
-              />
-            ) : null,
+          cell: (row) => (
+            <Group gap={4}>
+              {can(session.roles, 'account.releaseHold') && row.status === 'on_hold' && (
+                <ActionButton
+                  label="Release hold"
+                  title={`Release the hold on ${row.id}`}
+                  description="Provisions the account held for review."
+                  path={`/v1/admin/accounts/${row.id}/release-hold`}
+                  fields={[{ name: 'reason', label: 'Reason', kind: 'reason' }]}
+                />
+              )}
+              {can(session.roles, 'account.suspend') && row.status === 'suspended' && (
+                <ActionButton
+                  label="Reinstate"
+                  title={`Reinstate ${row.id}`}
+                  description="Returns the suspended account to where it was (the state machine decides)."
+                  path={`/v1/admin/accounts/${row.id}/reinstate`}
+                  fields={[{ name: 'reason', label: 'Reason', kind: 'reason' }]}
+                />
+              )}
+              {can(session.roles, 'account.suspend') &&
+                ['active', 'funded', 'passed'].includes(row.status) && (
+                  <ActionButton
+                    label="Suspend"
+                    title={`Suspend ${row.id}`}
+                    description="Stops trading on the account until reinstated (audited)."
+                    path={`/v1/admin/accounts/${row.id}/suspend`}
+                    fields={[{ name: 'reason', label: 'Reason', kind: 'reason' }]}
+                    color={COLORS.danger}
+                  />
+                )}
+            </Group>
+          ),
         },
       ]}
     />

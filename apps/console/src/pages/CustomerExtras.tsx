@@ -1,8 +1,16 @@
 import { Stack, Text } from '@mantine/core';
-import type { CustomerBalanceView, CustomerEntitlementView, EntitlementList } from '@astrix/contracts';
+import type {
+  CustomerBalanceView,
+  CustomerEntitlementView,
+  DeliveredEvent,
+  EntitlementList,
+  Page,
+} from '@astrix/contracts';
+import { ActionButton } from '../components/ActionButton';
+import { Paged } from '../components/useMore';
 import { useApi } from '../api';
 import { DataTable, QueryView } from '../components/Query';
-import { formatDate, formatMinor } from '../money';
+import { formatDate, formatMinor, parseMajor } from '../money';
 import { can } from '../permissions';
 import { useSignedIn } from '../session';
 
@@ -16,6 +24,26 @@ export function CustomerExtras({ customerId }: { customerId: string }) {
   );
   return (
     <Stack>
+      {can(session.roles, 'customer.credit') && (
+        <div>
+          <ActionButton
+            label="Goodwill credit"
+            title="Goodwill credit"
+            description="Credits the customer's balance; it is spent on their next invoices (append-only ledger)."
+            path={`/v1/admin/customers/${customerId}/balance-credits`}
+            fields={[
+              { name: 'currency', label: 'Currency (ISO 4217, e.g. USD)', kind: 'text', required: true },
+              { name: 'amount', label: 'Amount (e.g. 10.00)', kind: 'text', required: true },
+              { name: 'reason', label: 'Reason', kind: 'reason' },
+            ]}
+            transform={(body) => {
+              const parsed = parseMajor(String(body.amount), String(body.currency));
+              if ('error' in parsed) throw new Error(`Amount: ${parsed.error}`);
+              return { ...body, amount: parsed.minor };
+            }}
+          />
+        </div>
+      )}
       <QueryView query={balance}>
         {(data) => (
           <DataTable
@@ -71,5 +99,45 @@ export function CustomerExtras({ customerId }: { customerId: string }) {
         <Text size="sm">Entitlements are read by support and admin.</Text>
       )}
     </Stack>
+  );
+}
+
+/** The customer's event history (what the platform announced about them), newest first. */
+export function CustomerEvents({ customerId }: { customerId: string }) {
+  const session = useSignedIn();
+  const events = useApi<Page<DeliveredEvent>>(
+    can(session.roles, 'events.read') ? `/v1/admin/events?customerId=${customerId}&limit=25` : null,
+  );
+  if (!can(session.roles, 'events.read'))
+    return <Text size="sm">Events are read by support and finance.</Text>;
+  return (
+    <QueryView query={events}>{(page) => <PagedEvents first={page} customerId={customerId} />}</QueryView>
+  );
+}
+
+function PagedEvents({ first, customerId }: { first: Page<DeliveredEvent>; customerId: string }) {
+  return (
+    <Paged
+      first={first}
+      customerId={customerId}
+      section="events"
+      path={(cursor) =>
+        `/v1/admin/events?customerId=${customerId}&limit=25&cursor=${encodeURIComponent(cursor)}`
+      }
+    >
+      {(rows) => (
+        <DataTable
+          caption="Events"
+          rows={rows}
+          rowKey={(row) => row.id}
+          columns={[
+            { header: 'When', cell: (row) => formatDate(row.occurredAt) },
+            { header: 'Type', cell: (row) => row.type },
+            { header: 'Subject', cell: (row) => row.subject },
+            { header: 'Producer', cell: (row) => row.producer },
+          ]}
+        />
+      )}
+    </Paged>
   );
 }
