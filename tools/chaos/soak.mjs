@@ -143,6 +143,11 @@ async function soak() {
   }
   await Promise.all(inFlight);
   const final = await sample(client, tokens, db);
+  // Webhooks: what the fake Stripe delivered to the API (intake answers counted by outcome).
+  const sent = await (await fetch(`${stack.fakeUrl}/__control/events`)).json();
+  const webhooks = { events: sent.events.length, deliveries: {} };
+  for (const delivery of sent.deliveries)
+    webhooks.deliveries[delivery.status] = (webhooks.deliveries[delivery.status] ?? 0) + 1;
   const routes = {};
   for (const [route, stat] of stats.entries()) {
     const sorted = [...stat.latencies].sort((a, b) => a - b);
@@ -170,6 +175,7 @@ async function soak() {
     operationsStarted: started,
     skippedForBackpressure,
     routes,
+    webhooks,
     atWarm: warm,
     atEnd: final,
     rssGrowthPercent: growth,
