@@ -167,7 +167,7 @@ describe('month-end close over a month of sandbox activity (e2e, controllable cl
     );
     const csv = await get<string>('/v1/admin/ledger/journal-export?month=2026-01', { accept: 'text/csv' });
     expect(csv.split('\n')[0]).toBe(
-      'date,occurred_at,entry_id,account,account_name,debit,credit,currency,reporting_currency,fx_rate,fx_source,reporting_debit,reporting_credit,source_type,source_id,event,customer_id,product_kind,memo',
+      'date,occurred_at,entry_id,account,account_name,debit,credit,currency,reporting_currency,fx_rate,fx_source,fx_as_of,reporting_debit,reporting_credit,source_type,source_id,event,customer_id,product_kind,memo',
     );
     expect(csv.trim().split('\n')).toHaveLength(report.exportLines + 1);
 

@@ -1,8 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
-import { money, parseCurrencyCode, toDecimalString } from '@astrix/pricing';
-
-/** The currency the close export reports in (FX snapshots convert into it once they land). */
-export const REPORTING_CURRENCY = 'USD';
+import { convert, money, parseCurrencyCode, toDecimalString } from '@astrix/pricing';
+import { REPORTING_CURRENCY } from '../fx/fx-snapshot';
 
 /** One journal line as the month-end close export carries it to the ERP. */
 export interface JournalExportLine {
@@ -17,12 +15,15 @@ export interface JournalExportLine {
   credit: number;
   currency: string;
   reportingCurrency: string;
-  /** The rate from the line's currency to the reporting currency, as a decimal string. */
-  fxRate: string;
-  /** Where the rate comes from: `none` until entries carry FX snapshots (then amounts equal the line's). */
+  /** The line's FX snapshot: 1 unit of its currency in the reporting currency; null when it has none. */
+  fxRate: string | null;
+  /** Where the rate comes from (`identity`, `ecb`, `admin`, …); `none` when the line has no snapshot. */
   fxSource: string;
-  reportingDebit: number;
-  reportingCredit: number;
+  /** The day the rate is of (YYYY-MM-DD); null without a snapshot. */
+  fxAsOf: string | null;
+  /** Debit and credit converted with the snapshot (@astrix/pricing's convert); null without one. */
+  reportingDebit: number | null;
+  reportingCredit: number | null;
   sourceType: string;
   sourceId: string;
   event: string;
@@ -46,13 +47,29 @@ export interface JournalLineRow {
   customerId: string | null;
   productKind: string | null;
   memo: string | null;
+  /** The FX snapshot the journal took when the line was written; null when no rate was known. */
+  snapshot: { reportingCurrency: string; rate: string; source: string; asOf: Date } | null;
 }
 
 /**
- * The export line of a journal line. Without an FX snapshot the reporting amounts equal the line's
- * amounts at rate 1 and `fxSource` says `none`, so an ERP can tell them from converted ones.
+ * The export line of a journal line: its amounts in the reporting currency converted with the
+ * line's own FX snapshot (the rate of its day, never today's). A line without one (no rate known
+ * then) has no reporting amounts and `fxSource` `none`, so the ERP sees the gap instead of a guess.
  */
 export function exportLine(row: JournalLineRow): JournalExportLine {
+  const snapshot = row.snapshot;
+  const fx =
+    snapshot === null
+      ? null
+      : {
+          from: parseCurrencyCode(row.currency),
+          to: parseCurrencyCode(snapshot.reportingCurrency),
+          rate: snapshot.rate,
+          source: snapshot.source,
+          asOf: snapshot.asOf,
+        };
+  const inReporting = (amount: number): number | null =>
+    fx === null ? null : convert(money(amount, fx.from), fx).amount.amountMinor;
   return {
     date: row.occurredAt.toISOString().slice(0, 10),
     occurredAt: row.occurredAt.toISOString(),
@@ -62,11 +79,12 @@ export function exportLine(row: JournalLineRow): JournalExportLine {
     debit: row.debit,
     credit: row.credit,
     currency: row.currency,
-    reportingCurrency: REPORTING_CURRENCY,
-    fxRate: '1',
-    fxSource: row.currency === REPORTING_CURRENCY ? 'same_currency' : 'none',
-    reportingDebit: row.debit,
-    reportingCredit: row.credit,
+    reportingCurrency: snapshot?.reportingCurrency ?? REPORTING_CURRENCY,
+    fxRate: snapshot?.rate ?? null,
+    fxSource: snapshot?.source ?? 'none',
+    fxAsOf: snapshot ? snapshot.asOf.toISOString().slice(0, 10) : null,
+    reportingDebit: inReporting(row.debit),
+    reportingCredit: inReporting(row.credit),
     sourceType: row.sourceType,
     sourceId: row.sourceId,
     event: row.event,
@@ -98,6 +116,7 @@ export const JOURNAL_EXPORT_CSV_COLUMNS = [
   'reporting_currency',
   'fx_rate',
   'fx_source',
+  'fx_as_of',
   'reporting_debit',
   'reporting_credit',
   'source_type',
@@ -108,8 +127,8 @@ export const JOURNAL_EXPORT_CSV_COLUMNS = [
   'memo',
 ] as const;
 
-const decimal = (amount: number, currency: string): string =>
-  toDecimalString(money(amount, parseCurrencyCode(currency)));
+const decimal = (amount: number | null, currency: string): string =>
+  amount === null ? '' : toDecimalString(money(amount, parseCurrencyCode(currency)));
 
 /** The export as CSV: amounts as decimals of their currency (e.g. 299.00), one row per journal line. */
 export function journalExportCsv(lines: readonly JournalExportLine[]): string {
@@ -124,8 +143,9 @@ export function journalExportCsv(lines: readonly JournalExportLine[]): string {
       decimal(line.credit, line.currency),
       line.currency,
       line.reportingCurrency,
-      line.fxRate,
+      line.fxRate ?? '',
       line.fxSource,
+      line.fxAsOf ?? '',
       decimal(line.reportingDebit, line.reportingCurrency),
       decimal(line.reportingCredit, line.reportingCurrency),
       line.sourceType,

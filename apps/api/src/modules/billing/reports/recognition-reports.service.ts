@@ -146,9 +146,14 @@ export class RecognitionReports {
       customer_id: string | null;
       product_kind: string | null;
       memo: string | null;
+      reporting_currency: string | null;
+      fx_rate: string | null;
+      fx_source: string | null;
+      fx_as_of: Date | null;
     }> = await this.dataSource.query(
       `SELECT l.occurred_at, l.entry_id, l.account, a.name AS account_name, l.debit::text, l.credit::text, l.currency,
-              e.source_type, e.source_id, e.event, l.customer_id, l.product_kind, e.memo
+              e.source_type, e.source_id, e.event, l.customer_id, l.product_kind, e.memo,
+              l.reporting_currency, l.fx_rate, l.fx_source, l.fx_as_of
          FROM billing.journal_lines l
          JOIN billing.journal_entries e ON e.id = l.entry_id
          JOIN billing.ledger_accounts a ON a.code = l.account
@@ -171,6 +176,15 @@ export class RecognitionReports {
         customerId: row.customer_id,
         productKind: row.product_kind,
         memo: row.memo,
+        snapshot:
+          row.reporting_currency === null || row.fx_rate === null || row.fx_as_of === null
+            ? null
+            : {
+                reportingCurrency: row.reporting_currency,
+                rate: row.fx_rate,
+                source: row.fx_source ?? 'unknown',
+                asOf: row.fx_as_of,
+              },
       }),
     );
   }
