@@ -2,6 +2,17 @@
 import { execFileSync } from 'node:child_process';
 import { sleep } from './infra.mjs';
 
+function redisList(stack, key) {
+  try {
+    const out = execFileSync('redis-cli', ['-p', String(stack.redis.port), 'ZRANGE', key, '0', '-1'], {
+      encoding: 'utf8',
+    }).trim();
+    return out === '' ? [] : out.split('\n');
+  } catch (error) {
+    return [`redis-cli failed: ${error}`];
+  }
+}
+
 /** What BullMQ holds about a job (its hash), for a finding's detail: ran? failed? why? */
 function jobState(stack, queue, id) {
   try {
@@ -252,6 +263,15 @@ export async function checkInvariants({
       });
     }
   }
+
+  // Informational (not a finding): the repeating jobs (billing tick, payout sweep, purge) live only in
+  // Redis and are created when a worker boots; after Redis lost its data they are gone until then.
+  figures.jobSchedulesAfterRun = Object.fromEntries(
+    ['billing', 'payouts', 'maintenance'].map((queue) => [
+      queue,
+      redisList(stack, `${stack.env.QUEUE_PREFIX}:${queue}:repeat`),
+    ]),
+  );
 
   // 9. The ledger, once it exists: every journal entry balanced per currency.
   const [journal] = await db.rows(`SELECT to_regclass('billing.journal_lines') IS NOT NULL AS present`);
