@@ -109,16 +109,18 @@ async function soak() {
 
   const rng = new Random(seed);
   const interval = 1_000 / rate;
-  const end = Date.now() + warmupMs + minutes * 60_000;
+  const loadStartedAt = Date.now();
+  const end = loadStartedAt + warmupMs + minutes * 60_000;
   let warm = null;
   const samples = [];
   const inFlight = new Set();
   let started = 0;
   let skippedForBackpressure = 0;
   let nextAt = Date.now();
-  let nextSample = Date.now() + warmupMs;
+  let nextSample = loadStartedAt + warmupMs;
   while (Date.now() < end) {
-    if (!warm && Date.now() >= startedAt + warmupMs) {
+    // Warm-up under the same load, then the baseline: growth is measured from there.
+    if (!warm && Date.now() >= loadStartedAt + warmupMs) {
       warm = await sample(client, tokens, db);
       for (const stat of stats.values()) Object.assign(stat, { ok: 0, errors: 0, retries: 0, latencies: [] });
       say(`warm-up done; measuring ${minutes} min at ${rate}/s: ${JSON.stringify(warm)}`);
