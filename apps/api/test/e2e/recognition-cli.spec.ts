@@ -1,9 +1,14 @@
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { BillingTestApp, purchase, startBillingTestApp } from '../support/billing';
-import { DIST, runBuilt } from '../support/cli';
+import { DIST, type ProcessResult, runBuilt } from '../support/cli';
 import { TEST_JWT_SECRET } from '../support/tokens';
+
+const run = promisify(execFile);
+const SCRIPT = join(__dirname, '../../../../tools/scripts/close-month.mjs');
 
 // Each step boots the CLI process (the whole app) while other suites share the cores.
 jest.setTimeout(180_000);
@@ -22,6 +27,28 @@ describe('pnpm cli recognize, export journal and close (built output)', () => {
       QUEUE_PREFIX: t.queuePrefix,
       STRIPE_SANDBOX_PORT: String(t.fake.port),
     });
+
+  /** tools/scripts/close-month.mjs with the same environment. */
+  const closeMonthScript = async (...args: string[]): Promise<ProcessResult> => {
+    try {
+      const { stdout, stderr } = await run(process.execPath, [SCRIPT, ...args], {
+        env: {
+          PATH: process.env.PATH ?? '',
+          NODE_ENV: 'test',
+          LOG_LEVEL: 'silent',
+          DATABASE_URL: t.database.url,
+          AUTH_JWT_SECRET: TEST_JWT_SECRET,
+          QUEUE_PREFIX: t.queuePrefix,
+          STRIPE_SANDBOX_PORT: String(t.fake.port),
+        },
+        timeout: 60_000,
+      });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const failed = error as ProcessResult;
+      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+    }
+  };
 
   beforeAll(async () => {
     if (!existsSync(join(DIST, 'cli.js'))) throw new Error('apps/api/dist is missing: build it first');
@@ -67,9 +94,11 @@ describe('pnpm cli recognize, export journal and close (built output)', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ month, lines: expect.any(Array) });
     expect(JSON.parse(json.stdout).lines).toHaveLength(rows.length - 1);
 
+    // Through the tools script operators run at the month end (it calls the built CLI's 'close').
     const dir = mkdtempSync(join(tmpdir(), 'close-'));
-    const close = await cli('close', '--month', month, '--out-dir', dir);
+    const close = await closeMonthScript('--month', month, '--out-dir', dir);
     expect(close.stderr).toContain(`close ${month}: CLOSED`);
+    expect(close.stderr).toContain(`close-month: ${month} closed; files in ${dir}`);
     expect(close.code).toBe(0);
     const report = JSON.parse(readFileSync(join(dir, `close-${month}.json`), 'utf8'));
     expect(report).toMatchObject({ month, closed: true, trialBalanceBalanced: true, schedulesBehind: 0 });
