@@ -5,7 +5,7 @@ const api = require('node:path').join(__dirname, '..', 'api');
 
 module.exports = {
   ...preset,
-  testMatch: ['<rootDir>/e2e/**/*.spec.ts'],
+  testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/e2e/**/*.spec.ts'],
   globalSetup: `${api}/test/support/global-setup.ts`,
   globalTeardown: `${api}/test/support/global-teardown.ts`,
   testTimeout: 90000,
