@@ -139,7 +139,8 @@ function startLoadBalancer(port, backends) {
   return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
 }
 
-export async function startStack({ log = () => {}, keep = false } = {}) {
+/** `workers`: how many worker processes (default 1; the multi-process check runs 2). */
+export async function startStack({ log = () => {}, keep = false, workers: workerCount = 1 } = {}) {
   if (!existsSync(join(DIST, 'main.js')) || !existsSync(join(DIST, 'worker.js'))) {
     throw new Error('apps/api/dist is missing: build the API first (pnpm exec nx run @astrix/api:build)');
   }
@@ -224,14 +225,19 @@ export async function startStack({ log = () => {}, keep = false } = {}) {
       api2Port,
     ),
   ];
-  const worker = new Supervised(
-    'worker',
-    join(DIST, 'worker.js'),
-    { ...baseEnv, PORT: '0', WORKERS_ENABLED: 'true' },
-    dir,
+  const workers = Array.from(
+    { length: workerCount },
+    (_, index) =>
+      new Supervised(
+        workerCount === 1 ? 'worker' : `worker-${index + 1}`,
+        join(DIST, 'worker.js'),
+        { ...baseEnv, PORT: '0', WORKERS_ENABLED: 'true' },
+        dir,
+      ),
   );
+  const worker = workers[0];
   for (const api of apis) api.start();
-  worker.start();
+  for (const each of workers) each.start();
   await Promise.all(apis.map((api) => api.ready()));
   const balancer = await startLoadBalancer(lbPort, [api1Port, api2Port]);
   log(
@@ -244,14 +250,14 @@ export async function startStack({ log = () => {}, keep = false } = {}) {
     stopped = true;
     balancer.closeAllConnections?.();
     balancer.close();
-    await Promise.all([...apis, worker, fake].map((process) => process.stop()));
+    await Promise.all([...apis, ...workers, fake].map((process) => process.stop()));
     redis.destroy();
     postgres.destroy();
     if (!keep) removeScratch(dir);
   };
   // A harness that fails half way must leave nothing running.
   process.once('exit', () => {
-    for (const supervised of [...apis, worker, fake]) supervised.child?.kill('SIGKILL');
+    for (const supervised of [...apis, ...workers, fake]) supervised.child?.kill('SIGKILL');
     redis.destroy();
     if (!stopped) postgres.destroy();
   });
@@ -264,6 +270,7 @@ export async function startStack({ log = () => {}, keep = false } = {}) {
     redis,
     apis,
     worker,
+    workers,
     fake,
     env: baseEnv,
     cli,
