@@ -64,7 +64,12 @@ export class RecognitionReports {
           GROUP BY 1, 2, 3`,
         [start, end],
       );
-    const schedules = await this.dataSource.getRepository(RevenueSchedule).find();
+    // Only schedules with something left to recognize shape the outlook.
+    const schedules = await this.dataSource
+      .getRepository(RevenueSchedule)
+      .createQueryBuilder('s')
+      .where('s.amount - s.recognized - s.reduced <> 0')
+      .getMany();
     const outlook = outlookByMonth(schedules);
     const currencies = [...new Set([...rows.map((row) => row.currency), ...outlook.keys()])].sort();
     return currencies.map((currency) => {
