@@ -3,16 +3,17 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { AstrixEvent } from '@astrix/contracts';
 import { AppConfig } from '../../platform/config/app-config';
-import { Clock } from '../../platform/clock';
-import { JobQueue } from '../../platform/queues/job-queue.service';
 import { RedisConnection } from '../../platform/queues/redis.provider';
 import { PollingLoop } from '../../platform/queues/polling-loop';
 import { WORKER_ROLE } from '../../platform/queues/worker-role';
+import { CommitListener, OUTBOUND_CHANNEL } from '../../platform/database/commit-listener';
+import { FALLBACK_POLL_FACTOR } from '../../platform/events/outbox-relay.service';
 import { streamChannel, StreamMessage } from './event-stream';
+import { WebhookBatchSender } from './webhook-batch-sender';
 
 const BATCH_SIZE = 200;
-/** A queued attempt not recorded after this long (its job was lost) is queued again. */
-const REQUEUE_AFTER_MS = 10 * 60_000;
+/** Deliveries sent per round (one transaction, one keep-alive connection per endpoint). */
+const DELIVERY_BATCH_SIZE = 500;
 /** Transaction-scoped advisory lock held while assigning stream positions (works behind PgBouncer). */
 const STREAM_LOCK_KEY = 0x0b7b_0001;
 
@@ -22,40 +23,57 @@ const STREAM_LOCK_KEY = 0x0b7b_0001;
  *   lock (positions are assigned in commit order, never twice), then publishes them on Redis. Two
  *   relays may publish their batches interleaved: streams read the history after their cursor and
  *   take a message only as the signal, so order and completeness do not depend on pub/sub;
- * - deliveries: hands every due attempt (next_attempt_at ≤ Clock.now()) to the `outbound` queue,
- *   job id `<delivery>-<attempt>`, and marks it queued.
+ * - deliveries: sends every due attempt (next_attempt_at ≤ Clock.now()) in batches through
+ *   WebhookBatchSender (one sender per endpoint at a time, in outbox order, keep-alive connections)
+ *   and records the results in batches.
+ * Each duty has its own loop, woken by commits of history rows and deliveries (LISTEN/NOTIFY,
+ * CommitListener) and polling every FALLBACK_POLL_FACTOR × the poll interval as a fallback (and for
+ * retries coming due).
  */
 @Injectable()
 export class OutboundRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OutboundRelay.name);
-  private readonly loop: PollingLoop;
+  private readonly streamLoop: PollingLoop;
+  private readonly deliveryLoop: PollingLoop;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly jobs: JobQueue,
     private readonly redis: RedisConnection,
     private readonly config: AppConfig,
-    private readonly clock: Clock,
     @Inject(WORKER_ROLE) private readonly workerRole: boolean,
+    private readonly listener: CommitListener,
+    private readonly sender: WebhookBatchSender,
   ) {
-    this.loop = new PollingLoop(() => this.relayOnce(), {
-      intervalMs: config.outboxPollIntervalMs,
+    const intervalMs = config.outboxPollIntervalMs * FALLBACK_POLL_FACTOR;
+    this.streamLoop = new PollingLoop(() => this.streamOnce(), {
+      intervalMs,
       fullBatch: BATCH_SIZE,
-      onError: (error) => this.logger.error({ err: error }, 'outbound relay failed; will retry'),
+      onError: (error) => this.logger.error({ err: error }, 'outbound stream relay failed; will retry'),
+    });
+    this.deliveryLoop = new PollingLoop(() => this.deliverDue(), {
+      intervalMs,
+      fullBatch: DELIVERY_BATCH_SIZE,
+      onError: (error) => this.logger.error({ err: error }, 'outbound delivery relay failed; will retry'),
     });
   }
 
   onApplicationBootstrap(): void {
-    if (this.workerRole) this.loop.start();
+    if (!this.workerRole) return;
+    this.streamLoop.start();
+    this.deliveryLoop.start();
+    this.listener.on(OUTBOUND_CHANNEL, () => {
+      this.streamLoop.wake();
+      this.deliveryLoop.wake();
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.loop.stop();
+    await Promise.all([this.streamLoop.stop(), this.deliveryLoop.stop()]);
   }
 
   /** One round of both duties; returns how many rows moved. */
   async relayOnce(): Promise<number> {
-    return (await this.streamOnce()) + (await this.queueDueDeliveries());
+    return (await this.streamOnce()) + (await this.deliverDue());
   }
 
   async streamOnce(limit = BATCH_SIZE): Promise<number> {
@@ -91,29 +109,9 @@ export class OutboundRelay implements OnApplicationBootstrap, OnApplicationShutd
     return rows.length;
   }
 
-  async queueDueDeliveries(limit = BATCH_SIZE): Promise<number> {
-    const now = this.clock.now();
-    return this.dataSource.transaction(async (manager) => {
-      const due: Array<{ id: string; attempts: number }> = await manager.query(
-        `SELECT id, attempts FROM platform.webhook_deliveries
-          WHERE status = 'pending' AND next_attempt_at <= $1 AND (queued_at IS NULL OR queued_at < $2)
-          ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED`,
-        [now, new Date(now.getTime() - REQUEUE_AFTER_MS), limit],
-      );
-      if (due.length === 0) return 0;
-      await this.jobs.enqueueMany(
-        due.map((row) => ({
-          name: 'outbound.deliver-webhook' as const,
-          payload: { deliveryId: row.id, attempt: row.attempts + 1 },
-          jobId: `${row.id}-${row.attempts + 1}`,
-        })),
-      );
-      await manager.query(`UPDATE platform.webhook_deliveries SET queued_at = $1 WHERE id = ANY($2)`, [
-        now,
-        due.map((row) => row.id),
-      ]);
-      return due.length;
-    });
+  /** Sends one batch of due deliveries and records the results; returns how many were attempted. */
+  async deliverDue(limit = DELIVERY_BATCH_SIZE): Promise<number> {
+    return this.sender.sendDue(limit);
   }
 
   /** Relays until nothing moves (tests, benchmarks). */

@@ -9,6 +9,7 @@ import { OutboundRelay } from './outbound-relay.service';
 import { WebhookEndpointsController } from './webhook-endpoints.controller';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
 import { WebhookSender } from './webhook-sender.service';
+import { WebhookBatchSender } from './webhook-batch-sender';
 import { WebhookSecrets } from './webhook-secrets';
 
 /** Events out: history, live stream (SSE over Redis) and signed webhooks to sibling services. */
@@ -26,6 +27,7 @@ export class OutboundModule {
         OutboundMetrics,
         WebhookEndpointsService,
         WebhookSender,
+        WebhookBatchSender,
         WebhookSecrets,
         ...(options.workers ? [OutboundJobs] : []),
       ],

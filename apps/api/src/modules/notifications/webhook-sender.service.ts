@@ -149,8 +149,8 @@ export class WebhookSender {
     if (outcome) this.metrics.attempted(outcome);
   }
 
-  /** A success heals the endpoint; failures for longer than the configured time disable it, once. */
-  private async trackEndpointHealth(
+  /** A success heals the endpoint; failures for longer than the configured time disable it, once (also used by WebhookBatchSender). */
+  async trackEndpointHealth(
     manager: EntityManager,
     endpointId: string,
     succeeded: boolean,

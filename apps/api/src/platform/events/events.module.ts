@@ -4,6 +4,7 @@ import { EventDispatcher } from './event-dispatcher.service';
 import { EventsJobs } from './events-jobs';
 import { OutboxRedelivery } from './outbox-redelivery.service';
 import { OutboxRelay } from './outbox-relay.service';
+import { CommitListener } from '../database/commit-listener';
 
 /** Outbox, relay, dispatcher; the queue worker only in processes that run workers. */
 @Global()
@@ -13,8 +14,14 @@ export class EventsModule {
     return {
       module: EventsModule,
       imports: [DiscoveryModule],
-      providers: [OutboxRelay, OutboxRedelivery, EventDispatcher, ...(options.workers ? [EventsJobs] : [])],
-      exports: [OutboxRelay, EventDispatcher],
+      providers: [
+        CommitListener,
+        OutboxRelay,
+        OutboxRedelivery,
+        EventDispatcher,
+        ...(options.workers ? [EventsJobs] : []),
+      ],
+      exports: [CommitListener, OutboxRelay, EventDispatcher],
     };
   }
 }

@@ -9,11 +9,16 @@ import { OpenSpan, SpanKind, startSpanFrom } from '../tracing/tracing';
 import { OutboxEvent } from './outbox-event.entity';
 import { PollingLoop } from '../queues/polling-loop';
 import { WORKER_ROLE } from '../queues/worker-role';
+import { CommitListener, OUTBOX_CHANNEL } from '../database/commit-listener';
 
 const BATCH_SIZE = 200;
+/** The poll is only the fallback (a lost notification): commits wake the relay at once. */
+export const FALLBACK_POLL_FACTOR = 8;
 
 /**
- * Publishes committed outbox events to the `events` queue. Rows are marked published only after
+ * Publishes committed outbox events to the `events` queue, in batches, woken by the commit that
+ * wrote them (LISTEN/NOTIFY, CommitListener) and polling every FALLBACK_POLL_FACTOR × the poll
+ * interval in case a notification was lost. Rows are marked published only after
  * the queue accepted them, so a crash in between publishes again (at-least-once); the job id is
  * the event id and consumers keep an inbox, so a repeat has no effect.
  */
@@ -29,10 +34,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly clock: Clock,
     @Inject(WORKER_ROLE) private readonly workerRole: boolean,
     private readonly metrics: MetricsRegistry,
+    private readonly listener: CommitListener,
   ) {
     // relayOnce logs its own failures.
     this.loop = new PollingLoop(() => this.relayOnce(), {
-      intervalMs: config.outboxPollIntervalMs,
+      intervalMs: config.outboxPollIntervalMs * FALLBACK_POLL_FACTOR,
       fullBatch: BATCH_SIZE,
       onError: () => undefined,
     });
@@ -40,7 +46,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   onApplicationBootstrap(): void {
     // Only processes running workers poll; the CLI and worker-less API processes relay nothing.
-    if (this.workerRole) this.loop.start();
+    if (!this.workerRole) return;
+    this.loop.start();
+    this.listener.on(OUTBOX_CHANNEL, () => this.loop.wake());
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,12 +1,18 @@
 /**
  * Runs `round` again and again after commit-time work appears (relays): at once while a round
- * reports a full batch, after `intervalMs` when it found less, and backing off after a failure.
+ * reports a full batch, at once when woken (`wake()`, e.g. by a commit notification; a wake during
+ * a round runs one more round right after it), after `intervalMs` otherwise (the fallback poll),
+ * and backing off after a failure (wakes are ignored until the backed-off round has run).
  * `stop()` waits for the round in progress.
  */
 export class PollingLoop {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> = Promise.resolve();
   private stopped = false;
+  private started = false;
+  private inRound = false;
+  private wokenDuringRound = false;
+  private backingOff = false;
 
   constructor(
     private readonly round: () => Promise<number>,
@@ -14,6 +20,17 @@ export class PollingLoop {
   ) {}
 
   start(): void {
+    this.started = true;
+    this.schedule(0);
+  }
+
+  /** New work was committed: run a round now (or right after the one in progress). */
+  wake(): void {
+    if (!this.started || this.stopped || this.backingOff) return;
+    if (this.inRound) {
+      this.wokenDuringRound = true;
+      return;
+    }
     this.schedule(0);
   }
 
@@ -25,10 +42,21 @@ export class PollingLoop {
 
   private schedule(delayMs: number): void {
     if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
+      this.timer = null;
+      this.inRound = true;
+      this.wokenDuringRound = false;
+      this.backingOff = false;
       this.running = this.round().then(
-        (moved) => this.schedule(moved >= this.options.fullBatch ? 0 : this.options.intervalMs),
+        (moved) => {
+          this.inRound = false;
+          const again = moved >= this.options.fullBatch || this.wokenDuringRound;
+          this.schedule(again ? 0 : this.options.intervalMs);
+        },
         (error: unknown) => {
+          this.inRound = false;
+          this.backingOff = true;
           this.options.onError(error);
           this.schedule(this.options.intervalMs * 4);
         },

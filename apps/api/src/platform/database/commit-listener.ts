@@ -1,0 +1,127 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Client } from 'pg';
+import { AppConfig } from '../config/app-config';
+
+/** Notified (by trigger, in the inserting transaction) when new outbox rows commit. */
+export const OUTBOX_CHANNEL = 'astrix_outbox';
+/** Notified when event history rows or webhook deliveries commit. */
+export const OUTBOUND_CHANNEL = 'astrix_outbound';
+export type CommitChannel = typeof OUTBOX_CHANNEL | typeof OUTBOUND_CHANNEL;
+
+const RECONNECT_MIN_MS = 100;
+const RECONNECT_MAX_MS = 5_000;
+export const LISTENER_APPLICATION_NAME = 'astrix-commit-listener';
+
+/**
+ * One dedicated Postgres connection per process, outside the pool, that LISTENs for the channels
+ * the relays wake on. Postgres sends a NOTIFY only when the notifying transaction commits, so a
+ * wake-up always finds committed rows. When the connection drops (Postgres restarted, the backend
+ * was terminated, the network broke) it reconnects with a growing delay, and every handler runs
+ * once after each (re)connection, since notifications sent while disconnected are lost. The
+ * relays keep a slower poll as well, so a lost notification costs a poll interval, never a row.
+ */
+@Injectable()
+export class CommitListener implements OnApplicationShutdown {
+  private readonly logger = new Logger(CommitListener.name);
+  private readonly handlers = new Map<CommitChannel, Set<() => void>>();
+  private client: Client | null = null;
+  private connecting = false;
+  private stopped = false;
+  private retryMs = RECONNECT_MIN_MS;
+  private retryTimer: NodeJS.Timeout | null = null;
+  /** Connections established so far (the first one and every reconnection). */
+  connections = 0;
+
+  constructor(private readonly config: AppConfig) {}
+
+  /** Runs `handler` after every commit that notified `channel`, and after each (re)connection. */
+  on(channel: CommitChannel, handler: () => void): void {
+    const known = this.handlers.get(channel);
+    if (known) known.add(handler);
+    else this.handlers.set(channel, new Set([handler]));
+    if (this.client && !known) this.listen(this.client, channel).catch(() => this.drop(this.client));
+    else if (!this.client && !this.connecting) void this.connect();
+  }
+
+  /** Whether the listening connection is up (health, tests). */
+  get listening(): boolean {
+    return this.client !== null;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    const client = this.client;
+    this.client = null;
+    await client?.end().catch(() => undefined);
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    this.connecting = true;
+    const client = new Client({
+      connectionString: this.config.databaseUrl,
+      application_name: LISTENER_APPLICATION_NAME,
+      keepAlive: true,
+    });
+    client.on('notification', (message) => this.fire(message.channel as CommitChannel));
+    client.on('error', (error) => {
+      this.logger.warn({ err: error }, 'commit listener connection failed; reconnecting');
+      this.drop(client);
+    });
+    client.on('end', () => this.drop(client));
+    try {
+      await client.connect();
+      for (const channel of this.handlers.keys()) await this.listen(client, channel);
+    } catch (error) {
+      this.connecting = false;
+      this.logger.warn({ err: error }, `commit listener cannot connect; retrying in ${this.retryMs} ms`);
+      client.removeAllListeners('end');
+      await client.end().catch(() => undefined);
+      this.retry();
+      return;
+    }
+    this.connecting = false;
+    if (this.stopped) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.client = client;
+    this.connections += 1;
+    this.retryMs = RECONNECT_MIN_MS;
+    // Rows committed while no connection listened were never announced: look once now.
+    for (const channel of this.handlers.keys()) this.fire(channel);
+  }
+
+  private async listen(client: Client, channel: CommitChannel): Promise<void> {
+    await client.query(`LISTEN ${channel}`);
+  }
+
+  /** Forgets a broken connection (once, however many events announce it) and schedules a new one. */
+  private drop(client: Client | null): void {
+    if (!client || this.client !== client) return;
+    this.client = null;
+    client.end().catch(() => undefined);
+    this.retry();
+  }
+
+  private retry(): void {
+    if (this.stopped || this.retryTimer) return;
+    const delay = this.retryMs;
+    this.retryMs = Math.min(RECONNECT_MAX_MS, this.retryMs * 2);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.connect();
+    }, delay);
+  }
+
+  private fire(channel: CommitChannel): void {
+    for (const handler of this.handlers.get(channel) ?? []) {
+      try {
+        handler();
+      } catch (error) {
+        this.logger.error({ err: error }, `commit listener handler for ${channel} failed`);
+      }
+    }
+  }
+}
