@@ -30,6 +30,7 @@ import { RetainFinancialRecords1795600000000 } from './1795600000000-retain-fina
 import { RevenueRecognition1795610000000 } from './1795610000000-revenue-recognition';
 import { Tax1795620000000 } from './1795620000000-tax';
 import { FxSnapshots1795620000001 } from './1795620000001-fx-snapshots';
+import { CreditNoteLines1795620000002 } from './1795620000002-credit-note-lines';
 import { CommitNotifications1795630000000 } from './1795630000000-commit-notifications';
 
 /** Every migration, oldest first. Landed migrations are never edited; add a new one instead. */
@@ -66,5 +67,6 @@ export const MIGRATIONS = [
   RevenueRecognition1795610000000,
   Tax1795620000000,
   FxSnapshots1795620000001,
+  CreditNoteLines1795620000002,
   CommitNotifications1795630000000,
 ];

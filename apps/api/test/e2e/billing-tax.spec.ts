@@ -32,6 +32,7 @@ const FINANCE = { sub: 'staff_finance', roles: ['finance'] };
 describe('tax (issue #20): rates as data, customer tax details, tax on invoices, PDF, ledger and report', () => {
   let t: SubscriptionTestApp;
   let planId: string;
+  let ukInvoiceId: string;
 
   beforeAll(async () => {
     t = await startSubscriptionTestApp('2026-03-02T09:00:00Z');
@@ -107,6 +108,7 @@ describe('tax (issue #20): rates as data, customer tax details, tax on invoices,
 
   it('a UK consumer invoice shows 20% VAT inclusive: GBP 120.00 of which GBP 20.00 VAT', async () => {
     const invoice = await subscribedInvoice('user_tax_uk', 'GBP', { country: 'gb', postalCode: 'EC3M 3BY' });
+    ukInvoiceId = invoice.id;
     expect(invoice).toMatchObject({
       currency: 'GBP',
       subtotal: 12_000,
@@ -220,6 +222,43 @@ describe('tax (issue #20): rates as data, customer tax details, tax on invoices,
     expect(audit).toEqual([{ action: 'tax_rate.created' }, { action: 'tax_rate.created' }]);
   });
 
+  it('a credit note of half the UK invoice gives back half its VAT, with lines, listed for the customer', async () => {
+    const issued = await t.inject({
+      method: 'POST',
+      url: `/v1/admin/invoices/${ukInvoiceId}/credit-notes`,
+      headers: { ...t.as(FINANCE), 'idempotency-key': 'cn-uk-half' },
+      payload: { amount: 6_000, reason: 'Goodwill: half of the first month' },
+    });
+    expect(issued.statusCode).toBe(201);
+    const listed = await t.inject({
+      method: 'GET',
+      url: '/v1/billing/credit-notes',
+      headers: t.trader('user_tax_uk'),
+    });
+    expect(listed.statusCode).toBe(200);
+    const [note] = (listed.json() as { data: Array<Record<string, unknown>> }).data;
+    expect(note).toMatchObject({
+      invoiceId: ukInvoiceId,
+      amount: { amount: 6_000, currency: 'GBP' },
+      tax: { amount: 1_000, currency: 'GBP' },
+      lines: [
+        {
+          invoiceLinePosition: 1,
+          amount: { amount: 6_000, currency: 'GBP' },
+          tax: { amount: 1_000, currency: 'GBP' },
+          taxRate: { percentage: '20', inclusive: true },
+        },
+      ],
+    });
+    expect(String(note.number)).toMatch(/^AST-CN-2026-\d{6}$/);
+    const others = await t.inject({
+      method: 'GET',
+      url: '/v1/billing/credit-notes',
+      headers: t.trader('user_tax_de'),
+    });
+    expect((others.json() as { data: unknown[] }).data).toEqual([]);
+  });
+
   it('the tax report per jurisdiction equals the tax payable account; CSV too; the books are clean', async () => {
     const report = await t.inject({
       method: 'GET',
@@ -238,8 +277,10 @@ describe('tax (issue #20): rates as data, customer tax details, tax on invoices,
           treatment: 'standard',
           percentage: '20',
           currency: 'GBP',
-          taxableAmount: 10_000,
-          tax: 2_000,
+          // The invoice (10,000 + 2,000 VAT) less the credit note (5,000 + 1,000 VAT).
+          documents: 2,
+          taxableAmount: 5_000,
+          tax: 1_000,
         }),
         expect.objectContaining({
           country: 'DE',
@@ -260,9 +301,9 @@ describe('tax (issue #20): rates as data, customer tax details, tax on invoices,
     expect(payable).toEqual(reported);
     const revenue = (await t.dataSource.query(
       `SELECT SUM(credit - debit)::text AS net FROM billing.journal_lines
-        WHERE currency = 'GBP' AND account IN ('revenue_subscription', 'deferred_revenue', 'discounts')`,
+        WHERE currency = 'GBP' AND account IN ('revenue_subscription', 'deferred_revenue', 'discounts', 'refunds')`,
     )) as Array<{ net: string }>;
-    expect(revenue[0].net).toBe('10000');
+    expect(revenue[0].net).toBe('5000');
 
     const csv = await t.inject({
       method: 'GET',

@@ -114,8 +114,20 @@ export interface CreditNoteView {
   invoiceId: string;
   refundId: string | null;
   amount: MoneyView;
+  /** The tax inside `amount` (given back with it). */
+  tax?: MoneyView;
   reason: string;
   issuedAt: string;
+  /** Its share of each invoice line, with the tax in it (the customer's list carries them). */
+  lines?: CreditNoteLineView[];
+}
+
+export interface CreditNoteLineView {
+  invoiceLinePosition: number;
+  description: string;
+  amount: MoneyView;
+  tax: MoneyView;
+  taxRate: { percentage: string; inclusive: boolean } | null;
 }
 
 export type ReportGroupBy = 'day' | 'week' | 'month';

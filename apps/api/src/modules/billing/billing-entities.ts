@@ -30,6 +30,7 @@ import { JournalEntry, JournalLine, LedgerAccount } from './ledger/journal-entry
 import { CustomerTaxProfile } from './tax/customer-tax-profile.entity';
 import { TaxRateRow } from './tax/tax-rate.entity';
 import { FxRate } from './fx/fx-rate.entity';
+import { CreditNoteLine } from './invoicing/credit-note-line.entity';
 import {
   ReconciliationException,
   ReconciliationItem,
@@ -83,4 +84,5 @@ export const BILLING_ENTITIES = [
   TaxRateRow,
   CustomerTaxProfile,
   FxRate,
+  CreditNoteLine,
 ];

@@ -60,6 +60,7 @@ const WRITERS: Record<string, { table: string; folder: string }> = {
   TaxRateRow: { table: 'tax_rates', folder: 'tax' },
   CustomerTaxProfile: { table: 'customer_tax_profiles', folder: 'tax' },
   FxRate: { table: 'fx_rates', folder: 'fx' },
+  CreditNoteLine: { table: 'credit_note_lines', folder: 'invoicing' },
 };
 
 /** Reference data the migrations write and nothing else may (the chart of accounts). */

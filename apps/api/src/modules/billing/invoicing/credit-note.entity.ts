@@ -22,6 +22,10 @@ export class CreditNote {
   @MinorUnits()
   amount!: number;
 
+  /** The tax inside `amount` (its lines' tax: credit-note-lines.ts). */
+  @MinorUnits({ default: 0 })
+  tax!: number;
+
   @Column({ type: 'text' })
   currency!: string;
 

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { LedgerModule } from '../ledger/ledger.module';
 import { TaxModule } from '../tax/tax.module';
+import { CreditNotesController } from './credit-notes.controller';
+import { CreditNotes } from './credit-notes.service';
 import { DocumentNumbers } from './document-numbers.service';
 import { InvoicesController } from './invoices.controller';
 import { InvoicesService } from './invoices.service';
@@ -8,8 +10,8 @@ import { InvoicesService } from './invoices.service';
 /** Invoices and credit notes. Payments and refunds issue them through InvoicesService. */
 @Module({
   imports: [LedgerModule, TaxModule],
-  controllers: [InvoicesController],
-  providers: [InvoicesService, DocumentNumbers],
+  controllers: [InvoicesController, CreditNotesController],
+  providers: [InvoicesService, DocumentNumbers, CreditNotes],
   exports: [InvoicesService, DocumentNumbers],
 })
 export class InvoicesModule {}

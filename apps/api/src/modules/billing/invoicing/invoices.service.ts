@@ -16,6 +16,8 @@ import { newId } from '../../../platform/ids';
 import { LedgerPostings } from '../ledger/ledger-postings.service';
 import type { Charge } from '../payments/charge.entity';
 import { CreditNote } from './credit-note.entity';
+import { CreditNoteLine } from './credit-note-line.entity';
+import { creditNoteLines } from './credit-note-lines';
 import { DocumentNumbers } from './document-numbers.service';
 import { renderInvoicePdf } from './invoice-pdf';
 import { toInvoiceView } from './invoice-view';
@@ -206,17 +208,28 @@ export class InvoicesService {
       );
     }
 
+    // Its lines: a share of each invoice line and of its tax (credit-note-lines.ts).
+    const split = creditNoteLines(
+      amount.amountMinor,
+      currency,
+      await manager.find(InvoiceLine, { where: { invoiceId: invoice.id }, order: { position: 'ASC' } }),
+    );
     const creditNote = manager.create(CreditNote, {
       id: newId('cn'),
       number: await this.documentNumbers.nextFormatted(manager, 'credit-note', input.issuedAt),
       invoiceId: invoice.id,
       refundId: input.refundId,
       amount: amount.amountMinor,
+      tax: split.tax,
       currency,
       reason: input.reason,
       issuedAt: input.issuedAt,
     });
     await manager.insert(CreditNote, creditNote);
+    await manager.insert(
+      CreditNoteLine,
+      split.lines.map((line) => ({ ...line, creditNoteId: creditNote.id })),
+    );
     await this.ledger.creditNoteIssued(manager, creditNote, invoice);
     return creditNote;
   }

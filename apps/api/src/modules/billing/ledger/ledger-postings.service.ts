@@ -87,7 +87,9 @@ export class LedgerPostings {
       lines.map((line) => line.productId),
     );
     const posted = await this.journal.post(manager, creditNoteIssuedEntry(note, invoice, lines, kindOf));
-    if (posted) await this.schedules.credit(manager, note, lines);
+    // Schedules hold revenue net of tax: they are credited the note net of its tax.
+    if (posted)
+      await this.schedules.credit(manager, { ...note, amount: note.amount - (note.tax ?? 0) }, lines);
   }
 
   /**
@@ -151,11 +153,8 @@ export async function invoiceLines(
     discount: string;
     period_start: Date | null;
     period_end: Date | null;
-    tax: string;
-    tax_inclusive: boolean;
   }> = await manager.query(
-    `SELECT kind, product_id, amount::text AS amount, discount::text AS discount, period_start, period_end,
-            tax::text AS tax, tax_inclusive
+    `SELECT kind, product_id, amount::text AS amount, discount::text AS discount, period_start, period_end
          FROM billing.invoice_lines WHERE invoice_id = $1 ORDER BY position`,
     [invoiceId],
   );
@@ -166,8 +165,6 @@ export async function invoiceLines(
     discount: Number(row.discount),
     periodStart: row.period_start,
     periodEnd: row.period_end,
-    tax: Number(row.tax),
-    taxInclusive: row.tax_inclusive,
   }));
 }
 

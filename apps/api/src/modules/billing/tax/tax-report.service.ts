@@ -47,7 +47,7 @@ const toNumber = (value: string): number => {
 
 /**
  * Tax per jurisdiction and period: finalized invoices issued in [from, to) (void ones left out:
- * their posting was reversed), grouped by the jurisdiction, treatment and rate each line was taxed
+ * their posting was reversed) and, negative, the credit notes issued in it, grouped by the jurisdiction, treatment and rate each line was taxed
  * with, in the invoice currency. Sums are exact integer minor units done by Postgres.
  */
 @Injectable()
@@ -56,14 +56,27 @@ export class TaxReports {
 
   async report(range: { from: Date; to: Date }): Promise<TaxReport> {
     const raw = (await this.dataSource.query(
-      `SELECT i.tax_country AS country, i.tax_region AS region, COALESCE(i.tax_treatment, 'untaxed') AS treatment,
-              l.tax_rate_id, l.tax_percentage AS percentage, l.tax_inclusive AS inclusive, i.currency,
-              COUNT(DISTINCT i.id)::text AS documents,
-              SUM(l.amount - l.discount - CASE WHEN l.tax_inclusive THEN l.tax ELSE 0 END)::text AS taxable,
-              SUM(l.tax)::text AS tax
-         FROM billing.invoices i
-         JOIN billing.invoice_lines l ON l.invoice_id = i.id
-        WHERE i.issued_at >= $1 AND i.issued_at < $2 AND i.status NOT IN ('draft', 'void')
+      `WITH taxed AS (
+         SELECT i.tax_country AS country, i.tax_region AS region, COALESCE(i.tax_treatment, 'untaxed') AS treatment,
+                l.tax_rate_id, l.tax_percentage AS percentage, l.tax_inclusive AS inclusive, i.currency,
+                i.id AS document,
+                l.amount - l.discount - CASE WHEN l.tax_inclusive THEN l.tax ELSE 0 END AS taxable, l.tax
+           FROM billing.invoices i
+           JOIN billing.invoice_lines l ON l.invoice_id = i.id
+          WHERE i.issued_at >= $1 AND i.issued_at < $2 AND i.status NOT IN ('draft', 'void')
+         UNION ALL
+         -- Credit notes give tax back: negative, in the jurisdiction and treatment of their invoice.
+         SELECT i.tax_country, i.tax_region, COALESCE(i.tax_treatment, 'untaxed'),
+                cl.tax_rate_id, cl.tax_percentage, cl.tax_inclusive, n.currency,
+                n.id, -(cl.amount - cl.tax), -cl.tax
+           FROM billing.credit_notes n
+           JOIN billing.credit_note_lines cl ON cl.credit_note_id = n.id
+           JOIN billing.invoices i ON i.id = n.invoice_id
+          WHERE n.issued_at >= $1 AND n.issued_at < $2
+       )
+       SELECT country, region, treatment, tax_rate_id, percentage, inclusive, currency,
+              COUNT(DISTINCT document)::text AS documents, SUM(taxable)::text AS taxable, SUM(tax)::text AS tax
+         FROM taxed
         GROUP BY 1, 2, 3, 4, 5, 6, 7
         ORDER BY 7, 1 NULLS LAST, 2 NULLS FIRST, 3, 5`,
       [range.from, range.to],

@@ -157,12 +157,15 @@ export interface CreditNoteForPosting {
   invoiceId: string;
   refundId: string | null;
   amount: number;
+  /** The tax inside `amount`: no longer owed to the tax authority. */
+  tax?: number;
   currency: string;
   issuedAt: Date;
 }
 
 /**
- * `credit_note.issued`: Dr `refunds`, Cr accounts receivable. The `refunds` line is split over the
+ * `credit_note.issued`: Dr `refunds` the note net of its tax, Dr `tax_payable` its tax, Cr accounts
+ * receivable the note. The `refunds` line is split over the
  * product kinds of the invoice's lines in proportion to what each line charged (amount − discount;
  * lines that charged nothing or less take none), so the revenue report nets it per kind. With a
  * refund, the refund's settlement then takes the receivable back out of processor clearing; without
@@ -176,7 +179,10 @@ export function creditNoteIssuedEntry(
   invoiceLines: readonly InvoiceLineForPosting[],
   kindOf: ProductKindOf,
 ): JournalEntryDraft {
-  const amount = storedMoney(note.amount, note.currency);
+  const gross = storedMoney(note.amount, note.currency);
+  const tax = storedMoney(note.tax ?? 0, note.currency);
+  // What is given back of revenue: the note net of the tax inside it.
+  const amount = subtract(gross, tax);
   const charged = invoiceLines.map((invoiceLine) => ({
     kind: lineRevenueKind(invoiceLine, kindOf),
     net: subtract(
@@ -207,7 +213,8 @@ export function creditNoteIssuedEntry(
       ...[...byKind].map(([kind, shares]) =>
         line('refunds', 'debit', sum(shares, amount.currency), { productKind: kind }),
       ),
-      line('accounts_receivable', 'credit', amount),
+      line('tax_payable', 'debit', tax),
+      line('accounts_receivable', 'credit', gross),
     ],
   };
 }
