@@ -1,31 +1,9 @@
-import { inflateSync } from 'node:zlib';
 import type { InvoiceView } from '@astrix/contracts';
 import { purchase } from '../support/billing';
 import { expectBooksClean } from '../support/books';
 import { eventually } from '../support/test-app';
 import { type SubscriptionTestApp, startSubscriptionTestApp } from '../support/subscriptions';
-
-/** Text drawn on a pdfkit PDF (built-in fonts): the hex strings of its TJ operators. */
-function pdfText(pdf: Buffer): string {
-  const drawn: string[] = [];
-  for (const [, data] of pdf.toString('latin1').matchAll(/stream\n([\s\S]*?)\nendstream/g)) {
-    let content: string;
-    try {
-      content = inflateSync(Buffer.from(data, 'latin1')).toString('latin1');
-    } catch {
-      continue;
-    }
-    for (const [, array] of content.matchAll(/\[([^\]]*)\]\s*TJ/g)) {
-      drawn.push(
-        [...array.matchAll(/<([0-9a-fA-F]*)>/g)]
-          .map(([, hex]) => Buffer.from(hex, 'hex').toString('latin1'))
-          .join('')
-          .replace(/\u00a0/g, ' '),
-      );
-    }
-  }
-  return drawn.join('\n');
-}
+import { pdfText } from '../support/pdf';
 
 const FINANCE = { sub: 'staff_finance', roles: ['finance'] };
 

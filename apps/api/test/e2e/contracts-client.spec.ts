@@ -10,6 +10,7 @@ import {
 } from '@astrix/contracts';
 import { expectBooksClean } from '../support/books';
 import { type BillingTestApp, payWithCard, productBySlug, startBillingTestApp } from '../support/billing';
+import { pdfText } from '../support/pdf';
 import { eventually } from '../support/test-app';
 import { signToken } from '../support/tokens';
 
@@ -77,6 +78,30 @@ describe('@astrix/contracts AstrixClient and verifyWebhook against the running A
     expect(invoice.total).toBeGreaterThan(0);
     const pdf = Buffer.from(await trader.getInvoicePdf(invoice.id));
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(pdfText(pdf)).not.toContain('Анна');
+
+    // Documents are addressed with the billing details the trader gives, in any script.
+    const details = await trader.setBillingDetails({
+      name: 'Анна Петрова',
+      address: 'ул. Тверская, 1\nМосква',
+    });
+    expect(details).toEqual({
+      name: 'Анна Петрова',
+      address: 'ул. Тверская, 1\nМосква',
+      email: TRADER.email,
+    });
+    expect(await trader.getBillingDetails()).toEqual(details);
+    const note = await admin.issueCreditNote(invoice.id, {
+      amount: 1000,
+      reason: 'Goodwill for a platform outage',
+    });
+    const addressed = pdfText(Buffer.from(await trader.getInvoicePdf(invoice.id)));
+    expect(addressed).toContain('Анна Петрова');
+    expect(addressed).toContain(`Credit note ${note.number}`);
+    const credit = pdfText(Buffer.from(await trader.getCreditNotePdf(invoice.id, note.id)));
+    expect(credit).toContain('CREDIT NOTE');
+    expect(credit).toContain(note.number);
+    expect(credit).toContain('Анна Петрова');
 
     const accounts = await eventually(async () => {
       const page = await trader.listAccounts();

@@ -37,3 +37,41 @@ export interface BalanceSnapshotRecorded {
   /** Minor units. */
   balance: number;
 }
+
+/** `GET`/`PUT /v1/billing/billing-details`: who invoices and credit notes are addressed to. */
+export interface BillingDetailsView {
+  /** As it should appear on documents, in any script; null when not given. */
+  name: string | null;
+  /** Postal address, lines separated by newlines. */
+  address: string | null;
+  /** The email the customer signed up with (read only here). */
+  email: string | null;
+}
+
+/** `PUT /v1/billing/billing-details`: null (or empty) clears a field. */
+export interface BillingDetailsRequest {
+  name?: string | null;
+  address?: string | null;
+}
+
+/** `GET`/`PUT /v1/billing/tax-details`: how the customer is taxed, and the currency billed in. */
+export interface TaxDetailsView {
+  customerId: string;
+  /** ISO 3166-1 alpha-2. */
+  country: string | null;
+  region: string | null;
+  postalCode: string | null;
+  /** A business VAT id, format-checked for its country. */
+  vatId: string | null;
+  billingCurrency: string | null;
+  updatedAt: string | null;
+}
+
+/** `PUT /v1/billing/tax-details`. */
+export interface TaxDetailsRequest {
+  country: string | null;
+  region?: string | null;
+  postalCode?: string | null;
+  vatId?: string | null;
+  billingCurrency?: string | null;
+}

@@ -43,9 +43,13 @@ import type {
 } from '../api/events';
 import type {
   BalanceSnapshotRecorded,
+  BillingDetailsRequest,
+  BillingDetailsView,
   CallerView,
   CreatePortalSessionRequest,
   StripeDestinationRequest,
+  TaxDetailsRequest,
+  TaxDetailsView,
   ValidateCouponRequest,
 } from '../api/requests';
 import type { AccountKind, AccountStatus, EventType, PayoutStatus, ProductKind } from '../events';
@@ -153,6 +157,30 @@ export class AstrixClient {
       accept: 'application/pdf',
     });
     return response.arrayBuffer();
+  }
+
+  /** A credit note issued against one of the caller's invoices, as a PDF document. */
+  async getCreditNotePdf(invoiceId: string, creditNoteId: string): Promise<ArrayBuffer> {
+    const url = `${this.baseUrl}/v1/billing/invoices/${segment(invoiceId)}/credit-notes/${segment(creditNoteId)}/pdf`;
+    const response = await send(this.options, this.fetchImpl, 'GET', url, undefined, {
+      accept: 'application/pdf',
+    });
+    return response.arrayBuffer();
+  }
+  /** The name and address the caller's invoices and credit notes are addressed to. */
+  getBillingDetails(): Promise<BillingDetailsView> {
+    return this.request('GET', '/v1/billing/billing-details');
+  }
+  setBillingDetails(body: BillingDetailsRequest): Promise<BillingDetailsView> {
+    return this.request('PUT', '/v1/billing/billing-details', body);
+  }
+
+  /** How the caller is taxed (country, region, postal code, VAT id) and the currency billed in. */
+  getTaxDetails(): Promise<TaxDetailsView> {
+    return this.request('GET', '/v1/billing/tax-details');
+  }
+  setTaxDetails(body: TaxDetailsRequest): Promise<TaxDetailsView> {
+    return this.request('PUT', '/v1/billing/tax-details', body);
   }
 
   // Subscriptions (web app)

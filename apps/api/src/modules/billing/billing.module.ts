@@ -26,6 +26,8 @@ import { UsageEntitlementsModule } from './metering/metering.module';
 import { AdminFraudController } from './fraud/admin-fraud.controller';
 import { FraudService } from './fraud/fraud.service';
 import { StripeFraudSignals } from './fraud/stripe-fraud-signals.service';
+import { BillingDetailsController } from './customers/billing-details.controller';
+import { BillingDetails } from './customers/billing-details.service';
 import { CustomersService } from './customers/customers.service';
 import { CustomerDirectory } from './customers/customer-directory.service';
 import { InvoiceStaffActions } from './invoicing/invoice-staff-actions.service';
@@ -105,6 +107,7 @@ export class BillingModule {
         AdminFraudController,
         SubscriptionsController,
         PaymentMethodsController,
+        BillingDetailsController,
         AdminSubscriptionsController,
         AdminInvoicesController,
         AdminCollectionController,
@@ -115,6 +118,7 @@ export class BillingModule {
         BillingService,
         CheckoutService,
         CustomersService,
+        BillingDetails,
         PaymentsService,
         ChargeRecorder,
         CouponRefusals,

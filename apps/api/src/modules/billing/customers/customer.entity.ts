@@ -31,4 +31,12 @@ export class Customer {
 
   @Column({ type: 'timestamptz' })
   createdAt!: Date;
+
+  /** The name invoices and credit notes are addressed to, as the customer gave it (any script). */
+  @Column({ type: 'text', nullable: true })
+  billingName!: string | null;
+
+  /** Postal address for documents, lines separated by newlines. */
+  @Column({ type: 'text', nullable: true })
+  billingAddress!: string | null;
 }

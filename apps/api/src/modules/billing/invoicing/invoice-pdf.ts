@@ -1,15 +1,8 @@
-import PDFDocument from 'pdfkit';
 import type { InvoiceView } from '@astrix/contracts';
-import { formatMoney, money, negate, parseCurrencyCode, subtract } from '@astrix/pricing';
+import { formatMoney, money, negate, parseCurrencyCode } from '@astrix/pricing';
+import { BOLD, CONTENT_WIDTH, DocumentPdf, INK, MUTED, PAGE, REGULAR, RIGHT_EDGE } from './pdf/document-pdf';
+import { settlementOf } from './pdf/invoice-settlement';
 
-const PAGE = { width: 595.28, height: 841.89, margin: 50 } as const; // A4 in points
-const CONTENT_WIDTH = PAGE.width - 2 * PAGE.margin;
-const RIGHT_EDGE = PAGE.width - PAGE.margin;
-const REGULAR = 'Helvetica';
-const BOLD = 'Helvetica-Bold';
-const INK = '#1a1a1a';
-const MUTED = '#6b6b6b';
-const RULE = '#d0d0d0';
 const TABLE_HEADER_FILL = '#f2f2f2';
 const STATUS_COLOURS: Record<InvoiceView['status'], string> = {
   paid: '#1e7d32',
@@ -34,19 +27,28 @@ const COLUMNS: Column[] = [
   { title: 'Amount', x: PAGE.margin + 415, width: 80, align: 'right' },
 ];
 
-// The built-in PDF fonts only cover Windows-1252: anything else would print as garbage glyphs.
-const WIN_ANSI_EXTRAS = new Set('€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ');
-function printable(text: string): string {
-  return Array.from(text, (char) => {
-    const code = char.codePointAt(0) ?? 0;
-    const latin = (code >= 0x20 && code <= 0x7e) || (code >= 0xa0 && code <= 0xff);
-    return latin || WIN_ANSI_EXTRAS.has(char) ? char : '?';
-  }).join('');
+/** Who the document is addressed to: what the customer's records hold, never our internal ids. */
+export interface BuyerDetails {
+  name: string | null;
+  address: string | null;
+  email: string | null;
+  /** The customer's VAT id, as the invoice was issued under it. */
+  taxId: string | null;
+  country: string | null;
+  region: string | null;
+  postalCode: string | null;
+}
+
+/** A credit note issued against the invoice, for its settlement. */
+export interface InvoiceCreditNote {
+  number: string;
+  amount: number;
+  issuedAt: string;
 }
 
 const isoDate = (iso: string): string => iso.slice(0, 10);
 
-// A long description is cut short rather than pushing the invoice onto a second page.
+// A long description is cut short at three lines; a long invoice continues on further pages.
 const MAX_DESCRIPTION_LINES = 3;
 function clampToLines(text: string, heightOf: (candidate: string) => number, maxHeight: number): string {
   if (heightOf(text) <= maxHeight) return text;
@@ -72,12 +74,28 @@ function taxTotalLabel(invoice: InvoiceView): string {
   return rates.size === 1 ? `Tax (${[...rates][0]})` : 'Tax';
 }
 
+/** The buyer block's lines: name, address, place, email, tax id — whatever the records hold. */
+export function buyerLines(buyer: BuyerDetails): string[] {
+  const place = [buyer.postalCode, buyer.region, buyer.country].filter(Boolean).join(' ');
+  return [
+    buyer.name,
+    ...(buyer.address ?? '').split(/\r?\n/),
+    place || null,
+    buyer.email,
+    buyer.taxId ? `VAT ID: ${buyer.taxId}` : null,
+  ].filter((line): line is string => typeof line === 'string' && line.trim() !== '');
+}
+
 /**
- * A one-page A4 invoice (room for about 18 lines: receipts carry one to three). Amounts show the ISO code ("USD 299.00", "JPY 45,000", "KWD 1.250"):
- * unambiguous, and printable in the built-in fonts whatever the currency. Metadata dates come from
- * the invoice, so the same invoice always renders to the same bytes.
+ * An A4 invoice in DejaVu Sans (names in any European, Cyrillic, Greek, Hebrew or Arabic script print
+ * as written), continued on further pages with the table header repeated, a footer with the page
+ * number on every page. Amounts show the ISO code ("USD 299.00", "JPY 45,000", "KWD 1.250"). The
+ * amount due is the total less credit notes, customer balance applied and payments.
  */
-export function renderInvoicePdf(invoice: InvoiceView): Promise<Buffer> {
+export function renderInvoicePdf(
+  invoice: InvoiceView,
+  extras: { buyer: BuyerDetails; creditNotes: readonly InvoiceCreditNote[] },
+): Promise<Buffer> {
   const currency = parseCurrencyCode(invoice.currency);
   const format = (minorUnits: number): string =>
     formatMoney(money(minorUnits, currency), 'en-US', { currencyDisplay: 'code' });
@@ -85,64 +103,26 @@ export function renderInvoicePdf(invoice: InvoiceView): Promise<Buffer> {
   const formatDeduction = (minorUnits: number): string =>
     format(negate(money(minorUnits, currency)).amountMinor);
 
-  const issuedAt = new Date(invoice.issuedAt);
-  const doc = new PDFDocument({
-    size: 'A4',
-    margin: PAGE.margin,
-    info: {
-      Title: `Invoice ${invoice.number}`,
-      Author: printable(invoice.seller.name),
-      Subject: `Invoice ${invoice.number} for ${invoice.userId}`,
-      Creator: 'Astrix billing',
-      Producer: 'Astrix billing',
-      CreationDate: issuedAt,
-      ModDate: issuedAt,
-    },
+  const pdf = new DocumentPdf({
+    title: `Invoice ${invoice.number}`,
+    author: invoice.seller.name,
+    subject: `Invoice ${invoice.number}`,
+    createdAt: new Date(invoice.issuedAt),
   });
-  const chunks: Buffer[] = [];
-  const finished = new Promise<Buffer>((resolve, reject) => {
-    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-
-  const text = (
-    value: string,
-    x: number,
-    y: number,
-    options: { width?: number; align?: 'left' | 'right'; font?: string; size?: number; colour?: string } = {},
-  ): void => {
-    doc
-      .font(options.font ?? REGULAR)
-      .fontSize(options.size ?? 9.5)
-      .fillColor(options.colour ?? INK);
-    const width = options.width ?? RIGHT_EDGE - x;
-    // One line that never runs past its box: an over-long email or id is cut short with an ellipsis.
-    let fitted = printable(value);
-    if (doc.widthOfString(fitted) > width) {
-      while (fitted.length > 1 && doc.widthOfString(`${fitted}…`) > width) fitted = fitted.slice(0, -1);
-      fitted = `${fitted}…`;
-    }
-    const left = options.align === 'right' ? x + width - doc.widthOfString(fitted) : x;
-    doc.text(fitted, left, y, { lineBreak: false });
-  };
-  const rule = (y: number, from: number = PAGE.margin): void => {
-    doc.moveTo(from, y).lineTo(RIGHT_EDGE, y).lineWidth(0.7).strokeColor(RULE).stroke();
-  };
 
   // Title and status stamp.
-  let y = PAGE.margin;
-  text('INVOICE', PAGE.margin, y, { font: BOLD, size: 24 });
+  let y: number = PAGE.margin;
+  pdf.text('INVOICE', PAGE.margin, y, { font: BOLD, size: 24 });
   const status = invoice.status.toUpperCase();
-  doc.font(BOLD).fontSize(16);
-  const stampWidth = doc.widthOfString(status) + 24;
+  pdf.doc.font(BOLD).fontSize(16);
+  const stampWidth = pdf.doc.widthOfString(status) + 24;
   const stampColour = STATUS_COLOURS[invoice.status];
-  doc
+  pdf.doc
     .roundedRect(RIGHT_EDGE - stampWidth, y, stampWidth, 28, 4)
     .lineWidth(2)
     .strokeColor(stampColour)
     .stroke();
-  text(status, RIGHT_EDGE - stampWidth, y + 7, {
+  pdf.text(status, RIGHT_EDGE - stampWidth, y + 7, {
     width: stampWidth - 12,
     align: 'right',
     font: BOLD,
@@ -154,54 +134,74 @@ export function renderInvoicePdf(invoice: InvoiceView): Promise<Buffer> {
   y += 50;
   const factsX = PAGE.margin + 290;
   const factsWidth = CONTENT_WIDTH - 290;
-  text('From', PAGE.margin, y, { font: BOLD, size: 8, colour: MUTED });
-  text(invoice.seller.name, PAGE.margin, y + 12, { width: 250, font: BOLD, size: 10.5 });
-  doc.font(REGULAR).fontSize(9.5).fillColor(INK);
-  doc.text(printable(invoice.seller.address), PAGE.margin, y + 27, { width: 250 });
-  const afterAddress = doc.y;
-  if (invoice.seller.taxId) text(`Tax ID: ${invoice.seller.taxId}`, PAGE.margin, afterAddress + 2);
-
+  pdf.text('From', PAGE.margin, y, { font: BOLD, size: 8, colour: MUTED });
+  pdf.text(invoice.seller.name, PAGE.margin, y + 12, { width: 250, font: BOLD, size: 10.5 });
+  let sellerBottom = pdf.paragraph(invoice.seller.address, PAGE.margin, y + 27, 250);
+  if (invoice.seller.taxId) {
+    pdf.text(`Tax ID: ${invoice.seller.taxId}`, PAGE.margin, sellerBottom + 2);
+    sellerBottom += 14;
+  }
   const facts: Array<[string, string]> = [
     ['Invoice number', invoice.number],
     ['Issue date', isoDate(invoice.issuedAt)],
     ['Paid date', invoice.paidAt ? isoDate(invoice.paidAt) : '-'],
     ['Currency', currency],
   ];
+  if (invoice.periodStart && invoice.periodEnd) {
+    facts.push(['Service period', `${isoDate(invoice.periodStart)} – ${isoDate(invoice.periodEnd)}`]);
+  }
   facts.forEach(([label, value], index) => {
     const rowY = y + 12 + index * 15;
-    text(label, factsX, rowY, { colour: MUTED });
-    text(value, factsX, rowY, { width: factsWidth, align: 'right', font: BOLD });
+    pdf.text(label, factsX, rowY, { colour: MUTED });
+    pdf.text(value, factsX, rowY, { width: factsWidth, align: 'right', font: BOLD });
   });
 
-  // Customer.
-  y = Math.max(afterAddress + 20, y + 12 + facts.length * 15) + 15;
-  text('Bill to', PAGE.margin, y, { font: BOLD, size: 8, colour: MUTED });
-  text(`Customer ${invoice.customer.userId}`, PAGE.margin, y + 12);
-  text(invoice.customer.email ?? 'no email on file', PAGE.margin, y + 26, {
-    colour: invoice.customer.email ? INK : MUTED,
-  });
-  const taxDetails = invoice.taxDetails;
-  if (taxDetails?.customerVatId) text(`VAT ID: ${taxDetails.customerVatId}`, PAGE.margin, y + 40);
+  // Buyer.
+  y = Math.max(sellerBottom + 20, y + 12 + facts.length * 15) + 15;
+  pdf.text('Bill to', PAGE.margin, y, { font: BOLD, size: 8, colour: MUTED });
+  const buyer = buyerLines(extras.buyer);
+  (buyer.length > 0 ? buyer : ['no billing details on file']).forEach((line, index) =>
+    pdf.text(line, PAGE.margin, y + 12 + index * 14, {
+      width: 330,
+      font: index === 0 && extras.buyer.name ? BOLD : REGULAR,
+      colour: buyer.length > 0 ? INK : MUTED,
+    }),
+  );
+  y += 12 + Math.max(buyer.length, 1) * 14 + 14;
 
-  // Lines.
-  y += 60;
-  doc.rect(PAGE.margin, y, CONTENT_WIDTH, 20).fill(TABLE_HEADER_FILL);
-  for (const column of COLUMNS) {
-    text(column.title, column.x, y + 6, { width: column.width, align: column.align, font: BOLD, size: 9 });
-  }
-  y += 26;
+  // Lines, continued on further pages under a repeated header.
+  const tableHeader = (top: number): number => {
+    pdf.doc.rect(PAGE.margin, top, CONTENT_WIDTH, 20).fill(TABLE_HEADER_FILL);
+    for (const column of COLUMNS) {
+      pdf.text(column.title, column.x, top + 6, {
+        width: column.width,
+        align: column.align,
+        font: BOLD,
+        size: 9,
+      });
+    }
+    return top + 26;
+  };
+  y = tableHeader(y);
+  pdf.startTableOn((top) => {
+    pdf.text(`Invoice ${invoice.number} (continued)`, PAGE.margin, top, { font: BOLD, size: 10.5 });
+    return tableHeader(top + 22);
+  });
+  const [descriptionColumn, ...amountColumns] = COLUMNS;
+  const descriptionLimit = pdf.heightOf(
+    Array(MAX_DESCRIPTION_LINES).fill('X').join('\n'),
+    descriptionColumn.width,
+  );
   for (const line of invoice.lines) {
-    doc.font(REGULAR).fontSize(9.5).fillColor(INK);
-    const [descriptionColumn, ...amountColumns] = COLUMNS;
     const description = clampToLines(
-      printable(line.description),
-      (candidate) => doc.heightOfString(candidate, { width: descriptionColumn.width }),
-      doc.heightOfString(Array(MAX_DESCRIPTION_LINES).fill('X').join('\n'), {
-        width: descriptionColumn.width,
-      }),
+      line.description,
+      (candidate) => pdf.heightOf(candidate, descriptionColumn.width),
+      descriptionLimit,
     );
-    const descriptionHeight = doc.heightOfString(description, { width: descriptionColumn.width });
-    doc.text(description, descriptionColumn.x, y, { width: descriptionColumn.width });
+    const descriptionHeight = pdf.heightOf(description, descriptionColumn.width);
+    const rowHeight = Math.max(descriptionHeight, 12) + 8 + (line.taxRate !== null ? 10 : 0);
+    y = pdf.fit(y, rowHeight);
+    pdf.paragraph(description, descriptionColumn.x, y, descriptionColumn.width);
     const cells = [
       String(line.quantity),
       format(line.unitAmount.amount),
@@ -209,12 +209,12 @@ export function renderInvoicePdf(invoice: InvoiceView): Promise<Buffer> {
       format(line.amount.amount),
     ];
     amountColumns.forEach((column, index) =>
-      text(cells[index], column.x, y, { width: column.width, align: 'right' }),
+      pdf.text(cells[index], column.x, y, { width: column.width, align: 'right' }),
     );
     y += Math.max(descriptionHeight, 12) + 8;
     if (line.taxRate !== null) {
       const how = line.taxRate.inclusive ? 'included' : 'added';
-      text(
+      pdf.text(
         `Tax ${line.taxRate.percentage}% (${how}): ${format(line.tax.amount)}`,
         descriptionColumn.x,
         y - 4,
@@ -225,54 +225,76 @@ export function renderInvoicePdf(invoice: InvoiceView): Promise<Buffer> {
       );
       y += 10;
     }
-    rule(y - 4);
+    pdf.rule(y - 4);
   }
+  pdf.stopTable();
 
-  // Totals, right-aligned under the amount columns.
-  y += 10;
-  const labelX = PAGE.margin + 290;
-  const totalsWidth = CONTENT_WIDTH - 290;
-  const amountDue = subtract(money(invoice.total, currency), money(invoice.amountPaid, currency)).amountMinor;
+  // Totals and settlement, right-aligned under the amount columns, kept together on one page.
+  const settlement = settlementOf({
+    currency,
+    total: invoice.total,
+    creditApplied: invoice.creditApplied,
+    amountPaid: invoice.amountPaid,
+    creditNotes: extras.creditNotes.map((note) => note.amount),
+  });
   const totals: Array<[string, string, boolean]> = [
     ['Subtotal', format(invoice.subtotal), false],
     ['Discount', formatDeduction(invoice.discount), false],
     [taxTotalLabel(invoice), format(invoice.tax), false],
     ['Total', format(invoice.total), true],
-    ['Amount paid', formatDeduction(invoice.amountPaid), false],
-    ['Amount due', format(amountDue), true],
+    ...extras.creditNotes.map((note): [string, string, boolean] => [
+      `Credit note ${note.number}`,
+      formatDeduction(note.amount),
+      false,
+    ]),
+    ...(settlement.appliedFromBalance > 0
+      ? [
+          ['Applied from balance', formatDeduction(settlement.appliedFromBalance), false] as [
+            string,
+            string,
+            boolean,
+          ],
+        ]
+      : []),
+    ['Amount paid', formatDeduction(settlement.paid), false],
+    ['Amount due', format(settlement.amountDue), true],
+    ...(settlement.creditedBack > 0
+      ? [['Credited back to you', format(settlement.creditedBack), false] as [string, string, boolean]]
+      : []),
   ];
+  y = pdf.fit(y + 10, totals.length * 20 + 10);
+  const labelX = PAGE.margin + 230;
+  const totalsWidth = CONTENT_WIDTH - 230;
   for (const [label, value, emphasised] of totals) {
-    if (emphasised) rule(y - 4, labelX);
+    if (emphasised) pdf.rule(y - 4, labelX);
     const font = emphasised ? BOLD : REGULAR;
-    text(label, labelX, y, { font, size: emphasised ? 11 : 9.5 });
-    text(value, labelX, y, { width: totalsWidth, align: 'right', font, size: emphasised ? 11 : 9.5 });
+    const size = emphasised ? 11 : 9.5;
+    pdf.text(label, labelX, y, { font, size, width: totalsWidth - 100 });
+    pdf.text(value, labelX, y, { width: totalsWidth, align: 'right', font, size });
     y += emphasised ? 20 : 16;
   }
 
-  if (taxDetails?.note) {
-    doc.font(REGULAR).fontSize(8.5).fillColor(INK);
-    doc.text(printable(taxDetails.note), PAGE.margin, y + 10, { width: CONTENT_WIDTH });
+  const note = invoice.taxDetails?.note;
+  if (note) {
+    y = pdf.fit(y + 10, pdf.heightOf(note, CONTENT_WIDTH, { size: 8.5 }));
+    pdf.paragraph(note, PAGE.margin, y, CONTENT_WIDTH, { size: 8.5 });
   }
 
-  // Footer.
-  const footerY = PAGE.height - PAGE.margin - 30;
-  rule(footerY - 8);
-  const settlement =
-    invoice.status === 'paid' && invoice.paidAt && amountDue === 0
+  const closing =
+    invoice.status === 'paid' && invoice.paidAt && settlement.amountDue === 0
       ? `Paid in full on ${isoDate(invoice.paidAt)}. Thank you for trading with Astrix.`
       : `Status: ${invoice.status}.`;
-  text(settlement, PAGE.margin, footerY, { size: 8.5, colour: MUTED });
   const sellerLine = [invoice.seller.name, invoice.seller.taxId ? `Tax ID ${invoice.seller.taxId}` : null]
     .filter((part): part is string => part !== null)
     .join(' - ');
-  text(sellerLine, PAGE.margin, footerY + 13, { size: 8.5, colour: MUTED });
-  text(`Invoice ${invoice.number}`, PAGE.margin, footerY + 13, {
-    width: CONTENT_WIDTH,
-    align: 'right',
-    size: 8.5,
-    colour: MUTED,
+  return pdf.finish((page, pages, top) => {
+    pdf.text(closing, PAGE.margin, top, { size: 8.5, colour: MUTED });
+    pdf.text(sellerLine, PAGE.margin, top + 13, { size: 8.5, colour: MUTED, width: CONTENT_WIDTH - 150 });
+    pdf.text(`Invoice ${invoice.number} · page ${page} of ${pages}`, PAGE.margin, top + 13, {
+      width: CONTENT_WIDTH,
+      align: 'right',
+      size: 8.5,
+      colour: MUTED,
+    });
   });
-
-  doc.end();
-  return finished;
 }

@@ -6,7 +6,15 @@ import { CurrentActor, UserAuth } from '../../../platform/auth/access.decorators
 import { AppError } from '../../../platform/http/app-error';
 import { IdParam } from '../../../platform/http/id-param.pipe';
 import { PageQuery } from '../../../platform/http/pagination';
+import { InvoiceDocuments, type RenderedDocument } from './invoice-documents.service';
 import { InvoicesService } from './invoices.service';
+
+const asPdf = (document: RenderedDocument): StreamableFile =>
+  new StreamableFile(document.content, {
+    type: 'application/pdf',
+    disposition: `attachment; filename="${document.fileName}"`,
+    length: document.content.length,
+  });
 
 /** Invoices belong to the user they were issued to; nobody lists or reads another user's here. */
 function ownerOf(actor: Actor): string {
@@ -20,7 +28,10 @@ function ownerOf(actor: Actor): string {
 @UserAuth()
 @Controller('v1/billing/invoices')
 export class InvoicesController {
-  constructor(private readonly invoices: InvoicesService) {}
+  constructor(
+    private readonly invoices: InvoicesService,
+    private readonly documents: InvoiceDocuments,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Your invoices, newest first' })
@@ -45,13 +56,21 @@ export class InvoicesController {
     @Param('id', new IdParam('inv', 'invoice')) id: string,
     @CurrentActor() actor: Actor,
   ): Promise<StreamableFile> {
-    // Everything that can fail happens before the first byte, so errors still leave as JSON envelopes.
-    const invoice = await this.invoices.getForUser(ownerOf(actor), id);
-    const document = await this.invoices.renderPdf(invoice);
-    return new StreamableFile(document, {
-      type: 'application/pdf',
-      disposition: `attachment; filename="${invoice.number}.pdf"`,
-      length: document.length,
-    });
+    return asPdf(await this.documents.invoicePdf(ownerOf(actor), id));
+  }
+
+  @Get(':id/credit-notes/:creditNoteId/pdf')
+  @ApiOperation({ summary: 'A credit note issued against one of your invoices, as a PDF document' })
+  @ApiProduces('application/pdf')
+  @ApiOkResponse({
+    description: 'The credit note as an A4 PDF',
+    schema: { type: 'string', format: 'binary' },
+  })
+  async creditNotePdf(
+    @Param('id', new IdParam('inv', 'invoice')) id: string,
+    @Param('creditNoteId', new IdParam('cn', 'credit note')) creditNoteId: string,
+    @CurrentActor() actor: Actor,
+  ): Promise<StreamableFile> {
+    return asPdf(await this.documents.creditNotePdf(ownerOf(actor), id, creditNoteId));
   }
 }

@@ -4,6 +4,7 @@ import { TaxModule } from '../tax/tax.module';
 import { CreditNotesController } from './credit-notes.controller';
 import { CreditNotes } from './credit-notes.service';
 import { DocumentNumbers } from './document-numbers.service';
+import { InvoiceDocuments } from './invoice-documents.service';
 import { InvoicesController } from './invoices.controller';
 import { InvoicesService } from './invoices.service';
 
@@ -11,7 +12,7 @@ import { InvoicesService } from './invoices.service';
 @Module({
   imports: [LedgerModule, TaxModule],
   controllers: [InvoicesController, CreditNotesController],
-  providers: [InvoicesService, DocumentNumbers, CreditNotes],
+  providers: [InvoicesService, DocumentNumbers, CreditNotes, InvoiceDocuments],
   exports: [InvoicesService, DocumentNumbers],
 })
 export class InvoicesModule {}

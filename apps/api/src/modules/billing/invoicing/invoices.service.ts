@@ -19,7 +19,6 @@ import { CreditNote } from './credit-note.entity';
 import { CreditNoteLine } from './credit-note-line.entity';
 import { creditNoteLines } from './credit-note-lines';
 import { DocumentNumbers } from './document-numbers.service';
-import { renderInvoicePdf } from './invoice-pdf';
 import { toInvoiceView } from './invoice-view';
 import { InvoiceLine } from './invoice-line.entity';
 import { Invoice } from './invoice.entity';
@@ -305,10 +304,6 @@ export class InvoicesService {
       where: { invoiceId },
       order: { issuedAt: 'ASC', id: 'ASC' },
     });
-  }
-
-  renderPdf(invoice: InvoiceView): Promise<Buffer> {
-    return renderInvoicePdf(invoice);
   }
 
   private async viewOf(invoice: Invoice): Promise<InvoiceView> {
