@@ -95,24 +95,19 @@ export class Environment {
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_MIGRATION_URL must be a postgres:// URL' })
   DATABASE_MIGRATION_URL?: string;
 
-  /** Connections in each process's pool (API, worker). Behind PgBouncer, size PgBouncer's pool instead. */
+  /** Connections in each process's pool (API, worker). */
   @Transform(toInteger)
   @IsInt()
   @Min(1)
   @Max(500)
   DATABASE_POOL_SIZE = 20;
-
-  /** How long to wait for a connection (from the pool or a new one) before failing the request. */
+  /** Wait for a connection before failing. */
   @Transform(toInteger)
   @IsInt()
   @Min(100)
   @Max(120_000)
   DATABASE_CONNECT_TIMEOUT_MS = 5_000;
-
-  /**
-   * Postgres cancels a statement of the API or a worker running longer (0: no limit). `db migrate`
-   * and the CLI are not limited. Behind PgBouncer set it on the role instead (docs/deploy.md).
-   */
+  /** Postgres cancels an API or worker statement running longer (0: none; never the CLI). docs/deploy.md */
   @Transform(toInteger)
   @IsInt()
   @Min(0)
@@ -214,17 +209,11 @@ export class Environment {
   @Max(10)
   DUNNING_PAST_DUE_AFTER_ATTEMPTS = 1;
 
-  /**
-   * Cron pattern (UTC) of the scheduled billing run, kept in Redis for every worker; `off` removes
-   * the schedule; empty leaves it as it is (this process neither sets nor removes it).
-   */
+  /** Cron (UTC) of the billing run, shared in Redis; `off` removes the schedule, empty leaves it. */
   @IsString()
   BILLING_RUN_CRON = '*/15 * * * *';
 
-  /**
-   * Cron pattern (UTC) of the daily reconciliation of yesterday against Stripe; `off` removes the
-   * schedule; empty leaves it as it is.
-   */
+  /** Cron (UTC) of the daily reconciliation against Stripe; `off` removes it, empty leaves it. */
   @IsString()
   RECONCILIATION_CRON = '30 2 * * *';
 
