@@ -76,3 +76,4 @@ export { LedgerBackfill, type LedgerBackfillReport } from './ledger/ledger-backf
 export { LedgerPostings } from './ledger/ledger-postings.service';
 // Reconciliation against Stripe: `pnpm cli reconcile --date D`.
 export { Reconciliations } from './reconciliation/reconciliations.service';
+export { FxRates } from './fx/fx-rates.service';

@@ -4,6 +4,7 @@ import { CATALOG_COMMANDS } from './catalog.commands';
 import { AdminCliServices } from './cli-support';
 import { COUPON_COMMANDS } from './coupon.commands';
 import { CUSTOMER_COMMANDS } from './customer.commands';
+import { FX_COMMANDS } from './fx.commands';
 import { LEDGER_COMMANDS } from './ledger.commands';
 import { PAYOUT_COMMANDS } from './payout.commands';
 import { RECONCILE_COMMANDS } from './reconcile.commands';
@@ -22,5 +23,6 @@ export const ADMIN_COMMANDS = [
   ...LEDGER_COMMANDS,
   ...RECONCILE_COMMANDS,
   ...RECOGNITION_COMMANDS,
+  ...FX_COMMANDS,
   ...WEBHOOK_COMMANDS,
 ];
