@@ -23,7 +23,7 @@ export class Reconciliation1795560000000 implements MigrationInterface {
       `CREATE INDEX "ix_reconciliation_items_our_source" ON "billing"."reconciliation_items" ("our_source_id")`,
     );
     await queryRunner.query(
-      `CREATE INDEX "ix_reconciliation_items_run" ON "billing"."reconciliation_items" ("run_id", "outcome")`,
+      `CREATE INDEX "ix_reconciliation_items_run" ON "billing"."reconciliation_items" ("run_id")`,
     );
     await queryRunner.query(
       `CREATE TABLE "billing"."reconciliation_exceptions" ("id" text NOT NULL, "run_id" text NOT NULL, "day" text NOT NULL, "kind" text NOT NULL, "subject" text NOT NULL, "balance_transaction_id" text, "our_source_type" text, "our_source_id" text, "currency" text NOT NULL, "processor_amount" bigint, "our_amount" bigint, "message" text NOT NULL, "status" text NOT NULL, "resolved_by" text, "resolution" text, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL, "resolved_at" TIMESTAMP WITH TIME ZONE, CONSTRAINT "PK_d1cdb3833631e18e1dd635895e0" PRIMARY KEY ("id"))`,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { add, subtract, toDecimalString } from '@astrix/pricing';
@@ -21,6 +22,7 @@ import {
   STANDARD_FEE_SCHEDULE,
   type ExceptionDraft,
   type OurRow,
+  type ReconciledMovement,
 } from './reconciliation-matching';
 import {
   countsOf,
@@ -35,6 +37,13 @@ import { ReconciliationPayout, ReconciliationRun } from './reconciliation.entity
 import { TraderPayoutTransfersRegistry } from './processor-transfers.registry';
 
 const DAY_MS = 86_400_000;
+/**
+ * Pages written per transaction: fewer commits (the walk is bound by them), and a crash redoes at
+ * most this many pages from the last committed cursor.
+ */
+const PAGES_PER_COMMIT = 5;
+/** Pages fetched and matched ahead of the one being written (each match holds a connection). */
+const LOOKAHEAD_PAGES = 4;
 /** Serializes the postings that read the ledger's Stripe balance (availability). */
 const AVAILABILITY_LOCK = 19_560_001;
 
@@ -43,12 +52,20 @@ export const dayBounds = (day: string): { from: Date; to: Date } => {
   return { from, to: new Date(from.getTime() + DAY_MS) };
 };
 
+/** A page fetched and matched, waiting to be committed. */
+interface PreparedPage {
+  readonly txns: readonly ProcessorBalanceTransaction[];
+  readonly last: string;
+  readonly hasMore: boolean;
+  readonly results: ReadonlyArray<{ txn: ProcessorBalanceTransaction; result: ReconciledMovement }>;
+}
+
 /**
  * Walks one UTC day of processor balance transactions page by page (newest first, as the processor
- * lists them), matches each page to our rows with one lookup, and commits per page, in one
- * transaction: the items, one journal entry for the page's movements and the page's exceptions,
- * and the run's cursor. A crash resumes after the last committed page; an item reconciled before
- * is never posted again, so running a day again posts nothing new.
+ * lists them), matches each page to our rows with one lookup, and commits every few pages in one
+ * transaction: the items, one journal entry for their movements, their exceptions and the run's
+ * cursor. A crash resumes after the last committed page; an item reconciled before is never
+ * posted again, so running a day again posts nothing new.
  */
 @Injectable()
 export class ReconciliationRunner {
@@ -81,7 +98,6 @@ export class ReconciliationRunner {
     // whose `available_on` has passed by the end of the day (or now) become available.
     const now = this.clock.now();
     const to = new Date(Math.min(dayEnd.getTime(), now.getTime() + 1));
-    let prefetch: Promise<BalanceTransactionPage> | null = null;
     try {
       await this.reconcilePayouts(run, from, dayEnd, now);
       const pageSize = this.config.reconciliationPageSize;
@@ -92,23 +108,59 @@ export class ReconciliationRunner {
           limit: pageSize,
           ...(cursor ? { startingAfter: cursor } : {}),
         });
+      // Three stages in flight: pages are fetched one after the other (each asks after the last
+      // id of the one before), each fetched page is matched at once on its own connection, and
+      // matched pages are written in order, a few per transaction, each commit with its cursor.
+      // A failure anywhere stops the walk at the last commit.
+      const pending: Array<Promise<PreparedPage | null>> = [];
+      let fetching: Promise<BalanceTransactionPage | null> = fetchAfter(run.cursor);
+      const handled = <T>(promise: Promise<T>): Promise<T> => {
+        // Awaited later, in order; noted now so a failure ahead is not an unhandled rejection.
+        promise.catch(() => undefined);
+        return promise;
+      };
+      const pump = (): void => {
+        while (pending.length < LOOKAHEAD_PAGES) {
+          const current = fetching;
+          pending.push(
+            handled(
+              current.then(async (page) => {
+                const last = page?.data.at(-1);
+                if (!page || !last) return null;
+                return {
+                  txns: page.data,
+                  last: last.id,
+                  hasMore: page.hasMore,
+                  results: await this.match(page.data),
+                };
+              }),
+            ),
+          );
+          fetching = handled(
+            current.then((page) => {
+              const last = page?.data.at(-1);
+              return page?.hasMore && last ? fetchAfter(last.id) : null;
+            }),
+          );
+        }
+      };
       let pages = run.pages;
-      prefetch = fetchAfter(run.cursor);
-      while (prefetch) {
-        const page: BalanceTransactionPage = await prefetch;
-        prefetch = null;
-        const last = page.data.at(-1);
-        if (!last) break;
-        // The next page travels while this one is written.
-        if (page.hasMore) prefetch = fetchAfter(last.id);
-        pages += 1;
-        await this.commitPage(run, page.data, last.id, pages);
+      let batch: PreparedPage[] = [];
+      for (;;) {
+        pump();
+        const page = await (pending.shift() as Promise<PreparedPage | null>);
+        if (page) batch.push(page);
+        if (batch.length > 0 && (batch.length >= PAGES_PER_COMMIT || !page)) {
+          pages += batch.length;
+          await this.commitPages(run, batch, pages);
+          batch = [];
+        }
+        if (!page) break;
       }
       await this.raiseUnmatchedInStripe(run, from, to);
       await this.postAvailability(run, to);
       return await this.complete(run);
     } catch (error) {
-      if (prefetch) (prefetch as Promise<unknown>).catch(() => undefined);
       const message = error instanceof Error ? error.message : String(error);
       this.logger.warn(`reconciliation ${run.id} of ${run.day} stopped: ${message}`);
       await this.dataSource.manager.update(
@@ -120,13 +172,8 @@ export class ReconciliationRunner {
     }
   }
 
-  /** One page: one lookup of our rows, then items, entry, exceptions and cursor in one transaction. */
-  private async commitPage(
-    run: ReconciliationRun,
-    txns: readonly ProcessorBalanceTransaction[],
-    cursor: string,
-    pages: number,
-  ): Promise<void> {
+  /** One page matched to our rows with one lookup (and one to payouts when it holds transfers). */
+  private async match(txns: readonly ProcessorBalanceTransaction[]): Promise<PreparedPage['results']> {
     const keys = {
       charges: [] as string[],
       paymentIntents: [] as string[],
@@ -157,7 +204,7 @@ export class ReconciliationRunner {
         },
       ]),
     );
-    const results = txns.map((txn) => {
+    return txns.map((txn) => {
       const lookup = lookupOf(txn);
       let row: OurRow | null = null;
       if (lookup?.type === 'charge')
@@ -170,6 +217,16 @@ export class ReconciliationRunner {
       else if (lookup?.type === 'trader_payout') row = transfers.get(lookup.key) ?? null;
       return { txn, result: reconcileMovement(txn, row, STANDARD_FEE_SCHEDULE) };
     });
+  }
+
+  /** A few pages' items, their journal entry, exceptions and the cursor, in one transaction. */
+  private async commitPages(
+    run: ReconciliationRun,
+    batch: readonly PreparedPage[],
+    pages: number,
+  ): Promise<void> {
+    const results = batch.flatMap((page) => page.results);
+    const cursor = batch[batch.length - 1].last;
     await this.dataSource.transaction(async (manager) => {
       const items: ItemRow[] = results.map(({ txn, result }) => ({
         txn,
@@ -178,7 +235,11 @@ export class ReconciliationRunner {
         ourSourceId: result.ourSourceId,
         ourAmount: result.ourAmount,
       }));
-      const inserted = await insertItems(manager, run.id, items);
+      const inserted = await insertItems(manager, run.id, items, {
+        cursor,
+        pages,
+        at: this.clock.now(),
+      });
       const fresh = results.filter(({ txn }) => inserted.has(txn.id));
       if (fresh.length > 0) {
         const first = fresh[0].txn;
@@ -202,11 +263,6 @@ export class ReconciliationRunner {
           this.clock.now(),
         );
       }
-      await manager.update(
-        ReconciliationRun,
-        { id: run.id },
-        { cursor, pages, heartbeatAt: this.clock.now() },
-      );
     });
   }
 
@@ -371,7 +427,9 @@ export class ReconciliationRunner {
       if (lines.length === 0) return;
       await this.journal.post(manager, {
         sourceType: 'processor_balance_transaction',
-        sourceId: `available:${run.id}:${cutoff.toISOString()}:${this.clock.now().toISOString()}`,
+        // Unique per posting: what makes it once-only is the difference computed under the lock (a
+        // source id derived from the cutoff or the clock could repeat and drop a needed move).
+        sourceId: `available:${run.id}:${randomUUID()}`,
         event: 'processor.available',
         occurredAt: cutoff,
         memo: `funds available by ${cutoff.toISOString()} (reconciliation ${run.id})`,

@@ -24,8 +24,12 @@ export async function findOurRows(
     fee: string;
   }> = await manager.query(
     `SELECT 'charge' AS kind, c.stripe_charge_id AS key, c.stripe_payment_intent_id AS alt, c.id, c.amount::text, c.currency, '0' AS fee
+         FROM billing.charges c WHERE c.stripe_charge_id = ANY($1::text[])
+       UNION ALL
+       -- A charge we know by its payment intent only (each branch uses its own unique index).
+       SELECT 'charge', c.stripe_charge_id, c.stripe_payment_intent_id, c.id, c.amount::text, c.currency, '0'
          FROM billing.charges c
-        WHERE c.stripe_charge_id = ANY($1::text[]) OR c.stripe_payment_intent_id = ANY($2::text[])
+        WHERE c.stripe_payment_intent_id = ANY($2::text[]) AND c.stripe_charge_id IS NULL
        UNION ALL
        SELECT 'refund', r.stripe_refund_id, NULL, r.id, r.amount::text, r.currency, '0'
          FROM billing.refunds r WHERE r.stripe_refund_id = ANY($3::text[])
@@ -62,26 +66,37 @@ export interface ItemRow {
   readonly ourAmount: number | null;
 }
 
-/** Inserts the page's items; returns the ids inserted now (an item reconciled before is kept as it was). */
+/**
+ * Inserts the page's items and moves the run's cursor past the page, in one statement; returns the
+ * ids inserted now (an item reconciled before is kept as it was). The page's transaction does not
+ * wait for the disk at commit: lost with a database crash, the page is walked again from the
+ * previous cursor and posts the same.
+ */
 export async function insertItems(
   manager: EntityManager,
   runId: string,
   items: readonly ItemRow[],
+  advance: { cursor: string; pages: number; at: Date },
 ): Promise<Set<string>> {
-  if (items.length === 0) return new Set();
   const of = <T>(pick: (item: ItemRow) => T): T[] => items.map(pick);
   const inserted: Array<{ balance_transaction_id: string }> = await manager.query(
-    `INSERT INTO billing.reconciliation_items
-       (balance_transaction_id, run_id, type, source_id, our_source_type, our_source_id, outcome, currency,
-        amount, fee, net, our_amount, available_on, created_at)
-     SELECT id, $1, type, source_id, our_source_type, our_source_id, outcome, currency, amount, fee, net, our_amount,
-            available_on, created_at
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[],
-                   $10::bigint[], $11::bigint[], $12::bigint[], $13::timestamptz[], $14::timestamptz[])
-         AS i(id, type, source_id, our_source_type, our_source_id, outcome, currency, amount, fee, net, our_amount,
-              available_on, created_at)
-     ON CONFLICT (balance_transaction_id) DO NOTHING
-     RETURNING balance_transaction_id`,
+    `WITH settings AS (SELECT set_config('synchronous_commit', 'off', true) AS value),
+          advanced AS (UPDATE billing.reconciliation_runs SET cursor = $15, pages = $16, heartbeat_at = $17
+                        WHERE id = $1 RETURNING id),
+          inserted AS (
+            INSERT INTO billing.reconciliation_items
+              (balance_transaction_id, run_id, type, source_id, our_source_type, our_source_id, outcome, currency,
+               amount, fee, net, our_amount, available_on, created_at)
+            SELECT id, $1, type, source_id, our_source_type, our_source_id, outcome, currency, amount, fee, net,
+                   our_amount, available_on, created_at
+              FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                          $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::timestamptz[],
+                          $14::timestamptz[])
+                AS i(id, type, source_id, our_source_type, our_source_id, outcome, currency, amount, fee, net,
+                     our_amount, available_on, created_at)
+            ON CONFLICT (balance_transaction_id) DO NOTHING
+            RETURNING balance_transaction_id)
+     SELECT inserted.balance_transaction_id FROM inserted, settings, advanced`,
     [
       runId,
       of((item) => item.txn.id),
@@ -97,6 +112,9 @@ export async function insertItems(
       of((item) => item.ourAmount),
       of((item) => item.txn.availableOn),
       of((item) => item.txn.createdAt),
+      advance.cursor,
+      advance.pages,
+      advance.at,
     ],
   );
   return new Set(inserted.map((row) => row.balance_transaction_id));

@@ -88,7 +88,7 @@ export class ReconciliationRun {
  * any) and how it compared. The journal holds one summary entry per page; this is its sub-ledger.
  */
 @Entity({ schema: 'billing', name: 'reconciliation_items' })
-@Index('ix_reconciliation_items_run', ['runId', 'outcome'])
+@Index('ix_reconciliation_items_run', ['runId'])
 @Index('ix_reconciliation_items_our_source', ['ourSourceId'])
 export class ReconciliationItem {
   /** txn_… */
