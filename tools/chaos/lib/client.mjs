@@ -46,7 +46,7 @@ export class HttpClient {
     if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
     const name =
       route ??
-      `${method} ${path.replace(/\/(cust|chg|inv|sub|acc|po|cs|ch|pi|prd|we|re|du)_[\w]+/g, '/:id').split('?')[0]}`;
+      `${method} ${path.replace(/\/(cust|chk|chg|inv|sub|acc|po|cs|ch|pi|prd|we|re|ref|du|dp|evt)_[\w]+/g, '/:id').split('?')[0]}`;
     const stat = this.stats.get(name) ?? { ok: 0, errors: 0, retries: 0, latencies: [] };
     this.stats.set(name, stat);
     const deadline = Date.now() + this.budgetMs;
