@@ -3,7 +3,9 @@
 // BullMQ "events" queue and the accounts consumer (workers in the API process). Events for the
 // seeded 50k evaluation are appended to platform.outbox_events by SQL at a steady rate (as the
 // billing transaction would, occurredAt = insert time); latency is from that time to the
-// account's `active` status-history row, per charge.
+// account's `active` status-history row, per charge. Stages from the same rows: outbox relay
+// (occurred → published), queue (published → the consumer's inbox claim) and the floor, the
+// accounts consumer's own transaction (inbox claim → account active), which no pipeline removes.
 // Usage: pnpm exec nx run @astrix/api:build && node tools/bench/provisioning/run.mjs [--count 2000] [--rate 100]
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,13 +26,17 @@ function append(from, to) {
     INSERT INTO platform.outbox_events (event_id, type, subject, envelope, occurred_at)
     SELECT ${id('evt')}, 'billing.payment.completed', ${id('chg')},
       jsonb_build_object(
-        'id', ${id('evt')}, 'type', 'billing.payment.completed', 'version', 1,
+        'id', ${id('evt')}, 'type', 'billing.payment.completed', 'version', 2,
         'occurredAt', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
         'producer', 'astrix-billing', 'subject', ${id('chg')}, 'correlationId', null,
         'data', jsonb_build_object(
           'chargeId', ${id('chg')}, 'userId', 'bench_trader_' || (i % 500), 'customerId', ${id('cust')},
-          'checkoutSessionId', ${id('chk')}, 'productId', '${productId}', 'productKind', 'evaluation',
-          'accountSize', 50000, 'accountId', null, 'amount', 29900, 'currency', 'USD',
+          'paidFor', 'purchase', 'checkoutSessionId', ${id('chk')}, 'subscriptionId', null,
+          'productId', '${productId}', 'productKind', 'evaluation', 'accountSize', 50000,
+          'accountTerms', jsonb_build_object('accountSize', 50000, 'phases', 2,
+            'profitTargetPercent', jsonb_build_array('8', '5'), 'maxDailyLossPercent', '5',
+            'maxTotalLossPercent', '10', 'minTradingDays', 4, 'platform', null),
+          'paymentIntentId', null, 'accountId', null, 'amount', 29900, 'currency', 'USD',
           'discountAmount', 0, 'couponCode', null, 'invoiceId', ${id('inv')},
           'paidAt', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))),
       clock_timestamp()
@@ -61,6 +67,23 @@ const rows = api
   )
   .split('\n')
   .map((line) => line.split('|').map(Number));
+const stageRows = api
+  .query(
+    `SELECT extract(epoch FROM (o.published_at - o.occurred_at)) * 1000,
+            extract(epoch FROM (i.processed_at - o.published_at)) * 1000,
+            extract(epoch FROM (h.occurred_at - i.processed_at)) * 1000
+       FROM platform.outbox_events o
+       JOIN platform.inbox_entries i ON i.event_id = o.event_id AND i.consumer = 'accounts.provisioning'
+       JOIN accounts.accounts a ON a.charge_id = o.subject
+       JOIN accounts.account_status_history h ON h.account_id = a.id AND h.to_status = 'active'
+      WHERE o.type = 'billing.payment.completed' AND o.event_id < 'evt_00000000000000000001000000'`,
+  )
+  .split('\n')
+  .map((line) => line.split('|').map(Number));
+const stageP50 = (column) => {
+  const sorted = stageRows.map((row) => row[column]).sort((a, b) => a - b);
+  return Math.round(sorted[Math.floor(sorted.length / 2)] * 10) / 10;
+};
 const accounts = Number(api.query(`SELECT count(*) FROM accounts.accounts`));
 await api.stop();
 
@@ -85,6 +108,9 @@ console.log(
         max: Math.round(latencies.at(-1)),
       },
       throughputPerSecond: Math.round((rows.length / (lastActive - firstOccurred)) * 1000),
+      target: 'p50 < 50 ms, throughput = offered',
+      stagesP50Ms: { outboxRelay: stageP50(0), queueToConsumer: stageP50(1) },
+      floorP50Ms: { accountsConsumerTransaction: stageP50(2) },
     },
     null,
     2,

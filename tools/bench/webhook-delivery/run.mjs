@@ -3,10 +3,17 @@
 // the event's commit to its delivery (p50/p99), through the real outbox relay, history consumer,
 // delivery relay and sender; (2) SSE fan-out: 1,000 clients connected to GET /v1/billing/stream
 // for one user, time from an event's commit until all of them have it.
+// (3) delivery throughput: --throughput N deliveries already recorded (history and pending delivery
+// rows, committed at once, over --endpoints endpoints) drained by the one API process's workers.
 // Events are appended to platform.outbox_events by SQL (as a producing transaction would,
 // occurredAt = commit time). Workers run in the API process.
-// Usage: pnpm exec nx run @astrix/api:build && node tools/bench/webhook-delivery/run.mjs [--count 2000] [--rate 200] [--clients 1000]
+// Floors from the same run: a bare keep-alive undici POST loop to the same receiver from a process
+// of its own (raw-sender.mjs: requests/s, and one request's latency alone).
+// Usage: pnpm exec nx run @astrix/api:build && node tools/bench/webhook-delivery/run.mjs [--count 2000] [--rate 200] [--clients 1000] [--throughput 10000] [--endpoints 4]
+import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { machine, startApi } from '../lib/api-server.mjs';
@@ -17,12 +24,16 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '200' },
     clients: { type: 'string', default: '1000' },
     fanouts: { type: 'string', default: '20' },
+    throughput: { type: 'string', default: '10000' },
+    endpoints: { type: 'string', default: '4' },
   },
 });
 const count = Number(values.count);
 const rate = Number(values.rate);
 const clients = Number(values.clients);
 const fanouts = Number(values.fanouts);
+const throughputCount = Number(values.throughput);
+const endpointCount = Number(values.endpoints);
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const summary = (samples) => {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -41,7 +52,7 @@ const receiver = createServer((request, response) => {
   request.on('data', (chunk) => chunks.push(chunk));
   request.on('end', () => {
     const envelope = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    if (!received.has(envelope.id))
+    if (!envelope.id.startsWith('evt_raw') && !received.has(envelope.id))
       received.set(envelope.id, { at: Date.now(), occurredAt: Date.parse(envelope.occurredAt) });
     response.writeHead(200).end('ok');
   });
@@ -94,6 +105,64 @@ const arrivals = [...received.entries()]
 const lags = arrivals.map((arrival) => arrival.at - arrival.occurredAt);
 const firstAt = Math.min(...arrivals.map((arrival) => arrival.at));
 const lastAt = Math.max(...arrivals.map((arrival) => arrival.at));
+
+// (3) delivery throughput from the one process: deliveries recorded by SQL, committed at once.
+let throughput = null;
+if (throughputCount > 0) {
+  const perEndpoint = Math.ceil(throughputCount / endpointCount);
+  const endpointIds = [];
+  for (let index = 0; index < endpointCount; index += 1) {
+    const response = await fetch(`${api.url}/v1/admin/webhook-endpoints`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+      body: JSON.stringify({
+        url: `http://127.0.0.1:3992/tp/${index}`,
+        eventTypes: ['billing.refund.processed'],
+        description: 'bench throughput',
+      }),
+    });
+    endpointIds.push((await response.json()).id);
+  }
+  received.clear();
+  const committedAt = Date.now();
+  api.query(`
+    WITH events AS (
+      SELECT i, 'evt_tp_' || i AS event_id FROM generate_series(0, ${perEndpoint - 1}) AS i),
+    history AS (
+      INSERT INTO platform.event_history
+        (event_id, outbox_position, type, subject, sequence, user_id, customer_id, envelope, occurred_at, recorded_at, stream_position)
+      SELECT event_id, 1000000000 + i, 'billing.refund.processed', 'chg_tp_' || i, 1, NULL, NULL,
+        jsonb_build_object('id', event_id, 'type', 'billing.refund.processed', 'version', 1,
+          'occurredAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+          'producer', 'astrix-billing', 'subject', 'chg_tp_' || i, 'correlationId', null,
+          'data', jsonb_build_object('chargeId', 'chg_tp_' || i, 'amount', 1000, 'currency', 'USD')),
+        now(), now(), 1000000000 + i
+      FROM events RETURNING event_id)
+    INSERT INTO platform.webhook_deliveries (id, endpoint_id, event_id, event_type, status, attempts, next_attempt_at, created_at)
+    SELECT 'whd_tp_' || e.ordinality || '_' || h.event_id, e.id, h.event_id, 'billing.refund.processed', 'pending', 0, now(), now()
+      FROM history h CROSS JOIN unnest(ARRAY['${endpointIds.join("','")}']) WITH ORDINALITY AS e(id, ordinality)`);
+  const expected = perEndpoint * endpointCount;
+  const deliveredCount = () =>
+    Number(api.query(`SELECT count(*) FROM platform.webhook_deliveries WHERE event_type = 'billing.refund.processed' AND status = 'succeeded'`));
+  for (let waited = 0; deliveredCount() < expected && waited < 300_000; waited += 200) await sleep(200);
+  const doneAt = Date.now();
+  throughput = {
+    deliveries: expected,
+    succeeded: deliveredCount(),
+    endpoints: endpointCount,
+    seconds: (doneAt - committedAt) / 1000,
+    deliveriesPerSecond: Math.round((expected / (doneAt - committedAt)) * 1000),
+  };
+}
+
+// Floors: a bare keep-alive POST loop to the same receiver, in a process of its own.
+const floor = JSON.parse(
+  execFileSync(
+    process.execPath,
+    [join(dirname(fileURLToPath(import.meta.url)), 'raw-sender.mjs'), 'http://127.0.0.1:3992/raw', '10000', '600'],
+    { encoding: 'utf8' },
+  ),
+);
 
 // (2) SSE fan-out to many clients of one user
 const viewer = api.cli('dev-token', '--sub', 'bench_viewer', '--ttl', '3600').trim();
@@ -161,6 +230,15 @@ console.log(
       eventsDelivered: arrivals.length,
       deliveriesPerSecond: Math.round((arrivals.length / ((lastAt - firstAt) / 1000)) * 10) / 10,
       commitToDeliveryMs: summary(lags),
+      commitToDeliveryFloor: {
+        target: 'p50 < 100 ms, deliveries/s = offered',
+        bareKeepAlivePostAloneP50Ms: floor.p50,
+      },
+      throughput: throughput && {
+        ...throughput,
+        target: '>= 1000 deliveries/s from one process',
+        floorBareKeepAlivePostsPerSecond: floor.rate,
+      },
       sse: { clients: connected, events: fanouts, commitToAllClientsMs: summary(fanoutMs) },
     },
     null,
