@@ -1,8 +1,13 @@
-import AxeBuilder from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { purchase } from '../../api/test/support/billing';
 import { eventually } from '../../api/test/support/test-app';
-import { type ConsoleHarness, screenshot, signIn, startConsole } from './support/console';
+import {
+  accessibilityViolations,
+  type ConsoleHarness,
+  screenshot,
+  signIn,
+  startConsole,
+} from './support/console';
 
 /** Support's everyday path in real Chromium against the real API: find a customer, refund, see it audited. */
 describe('console: support', () => {
@@ -29,6 +34,7 @@ describe('console: support', () => {
     await page.goto('/console/');
     await page.getByRole('heading', { name: /Sandbox sign-in/ }).waitFor();
     await screenshot(page, 'sign-in');
+    expect(await accessibilityViolations(page)).toEqual([]);
     await signIn(page, 'support', 'support_alice');
     await screenshot(page, 'customers');
     await openCustomer(page, 'refund.me', 'refund.me@example.com');
@@ -73,12 +79,6 @@ describe('console: support', () => {
       .waitFor();
     await page.getByRole('tab', { name: 'Audit trail' }).click();
 
-    const accessibility = await new AxeBuilder({ page }).analyze();
-    expect(
-      accessibility.violations.map(
-        (violation) =>
-          `${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.html).join(' | ')})`,
-      ),
-    ).toEqual([]);
+    expect(await accessibilityViolations(page)).toEqual([]);
   });
 });

@@ -3,7 +3,13 @@ import { productBySlug, purchase } from '../../api/test/support/billing';
 import { idempotent } from '../../api/test/support/idempotency';
 import { fundedAccount } from '../../api/test/support/payouts';
 import { eventually, issueApiKey } from '../../api/test/support/test-app';
-import { type ConsoleHarness, screenshot, signIn, startConsole } from './support/console';
+import {
+  accessibilityViolations,
+  type ConsoleHarness,
+  screenshot,
+  signIn,
+  startConsole,
+} from './support/console';
 
 /** Role-aware pages in real Chromium: four-eyes payouts for finance, none for support, and fraud review. */
 describe('console: payouts and fraud', () => {
@@ -70,6 +76,7 @@ describe('console: payouts and fraud', () => {
     await row.getByText('approved by finance_carol').waitFor();
     await row.getByText('You approved; a second finance user must approve.').waitFor();
     await screenshot(first, 'payout-first-approval');
+    expect(await accessibilityViolations(first)).toEqual([]);
 
     const second = await h.newPage();
     await signIn(second, 'finance', 'finance_dan');
@@ -160,6 +167,7 @@ describe('console: payouts and fraud', () => {
     await finance.getByRole('table', { name: 'Totals' }).waitFor();
     await finance.getByRole('table', { name: 'Trial balance' }).waitFor();
     await screenshot(finance, 'reports');
+    expect(await accessibilityViolations(finance)).toEqual([]);
     await finance.getByRole('link', { name: 'Deferred revenue & reconciliation' }).click();
     await finance.getByText(/Open reconciliation exceptions/).waitFor();
     await finance.getByRole('heading', { name: 'Deferred revenue' }).waitFor();
@@ -182,6 +190,7 @@ describe('console: payouts and fraud', () => {
     expect(key).toMatch(/^ak_/);
     await admin.getByRole('table', { name: 'API keys' }).getByText('usage-reporter').waitFor();
     await screenshot(admin, 'api-keys');
+    expect(await accessibilityViolations(admin)).toEqual([]);
     await admin.getByRole('button', { name: 'I have stored it' }).click();
     await admin.reload();
     await admin.getByRole('table', { name: 'API keys' }).getByText('usage-reporter').waitFor();

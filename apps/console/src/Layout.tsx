@@ -51,6 +51,7 @@ export function Layout() {
               to={page.to}
               label={page.label}
               active={location.pathname.startsWith(page.to)}
+              variant="filled"
             />
           ))}
         </Stack>

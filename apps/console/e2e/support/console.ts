@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { type BillingTestApp, startBillingTestApp } from '../../../api/test/support/billing';
 import type { TestAppOptions } from '../../../api/test/support/test-app';
@@ -82,4 +83,13 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   // Let dialogs finish their opening transition (docs only; tests never wait on time).
   await new Promise((resolve) => setTimeout(resolve, 400));
   await page.screenshot({ path: join(target, `${name}.png`), type: 'png', animations: 'disabled' });
+}
+
+/** axe-core's WCAG checks on the page as it is now: every violation with the elements it names. */
+export async function accessibilityViolations(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).analyze();
+  return result.violations.map(
+    (violation) =>
+      `${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.html).join(' | ')})`,
+  );
 }
