@@ -5,8 +5,10 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withLocalOptIn } from './local-opt-in.mjs';
+import { loadDotEnv } from './dot-env.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+loadDotEnv(root);
 const result = spawnSync(process.execPath, [join(root, 'apps/api/dist/cli.js'), ...process.argv.slice(2)], {
   stdio: 'inherit',
   env: withLocalOptIn(process.env, 'pnpm cli'),

@@ -6,8 +6,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isLocal, withLocalOptIn } from './local-opt-in.mjs';
+import { loadDotEnv } from './dot-env.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+loadDotEnv(root);
 const workerOnly = process.argv.includes('--worker');
 // Fails closed without NODE_ENV: a newcomer's `pnpm start` opts in to the sandbox, with a warning.
 const env = withLocalOptIn(process.env, 'pnpm start');

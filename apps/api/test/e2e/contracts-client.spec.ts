@@ -45,7 +45,14 @@ describe('@astrix/contracts AstrixClient and verifyWebhook against the running A
 
   beforeAll(async () => {
     receiver = await startReceiver();
-    t = await startBillingTestApp();
+    // The seller on documents comes from the configuration.
+    t = await startBillingTestApp({
+      env: {
+        SELLER_NAME: 'Astrix Trading Europe GmbH',
+        SELLER_ADDRESS: 'Unter den Linden 1\\n10117 Berlin',
+        SELLER_TAX_ID: 'DE 811 907 980',
+      },
+    });
     // Real HTTP on the app's socket, through the global fetch, as a sibling service would call it.
     trader = new AstrixClient({ baseUrl: t.url, token: signToken(TRADER) });
     admin = new AstrixClient({ baseUrl: `${t.url}/`, token: signToken(ADMIN) });
@@ -76,6 +83,11 @@ describe('@astrix/contracts AstrixClient and verifyWebhook against the running A
     });
     const invoice = await trader.getInvoice(invoices.data[0].id);
     expect(invoice.total).toBeGreaterThan(0);
+    expect(invoice.seller).toEqual({
+      name: 'Astrix Trading Europe GmbH',
+      address: 'Unter den Linden 1\n10117 Berlin',
+      taxId: 'DE 811 907 980',
+    });
     const pdf = Buffer.from(await trader.getInvoicePdf(invoice.id));
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
     expect(pdfText(pdf)).not.toContain('Анна');
@@ -97,6 +109,8 @@ describe('@astrix/contracts AstrixClient and verifyWebhook against the running A
     });
     const addressed = pdfText(Buffer.from(await trader.getInvoicePdf(invoice.id)));
     expect(addressed).toContain('Анна Петрова');
+    expect(addressed).toContain('Astrix Trading Europe GmbH');
+    expect(addressed).toContain('10117 Berlin');
     expect(addressed).toContain(`Credit note ${note.number}`);
     const credit = pdfText(Buffer.from(await trader.getCreditNotePdf(invoice.id, note.id)));
     expect(credit).toContain('CREDIT NOTE');

@@ -43,6 +43,14 @@ export class AppConfig {
   get publicUrl(): string {
     return (this.env.PUBLIC_URL ?? `http://localhost:${this.env.PORT}`).replace(/\/+$/, '');
   }
+  /** Who issues invoices and credit notes (SELLER_NAME, SELLER_ADDRESS, SELLER_TAX_ID). */
+  get seller(): { name: string; address: string; taxId: string | null } {
+    return {
+      name: this.env.SELLER_NAME,
+      address: this.env.SELLER_ADDRESS,
+      taxId: this.env.SELLER_TAX_ID.trim() === '' ? null : this.env.SELLER_TAX_ID,
+    };
+  }
   get databaseUrl(): string {
     return this.env.DATABASE_URL;
   }

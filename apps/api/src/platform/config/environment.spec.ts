@@ -205,3 +205,30 @@ describe('validateEnvironment', () => {
     });
   });
 });
+
+describe('seller details (SELLER_NAME, SELLER_ADDRESS, SELLER_TAX_ID)', () => {
+  it('default to the issuing entity, and read \\n in the address as line breaks', () => {
+    expect(new AppConfig(validateEnvironment({ NODE_ENV: 'development' })).seller).toEqual({
+      name: 'Astrix Trading Ltd.',
+      address: '20 Fenchurch Street, 4th Floor, London EC3M 3BY, United Kingdom',
+      taxId: 'GB 394 1275 60',
+    });
+    const configured = validateEnvironment({
+      NODE_ENV: 'development',
+      SELLER_NAME: 'Astrix Trading Europe GmbH',
+      SELLER_ADDRESS: 'Unter den Linden 1\\n10117 Berlin',
+      SELLER_TAX_ID: '',
+    });
+    expect(new AppConfig(configured).seller).toEqual({
+      name: 'Astrix Trading Europe GmbH',
+      address: 'Unter den Linden 1\n10117 Berlin',
+      taxId: null,
+    });
+  });
+
+  it('refuses an empty seller name', () => {
+    expect(problemsOf({ NODE_ENV: 'development', SELLER_NAME: '' })).toEqual([
+      'SELLER_NAME must be 1 to 200 characters',
+    ]);
+  });
+});

@@ -8,6 +8,7 @@ import {
   IsInt,
   IsOptional,
   IsString,
+  Length,
   Matches,
   Max,
   Min,
@@ -80,6 +81,26 @@ export class Environment {
       'PUBLIC_URL must be an absolute http(s) URL without query or fragment, e.g. https://billing.example.com',
   })
   PUBLIC_URL?: string;
+
+  /**
+   * The legal entity that issues invoices and credit notes (each document keeps a copy, so a change
+   * here never rewrites documents already issued). SELLER_ADDRESS lines are separated by ", " or "\n".
+   */
+  @IsString()
+  @Length(1, 200, { message: 'SELLER_NAME must be 1 to 200 characters' })
+  SELLER_NAME = 'Astrix Trading Ltd.';
+
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? value.replace(/\\n/g, '\n') : value,
+  )
+  @IsString()
+  @Length(1, 500, { message: 'SELLER_ADDRESS must be 1 to 500 characters' })
+  SELLER_ADDRESS = '20 Fenchurch Street, 4th Floor, London EC3M 3BY, United Kingdom';
+
+  /** The seller's VAT or company tax id printed on documents; empty for none. */
+  @IsString()
+  @Length(0, 50, { message: 'SELLER_TAX_ID must be at most 50 characters' })
+  SELLER_TAX_ID = 'GB 394 1275 60';
 
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/astrix';
@@ -344,6 +365,9 @@ export const ENVIRONMENT_VARIABLES = [
   'PORT',
   'HOST',
   'PUBLIC_URL',
+  'SELLER_NAME',
+  'SELLER_ADDRESS',
+  'SELLER_TAX_ID',
   'DATABASE_URL',
   'DATABASE_MIGRATION_URL',
   'DATABASE_POOL_SIZE',

@@ -6,6 +6,7 @@ import { actorLabel, type RequestContext } from '../../../platform/auth/actor';
 import { OutboxService, type NewEvent } from '../../../platform/events/outbox.service';
 import { ConflictError } from '../../../platform/http/app-error';
 import { newId } from '../../../platform/ids';
+import { AppConfig } from '../../../platform/config/app-config';
 import { CustomerBalances } from '../customers/customer-balances.service';
 import { LedgerPostings } from '../ledger/ledger-postings.service';
 import { DocumentNumbers } from './document-numbers.service';
@@ -13,7 +14,7 @@ import { invoiceEventData } from './invoice-events';
 import { invoiceTransition } from './invoice-status';
 import type { InvoiceLineKind } from './invoice-line.entity';
 import { Invoice, type InvoiceStatus } from './invoice.entity';
-import { ASTRIX_SELLER } from './seller';
+import { sellerDetails } from './seller';
 import type { TaxDecision } from '../tax/tax-decision';
 import { type LineTax, taxDraft } from '../tax/tax-lines';
 import { TaxCalculator } from '../tax/tax.service';
@@ -96,6 +97,7 @@ export class InvoiceWriter {
     private readonly audit: AuditService,
     private readonly ledger: LedgerPostings,
     private readonly taxes: TaxCalculator,
+    private readonly config: AppConfig,
   ) {}
 
   /**
@@ -151,7 +153,7 @@ export class InvoiceWriter {
         tax: draft.tax,
         total: draft.total,
         amountPaid: 0,
-        seller: { ...ASTRIX_SELLER },
+        seller: sellerDetails(this.config),
         issuedAt,
         paidAt: settled ? issuedAt : null,
         billingReason: item.billingReason,
@@ -420,7 +422,7 @@ export class InvoiceWriter {
         column('creditApplied'),
         column('amountDue'),
         column('discount'),
-        JSON.stringify(ASTRIX_SELLER),
+        JSON.stringify(sellerDetails(this.config)),
         issuedAt,
         column('tax'),
         column('taxTreatment'),

@@ -13,6 +13,7 @@ import { Clock } from '../../../platform/clock';
 import { AppError, ConflictError, NotFoundError } from '../../../platform/http/app-error';
 import { toPage } from '../../../platform/http/pagination';
 import { newId } from '../../../platform/ids';
+import { AppConfig } from '../../../platform/config/app-config';
 import { LedgerPostings } from '../ledger/ledger-postings.service';
 import type { Charge } from '../payments/charge.entity';
 import { CreditNote } from './credit-note.entity';
@@ -23,7 +24,7 @@ import { toInvoiceView } from './invoice-view';
 import { InvoiceLine } from './invoice-line.entity';
 import { Invoice } from './invoice.entity';
 import { buildReceipt, moneyText } from './receipt-lines';
-import { ASTRIX_SELLER } from './seller';
+import { sellerDetails } from './seller';
 import { dayOf, lookupSnapshots } from '../fx/fx-rates.service';
 
 export interface IssueReceiptInput {
@@ -59,6 +60,7 @@ export class InvoicesService {
     private readonly documentNumbers: DocumentNumbers,
     private readonly clock: Clock,
     private readonly ledger: LedgerPostings,
+    private readonly config: AppConfig,
   ) {}
 
   /**
@@ -100,7 +102,7 @@ export class InvoicesService {
       tax: receipt.tax,
       total: receipt.total,
       amountPaid: receipt.total,
-      seller: { ...ASTRIX_SELLER },
+      seller: sellerDetails(this.config),
       issuedAt,
       paidAt: input.paidAt,
       taxTreatment: input.breakdown.taxDetails?.treatment ?? null,
