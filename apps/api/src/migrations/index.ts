@@ -33,6 +33,7 @@ import { Tax1795620000000 } from './1795620000000-tax';
 import { FxSnapshots1795620000001 } from './1795620000001-fx-snapshots';
 import { CreditNoteLines1795620000002 } from './1795620000002-credit-note-lines';
 import { CommitNotifications1795630000000 } from './1795630000000-commit-notifications';
+import { EntitlementsNotify1795640000000 } from './1795640000000-entitlements-notify';
 
 /** Every migration, oldest first. Landed migrations are never edited; add a new one instead. */
 export const MIGRATIONS = [
@@ -70,4 +71,5 @@ export const MIGRATIONS = [
   FxSnapshots1795620000001,
   CreditNoteLines1795620000002,
   CommitNotifications1795630000000,
+  EntitlementsNotify1795640000000,
 ];

@@ -1,4 +1,5 @@
 import { CatalogService } from '../../src/modules/billing/catalog/catalog.service';
+import { EntitlementsCatalog } from '../../src/modules/billing/metering/entitlements-catalog';
 import { Clock } from '../../src/platform/clock';
 import { productBySlug } from '../support/billing';
 import { issueApiKey, startTestApp, TestApp } from '../support/test-app';
@@ -397,6 +398,69 @@ describe('entitlements (e2e)', () => {
       headers: t.as({ sub: 'u_list' }),
     });
     expect(other.statusCode).toBe(404);
+  });
+
+  it('answers several checks in one request, each as the single check answers, in order', async () => {
+    await customer('u_batch_pro', 'active');
+    await customer('u_batch_basic', 'active', { productId: basicId });
+    await use('u_batch_pro', 'backtests'); // counted: one event
+    const items = [
+      { customerId: 'u_batch_pro', featureId: 'copy-trading' },
+      { customerId: 'u_batch_pro', featureId: 'backtests', quantity: 3 },
+      { customerId: 'u_batch_basic', featureId: 'backtests' },
+      { customerId: 'u_batch_basic', featureId: 'watchlists' },
+      { customerId: 'u_nobody_batch', featureId: 'copy-trading' },
+      { customerId: 'u_batch_pro', featureId: 'no-such-feature' },
+    ];
+    const response = await t.inject({
+      method: 'POST',
+      url: '/v1/entitlements/check/batch',
+      headers: { authorization: `Bearer ${checkKey}` },
+      payload: { checks: items },
+    });
+    expect(response.statusCode).toBe(200);
+    const { data } = response.json() as { data: Array<Record<string, unknown>> };
+    expect(data).toHaveLength(items.length);
+    for (const [index, item] of items.entries()) {
+      expect(data[index]).toEqual(await check(item.customerId, item.featureId, item.quantity));
+    }
+    expect(data[1]).toMatchObject({ allowed: false, reason: 'limit_reached' });
+    expect(data[2]).toMatchObject({ allowed: false, reason: 'feature_not_in_plan' });
+
+    const post = (
+      payload: unknown,
+      headers: Record<string, string> = { authorization: `Bearer ${checkKey}` },
+    ) =>
+      t.inject({ method: 'POST', url: '/v1/entitlements/check/batch', headers, payload: payload as object });
+    const bad = await post({ checks: [items[0], { customerId: 'u_batch_pro', featureId: 'Bad Feature' }] });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toMatchObject({
+      code: 'VALIDATION_ERROR',
+      details: [{ field: 'checks[1].featureId', message: 'must be a feature id' }],
+    });
+    expect((await post({ checks: [] })).statusCode).toBe(400);
+    expect((await post({ checks: Array.from({ length: 101 }, () => items[0]) })).statusCode).toBe(400);
+    expect((await post({ checks: [items[0]], extra: true })).statusCode).toBe(400);
+    expect((await post({ checks: [items[0]] }, { authorization: `Bearer ${usageKey}` })).statusCode).toBe(
+      403,
+    );
+    expect((await post({ checks: [items[0]] }, {})).statusCode).toBe(401);
+  });
+
+  it('reloads the definitions on the commit notification of a change, before any check asks', async () => {
+    const catalog = t.app.get(EntitlementsCatalog);
+    await check('u_active', 'copy-trading'); // the copy in memory is current
+    const [{ version: before }] = await t.dataSource.query(
+      'SELECT version FROM billing.entitlements_version WHERE id = 1',
+    );
+    expect(catalog.latest()?.version).toBe(String(before));
+    // Another process's change (plain SQL): no check runs, the notification alone brings the copy up.
+    await t.dataSource.query('UPDATE billing.entitlements_version SET version = version + 1 WHERE id = 1');
+    const wanted = String(BigInt(before) + 1n);
+    for (let attempt = 0; attempt < 200 && catalog.latest()?.version !== wanted; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(catalog.latest()?.version).toBe(wanted);
   });
 
   it('validates the check and its callers', async () => {

@@ -6,7 +6,9 @@ import { AppConfig } from '../config/app-config';
 export const OUTBOX_CHANNEL = 'astrix_outbox';
 /** Notified when event history rows or webhook deliveries commit. */
 export const OUTBOUND_CHANNEL = 'astrix_outbound';
-export type CommitChannel = typeof OUTBOX_CHANNEL | typeof OUTBOUND_CHANNEL;
+/** Notified when billing.entitlements_version is bumped (a definition change committed). */
+export const ENTITLEMENTS_CHANNEL = 'astrix_entitlements';
+export type CommitChannel = typeof OUTBOX_CHANNEL | typeof OUTBOUND_CHANNEL | typeof ENTITLEMENTS_CHANNEL;
 
 const RECONNECT_MIN_MS = 100;
 const RECONNECT_MAX_MS = 5_000;

@@ -63,6 +63,89 @@ documentRawRoute(ENTITLEMENT_CHECK_PATH, {
   },
 });
 
+export const ENTITLEMENT_BATCH_CHECK_PATH = '/v1/entitlements/check/batch';
+/** Checks in one batch request (several features, several customers, or both). */
+export const MAX_BATCH_CHECKS = 100;
+
+const CHECK_ITEM_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['customerId', 'featureId'],
+  properties: {
+    customerId: { type: 'string', description: 'Our customer id or the external reference' },
+    featureId: { type: 'string', pattern: FEATURE_ID_PATTERN.source },
+    quantity: { type: 'integer', minimum: 0, maximum: MAX_QUANTITY, default: 1 },
+  },
+};
+
+documentRawRoute(ENTITLEMENT_BATCH_CHECK_PATH, {
+  post: {
+    tags: ['entitlements'],
+    summary: `Several checks in one request (up to ${MAX_BATCH_CHECKS}: several features of a customer, several customers, or both); answers in the order asked. Scope entitlements:read, or staff role support. No rate limit.`,
+    operationId: 'checkEntitlements',
+    ...{ [ACCESS_EXTENSION]: ENTITLEMENT_CHECK_ACCESS },
+    requestBody: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['checks'],
+            properties: {
+              checks: { type: 'array', minItems: 1, maxItems: MAX_BATCH_CHECKS, items: CHECK_ITEM_SCHEMA },
+            },
+          },
+        },
+      },
+    },
+    responses: {
+      '200': {
+        description: 'One answer per check, in the order of `checks`, each as the single check answers',
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              required: ['data'],
+              properties: {
+                data: { type: 'array', items: { $ref: '#/components/schemas/EntitlementCheckResponse' } },
+              },
+            },
+          },
+        },
+      },
+      '400': { description: 'Malformed body, or a malformed check (error envelope naming checks[i])' },
+      '401': { description: 'No or bad credentials (error envelope)' },
+      '403': { description: 'Credentials without entitlements:read or support (error envelope)' },
+    },
+  },
+});
+
+/** The body of a batch check: `{checks: [{customerId, featureId, quantity?}, …]}`. */
+export function parseBatchCheck(
+  body: unknown,
+): Array<{ customerId: string; featureId: string; quantity: number }> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new AppError(400, 'VALIDATION_ERROR', 'body must be {checks: [...]}');
+  }
+  const { checks, ...rest } = body as Record<string, unknown>;
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0) throw badRequest(unknown[0], 'is not allowed');
+  if (!Array.isArray(checks) || checks.length === 0 || checks.length > MAX_BATCH_CHECKS) {
+    throw badRequest('checks', `must be an array of 1 to ${MAX_BATCH_CHECKS} checks`);
+  }
+  return checks.map((item: unknown, index) => {
+    try {
+      return parseCheck(item);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      const field = error.details?.[0]?.field;
+      const message = error.details?.[0]?.message ?? 'must be {customerId, featureId, quantity?}';
+      throw badRequest(field ? `checks[${index}].${field}` : `checks[${index}]`, message);
+    }
+  });
+}
+
 /** The body of a check: `{customerId, featureId, quantity?}`, checked by hand (three fields). */
 export function parseCheck(body: unknown): { customerId: string; featureId: string; quantity: number } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -113,6 +196,24 @@ export class EntitlementCheckRoute implements OnModuleInit {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     if (!fastify || typeof fastify.post !== 'function') return;
     fastify.post(ENTITLEMENT_CHECK_PATH, (request, reply) => this.handle(request, reply));
+    fastify.post(ENTITLEMENT_BATCH_CHECK_PATH, (request, reply) => this.handleBatch(request, reply));
+  }
+
+  private async handleBatch(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+    try {
+      authorize(ENTITLEMENT_CHECK_ACCESS, await this.authenticator.authenticate(request.headers));
+      const checks = parseBatchCheck(request.body);
+      // Checks started in the same turn share one statement (EntitlementsService batches them).
+      const data = await Promise.all(
+        checks.map((item) => this.entitlements.check(item.customerId, item.featureId, item.quantity)),
+      );
+      return { data };
+    } catch (error) {
+      const described = describeError(error);
+      if (described.status >= 500)
+        this.logger.error({ err: error, requestId: request.id }, 'unhandled error');
+      return reply.status(described.status).send(errorEnvelope(described, String(request.id)));
+    }
   }
 
   private async handle(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {

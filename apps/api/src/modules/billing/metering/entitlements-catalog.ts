@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { UsageAlertKind } from '@astrix/contracts';
 import { Clock } from '../../../platform/clock';
+import { CommitListener, ENTITLEMENTS_CHANNEL } from '../../../platform/database/commit-listener';
 import { Feature } from './feature.entity';
 
 export interface AlertDefinition {
@@ -30,17 +31,42 @@ export interface EntitlementDefinitions {
  * its own transaction. Checks read the version with the customer's rows and call `at(version)`: a copy
  * older than a committed change is never used, in any process. Ingest, which only needs the feature
  * list, may use a copy up to a second old (`recent`).
+ *
+ * The copy is also invalidated by `LISTEN/NOTIFY`: a trigger on the version row notifies
+ * `astrix_entitlements` when a change commits (whoever made it), and every process loads the new
+ * definitions at once, so the first check after a change does not wait for the load. The version read
+ * with each check stays the guarantee (a notification arrives after the commit, never before it).
  */
 @Injectable()
-export class EntitlementsCatalog {
+export class EntitlementsCatalog implements OnModuleInit {
+  private readonly logger = new Logger(EntitlementsCatalog.name);
   private current: EntitlementDefinitions | null = null;
   private loadedAt = 0;
   private loading: Promise<EntitlementDefinitions> | null = null;
+  private loadCount = 0;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
+    private readonly listener: CommitListener,
   ) {}
+
+  onModuleInit(): void {
+    // Also fires after each (re)connection of the listener: changes made meanwhile are picked up.
+    this.listener.on(ENTITLEMENTS_CHANNEL, () => {
+      // A load already running may have read before the change committed: load once more after it.
+      const running = this.loading;
+      const reloaded = running ? running.catch(() => undefined).then(() => this.reload()) : this.reload();
+      reloaded.catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'entitlement definitions reload after a change failed'),
+      );
+    });
+  }
+
+  /** Loads counted so far (tests, benchmarks). */
+  get loads(): number {
+    return this.loadCount;
+  }
 
   /** The definitions of exactly this version (or newer). */
   async at(version: string): Promise<EntitlementDefinitions> {
@@ -94,6 +120,7 @@ export class EntitlementsCatalog {
   }
 
   private async load(): Promise<EntitlementDefinitions> {
+    this.loadCount += 1;
     const loadedAt = this.clock.now().getTime();
     const definitions = await this.dataSource.transaction('REPEATABLE READ', async (manager) => {
       const [{ version }] = await manager.query(
