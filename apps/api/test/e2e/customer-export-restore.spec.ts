@@ -99,6 +99,14 @@ describe('customer export and restore (built CLI)', () => {
       await manager.query(`DELETE FROM platform.audit_log WHERE actor_id = 'user_export_a'`);
       await manager.query(`UPDATE billing.customers SET email = 'wrong@example.com' WHERE id = $1`, [customerA]);
       await manager.query(`UPDATE billing.refunds SET status = 'failed' WHERE id = $1`, [refund.json().id]);
+      // Rows that were never theirs: --prune takes them away.
+      await manager.query(
+        `INSERT INTO payouts.kyc_statuses (user_id, status, updated_at) VALUES ('user_export_a', 'verified', now())`,
+      );
+      await manager.query(
+        `INSERT INTO billing.usage_alert_pending (customer_id, feature_id, marked_by, marked_at) VALUES ($1, 'junk', 'script', now())`,
+        [customerA],
+      );
     });
 
     // A bundle whose file changed is refused, and nothing is written.
@@ -111,11 +119,13 @@ describe('customer export and restore (built CLI)', () => {
     const [still] = await t.dataSource.query('SELECT email FROM billing.customers WHERE id = $1', [customerA]);
     expect(still.email).toBe('wrong@example.com');
 
-    const restored = await cli('restore', join(directory, 'a1'), '--yes');
+    const restored = await cli('restore', join(directory, 'a1'), '--yes', '--prune');
     expect(restored).toMatchObject({ code: 0 });
-    expect(restored.stdout).toContain('billing.charges: 1 inserted, 0 reset');
-    expect(restored.stdout).toContain('billing.customers: 0 inserted, 1 reset');
-    expect(restored.stdout).toContain('billing.refunds: 0 inserted, 1 reset');
+    expect(restored.stdout).toContain('billing.charges: 1 inserted, 0 reset, 0 deleted');
+    expect(restored.stdout).toContain('billing.customers: 0 inserted, 1 reset, 0 deleted');
+    expect(restored.stdout).toContain('billing.refunds: 0 inserted, 1 reset, 0 deleted');
+    expect(restored.stdout).toContain('payouts.kyc_statuses: 0 inserted, 0 reset, 1 deleted');
+    expect(restored.stdout).toContain('billing.usage_alert_pending: 0 inserted, 0 reset, 1 deleted');
 
     expect((await cli('export', customerA, '--out', join(directory, 'a2'))).code).toBe(0);
     expect((await cli('export', 'user_export_b', '--out', join(directory, 'b2'))).code).toBe(0);

@@ -40,6 +40,7 @@ export class CustomerExportCommand extends CommandRunner {
 
 interface RestoreOptions {
   yes?: boolean;
+  prune?: boolean;
 }
 
 /** `customer restore DIR`: puts a customer's rows back from a bundle; other customers' rows are not touched. */
@@ -55,10 +56,15 @@ export class CustomerRestoreCommand extends CommandRunner {
 
   async run([bundle]: string[], options: RestoreOptions): Promise<void> {
     await confirm(`Restore the customer in ${bundle} into this database?`, options.yes);
-    const { manifest, counts } = await restoreCustomer(this.config.databaseMigrationUrl, resolve(bundle), cliActor());
+    const { manifest, counts } = await restoreCustomer(this.config.databaseMigrationUrl, resolve(bundle), cliActor(), {
+      prune: options.prune,
+    });
     for (const count of counts) {
-      if (count.inserted + count.updated > 0) {
-        process.stdout.write(`${count.table}: ${count.inserted} inserted, ${count.updated} reset\n`);
+      if (count.inserted + count.updated + count.deleted > 0) {
+        process.stdout.write(
+          `${count.table}: ${count.inserted} inserted, ${count.updated} reset` +
+            `${options.prune ? `, ${count.deleted} deleted` : ''}\n`,
+        );
       }
     }
     const inserted = counts.reduce((sum, count) => sum + count.inserted, 0);
@@ -71,6 +77,14 @@ export class CustomerRestoreCommand extends CommandRunner {
 
   @Option({ flags: '-y, --yes', description: 'Do not ask for confirmation' })
   parseYes(): boolean {
+    return true;
+  }
+
+  @Option({
+    flags: '--prune',
+    description: "Also delete the customer's rows the bundle does not have (never financial or append-only records)",
+  })
+  parsePrune(): boolean {
     return true;
   }
 }

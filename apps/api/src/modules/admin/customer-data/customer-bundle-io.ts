@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client, escapeIdentifier, escapeLiteral } from 'pg';
+import { RETAINED_TABLES } from '../../../platform/database/app-role';
 import { newId } from '../../../platform/ids';
 import {
   bundleChecksum,
@@ -142,6 +143,8 @@ export interface RestoreCounts {
   inserted: number;
   updated: number;
   unchanged: number;
+  /** With `prune`: the customer's rows the bundle does not have, deleted. */
+  deleted: number;
 }
 
 async function columnsOf(client: Client, table: string): Promise<string[]> {
@@ -164,6 +167,7 @@ export async function restoreCustomer(
   databaseUrl: string,
   path: string,
   actor: string,
+  options: { prune?: boolean } = {},
 ): Promise<{ manifest: CustomerBundleManifest; counts: RestoreCounts[] }> {
   const { manifest, rows } = await readBundle(path);
   return withClient(databaseUrl, async (client) => {
@@ -189,6 +193,16 @@ export async function restoreCustomer(
         if (lines.length === 0) continue;
         counts.push(await upsertRows(client, entry.table, lines));
       }
+      if (options.prune) {
+        const who = { customerId: manifest.customerId, userId: manifest.userId };
+        for (const entry of [...manifest.tables].reverse()) {
+          const deleted = await pruneRows(client, entry.table, rows.get(entry.table) ?? [], who);
+          if (deleted === 0) continue;
+          const count = counts.find((each) => each.table === entry.table);
+          if (count) count.deleted = deleted;
+          else counts.push({ table: entry.table, inserted: 0, updated: 0, unchanged: 0, deleted });
+        }
+      }
       await client.query(
         `INSERT INTO platform.audit_log
            (id, actor_type, actor_id, action, resource_type, resource_id, before, after, request_id, occurred_at)
@@ -202,6 +216,7 @@ export async function restoreCustomer(
             exportedAt: manifest.createdAt,
             inserted: counts.reduce((sum, count) => sum + count.inserted, 0),
             updated: counts.reduce((sum, count) => sum + count.updated, 0),
+            deleted: counts.reduce((sum, count) => sum + count.deleted, 0),
           }),
         ],
       );
@@ -235,5 +250,21 @@ async function upsertRows(client: Client, table: string, lines: string[]): Promi
   );
   const inserted = written.rows.filter((row) => row.inserted).length;
   const updated = written.rows.length - inserted;
-  return { table, inserted, updated, unchanged: lines.length - written.rows.length };
+  return { table, inserted, updated, unchanged: lines.length - written.rows.length, deleted: 0 };
+}
+
+/**
+ * `--prune`: deletes the customer's rows that the bundle does not have (rows a bad script added),
+ * children first. Never in append-only tables or retained financial records: those are kept.
+ */
+async function pruneRows(client: Client, table: string, lines: string[], who: CustomerRef): Promise<number> {
+  const rule = ruleOf(table);
+  if (rule.appendOnly || (RETAINED_TABLES as readonly string[]).includes(table)) return 0;
+  const key = rule.key.map((column) => escapeIdentifier(column)).join(', ');
+  const result = await client.query(
+    `DELETE FROM ${qualified(table)} WHERE (${conditionFor(table, who)})
+        AND (${key}) NOT IN (SELECT ${key} FROM json_populate_recordset(NULL::${qualified(table)}, $1::json))`,
+    [`[${lines.join(',')}]`],
+  );
+  return result.rowCount ?? 0;
 }
