@@ -111,6 +111,18 @@ describe('currencies (issue #20): FX rates, snapshots on invoices and journal li
     });
     expect(corrected.statusCode).toBe(200);
     expect((await invoiceView()).reporting).toMatchObject({ total: 11_000, rate: '1.10' });
+    // The tax report in the reporting currency converts at the same snapshot.
+    const report = await t.inject({
+      method: 'GET',
+      url: '/v1/admin/reports/tax?from=2026-03-01&to=2026-04-01',
+      headers: t.as(FINANCE),
+    });
+    expect(report.json().reporting).toEqual({
+      currency: 'USD',
+      taxableAmount: 11_000,
+      tax: 0,
+      unconverted: 0,
+    });
     const rates = await t.inject({
       method: 'GET',
       url: '/v1/admin/fx-rates?day=2026-03-20',

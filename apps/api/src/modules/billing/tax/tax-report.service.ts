@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { convert, money, parseCurrencyCode } from '@astrix/pricing';
+import { REPORTING_CURRENCY } from '../fx/fx-snapshot';
 
 /** One jurisdiction, treatment, rate and currency over the period. */
 export interface TaxReportRow {
@@ -24,6 +26,11 @@ export interface TaxReport {
   rows: TaxReportRow[];
   /** Per currency: the tax of every row, what the tax payable account should hold for the period. */
   totals: Array<{ currency: string; taxableAmount: number; tax: number }>;
+  /**
+   * Everything in the reporting currency, each document converted at its invoice's FX snapshot
+   * (the rate of its finalization day); `unconverted` counts documents without a snapshot.
+   */
+  reporting: { currency: string; taxableAmount: number; tax: number; unconverted: number };
 }
 
 interface RawRow {
@@ -38,6 +45,26 @@ interface RawRow {
   taxable: string;
   tax: string;
 }
+
+/** Invoice lines and (negative) credit note lines of the period, with their invoice's jurisdiction and FX snapshot. */
+const TAXED_CTE = `WITH taxed AS (
+         SELECT i.tax_country AS country, i.tax_region AS region, COALESCE(i.tax_treatment, 'untaxed') AS treatment,
+                l.tax_rate_id, l.tax_percentage AS percentage, l.tax_inclusive AS inclusive, i.currency,
+                i.id AS document, i.fx_rate, i.fx_source, i.fx_as_of,
+                l.amount - l.discount - CASE WHEN l.tax_inclusive THEN l.tax ELSE 0 END AS taxable, l.tax
+           FROM billing.invoices i
+           JOIN billing.invoice_lines l ON l.invoice_id = i.id
+          WHERE i.issued_at >= $1 AND i.issued_at < $2 AND i.status NOT IN ('draft', 'void')
+         UNION ALL
+         -- Credit notes give tax back: negative, in the jurisdiction and treatment of their invoice.
+         SELECT i.tax_country, i.tax_region, COALESCE(i.tax_treatment, 'untaxed'),
+                cl.tax_rate_id, cl.tax_percentage, cl.tax_inclusive, n.currency,
+                n.id, i.fx_rate, i.fx_source, i.fx_as_of, -(cl.amount - cl.tax), -cl.tax
+           FROM billing.credit_notes n
+           JOIN billing.credit_note_lines cl ON cl.credit_note_id = n.id
+           JOIN billing.invoices i ON i.id = n.invoice_id
+          WHERE n.issued_at >= $1 AND n.issued_at < $2
+       )`;
 
 const toNumber = (value: string): number => {
   const parsed = Number(value);
@@ -56,24 +83,7 @@ export class TaxReports {
 
   async report(range: { from: Date; to: Date }): Promise<TaxReport> {
     const raw = (await this.dataSource.query(
-      `WITH taxed AS (
-         SELECT i.tax_country AS country, i.tax_region AS region, COALESCE(i.tax_treatment, 'untaxed') AS treatment,
-                l.tax_rate_id, l.tax_percentage AS percentage, l.tax_inclusive AS inclusive, i.currency,
-                i.id AS document,
-                l.amount - l.discount - CASE WHEN l.tax_inclusive THEN l.tax ELSE 0 END AS taxable, l.tax
-           FROM billing.invoices i
-           JOIN billing.invoice_lines l ON l.invoice_id = i.id
-          WHERE i.issued_at >= $1 AND i.issued_at < $2 AND i.status NOT IN ('draft', 'void')
-         UNION ALL
-         -- Credit notes give tax back: negative, in the jurisdiction and treatment of their invoice.
-         SELECT i.tax_country, i.tax_region, COALESCE(i.tax_treatment, 'untaxed'),
-                cl.tax_rate_id, cl.tax_percentage, cl.tax_inclusive, n.currency,
-                n.id, -(cl.amount - cl.tax), -cl.tax
-           FROM billing.credit_notes n
-           JOIN billing.credit_note_lines cl ON cl.credit_note_id = n.id
-           JOIN billing.invoices i ON i.id = n.invoice_id
-          WHERE n.issued_at >= $1 AND n.issued_at < $2
-       )
+      `${TAXED_CTE}
        SELECT country, region, treatment, tax_rate_id, percentage, inclusive, currency,
               COUNT(DISTINCT document)::text AS documents, SUM(taxable)::text AS taxable, SUM(tax)::text AS tax
          FROM taxed
@@ -93,6 +103,39 @@ export class TaxReports {
       taxableAmount: toNumber(row.taxable),
       tax: toNumber(row.tax),
     }));
+    const converted = (await this.dataSource.query(
+      `${TAXED_CTE}
+       SELECT currency, fx_rate, fx_source, fx_as_of, COUNT(DISTINCT document)::text AS documents,
+              SUM(taxable)::text AS taxable, SUM(tax)::text AS tax
+         FROM taxed GROUP BY 1, 2, 3, 4`,
+      [range.from, range.to],
+    )) as Array<{
+      currency: string;
+      fx_rate: string | null;
+      fx_source: string | null;
+      fx_as_of: Date | null;
+      documents: string;
+      taxable: string;
+      tax: string;
+    }>;
+    const reporting = { currency: REPORTING_CURRENCY, taxableAmount: 0, tax: 0, unconverted: 0 };
+    for (const group of converted) {
+      if (group.fx_rate === null || group.fx_as_of === null) {
+        reporting.unconverted += toNumber(group.documents);
+        continue;
+      }
+      const snapshot = {
+        from: parseCurrencyCode(group.currency),
+        to: parseCurrencyCode(REPORTING_CURRENCY),
+        rate: group.fx_rate,
+        source: group.fx_source ?? 'unknown',
+        asOf: group.fx_as_of,
+      };
+      const inReporting = (amount: string): number =>
+        convert(money(toNumber(amount), snapshot.from), snapshot).amount.amountMinor;
+      reporting.taxableAmount += inReporting(group.taxable);
+      reporting.tax += inReporting(group.tax);
+    }
     const totals = new Map<string, { currency: string; taxableAmount: number; tax: number }>();
     for (const row of rows) {
       const total = totals.get(row.currency) ?? { currency: row.currency, taxableAmount: 0, tax: 0 };
@@ -100,7 +143,13 @@ export class TaxReports {
       total.tax += row.tax;
       totals.set(row.currency, total);
     }
-    return { from: range.from.toISOString(), to: range.to.toISOString(), rows, totals: [...totals.values()] };
+    return {
+      from: range.from.toISOString(),
+      to: range.to.toISOString(),
+      rows,
+      totals: [...totals.values()],
+      reporting,
+    };
   }
 }
 
