@@ -10,7 +10,8 @@
 // Floors from the same run: a bare keep-alive undici POST loop to the same receiver from a process
 // of its own (raw-sender.mjs: requests/s, and one request's latency alone).
 // Usage: pnpm exec nx run @astrix/api:build && node tools/bench/webhook-delivery/run.mjs [--count 2000] [--rate 200] [--clients 1000] [--throughput 10000] [--endpoints 4]
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -156,12 +157,15 @@ if (throughputCount > 0) {
 }
 
 // Floors: a bare keep-alive POST loop to the same receiver, in a process of its own.
+// (Asynchronously: the receiver answering it lives in this process.)
 const floor = JSON.parse(
-  execFileSync(
-    process.execPath,
-    [join(dirname(fileURLToPath(import.meta.url)), 'raw-sender.mjs'), 'http://127.0.0.1:3992/raw', '10000', '600'],
-    { encoding: 'utf8' },
-  ),
+  (
+    await promisify(execFile)(
+      process.execPath,
+      [join(dirname(fileURLToPath(import.meta.url)), 'raw-sender.mjs'), 'http://127.0.0.1:3992/raw', '10000', '600'],
+      { encoding: 'utf8' },
+    )
+  ).stdout,
 );
 
 // (2) SSE fan-out to many clients of one user
