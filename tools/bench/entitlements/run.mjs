@@ -5,7 +5,9 @@
 // the period's usage of limit and metered features is computed in SQL and kept up to 500 ms.
 // Setup: the demo catalog (pro-monthly grants a boolean, a limit and a metered feature), N customers
 // on pro-monthly, 100 usage events each; checks cycle over customers and the three features.
-// Usage: pnpm exec nx run @astrix/api:build && node tools/bench/entitlements/run.mjs [--duration 15] [--connections 100]
+// Usage: pnpm exec nx run @astrix/api:build && node tools/bench/entitlements/run.mjs [--duration 15] [--connections 100] [--batch 1]
+// Prints the figure and its floor (Fastify alone on the same cores, same run) side by side: the
+// issue #25 target is checks/s >= 0.8x bare Fastify's requests/s and p99 <= 1.5x bare Fastify's.
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -18,6 +20,8 @@ const { values } = parseArgs({
     customers: { type: 'string', default: '2000' },
     events: { type: 'string', default: '100' },
     floors: { type: 'string', default: 'yes' },
+    // Checks per request: 1 = POST /v1/entitlements/check; more = POST /v1/entitlements/check/batch.
+    batch: { type: 'string', default: '1' },
   },
 });
 const customers = Number(values.customers);
@@ -65,9 +69,18 @@ try {
       bodies.push(JSON.stringify({ customerId: `bench-user-${n}`, featureId, quantity: 1 }));
     }
   }
+  const batch = Math.max(1, Number(values.batch));
+  if (batch > 1) {
+    // Several features of a customer, or several customers, per request (the batch endpoint).
+    const singles = bodies.map((body) => JSON.parse(body));
+    bodies.length = 0;
+    for (let start = 0; start + batch <= singles.length; start += batch) {
+      bodies.push(JSON.stringify({ checks: singles.slice(start, start + batch) }));
+    }
+  }
   let next = 0;
   const options = {
-    url: `${api.url}/v1/entitlements/check`,
+    url: `${api.url}/v1/entitlements/check${batch > 1 ? '/batch' : ''}`,
     connections: Number(values.connections),
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
@@ -82,8 +95,9 @@ try {
     ],
   };
   const sample = await fetch(options.url, { method: 'POST', headers: options.headers, body: bodies[1] });
-  const answer = await sample.json();
-  if (sample.status !== 200 || answer.allowed !== true)
+  const answered = await sample.json();
+  const answer = batch > 1 ? answered.data?.[0] : answered;
+  if (sample.status !== 200 || answer?.allowed !== true)
     throw new Error(`check failed: ${JSON.stringify(answer)}`);
   await autocannon({ ...options, duration: 3 }); // warm-up, not reported
   const result = await autocannon({ ...options, duration: Number(values.duration) });
@@ -123,8 +137,22 @@ try {
         customers,
         usageEventsPerCustomer: Number(values.events),
         sampleAnswer: answer,
+        checksPerRequest: batch,
+        checksPerSecond: figures.requestsPerSecond * batch,
         ...figures,
         floors,
+        ...(floors.bareFastify
+          ? {
+              vsBareFastify: {
+                throughput: Number(
+                  ((figures.requestsPerSecond * batch) / floors.bareFastify.requestsPerSecond).toFixed(2),
+                ),
+                throughputTarget: '>= 0.8',
+                p99: Number((figures.latencyMs.p99 / floors.bareFastify.latencyMs.p99).toFixed(2)),
+                p99Target: '<= 1.5',
+              },
+            }
+          : {}),
       },
       null,
       2,
