@@ -7,7 +7,7 @@ import { RedisConnection } from '../../platform/queues/redis.provider';
 import { PollingLoop } from '../../platform/queues/polling-loop';
 import { WORKER_ROLE } from '../../platform/queues/worker-role';
 import { CommitListener, OUTBOUND_CHANNEL } from '../../platform/database/commit-listener';
-import { FALLBACK_POLL_FACTOR } from '../../platform/events/outbox-relay.service';
+import { FALLBACK_POLL_FACTOR, WAKE_GAP_MS } from '../../platform/events/outbox-relay.service';
 import { streamChannel, StreamMessage } from './event-stream';
 import { WebhookBatchSender } from './webhook-batch-sender';
 
@@ -47,11 +47,13 @@ export class OutboundRelay implements OnApplicationBootstrap, OnApplicationShutd
     const intervalMs = config.outboxPollIntervalMs * FALLBACK_POLL_FACTOR;
     this.streamLoop = new PollingLoop(() => this.streamOnce(), {
       intervalMs,
+      minGapMs: WAKE_GAP_MS,
       fullBatch: BATCH_SIZE,
       onError: (error) => this.logger.error({ err: error }, 'outbound stream relay failed; will retry'),
     });
     this.deliveryLoop = new PollingLoop(() => this.deliverDue(), {
       intervalMs,
+      minGapMs: WAKE_GAP_MS,
       fullBatch: DELIVERY_BATCH_SIZE,
       onError: (error) => this.logger.error({ err: error }, 'outbound delivery relay failed; will retry'),
     });

@@ -14,6 +14,8 @@ import { CommitListener, OUTBOX_CHANNEL } from '../database/commit-listener';
 const BATCH_SIZE = 200;
 /** The poll is only the fallback (a lost notification): commits wake the relay at once. */
 export const FALLBACK_POLL_FACTOR = 8;
+/** Woken rounds start at least this far apart: a burst of commits is published in a few batches. */
+export const WAKE_GAP_MS = 10;
 
 /**
  * Publishes committed outbox events to the `events` queue, in batches, woken by the commit that
@@ -39,6 +41,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     // relayOnce logs its own failures.
     this.loop = new PollingLoop(() => this.relayOnce(), {
       intervalMs: config.outboxPollIntervalMs * FALLBACK_POLL_FACTOR,
+      minGapMs: WAKE_GAP_MS,
       fullBatch: BATCH_SIZE,
       onError: () => undefined,
     });

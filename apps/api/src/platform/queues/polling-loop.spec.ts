@@ -74,3 +74,29 @@ describe('PollingLoop', () => {
     await loop.stop();
   });
 });
+
+describe('PollingLoop with a minimum gap between woken rounds', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('folds wakes arriving within the gap into one round at the end of the gap', async () => {
+    const round = jest.fn(async () => 0);
+    const loop = new PollingLoop(round, {
+      intervalMs: 10_000,
+      fullBatch: 100,
+      minGapMs: 20,
+      onError: () => undefined,
+    });
+    loop.start();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(round).toHaveBeenCalledTimes(1);
+    for (let wake = 0; wake < 5; wake += 1) {
+      loop.wake();
+      await jest.advanceTimersByTimeAsync(2);
+    }
+    expect(round).toHaveBeenCalledTimes(1);
+    await jest.advanceTimersByTimeAsync(10);
+    expect(round).toHaveBeenCalledTimes(2);
+    await loop.stop();
+  });
+});

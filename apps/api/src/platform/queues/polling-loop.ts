@@ -2,7 +2,8 @@
  * Runs `round` again and again after commit-time work appears (relays): at once while a round
  * reports a full batch, at once when woken (`wake()`, e.g. by a commit notification; a wake during
  * a round runs one more round right after it), after `intervalMs` otherwise (the fallback poll),
- * and backing off after a failure (wakes are ignored until the backed-off round has run).
+ * and backing off after a failure (wakes are ignored until the backed-off round has run). Woken
+ * rounds start at least `minGapMs` apart, so a burst of commits costs a few rounds, not one each.
  * `stop()` waits for the round in progress.
  */
 export class PollingLoop {
@@ -13,10 +14,16 @@ export class PollingLoop {
   private inRound = false;
   private wokenDuringRound = false;
   private backingOff = false;
+  private lastStartedAt = 0;
 
   constructor(
     private readonly round: () => Promise<number>,
-    private readonly options: { intervalMs: number; fullBatch: number; onError: (error: unknown) => void },
+    private readonly options: {
+      intervalMs: number;
+      fullBatch: number;
+      onError: (error: unknown) => void;
+      minGapMs?: number;
+    },
   ) {}
 
   start(): void {
@@ -31,7 +38,12 @@ export class PollingLoop {
       this.wokenDuringRound = true;
       return;
     }
-    this.schedule(0);
+    this.schedule(this.gapLeft());
+  }
+
+  /** How long until a woken round may start. */
+  private gapLeft(): number {
+    return Math.max(0, this.lastStartedAt + (this.options.minGapMs ?? 0) - Date.now());
   }
 
   async stop(): Promise<void> {
@@ -45,14 +57,15 @@ export class PollingLoop {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
+      this.lastStartedAt = Date.now();
       this.inRound = true;
       this.wokenDuringRound = false;
       this.backingOff = false;
       this.running = this.round().then(
         (moved) => {
           this.inRound = false;
-          const again = moved >= this.options.fullBatch || this.wokenDuringRound;
-          this.schedule(again ? 0 : this.options.intervalMs);
+          if (moved >= this.options.fullBatch) this.schedule(0);
+          else this.schedule(this.wokenDuringRound ? this.gapLeft() : this.options.intervalMs);
         },
         (error: unknown) => {
           this.inRound = false;
