@@ -55,7 +55,7 @@ export class ReconciliationBooks implements OnModuleInit {
          UNION ALL
          SELECT 'dispute', d.id, d.currency, d.amount::text, d.stripe_dispute_id
            FROM billing.disputes d JOIN days ON d.created_at >= days.from_at AND d.created_at < days.to_at
-          WHERE d.created_at < $1
+          WHERE d.created_at < $1 AND NOT d.inquiry
             AND NOT EXISTS (SELECT 1 FROM billing.reconciliation_items i WHERE i.our_source_id = d.id)
          UNION ALL
          SELECT 'payout', p.payout_id, p.currency, p.amount::text, p.payout_id

@@ -193,7 +193,7 @@ export async function rowsWithoutMovement(
        UNION ALL
        SELECT 'dispute', d.id, d.amount::text, d.currency, d.stripe_dispute_id
          FROM billing.disputes d
-        WHERE d.created_at >= $1 AND d.created_at < $2
+        WHERE d.created_at >= $1 AND d.created_at < $2 AND NOT d.inquiry
           AND NOT EXISTS (SELECT 1 FROM billing.reconciliation_items i WHERE i.our_source_id = d.id)`,
     [from, to],
   );
