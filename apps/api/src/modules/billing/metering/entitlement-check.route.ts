@@ -23,6 +23,26 @@ const ENTITLEMENT_CHECK_ACCESS: readonly AccessRule[] = [
   { kind: 'roles', roles: ['support'] },
 ];
 
+/**
+ * The body a check accepts, as documented; `parseCheck` accepts exactly the bodies this schema does
+ * (entitlement-check.route.spec.ts compares them on generated input).
+ */
+export const ENTITLEMENT_CHECK_BODY = {
+  type: 'object' as const,
+  additionalProperties: false,
+  required: ['customerId', 'featureId'],
+  properties: {
+    customerId: {
+      type: 'string' as const,
+      minLength: 1,
+      maxLength: 200,
+      description: 'Our customer id or the external reference',
+    },
+    featureId: { type: 'string' as const, pattern: FEATURE_ID_PATTERN.source },
+    quantity: { type: 'integer' as const, minimum: 0, maximum: MAX_QUANTITY, default: 1 },
+  },
+};
+
 documentRawRoute(ENTITLEMENT_CHECK_PATH, {
   post: {
     tags: ['entitlements'],
@@ -35,16 +55,7 @@ documentRawRoute(ENTITLEMENT_CHECK_PATH, {
       required: true,
       content: {
         'application/json': {
-          schema: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['customerId', 'featureId'],
-            properties: {
-              customerId: { type: 'string', description: 'Our customer id or the external reference' },
-              featureId: { type: 'string', pattern: FEATURE_ID_PATTERN.source },
-              quantity: { type: 'integer', minimum: 0, maximum: MAX_QUANTITY, default: 1 },
-            },
-          },
+          schema: ENTITLEMENT_CHECK_BODY,
         },
       },
     },
