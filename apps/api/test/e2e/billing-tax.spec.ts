@@ -229,6 +229,14 @@ describe('tax (issue #20): rates as data, customer tax details, tax on invoices,
       ],
     });
     expect(String(note.number)).toMatch(/^AST-CN-2026-\d{6}$/);
+    const invoice = await t.inject({
+      method: 'GET',
+      url: `/v1/billing/invoices/${ukInvoiceId}`,
+      headers: t.trader('user_tax_uk'),
+    });
+    expect((invoice.json() as InvoiceView).creditNotes).toEqual([
+      expect.objectContaining({ id: note.id, tax: { amount: 1_000, currency: 'GBP' } }),
+    ]);
     const others = await t.inject({
       method: 'GET',
       url: '/v1/billing/credit-notes',

@@ -1,4 +1,5 @@
 import type { ProductKind } from '../events/billing';
+import type { CreditNoteView } from './admin';
 
 /** Money on the wire: integer minor units plus an ISO 4217 code (e.g. 29900 + "USD" = $299.00). */
 export interface MoneyView {
@@ -190,6 +191,8 @@ export interface InvoiceView {
    * The invoice in the reporting currency at the FX snapshot of its finalization day (never
    * today's rate); null when no rate was known that day.
    */
+  /** The credit notes issued against it, with their lines and tax (the customer's own view). */
+  creditNotes?: CreditNoteView[];
   reporting: {
     currency: string;
     total: number;

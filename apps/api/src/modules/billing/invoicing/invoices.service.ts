@@ -19,6 +19,7 @@ import type { Charge } from '../payments/charge.entity';
 import { CreditNote } from './credit-note.entity';
 import { CreditNoteLine } from './credit-note-line.entity';
 import { creditNoteLines } from './credit-note-lines';
+import { creditNoteWithLines } from './credit-notes.service';
 import { DocumentNumbers } from './document-numbers.service';
 import { toInvoiceView } from './invoice-view';
 import { InvoiceLine } from './invoice-line.entity';
@@ -290,7 +291,22 @@ export class InvoicesService {
       .getRepository(Invoice)
       .findOne({ where: { id: invoiceId, userId } });
     if (!invoice) throw new NotFoundError('invoice', invoiceId);
-    return this.viewOf(invoice);
+    const notes = await this.creditNotesFor(invoice.id);
+    const noteLines =
+      notes.length === 0
+        ? []
+        : await this.dataSource
+            .getRepository(CreditNoteLine)
+            .find({ where: { creditNoteId: In(notes.map((note) => note.id)) } });
+    return {
+      ...(await this.viewOf(invoice)),
+      creditNotes: notes.map((note) =>
+        creditNoteWithLines(
+          note,
+          noteLines.filter((line) => line.creditNoteId === note.id),
+        ),
+      ),
+    };
   }
 
   /** Any invoice, for staff tools. */
