@@ -40,6 +40,10 @@ describe('customer erase (built CLI)', () => {
     const customerA = { customerId: String(a.charge.customer_id), userId: 'user_erase_a' };
     const [{ id: customerB }] = await t.dataSource.query(`SELECT id FROM billing.customers WHERE user_id = 'user_erase_b'`);
     const who = { customerId: String(customerB), userId: 'user_erase_b' };
+    await t.dataSource.query(
+      `UPDATE billing.customers SET billing_name = 'Jane Erasable', billing_address = '1 Secret Lane, London N1 1AA' WHERE id = $1`,
+      [customerA.customerId],
+    );
     const before = await tableCounts(t.database.url);
     const otherBefore = await rowsOf(who);
     const invoicesBefore = await t.dataSource.query(
@@ -50,14 +54,24 @@ describe('customer erase (built CLI)', () => {
 
     const erased = await cli('erase', customerA.customerId, '--reason', 'GDPR request 2026-118', '--yes');
     expect(erased).toMatchObject({ code: 0 });
-    const [{ email }] = await t.dataSource.query('SELECT email FROM billing.customers WHERE id = $1', [customerA.customerId]);
+    const [{ email, billing_name: name, billing_address: address }] = await t.dataSource.query(
+      'SELECT email, billing_name, billing_address FROM billing.customers WHERE id = $1',
+      [customerA.customerId],
+    );
     expect(email).toMatch(/^erased-[0-9a-f]{20}@erased\.invalid$/);
+    expect([name, address]).toEqual(['Erased customer', null]);
     expect(erased.stdout).toContain(`now ${String(email)}; financial records kept`);
 
     // The email is nowhere in the person's changeable rows (append-only ones hold ids, not contact data).
     const after = await rowsOf(customerA);
     for (const rule of customerTables().filter((table) => !table.appendOnly)) {
-      expect([rule.table, (after.get(rule.table) ?? []).join('\n').includes(EMAIL)]).toEqual([rule.table, false]);
+      const text = (after.get(rule.table) ?? []).join('\n');
+      expect([rule.table, text.includes(EMAIL), text.includes('Jane Erasable'), text.includes('Secret Lane')]).toEqual([
+        rule.table,
+        false,
+        false,
+        false,
+      ]);
     }
     expect((after.get('billing.invoices') ?? []).join('\n')).toContain(String(email));
     const [stripeEvents] = await t.dataSource.query(

@@ -51,6 +51,11 @@ export const CUSTOMER_DATA_MAP: readonly TableRule[] = [
   { table: 'billing.invoice_lines', key: ['invoice_id', 'position'], owner: parent('invoice_id', 'billing.invoices') },
   { table: 'billing.charges', key: ['id'], owner: customer() },
   { table: 'billing.credit_notes', key: ['id'], owner: parent('invoice_id', 'billing.invoices') },
+  {
+    table: 'billing.credit_note_lines',
+    key: ['credit_note_id', 'position'],
+    owner: parent('credit_note_id', 'billing.credit_notes'),
+  },
   { table: 'billing.refunds', key: ['id'], owner: parent('charge_id', 'billing.charges') },
   { table: 'billing.disputes', key: ['id'], owner: parent('charge_id', 'billing.charges') },
   { table: 'billing.coupon_reservations', key: ['id'], owner: customer() },

@@ -14,6 +14,9 @@ export function emailPseudonym(random: () => Buffer = () => randomBytes(10)): st
 
 export const isPseudonym = (email: string): boolean => email.endsWith(`@${ERASED_DOMAIN}`);
 
+/** What an erased person's billing name becomes (invoices stay addressed, to no one). */
+export const ERASED_NAME = 'Erased customer';
+
 export interface ErasureReport {
   customerId: string;
   userId: string;
@@ -45,8 +48,9 @@ async function textColumns(client: Client, table: string): Promise<Array<{ name:
  * `customer erase`: pseudonymizes a person while keeping every financial record. Their email
  * becomes a random `erased-…@erased.invalid` token everywhere it is written in their rows (the
  * customer, invoices' customer email, event envelopes, fraud evidence, stored responses, Stripe
- * event payloads); the IP addresses of their checkouts are dropped, and replaced where they are a
- * value in their JSON (fraud evidence, events).
+ * event payloads); their billing name and address become `Erased customer` and nothing wherever
+ * they are a whole value (a column, a JSON string); the IP addresses of their checkouts are dropped
+ * and replaced the same way.
  * Amounts, ids, dates and statuses are untouched: invoices, charges, refunds and the journal stay
  * whole. Append-only tables (audit log, journal) are not rewritten (the database refuses; they
  * hold ids, not contact data — see docs/runbooks/erasure.md). One transaction, audited as
@@ -64,9 +68,10 @@ export async function eraseCustomer(
     try {
       const who = await findCustomer(client, idOrUser);
       const [customer] = (
-        await client.query<{ email: string | null }>('SELECT email FROM billing.customers WHERE id = $1 FOR UPDATE', [
-          who.customerId,
-        ])
+        await client.query<{ email: string | null; billing_name: string | null; billing_address: string | null }>(
+          'SELECT email, billing_name, billing_address FROM billing.customers WHERE id = $1 FOR UPDATE',
+          [who.customerId],
+        )
       ).rows;
       if (customer.email !== null && isPseudonym(customer.email)) {
         await client.query('ROLLBACK');
@@ -80,11 +85,17 @@ export async function eraseCustomer(
           [who.customerId],
         )
       ).rows.map((row) => row.ip);
-      // The email wherever it is written; an IP address only as a whole JSON string value (a
-      // substring of it could be part of something else).
+      // The email wherever it is written. The billing name and address, and IP addresses, only as
+      // whole values (a substring could be part of something else): a whole text column, or a
+      // whole JSON string value.
+      const exact: Array<[string, string]> = [
+        ...(customer.billing_name ? [[customer.billing_name, ERASED_NAME] as [string, string]] : []),
+        ...(customer.billing_address ? [[customer.billing_address, 'erased'] as [string, string]] : []),
+        ...ips.map((ip): [string, string] => [ip, 'erased-ip']),
+      ];
       const replacements: Array<[string, string]> = [
         [email, pseudonym] as [string, string],
-        ...ips.map((ip): [string, string] => [JSON.stringify(ip), JSON.stringify('erased-ip')]),
+        ...exact.map(([from, to]): [string, string] => [JSON.stringify(from), JSON.stringify(to)]),
       ];
 
       const changed: Record<string, number> = {};
@@ -93,8 +104,14 @@ export async function eraseCustomer(
       };
       count(
         'billing.customers',
-        (await client.query('UPDATE billing.customers SET email = $2 WHERE id = $1', [who.customerId, pseudonym]))
-          .rowCount,
+        (
+          await client.query(
+            `UPDATE billing.customers SET email = $2, billing_address = NULL,
+                    billing_name = CASE WHEN billing_name IS NULL THEN NULL ELSE $3 END
+              WHERE id = $1`,
+            [who.customerId, pseudonym, ERASED_NAME],
+          )
+        ).rowCount,
       );
       count(
         'billing.checkout_sessions',
@@ -108,13 +125,14 @@ export async function eraseCustomer(
       const targets = [
         ...customerTables()
           .filter((rule) => !rule.appendOnly)
-          .map((rule) => ({ table: rule.table, where: conditionFor(rule.table, who), replace: replacements })),
+          .map((rule) => ({ table: rule.table, where: conditionFor(rule.table, who), replace: replacements, exact })),
         // Stripe's events are no one customer's rows, but their payloads carry the email (only the
         // email: an IP address may be another customer's too).
         {
           table: 'billing.stripe_webhook_events',
           where: 'TRUE',
           replace: [[email, pseudonym] as [string, string]],
+          exact: [] as Array<[string, string]>,
         },
       ];
       for (const target of targets) {
@@ -128,7 +146,16 @@ export async function eraseCustomer(
             parameters.push(from, to);
             expression = `replace(${expression}, $${parameters.length - 1}, $${parameters.length})`;
           }
-          const contains = replace.map((_, index) => `strpos(${asText}, $${index * 2 + 1}) > 0`).join(' OR ');
+          const conditions = replace.map((_, index) => `strpos(${asText}, $${index * 2 + 1}) > 0`);
+          if (!column.json && target.exact.length > 0) {
+            const cases = target.exact.map(([from, to]) => {
+              parameters.push(from, to);
+              conditions.push(`${name} = $${parameters.length - 1}`);
+              return `WHEN ${name} = $${parameters.length - 1} THEN $${parameters.length}`;
+            });
+            expression = `CASE ${cases.join(' ')} ELSE ${expression} END`;
+          }
+          const contains = conditions.join(' OR ');
           const result = await client.query(
             `UPDATE ${qualified(target.table)} SET ${name} = ${column.json ? `(${expression})::jsonb` : expression}
               WHERE (${target.where}) AND (${contains})`,
