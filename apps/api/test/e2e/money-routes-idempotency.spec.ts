@@ -28,6 +28,8 @@ const MONEY_MOVING = [
  * route must be added to one list or the other: deciding is the point of this walk.
  */
 const NOT_MONEY_MOVING: Record<string, string> = {
+  'POST /v1/auth/dev-token':
+    'mints a sandbox sign-in token for the console (404 without the sandbox/dev opt-in); moves no money',
   'POST /v1/billing/checkout-sessions':
     'opens a payment page; money moves only when the trader pays it, and an unpaid duplicate expires unpaid (a reset is refused while one is being paid)',
   'POST /v1/billing/checkout-sessions/:id/cancel':
@@ -74,6 +76,7 @@ const NOT_MONEY_MOVING: Record<string, string> = {
   'POST /v1/admin/fx-rates/import': 'FX rates upserted per day and pair: a repeat writes the same rates',
   'POST /v1/usage/events': 'usage events are de-duplicated by their own idempotency key',
   'POST /v1/entitlements/check': 'a read',
+  'POST /v1/entitlements/check/batch': 'reads (several checks)',
   'POST /v1/admin/fraud-signals/:id/confirm': 'fraud review',
   'POST /v1/admin/fraud-signals/:id/dismiss': 'fraud review',
   'POST /v1/admin/customers/:id/block': 'fraud review',
