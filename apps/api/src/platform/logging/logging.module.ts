@@ -47,7 +47,10 @@ function pinoOptions(config: AppConfig): Options {
         // Entitlement checks come from sibling services by the thousand per second: an access-log line
         // each would be most of the log volume and a fifth of a check's cost (docs/performance.md).
         // Their failures are still logged, with the request id.
-        exclude: [{ method: RequestMethod.POST, path: 'v1/entitlements/check' }],
+        exclude: [
+          { method: RequestMethod.POST, path: 'v1/entitlements/check' },
+          { method: RequestMethod.POST, path: 'v1/entitlements/check/batch' },
+        ],
         pinoHttp: destination ? [pinoOptions(config), destination] : pinoOptions(config),
       }),
     }),
