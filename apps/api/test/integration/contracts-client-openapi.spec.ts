@@ -112,9 +112,11 @@ function shape(schema: unknown, components: Record<string, Schema>, seen: string
       return (shaped as unknown[]).map((item) => JSON.stringify(item)).sort();
     return shaped;
   };
+  // Keys in one order: two sources may write the same schema in another.
   return Object.fromEntries(
     Object.entries(record)
       .filter(([key]) => key !== 'description' && key !== 'example')
+      .sort(([a], [b]) => a.localeCompare(b))
       .map(([key, value]) => [key, normalized(key, value)]),
   );
 }

@@ -159,6 +159,10 @@ export class AstrixClient {
     return response.arrayBuffer();
   }
 
+  /** The caller's credit notes (on their invoices), newest first, with their lines and tax. */
+  listCreditNotes(page: PageParams = {}): Promise<Page<CreditNoteView>> {
+    return this.request('GET', '/v1/billing/credit-notes', undefined, { ...page });
+  }
   /** A credit note issued against one of the caller's invoices, as a PDF document. */
   async getCreditNotePdf(invoiceId: string, creditNoteId: string): Promise<ArrayBuffer> {
     const url = `${this.baseUrl}/v1/billing/invoices/${segment(invoiceId)}/credit-notes/${segment(creditNoteId)}/pdf`;
@@ -327,6 +331,10 @@ export class AstrixClient {
   /** May the customer use the feature (quantity units of it)? Reasons are machine-readable. */
   checkEntitlement(body: EntitlementCheckRequest): Promise<EntitlementCheckResponse> {
     return this.request('POST', '/v1/entitlements/check', body);
+  }
+  /** Up to 100 checks in one request (several features, customers or both), answered in order. */
+  checkEntitlements(checks: EntitlementCheckRequest[]): Promise<{ data: EntitlementCheckResponse[] }> {
+    return this.request('POST', '/v1/entitlements/check/batch', { checks });
   }
   listEntitlements(customerId: string): Promise<EntitlementList> {
     return this.request('GET', '/v1/entitlements', undefined, { customerId });

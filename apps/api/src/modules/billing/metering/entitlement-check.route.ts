@@ -8,6 +8,7 @@ import { AppError } from '../../../platform/http/app-error';
 import { describeError, errorEnvelope } from '../../../platform/http/error-envelope.filter';
 import { documentRawRoute } from '../../../platform/http/raw-route-docs';
 import { FEATURE_ID_PATTERN } from './usage-event-parser';
+import { EntitlementsCatalog } from './entitlements-catalog';
 import { EntitlementsService } from './entitlements.service';
 
 export const ENTITLEMENT_CHECK_PATH = '/v1/entitlements/check';
@@ -78,16 +79,8 @@ export const ENTITLEMENT_BATCH_CHECK_PATH = '/v1/entitlements/check/batch';
 /** Checks in one batch request (several features, several customers, or both). */
 export const MAX_BATCH_CHECKS = 100;
 
-const CHECK_ITEM_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['customerId', 'featureId'],
-  properties: {
-    customerId: { type: 'string', description: 'Our customer id or the external reference' },
-    featureId: { type: 'string', pattern: FEATURE_ID_PATTERN.source },
-    quantity: { type: 'integer', minimum: 0, maximum: MAX_QUANTITY, default: 1 },
-  },
-};
+/** Each check of a batch is a single check's body (the same schema, the same parser). */
+const CHECK_ITEM_SCHEMA = ENTITLEMENT_CHECK_BODY;
 
 documentRawRoute(ENTITLEMENT_BATCH_CHECK_PATH, {
   post: {
@@ -200,6 +193,7 @@ export class EntitlementCheckRoute implements OnModuleInit {
     private readonly adapterHost: HttpAdapterHost,
     private readonly authenticator: Authenticator,
     private readonly entitlements: EntitlementsService,
+    private readonly catalog: EntitlementsCatalog,
   ) {}
 
   onModuleInit(): void {
@@ -208,6 +202,7 @@ export class EntitlementCheckRoute implements OnModuleInit {
     if (!fastify || typeof fastify.post !== 'function') return;
     fastify.post(ENTITLEMENT_CHECK_PATH, (request, reply) => this.handle(request, reply));
     fastify.post(ENTITLEMENT_BATCH_CHECK_PATH, (request, reply) => this.handleBatch(request, reply));
+    this.catalog.listenForChanges();
   }
 
   private async handleBatch(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
