@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { UsageAlertKind } from '@astrix/contracts';
@@ -38,12 +38,12 @@ export interface EntitlementDefinitions {
  * with each check stays the guarantee (a notification arrives after the commit, never before it).
  */
 @Injectable()
-export class EntitlementsCatalog implements OnModuleInit {
+export class EntitlementsCatalog {
   private readonly logger = new Logger(EntitlementsCatalog.name);
   private current: EntitlementDefinitions | null = null;
   private loadedAt = 0;
   private loading: Promise<EntitlementDefinitions> | null = null;
-  private loadCount = 0;
+  private listening = false;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -51,7 +51,13 @@ export class EntitlementsCatalog implements OnModuleInit {
     private readonly listener: CommitListener,
   ) {}
 
-  onModuleInit(): void {
+  /**
+   * Keeps the copy current from commit notifications. Called by the HTTP check route, so only
+   * processes that answer checks hold the listening connection (not the CLI, not workers).
+   */
+  listenForChanges(): void {
+    if (this.listening) return;
+    this.listening = true;
     // Also fires after each (re)connection of the listener: changes made meanwhile are picked up.
     this.listener.on(ENTITLEMENTS_CHANNEL, () => {
       // A load already running may have read before the change committed: load once more after it.
@@ -61,11 +67,6 @@ export class EntitlementsCatalog implements OnModuleInit {
         this.logger.warn({ err: error }, 'entitlement definitions reload after a change failed'),
       );
     });
-  }
-
-  /** Loads counted so far (tests, benchmarks). */
-  get loads(): number {
-    return this.loadCount;
   }
 
   /** The definitions of exactly this version (or newer). */
@@ -120,7 +121,6 @@ export class EntitlementsCatalog implements OnModuleInit {
   }
 
   private async load(): Promise<EntitlementDefinitions> {
-    this.loadCount += 1;
     const loadedAt = this.clock.now().getTime();
     const definitions = await this.dataSource.transaction('REPEATABLE READ', async (manager) => {
       const [{ version }] = await manager.query(
