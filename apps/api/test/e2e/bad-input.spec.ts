@@ -74,6 +74,22 @@ const DATE_INPUTS: Case[] = [
   },
 ];
 
+/** Every route that takes a calendar day (YYYY-MM-DD), with `X` where the day goes. */
+const DAY_INPUTS: Case[] = [
+  { as: 'staff', method: 'GET', url: '/v1/admin/fx-rates?day=X', field: 'day' },
+  {
+    as: 'staff',
+    method: 'PUT',
+    url: '/v1/admin/fx-rates',
+    payload: { day: 'X', base: 'EUR', quote: 'USD', rate: '1.08' },
+    field: 'day',
+  },
+  { as: 'staff', method: 'POST', url: '/v1/admin/reconciliations', payload: { date: 'X' }, field: 'date' },
+];
+
+/** Shaped like a day and not one. */
+const BAD_DAYS = ['2026-02-30', '2026-13-01', '2026-00-10', '0000-01-01'];
+
 /** Forms class-validator's IsISO8601 accepted and `new Date()` refused (NaN) or rolled over. */
 const BAD_DATES = ['2026-W01', '2026-01-01T10', '2026-02-30T10:00:00Z', '20260101T100000Z'];
 
@@ -124,6 +140,35 @@ describe('bad input never yields a 5xx', () => {
             ? undefined
             : JSON.parse(JSON.stringify(input.payload).replace('"X"', JSON.stringify(date)));
         const response = await send(input.as, input.method, url, payload);
+        const { status, fields } = outcome(response);
+        results.push({
+          route: `${input.method} ${url} ${JSON.stringify(payload ?? '')}`,
+          status,
+          named: fields.includes(input.field),
+        });
+      }
+    }
+    expect(results.filter((result) => result.status !== 400 || !result.named)).toEqual([]);
+  });
+
+  it('refuses a calendar day that does not exist on every day input, naming the field', async () => {
+    const results = [];
+    for (const input of DAY_INPUTS) {
+      for (const day of BAD_DAYS) {
+        const url = input.url.replace('=X', `=${day}`);
+        const payload =
+          input.payload === undefined
+            ? undefined
+            : JSON.parse(JSON.stringify(input.payload).replace('"X"', JSON.stringify(day)));
+        const response = await t.inject({
+          method: input.method,
+          url,
+          headers: {
+            ...t.as({ sub: 'staff_admin', roles: ['admin'] }),
+            'idempotency-key': `day-${day}-${input.url}`,
+          },
+          ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
+        });
         const { status, fields } = outcome(response);
         results.push({
           route: `${input.method} ${url} ${JSON.stringify(payload ?? '')}`,

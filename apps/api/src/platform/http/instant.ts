@@ -82,3 +82,30 @@ export function IsInstant(instant: InstantOptions = {}, validation?: ValidationO
     });
   };
 }
+
+const CALENDAR_DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A UTC calendar day `YYYY-MM-DD` that exists (no Feb 30, month 13 or year before 1970), or null. */
+export function parseCalendarDay(value: string): string | null {
+  if (!CALENDAR_DAY.test(value)) return null;
+  const instant = parseInstant(value);
+  return instant === null ? null : value;
+}
+
+/** A calendar-day input (`YYYY-MM-DD`), kept as the string: every day parameter uses this one check. */
+export function IsCalendarDay(validation?: ValidationOptions): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) => {
+    registerDecorator({
+      name: 'isCalendarDay',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: {
+        message: ({ property }) => `${property} must be a calendar day YYYY-MM-DD from 1970 to 9999`,
+        ...validation,
+      },
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && parseCalendarDay(value) !== null,
+      },
+    });
+  };
+}

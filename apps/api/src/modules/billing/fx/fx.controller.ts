@@ -4,21 +4,20 @@ import { IsOptional, IsString, Length, Matches } from 'class-validator';
 import type { RequestContext } from '../../../platform/auth/actor';
 import { CurrentContext, Roles } from '../../../platform/auth/access.decorators';
 import { AppError } from '../../../platform/http/app-error';
+import { IsCalendarDay } from '../../../platform/http/instant';
 import { FxCsvError } from './ecb-csv';
 import { type FxRateView, FxRates } from './fx-rates.service';
-
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export class FxRateQuery {
   @ApiPropertyOptional({ example: '2026-03-02' })
   @IsOptional()
-  @Matches(DAY, { message: 'day must be a date YYYY-MM-DD' })
+  @IsCalendarDay()
   day?: string;
 }
 
 export class SetFxRateDto {
   @ApiProperty({ example: '2026-03-02' })
-  @Matches(DAY, { message: 'day must be a date YYYY-MM-DD' })
+  @IsCalendarDay()
   day!: string;
 
   @ApiProperty({ example: 'EUR' })

@@ -1,12 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsIn, IsOptional, IsString, Length } from 'class-validator';
+import { IsCalendarDay } from '../../../../platform/http/instant';
 import { PageQuery } from '../../../../platform/http/pagination';
 import { RECONCILIATION_EXCEPTION_KINDS, type ReconciliationExceptionKind } from '../reconciliation.entity';
 
 export class ReconciliationRequestDto {
   @ApiProperty({ example: '2026-05-01', description: 'The UTC day to reconcile' })
   @IsString()
-  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'date must be a UTC day, YYYY-MM-DD' })
+  @IsCalendarDay()
   date!: string;
 }
 
