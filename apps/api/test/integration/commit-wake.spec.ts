@@ -95,6 +95,20 @@ describe('wake on commit (LISTEN/NOTIFY), polling only as a fallback', () => {
     await eventually(async () => receiver.arrived.length >= 2);
     expect(receiver.arrived.map((headers) => headers['webhook-id']).sort()).toEqual([...ids].sort());
   });
+
+  it('wakes the delivery relay when staff retry a delivery (an update, not an insert)', async () => {
+    const [delivery] = (await t.dataSource.query(
+      `SELECT d.id, d.endpoint_id FROM platform.webhook_deliveries d WHERE d.status = 'succeeded' LIMIT 1`,
+    )) as Array<{ id: string; endpoint_id: string }>;
+    receiver.arrived.length = 0;
+    const retried = await t.inject({
+      method: 'POST',
+      url: `/v1/admin/webhook-endpoints/${delivery.endpoint_id}/deliveries/${delivery.id}/retry`,
+      headers: t.as(ADMIN),
+    });
+    expect(retried.statusCode).toBe(202);
+    await eventually(async () => receiver.arrived.length >= 1);
+  });
 });
 
 describe('outbound deliveries in batches (relay driven by hand)', () => {

@@ -26,6 +26,7 @@ import { WebhookDelivery } from './webhook-delivery.entity';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
 import { WebhookSecrets } from './webhook-secrets';
 import { toDeliveryView, toEndpointView } from './webhook-views';
+import { OUTBOUND_CHANNEL } from '../../platform/database/commit-listener';
 
 const HOUR_MS = 3_600_000;
 
@@ -276,6 +277,8 @@ export class WebhookEndpointsService {
       const now = this.clock.now();
       Object.assign(delivery, { status: 'pending', nextAttemptAt: now, queuedAt: null, completedAt: null });
       await manager.save(WebhookDelivery, delivery);
+      // An update fires no insert trigger: wake the delivery relays at commit ourselves.
+      await manager.query(`SELECT pg_notify($1, '')`, [OUTBOUND_CHANNEL]);
       await this.audit.record(manager, context, {
         action: 'webhook_delivery.retried',
         resourceType: 'webhook_delivery',
