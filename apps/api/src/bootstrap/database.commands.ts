@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import type { PriceView } from '@astrix/contracts';
 import { money, parseCurrencyCode, toDecimalString } from '@astrix/pricing';
 import { CatalogService } from '../modules/billing/catalog/catalog.service';
-import { Journal, LedgerBackfill, LedgerPostings } from '../modules/billing';
+import { Journal, LedgerBackfill, LedgerPostings, RevenueSchedules } from '../modules/billing';
 import { PayoutJournalBackfill } from '../modules/payouts';
 import type { RequestContext } from '../platform/auth/actor';
 import { AppConfig } from '../platform/config/app-config';
@@ -45,7 +45,7 @@ export class MigrateCommand extends CommandRunner {
     // An upgraded database starts balanced: rows written before the ledger (or before a posting
     // existed) get their entries, the same ones the live paths post. Idempotent: usually posts 0.
     const journal = new Journal();
-    const backfill = await new LedgerBackfill(this.dataSource, journal, new LedgerPostings(journal)).run();
+    const backfill = await new LedgerBackfill(this.dataSource, journal, new LedgerPostings(journal, new RevenueSchedules(journal))).run();
     process.stdout.write(`ledger backfill: ${backfill.posted} entries posted\n`);
     // Trader payouts from payouts' own ledger (payouts reads its tables, posts through the journal).
     const payouts = await PayoutJournalBackfill.create(this.dataSource, journal).run();

@@ -25,7 +25,6 @@ import { DisputeInquiry1795545000001 } from './1795545000001-dispute-inquiry';
 import { JournalLineProductKind1795550000000 } from './1795550000000-journal-line-product-kind';
 import { Reconciliation1795560000000 } from './1795560000000-reconciliation';
 import { CustomerBillingDetails1795580000000 } from './1795580000000-customer-billing-details';
-import { CustomerBillingDetails1795580000000 } from './1795580000000-customer-billing-details';
 import { TraceContext1795590000000 } from './1795590000000-trace-context';
 import { RetainFinancialRecords1795600000000 } from './1795600000000-retain-financial-records';
 import { RevenueRecognition1795610000000 } from './1795610000000-revenue-recognition';

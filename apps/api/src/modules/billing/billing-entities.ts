@@ -31,13 +31,13 @@ import { CustomerTaxProfile } from './tax/customer-tax-profile.entity';
 import { TaxRateRow } from './tax/tax-rate.entity';
 import { FxRate } from './fx/fx-rate.entity';
 import { CreditNoteLine } from './invoicing/credit-note-line.entity';
+import { RecognitionPolicy, RevenueSchedule } from './ledger/recognition.entity';
 import {
   ReconciliationException,
   ReconciliationItem,
   ReconciliationPayout,
   ReconciliationRun,
 } from './reconciliation/reconciliation.entity';
-import { RecognitionPolicy, RevenueSchedule } from './ledger/recognition.entity';
 
 export const BILLING_ENTITIES = [
   Product,

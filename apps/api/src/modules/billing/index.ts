@@ -74,6 +74,7 @@ export { BOOKS_FINDING_KINDS, type BooksReport } from './books/books-findings';
 // The ledger backfill: `db migrate` and `ledger backfill` post entries for rows that have none.
 export { LedgerBackfill, type LedgerBackfillReport } from './ledger/ledger-backfill.service';
 export { LedgerPostings } from './ledger/ledger-postings.service';
+export { RevenueSchedules } from './ledger/recognition/revenue-schedules.service';
 // Reconciliation against Stripe: `pnpm cli reconcile --date D`.
 export { Reconciliations } from './reconciliation/reconciliations.service';
 export { FxRates } from './fx/fx-rates.service';

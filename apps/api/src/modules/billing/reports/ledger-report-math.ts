@@ -148,6 +148,7 @@ export function statementLineKind(
     case 'processor_balance_transaction':
     case 'processor_payout':
     case 'journal_entry':
+    case 'revenue_schedule':
       return 'adjustment';
   }
 }
