@@ -153,8 +153,11 @@ export async function invoiceLines(
     discount: string;
     period_start: Date | null;
     period_end: Date | null;
+    tax: string;
+    tax_inclusive: boolean;
   }> = await manager.query(
-    `SELECT kind, product_id, amount::text AS amount, discount::text AS discount, period_start, period_end
+    `SELECT kind, product_id, amount::text AS amount, discount::text AS discount, period_start, period_end,
+            tax::text AS tax, tax_inclusive
          FROM billing.invoice_lines WHERE invoice_id = $1 ORDER BY position`,
     [invoiceId],
   );
@@ -165,6 +168,8 @@ export async function invoiceLines(
     discount: Number(row.discount),
     periodStart: row.period_start,
     periodEnd: row.period_end,
+    tax: Number(row.tax),
+    taxInclusive: row.tax_inclusive,
   }));
 }
 

@@ -138,4 +138,17 @@ describe('credits against a deferred line', () => {
       ),
     ).toEqual([2000, 0, 1000]);
   });
+
+  it('weighs lines by what they earn: tax inside a line is not revenue', () => {
+    expect(
+      creditShares(
+        3000,
+        [
+          { amount: 12_000, discount: 0, tax: 2000, taxInclusive: true },
+          { amount: 5000, discount: 0, tax: 1000, taxInclusive: false },
+        ],
+        'USD',
+      ),
+    ).toEqual([2000, 1000]);
+  });
 });

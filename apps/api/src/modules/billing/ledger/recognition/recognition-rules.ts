@@ -181,15 +181,24 @@ export function creditFromDeferred(schedule: ScheduleState, share: number, curre
 }
 
 /**
- * A credit note's share of each invoice line, as its posting splits it: in proportion to what each
- * line charged (amount − discount), lines that charged nothing or less take none.
+ * A credit note's share (net of tax) of each invoice line: in proportion to what each line earns
+ * (amount − discount − tax included in it), lines that earn nothing or less take none.
  */
 export function creditShares(
   amount: number,
-  lines: ReadonlyArray<{ amount: number; discount: number }>,
+  lines: ReadonlyArray<{ amount: number; discount: number; tax?: number; taxInclusive?: boolean }>,
   currency: string,
 ): number[] {
-  const weights = lines.map((line) => Math.max(0, minus(line.amount, line.discount, currency)));
+  const weights = lines.map((line) =>
+    Math.max(
+      0,
+      minus(
+        minus(line.amount, line.discount, currency),
+        line.taxInclusive === true ? (line.tax ?? 0) : 0,
+        currency,
+      ),
+    ),
+  );
   if (weights.every((weight) => weight === 0)) return lines.map(() => 0);
   return allocate(storedMoney(amount, currency), weights).map((share) => share.amountMinor);
 }
