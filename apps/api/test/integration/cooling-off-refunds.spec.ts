@@ -96,6 +96,28 @@ describe('cooling-off refunds (billing consuming accounts.account.state_changed)
     expect(await refundsOf(paid.chargeId)).toHaveLength(0);
   });
 
+  // Found by the chaos harness's long run: charged back at Stripe before the dispute reached us,
+  // the refund was refused (502 PROCESSOR_REJECTED) and the event failed for every consumer after this one.
+  it('lets the event through when the processor refuses the refund (charged back before we knew)', async () => {
+    const paid = await paidEvaluation();
+    const [{ stripe_charge_id: stripeChargeId }] = await t.dataSource.query(
+      'SELECT stripe_charge_id FROM billing.charges WHERE id = $1',
+      [paid.chargeId],
+    );
+    await t.fake.flushWebhooks();
+    t.fake.controls.setWebhookEndpoint(null);
+    try {
+      t.fake.controls.openDispute(stripeChargeId as string);
+      const event = await accountEvent({ chargeId: paid.chargeId, userId: paid.userId });
+
+      await expect(t.app.get(EventDispatcher).dispatch(event as AstrixEvent)).resolves.toBeUndefined();
+      const refunds = await refundsOf(paid.chargeId);
+      expect(refunds.map((refund: { status: string }) => refund.status)).toEqual(['failed']);
+    } finally {
+      t.fake.controls.setWebhookEndpoint(`${t.url}/webhooks/stripe`, t.webhookSecret);
+    }
+  });
+
   it('refunds end to end: the trading platform closes an untouched account, accounts emit, billing refunds', async () => {
     const trader = { sub: 'user_cooling_e2e', email: 'cooling-e2e@example.com' };
     const { charge } = await purchase(t, trader, 'evaluation-25k');

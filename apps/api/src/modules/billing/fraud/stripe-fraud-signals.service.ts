@@ -215,7 +215,7 @@ export class StripeFraudSignals {
       // dispute returns it: done, not a failure to retry.
       if (
         error instanceof AppError &&
-        ['ALREADY_REFUNDED', 'ALREADY_CREDITED', 'CHARGE_DISPUTED'].includes(error.code)
+        ['ALREADY_REFUNDED', 'ALREADY_CREDITED', 'CHARGE_DISPUTED', 'PROCESSOR_REJECTED'].includes(error.code)
       ) {
         this.logger.log(`no early-fraud-warning refund for ${chargeId}: ${error.code}`);
         return;

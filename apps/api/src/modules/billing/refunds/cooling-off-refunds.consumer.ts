@@ -51,7 +51,9 @@ export class CoolingOffRefunds {
       }
       // Disputed: the bank is returning the money through the dispute; a refund would pay it twice.
       // A decision, not a failure: throwing would fail the event for every consumer after this one.
-      if (error instanceof AppError && error.code === 'CHARGE_DISPUTED') {
+      // The processor refused the refund (e.g. charged back before we heard of the dispute): the
+      // refund is recorded as failed; asking again would be refused again.
+      if (error instanceof AppError && ['CHARGE_DISPUTED', 'PROCESSOR_REJECTED'].includes(error.code)) {
         this.logger.warn(`no cooling-off refund for account ${account.accountId}: ${error.message}`);
         return;
       }
