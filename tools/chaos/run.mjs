@@ -200,7 +200,11 @@ async function run() {
         token: tokens.trader(traders[1]),
         retry: false,
       });
-      const buy = await operations.buyPlain(new Random(seed + 17));
+      // A trader of its own: the per-user purchase velocity rule must not be what refuses it.
+      const buy = await operations.buyPlain(
+        new Random(seed + 17),
+        `trader_outage_probe_${seed}_${outageProbes.length}`,
+      );
       const probe = { productsStatus: products.status, accountsStatus: accounts.status, purchase: buy };
       outageProbes.push(probe);
       return probe;

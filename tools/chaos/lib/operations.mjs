@@ -136,8 +136,7 @@ export function createOperations(world) {
 
   const operations = {
     /** A plain purchase that pays: the Redis outage probe's "a purchase is not lost". */
-    async buyPlain(rng) {
-      const user = anyTrader(rng);
+    async buyPlain(rng, user = anyTrader(rng)) {
       return {
         user,
         slug: 'evaluation-25k',
