@@ -14,6 +14,8 @@ import { WebhookBatchSender } from './webhook-batch-sender';
 const BATCH_SIZE = 200;
 /** Deliveries sent per round (one transaction, one keep-alive connection per endpoint). */
 const DELIVERY_BATCH_SIZE = 500;
+/** Every committed history row wakes these loops: woken rounds start at least this far apart. */
+const OUTBOUND_WAKE_GAP_MS = 2.5 * WAKE_GAP_MS;
 /** Transaction-scoped advisory lock held while assigning stream positions (works behind PgBouncer). */
 const STREAM_LOCK_KEY = 0x0b7b_0001;
 
@@ -47,13 +49,13 @@ export class OutboundRelay implements OnApplicationBootstrap, OnApplicationShutd
     const intervalMs = config.outboxPollIntervalMs * FALLBACK_POLL_FACTOR;
     this.streamLoop = new PollingLoop(() => this.streamOnce(), {
       intervalMs,
-      minGapMs: WAKE_GAP_MS,
+      minGapMs: OUTBOUND_WAKE_GAP_MS,
       fullBatch: BATCH_SIZE,
       onError: (error) => this.logger.error({ err: error }, 'outbound stream relay failed; will retry'),
     });
     this.deliveryLoop = new PollingLoop(() => this.deliverDue(), {
       intervalMs,
-      minGapMs: WAKE_GAP_MS,
+      minGapMs: OUTBOUND_WAKE_GAP_MS,
       fullBatch: DELIVERY_BATCH_SIZE,
       onError: (error) => this.logger.error({ err: error }, 'outbound delivery relay failed; will retry'),
     });

@@ -75,6 +75,13 @@ export class WebhookBatchSender implements OnApplicationShutdown {
 
   /** One round; returns how many deliveries were attempted. */
   async sendDue(limit: number): Promise<number> {
+    // Most wake-ups (every history row commits one) find nothing due: one statement, no transaction.
+    const [{ due }] = (await this.dataSource.query(
+      `SELECT EXISTS (SELECT 1 FROM platform.webhook_deliveries
+                       WHERE status = 'pending' AND next_attempt_at <= $1) AS due`,
+      [this.clock.now()],
+    )) as Array<{ due: boolean }>;
+    if (!due) return 0;
     const recorded = await this.dataSource.transaction(async (manager) => {
       const now = this.clock.now();
       const due = (await manager.query(
