@@ -209,7 +209,7 @@ export async function checkInvariants({
   const deliveries = await db.rows(
     `SELECT h.event_id, h.type, d.status, d.attempts FROM platform.event_history h
        LEFT JOIN platform.webhook_deliveries d ON d.event_id = h.event_id
-      WHERE h.recorded_at >= $1`,
+      WHERE h.occurred_at >= $1`,
     [new Date(endpointCreatedAt)],
   );
   figures.eventsRecorded = deliveries.length;
