@@ -61,7 +61,7 @@ async function inFlight({ stack, db, client, tokens }) {
   // hands them again (its REQUEUE_AFTER_MS, 10 min: a job lost with Redis's data is retried then).
   const [row] = await db.rows(`
     SELECT (SELECT count(*) FROM platform.outbox_events WHERE published_at IS NULL)::int AS outbox,
-           (SELECT count(*) FROM billing.stripe_webhook_events WHERE status = 'received')::int AS stripe_events_received,
+           (SELECT count(*) FROM billing.stripe_webhook_events WHERE status IN ('received', 'failed'))::int AS stripe_events_received,
            (SELECT count(*) FROM platform.webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= now()
               AND (queued_at IS NULL OR queued_at < now() - interval '10 minutes'))::int AS deliveries_due`);
   const queues = await client.call('GET', '/v1/admin/queues', { token: tokens.finance, retry: false });
