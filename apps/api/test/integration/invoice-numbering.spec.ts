@@ -219,6 +219,8 @@ describe('invoice and credit note numbering', () => {
         amount: { amount: 29900, currency: 'USD' },
         discount: { amount: 5980, currency: 'USD' },
         tax: { amount: 0, currency: 'USD' },
+        // No tax details on the customer: no rate applied.
+        taxRate: null,
         kind: 'purchase',
         periodStart: null,
         periodEnd: null,
