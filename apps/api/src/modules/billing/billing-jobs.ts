@@ -1,10 +1,10 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { AppConfig } from '../../platform/config/app-config';
 import { JobHandler } from '../../platform/queues/job-handler.decorator';
 import type { JobPayloads } from '../../platform/queues/job-registry';
-import { keepJobSchedule, SCHEDULE_OFF } from '../../platform/queues/job-schedule';
+import { keepJobSchedule, keepJobSchedulesAlive, SCHEDULE_OFF } from '../../platform/queues/job-schedule';
 import { RefundsService } from './refunds/refunds.service';
 import { StripeWebhooksService } from './stripe-webhooks/stripe-webhooks.service';
 import { BillingRuns } from './subscriptions/billing-runs.service';
@@ -21,7 +21,10 @@ const RECOGNITION_CRON = '20 0 * * *';
  * and are kept when final.
  */
 @Injectable()
-export class BillingJobs implements OnApplicationBootstrap {
+export class BillingJobs implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(BillingJobs.name);
+  private stopKeepingSchedules: () => void = () => undefined;
+
   constructor(
     private readonly webhooks: StripeWebhooksService,
     private readonly refunds: RefundsService,
@@ -36,6 +39,20 @@ export class BillingJobs implements OnApplicationBootstrap {
 
   /** The billing run's schedule lives in Redis, so several workers share one schedule. */
   async onApplicationBootstrap(): Promise<void> {
+    await this.keepSchedules();
+    // Put back what a Redis restart without its data removed, while this worker runs.
+    this.stopKeepingSchedules = keepJobSchedulesAlive(
+      () => this.keepSchedules(),
+      undefined,
+      (error) => this.logger.warn(`billing schedules not checked: ${String(error)}`),
+    );
+  }
+
+  onModuleDestroy(): void {
+    this.stopKeepingSchedules();
+  }
+
+  private async keepSchedules(): Promise<void> {
     await keepJobSchedule(this.queue, 'billing.scheduled-billing', this.config.billingRunCron);
     // Daily, and off with the billing schedule (BILLING_RUN_CRON=off: then `pnpm cli recognize`);
     // a worker with the setting empty leaves both schedules as they are.

@@ -1,16 +1,19 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { AppConfig } from '../../platform/config/app-config';
 import { JobHandler } from '../../platform/queues/job-handler.decorator';
 import type { JobPayloads } from '../../platform/queues/job-registry';
-import { keepJobSchedule } from '../../platform/queues/job-schedule';
+import { keepJobSchedule, keepJobSchedulesAlive } from '../../platform/queues/job-schedule';
 import { PayoutExecution } from './payout-execution.service';
 import { PayoutRecovery } from './payout-recovery.service';
 
 /** Handler of the `payouts` queue: processor refusals settle the payout; anything else retries the job. */
 @Injectable()
-export class PayoutsJobs implements OnApplicationBootstrap {
+export class PayoutsJobs implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(PayoutsJobs.name);
+  private stopKeepingSchedules: () => void = () => undefined;
+
   constructor(
     private readonly execution: PayoutExecution,
     private readonly recovery: PayoutRecovery,
@@ -19,8 +22,18 @@ export class PayoutsJobs implements OnApplicationBootstrap {
   ) {}
 
   /** The stranded payout sweep ticks with the billing scheduler (BILLING_RUN_CRON), shared in Redis. */
-  onApplicationBootstrap(): Promise<void> {
-    return keepJobSchedule(this.queue, 'payouts.resume-stranded-payouts', this.config.billingRunCron);
+  async onApplicationBootstrap(): Promise<void> {
+    const keep = () =>
+      keepJobSchedule(this.queue, 'payouts.resume-stranded-payouts', this.config.billingRunCron);
+    await keep();
+    // Put back what a Redis restart without its data removed, while this worker runs.
+    this.stopKeepingSchedules = keepJobSchedulesAlive(keep, undefined, (error) =>
+      this.logger.warn(`payout sweep schedule not checked: ${String(error)}`),
+    );
+  }
+
+  onModuleDestroy(): void {
+    this.stopKeepingSchedules();
   }
 
   @JobHandler('payouts.execute-payout')

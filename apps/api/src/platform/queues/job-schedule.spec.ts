@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { keepJobSchedule } from './job-schedule';
+import { keepJobSchedule, keepJobSchedulesAlive } from './job-schedule';
 
 // Against the real Redis: the schedule is BullMQ's own job scheduler, shared by every worker.
 describe('keepJobSchedule', () => {
@@ -36,7 +36,10 @@ describe('keepJobSchedule', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     await keepJobSchedule(queue, 'billing.scheduled-billing', '*/15 * * * *');
     const [after] = await queue.getDelayed();
-    expect({ id: after.id, timestamp: after.timestamp }).toEqual({ id: before.id, timestamp: before.timestamp });
+    expect({ id: after.id, timestamp: after.timestamp }).toEqual({
+      id: before.id,
+      timestamp: before.timestamp,
+    });
     await keepJobSchedule(queue, 'billing.scheduled-billing', 'off');
   });
 
@@ -48,5 +51,26 @@ describe('keepJobSchedule', () => {
     ]);
     await keepJobSchedule(queue, 'billing.scheduled-billing', 'off');
     expect(await queue.getJobSchedulers()).toEqual([]);
+  });
+
+  // Found by the chaos harness: Redis restarted without its data took every schedule with it, and
+  // they came back only when a worker restarted.
+  it('puts a schedule back after Redis lost it, while the worker runs', async () => {
+    const apply = () => keepJobSchedule(queue, 'payouts.resume-stranded-payouts', '*/5 * * * *');
+    await apply();
+    const stop = keepJobSchedulesAlive(apply, 50);
+    try {
+      await queue.removeJobScheduler('payouts.resume-stranded-payouts'); // as a Redis restart does
+      let restored = false;
+      for (let attempt = 0; attempt < 100 && !restored; attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        restored = (await queue.getJobScheduler('payouts.resume-stranded-payouts')) !== undefined;
+      }
+      expect(await queue.getJobScheduler('payouts.resume-stranded-payouts')).toEqual(
+        expect.objectContaining({ pattern: '*/5 * * * *' }),
+      );
+    } finally {
+      stop();
+    }
   });
 });

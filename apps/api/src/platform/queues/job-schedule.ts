@@ -23,3 +23,24 @@ export async function keepJobSchedule(queue: Queue, name: JobName, cron: string 
   if (existing && existing.pattern === cron && existing.tz === 'UTC') return;
   await queue.upsertJobScheduler(name, { pattern: cron, tz: 'UTC' }, { name, data: {} });
 }
+
+/** How often a worker checks that its schedules still exist (one read per schedule when they do). */
+export const SCHEDULE_CHECK_INTERVAL_MS = 60_000;
+
+/**
+ * Schedules live only in Redis: a Redis restarted without its data loses them all, and nothing
+ * would create them again until a worker restarts (found by the chaos harness). A worker re-applies
+ * its schedules every interval; keepJobSchedule writes only what is missing or changed. Returns the
+ * function that stops it (call it when the worker shuts down).
+ */
+export function keepJobSchedulesAlive(
+  apply: () => Promise<void>,
+  intervalMs = SCHEDULE_CHECK_INTERVAL_MS,
+  onError: (error: unknown) => void = () => undefined,
+): () => void {
+  const timer = setInterval(() => {
+    apply().catch(onError);
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

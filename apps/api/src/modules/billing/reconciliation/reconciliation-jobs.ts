@@ -1,11 +1,11 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { AppConfig } from '../../../platform/config/app-config';
 import { Clock } from '../../../platform/clock';
 import { JobHandler } from '../../../platform/queues/job-handler.decorator';
 import type { JobPayloads } from '../../../platform/queues/job-registry';
-import { keepJobSchedule } from '../../../platform/queues/job-schedule';
+import { keepJobSchedule, keepJobSchedulesAlive } from '../../../platform/queues/job-schedule';
 import { ReconciliationRunner } from './reconciliation-runner.service';
 import { Reconciliations } from './reconciliations.service';
 
@@ -13,7 +13,10 @@ const SCHEDULER = { actor: { kind: 'system' as const, name: 'reconciliation-sche
 
 /** Reconciliation's jobs on the `billing` queue (workers only), and its daily schedule. */
 @Injectable()
-export class ReconciliationJobs implements OnApplicationBootstrap {
+export class ReconciliationJobs implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(ReconciliationJobs.name);
+  private stopKeepingSchedule: () => void = () => undefined;
+
   constructor(
     private readonly runner: ReconciliationRunner,
     private readonly reconciliations: Reconciliations,
@@ -23,8 +26,18 @@ export class ReconciliationJobs implements OnApplicationBootstrap {
   ) {}
 
   /** The schedule lives in Redis, so several workers share one (RECONCILIATION_CRON, UTC). */
-  onApplicationBootstrap(): Promise<void> {
-    return keepJobSchedule(this.queue, 'billing.scheduled-reconciliation', this.config.reconciliationCron);
+  async onApplicationBootstrap(): Promise<void> {
+    const keep = () =>
+      keepJobSchedule(this.queue, 'billing.scheduled-reconciliation', this.config.reconciliationCron);
+    await keep();
+    // Put back what a Redis restart without its data removed, while this worker runs.
+    this.stopKeepingSchedule = keepJobSchedulesAlive(keep, undefined, (error) =>
+      this.logger.warn(`reconciliation schedule not checked: ${String(error)}`),
+    );
+  }
+
+  onModuleDestroy(): void {
+    this.stopKeepingSchedule();
   }
 
   @JobHandler('billing.reconcile-day')
