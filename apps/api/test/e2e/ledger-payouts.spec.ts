@@ -1,8 +1,8 @@
-import { BillingTestApp, productBySlug, startBillingTestApp } from '../support/billing';
+import { BillingTestApp, startBillingTestApp } from '../support/billing';
 import { checkBooks, expectBooksClean } from '../support/books';
 import { idempotent } from '../support/idempotency';
-import { fundedAccount as fundedPayoutAccount } from '../support/payouts';
-import { eventually, issueApiKey } from '../support/test-app';
+import { fundedAccount as fundedPayoutAccount, preparePayouts } from '../support/payouts';
+import { eventually } from '../support/test-app';
 import { Journal, payoutReservedEntry } from '../../src/modules/billing';
 
 /**
@@ -19,16 +19,7 @@ describe('ledger: trader payouts', () => {
 
   beforeAll(async () => {
     t = await startBillingTestApp();
-    platformKey = await issueApiKey(t, 'trading-platform', ['accounts:write']);
-    identityKey = await issueApiKey(t, 'identity', ['kyc:write']);
-    const product = await productBySlug(t, 'evaluation-50k');
-    const rules = await t.inject({
-      method: 'PUT',
-      url: `/v1/admin/payouts/rules/${product.id}`,
-      headers: t.as(finance),
-      payload: { minTradingDays: 0, cycleDays: 0, fourEyesAbove: 100_000, capPerCycle: 300_000 },
-    });
-    expect(rules.statusCode).toBe(200);
+    ({ platformKey, identityKey } = await preparePayouts(t, finance));
   });
   afterAll(() => t.close());
   afterEach(() => {

@@ -1,7 +1,7 @@
-import { BillingTestApp, productBySlug, startBillingTestApp } from '../support/billing';
-import { eventually, issueApiKey } from '../support/test-app';
+import { BillingTestApp, startBillingTestApp } from '../support/billing';
+import { eventually } from '../support/test-app';
 import { expectBooksClean } from '../support/books';
-import { fundedAccount as fundedPayoutAccount } from '../support/payouts';
+import { fundedAccount as fundedPayoutAccount, preparePayouts } from '../support/payouts';
 
 /**
  * Issue #16: a payout reaches its final state from its transfer alone; a first-payout fee refund that
@@ -19,16 +19,7 @@ describe('payout money safety through the fake Stripe', () => {
 
   beforeAll(async () => {
     t = await startBillingTestApp();
-    platformKey = await issueApiKey(t, 'trading-platform', ['accounts:write']);
-    identityKey = await issueApiKey(t, 'identity', ['kyc:write']);
-    const product = await productBySlug(t, 'evaluation-50k');
-    const rules = await t.inject({
-      method: 'PUT',
-      url: `/v1/admin/payouts/rules/${product.id}`,
-      headers: t.as(finance),
-      payload: { minTradingDays: 0, cycleDays: 0, fourEyesAbove: 100_000, capPerCycle: 300_000 },
-    });
-    expect(rules.statusCode).toBe(200);
+    ({ platformKey, identityKey } = await preparePayouts(t, finance));
   });
   afterAll(() => t.close());
 

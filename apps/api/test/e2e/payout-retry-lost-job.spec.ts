@@ -3,11 +3,11 @@ import { BillingJobs } from '../../src/modules/billing/billing-jobs';
 import { PayoutsJobs } from '../../src/modules/payouts/payouts-jobs';
 import { Clock } from '../../src/platform/clock';
 import { JobQueue } from '../../src/platform/queues/job-queue.service';
-import { BillingTestApp, productBySlug, startBillingTestApp } from '../support/billing';
+import { BillingTestApp, startBillingTestApp } from '../support/billing';
 import { expectBooksClean } from '../support/books';
-import { fundedAccount as fundedPayoutAccount } from '../support/payouts';
+import { fundedAccount as fundedPayoutAccount, preparePayouts } from '../support/payouts';
 import { idempotent } from '../support/idempotency';
-import { eventually, issueApiKey } from '../support/test-app';
+import { eventually } from '../support/test-app';
 
 /**
  * Redis refusing the payouts queue's writes of execute jobs, as a connection lost at that moment
@@ -40,17 +40,8 @@ describe('a retried payout whose execute job Redis lost (e2e, fake Stripe)', () 
 
   beforeAll(async () => {
     t = await startBillingTestApp();
-    platformKey = await issueApiKey(t, 'trading-platform', ['accounts:write']);
-    identityKey = await issueApiKey(t, 'identity', ['kyc:write']);
+    ({ platformKey, identityKey } = await preparePayouts(t, finance));
     payoutsQueue = t.app.get(JobQueue).queue('payouts');
-    const product = await productBySlug(t, 'evaluation-50k');
-    const rules = await t.inject({
-      method: 'PUT',
-      url: `/v1/admin/payouts/rules/${product.id}`,
-      headers: t.as(finance),
-      payload: { minTradingDays: 0, cycleDays: 0, fourEyesAbove: 100_000, capPerCycle: 300_000 },
-    });
-    expect(rules.statusCode).toBe(200);
   });
   afterAll(() => t.close());
 

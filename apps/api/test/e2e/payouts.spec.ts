@@ -1,8 +1,8 @@
 import { BillingTestApp, productBySlug, startBillingTestApp } from '../support/billing';
 import { idempotent } from '../support/idempotency';
-import { eventually, issueApiKey } from '../support/test-app';
+import { eventually } from '../support/test-app';
 import { expectBooksClean } from '../support/books';
-import { fundedAccount as fundedPayoutAccount } from '../support/payouts';
+import { fundedAccount as fundedPayoutAccount, preparePayouts } from '../support/payouts';
 
 describe('payouts through the fake Stripe', () => {
   let t: BillingTestApp;
@@ -13,16 +13,7 @@ describe('payouts through the fake Stripe', () => {
 
   beforeAll(async () => {
     t = await startBillingTestApp();
-    platformKey = await issueApiKey(t, 'trading-platform', ['accounts:write']);
-    identityKey = await issueApiKey(t, 'identity', ['kyc:write']);
-    const product = await productBySlug(t, 'evaluation-50k');
-    const rules = await t.inject({
-      method: 'PUT',
-      url: `/v1/admin/payouts/rules/${product.id}`,
-      headers: t.as(finance),
-      payload: { minTradingDays: 0, cycleDays: 0, fourEyesAbove: 100_000, capPerCycle: 300_000 },
-    });
-    expect(rules.statusCode).toBe(200);
+    ({ platformKey, identityKey } = await preparePayouts(t, finance));
   });
   afterAll(() => t.close());
 

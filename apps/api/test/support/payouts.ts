@@ -1,11 +1,32 @@
-import { type BillingTestApp, purchase } from './billing';
-import { eventually } from './test-app';
+import { type BillingTestApp, productBySlug, purchase } from './billing';
+import { eventually, issueApiKey } from './test-app';
 
 export interface PayoutFixtureKeys {
   /** API key of the trading platform (`accounts:write`): reports phases and balances. */
   platformKey: string;
   /** API key of the identity service (`kyc:write`): reports KYC verdicts. */
   identityKey: string;
+}
+
+/**
+ * What every payout suite starts with: the trading platform's and identity's API keys, and payout
+ * rules on the 50k evaluation that allow a payout at once (four-eyes above 1,000.00).
+ */
+export async function preparePayouts(
+  t: BillingTestApp,
+  finance: { sub: string; roles: string[] },
+): Promise<PayoutFixtureKeys> {
+  const platformKey = await issueApiKey(t, 'trading-platform', ['accounts:write']);
+  const identityKey = await issueApiKey(t, 'identity', ['kyc:write']);
+  const product = await productBySlug(t, 'evaluation-50k');
+  const rules = await t.inject({
+    method: 'PUT',
+    url: `/v1/admin/payouts/rules/${product.id}`,
+    headers: t.as(finance),
+    payload: { minTradingDays: 0, cycleDays: 0, fourEyesAbove: 100_000, capPerCycle: 300_000 },
+  });
+  if (rules.statusCode !== 200) throw new Error(`payout rules not set: ${rules.statusCode} ${rules.body}`);
+  return { platformKey, identityKey };
 }
 
 let tradingEvents = 0;
