@@ -41,10 +41,14 @@ describe('tracing', () => {
     );
     const traceId = traceIdOf(checkout);
     const inTrace = () => spans().filter((span) => traceIdOf(span) === traceId);
-    // The consumer's transaction commits before its span ends: wait for the span.
-    await eventually(async () =>
-      inTrace().some((span) => span.name === 'event billing.payment.completed accounts.provisioning'),
-    );
+    // The consumer's transaction commits before its span ends, and the job's span ends after its
+    // consumers: wait for both spans.
+    await eventually(async () => {
+      const ended = new Set(inTrace().map((span) => span.name));
+      return (
+        ended.has('event billing.payment.completed accounts.provisioning') && ended.has('job events.deliver')
+      );
+    });
     const names = inTrace().map((span) => span.name);
     expect(names).toEqual(
       expect.arrayContaining([
