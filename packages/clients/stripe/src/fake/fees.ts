@@ -1,3 +1,5 @@
+import { STRIPE_THREE_DECIMAL, STRIPE_ZERO_DECIMAL } from '../stripe-currencies';
+
 // The fake's fee schedule: what Stripe keeps from each card charge, per currency, and the fee of a
 // dispute. Integer minor units only. This package may not depend on @astrix/pricing, so the small
 // percentage + fixed arithmetic lives here, with its own unit tests (fees.spec.ts).
@@ -20,28 +22,6 @@ export interface FeeScheduleEntry {
 
 export const DEFAULT_CURRENCY_KEY = 'default';
 
-/** Stripe's zero-decimal currencies: amounts are whole units (¥500 is `500`). */
-export const ZERO_DECIMAL_CURRENCIES: readonly string[] = [
-  'bif',
-  'clp',
-  'djf',
-  'gnf',
-  'jpy',
-  'kmf',
-  'krw',
-  'mga',
-  'pyg',
-  'rwf',
-  'ugx',
-  'vnd',
-  'vuv',
-  'xaf',
-  'xof',
-  'xpf',
-];
-/** Stripe's three-decimal currencies (1 KWD = 1000 minor units). */
-export const THREE_DECIMAL_CURRENCIES: readonly string[] = ['bhd', 'jod', 'kwd', 'omr', 'tnd'];
-
 /**
  * The default schedule, chosen to look like Stripe's standard card pricing:
  * - two-decimal currencies (USD, EUR, …): 2.9 % + 30 minor units (30¢);
@@ -51,12 +31,12 @@ export const THREE_DECIMAL_CURRENCIES: readonly string[] = ['bhd', 'jod', 'kwd',
 export function defaultFeeSchedule(): FeeScheduleEntry[] {
   return [
     { currency: DEFAULT_CURRENCY_KEY, rate: { percentBps: 290, fixedMinor: 30 }, effectiveFrom: 0 },
-    ...ZERO_DECIMAL_CURRENCIES.map((currency) => ({
+    ...STRIPE_ZERO_DECIMAL.map((currency) => ({
       currency,
       rate: { percentBps: 360, fixedMinor: 0 },
       effectiveFrom: 0,
     })),
-    ...THREE_DECIMAL_CURRENCIES.map((currency) => ({
+    ...STRIPE_THREE_DECIMAL.map((currency) => ({
       currency,
       rate: { percentBps: 290, fixedMinor: 300 },
       effectiveFrom: 0,
@@ -69,7 +49,7 @@ export function defaultFeeSchedule(): FeeScheduleEntry[] {
  * currencies; zero-decimal currencies also 1500 (¥1,500).
  */
 export function defaultDisputeFee(currency: string): number {
-  return THREE_DECIMAL_CURRENCIES.includes(currency.toLowerCase()) ? 15_000 : 1_500;
+  return STRIPE_THREE_DECIMAL.includes(currency.toLowerCase()) ? 15_000 : 1_500;
 }
 
 /**
