@@ -227,6 +227,32 @@ describe('refund money safety', () => {
     });
   });
 
+  describe('Refund of a charge Stripe has already charged back', () => {
+    // Found by the chaos harness: the dispute was lost at Stripe before its webhooks reached us, so
+    // our charge still looked refundable, Stripe refused the refund and the caller got 502.
+    it('answers 409 CHARGE_DISPUTED naming the charge, records the refund failed and pays nothing back', async () => {
+      const { charge } = await purchase(t, newTrader(), 'evaluation-25k');
+      const stripeChargeId = charge.stripe_charge_id as string;
+      t.fake.controls.setWebhookEndpoint(null);
+      const dispute = t.fake.controls.openDispute(stripeChargeId);
+      t.fake.controls.closeDispute(dispute.id, 'lost');
+
+      const refused = await refundCharge(charge.id as string, { reason: 'requested_by_customer' });
+
+      expect(refused.statusCode).toBe(409);
+      expect(refused.json().error.code).toBe('CHARGE_DISPUTED');
+      expect(refused.json().error.message).toBe(
+        `charge ${charge.id as string} has been charged back at the payment processor (a dispute we have not heard of yet); refunding it would pay the amount back twice`,
+      );
+      const rows: Array<{ status: string }> = await t.dataSource.query(
+        'SELECT status FROM billing.refunds WHERE charge_id = $1',
+        [charge.id],
+      );
+      expect(rows.map((row) => row.status)).toEqual(['failed']);
+      expect(refundsAtStripe(stripeChargeId)).toHaveLength(0);
+    });
+  });
+
   it('leaves the books clean', async () => {
     await expectBooksClean(t.app);
   });

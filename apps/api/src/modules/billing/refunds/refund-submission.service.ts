@@ -52,6 +52,15 @@ export class RefundSubmission {
         await this.dataSource.transaction((manager) =>
           this.settlement.markUnsuccessful(manager, refund, 'failed', error.message),
         );
+        // Charged back at the processor before its dispute reached us: the bank already returned
+        // the money, so this is the same refusal as for a dispute we know of, not a processor fault.
+        if (error instanceof InvalidRequestError && error.processorCode === 'charge_disputed') {
+          throw new AppError(
+            409,
+            'CHARGE_DISPUTED',
+            `charge ${refund.chargeId} has been charged back at the payment processor (a dispute we have not heard of yet); refunding it would pay the amount back twice`,
+          );
+        }
         throw toProcessorAppError(error);
       }
       // No answer: the refund may or may not exist at the processor. Ask again later with the same
