@@ -20,6 +20,7 @@ export type { FaultKind, FaultRule } from './fake/faults';
 export type { AuthenticationResult, SandboxPayment, SandboxPaymentResult } from './fake/checkout-flow';
 export type { WebhookDelivery, WebhookDeliveryAttempt, WebhookRetryPolicy } from './fake/webhook-dispatcher';
 export { TEST_CARDS, type CardBehaviour, type TestCard } from './fake/test-cards';
+export { sandboxSetupPageUrl } from './fake/hosted-pages';
 export type { FakeBalanceControls } from './fake/balance-routes';
 export type {
   BulkSeedResult,

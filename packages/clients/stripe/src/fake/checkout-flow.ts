@@ -150,6 +150,36 @@ export class CheckoutFlow {
       : this.payPayment(details, paymentMethod, origin);
   }
 
+  /**
+   * Confirms a standalone setup intent with a test card, as Stripe.js `confirmCardSetup` would in
+   * live mode: the sandbox's hosted "save a card" page. The card is attached to the intent's
+   * customer when the setup succeeds; 3-D Secure cards return requires_action with the challenge.
+   */
+  saveCard(
+    setupIntentId: string,
+    card: string,
+    returnUrl: string | null,
+    origin: EventOrigin = AUTOMATIC_ORIGIN,
+  ): { intent: Stripe.SetupIntent; error: StripeErrorObject | null; authenticationUrl: string | null } {
+    const intent = this.store.setupIntents.require(setupIntentId, 'intent');
+    const testCard = findTestCard(card);
+    if (testCard === undefined) {
+      throw invalidRequest(
+        `Unknown test card. Use one of: ${TEST_CARDS.map((candidate) => candidate.number).join(', ')}`,
+        'card',
+      );
+    }
+    const email = this.store.customers.get(idOf(intent.customer) ?? '')?.email ?? null;
+    const paymentMethod = this.engine.createPaymentMethod(testCard, { email, name: null });
+    const attempt = this.engine.confirmSetup(intent, paymentMethod, returnUrl, origin);
+    this.events.publish(attempt.events);
+    return {
+      intent: attempt.intent,
+      error: attempt.decline,
+      authenticationUrl: attempt.intent.next_action?.redirect_to_url?.url ?? null,
+    };
+  }
+
   /** The customer completed (or failed) 3-D Secure on the challenge page. */
   authenticate(
     intentId: string,

@@ -355,6 +355,75 @@ describe('hosted pages', () => {
   });
 });
 
+describe('hosted setup page', () => {
+  async function openSetupIntent(): Promise<{ customer: string; intent: Stripe.SetupIntent }> {
+    const customer = (await call('POST', '/v1/customers', { form: 'email=setup@astrix.test' }))
+      .body as Stripe.Customer;
+    const intent = await call('POST', '/v1/setup_intents', {
+      form: `customer=${customer.id}&usage=off_session`,
+    });
+    return { customer: customer.id, intent: intent.body as Stripe.SetupIntent };
+  }
+
+  it('saves a test card on the intent and attaches it to the customer', async () => {
+    const { customer, intent } = await openSetupIntent();
+
+    const form = await call('GET', `/setup/${intent.id}`);
+    const saved = await call('POST', `/setup/${intent.id}`, { form: 'card=4242424242424242' });
+    const again = await call('GET', `/setup/${intent.id}`);
+
+    expect(form.status).toBe(200);
+    expect(form.body).toContain(`action="/setup/${intent.id}"`);
+    expect(form.body).toContain('4000000000003220');
+    expect(saved.status).toBe(200);
+    expect(saved.body).toContain('Your card is saved.');
+    expect(again.body).toContain('Your card is saved.');
+    const stored = harness.fake.state.setupIntents.get(intent.id);
+    expect(stored?.status).toBe('succeeded');
+    expect(harness.fake.state.paymentMethods.get(String(stored?.payment_method))?.customer).toBe(customer);
+    expect(typesOf(await harness.receivedEvents())).toEqual(
+      expect.arrayContaining(['setup_intent.succeeded', 'payment_method.attached']),
+    );
+  });
+
+  it('shows a decline on the form and leaves the intent waiting for a card', async () => {
+    const { intent } = await openSetupIntent();
+
+    const declined = await call('POST', `/setup/${intent.id}`, { form: 'card=4000000000009995' });
+
+    expect(declined.status).toBe(200);
+    expect(declined.body).toContain('Your card was declined.');
+    expect(harness.fake.state.setupIntents.get(intent.id)?.status).toBe('requires_payment_method');
+  });
+
+  it('walks a 3-D Secure card through the challenge and back to the page', async () => {
+    const { intent } = await openSetupIntent();
+
+    const submitted = await call('POST', `/setup/${intent.id}`, { form: 'card=4000000000003220' });
+    const challenge = submitted.headers.get('location') ?? '';
+    const completed = await fetch(challenge, {
+      method: 'POST',
+      body: new URLSearchParams({ succeeded: 'true' }),
+      redirect: 'manual',
+    });
+
+    expect(submitted.status).toBe(303);
+    expect(challenge).toBe(`${harness.fake.url}/3ds/${intent.id}`);
+    expect(completed.headers.get('location')).toBe(`/setup/${intent.id}`);
+    expect(harness.fake.state.setupIntents.get(intent.id)?.status).toBe('succeeded');
+  });
+
+  it('refuses an unknown card with the list of test cards, and an unknown intent with 404', async () => {
+    const { intent } = await openSetupIntent();
+
+    const unknownCard = await call('POST', `/setup/${intent.id}`, { form: 'card=1234' });
+    const unknownIntent = await call('GET', '/setup/seti_missing');
+
+    expect(unknownCard.body).toContain('Unknown test card. Use one of: 4242424242424242');
+    expect(unknownIntent).toMatchObject({ status: 404, body: { error: { code: 'resource_missing' } } });
+  });
+});
+
 describe('webhook delivery', () => {
   it('retries a delivery the endpoint refused until it is accepted', async () => {
     harness.receiver.failNext(500, 503);

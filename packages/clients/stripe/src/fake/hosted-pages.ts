@@ -67,6 +67,40 @@ ${error === null ? '' : `<p class="error">${escapeHtml(error)}</p>`}
   );
 }
 
+const SAVEABLE_SETUP_STATUSES: ReadonlyArray<Stripe.SetupIntent.Status> = [
+  'requires_payment_method',
+  'requires_confirmation',
+];
+
+/** The sandbox page where a person enters a test card for a setup intent (no Stripe.js needed). */
+export function sandboxSetupPageUrl(fakeStripeUrl: string, setupIntentId: string): string {
+  return `${fakeStripeUrl}/setup/${encodeURIComponent(setupIntentId)}`;
+}
+
+/** Card entry for a standalone setup intent: what Stripe.js does with the client secret in live mode. */
+function setupPage(intent: Stripe.SetupIntent, error: string | null): PageReply {
+  if (intent.status === 'succeeded') {
+    return page('Card saved', '<h1>Your card is saved.</h1><p>You can close this page.</p>');
+  }
+  if (!SAVEABLE_SETUP_STATUSES.includes(intent.status)) {
+    return page('Save a card', `<h1>This card setup is ${escapeHtml(intent.status)}.</h1>`, 410);
+  }
+  const cards = TEST_CARDS.map(
+    (card) =>
+      `<tr><td><code>${escapeHtml(card.number)}</code></td><td>${escapeHtml(card.description)}</td></tr>`,
+  ).join('');
+  return page(
+    'Save a card',
+    `<h1>Save a card</h1>
+${error === null ? '' : `<p class="error">${escapeHtml(error)}</p>`}
+<form method="post" action="/setup/${escapeHtml(intent.id)}">
+<p><label>Card number <input name="card" required autocomplete="off" value="4242424242424242"></label></p>
+<p><button type="submit">Save card</button></p>
+</form>
+<h2>Test cards</h2><table>${cards}</table>`,
+  );
+}
+
 function challengePage(intentId: string): PageReply {
   const id = escapeHtml(intentId);
   return page(
@@ -108,6 +142,28 @@ export function createHostedPages(store: FakeStripeStore, checkout: CheckoutFlow
     } catch (error) {
       if (!(error instanceof StripeApiError)) throw error;
       return payPage(checkout.retrieve(sessionId), error.body.message ?? 'The payment could not be made.');
+    }
+  });
+
+  router.on('GET', '/setup/:id', ({ params }) =>
+    setupPage(store.setupIntents.require(params.id ?? ''), null),
+  );
+
+  router.on('POST', '/setup/:id', ({ params, form }) => {
+    const intentId = params.id ?? '';
+    const intent = store.setupIntents.require(intentId);
+    if (!SAVEABLE_SETUP_STATUSES.includes(intent.status)) return setupPage(intent, null);
+    try {
+      // After 3-D Secure the browser comes back here, which then shows the outcome.
+      const result = checkout.saveCard(intentId, form.requiredString('card'), `/setup/${intentId}`);
+      if (result.authenticationUrl !== null) return { kind: 'redirect', location: result.authenticationUrl };
+      return setupPage(result.intent, result.error?.message ?? null);
+    } catch (error) {
+      if (!(error instanceof StripeApiError)) throw error;
+      return setupPage(
+        store.setupIntents.require(intentId),
+        error.body.message ?? 'The card could not be saved.',
+      );
     }
   });
 

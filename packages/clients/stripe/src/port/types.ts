@@ -305,6 +305,11 @@ export interface ProcessorSetupIntent {
   usage: PaymentMethodUsage;
   lastSetupFailure: PaymentFailure | null;
   nextActionUrl: string | null;
+  /**
+   * What a browser confirms the intent with (Stripe.js `confirmCardSetup` or the Payment Element).
+   * Hand it only to the customer the intent belongs to; never log or store it.
+   */
+  clientSecret: string | null;
   metadata: ProcessorMetadata;
   createdAt: Date;
 }

@@ -287,6 +287,7 @@ export function toSetupIntent(intent: Stripe.SetupIntent): ProcessorSetupIntent 
     usage: oneOf(intent.usage, USAGES, 'off_session'),
     lastSetupFailure: toPaymentFailure(intent.last_setup_error),
     nextActionUrl: redirectUrlOf(intent.next_action),
+    clientSecret: intent.client_secret,
     metadata: metadataOf(intent.metadata),
     createdAt: fromUnixSeconds(intent.created),
   };

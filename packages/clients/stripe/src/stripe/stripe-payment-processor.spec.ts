@@ -605,6 +605,9 @@ describe('payment methods and setup intents', () => {
     );
 
     expect(intent.status).toBe('requires_payment_method');
+    // What Stripe.js confirms the intent with in the browser, as Stripe shapes it.
+    expect(intent.clientSecret).toMatch(new RegExp(`^${intent.id}_secret_\\w+$`));
+    expect(intent.clientSecret).toBe(harness.fake.state.setupIntents.get(intent.id)?.client_secret);
     expect(confirmed.status).toBe('succeeded');
     expect((await harness.processor.getPaymentMethod(confirmed.paymentMethodId ?? '')).customerId).toBe(
       customer.id,
