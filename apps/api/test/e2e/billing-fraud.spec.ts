@@ -364,6 +364,46 @@ describe('Stripe fraud signals through the fake Stripe, flags and holds', () => 
     ).toHaveLength(0);
   });
 
+  // The early-fraud-warning variant of the chaos long run's finding (the cooling-off one is in
+  // test/integration/cooling-off-refunds.spec.ts): Stripe charged the payment back before the
+  // dispute's webhooks reached us, so it refuses the warning's refund. That refusal used to fail the
+  // Stripe event for good, and each retry asked for another refund that was refused again.
+  it('processes an early fraud warning on a charge Stripe already charged back, recording the refused refund once', async () => {
+    const trader = { sub: 'user_charged_back_then_warned' };
+    const { charge } = await purchase(t, trader, 'evaluation-25k');
+    const stripeChargeId = String(charge.stripe_charge_id);
+    // The warning (actionable: the charge was not disputed yet) is delivered late...
+    t.fake.controls.holdNextWebhooks(1);
+    const warning = t.fake.controls.openEarlyFraudWarning(stripeChargeId);
+    expect(warning.actionable).toBe(true);
+    // ...after the charge was disputed and lost, whose webhooks have not reached us.
+    t.fake.controls.setWebhookEndpoint(null);
+    try {
+      const dispute = t.fake.controls.openDispute(stripeChargeId);
+      t.fake.controls.closeDispute(dispute.id, 'lost');
+      await t.fake.flushWebhooks();
+    } finally {
+      t.fake.controls.setWebhookEndpoint(`${t.url}/webhooks/stripe`, t.webhookSecret);
+    }
+    expect(t.fake.controls.releaseHeldWebhooks()).toBe(1);
+    await t.fake.flushWebhooks();
+    const status = await eventually(async () => {
+      const [row] = (await t.dataSource.query(
+        `SELECT status FROM billing.stripe_webhook_events WHERE payload->'data'->'object'->>'id' = $1`,
+        [warning.id],
+      )) as Array<{ status: string }>;
+      return row && row.status !== 'received' ? row.status : undefined;
+    });
+
+    expect(status).toBe('processed');
+    const refunds = (await t.dataSource.query(
+      `SELECT status, reason FROM billing.refunds WHERE charge_id = $1`,
+      [charge.id],
+    )) as Array<{ status: string; reason: string }>;
+    expect(refunds).toEqual([{ status: 'failed', reason: expect.stringContaining(warning.id) }]);
+    expect(t.fake.state.refunds.all().filter((refund) => refund.charge === stripeChargeId)).toHaveLength(0);
+  });
+
   it('records Radar reviews and dismisses the signal when Stripe approves', async () => {
     const trader = { sub: 'user_reviewed' };
     const { charge } = await purchase(t, trader, 'evaluation-25k');
