@@ -315,6 +315,68 @@ describe('billing invoices', () => {
     });
   });
 
+  describe('staff PDFs: GET /v1/admin/invoices/:id/pdf and its credit notes', () => {
+    const support = { sub: 'staff_support', roles: ['support'] };
+    const finance = { sub: 'staff_finance', roles: ['finance'] };
+
+    it("gives support and finance any customer's invoice PDF, byte for byte the customer's own", async () => {
+      const invoice = aliceInvoices[1];
+      const customers = (await get(`/v1/billing/invoices/${invoice.id}/pdf`)).rawPayload;
+      for (const staff of [support, finance]) {
+        const response = await get(`/v1/admin/invoices/${invoice.id}/pdf`, staff);
+        expect(response.statusCode).toBe(200);
+        expect(response.headers['content-type']).toBe('application/pdf');
+        expect(response.headers['content-disposition']).toBe(`attachment; filename="${invoice.number}.pdf"`);
+        expect(response.rawPayload.equals(customers)).toBe(true);
+      }
+      // Another customer's too, which that customer's own route hides from everybody else.
+      const dinar = await get(`/v1/admin/invoices/${bobInvoice.id}/pdf`, support);
+      expect(pdfText(dinar.rawPayload)).toContain('KWD 12.345');
+    });
+
+    it("gives staff a credit note's PDF, the same document the customer downloads", async () => {
+      const invoice = aliceInvoices[0];
+      const issued = await t.inject({
+        method: 'POST',
+        url: `/v1/admin/invoices/${invoice.id}/credit-notes`,
+        headers: { ...t.as(finance), 'idempotency-key': `staff-pdf-${invoice.id}` },
+        payload: { amount: 5000, reason: 'goodwill settled by bank transfer' },
+      });
+      expect(issued.statusCode).toBe(201);
+      const note = issued.json() as { id: string; number: string };
+      const url = `/v1/admin/invoices/${invoice.id}/credit-notes/${note.id}/pdf`;
+      const response = await get(url, support);
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['content-type']).toBe('application/pdf');
+      expect(response.headers['content-disposition']).toBe(`attachment; filename="${note.number}.pdf"`);
+      const customers = await get(`/v1/billing/invoices/${invoice.id}/credit-notes/${note.id}/pdf`);
+      expect(customers.statusCode).toBe(200);
+      expect(response.rawPayload.equals(customers.rawPayload)).toBe(true);
+      expect(pdfText(response.rawPayload)).toContain(note.number);
+      // The invoice PDF now shows the note in its settlement, for staff as for the customer.
+      expect(pdfText((await get(`/v1/admin/invoices/${invoice.id}/pdf`, finance)).rawPayload)).toContain(
+        note.number,
+      );
+      // A credit note of another invoice is not found under this one.
+      const elsewhere = await get(`/v1/admin/invoices/${aliceInvoices[1].id}/credit-notes/${note.id}/pdf`, support);
+      expect(elsewhere.statusCode).toBe(404);
+      expect(elsewhere.json().error.code).toBe('NOT_FOUND');
+    });
+
+    it('refuses traders, and answers bad or unknown ids with JSON envelopes', async () => {
+      const trader = await get(`/v1/admin/invoices/${aliceInvoices[0].id}/pdf`, alice);
+      expect(trader.statusCode).toBe(403);
+      expect(trader.headers['content-disposition']).toBeUndefined();
+      const unknown = await get('/v1/admin/invoices/inv_01jzzzzzzzzzzzzzzzzzzzzzzz/pdf', support);
+      expect(unknown.statusCode).toBe(404);
+      expect(unknown.headers['content-type']).toMatch(/^application\/json/);
+      const malformed = await get(`/v1/admin/invoices/${aliceInvoices[0].id}/credit-notes/nope/pdf`, support);
+      expect(malformed.statusCode).toBeGreaterThanOrEqual(400);
+      expect(malformed.statusCode).toBeLessThan(500);
+      expect(malformed.json().error.message).toContain('credit note');
+    });
+  });
+
   it('leaves the books clean', async () => {
     await expectBooksClean(t.app);
   });

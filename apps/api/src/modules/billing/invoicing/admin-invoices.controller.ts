@@ -1,5 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, StreamableFile } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { CreditNoteView, InvoiceView } from '@astrix/contracts';
 import type { RequestContext } from '../../../platform/auth/actor';
 import { CurrentContext, Roles } from '../../../platform/auth/access.decorators';
@@ -7,10 +7,13 @@ import { IdParam } from '../../../platform/http/id-param.pipe';
 import { RequiresIdempotencyKey } from '../../../platform/idempotency/requires-idempotency-key.decorator';
 import { CreateCreditNoteDto, InvoiceClosingReasonDto, ResendReceiptDto } from './dto/admin-invoice-requests.dto';
 import { InvoiceCorrections } from './invoice-corrections.service';
+import { InvoiceDocuments } from './invoice-documents.service';
+import { asPdf } from './invoices.controller';
 import { InvoiceStaffActions } from './invoice-staff-actions.service';
 import { InvoicesService } from './invoices.service';
 
 const invoiceId = new IdParam('inv', 'invoice');
+const creditNoteId = new IdParam('cn', 'credit note');
 
 /** Staff over any invoice. Collection's levers (dunning, retry-payment) live with collection. */
 @ApiTags('admin: invoices')
@@ -21,6 +24,7 @@ export class AdminInvoicesController {
     private readonly invoices: InvoicesService,
     private readonly staffActions: InvoiceStaffActions,
     private readonly corrections: InvoiceCorrections,
+    private readonly documents: InvoiceDocuments,
   ) {}
 
   @Get(':id')
@@ -29,6 +33,34 @@ export class AdminInvoicesController {
   async get(@Param('id', invoiceId) id: string): Promise<InvoiceView & { creditNotes: CreditNoteView[] }> {
     const invoice = await this.invoices.getInvoice(id);
     return { ...invoice, creditNotes: await this.staffActions.creditNotes(id) };
+  }
+
+  @Get(':id/pdf')
+  @Roles('support', 'finance')
+  @ApiOperation({
+    summary: "Any customer's invoice as a PDF: the same document the customer downloads",
+  })
+  @ApiProduces('application/pdf')
+  @ApiOkResponse({ description: 'The invoice as an A4 PDF', schema: { type: 'string', format: 'binary' } })
+  async pdf(@Param('id', invoiceId) id: string): Promise<StreamableFile> {
+    return asPdf(await this.documents.invoicePdf('staff', id));
+  }
+
+  @Get(':id/credit-notes/:creditNoteId/pdf')
+  @Roles('support', 'finance')
+  @ApiOperation({
+    summary: "A credit note issued against any customer's invoice, as a PDF: the customer's own document",
+  })
+  @ApiProduces('application/pdf')
+  @ApiOkResponse({
+    description: 'The credit note as an A4 PDF',
+    schema: { type: 'string', format: 'binary' },
+  })
+  async creditNotePdf(
+    @Param('id', invoiceId) id: string,
+    @Param('creditNoteId', creditNoteId) noteId: string,
+  ): Promise<StreamableFile> {
+    return asPdf(await this.documents.creditNotePdf('staff', id, noteId));
   }
 
   @Post(':id/credit-notes')

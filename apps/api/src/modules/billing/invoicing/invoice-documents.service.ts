@@ -14,6 +14,9 @@ export interface RenderedDocument {
   content: Buffer;
 }
 
+/** Whose documents: a signed-in user reads their own, staff anyone's. */
+export type DocumentOwner = { userId: string } | 'staff';
+
 /** Invoices and credit notes as PDF documents, addressed with the customer's billing details. */
 @Injectable()
 export class InvoiceDocuments {
@@ -22,10 +25,10 @@ export class InvoiceDocuments {
     private readonly invoices: InvoicesService,
   ) {}
 
-  /** One of the user's invoices, with its credit notes in the settlement. */
-  async invoicePdf(userId: string, invoiceId: string): Promise<RenderedDocument> {
+  /** One of the user's invoices (staff: anyone's), with its credit notes in the settlement. */
+  async invoicePdf(owner: DocumentOwner, invoiceId: string): Promise<RenderedDocument> {
     // Everything that can fail happens before rendering, so errors still leave as JSON envelopes.
-    const invoice = await this.invoices.getForUser(userId, invoiceId);
+    const invoice = await this.invoiceOf(owner, invoiceId);
     const notes = await this.invoices.creditNotesFor(invoice.id);
     const content = await renderInvoicePdf(invoice, {
       buyer: await this.buyerOf(invoice),
@@ -38,15 +41,28 @@ export class InvoiceDocuments {
     return { fileName: `${invoice.number}.pdf`, content };
   }
 
-  /** A credit note issued against one of the user's invoices. */
-  async creditNotePdf(userId: string, invoiceId: string, creditNoteId: string): Promise<RenderedDocument> {
-    const invoice = await this.invoices.getForUser(userId, invoiceId);
+  /** A credit note issued against one of the user's invoices (staff: anyone's). */
+  async creditNotePdf(
+    owner: DocumentOwner,
+    invoiceId: string,
+    creditNoteId: string,
+  ): Promise<RenderedDocument> {
+    const invoice = await this.invoiceOf(owner, invoiceId);
     const note = await this.dataSource
       .getRepository(CreditNote)
       .findOne({ where: { id: creditNoteId, invoiceId: invoice.id } });
     if (!note) throw new NotFoundError('credit note', creditNoteId);
     const content = await renderCreditNotePdf(toCreditNoteView(note), invoice, await this.buyerOf(invoice));
     return { fileName: `${note.number}.pdf`, content };
+  }
+
+  /**
+   * The invoice as its owner sees it (with its credit notes). Staff read it as the customer it was
+   * issued to would, so both get the same document from the same renderer.
+   */
+  private async invoiceOf(owner: DocumentOwner, invoiceId: string): Promise<InvoiceView> {
+    const userId = owner === 'staff' ? (await this.invoices.getInvoice(invoiceId)).userId : owner.userId;
+    return this.invoices.getForUser(userId, invoiceId);
   }
 
   /**

@@ -9,7 +9,7 @@ import { PageQuery } from '../../../platform/http/pagination';
 import { InvoiceDocuments, type RenderedDocument } from './invoice-documents.service';
 import { InvoicesService } from './invoices.service';
 
-const asPdf = (document: RenderedDocument): StreamableFile =>
+export const asPdf = (document: RenderedDocument): StreamableFile =>
   new StreamableFile(document.content, {
     type: 'application/pdf',
     disposition: `attachment; filename="${document.fileName}"`,
@@ -56,7 +56,7 @@ export class InvoicesController {
     @Param('id', new IdParam('inv', 'invoice')) id: string,
     @CurrentActor() actor: Actor,
   ): Promise<StreamableFile> {
-    return asPdf(await this.documents.invoicePdf(ownerOf(actor), id));
+    return asPdf(await this.documents.invoicePdf({ userId: ownerOf(actor) }, id));
   }
 
   @Get(':id/credit-notes/:creditNoteId/pdf')
@@ -71,6 +71,6 @@ export class InvoicesController {
     @Param('creditNoteId', new IdParam('cn', 'credit note')) creditNoteId: string,
     @CurrentActor() actor: Actor,
   ): Promise<StreamableFile> {
-    return asPdf(await this.documents.creditNotePdf(ownerOf(actor), id, creditNoteId));
+    return asPdf(await this.documents.creditNotePdf({ userId: ownerOf(actor) }, id, creditNoteId));
   }
 }

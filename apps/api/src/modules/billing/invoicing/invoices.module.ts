@@ -13,6 +13,6 @@ import { InvoicesService } from './invoices.service';
   imports: [LedgerModule, TaxModule],
   controllers: [InvoicesController, CreditNotesController],
   providers: [InvoicesService, DocumentNumbers, CreditNotes, InvoiceDocuments],
-  exports: [InvoicesService, DocumentNumbers],
+  exports: [InvoicesService, DocumentNumbers, InvoiceDocuments],
 })
 export class InvoicesModule {}
