@@ -43,6 +43,9 @@ interface ApiOutcome {
 }
 
 const TEST_KEY = /^(sk|rk)_test_\w+/;
+const PUBLISHABLE_TEST_KEY = /^pk_test_\w+/;
+/** What a browser may call with a publishable key (Stripe.js confirming with a client secret). */
+const PUBLISHABLE_CALLS = [/^POST \/v1\/setup_intents\/[^/]+\/confirm$/];
 
 export function errorBody(error: StripeErrorObject): { error: StripeErrorObject } {
   return { error };
@@ -106,7 +109,17 @@ export class ApiPipeline {
     idempotencyKey: string | null,
     entry: RequestLogEntry,
   ): Promise<ApiOutcome> {
-    if (!TEST_KEY.test(bearerToken(call.headers))) {
+    const key = bearerToken(call.headers);
+    if (
+      PUBLISHABLE_TEST_KEY.test(key) &&
+      !PUBLISHABLE_CALLS.some((allowed) => allowed.test(`${call.method} ${call.path}`))
+    ) {
+      return failure(401, {
+        type: 'invalid_request_error',
+        message: 'This API call cannot be made with a publishable API key. Please use a secret API key.',
+      });
+    }
+    if (!TEST_KEY.test(key) && !PUBLISHABLE_TEST_KEY.test(key)) {
       return failure(401, {
         type: 'invalid_request_error',
         message: 'Invalid API Key provided. The fake accepts test keys only (sk_test_…).',
@@ -159,6 +172,7 @@ export class ApiPipeline {
         body,
         query,
         origin: { requestId, idempotencyKey },
+        publishableKey: PUBLISHABLE_TEST_KEY.test(bearerToken(call.headers)),
       });
       outcome = {
         status: response.status,

@@ -38,6 +38,8 @@ export interface ApiRequest {
   /** Query of a GET (`expand` already taken out). */
   query: FormReader;
   origin: EventOrigin;
+  /** Called with a publishable key (a browser, via Stripe.js): the intent's client secret must come along. */
+  publishableKey: boolean;
 }
 
 export interface ApiResponse {
@@ -542,12 +544,17 @@ export function createApiRoutes(context: FakeStripeContext): Router<ApiHandler> 
     query.rejectUnknown();
     return ok(store.setupIntents.require(params.id ?? ''));
   });
-  router.on('POST', '/v1/setup_intents/:id/confirm', ({ params, body, origin }) => {
+  router.on('POST', '/v1/setup_intents/:id/confirm', ({ params, body, origin, publishableKey }) => {
     const intent = store.setupIntents.require(params.id ?? '');
     const input = parse(body, (reader) => ({
       paymentMethod: reader.optionalNonEmptyString('payment_method'),
       returnUrl: reader.optionalNonEmptyString('return_url') ?? null,
+      clientSecret: publishableKey ? reader.requiredString('client_secret') : undefined,
     }));
+    // Stripe.js proves it may confirm the intent with its client secret.
+    if (publishableKey && input.clientSecret !== intent.client_secret) {
+      throw resourceMissing('setup_intent', intent.id, 'intent');
+    }
     return confirmSetupIntent(intent, input.paymentMethod, input.returnUrl, origin);
   });
 

@@ -413,6 +413,30 @@ describe('hosted setup page', () => {
     expect(harness.fake.state.setupIntents.get(intent.id)?.status).toBe('succeeded');
   });
 
+  it('lets a browser confirm with a publishable key only with the intent client secret, as Stripe.js does', async () => {
+    const { customer, intent } = await openSetupIntent();
+    const browser = { Authorization: 'Bearer pk_test_browser' };
+
+    const wrongSecret = await call('POST', `/v1/setup_intents/${intent.id}/confirm`, {
+      form: `payment_method=pm_card_visa&client_secret=${intent.id}_secret_wrong`,
+      headers: browser,
+    });
+    const noSecret = await call('POST', `/v1/setup_intents/${intent.id}/confirm`, {
+      form: 'payment_method=pm_card_visa',
+      headers: browser,
+    });
+    const otherCall = await call('GET', `/v1/customers/${customer}`, { headers: browser });
+    const confirmed = await call('POST', `/v1/setup_intents/${intent.id}/confirm`, {
+      form: `payment_method=pm_card_visa&client_secret=${intent.client_secret}`,
+      headers: browser,
+    });
+
+    expect(wrongSecret).toMatchObject({ status: 404, body: { error: { code: 'resource_missing' } } });
+    expect(noSecret).toMatchObject({ status: 400, body: { error: { param: 'client_secret' } } });
+    expect(otherCall.status).toBe(401);
+    expect(confirmed).toMatchObject({ status: 200, body: { status: 'succeeded' } });
+  });
+
   it('refuses an unknown card with the list of test cards, and an unknown intent with 404', async () => {
     const { intent } = await openSetupIntent();
 
