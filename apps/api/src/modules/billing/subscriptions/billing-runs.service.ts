@@ -5,7 +5,7 @@ import type { BillingRunView, EventType, Page } from '@astrix/contracts';
 import { Clock } from '../../../platform/clock';
 import { actorLabel, type RequestContext } from '../../../platform/auth/actor';
 import { OutboxService, type NewEvent } from '../../../platform/events/outbox.service';
-import { ConflictError, NotFoundError } from '../../../platform/http/app-error';
+import { AppError, ConflictError, NotFoundError } from '../../../platform/http/app-error';
 import { toPage } from '../../../platform/http/pagination';
 import { newId } from '../../../platform/ids';
 import { JobQueue } from '../../../platform/queues/job-queue.service';
@@ -454,7 +454,14 @@ export class BillingRuns {
   }
 
   private async recordFailure(run: BillingRun, subscriptionId: string, error: unknown): Promise<void> {
-    const message = error instanceof Error ? error.message : String(error);
+    // An expected refusal keeps its code in front (e.g. TAX_RATE_MISSING: the renewal is held, not
+    // advanced, and the next run retries it once finance has added the rate).
+    const message =
+      error instanceof AppError
+        ? `${error.code}: ${error.message}`
+        : error instanceof Error
+          ? error.message
+          : String(error);
     this.logger.error(`billing run ${run.id}: subscription ${subscriptionId} failed: ${message}`);
     await this.dataSource.transaction(async (manager) => {
       const inserted: unknown[] = await manager.query(

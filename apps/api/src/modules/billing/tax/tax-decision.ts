@@ -42,8 +42,14 @@ export interface TaxDecision {
   note: string | null;
 }
 
+/** The seller is registered in a jurisdiction that has no rate in force: never a silent zero. */
 export class TaxConfigurationError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly country: string,
+    readonly region: string | null,
+    readonly at: Date,
+  ) {
     super(message);
     this.name = 'TaxConfigurationError';
   }
@@ -104,6 +110,9 @@ export function decideTax(
   if (rate === null) {
     throw new TaxConfigurationError(
       `the seller is registered in ${country} but billing.tax_rates has no rate for ${country}${region ? `/${region}` : ''} in force at ${at.toISOString()}`,
+      country,
+      region,
+      at,
     );
   }
   return {

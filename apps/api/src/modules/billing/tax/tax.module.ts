@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AdminTaxController } from './tax.controller';
 import { TaxAdmin } from './tax-admin.service';
-import { RateTableTaxCalculator, TaxCalculator } from './tax.service';
+import { RateTableTaxCalculator, TaxCalculator, TaxGapMetrics } from './tax.service';
 import { TaxReports } from './tax-report.service';
 
 /**
@@ -10,7 +10,12 @@ import { TaxReports } from './tax-report.service';
  */
 @Module({
   controllers: [AdminTaxController],
-  providers: [TaxAdmin, TaxReports, { provide: TaxCalculator, useClass: RateTableTaxCalculator }],
+  providers: [
+    TaxAdmin,
+    TaxReports,
+    TaxGapMetrics,
+    { provide: TaxCalculator, useClass: RateTableTaxCalculator },
+  ],
   exports: [TaxAdmin, TaxReports, TaxCalculator],
 })
 export class TaxModule {}

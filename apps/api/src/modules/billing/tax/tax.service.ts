@@ -1,8 +1,16 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import type { Counter } from 'prom-client';
 import { type EntityManager, In } from 'typeorm';
+import { AppError } from '../../../platform/http/app-error';
+import { MetricsRegistry } from '../../../platform/metrics/metrics-registry';
 import { CustomerTaxProfile } from './customer-tax-profile.entity';
 import { SELLER_TAX_SETUP } from './seller-registrations';
-import { type JurisdictionRate, type TaxDecision, decideTax } from './tax-decision';
+import {
+  type JurisdictionRate,
+  type TaxDecision,
+  TaxConfigurationError,
+  decideTax,
+} from './tax-decision';
 import { TaxRateRow } from './tax-rate.entity';
 
 /**
@@ -26,9 +34,52 @@ export abstract class TaxCalculator {
   }
 }
 
+/**
+ * A sale that cannot be taxed because the seller is registered in the customer's jurisdiction but no
+ * rate is in force there (a configuration gap finance must close): 422 at the edge, before anything
+ * is written; a billing run holds the renewal under this code (docs/finance.md "A missing rate").
+ */
+export class TaxRateMissingError extends AppError {
+  constructor(readonly configuration: TaxConfigurationError) {
+    const cause = configuration;
+    const where = `${cause.country}${cause.region ? `/${cause.region}` : ''}`;
+    super(
+      422,
+      'TAX_RATE_MISSING',
+      `this sale cannot be taxed: the seller is registered for tax in ${where} but no tax rate for ${where} is in force on ${cause.at.toISOString().slice(0, 10)}; nothing was charged, finance has been alerted`,
+    );
+  }
+}
+
+/** Counts sales refused or held for a missing rate, by jurisdiction (an alert pages finance). */
+@Injectable()
+export class TaxGapMetrics {
+  private readonly missing: Counter<'country'>;
+  private readonly logger = new Logger('Tax');
+
+  constructor(metrics: MetricsRegistry) {
+    this.missing = metrics.counter({
+      name: 'astrix_tax_rate_missing_total',
+      help: 'Sales refused (checkout, plan change) or renewals held by the billing run because the seller is registered in the jurisdiction but no tax rate is in force there.',
+      labelNames: ['country'],
+    });
+  }
+
+  /** Records the gap and returns the error to throw. */
+  missingRate(cause: TaxConfigurationError): TaxRateMissingError {
+    this.missing.inc({ country: cause.country });
+    this.logger.error(`tax rate missing: ${cause.message}`);
+    return new TaxRateMissingError(cause);
+  }
+}
+
 /** TaxCalculator over billing.tax_rates, the seller's registrations and the customers' tax details. */
 @Injectable()
 export class RateTableTaxCalculator extends TaxCalculator {
+  constructor(private readonly gaps: TaxGapMetrics) {
+    super();
+  }
+
   async decide(
     manager: EntityManager,
     customerIds: readonly string[],
@@ -46,17 +97,22 @@ export class RateTableTaxCalculator extends TaxCalculator {
       countries.length === 0 ? [] : await manager.find(TaxRateRow, { where: { country: In(countries) } });
     for (const id of ids) {
       const profile = byCustomer.get(id);
-      decisions.set(
-        id,
-        decideTax(
-          profile === undefined
-            ? null
-            : { country: profile.country, region: profile.region, vatId: profile.vatId },
-          SELLER_TAX_SETUP,
-          rates,
-          at,
-        ),
-      );
+      try {
+        decisions.set(
+          id,
+          decideTax(
+            profile === undefined
+              ? null
+              : { country: profile.country, region: profile.region, vatId: profile.vatId },
+            SELLER_TAX_SETUP,
+            rates,
+            at,
+          ),
+        );
+      } catch (error) {
+        if (error instanceof TaxConfigurationError) throw this.gaps.missingRate(error);
+        throw error;
+      }
     }
     return decisions;
   }
