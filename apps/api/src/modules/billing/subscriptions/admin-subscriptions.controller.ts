@@ -17,7 +17,12 @@ import { newId } from '../../../platform/ids';
 import { BillingRuns } from './billing-runs.service';
 import { CustomerBalances } from '../customers/customer-balances.service';
 import { DunningDesk } from '../collection/dunning-desk.service';
-import { GoodwillCreditDto, GrantTrialDto, StartBillingRunDto } from './dto/subscription-requests.dto';
+import {
+  GoodwillCreditDto,
+  GrantTrialDto,
+  StartBillingRunDto,
+  SubscriptionStaffReasonDto,
+} from './dto/subscription-requests.dto';
 import { SubscriptionLifecycle } from './subscription-lifecycle.service';
 import { SubscriptionReads } from './subscription-reads.service';
 
@@ -60,6 +65,38 @@ export class AdminSubscriptionsController {
     @CurrentContext() context: RequestContext,
   ): Promise<SubscriptionView> {
     return this.lifecycle.cancel(id, 'staff', { atPeriodEnd: false, prorate: false }, context);
+  }
+
+  @Post('subscriptions/:id/pause')
+  @HttpCode(200)
+  @RequiresIdempotencyKey()
+  @Roles('support', 'finance')
+  @ApiOperation({
+    summary:
+      "Pause a customer's trialing, active or past-due subscription: no period is invoiced until it is resumed; open invoices are still collected (reason audited). Send an Idempotency-Key.",
+  })
+  pause(
+    @Param('id', subscriptionId) id: string,
+    @Body() body: SubscriptionStaffReasonDto,
+    @CurrentContext() context: RequestContext,
+  ): Promise<SubscriptionView> {
+    return this.lifecycle.pause(id, 'staff', context, body.reason);
+  }
+
+  @Post('subscriptions/:id/resume')
+  @HttpCode(200)
+  @RequiresIdempotencyKey()
+  @Roles('support', 'finance')
+  @ApiOperation({
+    summary:
+      'Resume a paused subscription: a new period starts now and is invoiced and collected at once, less the unused paid time before the pause (reason audited). Send an Idempotency-Key.',
+  })
+  resume(
+    @Param('id', subscriptionId) id: string,
+    @Body() body: SubscriptionStaffReasonDto,
+    @CurrentContext() context: RequestContext,
+  ): Promise<SubscriptionView> {
+    return this.lifecycle.resume(id, 'staff', context, body.reason);
   }
 
   @Post('subscriptions/:id/trial')

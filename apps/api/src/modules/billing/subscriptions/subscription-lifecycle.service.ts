@@ -283,18 +283,38 @@ export class SubscriptionLifecycle {
     });
   }
 
+  /**
+   * A true pause (policy in docs/api.md, "Pausing a subscription"): no period is invoiced while
+   * paused, usage so far closes now and goes on the resume's invoice, entitlements answer
+   * `subscription_paused`, and invoices already issued are still collected. Staff give a reason,
+   * kept in the audit row. A subscription whose cancellation is scheduled cannot be paused: the
+   * billing run never reaches a paused one's period end, so the cancellation would never happen.
+   */
   async pause(
     subscriptionId: string,
     owner: SubscriptionOwner,
     context: RequestContext,
+    reason?: string,
   ): Promise<SubscriptionView> {
     return this.store.mutate(subscriptionId, owner, context, async (manager, subscription, now) => {
       assertTransition(subscription.id, subscription.status, 'paused');
+      if (subscription.cancelAtPeriodEnd) {
+        throw new ConflictError(
+          `subscription ${subscription.id} is set to cancel at its period end (${subscription.currentPeriodEnd.toISOString()}): reactivate it or cancel it now instead of pausing`,
+          'INVALID_TRANSITION',
+          [
+            {
+              field: 'cancelAtPeriodEnd',
+              message: 'a subscription canceling at period end cannot be paused',
+            },
+          ],
+        );
+      }
       // The usage so far closes here: it is billed on the next invoice (the resume's).
       await closedUsageUpTo(this.usage, manager, subscription, 'pause', now);
       subscription.status = 'paused';
       subscription.pausedAt = now;
-      return { change: 'status_changed', action: 'subscription.paused' };
+      return { change: 'status_changed', action: 'subscription.paused', reason };
     });
   }
 
@@ -306,6 +326,7 @@ export class SubscriptionLifecycle {
     subscriptionId: string,
     owner: SubscriptionOwner,
     context: RequestContext,
+    reason?: string,
   ): Promise<SubscriptionView> {
     let toCollect: string | null = null;
     const view = await this.store.mutate(
@@ -329,7 +350,7 @@ export class SubscriptionLifecycle {
           ...(overlap ? [overlap] : []),
           ...usage,
         ]);
-        return { change: 'status_changed', action: 'subscription.resumed' };
+        return { change: 'status_changed', action: 'subscription.resumed', reason };
       },
     );
     if (toCollect) await this.invoices.collect(toCollect);

@@ -25,8 +25,11 @@ type ChangeKind = Extract<
   | 'trial_changed'
 >;
 
-/** What a change did, for its event (`change`) and its audit row (`action`); null when nothing changed. */
-export type ChangeOutcome = { change: ChangeKind; action: string } | null;
+/**
+ * What a change did, for its event (`change`) and its audit row (`action`, with the staff member's
+ * `reason` when one was given); null when nothing changed.
+ */
+export type ChangeOutcome = { change: ChangeKind; action: string; reason?: string } | null;
 
 /**
  * Loads and saves subscription rows: a change locks the row, is applied, and commits with its
@@ -106,7 +109,15 @@ export class SubscriptionStore implements SubscriptionStatusPort {
           updatedAt: now,
         },
       );
-      await this.recordChange(manager, context, subscription, before, outcome.change, outcome.action);
+      await this.recordChange(
+        manager,
+        context,
+        subscription,
+        before,
+        outcome.change,
+        outcome.action,
+        outcome.reason,
+      );
       return subscription;
     });
     return toSubscriptionView(saved);
@@ -136,6 +147,7 @@ export class SubscriptionStore implements SubscriptionStatusPort {
     before: Subscription | null,
     change: ChangeKind | 'created',
     action: string,
+    reason?: string,
   ): Promise<void> {
     const from: SubscriptionStatus | null = before?.status ?? null;
     await this.outbox.appendMany(manager, [subscriptionEvent(subscription, from, change)]);
@@ -144,7 +156,7 @@ export class SubscriptionStore implements SubscriptionStatusPort {
       resourceType: 'subscription',
       resourceId: subscription.id,
       before: before ? { ...toSubscriptionView(before) } : null,
-      after: { ...toSubscriptionView(subscription) },
+      after: { ...toSubscriptionView(subscription), ...(reason === undefined ? {} : { reason }) },
     });
   }
 }

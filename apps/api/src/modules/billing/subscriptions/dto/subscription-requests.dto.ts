@@ -179,3 +179,11 @@ export class GrantTrialDto {
   @Length(1, 500, { message: 'reason must be 1 to 500 characters' })
   reason!: string;
 }
+
+export class SubscriptionStaffReasonDto {
+  @ApiProperty({ example: 'Customer on medical leave until June' })
+  @IsString({ message: 'reason must be 1 to 500 characters' })
+  @Length(1, 500, { message: 'reason must be 1 to 500 characters' })
+  @Matches(/\S/, { message: 'reason must not be blank' })
+  reason!: string;
+}
