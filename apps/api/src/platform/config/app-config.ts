@@ -150,6 +150,9 @@ export class AppConfig {
   get stripeTimeoutMs(): number {
     return this.env.STRIPE_TIMEOUT_MS;
   }
+  get stripeApiUrl(): string | undefined {
+    return this.env.STRIPE_API_URL;
+  }
   get stripeSandboxPort(): number {
     return this.env.STRIPE_SANDBOX_PORT;
   }

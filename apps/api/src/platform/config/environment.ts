@@ -179,6 +179,12 @@ export class Environment {
   @Max(65535)
   STRIPE_SANDBOX_PORT = 12111;
 
+  /** Stripe API origin with a secret key (default https://api.stripe.com): proxy, emulator, tests. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/?#]+\/?$/, { message: 'STRIPE_API_URL must be an http(s) origin' })
+  STRIPE_API_URL?: string;
+
   /**
    * Server-side secret mixed into API key hashes (HMAC-SHA256): a copy of the api_keys table alone
    * cannot check a guessed key. Required in production; changing it invalidates every key issued
@@ -381,6 +387,7 @@ export const ENVIRONMENT_VARIABLES = [
   'STRIPE_SECRET_KEY',
   'STRIPE_WEBHOOK_SECRET',
   'STRIPE_SANDBOX_PORT',
+  'STRIPE_API_URL',
   'API_KEY_PEPPER',
   'WEBHOOK_SECRET_KEYS',
   'STRIPE_TIMEOUT_MS',

@@ -3,6 +3,7 @@ import {
   createFakeStripeServer,
   type FakeStripeServer,
   type PaymentProcessor,
+  sandboxSetupPageUrl,
   StripePaymentProcessor,
 } from '@astrix/stripe-client';
 import { AppConfig } from '../config/app-config';
@@ -41,7 +42,11 @@ export class PaymentProcessorHost implements OnApplicationShutdown {
   async start(): Promise<void> {
     const secretKey = this.config.stripeSecretKey;
     if (secretKey) {
-      this.processor = new StripePaymentProcessor({ secretKey, timeoutMs: this.config.stripeTimeoutMs });
+      this.processor = new StripePaymentProcessor({
+        secretKey,
+        timeoutMs: this.config.stripeTimeoutMs,
+        ...apiOrigin(this.config.stripeApiUrl),
+      });
       this.webhookSecret = this.config.stripeWebhookSecret ?? '';
       return;
     }
@@ -54,6 +59,16 @@ export class PaymentProcessorHost implements OnApplicationShutdown {
       protocol: 'http',
       timeoutMs: this.config.stripeTimeoutMs,
     });
+  }
+
+  /**
+   * Where a person enters a test card for a setup intent in the sandbox (live mode has Stripe.js
+   * and the intent's client secret instead): null with a real Stripe key.
+   */
+  sandboxSetupPageUrl(setupIntentId: string): string | null {
+    if (!this.isSandbox) return null;
+    const base = this.sandbox?.url ?? `http://127.0.0.1:${this.config.stripeSandboxPort}`;
+    return sandboxSetupPageUrl(base, setupIntentId);
   }
 
   /** Points the sandbox's webhooks at this API once it listens. */
@@ -82,6 +97,20 @@ export class PaymentProcessorHost implements OnApplicationShutdown {
       throw error;
     }
   }
+}
+
+/** The SDK's host, port and protocol for an API origin other than Stripe's own. */
+function apiOrigin(
+  url: string | undefined,
+): { host: string; port: number; protocol: 'http' | 'https' } | Record<string, never> {
+  if (url === undefined) return {};
+  const parsed = new URL(url);
+  const protocol = parsed.protocol === 'http:' ? 'http' : 'https';
+  return {
+    host: parsed.hostname,
+    port: parsed.port === '' ? (protocol === 'http' ? 80 : 443) : Number(parsed.port),
+    protocol,
+  };
 }
 
 export const paymentProcessorProviders = [

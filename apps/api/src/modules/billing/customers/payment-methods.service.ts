@@ -2,7 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { PaymentMethodView, PortalSessionView, SetupIntentView } from '@astrix/contracts';
-import { CardDeclinedError, type PaymentProcessor, type ProcessorPaymentMethod } from '@astrix/stripe-client';
+import {
+  CardDeclinedError,
+  type PaymentProcessor,
+  type ProcessorPaymentMethod,
+  type ProcessorSetupIntent,
+} from '@astrix/stripe-client';
 import { AuditService } from '../../../platform/audit/audit.service';
 import type { RequestContext } from '../../../platform/auth/actor';
 import { AppConfig } from '../../../platform/config/app-config';
@@ -10,7 +15,10 @@ import { AppError, NotFoundError } from '../../../platform/http/app-error';
 import { newId } from '../../../platform/ids';
 import { Customer } from './customer.entity';
 import { CustomersService, type PayingUser } from './customers.service';
-import { InjectPaymentProcessor } from '../../../platform/payment-processor/payment-processor.provider';
+import {
+  InjectPaymentProcessor,
+  PaymentProcessorHost,
+} from '../../../platform/payment-processor/payment-processor.provider';
 import { InvoiceCollection } from '../collection/invoice-collection.service';
 
 function toPaymentMethodView(method: ProcessorPaymentMethod, defaultId: string | null): PaymentMethodView {
@@ -35,6 +43,7 @@ export class PaymentMethodsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectPaymentProcessor() private readonly processor: PaymentProcessor,
+    private readonly processorHost: PaymentProcessorHost,
     private readonly customers: CustomersService,
     private readonly collection: InvoiceCollection,
     private readonly audit: AuditService,
@@ -51,6 +60,9 @@ export class PaymentMethodsService {
   /**
    * Starts saving a card for off-session use. With a `paymentMethodId` (sandbox and tests: a test
    * token such as pm_card_visa) it is confirmed at once; the first saved card becomes the default.
+   * Without one, the browser confirms it: with Stripe.js and the `clientSecret` in live mode, on the
+   * sandbox's hosted card page (`nextActionUrl`) otherwise; `setup_intent.succeeded` then makes
+   * the card the default when the customer has none (onSetupSucceeded).
    */
   async createSetupIntent(
     user: PayingUser,
@@ -89,9 +101,48 @@ export class PaymentMethodsService {
     return {
       id: intent.id,
       status: intent.status,
-      clientSecret: null,
-      nextActionUrl: intent.nextActionUrl,
+      // Stripe.js cannot reach the sandbox's fake Stripe; its hosted page stands in for it.
+      clientSecret: this.processorHost.isSandbox ? null : intent.clientSecret,
+      nextActionUrl:
+        intent.nextActionUrl ??
+        (intent.status === 'requires_payment_method'
+          ? this.processorHost.sandboxSetupPageUrl(intent.id)
+          : null),
     };
+  }
+
+  /**
+   * A card saved in the browser (Stripe.js or the sandbox page) becomes the default for renewals
+   * when the customer has none yet; replays and a default set meanwhile change nothing.
+   * Returns whether the event concerned one of our customers.
+   */
+  async onSetupSucceeded(intent: ProcessorSetupIntent, context: RequestContext): Promise<boolean> {
+    const ourId = intent.metadata.customerId;
+    if (!ourId || !intent.paymentMethodId || !intent.customerId) return false;
+    const customer = await this.dataSource.getRepository(Customer).findOne({ where: { id: ourId } });
+    if (!customer || customer.stripeCustomerId !== intent.customerId) return false;
+    const paymentMethodId = intent.paymentMethodId;
+    const adopted = await this.dataSource.transaction(async (manager) => {
+      if (!(await this.customers.adoptDefaultPaymentMethod(manager, customer.id, paymentMethodId)))
+        return false;
+      await this.audit.record(manager, context, {
+        action: 'payment_method.default_set',
+        resourceType: 'customer',
+        resourceId: customer.id,
+        before: { defaultPaymentMethodId: null },
+        after: { defaultPaymentMethodId: paymentMethodId },
+      });
+      return true;
+    });
+    // A retry after the processor call failed finds the default already ours and repeats the call.
+    if (!adopted && customer.defaultPaymentMethodId !== paymentMethodId) return true;
+    await this.processor.setDefaultPaymentMethod(
+      intent.customerId,
+      paymentMethodId,
+      `default-pm:${customer.id}:${paymentMethodId}`,
+    );
+    await this.collection.retryOpenInvoicesOf(customer.id);
+    return true;
   }
 
   async setDefault(

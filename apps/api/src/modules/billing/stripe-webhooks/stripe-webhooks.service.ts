@@ -16,6 +16,7 @@ import { CouponRefusals } from '../payments/coupon-refusals.service';
 import { StripeFraudSignals } from '../fraud/stripe-fraud-signals.service';
 import { RefundsService } from '../refunds/refunds.service';
 import { InvoiceCollection } from '../collection/invoice-collection.service';
+import { PaymentMethodsService } from '../customers/payment-methods.service';
 import { TransferEventsRegistry } from '../transfer-events.registry';
 import { StripeWebhookEvent, WebhookEventStatus } from './stripe-webhook-event.entity';
 
@@ -60,6 +61,7 @@ export class StripeWebhooksService {
     private readonly fraudSignals: StripeFraudSignals,
     private readonly transfers: TransferEventsRegistry,
     private readonly collection: InvoiceCollection,
+    private readonly paymentMethods: PaymentMethodsService,
     private readonly jobs: JobQueue,
     private readonly clock: Clock,
   ) {}
@@ -250,6 +252,12 @@ export class StripeWebhooksService {
         });
         return true;
       }
+      case 'setup_intent.succeeded':
+        // A card saved in the browser (Stripe.js in live mode, the sandbox's page otherwise).
+        return this.paymentMethods.onSetupSucceeded(event.object, {
+          actor: { kind: 'system', name: 'stripe-webhooks' },
+          requestId: event.id,
+        });
       case 'checkout.session.expired': {
         const ourId = event.object.metadata.checkoutSessionId ?? event.object.clientReferenceId;
         if (!ourId) return false;
@@ -298,7 +306,6 @@ export class StripeWebhooksService {
       case 'payment_intent.requires_action':
       case 'payment_intent.processing':
       case 'payment_intent.canceled':
-      case 'setup_intent.succeeded':
       case 'setup_intent.setup_failed':
       case 'setup_intent.requires_action':
       case 'payment_method.attached':
