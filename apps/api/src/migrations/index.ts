@@ -33,6 +33,7 @@ import { FxSnapshots1795620000001 } from './1795620000001-fx-snapshots';
 import { CreditNoteLines1795620000002 } from './1795620000002-credit-note-lines';
 import { CommitNotifications1795630000000 } from './1795630000000-commit-notifications';
 import { EntitlementsNotify1795640000000 } from './1795640000000-entitlements-notify';
+import { LedgerCurrencyConversion1795730000000 } from './1795730000000-ledger-currency-conversion';
 
 /** Every migration, oldest first. Landed migrations are never edited; add a new one instead. */
 export const MIGRATIONS = [
@@ -71,4 +72,5 @@ export const MIGRATIONS = [
   CreditNoteLines1795620000002,
   CommitNotifications1795630000000,
   EntitlementsNotify1795640000000,
+  LedgerCurrencyConversion1795730000000,
 ];

@@ -9,7 +9,7 @@ import {
   OverflowError,
   UnknownCurrencyError,
 } from './errors';
-import { type ExchangeRateSnapshot, convert, crossRate } from './fx';
+import { type ExchangeRateSnapshot, convert, crossRate, realisedFx } from './fx';
 import { money } from './money';
 import type { RoundingMode } from './rounding';
 
@@ -111,5 +111,41 @@ describe('crossRate', () => {
   it('refuses rates that are not positive decimals', () => {
     expect(() => crossRate('0', '1')).toThrow('must be positive');
     expect(() => crossRate('1.2', 'abc')).toThrow();
+  });
+});
+
+describe('realisedFx', () => {
+  it('a EUR charge booked at 1.08 and settled at 1.085: a gain of exactly the difference', () => {
+    const result = realisedFx(money(10_000, 'EUR'), rate('EUR', 'USD', '1.08'), money(10_850, 'USD'));
+    expect(result.booked).toEqual(money(10_800, 'USD'));
+    expect(result.difference).toEqual(money(50, 'USD'));
+  });
+
+  it('settled at a worse rate: a loss (negative difference); rounding once, half-even by default', () => {
+    // €33.33 × 1.0850 = $36.163... → $36.16 booked; settled $35.99 → −0.17
+    const result = realisedFx(money(3_333, 'EUR'), rate('EUR', 'USD', '1.0850'), money(3_599, 'USD'));
+    expect(result.booked).toEqual(money(3_616, 'USD'));
+    expect(result.difference).toEqual(money(-17, 'USD'));
+  });
+
+  it('money out (a refund): booked and settled negative; paying out less than booked is a gain', () => {
+    const result = realisedFx(money(-5_000, 'EUR'), rate('EUR', 'USD', '1.1'), money(-5_400, 'USD'));
+    expect(result.booked).toEqual(money(-5_500, 'USD'));
+    expect(result.difference).toEqual(money(100, 'USD'));
+  });
+
+  it('refuses a settled amount in another currency than the rate converts to', () => {
+    expect(() => realisedFx(money(100, 'EUR'), rate('EUR', 'USD', '1.1'), money(110, 'GBP'))).toThrow(
+      CurrencyMismatchError,
+    );
+  });
+
+  it('property: booked + difference = settled, always', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -1e9, max: 1e9 }), fc.integer({ min: -1e9, max: 1e9 }), (eur, usd) => {
+        const result = realisedFx(money(eur, 'EUR'), rate('EUR', 'USD', '1.0873'), money(usd, 'USD'));
+        expect(result.booked.amountMinor + result.difference.amountMinor).toBe(usd);
+      }),
+    );
   });
 });

@@ -3,7 +3,7 @@ import { assertDate } from './dates';
 import { decimalToFraction } from './decimal';
 import { CurrencyMismatchError, InvalidExchangeRateError } from './errors';
 import { describe } from './integers';
-import { type Money, assertMoney, unsafeMoney } from './money';
+import { type Money, assertMoney, subtract, unsafeMoney } from './money';
 import {
   DEFAULT_ROUNDING,
   type RoundingMode,
@@ -103,4 +103,37 @@ export function crossRate(
   const whole = decimals === 0 ? digits : digits.slice(0, -decimals);
   const fractionDigits = decimals === 0 ? '' : digits.slice(-decimals).replace(/0+$/, '');
   return fractionDigits === '' ? whole : `${whole}.${fractionDigits}`;
+}
+
+/**
+ * A movement booked in one currency and settled by the processor in another (a EUR charge paid into
+ * a USD balance). `booked` is what our books valued it at in the settlement currency (the original
+ * amount at our snapshot rate, rounded once); `difference` = settled − booked, signed with the
+ * movement: for money in (a charge) positive is a gain; for money out (a refund, negative amounts)
+ * a positive difference (less paid out than booked) is a gain too.
+ */
+export interface RealisedFx {
+  readonly booked: Money;
+  readonly settled: Money;
+  readonly difference: Money;
+  readonly rateSnapshot: ExchangeRateSnapshot;
+}
+
+export function realisedFx(
+  original: Money,
+  bookedRate: ExchangeRateSnapshot,
+  settled: Money,
+  rounding: RoundingMode = DEFAULT_ROUNDING,
+): RealisedFx {
+  assertMoney(settled, 'settled');
+  const conversion = convert(original, bookedRate, rounding);
+  if (conversion.amount.currency !== settled.currency) {
+    throw new CurrencyMismatchError(conversion.amount.currency, settled.currency, 'realisedFx');
+  }
+  return {
+    booked: conversion.amount,
+    settled,
+    difference: subtract(settled, conversion.amount),
+    rateSnapshot: conversion.rateSnapshot,
+  };
 }

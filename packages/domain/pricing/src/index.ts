@@ -108,7 +108,14 @@ export {
   type TaxSummary,
   computeInvoiceTotals,
 } from './tax';
-export { type Conversion, type ExchangeRateSnapshot, convert, crossRate } from './fx';
+export {
+  type Conversion,
+  type ExchangeRateSnapshot,
+  type RealisedFx,
+  convert,
+  crossRate,
+  realisedFx,
+} from './fx';
 export {
   type PayoutSegment,
   type PayoutSplit,

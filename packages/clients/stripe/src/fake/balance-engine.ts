@@ -19,6 +19,7 @@ import {
 } from './fees';
 import { newStripeId } from './ids';
 import { PayoutDesk } from './payouts';
+import { assertExchangeRates, settle, type Settled } from './settlement';
 import type { FakeStripeStore } from './store';
 import { type SyntheticDayOptions, syntheticBalanceTransactions } from './synthetic-balance';
 import type { WebhookDispatcher } from './webhook-dispatcher';
@@ -43,6 +44,14 @@ export interface FakeBalanceSettings {
   returnDisputeFeeOnWin: boolean;
   /** The largest `limit` accepted by list endpoints: 100 as at Stripe; raise it for benchmarks only. */
   maxListLimit: number;
+  /**
+   * The account's settlement currency (lowercase), or null (default): each currency is kept in a
+   * balance of its own. When set, charges, refunds and disputes in another (presentment) currency
+   * are converted into it at `exchangeRates`, as Stripe does for an account with one bank currency.
+   */
+  settlementCurrency: string | null;
+  /** Presentment currency (lowercase) → 1 unit = this many settlement units (exact decimal string). */
+  exchangeRates: Record<string, string>;
 }
 
 export const DEFAULT_BALANCE_SETTINGS: FakeBalanceSettings = {
@@ -52,6 +61,8 @@ export const DEFAULT_BALANCE_SETTINGS: FakeBalanceSettings = {
   disputeFees: {},
   returnDisputeFeeOnWin: true,
   maxListLimit: STRIPE_MAX_LIST_LIMIT,
+  settlementCurrency: null,
+  exchangeRates: {},
 };
 
 export interface FeeChange {
@@ -137,6 +148,11 @@ export class BalanceEngine {
     requireInteger(next.availabilityDelayDays, 'availabilityDelayDays', 0);
     requireInteger(next.payoutArrivalDays, 'payoutArrivalDays', 0);
     requireInteger(next.maxListLimit, 'maxListLimit', 1);
+    next.settlementCurrency = next.settlementCurrency?.toLowerCase() ?? null;
+    next.exchangeRates = Object.fromEntries(
+      Object.entries(next.exchangeRates).map(([currency, rate]) => [currency.toLowerCase(), rate]),
+    );
+    assertExchangeRates(next.exchangeRates);
     this.settings = next;
     return this.currentSettings();
   }
@@ -162,10 +178,16 @@ export class BalanceEngine {
     return rateAt(this.schedule, currency, created);
   }
 
+  /** A movement in `currency` as the balance holds it (converted into the settlement currency when set). */
+  settle(amount: number, currency: string): Settled {
+    return settle(amount, currency, this.settings.settlementCurrency, this.settings.exchangeRates);
+  }
+
   /** A succeeded charge: its amount, less the scheduled fee, pending until available. */
   recordCharge(charge: Stripe.Charge): string {
     const existing = this.ledger.ofSource(charge.id).find((entry) => entry.type === 'charge');
     if (existing !== undefined) return existing.id;
+    const settled = this.settle(charge.amount, charge.currency);
     const entry = this.ledger.add({
       id:
         charge.balance_transaction === null
@@ -175,10 +197,11 @@ export class BalanceEngine {
       availableOn: this.availableOnFor(charge.created),
       type: 'charge',
       reportingCategory: 'charge',
-      amount: charge.amount,
-      fee: this.feeFor(charge.amount, charge.currency, charge.created),
+      amount: settled.amount,
+      fee: this.feeFor(settled.amount, settled.currency, charge.created),
       feeDescription: 'Stripe processing fees',
-      currency: charge.currency,
+      currency: settled.currency,
+      exchangeRate: settled.exchangeRate,
       description: charge.description,
       source: charge.id,
       chargeId: charge.id,
@@ -190,16 +213,18 @@ export class BalanceEngine {
 
   /** A refund debits the balance at once; Stripe keeps the charge's fee (fee 0). */
   recordRefund(refund: Stripe.Refund): void {
+    const settled = this.settle(-refund.amount, refund.currency);
     this.ledger.add({
       id: idOf(refund.balance_transaction) ?? newStripeId('txn'),
       created: refund.created,
       availableOn: refund.created,
       type: 'refund',
       reportingCategory: 'refund',
-      amount: -refund.amount,
+      amount: settled.amount,
       fee: 0,
       feeDescription: null,
-      currency: refund.currency,
+      currency: settled.currency,
+      exchangeRate: settled.exchangeRate,
       description: 'REFUND FOR CHARGE',
       source: refund.id,
       chargeId: idOf(refund.charge),
@@ -210,10 +235,11 @@ export class BalanceEngine {
 
   /** Opening a dispute withdraws the disputed amount and charges the dispute fee. */
   recordDisputeOpened(dispute: Stripe.Dispute): Stripe.BalanceTransaction {
+    const currency = this.settle(0, dispute.currency).currency;
     const fee =
-      this.settings.disputeFees[dispute.currency] ??
+      this.settings.disputeFees[currency] ??
       this.settings.disputeFees[DEFAULT_CURRENCY_KEY] ??
-      defaultDisputeFee(dispute.currency);
+      defaultDisputeFee(currency);
     return this.present(this.ledger.add(this.disputeEntry(dispute, -dispute.amount, fee, 'dispute')));
   }
 
@@ -444,16 +470,18 @@ export class BalanceEngine {
     category: 'dispute' | 'dispute_reversal',
   ): NewLedgerEntry {
     const now = this.nowSeconds();
+    const settled = this.settle(amount, dispute.currency);
     return {
       id: newStripeId('txn'),
       created: now,
       availableOn: now,
       type: 'adjustment',
       reportingCategory: category,
-      amount,
+      amount: settled.amount,
+      exchangeRate: settled.exchangeRate,
       fee,
       feeDescription: category === 'dispute' ? 'Dispute fee' : 'Dispute fee refund',
-      currency: dispute.currency,
+      currency: settled.currency,
       description:
         category === 'dispute'
           ? `Chargeback withdrawal for ${idOf(dispute.charge)}`

@@ -37,9 +37,17 @@ export interface LedgerEntry {
   payoutId: string | null;
   /** Made by the bulk-seed control: no Stripe object stands behind its source. */
   readonly synthetic: boolean;
+  /**
+   * Set when the movement was converted from its presentment currency into the account's settlement
+   * currency (`amount`, `fee`, `currency` are then the settlement's): 1 presentment unit = this many
+   * settlement units, as Stripe's `exchange_rate`.
+   */
+  readonly exchangeRate: number | null;
 }
 
-export type NewLedgerEntry = Omit<LedgerEntry, 'seq' | 'payoutId'>;
+export type NewLedgerEntry = Omit<LedgerEntry, 'seq' | 'payoutId' | 'exchangeRate'> & {
+  exchangeRate?: number | null;
+};
 
 export interface LedgerQuery {
   createdGte?: number;
@@ -73,6 +81,7 @@ function toEntry(fields: NewLedgerEntry, seq: number): LedgerEntry {
     paymentIntentId: fields.paymentIntentId,
     payoutId: null,
     synthetic: fields.synthetic,
+    exchangeRate: fields.exchangeRate ?? null,
   };
 }
 
@@ -289,7 +298,7 @@ export function presentEntry(entry: LedgerEntry, now: number): Stripe.BalanceTra
     created: entry.created,
     currency: entry.currency,
     description: entry.description,
-    exchange_rate: null,
+    exchange_rate: entry.exchangeRate,
     fee: entry.fee,
     fee_details:
       entry.fee === 0

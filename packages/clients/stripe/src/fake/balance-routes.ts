@@ -240,6 +240,11 @@ export function addBalanceControlRoutes(router: Router<ControlHandler>, controls
     const returnDisputeFeeOnWin = body.optionalBoolean('returnDisputeFeeOnWin');
     const maxListLimit = body.optionalInteger('maxListLimit');
     const disputeFees = body.stringMap('disputeFees');
+    const exchangeRates = body.stringMap('exchangeRates');
+    const settlementCurrency = body.optionalNonEmptyString('settlementCurrency');
+    if (exchangeRates !== undefined) changes.exchangeRates = exchangeRates;
+    if (settlementCurrency !== undefined)
+      changes.settlementCurrency = settlementCurrency === 'none' ? null : settlementCurrency;
     if (availabilityDelayDays !== undefined) changes.availabilityDelayDays = availabilityDelayDays;
     if (payoutArrivalDays !== undefined) changes.payoutArrivalDays = payoutArrivalDays;
     if (payoutSchedule !== undefined) changes.payoutSchedule = payoutSchedule;

@@ -70,7 +70,14 @@ export interface ProcessorBalanceTransaction {
   feeMinor: number;
   /** amountMinor − feeMinor: what the balance moved by. */
   netMinor: number;
+  /** The balance's (settlement) currency: amount, fee and net are in it. */
   currency: CurrencyCode;
+  /**
+   * Set when the movement was presented in another currency and converted into the settlement
+   * currency: 1 unit of the presentment currency = this many units of `currency` (an exact decimal
+   * string of the processor's rate). Null when no conversion happened.
+   */
+  exchangeRate: string | null;
   status: BalanceTransactionStatus;
   availableOn: Date;
   createdAt: Date;

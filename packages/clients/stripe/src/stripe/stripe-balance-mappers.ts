@@ -137,6 +137,13 @@ function toFeeDetail(detail: Stripe.BalanceTransaction.FeeDetail): ProcessorFeeD
   };
 }
 
+/** Stripe's `exchange_rate` (a JSON number) as an exact decimal string, never in exponent notation. */
+export function decimalOf(rate: number): string {
+  const plain = String(rate);
+  if (!/e/i.test(plain)) return plain;
+  return rate.toFixed(20).replace(/\.?0+$/, '');
+}
+
 export function toBalanceTransaction(transaction: Stripe.BalanceTransaction): ProcessorBalanceTransaction {
   const source = transaction.source;
   const sourceId = idOf(source);
@@ -154,6 +161,7 @@ export function toBalanceTransaction(transaction: Stripe.BalanceTransaction): Pr
     feeMinor: minorOf(transaction.fee, transaction.currency),
     netMinor: minorOf(transaction.net, transaction.currency),
     currency: toCurrencyCode(transaction.currency),
+    exchangeRate: transaction.exchange_rate === null ? null : decimalOf(transaction.exchange_rate),
     status,
     availableOn: fromUnixSeconds(transaction.available_on),
     createdAt: fromUnixSeconds(transaction.created),

@@ -406,3 +406,41 @@ describe('discrepancy controls', () => {
     expect(charge).toMatchObject({ amountMinor: 10_000, feeMinor: 999, netMinor: 9_001 });
   });
 });
+
+describe('settlement in one currency (issue #20: realised FX)', () => {
+  it('a EUR charge settles into the USD balance at the rate table: amount, fee and net in USD, with the exchange rate', async () => {
+    harness.fake.controls.updateBalanceSettings({
+      payoutSchedule: 'manual',
+      settlementCurrency: 'usd',
+      exchangeRates: { eur: '1.0850' },
+    });
+    const intent = await pay(10_000, 'EUR');
+    const charge = await harness.processor.getCharge(intent.latestChargeId ?? '');
+    // The charge stays in its presentment currency; its balance transaction is in the settlement one.
+    expect(charge).toMatchObject({ amountMinor: 10_000, currency: 'EUR' });
+    const [txn] = (await harness.processor.listBalanceTransactions({ type: 'charge' })).data;
+    // €100.00 × 1.085 = $108.50; fee 2.9 % + 30 of $108.50 = $3.45 (half-up)
+    expect(txn).toMatchObject({
+      amountMinor: 10_850,
+      feeMinor: 345,
+      netMinor: 10_505,
+      currency: 'USD',
+      exchangeRate: '1.085',
+      chargeId: charge.id,
+    });
+    const balances = await harness.processor.retrieveBalance();
+    expect(balances.map((balance) => balance.currency)).toEqual(['USD']);
+
+    // A refund converts at the rate of its own day.
+    harness.fake.controls.updateBalanceSettings({ exchangeRates: { eur: '1.1' } });
+    await harness.processor.createRefund({ paymentIntentId: intent.id, amountMinor: 5_000 }, key());
+    const [refund] = (await harness.processor.listBalanceTransactions({ type: 'refund' })).data;
+    expect(refund).toMatchObject({ amountMinor: -5_500, feeMinor: 0, currency: 'USD', exchangeRate: '1.1' });
+  });
+
+  it('without a settlement currency each currency keeps its own balance and no exchange rate', async () => {
+    await pay(10_000, 'EUR');
+    const [txn] = (await harness.processor.listBalanceTransactions({ type: 'charge' })).data;
+    expect(txn).toMatchObject({ amountMinor: 10_000, currency: 'EUR', exchangeRate: null });
+  });
+});

@@ -79,6 +79,12 @@ export const CHART_OF_ACCOUNTS = [
   account('trader_payouts_expense', 'Trader profit share', 'expense', 'Profit share owed to funded traders.'),
   account('bad_debt', 'Bad debt', 'expense', 'Invoices written off as uncollectible; a late payment of one recovers it.'),
   account('fx_gains_losses', 'FX gains and losses', 'expense', 'Differences from currency conversion (a gain is a credit).'),
+  account(
+    'currency_conversion',
+    'Currency conversion',
+    'asset',
+    'Movements booked in one currency and settled by the processor in another, at our snapshot rate (nets to zero in the reporting currency).',
+  ),
   account('suspense', 'Suspense', 'asset', 'Processor movements not explained by our rows, until resolved.', true),
 ] as const satisfies readonly LedgerAccountDefinition[];
 

@@ -34,11 +34,19 @@ function txn(overrides: Partial<ProcessorBalanceTransaction>): ProcessorBalanceT
     payoutId: null,
     transferId: null,
     feeDetails: [],
+    exchangeRate: null,
     ...overrides,
   };
 }
 
-const charge: OurRow = { type: 'charge', id: 'chg_1', amount: 10_000, currency: 'USD', feeBooked: 0 };
+const charge: OurRow = {
+  type: 'charge',
+  id: 'chg_1',
+  amount: 10_000,
+  currency: 'USD',
+  feeBooked: 0,
+  bookedAt: new Date('2026-05-01T10:00:00Z'),
+};
 const lines = (postings: Parameters<typeof postingLines>[0]) => {
   const result = postingLines(postings);
   assertBalancedJournal(
@@ -117,7 +125,7 @@ describe('reconcileMovement', () => {
     });
     const result = reconcileMovement(
       refund,
-      { type: 'refund', id: 'ref_1', amount: 4_000, currency: 'USD', feeBooked: 0 },
+      { type: 'refund', id: 'ref_1', amount: 4_000, currency: 'USD', feeBooked: 0, bookedAt: null },
       STANDARD_FEE_SCHEDULE,
     );
     expect(result.outcome).toBe('matched');
@@ -137,7 +145,14 @@ describe('reconcileMovement', () => {
       netMinor: -11_500,
       disputeId: 'du_1',
     });
-    const row: OurRow = { type: 'dispute', id: 'dsp_1', amount: 10_000, currency: 'USD', feeBooked: 1_500 };
+    const row: OurRow = {
+      type: 'dispute',
+      id: 'dsp_1',
+      amount: 10_000,
+      currency: 'USD',
+      feeBooked: 1_500,
+      bookedAt: null,
+    };
     const result = reconcileMovement(dispute, row, STANDARD_FEE_SCHEDULE);
     expect(result.exceptions).toEqual([]);
     expect(lines(result.postings)).toEqual([
@@ -180,5 +195,42 @@ describe('reconcileMovement', () => {
       { account: 'stripe_balance_pending', currency: 'USD', credit: 50_000 },
       { account: 'bank_in_transit', currency: 'USD', debit: 50_000 },
     ]);
+  });
+
+  describe('settled into another currency (realised FX)', () => {
+    const eurCharge: OurRow = { ...charge, id: 'chg_eur', currency: 'EUR' };
+    const booked = (rate: string) => ({
+      from: 'EUR' as const,
+      to: 'USD' as const,
+      rate,
+      source: 'ecb',
+      asOf: new Date('2026-05-01T00:00:00Z'),
+    });
+    // €100.00 settled by Stripe at 1.0850: $108.50, fee 2.9 % + 30 = $3.45
+    const settled = txn({ amountMinor: 10_850, feeMinor: 345, exchangeRate: '1.085' });
+
+    it('our snapshot 1.08 < Stripe 1.085: EUR clearing cleared, a $0.50 gain, balanced per currency', () => {
+      const result = reconcileMovement(settled, eurCharge, STANDARD_FEE_SCHEDULE, booked('1.08'));
+      expect(result).toMatchObject({ outcome: 'matched', exceptions: [], ourAmount: 10_800 });
+      expect(lines(result.postings)).toEqual([
+        { account: 'processor_clearing', currency: 'EUR', credit: 10_000 },
+        { account: 'currency_conversion', currency: 'EUR', debit: 10_000 },
+        { account: 'stripe_balance_pending', currency: 'USD', debit: 10_505 },
+        { account: 'processor_fees', currency: 'USD', debit: 345 },
+        { account: 'currency_conversion', currency: 'USD', credit: 10_800 },
+        { account: 'fx_gains_losses', currency: 'USD', credit: 50 },
+      ]);
+    });
+
+    it('our snapshot 1.09 > Stripe 1.085: a $0.50 loss', () => {
+      const result = reconcileMovement(settled, eurCharge, STANDARD_FEE_SCHEDULE, booked('1.09'));
+      expect(lines(result.postings)).toContainEqual({ account: 'fx_gains_losses', currency: 'USD', debit: 50 });
+      expect(lines(result.postings)).toContainEqual({ account: 'currency_conversion', currency: 'USD', credit: 10_900 });
+    });
+
+    it('without our rate for the day it stays an amount mismatch (to suspense), as before', () => {
+      const result = reconcileMovement(settled, eurCharge, STANDARD_FEE_SCHEDULE, null);
+      expect(result.outcome).toBe('amount_mismatch');
+    });
   });
 });

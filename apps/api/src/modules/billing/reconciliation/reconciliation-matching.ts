@@ -1,8 +1,11 @@
 import {
   add,
+  convert,
   currencyExponent,
+  type ExchangeRateSnapshot,
   negate,
   percentageOf,
+  realisedFx,
   subtract,
   toDecimalString,
   type Money,
@@ -106,6 +109,8 @@ export interface OurRow {
   readonly currency: string;
   /** A dispute's fee our `dispute.opened` already expensed (0 for everything else). */
   readonly feeBooked: number;
+  /** When our books recorded it (its entry's instant): the day of the FX snapshot it was valued at. */
+  readonly bookedAt: Date | null;
 }
 
 /** How a fee is expected: the processor's published schedule, per currency's decimals. */
@@ -217,6 +222,12 @@ export function reconcileMovement(
   txn: ProcessorBalanceTransaction,
   row: OurRow | null,
   schedule: FeeSchedule,
+  /**
+   * When the processor settled our row's currency into another (its `exchangeRate` set): our
+   * snapshot rate from the row's currency to the settlement currency on the row's day (null when our
+   * rate table has none: then it is an amount mismatch, as before).
+   */
+  bookedRate: ExchangeRateSnapshot | null = null,
 ): ReconciledMovement {
   const kind = movementKind(txn);
   const currency = txn.currency;
@@ -268,6 +279,16 @@ export function reconcileMovement(
       ],
       exceptions,
     };
+  }
+
+  if (
+    row.currency !== currency &&
+    txn.exchangeRate !== null &&
+    bookedRate !== null &&
+    bookedRate.from === row.currency &&
+    bookedRate.to === currency
+  ) {
+    return reconcileConverted(txn, row, schedule, bookedRate, kind, feeAccount);
   }
 
   const sameCurrency = row.currency === currency;
@@ -327,6 +348,73 @@ export function reconcileMovement(
       // Clear what our entry booked: the movement's amount, and a withdrawn dispute's fee with it.
       { account: clearingAccount(kind), amount: negate(subtract(ours, feeBooked)) },
       { account: 'suspense', amount: negate(difference) },
+    ],
+    exceptions,
+  };
+}
+
+/**
+ * A movement our books hold in one currency (a EUR charge in `processor_clearing`) that the processor
+ * settled into another (USD, at its own `exchangeRate`). Our side is cleared in its own currency and
+ * passes through `currency_conversion` at our snapshot rate into the settlement currency; what the
+ * processor's settlement differs from that is realised FX, to `fx_gains_losses` (a gain a credit).
+ * In the row's currency: Dr currency_conversion, Cr clearing. In the settlement currency: Dr
+ * pending (net), Dr fees, Cr currency_conversion (ours at our rate), and the difference to FX.
+ */
+function reconcileConverted(
+  txn: ProcessorBalanceTransaction,
+  row: OurRow,
+  schedule: FeeSchedule,
+  bookedRate: ExchangeRateSnapshot,
+  kind: MovementKind,
+  feeAccount: LedgerAccountCode,
+): ReconciledMovement {
+  const currency = txn.currency;
+  const amount = storedMoney(txn.amountMinor, currency);
+  const fee = storedMoney(txn.feeMinor, currency);
+  const net = storedMoney(txn.netMinor, currency);
+  const oursOriginal = storedMoney(signedOurAmount(kind, row), row.currency);
+  const feeBookedOriginal = storedMoney(kind === 'dispute_withdrawal' ? row.feeBooked : 0, row.currency);
+  const fx = realisedFx(oursOriginal, bookedRate, amount);
+  const feeBooked = convert(feeBookedOriginal, bookedRate).amount;
+  const clearedOriginal = subtract(oursOriginal, feeBookedOriginal);
+  const clearedSettled = subtract(fx.booked, feeBooked);
+  const exceptions: ExceptionDraft[] = [];
+  const expectedFee =
+    kind === 'charge'
+      ? scheduledFee(schedule, amount)
+      : kind === 'dispute_withdrawal'
+        ? feeBooked
+        : kind === 'dispute_reinstatement'
+          ? null
+          : storedMoney(0, currency);
+  if (expectedFee !== null && expectedFee.amountMinor !== fee.amountMinor) {
+    exceptions.push({
+      kind: 'fee_mismatch',
+      subject: txn.id,
+      balanceTransactionId: txn.id,
+      ourSourceType: row.type,
+      ourSourceId: row.id,
+      currency,
+      processorAmount: fee.amountMinor,
+      ourAmount: expectedFee.amountMinor,
+      message: `${txn.type} ${txn.sourceId ?? txn.id}: Stripe kept a fee of ${show(fee)}, ${kind === 'charge' ? 'its schedule says' : 'we expected'} ${show(expectedFee)}; the fee is booked as charged`,
+    });
+  }
+  return {
+    outcome: 'matched',
+    ourSourceType: row.type,
+    ourSourceId: row.id,
+    ourAmount: fx.booked.amountMinor,
+    postings: [
+      // Our side, in the row's currency.
+      { account: clearingAccount(kind), amount: negate(clearedOriginal) },
+      { account: 'currency_conversion', amount: clearedOriginal },
+      // The processor's side, in the settlement currency.
+      { account: 'stripe_balance_pending', amount: net },
+      { account: feeAccount, amount: subtract(fee, feeBooked) },
+      { account: 'currency_conversion', amount: negate(clearedSettled) },
+      { account: 'fx_gains_losses', amount: negate(fx.difference) },
     ],
     exceptions,
   };

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { add, subtract, toDecimalString } from '@astrix/pricing';
+import {
+  add,
+  crossRate,
+  type ExchangeRateSnapshot,
+  parseCurrencyCode,
+  subtract,
+  toDecimalString,
+} from '@astrix/pricing';
 import { storedMoney } from '../money';
 import type {
   BalanceTransactionPage,
@@ -14,6 +21,7 @@ import { AppConfig } from '../../../platform/config/app-config';
 import { Clock } from '../../../platform/clock';
 import { OutboxService } from '../../../platform/events/outbox.service';
 import { InjectPaymentProcessor } from '../../../platform/payment-processor/payment-processor.provider';
+import { dayOf, lookupSnapshots } from '../fx/fx-rates.service';
 import { Journal } from '../ledger/journal.service';
 import {
   lookupOf,
@@ -201,21 +209,62 @@ export class ReconciliationRunner {
           amount: transfer.amount,
           currency: transfer.currency,
           feeBooked: 0,
+          bookedAt: null,
         },
       ]),
     );
-    return txns.map((txn) => {
+    const rowOf = (txn: ProcessorBalanceTransaction): OurRow | null => {
       const lookup = lookupOf(txn);
-      let row: OurRow | null = null;
       if (lookup?.type === 'charge')
-        row =
+        return (
           ours.charges.get(lookup.key) ??
           (lookup.fallbackKey ? ours.charges.get(`pi:${lookup.fallbackKey}`) : undefined) ??
-          null;
-      else if (lookup?.type === 'refund') row = ours.refunds.get(lookup.key) ?? null;
-      else if (lookup?.type === 'dispute') row = ours.disputes.get(lookup.key) ?? null;
-      else if (lookup?.type === 'trader_payout') row = transfers.get(lookup.key) ?? null;
-      return { txn, result: reconcileMovement(txn, row, STANDARD_FEE_SCHEDULE) };
+          null
+        );
+      if (lookup?.type === 'refund') return ours.refunds.get(lookup.key) ?? null;
+      if (lookup?.type === 'dispute') return ours.disputes.get(lookup.key) ?? null;
+      if (lookup?.type === 'trader_payout') return transfers.get(lookup.key) ?? null;
+      return null;
+    };
+    // Movements Stripe settled into another currency than our row's: our snapshot rate of the row's day.
+    const converted = txns.flatMap((txn) => {
+      const row = rowOf(txn);
+      return row !== null && row.bookedAt !== null && txn.exchangeRate !== null && row.currency !== txn.currency
+        ? [{ txn, row, at: row.bookedAt }]
+        : [];
+    });
+    const snapshots = await lookupSnapshots(
+      this.dataSource.manager,
+      converted.flatMap(({ txn, row, at }) => [
+        { currency: row.currency, at },
+        { currency: txn.currency, at },
+      ]),
+    );
+    const bookedRateOf = (txn: ProcessorBalanceTransaction, row: OurRow | null): ExchangeRateSnapshot | null => {
+      if (row === null || row.bookedAt === null || txn.exchangeRate === null || row.currency === txn.currency)
+        return null;
+      const day = dayOf(row.bookedAt);
+      const rowToReporting = snapshots.get(`${row.currency}|${day}`);
+      const settlementToReporting = snapshots.get(`${txn.currency}|${day}`);
+      if (!rowToReporting || !settlementToReporting) return null;
+      return {
+        from: parseCurrencyCode(row.currency),
+        to: parseCurrencyCode(txn.currency),
+        // 1 row unit = r1 reporting, 1 settlement unit = r2 reporting: 1 row unit = r1 / r2 settlement.
+        rate:
+          settlementToReporting.rate === '1'
+            ? rowToReporting.rate
+            : crossRate(settlementToReporting.rate, rowToReporting.rate),
+        source: `${rowToReporting.source}/${settlementToReporting.source}`,
+        asOf: rowToReporting.asOf,
+      };
+    };
+    return txns.map((txn) => {
+      const row = rowOf(txn);
+      return {
+        txn,
+        result: reconcileMovement(txn, row, STANDARD_FEE_SCHEDULE, bookedRateOf(txn, row)),
+      };
     });
   }
 

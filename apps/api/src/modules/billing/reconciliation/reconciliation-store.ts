@@ -22,19 +22,20 @@ export async function findOurRows(
     amount: string;
     currency: string;
     fee: string;
+    booked_at: Date | null;
   }> = await manager.query(
-    `SELECT 'charge' AS kind, c.stripe_charge_id AS key, c.stripe_payment_intent_id AS alt, c.id, c.amount::text, c.currency, '0' AS fee
+    `SELECT 'charge' AS kind, c.stripe_charge_id AS key, c.stripe_payment_intent_id AS alt, c.id, c.amount::text, c.currency, '0' AS fee, c.paid_at AS booked_at
          FROM billing.charges c WHERE c.stripe_charge_id = ANY($1::text[])
        UNION ALL
        -- A charge we know by its payment intent only (each branch uses its own unique index).
-       SELECT 'charge', c.stripe_charge_id, c.stripe_payment_intent_id, c.id, c.amount::text, c.currency, '0'
+       SELECT 'charge', c.stripe_charge_id, c.stripe_payment_intent_id, c.id, c.amount::text, c.currency, '0', c.paid_at
          FROM billing.charges c
         WHERE c.stripe_payment_intent_id = ANY($2::text[]) AND c.stripe_charge_id IS NULL
        UNION ALL
-       SELECT 'refund', r.stripe_refund_id, NULL, r.id, r.amount::text, r.currency, '0'
+       SELECT 'refund', r.stripe_refund_id, NULL, r.id, r.amount::text, r.currency, '0', r.processed_at
          FROM billing.refunds r WHERE r.stripe_refund_id = ANY($3::text[])
        UNION ALL
-       SELECT 'dispute', d.stripe_dispute_id, NULL, d.id, d.amount::text, d.currency, d.fee_amount::text
+       SELECT 'dispute', d.stripe_dispute_id, NULL, d.id, d.amount::text, d.currency, d.fee_amount::text, d.created_at
          FROM billing.disputes d WHERE d.stripe_dispute_id = ANY($4::text[])`,
     [keys.charges, keys.paymentIntents, keys.refunds, keys.disputes],
   );
@@ -49,6 +50,7 @@ export async function findOurRows(
       amount: Number(row.amount),
       currency: row.currency,
       feeBooked: Number(row.fee),
+      bookedAt: row.booked_at,
     };
     if (type === 'charge') {
       if (row.key) charges.set(row.key, ours);

@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import type { ReconciliationView } from '@astrix/contracts';
+import type { PaymentProcessor } from '@astrix/stripe-client';
+import { PAYMENT_PROCESSOR } from '../../src/platform/payment-processor/payment-processor.provider';
+import { type BillingTestApp, chargeOf, payWithCard, startBillingTestApp } from '../support/billing';
+import { expectBooksClean } from '../support/books';
+import { eventually } from '../support/test-app';
+
+const FINANCE = { sub: 'staff_fx_finance', roles: ['finance'] };
+const ADMIN = { sub: 'staff_fx_admin', roles: ['admin'] };
+
+/**
+ * Issue #20, realised FX: the Stripe account settles in USD; a charge presented in EUR is booked at
+ * our FX snapshot rate (1 EUR = 1.08 USD that day) and settled by Stripe at its own rate. The
+ * reconciliation clears the EUR charge, takes the USD Stripe really credited, and posts the
+ * difference to fx_gains_losses, exactly; the books balance per currency and check clean, the
+ * payout of the USD balance reconciles, and the ledger's Stripe balance is Stripe's.
+ */
+describe('reconciliation: realised FX on charges settled in the USD balance', () => {
+  let t: BillingTestApp;
+  let productId: string;
+  const today = new Date().toISOString().slice(0, 10);
+
+  beforeAll(async () => {
+    t = await startBillingTestApp();
+    t.fake.controls.updateBalanceSettings({
+      availabilityDelayDays: 0,
+      payoutArrivalDays: 0,
+      payoutSchedule: 'manual',
+      settlementCurrency: 'usd',
+      exchangeRates: { eur: '1.085' },
+    });
+    const product = await t.inject({
+      method: 'POST',
+      url: '/v1/admin/products',
+      headers: t.as(ADMIN),
+      payload: {
+        kind: 'evaluation',
+        name: 'EUR Evaluation',
+        attributes: { accountSize: 25_000 },
+        prices: [{ currency: 'EUR', unitAmount: 10_000 }],
+      },
+    });
+    expect(product.statusCode).toBe(201);
+    productId = product.json<{ id: string }>().id;
+    const rate = await t.inject({
+      method: 'PUT',
+      url: '/v1/admin/fx-rates',
+      headers: { ...t.as(FINANCE), 'idempotency-key': randomUUID() },
+      payload: { day: today, base: 'EUR', quote: 'USD', rate: '1.08' },
+    });
+    expect(rate.statusCode).toBe(200);
+  });
+  afterAll(() => t.close());
+
+  async function buyInEur(sub: string): Promise<Record<string, unknown>> {
+    const session = await t.inject({
+      method: 'POST',
+      url: '/v1/billing/checkout-sessions',
+      headers: t.as({ sub, email: `${sub}@example.com` }),
+      payload: { productId, currency: 'EUR' },
+    });
+    expect(session.statusCode).toBe(201);
+    const id = session.json<{ id: string }>().id;
+    await payWithCard(t, id, '4242424242424242');
+    await t.fake.flushWebhooks();
+    return chargeOf(t, id);
+  }
+
+  async function reconcile(): Promise<ReconciliationView> {
+    const started = await t.inject({
+      method: 'POST',
+      url: '/v1/admin/reconciliations',
+      headers: { ...t.as(FINANCE), 'idempotency-key': randomUUID() },
+      payload: { date: today },
+    });
+    expect(started.statusCode).toBe(202);
+    return eventually(async () => {
+      const view = await t.inject({
+        method: 'GET',
+        url: `/v1/admin/reconciliations/${started.json<ReconciliationView>().id}?limit=100`,
+        headers: t.as(FINANCE),
+      });
+      const body = view.json<ReconciliationView>();
+      return body.status === 'completed' ? body : null;
+    }, 30_000);
+  }
+
+  const balanceOf = async (account: string, currency: string): Promise<number> => {
+    const [row] = (await t.dataSource.query(
+      `SELECT COALESCE(sum(debit) - sum(credit), 0)::bigint AS balance FROM billing.journal_lines
+        WHERE account = $1 AND currency = $2`,
+      [account, currency],
+    )) as Array<{ balance: string }>;
+    return Number(row.balance);
+  };
+
+  it('a gain at Stripe 1.085 and a loss at 1.07 against our 1.08, each exactly the difference; books clean', async () => {
+    // €100.00 at Stripe's 1.085 = $108.50, booked at our 1.08 = $108.00: a gain of $0.50.
+    const first = await buyInEur('user_fx_gain');
+    expect(first).toMatchObject({ currency: 'EUR', amount: '10000' });
+    // The next one at Stripe's 1.07 = $107.00 against $108.00: a loss of $1.00.
+    t.fake.controls.updateBalanceSettings({ exchangeRates: { eur: '1.07' } });
+    await buyInEur('user_fx_loss');
+    const processor = t.app.get<PaymentProcessor>(PAYMENT_PROCESSOR);
+    const settled = (await processor.listBalanceTransactions({ type: 'charge' })).data;
+    expect(settled.map((txn) => [txn.amountMinor, txn.currency, txn.exchangeRate]).sort()).toEqual([
+      [10_700, 'USD', '1.07'],
+      [10_850, 'USD', '1.085'],
+    ]);
+
+    // Stripe pays the USD balance out to the bank the same day.
+    t.fake.controls.runPayouts({ currency: 'usd' });
+    await t.fake.flushWebhooks();
+
+    const view = await reconcile();
+    expect(view.exceptions.data).toEqual([]);
+    expect(view.counts).toMatchObject({ matched: 3 });
+
+    // FX: −50 (gain, a credit) + 100 (loss, a debit) = 50 net loss, in USD only.
+    const fxLines = (await t.dataSource.query(
+      `SELECT currency, debit::int AS debit, credit::int AS credit FROM billing.journal_lines
+        WHERE account = 'fx_gains_losses' ORDER BY currency`,
+    )) as Array<{ currency: string; debit: number; credit: number }>;
+    expect(fxLines.map((line) => line.currency)).toEqual(['USD']);
+    expect(await balanceOf('fx_gains_losses', 'USD')).toBe(-50 + 100);
+    // EUR: the charges cleared; the conversion holds them at our rate on both sides.
+    expect(await balanceOf('processor_clearing', 'EUR')).toBe(0);
+    expect(await balanceOf('currency_conversion', 'EUR')).toBe(20_000);
+    expect(await balanceOf('currency_conversion', 'USD')).toBe(-21_600);
+    // USD: what Stripe credited less its fees, paid out to the bank.
+    const fees = settled.reduce((sum, txn) => sum + txn.feeMinor, 0);
+    expect(await balanceOf('processor_fees', 'USD')).toBe(fees);
+    expect(await balanceOf('bank', 'USD')).toBe(10_850 + 10_700 - fees);
+    const stripe = (await processor.retrieveBalance()).find((balance) => balance.currency === 'USD');
+    expect({
+      pending: await balanceOf('stripe_balance_pending', 'USD'),
+      available: await balanceOf('stripe_balance_available', 'USD'),
+    }).toEqual({ pending: stripe?.pendingMinor ?? 0, available: stripe?.availableMinor ?? 0 });
+
+    // Each currency balances; in the reporting currency the conversion nets to zero.
+    const trial = await t.inject({
+      method: 'GET',
+      url: `/v1/admin/ledger/trial-balance?at=${new Date(Date.now() + 60_000).toISOString()}`,
+      headers: t.as(FINANCE),
+    });
+    expect(trial.statusCode).toBe(200);
+    expect(trial.json<{ balanced: boolean }>().balanced).toBe(true);
+    const [conversion] = (await t.dataSource.query(
+      `SELECT sum((debit - credit) * fx_rate::numeric) AS reporting FROM billing.journal_lines
+        WHERE account = 'currency_conversion'`,
+    )) as Array<{ reporting: string }>;
+    expect(Number(conversion.reporting)).toBe(0);
+    await expectBooksClean(t.app);
+
+    // A second run posts nothing more.
+    const entries = Number((await t.dataSource.query('SELECT count(*) AS n FROM billing.journal_entries'))[0].n);
+    await reconcile();
+    expect(Number((await t.dataSource.query('SELECT count(*) AS n FROM billing.journal_entries'))[0].n)).toBe(
+      entries,
+    );
+  });
+});
