@@ -19,6 +19,7 @@ import { MetricsModule } from '../platform/metrics/metrics.module';
 import { TracingModule } from '../platform/tracing/tracing.module';
 import { QueuesModule } from '../platform/queues/queues.module';
 import { RedisModule } from '../platform/queues/redis.provider';
+import { SandboxModule } from '../platform/sandbox/sandbox.module';
 
 export interface AppModuleOptions {
   /** Run queue workers and the outbox relay in this process. */
@@ -48,6 +49,7 @@ export class AppModule {
         IdempotencyModule.forRoot(options),
         AuthModule,
         HealthModule,
+        SandboxModule,
         OutboundModule.forRoot(options),
         billing,
         accounts,

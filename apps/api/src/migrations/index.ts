@@ -33,7 +33,7 @@ import { FxSnapshots1795620000001 } from './1795620000001-fx-snapshots';
 import { CreditNoteLines1795620000002 } from './1795620000002-credit-note-lines';
 import { CommitNotifications1795630000000 } from './1795630000000-commit-notifications';
 import { EntitlementsNotify1795640000000 } from './1795640000000-entitlements-notify';
-import { LedgerCurrencyConversion1795730000000 } from './1795730000000-ledger-currency-conversion';
+import { SandboxClock1795750000000 } from './1795750000000-sandbox-clock';
 
 /** Every migration, oldest first. Landed migrations are never edited; add a new one instead. */
 export const MIGRATIONS = [
@@ -72,5 +72,5 @@ export const MIGRATIONS = [
   CreditNoteLines1795620000002,
   CommitNotifications1795630000000,
   EntitlementsNotify1795640000000,
-  LedgerCurrencyConversion1795730000000,
+  SandboxClock1795750000000,
 ];

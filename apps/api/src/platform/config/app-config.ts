@@ -33,6 +33,10 @@ export class AppConfig {
   get insecureDefaultsAllowed(): boolean {
     return allowsInsecureDefaults(this.env);
   }
+  /** The movable sandbox clock: SANDBOX_CLOCK=true with the sandbox on; never in production. */
+  get sandboxClockEnabled(): boolean {
+    return this.env.SANDBOX_CLOCK === true && allowsInsecureDefaults(this.env);
+  }
   get port(): number {
     return this.env.PORT;
   }

@@ -192,6 +192,19 @@ describe('validateEnvironment', () => {
       );
     });
 
+    it('refuses the sandbox clock in production, and leaves it off without the sandbox or the opt-in', () => {
+      expect(problemsOf({ NODE_ENV: 'production', SANDBOX_CLOCK: 'true' })).toContain(
+        'SANDBOX_CLOCK=true is refused in production',
+      );
+      const clockOn = (env: Record<string, string>) =>
+        new AppConfig(validateEnvironment({ ...realSecrets, ...env })).sandboxClockEnabled;
+      expect(clockOn({ NODE_ENV: 'development', SANDBOX_CLOCK: 'true' })).toBe(true);
+      expect(clockOn({ ASTRIX_SANDBOX: 'true', SANDBOX_CLOCK: 'true' })).toBe(true);
+      expect(clockOn({ NODE_ENV: 'development' })).toBe(false);
+      expect(clockOn({ NODE_ENV: 'development', ASTRIX_SANDBOX: 'false', SANDBOX_CLOCK: 'true' })).toBe(false);
+      expect(clockOn({ SANDBOX_CLOCK: 'true' })).toBe(false);
+    });
+
     it('requires AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE in production', () => {
       const problems = problemsOf({
         NODE_ENV: 'production',

@@ -61,6 +61,12 @@ export class Environment {
   @IsBoolean()
   ASTRIX_SANDBOX?: boolean;
 
+  /** The movable sandbox clock (`POST /v1/admin/sandbox/clock/advance`); refused in production. */
+  @Transform(toBoolean)
+  @IsOptional()
+  @IsBoolean()
+  SANDBOX_CLOCK?: boolean;
+
   @Transform(toInteger)
   @IsInt()
   @Min(0)
@@ -368,6 +374,7 @@ export class Environment {
 export const ENVIRONMENT_VARIABLES = [
   'NODE_ENV',
   'ASTRIX_SANDBOX',
+  'SANDBOX_CLOCK',
   'PORT',
   'HOST',
   'PUBLIC_URL',
@@ -493,6 +500,7 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   problems.push(...missingRealSecrets(environment));
   if (environment.NODE_ENV === 'production') {
     if (environment.ASTRIX_SANDBOX === true) problems.push('ASTRIX_SANDBOX=true is refused in production');
+    if (environment.SANDBOX_CLOCK === true) problems.push('SANDBOX_CLOCK=true is refused in production');
     if (!environment.AUTH_JWT_ISSUER) problems.push('AUTH_JWT_ISSUER is required in production');
     if (!environment.AUTH_JWT_AUDIENCE) problems.push('AUTH_JWT_AUDIENCE is required in production');
     if (!environment.PUBLIC_URL) {

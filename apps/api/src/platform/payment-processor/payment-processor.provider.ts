@@ -71,6 +71,29 @@ export class PaymentProcessorHost implements OnApplicationShutdown {
     return sandboxSetupPageUrl(base, setupIntentId);
   }
 
+  /**
+   * Moves the sandbox fake Stripe's clock forward to `at` (the sandbox clock's now), whether this
+   * process hosts it or another does; never back. False with a real Stripe key: its test clocks
+   * belong to customers and are not driven from here.
+   */
+  async moveSandboxClock(at: Date): Promise<boolean> {
+    if (!this.isSandbox) return false;
+    if (this.sandbox) {
+      if (at.getTime() > this.sandbox.controls.now().getTime()) this.sandbox.controls.setClock(at);
+      return true;
+    }
+    const url = `http://127.0.0.1:${this.config.stripeSandboxPort}/__control/clock`;
+    const current = (await (await fetch(url)).json()) as { now: string };
+    if (at.getTime() <= new Date(current.now).getTime()) return true;
+    const moved = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ now: at.toISOString() }),
+    });
+    if (!moved.ok) throw new Error(`the sandbox Stripe's clock did not move: ${moved.status} ${await moved.text()}`);
+    return true;
+  }
+
   /** Points the sandbox's webhooks at this API once it listens. */
   setSandboxWebhookUrl(url: string): void {
     this.sandbox?.controls.setWebhookEndpoint(url, this.webhookSecret);

@@ -185,6 +185,7 @@ export const CUSTOMER_DATA_MAP: readonly TableRule[] = [
   { table: 'platform.idempotency_records', key: ['caller_id', 'key'], owner: { by: 'where', sql: `caller_id = 'user:' || $2` } },
   { table: 'platform.api_keys', key: ['id'], owner: none("sibling services' keys") },
   { table: 'platform.webhook_endpoints', key: ['id'], owner: none("sibling services' endpoints") },
+  { table: 'platform.sandbox_clock', key: ['id'], owner: none('the sandbox clock offset, one row') },
   // Last: it names rows of the tables above by id.
   { table: 'platform.audit_log', key: ['id'], appendOnly: true, owner: { by: 'where', sql: '' } },
 ];
