@@ -180,32 +180,38 @@ export class CheckoutService {
     const ourIds = { checkoutSessionId: session.id, userId: user.userId, productId: product.id };
     const returnBase = this.config.publicUrl;
     try {
-      const opened = await this.processor.createCheckoutSession(
-        {
-          mode: 'payment',
-          customerId: customer.stripeCustomerId,
-          lineItems: [
+      const opened = await this.customers.withProcessorCustomer(
+        customer,
+        context,
+        (stripeCustomerId, replaced) =>
+          this.processor.createCheckoutSession(
             {
-              name: quote.coupon ? `${product.name} (coupon ${quote.coupon.code})` : product.name,
-              unitAmountMinor: total,
-              currency: price.currency,
-              quantity: 1,
+              mode: 'payment',
+              customerId: stripeCustomerId,
+              lineItems: [
+                {
+                  name: quote.coupon ? `${product.name} (coupon ${quote.coupon.code})` : product.name,
+                  unitAmountMinor: total,
+                  currency: price.currency,
+                  quantity: 1,
+                },
+              ],
+              successUrl:
+                request.successUrl ?? `${returnBase}/checkout/success?session={CHECKOUT_SESSION_ID}`,
+              cancelUrl: request.cancelUrl ?? `${returnBase}/checkout/cancel`,
+              clientReferenceId: session.id,
+              // A reset holds its account, a plan its subscription, only briefly: the page closes before
+              // another can be bought.
+              ...(request.accountId || product.kind === 'subscription'
+                ? { expiresAt: new Date(this.clock.now().getTime() + RESET_CHECKOUT_TTL_MS) }
+                : {}),
+              // A plan renews off-session on the card it was bought with.
+              ...(product.kind === 'subscription' ? { savePaymentMethod: true } : {}),
+              metadata: ourIds,
+              paymentIntentMetadata: ourIds,
             },
-          ],
-          successUrl: request.successUrl ?? `${returnBase}/checkout/success?session={CHECKOUT_SESSION_ID}`,
-          cancelUrl: request.cancelUrl ?? `${returnBase}/checkout/cancel`,
-          clientReferenceId: session.id,
-          // A reset holds its account, a plan its subscription, only briefly: the page closes before
-          // another can be bought.
-          ...(request.accountId || product.kind === 'subscription'
-            ? { expiresAt: new Date(this.clock.now().getTime() + RESET_CHECKOUT_TTL_MS) }
-            : {}),
-          // A plan renews off-session on the card it was bought with.
-          ...(product.kind === 'subscription' ? { savePaymentMethod: true } : {}),
-          metadata: ourIds,
-          paymentIntentMetadata: ourIds,
-        },
-        `checkout:${session.id}`,
+            replaced ? `checkout:${session.id}:${stripeCustomerId}` : `checkout:${session.id}`,
+          ),
       );
       await this.dataSource
         .getRepository(CheckoutSession)

@@ -14,7 +14,7 @@ import { AppConfig } from '../../../platform/config/app-config';
 import { AppError, NotFoundError } from '../../../platform/http/app-error';
 import { newId } from '../../../platform/ids';
 import { Customer } from './customer.entity';
-import { CustomersService, type PayingUser } from './customers.service';
+import { CustomersService, isUnknownProcessorCustomer, type PayingUser } from './customers.service';
 import {
   InjectPaymentProcessor,
   PaymentProcessorHost,
@@ -53,7 +53,15 @@ export class PaymentMethodsService {
   async list(user: PayingUser): Promise<PaymentMethodView[]> {
     const customer = await this.customers.findByUserId(user.userId);
     if (!customer?.stripeCustomerId) return [];
-    const page = await this.processor.listPaymentMethods(customer.stripeCustomerId, { limit: 100 });
+    let page;
+    try {
+      page = await this.processor.listPaymentMethods(customer.stripeCustomerId, { limit: 100 });
+    } catch (error) {
+      // A processor customer the processor no longer knows holds no cards; the next setup or
+      // purchase links a new one.
+      if (isUnknownProcessorCustomer(error, customer.stripeCustomerId)) return [];
+      throw error;
+    }
     return page.data.map((method) => toPaymentMethodView(method, customer.defaultPaymentMethodId));
   }
 
@@ -69,23 +77,32 @@ export class PaymentMethodsService {
     paymentMethodId: string | undefined,
     context: RequestContext,
   ): Promise<SetupIntentView> {
-    const customer = await this.customers.getOrCreate(user);
+    const found = await this.customers.getOrCreate(user);
+    let customer = found;
     let intent;
     try {
-      intent = await this.processor.createSetupIntent(
-        {
-          customerId: customer.stripeCustomerId,
-          usage: 'off_session',
-          ...(paymentMethodId
-            ? {
-                paymentMethodId,
-                confirm: true,
-                returnUrl: `${this.config.publicUrl}/checkout/success`,
-              }
-            : {}),
-          metadata: { customerId: customer.id },
+      intent = await this.customers.withProcessorCustomer(
+        found,
+        context,
+        async (stripeCustomerId, replaced) => {
+          // A replaced processor customer lost its cards, and the default with them.
+          if (replaced) customer = { ...found, stripeCustomerId, defaultPaymentMethodId: null };
+          return this.processor.createSetupIntent(
+            {
+              customerId: stripeCustomerId,
+              usage: 'off_session',
+              ...(paymentMethodId
+                ? {
+                    paymentMethodId,
+                    confirm: true,
+                    returnUrl: `${this.config.publicUrl}/checkout/success`,
+                  }
+                : {}),
+              metadata: { customerId: found.id },
+            },
+            `setup-intent:${found.id}:${newId('req')}`,
+          );
         },
-        `setup-intent:${customer.id}:${newId('req')}`,
       );
     } catch (error) {
       if (error instanceof CardDeclinedError) {
@@ -173,14 +190,20 @@ export class PaymentMethodsService {
     });
   }
 
-  async portalSession(user: PayingUser, returnUrl: string | undefined): Promise<PortalSessionView> {
+  async portalSession(
+    user: PayingUser,
+    returnUrl: string | undefined,
+    context: RequestContext,
+  ): Promise<PortalSessionView> {
     const customer = await this.customers.getOrCreate(user);
-    const session = await this.processor.createBillingPortalSession(
-      {
-        customerId: customer.stripeCustomerId,
-        returnUrl: returnUrl ?? `${this.config.publicUrl}/`,
-      },
-      `portal:${customer.id}:${newId('req')}`,
+    const session = await this.customers.withProcessorCustomer(customer, context, (stripeCustomerId) =>
+      this.processor.createBillingPortalSession(
+        {
+          customerId: stripeCustomerId,
+          returnUrl: returnUrl ?? `${this.config.publicUrl}/`,
+        },
+        `portal:${customer.id}:${newId('req')}`,
+      ),
     );
     return { url: session.url };
   }

@@ -205,7 +205,11 @@ export class PaymentMethodsController {
 
   @Post('portal-sessions')
   @ApiOperation({ summary: "A link to the processor's billing portal to manage saved cards" })
-  portal(@Body() body: CreatePortalSessionDto, @CurrentActor() actor: UserActor): Promise<PortalSessionView> {
-    return this.paymentMethods.portalSession(payingUser(actor), body.returnUrl);
+  portal(
+    @Body() body: CreatePortalSessionDto,
+    @CurrentActor() actor: UserActor,
+    @CurrentContext() context: RequestContext,
+  ): Promise<PortalSessionView> {
+    return this.paymentMethods.portalSession(payingUser(actor), body.returnUrl, context);
   }
 }
