@@ -9,6 +9,7 @@ const PRODUCTION_ENV = {
   AUTH_JWT_AUDIENCE: 'astrix-billing',
   API_KEY_PEPPER: 'p'.repeat(40),
   WEBHOOK_SECRET_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+  TOKEN_SIGNING_SECRET: 't'.repeat(40),
 };
 
 /** The console's sandbox sign-in: staff dev tokens where the development defaults are opted in, nowhere else. */

@@ -123,6 +123,7 @@ describe('queue dashboard', () => {
         AUTH_JWT_AUDIENCE: 'astrix-billing',
         API_KEY_PEPPER: 'p'.repeat(40),
         WEBHOOK_SECRET_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+        TOKEN_SIGNING_SECRET: 't'.repeat(40),
       },
     });
     try {

@@ -3,6 +3,15 @@ import type { AstrixEvent, EventType } from '../events';
 /** An event as the history, the stream and webhooks carry it: the envelope plus its subject sequence. */
 export type DeliveredEvent<T extends EventType = EventType> = AstrixEvent<T> & { sequence: number };
 
+/**
+ * A short-lived token for `GET /v1/billing/stream?token=…` (browsers' EventSource cannot send
+ * Authorization). It stands for the user who minted it on the stream only; refused everywhere else.
+ */
+export interface StreamTokenView {
+  token: string;
+  expiresAt: string;
+}
+
 export type WebhookEndpointStatus = 'enabled' | 'disabled';
 
 export interface WebhookEndpointView {

@@ -37,6 +37,7 @@ import type {
   DeliveredEvent,
   ReplayWebhookEventsResponse,
   RotateWebhookSecretRequest,
+  StreamTokenView,
   UpdateWebhookEndpointRequest,
   WebhookDeliveryView,
   WebhookEndpointView,
@@ -80,6 +81,15 @@ export {
   type PageParams,
   type RequestOptions,
 } from './http';
+
+/**
+ * The URL of the caller's live event stream for a browser's `EventSource`, with a stream token from
+ * `createStreamToken()` (staff: `userId` streams that customer's events). The browser resumes with
+ * `Last-Event-ID` by itself; give a reconnect a fresh token when the first one has expired.
+ */
+export function eventStreamUrl(baseUrl: string, token: string, options: { userId?: string } = {}): string {
+  return `${baseUrl.replace(/\/+$/, '')}/v1/billing/stream${queryString({ token, userId: options.userId })}`;
+}
 
 /** The outcome of `retryInvoicePayment`. */
 export type CollectionOutcome = 'paid' | 'requires_action' | 'failed' | 'pending' | 'skipped';
@@ -267,6 +277,13 @@ export class AstrixClient {
   /** The caller's own events, newest first. Live: `GET /v1/billing/stream` with an EventSource. */
   listEvents(query: PageParams & { type?: EventType } = {}): Promise<Page<DeliveredEvent>> {
     return this.request('GET', '/v1/billing/events', undefined, { ...query });
+  }
+  /**
+   * A short-lived token opening the live stream without Authorization (EventSource cannot send it):
+   * `new EventSource(eventStreamUrl(baseUrl, token))`. Valid on the stream only; mint one per connect.
+   */
+  createStreamToken(): Promise<StreamTokenView> {
+    return this.request('POST', '/v1/billing/stream-tokens');
   }
 
   // Trading accounts

@@ -121,6 +121,13 @@ export function enrichDocument(
       name: 'X-Api-Key',
       description: 'The same API key in the X-Api-Key header instead.',
     },
+    [SECURITY_SCHEMES.streamToken]: {
+      type: 'apiKey',
+      in: 'query',
+      name: 'token',
+      description:
+        'A short-lived stream token (`sst_…`) from POST /v1/billing/stream-tokens, for EventSource, which cannot send Authorization; accepted on GET /v1/billing/stream only.',
+    },
   };
   for (const [path, item] of Object.entries(document.paths)) {
     for (const method of METHODS) {

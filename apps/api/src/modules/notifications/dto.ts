@@ -120,4 +120,22 @@ export class StreamQuery {
   @IsString()
   @Length(1, 200)
   userId?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'a stream token from POST /v1/billing/stream-tokens instead of Authorization (EventSource cannot send headers)',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 1024)
+  token?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'resume after this event id, like the Last-Event-ID header (which wins): a new EventSource cannot send that header',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  lastEventId?: string;
 }

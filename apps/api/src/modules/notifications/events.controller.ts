@@ -1,11 +1,19 @@
-import { Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply } from 'fastify';
-import type { DeliveredEvent, Page } from '@astrix/contracts';
-import { AuthenticatedRequest, CurrentActor, Roles, UserAuth } from '../../platform/auth/access.decorators';
+import type { DeliveredEvent, Page, StreamTokenView } from '@astrix/contracts';
+import {
+  AuthenticatedRequest,
+  CurrentActor,
+  Roles,
+  UserAuth,
+  UserOrStreamToken,
+} from '../../platform/auth/access.decorators';
 import { Actor, STAFF_ROLES } from '../../platform/auth/actor';
+import { StreamTokens } from '../../platform/auth/stream-tokens';
 import { AppError } from '../../platform/http/app-error';
+import { ShowsSecretOnce } from '../../platform/idempotency/shows-secret-once.decorator';
 import { AdminEventsQuery, EventsQuery, StreamQuery } from './dto';
 import { EventHistoryService } from './event-history.service';
 import { EventStreamService } from './event-stream.service';
@@ -22,6 +30,7 @@ export class BillingEventsController {
   constructor(
     private readonly history: EventHistoryService,
     private readonly stream: EventStreamService,
+    private readonly streamTokens: StreamTokens,
   ) {}
 
   @Get('events')
@@ -31,8 +40,20 @@ export class BillingEventsController {
     return this.history.list({ ...query, viewer: 'trader', userId: userIdOf(actor) });
   }
 
-  @Get('stream')
+  @Post('stream-tokens')
   @UserAuth()
+  @ShowsSecretOnce('mint a new stream token')
+  @ApiOperation({
+    summary:
+      'A short-lived token for GET /v1/billing/stream?token=… (EventSource cannot send Authorization); valid on the stream only',
+  })
+  createStreamToken(@CurrentActor() actor: Actor): StreamTokenView {
+    if (actor.kind !== 'user') throw new AppError(403, 'FORBIDDEN', 'events belong to users');
+    return this.streamTokens.mint(actor);
+  }
+
+  @Get('stream')
+  @UserOrStreamToken()
   @SkipThrottle()
   @ApiProduces('text/event-stream')
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'resume after this event id' })
@@ -57,7 +78,7 @@ export class BillingEventsController {
     }
     reply.hijack();
     reply.raw.setHeader('x-request-id', String(request.id));
-    await this.stream.serve(reply.raw, userId, lastEventId?.trim() || undefined);
+    await this.stream.serve(reply.raw, userId, lastEventId?.trim() || query.lastEventId?.trim() || undefined);
   }
 }
 

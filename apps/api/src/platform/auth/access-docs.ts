@@ -5,6 +5,7 @@ export const SECURITY_SCHEMES = {
   userJwt: 'userJwt',
   apiKey: 'apiKey',
   apiKeyHeader: 'apiKeyHeader',
+  streamToken: 'streamToken',
 } as const;
 
 /** Operation extension carrying the route's access rules as declared (`@Roles`, `@Scopes`, …). */
@@ -50,6 +51,10 @@ export function accessDocs(rules: readonly AccessRule[]): AccessDocs {
             ? 'any service API key'
             : `service API key with scope ${rule.scopes.join(' and ')}`,
         );
+        break;
+      case 'streamToken':
+        add(SECURITY_SCHEMES.streamToken);
+        parts.push('a stream token in ?token= (POST /v1/billing/stream-tokens), for EventSource');
         break;
       case 'public':
         break;

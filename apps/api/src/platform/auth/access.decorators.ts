@@ -10,7 +10,9 @@ export type AccessRule =
   | { kind: 'public' }
   | { kind: 'user' }
   | { kind: 'roles'; roles: StaffRole[] }
-  | { kind: 'scopes'; scopes: ApiKeyScope[] };
+  | { kind: 'scopes'; scopes: ApiKeyScope[] }
+  /** A signed-in user by a stream token in `?token=` (platform/auth/stream-tokens.ts), for EventSource. */
+  | { kind: 'streamToken' };
 
 const declare = (rules: AccessRule[]): CustomDecorator => SetMetadata(ACCESS_METADATA, rules);
 
@@ -19,6 +21,12 @@ export const Public = (): CustomDecorator => declare([{ kind: 'public' }]);
 
 /** Any signed-in web-app user (trader or staff). */
 export const UserAuth = (): CustomDecorator => declare([{ kind: 'user' }]);
+
+/**
+ * A signed-in user with a bearer JWT, or with a stream token in `?token=` (EventSource cannot send
+ * headers). Only routes declaring this read the query token; everywhere else it is refused.
+ */
+export const UserOrStreamToken = (): CustomDecorator => declare([{ kind: 'user' }, { kind: 'streamToken' }]);
 
 /** Staff holding at least one of these roles; `admin` may do everything. */
 export const Roles = (...roles: StaffRole[]): CustomDecorator => declare([{ kind: 'roles', roles }]);

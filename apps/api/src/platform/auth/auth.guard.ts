@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { AppError } from '../http/app-error';
 import { ACCESS_METADATA, AccessRule, AuthenticatedRequest } from './access.decorators';
 import { authorize, Authenticator } from './authenticator';
+import { StreamTokens } from './stream-tokens';
 
 /**
  * Global guard: authenticates the caller (user JWT or service API key) and enforces the route's
@@ -13,6 +14,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly authenticator: Authenticator,
+    private readonly streamTokens: StreamTokens,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -26,7 +28,13 @@ export class AuthGuard implements CanActivate {
     if (rules.some((rule) => rule.kind === 'public')) return true;
 
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const actor = await this.authenticator.authenticate(request.headers);
+    const streamToken = rules.some((rule) => rule.kind === 'streamToken')
+      ? (request.query as Record<string, unknown> | undefined)?.token
+      : undefined;
+    const actor =
+      streamToken !== undefined
+        ? this.streamTokens.verify(typeof streamToken === 'string' ? streamToken : '')
+        : await this.authenticator.authenticate(request.headers);
     request.actor = actor;
     authorize(rules, actor);
     return true;

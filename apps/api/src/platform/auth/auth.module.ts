@@ -13,6 +13,7 @@ import { DevTokenController } from './dev-token.controller';
 import { FailOpenThrottlerStorage } from './fail-open-throttler-storage';
 import { JwtVerifier } from './jwt-verifier';
 import { MeController } from './me.controller';
+import { StreamTokens } from './stream-tokens';
 
 @Global()
 @Module({
@@ -33,11 +34,12 @@ import { MeController } from './me.controller';
   providers: [
     JwtVerifier,
     ApiKeysService,
+    StreamTokens,
     // Order matters: authenticate first, so the rate limit can count per caller.
     Authenticator,
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_GUARD, useClass: CallerThrottlerGuard },
   ],
-  exports: [ApiKeysService, JwtVerifier, Authenticator],
+  exports: [ApiKeysService, JwtVerifier, Authenticator, StreamTokens],
 })
 export class AuthModule {}

@@ -5,6 +5,7 @@ import type { Actor } from './actor';
 import type { AccessRule } from './access.decorators';
 import { ApiKeysService } from './api-keys.service';
 import { JwtVerifier } from './jwt-verifier';
+import { STREAM_TOKEN } from './stream-tokens';
 
 const API_KEY_PREFIX = /^ak_(live|test)_/;
 
@@ -21,6 +22,8 @@ export function allows(rule: AccessRule, actor: Actor): boolean {
       );
     case 'scopes':
       return actor.kind === 'service' && rule.scopes.every((scope) => actor.scopes.includes(scope));
+    case 'streamToken':
+      return actor.kind === 'user';
   }
 }
 
@@ -34,6 +37,8 @@ function describeRule(rule: AccessRule): string {
       return `staff role ${rule.roles.join(' or ')}`;
     case 'scopes':
       return `an API key with scope ${rule.scopes.join(' and ')}`;
+    case 'streamToken':
+      return 'a stream token';
   }
 }
 
@@ -62,6 +67,13 @@ export class Authenticator {
         401,
         'UNAUTHENTICATED',
         'missing credentials: send Authorization: Bearer <token or API key>',
+      );
+    }
+    if (credential.startsWith(STREAM_TOKEN.prefix)) {
+      throw new AppError(
+        401,
+        'UNAUTHENTICATED',
+        'a stream token is accepted only as ?token= on GET /v1/billing/stream, never as a credential elsewhere',
       );
     }
     if (API_KEY_PREFIX.test(credential)) {

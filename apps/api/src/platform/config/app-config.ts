@@ -2,7 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { FraudSettings, fraudSettingsFrom } from './fraud-settings';
 import { TrustProxy, trustProxyFrom } from './trust-proxy';
 import { parseSecretKeys, SecretKey } from '../crypto/secret-keys';
-import { DEVELOPMENT_API_KEY_PEPPER, DEVELOPMENT_WEBHOOK_SECRET_KEYS } from './secret-settings';
+import {
+  DEVELOPMENT_API_KEY_PEPPER,
+  DEVELOPMENT_TOKEN_SIGNING_SECRET,
+  DEVELOPMENT_WEBHOOK_SECRET_KEYS,
+  parseTokenSigningSecrets,
+} from './secret-settings';
 import {
   allowsInsecureDefaults,
   DEVELOPMENT_JWT_SECRET,
@@ -181,6 +186,17 @@ export class AppConfig {
   /** Keys sealing webhook signing secrets: the first encrypts, all decrypt. Validated at start. */
   get webhookSecretKeys(): SecretKey[] {
     return parseSecretKeys(this.env.WEBHOOK_SECRET_KEYS ?? DEVELOPMENT_WEBHOOK_SECRET_KEYS);
+  }
+  /** Secrets of hosted invoice links and stream tokens: the first signs, all verify. Validated at start. */
+  get tokenSigningSecrets(): string[] {
+    return parseTokenSigningSecrets(this.env.TOKEN_SIGNING_SECRET ?? DEVELOPMENT_TOKEN_SIGNING_SECRET);
+  }
+  /** Lifetimes of the signed tokens, in milliseconds. */
+  get signedTokenLifetimes(): { hostedInvoiceLinkMs: number; streamTokenMs: number } {
+    return {
+      hostedInvoiceLinkMs: this.env.HOSTED_INVOICE_LINK_TTL_DAYS * 86_400_000,
+      streamTokenMs: this.env.STREAM_TOKEN_TTL_SECONDS * 1000,
+    };
   }
 
   get jwt(): JwtVerification {

@@ -92,6 +92,7 @@ describe('validateEnvironment', () => {
       STRIPE_WEBHOOK_SECRET: 'whsec_abc',
       API_KEY_PEPPER: 'p'.repeat(40),
       WEBHOOK_SECRET_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+      TOKEN_SIGNING_SECRET: 't'.repeat(40),
       AUTH_JWT_ISSUER: 'https://identity.example.com',
       AUTH_JWT_AUDIENCE: 'astrix-billing',
     };
@@ -136,6 +137,7 @@ describe('validateEnvironment', () => {
       STRIPE_WEBHOOK_SECRET: 'whsec_abc',
       API_KEY_PEPPER: 'p'.repeat(40),
       WEBHOOK_SECRET_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+      TOKEN_SIGNING_SECRET: 't'.repeat(40),
     };
 
     it('refuses to start with NODE_ENV unset and no secrets, naming each missing variable', () => {
@@ -146,6 +148,7 @@ describe('validateEnvironment', () => {
         'STRIPE_WEBHOOK_SECRET',
         'API_KEY_PEPPER',
         'WEBHOOK_SECRET_KEYS',
+        'TOKEN_SIGNING_SECRET',
       ]);
       for (const problem of problems) {
         expect(problem).toContain(
@@ -180,7 +183,7 @@ describe('validateEnvironment', () => {
     );
 
     it('lets ASTRIX_SANDBOX=false close a development environment', () => {
-      expect(problemsOf({ NODE_ENV: 'development', ASTRIX_SANDBOX: 'false' })).toHaveLength(5);
+      expect(problemsOf({ NODE_ENV: 'development', ASTRIX_SANDBOX: 'false' })).toHaveLength(6);
       expect(
         validateEnvironment({ NODE_ENV: 'development', ASTRIX_SANDBOX: 'false', ...realSecrets }),
       ).toBeTruthy();

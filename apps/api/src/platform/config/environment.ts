@@ -211,6 +211,29 @@ export class Environment {
   @IsString()
   WEBHOOK_SECRET_KEYS?: string;
 
+  /**
+   * HMAC-SHA256 secrets signing hosted invoice links and EventSource stream tokens, comma-separated,
+   * each at least 32 characters: the first signs, all verify (rotation). Required in production.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  TOKEN_SIGNING_SECRET?: string;
+
+  /** How long a hosted invoice link (`GET /v1/billing/invoices/:id/hosted-link`) stays valid. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(365)
+  HOSTED_INVOICE_LINK_TTL_DAYS = 30;
+
+  /** How long a stream token (`POST /v1/billing/stream-tokens`) may be used to open the stream. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(10)
+  @Max(3_600)
+  STREAM_TOKEN_TTL_SECONDS = 60;
+
   /** Fraud rule thresholds as JSON overriding the defaults (see modules/billing/fraud/fraud-settings.ts). */
   @Transform(emptyToUndefined)
   @IsOptional()
@@ -397,6 +420,9 @@ export const ENVIRONMENT_VARIABLES = [
   'STRIPE_API_URL',
   'API_KEY_PEPPER',
   'WEBHOOK_SECRET_KEYS',
+  'TOKEN_SIGNING_SECRET',
+  'HOSTED_INVOICE_LINK_TTL_DAYS',
+  'STREAM_TOKEN_TTL_SECONDS',
   'STRIPE_TIMEOUT_MS',
   'REFUND_PENDING_BOUND_SECONDS',
   'REFUND_RETRY_DELAY_MS',
@@ -471,6 +497,7 @@ function missingRealSecrets(environment: Environment): string[] {
   if (environment.NODE_ENV !== 'production') {
     if (!environment.API_KEY_PEPPER) missing.push(`API_KEY_PEPPER is required ${unless}`);
     if (!environment.WEBHOOK_SECRET_KEYS) missing.push(`WEBHOOK_SECRET_KEYS is required ${unless}`);
+    if (!environment.TOKEN_SIGNING_SECRET) missing.push(`TOKEN_SIGNING_SECRET is required ${unless}`);
   }
   return missing;
 }

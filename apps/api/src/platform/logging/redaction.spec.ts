@@ -32,6 +32,17 @@ describe('log redaction', () => {
     expect(maskSensitiveText('sent to jane.doe+x@mail.example.com')).toBe('sent to [email]@mail.example.com');
   });
 
+  it('masks stream tokens and hosted invoice link tokens, and any token query parameter', () => {
+    expect(maskUrl('/v1/billing/stream?token=sst_eyJzdWIi.abc-_x&userId=u1')).toBe(
+      '/v1/billing/stream?token=[redacted]&userId=u1',
+    );
+    expect(maskUrl('/v1/hosted/invoices/inv_1/pdf?token=hil_eyJpbnYi.x_y-z')).toBe(
+      '/v1/hosted/invoices/inv_1/pdf?token=[redacted]',
+    );
+    expect(maskUrl('/x?a=1&token=something-else')).toBe('/x?a=1&token=[redacted]');
+    expect(maskSensitiveText('token sst_eyJ.abc in text')).toBe('token sst_[redacted] in text');
+  });
+
   it('decodes a URL before masking it', () => {
     expect(maskUrl('/x?email=jane%40example.com&card=4242%204242%204242%204242')).toBe(
       '/x?email=[email]@example.com&card=[card ****4242]',

@@ -35,6 +35,10 @@ const SECRET_LIKE = /\b(ak_(?:live|test)_|sk_(?:live|test)_|rk_(?:live|test)_|wh
 // A JWT (header.payload.signature, base64url, the header starting with {" = eyJ).
 const JWT_LIKE = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
 const BEARER = /\b(Bearer\s+)\S+/gi;
+// Our signed tokens (platform/crypto/signed-token.ts): stream tokens and hosted invoice links.
+const SIGNED_TOKEN = /\b(sst_|hil_)[A-Za-z0-9_.-]+/g;
+// Whatever a URL carries as ?token= (or &token=), ours or not.
+const TOKEN_PARAMETER = /([?&]token=)[^&#\s]+/gi;
 // Someone's address: kept to the domain, enough to tell a support case without naming the person.
 const EMAIL_LIKE = /\b[A-Za-z0-9._%+-]+@([A-Za-z0-9.-]+\.[A-Za-z]{2,})\b/g;
 
@@ -62,6 +66,8 @@ export function maskSensitiveText(text: string): string {
       return passesLuhn(digits) ? `[card ****${digits.slice(-4)}]` : match;
     })
     .replace(SECRET_LIKE, (_match, prefix: string) => `${prefix}[redacted]`)
+    .replace(SIGNED_TOKEN, (_match, prefix: string) => `${prefix}[redacted]`)
+    .replace(TOKEN_PARAMETER, (_match, name: string) => `${name}[redacted]`)
     .replace(BEARER, (_match, prefix: string) => `${prefix}[redacted]`)
     .replace(JWT_LIKE, '[jwt redacted]')
     .replace(EMAIL_LIKE, (_match, domain: string) => `[email]@${domain}`);
