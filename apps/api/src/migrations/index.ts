@@ -34,6 +34,7 @@ import { CreditNoteLines1795620000002 } from './1795620000002-credit-note-lines'
 import { CommitNotifications1795630000000 } from './1795630000000-commit-notifications';
 import { EntitlementsNotify1795640000000 } from './1795640000000-entitlements-notify';
 import { SandboxClock1795750000000 } from './1795750000000-sandbox-clock';
+import { InvoiceRegeneratedFrom1795700000000 } from './1795700000000-invoice-regenerated-from';
 
 /** Every migration, oldest first. Landed migrations are never edited; add a new one instead. */
 export const MIGRATIONS = [
@@ -73,4 +74,5 @@ export const MIGRATIONS = [
   CommitNotifications1795630000000,
   EntitlementsNotify1795640000000,
   SandboxClock1795750000000,
+  InvoiceRegeneratedFrom1795700000000,
 ];

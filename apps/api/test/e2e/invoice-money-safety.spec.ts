@@ -322,11 +322,17 @@ describe('money safety of invoice collection', () => {
     expect(voided.statusCode).toBe(200);
 
     const corrections = t.app.get(InvoiceCorrections);
-    const [first, second] = await Promise.all([
-      corrections.regenerate(invoice.id, SYSTEM),
-      corrections.regenerate(invoice.id, SYSTEM),
+    const attempts = await Promise.allSettled([
+      corrections.regenerate(invoice.id, 'wrong amount', SYSTEM),
+      corrections.regenerate(invoice.id, 'wrong amount', SYSTEM),
     ]);
-    expect(first.id).toBe(second.id);
+    const made = attempts.filter((attempt) => attempt.status === 'fulfilled');
+    expect(made).toHaveLength(1);
+    const first = (made[0] as PromiseFulfilledResult<Awaited<ReturnType<InvoiceCorrections['regenerate']>>>)
+      .value;
+    expect(attempts.find((attempt) => attempt.status === 'rejected')).toMatchObject({
+      reason: { status: 409, code: 'ALREADY_REGENERATED' },
+    });
     await t.fake.flushWebhooks();
     const payable = await t.dataSource.query(
       `SELECT id FROM billing.invoices
@@ -350,7 +356,7 @@ describe('money safety of invoice collection', () => {
         ).statusCode,
       ).toBe(200);
     }
-    const third = await corrections.regenerate(first.id, SYSTEM);
+    const third = await corrections.regenerate(first.id, 'wrong amount again', SYSTEM);
     const stillPayable = await t.dataSource.query(
       `SELECT id FROM billing.invoices
         WHERE subscription_id = (SELECT subscription_id FROM billing.invoices WHERE id = $1)

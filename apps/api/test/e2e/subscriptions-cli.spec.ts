@@ -142,17 +142,27 @@ describe('operator CLI for billing runs, dunning and invoices (built output)', (
     expect(again.code).not.toBe(0);
     expect(again.stderr).toContain('a void invoice is final');
 
-    const replacement = await json<{ id: string; number: string; status: string; total: number }>(
+    expect((await cli('invoice', 'regenerate', invoiceId, '--yes')).code).not.toBe(0);
+    const replacement = await json<{
+      id: string;
+      number: string;
+      status: string;
+      total: number;
+      regeneratedFromInvoiceId: string;
+    }>('invoice', 'regenerate', invoiceId, '--reason', 'wrong plan', '--yes');
+    expect(replacement).toMatchObject({ status: 'paid', total: 4900, regeneratedFromInvoiceId: invoiceId });
+    expect(replacement.id).not.toBe(invoiceId);
+    const twice = await cli('invoice', 'regenerate', invoiceId, '--reason', 'twice', '--yes');
+    expect(twice.code).not.toBe(0);
+    expect(twice.stderr).toContain(`was already regenerated as ${replacement.number}`);
+    const unknown = await cli(
       'invoice',
       'regenerate',
-      invoiceId,
+      'inv_01jzzzzzzzzzzzzzzzzzzzzzzz',
+      '--reason',
+      'typo',
       '--yes',
     );
-    expect(replacement).toMatchObject({ status: 'paid', total: 4900 });
-    expect(replacement.id).not.toBe(invoiceId);
-    const twice = await json<{ id: string }>('invoice', 'regenerate', invoiceId, '--yes');
-    expect(twice.id).toBe(replacement.id);
-    const unknown = await cli('invoice', 'regenerate', 'inv_01jzzzzzzzzzzzzzzzzzzzzzzz', '--yes');
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr).toContain('was not found');
     const badDate = await cli('billing-run', 'start', '--as-of', 'yesterday', '--yes');

@@ -185,6 +185,8 @@ export interface InvoiceView {
   amountDue: number;
   /** When the bank asked for 3-D Secure: where the customer confirms the payment. */
   actionUrl: string | null;
+  /** On a regenerated invoice, the voided invoice it replaces (one replacement per voided invoice). */
+  regeneratedFromInvoiceId: string | null;
   /** Null on invoices issued before tax was computed. */
   taxDetails: InvoiceTaxDetails | null;
   /**

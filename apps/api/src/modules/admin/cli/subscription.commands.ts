@@ -67,12 +67,21 @@ export class InvoiceVoidCommand extends AdminCommand {
   description: 'Issue a replacement for a voided subscription invoice and collect it',
 })
 export class InvoiceRegenerateCommand extends AdminCommand {
-  async run([invoiceId]: string[], options: JsonOption & YesOption): Promise<void> {
+  async run([invoiceId]: string[], options: ReasonOption): Promise<void> {
     await confirm(`Issue a replacement for voided invoice ${invoiceId} and charge it?`, options.yes);
     await this.admin.use(async ({ actAs, invoiceCorrections }) => {
-      const invoice = await invoiceCorrections.regenerate(invoiceId, actAs(options.token, ['finance']));
+      const invoice = await invoiceCorrections.regenerate(
+        invoiceId,
+        options.reason,
+        actAs(options.token, ['finance']),
+      );
       print(options.json, invoice, [invoiceRow(invoice)], ['id', 'number', 'status', 'total', 'paid']);
     });
+  }
+
+  @Option({ flags: '--reason <reason>', description: 'Why (kept in the audit log)', required: true })
+  parseReason(value: string): string {
+    return value;
   }
 }
 

@@ -5,7 +5,11 @@ import type { RequestContext } from '../../../platform/auth/actor';
 import { CurrentContext, Roles } from '../../../platform/auth/access.decorators';
 import { IdParam } from '../../../platform/http/id-param.pipe';
 import { RequiresIdempotencyKey } from '../../../platform/idempotency/requires-idempotency-key.decorator';
-import { CreateCreditNoteDto, InvoiceClosingReasonDto, ResendReceiptDto } from './dto/admin-invoice-requests.dto';
+import {
+  CreateCreditNoteDto,
+  InvoiceClosingReasonDto,
+  ResendReceiptDto,
+} from './dto/admin-invoice-requests.dto';
 import { InvoiceCorrections } from './invoice-corrections.service';
 import { InvoiceDocuments } from './invoice-documents.service';
 import { asPdf } from './invoices.controller';
@@ -100,6 +104,22 @@ export class AdminInvoicesController {
     @CurrentContext() context: RequestContext,
   ): Promise<InvoiceView> {
     return this.corrections.markUncollectible(id, body.reason, context);
+  }
+
+  @Post(':id/regenerate')
+  @HttpCode(201)
+  @RequiresIdempotencyKey()
+  @Roles('finance')
+  @ApiOperation({
+    summary:
+      'Regenerate a voided subscription invoice: a new invoice with the same lines, linked to it (regeneratedFromInvoiceId), posted and collected at once; once per voided invoice (409 ALREADY_REGENERATED), never while another invoice bills the period (audited). Send an Idempotency-Key.',
+  })
+  regenerate(
+    @Param('id', invoiceId) id: string,
+    @Body() body: InvoiceClosingReasonDto,
+    @CurrentContext() context: RequestContext,
+  ): Promise<InvoiceView> {
+    return this.corrections.regenerate(id, body.reason, context);
   }
 
   @Post(':id/void')

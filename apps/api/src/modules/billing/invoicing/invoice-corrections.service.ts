@@ -60,24 +60,41 @@ export class InvoiceCorrections {
   }
 
   /**
-   * A replacement for a voided subscription invoice: the same lines under a new number, credit
-   * applied again, collected at once. One replacement per voided invoice.
+   * A replacement for a voided subscription invoice (as Lago regenerates a voided invoice): the same
+   * lines under a new number, credit applied again, posted to the books as a new finalized invoice,
+   * collected at once, and linked to the voided one (`regeneratedFromInvoiceId`). One replacement per
+   * voided invoice: under the voided invoice's lock, a second attempt is a 409 naming the first.
    */
-  async regenerate(invoiceId: string, context: RequestContext): Promise<InvoiceView> {
+  async regenerate(invoiceId: string, reason: string, context: RequestContext): Promise<InvoiceView> {
+    requireReason(reason);
     const replacement = await this.dataSource.transaction(async (manager) => {
       const voided = await manager.findOne(Invoice, {
         where: { id: invoiceId },
         lock: { mode: 'pessimistic_write' },
       });
       if (!voided) throw new NotFoundError('invoice', invoiceId);
-      if (voided.status !== 'void' || !voided.subscriptionId) {
+      if (voided.status !== 'void') {
         throw new ConflictError(
-          `invoice ${voided.number} is ${voided.status}${voided.subscriptionId ? '' : ' and not a subscription invoice'}: only voided subscription invoices can be regenerated`,
+          `invoice ${voided.number} is ${voided.status}: only a voided invoice can be regenerated (void it first)`,
+          'INVOICE_NOT_VOID',
+        );
+      }
+      if (!voided.subscriptionId) {
+        throw new ConflictError(
+          `invoice ${voided.number} is not a subscription invoice: only voided subscription invoices can be regenerated (a purchase is bought again through checkout)`,
+          'NOT_REGENERABLE',
         );
       }
       const key = `regenerated:${voided.id}`;
-      const existing = await manager.findOne(Invoice, { where: { idempotencyKey: key } });
-      if (existing) return existing;
+      const existing = await manager.findOne(Invoice, {
+        where: [{ regeneratedFromInvoiceId: voided.id }, { idempotencyKey: key }],
+      });
+      if (existing) {
+        throw new ConflictError(
+          `invoice ${voided.number} was already regenerated as ${existing.number} (${existing.id}, ${existing.status}): a voided invoice is replaced once${existing.status === 'void' ? `; regenerate ${existing.number} instead` : ''}`,
+          'ALREADY_REGENERATED',
+        );
+      }
       // One payable invoice per period: a replacement is refused while another one is open, written off or paid.
       const [payable] = (await manager.query(
         `SELECT number, status FROM billing.invoices
@@ -131,12 +148,13 @@ export class InvoiceCorrections {
         this.clock.now(),
         context,
       );
+      await manager.update(Invoice, { id: invoice.id }, { regeneratedFromInvoiceId: voided.id });
       await this.audit.record(manager, context, {
         action: 'invoice.regenerated',
         resourceType: 'invoice',
         resourceId: invoice.id,
         before: { replaces: voided.id, number: voided.number },
-        after: { number: invoice.number, total: invoice.total },
+        after: { number: invoice.number, total: invoice.total, reason },
       });
       return invoice;
     });

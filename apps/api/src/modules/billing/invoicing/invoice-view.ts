@@ -48,6 +48,7 @@ export function toInvoiceView(invoice: Invoice, lines: InvoiceLine[]): InvoiceVi
     creditApplied: invoice.creditApplied,
     amountDue: invoice.amountDue,
     actionUrl: invoice.actionUrl,
+    regeneratedFromInvoiceId: invoice.regeneratedFromInvoiceId ?? null,
     taxDetails:
       invoice.taxTreatment === null
         ? null

@@ -113,6 +113,11 @@ export class Invoice {
   @Column({ type: 'timestamptz', nullable: true })
   voidedAt!: Date | null;
 
+  /** On a regenerated invoice: the voided invoice it replaces (each is replaced at most once). */
+  @Index('uq_invoices_regenerated_from', { unique: true })
+  @Column({ type: 'text', nullable: true })
+  regeneratedFromInvoiceId!: string | null;
+
   @Column({ type: 'timestamptz', nullable: true })
   markedUncollectibleAt!: Date | null;
 
