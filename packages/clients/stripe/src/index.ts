@@ -1,5 +1,6 @@
 export * from './port/types';
 export * from './port/balance-types';
+export * from './port/tax-types';
 export * from './port/events';
 export * from './port/errors';
 export type { PaymentProcessor } from './port/payment-processor';

@@ -17,6 +17,7 @@ import {
 import type { PaymentEngine } from './payment-engine';
 import { Router } from './router';
 import { type FakeStripeStore, paginate } from './store';
+import { createTaxCalculation, type TaxDesk } from './tax-calculations';
 import type { WebhookDispatcher } from './webhook-dispatcher';
 import { idOf, toUnixSeconds } from '../stripe-fields';
 import { stripeAmountProblem } from '../stripe-currencies';
@@ -27,6 +28,7 @@ export interface FakeStripeContext {
   checkout: CheckoutFlow;
   events: WebhookDispatcher;
   balance: BalanceEngine;
+  tax: TaxDesk;
   now(): Date;
   portalUrl(sessionId: string): string;
 }
@@ -572,6 +574,11 @@ export function createApiRoutes(context: FakeStripeContext): Router<ApiHandler> 
       ),
     );
   });
+
+  // Stripe Tax: calculations from the account's registrations (tax-calculations.ts)
+  router.on('POST', '/v1/tax/calculations', ({ body }) =>
+    ok(createTaxCalculation(body, context.tax.current(), context.now())),
+  );
 
   // Connect: transfers to connected accounts (payouts) and the accounts themselves
   router.on('POST', '/v1/transfers', ({ body, origin }) => {

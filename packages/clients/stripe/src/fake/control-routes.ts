@@ -3,6 +3,7 @@ import { invalidRequest } from './api-error';
 import { addBalanceControlRoutes, type FakeBalanceControls } from './balance-routes';
 import type { AuthenticationResult, SandboxPayment, SandboxPaymentResult } from './checkout-flow';
 import type { FaultKind, FaultRule } from './faults';
+import type { FakeTaxSettings } from './tax-calculations';
 import type { FormReader } from './form';
 import type { ConnectedAccountFields } from './object-factory';
 import { REVIEW_CLOSED_REASONS } from './payment-engine';
@@ -41,6 +42,9 @@ export interface FakeStripeControls extends FakeBalanceControls {
   closeDispute(disputeId: string, status: 'won' | 'lost'): Stripe.Dispute;
   /** The issuer reports a paid charge as fraud: sends `radar.early_fraud_warning.created`. */
   openEarlyFraudWarning(chargeId: string, fraudType?: string): Stripe.Radar.EarlyFraudWarning;
+  /** Stripe Tax: where calculations collect tax and at which rate. */
+  taxSettings(): FakeTaxSettings;
+  updateTaxSettings(changes: Partial<FakeTaxSettings>): FakeTaxSettings;
   /** Holds a paid charge for review (`rule` or `manual`): sends `review.opened`. */
   openReview(chargeId: string, reason?: 'rule' | 'manual'): Stripe.Review;
   /** Closes an open review (default `approved`): sends `review.closed`. */
@@ -102,6 +106,21 @@ export function createControlRoutes(controls: FakeStripeControls): Router<Contro
     return { faults: controls.faults() };
   });
   router.on('GET', '/__control/faults', () => ({ faults: controls.faults() }));
+  router.on('GET', '/__control/tax/settings', () => controls.taxSettings());
+  router.on('POST', '/__control/tax/settings', ({ body }) => {
+    const changes: Partial<FakeTaxSettings> = {};
+    const headOffice = body.optionalNonEmptyString('headOffice');
+    if (headOffice !== undefined) changes.headOffice = headOffice;
+    if (body.has('registrations')) {
+      changes.registrations = body.children('registrations').map((registration) => ({
+        country: registration.requiredString('country'),
+        state: registration.optionalNonEmptyString('state') ?? null,
+        percentage: registration.requiredString('percentage'),
+        taxType: registration.optionalEnum('taxType', ['vat', 'gst', 'sales_tax'] as const),
+      }));
+    }
+    return controls.updateTaxSettings(changes);
+  });
   router.on('DELETE', '/__control/faults', () => {
     controls.clearFaults();
     return { faults: [] };

@@ -24,6 +24,7 @@ import {
   WebhookDispatcher,
   type WebhookRetryPolicy,
 } from './webhook-dispatcher';
+import { DEFAULT_TAX_SETTINGS, type FakeTaxSettings, TaxDesk } from './tax-calculations';
 import { toUnixSeconds } from '../stripe-fields';
 
 export interface FakeStripeServerOptions {
@@ -41,6 +42,8 @@ export interface FakeStripeServerOptions {
   clock?: () => Date;
   /** Fee schedule additions (on top of the default 2.9 % + 30, see fees.ts) and balance settings. */
   balance?: Partial<FakeBalanceSettings> & { fees?: FeeChange[] };
+  /** Stripe Tax: the head office and the registrations calculations collect in (none by default). */
+  tax?: Partial<FakeTaxSettings>;
 }
 
 export interface ReadonlyCollection<T> {
@@ -99,6 +102,7 @@ class FakeStripe implements FakeStripeServer {
   private readonly events: WebhookDispatcher;
   private readonly engine: PaymentEngine;
   private readonly balance: BalanceEngine;
+  private readonly tax: TaxDesk;
   /** Added to the clock by the clock controls. */
   private clockOffsetMs = 0;
   private readonly checkout: CheckoutFlow;
@@ -124,6 +128,7 @@ class FakeStripe implements FakeStripeServer {
       Stripe.API_VERSION,
       this.now,
     );
+    this.tax = new TaxDesk({ ...DEFAULT_TAX_SETTINGS, ...options.tax });
     const { fees = [], ...settings } = options.balance ?? {};
     this.balance = new BalanceEngine(this.store, this.events, this.now, {
       settings: { ...DEFAULT_BALANCE_SETTINGS, ...settings },
@@ -150,6 +155,7 @@ class FakeStripe implements FakeStripeServer {
       checkout: this.checkout,
       events: this.events,
       balance: this.balance,
+      tax: this.tax,
       now: this.now,
       portalUrl: (id) => `${this.url}/portal/${id}`,
     });
@@ -235,6 +241,8 @@ class FakeStripe implements FakeStripeServer {
       advanceClock: (seconds) => moveClock(this.clockOffsetMs + seconds * 1000),
       setClock: (at) => moveClock(this.clockOffsetMs + at.getTime() - this.now().getTime()),
       balanceSettings: () => balance.currentSettings(),
+      taxSettings: () => this.tax.current(),
+      updateTaxSettings: (changes) => this.tax.update(changes),
       updateBalanceSettings: (changes) => balance.updateSettings(changes),
       feeSchedule: () => balance.feeSchedule(),
       changeFees: (change) => balance.changeFees(change),
@@ -324,6 +332,7 @@ class FakeStripe implements FakeStripeServer {
         store.clear();
         this.clockOffsetMs = 0;
         balance.reset();
+        this.tax.reset();
         faults.clear();
         engine.reset();
         checkout.reset();

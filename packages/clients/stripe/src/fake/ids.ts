@@ -34,6 +34,8 @@ export type StripeIdPrefix =
   | 'req'
   | 'seti'
   | 'sub'
+  | 'taxcalc'
+  | 'tax_li'
   | 'tr'
   | 'txn'
   | 'whsec';

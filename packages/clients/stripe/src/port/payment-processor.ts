@@ -6,6 +6,7 @@ import type {
   ProcessorPayout,
 } from './balance-types';
 import type { ProcessorEvent } from './events';
+import type { ProcessorTaxCalculation, TaxCalculationInput } from './tax-types';
 import type {
   BillingPortalSessionInput,
   ConfirmPaymentIntentInput,
@@ -135,6 +136,12 @@ export interface PaymentProcessor {
   retrievePayout(payoutId: string): Promise<ProcessorPayout>;
   /** Available and pending balance per currency. */
   retrieveBalance(): Promise<ProcessorBalance[]>;
+
+  /**
+   * Stripe Tax: the tax of these lines for this customer (a calculation, which stores nothing and
+   * moves no money). Amounts cross in Stripe's units and come back in ours.
+   */
+  calculateTax(input: TaxCalculationInput): Promise<ProcessorTaxCalculation>;
 
   /**
    * Checks the signature header against the raw request body (before any JSON parsing) and

@@ -45,6 +45,8 @@ import type {
 import { withRetries } from '../retry';
 import { computeWebhookSignature, parseSignatureHeader } from '../webhook-signature';
 import { StripeBalanceReads } from './stripe-balance-reads';
+import { taxCalculationParams, toTaxCalculation } from './stripe-tax';
+import type { ProcessorTaxCalculation, TaxCalculationInput } from '../port/tax-types';
 import { toProcessorError } from './stripe-error-mapper';
 import { toProcessorEvent } from './stripe-event-mapper';
 import {
@@ -515,6 +517,12 @@ export class StripePaymentProcessor implements PaymentProcessor {
 
   retrieveBalance(): Promise<ProcessorBalance[]> {
     return this.balanceReads.retrieveBalance();
+  }
+
+  async calculateTax(input: TaxCalculationInput): Promise<ProcessorTaxCalculation> {
+    const params = taxCalculationParams(input);
+    // A calculation stores nothing and moves no money: retried safely without an idempotency key.
+    return toTaxCalculation(await this.call(() => this.stripe.tax.calculations.create(params)));
   }
 
   verifyWebhook(
