@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { JwtService } from '@nestjs/jwt';
+import { sign } from 'jsonwebtoken';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-ok';
 
@@ -22,11 +22,8 @@ export function signToken(options: TokenOptions = {}): string {
     roles: options.roles ?? [],
     email: options.email ?? 'trader@example.com',
   };
-  const jwt = new JwtService();
-  return jwt.sign(claims, {
-    ...(options.privateKey
-      ? { privateKey: options.privateKey, algorithm: 'RS256' as const }
-      : { secret: options.secret ?? TEST_JWT_SECRET, algorithm: 'HS256' as const }),
+  return sign(claims, options.privateKey ?? options.secret ?? TEST_JWT_SECRET, {
+    algorithm: options.privateKey ? 'RS256' : 'HS256',
     ...(options.omitExp ? {} : { expiresIn: options.expiresInSeconds ?? 600 }),
     ...(options.issuer ? { issuer: options.issuer } : {}),
     ...(options.audience ? { audience: options.audience } : {}),

@@ -1,4 +1,4 @@
-import { JwtService } from '@nestjs/jwt';
+import { sign } from 'jsonwebtoken';
 import { AppConfig } from '../config/app-config';
 import { STAFF_ROLES, type StaffRole } from './actor';
 
@@ -25,10 +25,10 @@ export async function mintDevToken(config: AppConfig, claims: DevTokenClaims): P
   const settings = config.jwt;
   const refused = devTokensRefusedBecause(config);
   if (refused || settings.algorithm !== 'HS256') throw new Error(refused ?? 'HS256 only');
-  return new JwtService().signAsync(
+  return sign(
     { sub: claims.sub, roles: claims.roles, ...(claims.email ? { email: claims.email } : {}) },
+    settings.secret,
     {
-      secret: settings.secret,
       algorithm: 'HS256',
       expiresIn: claims.ttlSeconds,
       ...(settings.issuer ? { issuer: settings.issuer } : {}),

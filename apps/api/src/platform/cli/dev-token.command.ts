@@ -1,4 +1,4 @@
-import { JwtService } from '@nestjs/jwt';
+import { sign } from 'jsonwebtoken';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { AppConfig } from '../config/app-config';
 
@@ -26,10 +26,10 @@ export class DevTokenCommand extends CommandRunner {
     if (!this.config.insecureDefaultsAllowed) {
       throw new Error('dev-token is refused unless NODE_ENV=development or test, or ASTRIX_SANDBOX=true');
     }
-    const token = await new JwtService().signAsync(
+    const token = sign(
       { sub: options.sub, roles: options.roles ?? [], ...(options.email ? { email: options.email } : {}) },
+      settings.secret,
       {
-        secret: settings.secret,
         algorithm: 'HS256',
         expiresIn: options.ttl ?? 3600,
         ...(settings.issuer ? { issuer: settings.issuer } : {}),
