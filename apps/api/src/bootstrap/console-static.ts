@@ -34,9 +34,9 @@ export function registerConsole(fastify: FastifyInstance, root = CONSOLE_DIST): 
       decorateReply: false,
       index: false,
       cacheControl: false,
-      setHeaders: (response, path) => {
+      setHeaders: (reply, path) => {
         // Vite names built assets by content hash: they never change; index.html always may.
-        response.setHeader(
+        reply.header(
           'cache-control',
           path.startsWith(join(root, 'assets')) ? 'public, max-age=31536000, immutable' : 'no-cache',
         );
