@@ -108,6 +108,11 @@ export interface CreateCreditNoteRequest {
   reason: string;
 }
 
+/** A staff action that takes only a reason (kept in the audit row): regenerate, pause, resume. */
+export interface StaffReasonRequest {
+  reason: string;
+}
+
 export interface CreditNoteView {
   id: string;
   number: string;

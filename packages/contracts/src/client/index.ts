@@ -9,7 +9,7 @@ import type {
   ProductView,
   RefundView,
 } from '../api/billing';
-import type { CreateCreditNoteRequest, CreditNoteView } from '../api/admin';
+import type { CreateCreditNoteRequest, CreditNoteView, StaffReasonRequest } from '../api/admin';
 import type { AccountView, ResetOffer, TradingOutcomeRequest } from '../api/accounts';
 import type {
   BalanceSnapshotRequest,
@@ -406,6 +406,34 @@ export class AstrixClient {
     options?: MoneyRequestOptions,
   ): Promise<PayoutView> {
     return this.moneyRequest(`/v1/admin/payouts/${segment(payoutId)}/mark-paid`, body, options);
+  }
+
+  /**
+   * Regenerates a voided subscription invoice (finance): a replacement with the same lines, linked by
+   * `regeneratedFromInvoiceId` and collected at once; once per voided invoice (409 ALREADY_REGENERATED).
+   */
+  regenerateInvoice(
+    invoiceId: string,
+    body: StaffReasonRequest,
+    options?: MoneyRequestOptions,
+  ): Promise<InvoiceView> {
+    return this.moneyRequest(`/v1/admin/invoices/${segment(invoiceId)}/regenerate`, body, options);
+  }
+  /** Pauses any customer's subscription (support, finance): nothing is invoiced until resumed. */
+  pauseSubscriptionAsStaff(
+    subscriptionId: string,
+    body: StaffReasonRequest,
+    options?: MoneyRequestOptions,
+  ): Promise<SubscriptionView> {
+    return this.moneyRequest(`/v1/admin/subscriptions/${segment(subscriptionId)}/pause`, body, options);
+  }
+  /** Resumes any customer's paused subscription: a new period starts, invoiced and charged at once. */
+  resumeSubscriptionAsStaff(
+    subscriptionId: string,
+    body: StaffReasonRequest,
+    options?: MoneyRequestOptions,
+  ): Promise<SubscriptionView> {
+    return this.moneyRequest(`/v1/admin/subscriptions/${segment(subscriptionId)}/resume`, body, options);
   }
 
   // Staff: events, API keys, webhook endpoints
