@@ -151,14 +151,17 @@ export class PaymentMethodsService {
       });
       return true;
     });
-    // A retry after the processor call failed finds the default already ours and repeats the call.
+    // A retry after the processor call failed finds the default already ours and repeats the call
+    // (same idempotency key as makeDefault, so after the synchronous path it is a replay).
     if (!adopted && customer.defaultPaymentMethodId !== paymentMethodId) return true;
     await this.processor.setDefaultPaymentMethod(
       intent.customerId,
       paymentMethodId,
       `default-pm:${customer.id}:${paymentMethodId}`,
     );
-    await this.collection.retryOpenInvoicesOf(customer.id);
+    // Only the delivery that made the card the default retries unpaid invoices: a second attempt
+    // right after the one makeDefault made would just be another decline on the trader's card.
+    if (adopted) await this.collection.retryOpenInvoicesOf(customer.id);
     return true;
   }
 
