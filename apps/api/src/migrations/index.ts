@@ -35,6 +35,7 @@ import { CommitNotifications1795630000000 } from './1795630000000-commit-notific
 import { EntitlementsNotify1795640000000 } from './1795640000000-entitlements-notify';
 import { SandboxClock1795750000000 } from './1795750000000-sandbox-clock';
 import { InvoiceRegeneratedFrom1795700000000 } from './1795700000000-invoice-regenerated-from';
+import { UsageEventsPartitioned1795740000000 } from './1795740000000-usage-events-partitioned';
 
 /** Every migration, oldest first. Landed migrations are never edited; add a new one instead. */
 export const MIGRATIONS = [
@@ -75,4 +76,5 @@ export const MIGRATIONS = [
   EntitlementsNotify1795640000000,
   SandboxClock1795750000000,
   InvoiceRegeneratedFrom1795700000000,
+  UsageEventsPartitioned1795740000000,
 ];

@@ -11,6 +11,7 @@ import { AdminReconciliationsController } from './reconciliation/admin-reconcili
 import { TraderPayoutTransfersRegistry } from './reconciliation/processor-transfers.registry';
 import { ReconciliationBooks } from './reconciliation/reconciliation-books.service';
 import { ReconciliationJobs } from './reconciliation/reconciliation-jobs';
+import { UsagePartitionsJob } from './metering/usage-partitions.job';
 import { ReconciliationRunner } from './reconciliation/reconciliation-runner.service';
 import { Reconciliations } from './reconciliation/reconciliations.service';
 import { BillingService } from './billing.service';
@@ -174,7 +175,7 @@ export class BillingModule {
         ReconciliationRunner,
         Reconciliations,
         ReconciliationBooks,
-        ...(options.workers ? [BillingJobs, ReconciliationJobs] : []),
+        ...(options.workers ? [BillingJobs, ReconciliationJobs, UsagePartitionsJob] : []),
       ],
       // What index.ts makes public. BillingService serves accounts and payouts; the processor port is
       // shared with payouts (transfers); the registries let other contexts plug in; the capability

@@ -67,6 +67,7 @@ export {
   type JournalExportLine,
 } from './reports/journal-export';
 export { MonthClose } from './reports/month-close.service';
+export { UsageMonthNotDetachable, UsagePartitions } from './metering/usage-partitions.service';
 export type { MonthCloseReport } from './reports/month-close';
 export { BillingRuns } from './subscriptions/billing-runs.service';
 export { BooksCheck, type BooksCheckOptions } from './books/books-check.service';

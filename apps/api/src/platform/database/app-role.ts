@@ -13,6 +13,7 @@ export const APPEND_ONLY_TABLES = [
   'accounts.account_status_history',
   'billing.customer_balance_transactions',
   'billing.usage_events',
+  'billing.usage_event_keys',
   'billing.journal_entries',
   'billing.journal_lines',
   'payouts.ledger_entries',

@@ -10,6 +10,8 @@ export interface JobPayloads {
   'events.deliver': AstrixEvent;
   /** Deletes idempotency records past their retention. */
   'maintenance.purge-idempotency-records': Record<string, never>;
+  /** Creates the usage events' month partitions ahead (idempotent; moves strays out of DEFAULT). */
+  'maintenance.usage-partitions': Record<string, never>;
   /** A stored, verified Stripe event to act on. */
   'billing.process-stripe-event': { stripeEventId: string };
   /**
@@ -46,6 +48,7 @@ export type JobName = keyof JobPayloads;
 export const QUEUE_OF_JOB: { readonly [N in JobName]: QueueName } = {
   'events.deliver': 'events',
   'maintenance.purge-idempotency-records': 'maintenance',
+  'maintenance.usage-partitions': 'maintenance',
   'billing.process-stripe-event': 'billing',
   'billing.retry-refund': 'billing',
   'billing.settle-pending-refunds': 'billing',

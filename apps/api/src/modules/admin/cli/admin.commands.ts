@@ -9,6 +9,7 @@ import { LEDGER_COMMANDS } from './ledger.commands';
 import { PAYOUT_COMMANDS } from './payout.commands';
 import { RECONCILE_COMMANDS } from './reconcile.commands';
 import { RECOGNITION_COMMANDS } from './recognition.commands';
+import { USAGE_COMMANDS } from './usage.commands';
 import { WEBHOOK_COMMANDS } from './webhook.commands';
 
 /** Every admin command (and the services they share), for the CLI module's providers. */
@@ -25,4 +26,5 @@ export const ADMIN_COMMANDS = [
   ...RECOGNITION_COMMANDS,
   ...FX_COMMANDS,
   ...WEBHOOK_COMMANDS,
+  ...USAGE_COMMANDS,
 ];

@@ -72,7 +72,14 @@ export const CUSTOMER_DATA_MAP: readonly TableRule[] = [
   { table: 'billing.usage_alerts', key: ['id'], owner: customer() },
   { table: 'billing.usage_alert_firings', key: ['alert_id', 'customer_id', 'period_start'], owner: customer() },
   { table: 'billing.usage_alert_pending', key: ['customer_id', 'feature_id'], owner: customer() },
-  { table: 'billing.usage_events', key: ['customer_id', 'idempotency_key'], appendOnly: true, owner: customer() },
+  // Partitioned by month: the key has the partition column; the claimed idempotency keys come first.
+  { table: 'billing.usage_event_keys', key: ['customer_id', 'idempotency_key'], appendOnly: true, owner: customer() },
+  {
+    table: 'billing.usage_events',
+    key: ['customer_id', 'idempotency_key', 'occurred_at'],
+    appendOnly: true,
+    owner: customer(),
+  },
   { table: 'billing.usage_periods', key: ['id'], owner: customer() },
   {
     table: 'billing.fraud_signals',

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { UsageAlertsService } from './usage-alerts.service';
 import { UsageChargesService } from './usage-charges.service';
 import { UsageIngestService } from './usage-ingest.service';
+import { UsagePartitions } from './usage-partitions.service';
 import { UsageSummaryService } from './usage-summary.service';
 import { UsageController } from './usage.controller';
 import { UsageCharges } from '../subscriptions/usage-charges.port';
@@ -28,8 +29,9 @@ import { EntitlementsService } from './entitlements.service';
     UsageAlertsService,
     UsageSummaryService,
     UsageChargesService,
+    UsagePartitions,
     { provide: UsageCharges, useExisting: UsageChargesService },
   ],
-  exports: [EntitlementsService, UsageCharges, UsageChargesService, UsageAlertsService],
+  exports: [EntitlementsService, UsageCharges, UsageChargesService, UsageAlertsService, UsagePartitions],
 })
 export class UsageEntitlementsModule {}

@@ -2,9 +2,11 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { bigintToNumber } from '../../../platform/database/transformers';
 
 /**
- * The usage ledger: append-only (the database refuses UPDATE and DELETE). The key is the customer and
- * the reporter's idempotency key: claiming the key and writing the event are the same INSERT. A
- * correction is a new event with a negative quantity whose `correctionOf` names the original's key.
+ * The usage ledger: append-only (the database refuses UPDATE and DELETE), partitioned by month of
+ * `occurredAt` (migration UsageEventsPartitioned1795740000000). The identity is the customer and the
+ * reporter's idempotency key: a trigger claims the key in `billing.usage_event_keys` in the same
+ * INSERT, and skips the row when it is taken (the primary key has to include the partition column).
+ * A correction is a new event with a negative quantity whose `correctionOf` names the original's key.
  */
 @Entity({ schema: 'billing', name: 'usage_events' })
 @Index('ix_usage_events_customer_feature_time', ['customerId', 'featureId', 'occurredAt'])
@@ -12,10 +14,10 @@ import { bigintToNumber } from '../../../platform/database/transformers';
   where: '"correction_of" IS NOT NULL',
 })
 export class UsageEvent {
-  @PrimaryColumn({ type: 'text' })
+  @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'PK_usage_events' })
   customerId!: string;
 
-  @PrimaryColumn({ type: 'text' })
+  @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'PK_usage_events' })
   idempotencyKey!: string;
 
   /** `ue_…`, for display and support; the key above is what identifies an event. */
@@ -28,7 +30,8 @@ export class UsageEvent {
   @Column({ type: 'bigint', transformer: bigintToNumber })
   quantity!: number;
 
-  @Column({ type: 'timestamptz' })
+  /** The partition column. */
+  @PrimaryColumn({ type: 'timestamptz', primaryKeyConstraintName: 'PK_usage_events' })
   occurredAt!: Date;
 
   @Column({ type: 'text', nullable: true })

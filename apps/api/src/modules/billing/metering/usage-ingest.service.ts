@@ -37,6 +37,13 @@ interface Row {
   event: ParsedUsageEvent;
 }
 
+/** A claimed key whose event was detached with its month (the event's columns read NULL). */
+interface ArchivedRow {
+  id: null;
+  customer_id: string;
+  idempotency_key: string;
+}
+
 interface StoredRow {
   id: string;
   customer_id: string;
@@ -77,7 +84,7 @@ INSERT INTO billing.usage_events (customer_id, idempotency_key, id, feature_id, 
 SELECT r.c, r.k, r.i, r.f, r.q, r.t, r.s, r.p, r.o, $2, $3
   FROM json_to_recordset($1::json) AS r(c text, k text, i text, f text, q bigint, t timestamptz, s text,
                                         p jsonb, o text)
-ON CONFLICT (customer_id, idempotency_key) DO NOTHING`;
+ON CONFLICT DO NOTHING`;
 
 const INSERT_SQL = `${INSERT_EVENTS}
 RETURNING id`;
@@ -97,16 +104,23 @@ WITH inserted AS (${INSERT_EVENTS}
 )
 SELECT id FROM inserted`;
 
+/**
+ * The stored events of keys already claimed, found through the key's row (its time prunes the
+ * partitions); the event is missing when its month was detached for archiving.
+ */
 const STORED_SQL = `
-SELECT e.id, e.customer_id, e.feature_id, e.quantity, e.occurred_at, e.idempotency_key, e.service_id,
-       e.properties, e.correction_of, e.received_at
+SELECT k.customer_id, k.idempotency_key, k.occurred_at AS claimed_at, e.id, e.feature_id, e.quantity,
+       e.occurred_at, e.service_id, e.properties, e.correction_of, e.received_at
   FROM json_to_recordset($1::json) AS r(c text, k text)
-  JOIN billing.usage_events e ON e.customer_id = r.c AND e.idempotency_key = r.k`;
+  JOIN billing.usage_event_keys k ON k.customer_id = r.c AND k.idempotency_key = r.k
+  LEFT JOIN billing.usage_events e
+    ON e.customer_id = k.customer_id AND e.idempotency_key = k.idempotency_key AND e.occurred_at = k.occurred_at`;
 
 /**
  * Takes usage events in: validates each by hand, resolves customers, drops duplicates inside the batch,
- * and writes the batch with one INSERT … ON CONFLICT DO NOTHING (the idempotency key is the row's key,
- * so claiming it and writing the event commit together). Events already stored come back as duplicates
+ * and writes the batch with one INSERT (the table's trigger claims each idempotency key in
+ * `billing.usage_event_keys` and skips the rows whose key is taken, so claiming it and writing the
+ * event commit together, in whichever month's partition the event falls). Events already stored come back as duplicates
  * with the stored event; bad events are rejected with a reason and never block the others.
  */
 @Injectable()
@@ -284,13 +298,24 @@ export class UsageIngestService {
       else existing.push(row);
     }
     if (existing.length === 0) return;
-    const stored: StoredRow[] = await manager.query(STORED_SQL, [
+    const stored: Array<(StoredRow | ArchivedRow) & { claimed_at: Date }> = await manager.query(STORED_SQL, [
       JSON.stringify(existing.map((row) => ({ c: row.customerId, k: row.event.idempotencyKey }))),
     ]);
     const byKey = new Map(stored.map((row) => [`${row.customer_id}\u0000${row.idempotency_key}`, row]));
     for (const row of existing) {
       const found = byKey.get(`${row.customerId}\u0000${row.event.idempotencyKey}`);
       if (!found) throw new Error(`usage event ${row.event.idempotencyKey} neither inserted nor found`);
+      if (found.id === null) {
+        // Its key was claimed by an event of a month since detached for archiving: still a duplicate,
+        // but the event is no longer online to show.
+        results.set(row.index, {
+          index: row.index,
+          status: 'rejected',
+          reason: 'timestamp_too_old',
+          message: `idempotency key ${row.event.idempotencyKey} was used by an event of ${new Date(found.claimed_at).toISOString().slice(0, 7)}, a month archived since: this is a duplicate of it`,
+        });
+        continue;
+      }
       results.set(row.index, {
         index: row.index,
         status: 'duplicate',
