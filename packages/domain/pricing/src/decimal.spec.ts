@@ -1,4 +1,4 @@
-import { decimalToFraction, factorToFraction, parseDecimal, percentageToFraction } from './decimal';
+import { decimalToFraction, factorToFraction, parseDecimal, percentageToFraction, sumDecimals } from './decimal';
 import { InvalidDecimalError, InvalidFactorError } from './errors';
 
 describe('decimal strings', () => {
@@ -63,5 +63,19 @@ describe('parsed fraction caches', () => {
   it('stay bounded', () => {
     for (let i = 0; i < 1100; i++) expect(decimalToFraction(`${i}.5`, 'x').denominator).toBe(10n);
     expect(decimalToFraction('0.5', 'x')).toEqual({ numerator: 5n, denominator: 10n });
+  });
+});
+
+describe('sumDecimals', () => {
+  it('adds exactly and drops trailing zeros', () => {
+    expect(sumDecimals(['4', '4.875'])).toBe('8.875');
+    expect(sumDecimals(['0.1', '0.2'])).toBe('0.3');
+    expect(sumDecimals(['20.0'])).toBe('20');
+    expect(sumDecimals([])).toBe('0');
+    expect(sumDecimals(['1.5', '-2'])).toBe('-0.5');
+  });
+
+  it('refuses what is not a plain decimal', () => {
+    expect(() => sumDecimals(['1e3'])).toThrow();
   });
 });

@@ -109,3 +109,27 @@ function isSafeInteger(value: unknown): value is number {
 function isRationalShape(value: unknown): value is { numerator: unknown; denominator: unknown } {
   return typeof value === 'object' && value !== null && 'numerator' in value && 'denominator' in value;
 }
+
+/**
+ * The exact sum of decimal strings, as a decimal string with no trailing zeros: tax percentages of
+ * several jurisdictions on one line ("4" state + "4.875" local = "8.875").
+ */
+export function sumDecimals(values: readonly string[], what = 'decimal'): string {
+  let places = 0;
+  const parsed = values.map((value) => {
+    const { negative, integerDigits, fractionDigits } = parseDecimal(value, what);
+    places = Math.max(places, fractionDigits.length);
+    return { negative, integerDigits, fractionDigits };
+  });
+  let total = 0n;
+  for (const { negative, integerDigits, fractionDigits } of parsed) {
+    const digits = BigInt(integerDigits + fractionDigits.padEnd(places, '0'));
+    total += negative ? -digits : digits;
+  }
+  const negative = total < 0n;
+  const digits = (negative ? -total : total).toString().padStart(places + 1, '0');
+  const whole = places === 0 ? digits : digits.slice(0, -places);
+  const fraction = places === 0 ? '' : digits.slice(-places).replace(/0+$/, '');
+  const text = fraction === '' ? whole : `${whole}.${fraction}`;
+  return negative && text !== '0' ? `-${text}` : text;
+}

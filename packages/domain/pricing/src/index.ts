@@ -14,6 +14,7 @@ export {
 } from './currency';
 export type { CurrencyAmounts } from './currency-amounts';
 export type { Factor, Percentage, Rational } from './decimal';
+export { sumDecimals } from './decimal';
 export { DEFAULT_ROUNDING, ROUNDING_MODES, type RoundingMode, divideRounded } from './rounding';
 export {
   type FormatMoneyOptions,

@@ -162,6 +162,10 @@ export class AppConfig {
   get stripeApiUrl(): string | undefined {
     return this.env.STRIPE_API_URL;
   }
+  /** `rate-table` or `stripe` (validated: stripe only with a Stripe key). */
+  get taxEngine(): 'rate-table' | 'stripe' {
+    return this.env.TAX_ENGINE;
+  }
   get stripeSandboxPort(): number {
     return this.env.STRIPE_SANDBOX_PORT;
   }

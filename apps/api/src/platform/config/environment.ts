@@ -30,6 +30,8 @@ const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 
 export const NODE_ENVS = ['development', 'test', 'production'] as const;
+export const TAX_ENGINES = ['rate-table', 'stripe'] as const;
+export type TaxEngine = (typeof TAX_ENGINES)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -190,6 +192,13 @@ export class Environment {
   @IsOptional()
   @Matches(/^https?:\/\/[^\s/?#]+\/?$/, { message: 'STRIPE_API_URL must be an http(s) origin' })
   STRIPE_API_URL?: string;
+
+  /**
+   * Where tax decisions come from: `rate-table` (default; billing.tax_rates, the sandbox's source) or
+   * `stripe` (Stripe Tax calculations; live mode only: needs STRIPE_SECRET_KEY). docs/finance.md.
+   */
+  @IsIn(TAX_ENGINES, { message: `TAX_ENGINE must be one of ${TAX_ENGINES.join(', ')}` })
+  TAX_ENGINE: TaxEngine = 'rate-table';
 
   /**
    * Server-side secret mixed into API key hashes (HMAC-SHA256): a copy of the api_keys table alone
@@ -418,6 +427,7 @@ export const ENVIRONMENT_VARIABLES = [
   'STRIPE_WEBHOOK_SECRET',
   'STRIPE_SANDBOX_PORT',
   'STRIPE_API_URL',
+  'TAX_ENGINE',
   'API_KEY_PEPPER',
   'WEBHOOK_SECRET_KEYS',
   'TOKEN_SIGNING_SECRET',
@@ -525,6 +535,11 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
     problems.push('AUTH_JWT_SECRET and AUTH_JWT_PUBLIC_KEY are exclusive: set one (HS256 or RS256)');
   }
   problems.push(...missingRealSecrets(environment));
+  if (environment.TAX_ENGINE === 'stripe' && !environment.STRIPE_SECRET_KEY) {
+    problems.push(
+      'TAX_ENGINE=stripe needs STRIPE_SECRET_KEY: the sandbox (no Stripe key) has no Stripe Tax and uses the rate table (TAX_ENGINE=rate-table)',
+    );
+  }
   if (environment.NODE_ENV === 'production') {
     if (environment.ASTRIX_SANDBOX === true) problems.push('ASTRIX_SANDBOX=true is refused in production');
     if (environment.SANDBOX_CLOCK === true) problems.push('SANDBOX_CLOCK=true is refused in production');

@@ -107,7 +107,10 @@ export class CheckoutService {
         ? quote.breakdown
         : taxBreakdown(
             quote.breakdown,
-            await this.taxes.decideOne(this.dataSource.manager, known.id, this.clock.now()),
+            await this.taxes.decideOne(this.dataSource.manager, known.id, this.clock.now(), {
+              currency: price.currency,
+              amount: quote.breakdown.total.amount,
+            }),
           );
     const total = breakdown.total.amount;
     if (total <= 0) {

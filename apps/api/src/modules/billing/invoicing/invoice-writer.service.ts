@@ -19,6 +19,7 @@ import type { TaxDecision } from '../tax/tax-decision';
 import { type LineTax, taxDraft } from '../tax/tax-lines';
 import { TaxCalculator } from '../tax/tax.service';
 import { dayOf, lookupSnapshots } from '../fx/fx-rates.service';
+import { HostedInvoiceLinks } from './hosted-invoice-links';
 
 type TaxedLine = InvoiceDraftLine & LineTax;
 type TaxedInvoiceDraft = Omit<InvoiceDraft, 'lines'> & {
@@ -98,6 +99,7 @@ export class InvoiceWriter {
     private readonly ledger: LedgerPostings,
     private readonly taxes: TaxCalculator,
     private readonly config: AppConfig,
+    private readonly hostedLinks: HostedInvoiceLinks,
   ) {}
 
   /**
@@ -122,6 +124,7 @@ export class InvoiceWriter {
       manager,
       items.map((item) => item.customerId),
       issuedAt,
+      new Map(items.map((item) => [item.customerId, { currency: item.draft.currency, amount: item.draft.total }])),
     );
     const drafts: TaxedInvoiceDraft[] = items.map((item) => {
       const decision = decisions.get(item.customerId);
@@ -210,10 +213,11 @@ export class InvoiceWriter {
     const events: NewEvent<EventType>[] = [];
     for (const invoice of invoices) {
       const data = invoiceEventData(invoice);
+      const link = this.hostedLinks.linkFor(invoice.id);
       events.push({
         type: 'billing.invoice.finalized',
         subject: invoice.id,
-        data,
+        data: { ...data, hostedInvoiceUrl: link.url, hostedInvoiceUrlExpiresAt: link.expiresAt },
         correlationId: invoice.subscriptionId,
       });
       if (invoice.status === 'paid') {

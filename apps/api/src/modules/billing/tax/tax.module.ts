@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 import { AdminTaxController } from './tax.controller';
 import { TaxAdmin } from './tax-admin.service';
-import { RateTableTaxCalculator, TaxCalculator, TaxGapMetrics } from './tax.service';
+import { AppConfig } from '../../../platform/config/app-config';
+import { ProcessorModule } from '../../../platform/payment-processor/processor.module';
+import { RateTableTaxCalculator, StripeTaxCalculator, TaxCalculator, TaxGapMetrics } from './tax.service';
 import { TaxReports } from './tax-report.service';
 
 /**
@@ -9,12 +11,24 @@ import { TaxReports } from './tax-report.service';
  * (the rate table by default; docs/finance.md "Tax model" for Stripe Tax) and the tax report.
  */
 @Module({
+  imports: [ProcessorModule],
   controllers: [AdminTaxController],
   providers: [
     TaxAdmin,
     TaxReports,
     TaxGapMetrics,
-    { provide: TaxCalculator, useClass: RateTableTaxCalculator },
+    RateTableTaxCalculator,
+    StripeTaxCalculator,
+    {
+      // TAX_ENGINE (validated at start: `stripe` only with a Stripe key, never in the sandbox).
+      provide: TaxCalculator,
+      inject: [AppConfig, RateTableTaxCalculator, StripeTaxCalculator],
+      useFactory: (
+        config: AppConfig,
+        rateTable: RateTableTaxCalculator,
+        stripe: StripeTaxCalculator,
+      ): TaxCalculator => (config.taxEngine === 'stripe' ? stripe : rateTable),
+    },
   ],
   exports: [TaxAdmin, TaxReports, TaxCalculator],
 })
