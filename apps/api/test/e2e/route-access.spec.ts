@@ -50,7 +50,7 @@ describe('every route declares who may call it', () => {
     expect(undeclared.map((route) => `${route.method} ${route.path}`)).toEqual([]);
   });
 
-  it('keeps public only health, the payment return pages, the signed Stripe webhook and the sandbox sign-in', () => {
+  it('keeps public only health, the payment return pages, the signed Stripe webhook, signed invoice links and the sandbox sign-in', () => {
     const publicRoutes = collectRoutes(t).filter((route) =>
       route.rules?.some((rule) => rule.kind === 'public'),
     );
@@ -61,6 +61,9 @@ describe('every route declares who may call it', () => {
       'GET /health/ready',
       // Answers 404 outside the sandbox/dev opt-in (test/e2e/console-sign-in.spec.ts).
       'GET /v1/auth/dev-token',
+      // The signed, expiring link is the credential (test/e2e/hosted-invoices.spec.ts).
+      'GET /v1/hosted/invoices/:id',
+      'GET /v1/hosted/invoices/:id/pdf',
       'POST /v1/auth/dev-token',
       'POST /webhooks/stripe',
     ]);

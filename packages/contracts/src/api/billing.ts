@@ -157,6 +157,15 @@ export interface InvoiceTaxDetails {
   note: string | null;
 }
 
+/**
+ * A signed, expiring link to an invoice's hosted page (HTML with its PDF), for an email: it opens
+ * without a bearer token, for that one invoice, until `expiresAt`.
+ */
+export interface HostedInvoiceLinkView {
+  url: string;
+  expiresAt: string;
+}
+
 export interface InvoiceView {
   id: string;
   number: string;

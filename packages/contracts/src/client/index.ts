@@ -5,6 +5,7 @@ import type {
   CouponValidation,
   CreateCheckoutSessionRequest,
   CreateRefundRequest,
+  HostedInvoiceLinkView,
   InvoiceView,
   ProductView,
   RefundView,
@@ -159,6 +160,13 @@ export class AstrixClient {
   }
   getInvoice(id: string): Promise<InvoiceView> {
     return this.request('GET', `/v1/billing/invoices/${segment(id)}`);
+  }
+  /**
+   * A signed, expiring link to the invoice's hosted page (HTML with the PDF) that opens without a
+   * bearer token, e.g. from an email. Anyone holding it reads that invoice until `expiresAt`.
+   */
+  getHostedInvoiceLink(id: string): Promise<HostedInvoiceLinkView> {
+    return this.request('GET', `/v1/billing/invoices/${segment(id)}/hosted-link`);
   }
   /** The invoice as a PDF document. */
   async getInvoicePdf(id: string): Promise<ArrayBuffer> {
@@ -407,7 +415,6 @@ export class AstrixClient {
   ): Promise<PayoutView> {
     return this.moneyRequest(`/v1/admin/payouts/${segment(payoutId)}/mark-paid`, body, options);
   }
-
   /**
    * Regenerates a voided subscription invoice (finance): a replacement with the same lines, linked by
    * `regeneratedFromInvoiceId` and collected at once; once per voided invoice (409 ALREADY_REGENERATED).

@@ -128,6 +128,17 @@ export interface InvoiceEventData {
   dueAt: string | null;
 }
 
+/**
+ * A new invoice. `hostedInvoiceUrl` is a signed link to its hosted page (HTML with the PDF) that
+ * opens without a bearer token until `hostedInvoiceUrlExpiresAt`: what an email to the customer
+ * links to. Anyone holding it reads that invoice, so pass it to the customer only. Absent on events
+ * written before the link existed (a fresh one: GET /v1/billing/invoices/:id/hosted-link).
+ */
+export interface InvoiceFinalizedData extends InvoiceEventData {
+  hostedInvoiceUrl?: string;
+  hostedInvoiceUrlExpiresAt?: string;
+}
+
 /** The invoice is paid; `paidLate` when the money came after it was written off (uncollectible → paid). */
 export interface InvoicePaidData extends InvoiceEventData {
   paidLate?: boolean;
@@ -257,7 +268,7 @@ export interface BillingEventDataByType {
   'billing.payment.duplicate_refunded': PaymentDuplicateRefundedData;
   'billing.payment.coupon_refused': PaymentCouponRefusedData;
   'billing.subscription.updated': SubscriptionUpdatedData;
-  'billing.invoice.finalized': InvoiceEventData;
+  'billing.invoice.finalized': InvoiceFinalizedData;
   'billing.invoice.paid': InvoicePaidData;
   'billing.invoice.payment_failed': InvoicePaymentFailedData;
   'billing.invoice.payment_action_required': InvoicePaymentActionRequiredData;

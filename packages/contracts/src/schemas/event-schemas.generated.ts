@@ -693,25 +693,31 @@ export const GENERATED_EVENT_SCHEMAS = {
               "string",
               "null"
             ]
+          },
+          "hostedInvoiceUrl": {
+            "type": "string"
+          },
+          "hostedInvoiceUrlExpiresAt": {
+            "type": "string"
           }
         },
+        "additionalProperties": false,
         "required": [
+          "amountDue",
+          "billingReason",
+          "currency",
+          "customerId",
+          "dueAt",
           "invoiceId",
           "number",
-          "customerId",
-          "userId",
-          "subscriptionId",
-          "billingReason",
-          "status",
-          "currency",
-          "total",
-          "amountDue",
-          "periodStart",
           "periodEnd",
-          "dueAt"
+          "periodStart",
+          "status",
+          "subscriptionId",
+          "total",
+          "userId"
         ],
-        "additionalProperties": false,
-        "description": "An invoice at the moment of the event."
+        "description": "A new invoice. `hostedInvoiceUrl` is a signed link to its hosted page (HTML with the PDF) that opens without a bearer token until `hostedInvoiceUrlExpiresAt`: what an email to the customer links to. Anyone holding it reads that invoice, so pass it to the customer only. Absent on events written before the link existed (a fresh one: GET /v1/billing/invoices/:id/hosted-link)."
       },
       "correlationId": {
         "type": [

@@ -14,8 +14,11 @@ export interface RenderedDocument {
   content: Buffer;
 }
 
-/** Whose documents: a signed-in user reads their own, staff anyone's. */
-export type DocumentOwner = { userId: string } | 'staff';
+/**
+ * Whose documents: a signed-in user reads their own, staff anyone's, and a hosted invoice link the
+ * one invoice it was signed for (checked by HostedInvoiceLinks before).
+ */
+export type DocumentOwner = { userId: string } | 'staff' | 'signed-link';
 
 /** Invoices and credit notes as PDF documents, addressed with the customer's billing details. */
 @Injectable()
@@ -61,8 +64,17 @@ export class InvoiceDocuments {
    * issued to would, so both get the same document from the same renderer.
    */
   private async invoiceOf(owner: DocumentOwner, invoiceId: string): Promise<InvoiceView> {
-    const userId = owner === 'staff' ? (await this.invoices.getInvoice(invoiceId)).userId : owner.userId;
+    const userId =
+      owner === 'staff' || owner === 'signed-link'
+        ? (await this.invoices.getInvoice(invoiceId)).userId
+        : owner.userId;
     return this.invoices.getForUser(userId, invoiceId);
+  }
+
+  /** The invoice and its buyer's billing name, for the hosted invoice page of a verified link. */
+  async hostedInvoice(invoiceId: string): Promise<{ invoice: InvoiceView; buyerName: string | null }> {
+    const invoice = await this.invoiceOf('signed-link', invoiceId);
+    return { invoice, buyerName: (await this.buyerOf(invoice)).name };
   }
 
   /**

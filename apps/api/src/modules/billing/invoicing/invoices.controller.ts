@@ -1,11 +1,12 @@
 import { Controller, Get, Param, Query, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { InvoiceView, Page } from '@astrix/contracts';
+import type { HostedInvoiceLinkView, InvoiceView, Page } from '@astrix/contracts';
 import type { Actor } from '../../../platform/auth/actor';
 import { CurrentActor, UserAuth } from '../../../platform/auth/access.decorators';
 import { AppError } from '../../../platform/http/app-error';
 import { IdParam } from '../../../platform/http/id-param.pipe';
 import { PageQuery } from '../../../platform/http/pagination';
+import { HostedInvoiceLinks } from './hosted-invoice-links';
 import { InvoiceDocuments, type RenderedDocument } from './invoice-documents.service';
 import { InvoicesService } from './invoices.service';
 
@@ -31,6 +32,7 @@ export class InvoicesController {
   constructor(
     private readonly invoices: InvoicesService,
     private readonly documents: InvoiceDocuments,
+    private readonly hostedLinks: HostedInvoiceLinks,
   ) {}
 
   @Get()
@@ -46,6 +48,20 @@ export class InvoicesController {
     @CurrentActor() actor: Actor,
   ): Promise<InvoiceView> {
     return this.invoices.getForUser(ownerOf(actor), id);
+  }
+
+  @Get(':id/hosted-link')
+  @ApiOperation({
+    summary:
+      'A signed, expiring link to the invoice’s hosted page (HTML with the PDF) that opens without a bearer token, e.g. from an email',
+  })
+  async hostedLink(
+    @Param('id', new IdParam('inv', 'invoice')) id: string,
+    @CurrentActor() actor: Actor,
+  ): Promise<HostedInvoiceLinkView> {
+    // Another user's invoice is a 404 here, as everywhere: it cannot be minted.
+    await this.invoices.getForUser(ownerOf(actor), id);
+    return this.hostedLinks.linkFor(id);
   }
 
   @Get(':id/pdf')
