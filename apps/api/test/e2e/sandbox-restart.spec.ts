@@ -12,6 +12,7 @@ describe('a returning sandbox user after an API restart', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
+    t = await startBillingTestApp({ database });
   });
   afterAll(async () => {
     await t?.close();
@@ -35,7 +36,6 @@ describe('a returning sandbox user after an API restart', () => {
 
   it('buys again: the processor customer Stripe no longer knows is created anew and relinked', async () => {
     const trader = { sub: 'returning_1', email: 'returning1@example.com' };
-    t = await startBillingTestApp({ database });
     await purchase(t, trader, 'evaluation-25k');
     const before = await processorCustomerOf('returning_1');
 
@@ -110,6 +110,47 @@ describe('a returning sandbox user after an API restart', () => {
     expect(t.fake.state.setupIntents.get(replies[4]?.json().id)?.customer).toBe(after.stripe);
     // The old default card no longer exists at the processor: renewals must not try it.
     expect(after.pm).toBeNull();
+  });
+
+  it('subscribes again: the renewal card died with the old customer, so the invoice waits for a new card', async () => {
+    const trader = { sub: 'returning_4', email: 'returning4@example.com' };
+    const as = t.as(trader);
+    const addCard = () =>
+      t.inject({
+        method: 'POST',
+        url: '/v1/billing/payment-methods/setup-intent',
+        headers: as,
+        payload: { paymentMethodId: 'pm_card_visa' },
+      });
+    expect((await addCard()).statusCode).toBe(201);
+
+    await restart();
+    const pro = (await productBySlug(t, 'pro-monthly')).id;
+    const created = await t.inject({
+      method: 'POST',
+      url: '/v1/billing/subscriptions',
+      headers: { ...as, 'idempotency-key': 'returning-4-sub' },
+      payload: { productId: pro, currency: 'USD', trialDays: 0 },
+    });
+    const [replaced] = await t.dataSource.query(
+      `SELECT a.actor_id, a.after FROM platform.audit_log a JOIN billing.customers c ON c.id = a.resource_id
+        WHERE a.action = 'customer.processor_customer_replaced' AND c.user_id = $1`,
+      ['returning_4'],
+    );
+    const added = await addCard();
+    const subscription = await t.inject({
+      method: 'GET',
+      url: `/v1/billing/subscriptions/${created.json().id}`,
+      headers: as,
+    });
+
+    expect(created.statusCode).toBe(201);
+    expect(created.json().status).toBe('incomplete');
+    // Collection found the processor customer gone, linked a new one and waits for a card.
+    expect(replaced).toMatchObject({ actor_id: 'collection', after: { defaultPaymentMethodId: null } });
+    expect(added.statusCode).toBe(201);
+    // The new card became the default and the waiting invoice was collected on it.
+    expect(subscription.json().status).toBe('active');
   });
 
   it('lists no cards rather than failing while the processor customer is missing', async () => {

@@ -14,6 +14,7 @@ import { Clock } from '../../../platform/clock';
 import { OutboxService, type NewEvent } from '../../../platform/events/outbox.service';
 import { ConflictError } from '../../../platform/http/app-error';
 import { Customer } from '../customers/customer.entity';
+import { CustomersService, isUnknownProcessorCustomer } from '../customers/customers.service';
 import { InvoiceCollectionPort } from '../invoicing/invoice-collection.port';
 import { invoiceEventData } from '../invoicing/invoice-events';
 import { InvoiceWriter } from '../invoicing/invoice-writer.service';
@@ -52,6 +53,7 @@ export class InvoiceCollection implements InvoiceCollectionPort {
     private readonly subscriptions: SubscriptionStatusPort,
     private readonly outbox: OutboxService,
     private readonly audit: AuditService,
+    private readonly customers: CustomersService,
     private readonly clock: Clock,
   ) {}
 
@@ -104,6 +106,20 @@ export class InvoiceCollection implements InvoiceCollectionPort {
         idempotencyKey,
       );
     } catch (error) {
+      if (isUnknownProcessorCustomer(error, customer.stripeCustomerId)) {
+        // The processor lost the customer (the sandbox restarted, a live account was cleaned) and
+        // the saved card with it: link a new one without a card and wait for the trader to add one
+        // (a new default retries this invoice).
+        await this.customers.replaceProcessorCustomer(
+          customer.id,
+          customer.stripeCustomerId,
+          COLLECTION_ACTOR,
+        );
+        return this.dunning.recordFailure(invoice.id, attempt, {
+          code: 'no_payment_method',
+          message: 'the processor no longer knows the customer or its card; a new card is needed',
+        });
+      }
       if (!(error instanceof CardDeclinedError)) {
         // No answer from the processor: give the attempt back; the job retries it with the same key.
         await this.releaseAttempt(invoice.id, attempt);
