@@ -14,8 +14,13 @@ export const REDELIVERY_GRACE_MS = 60_000;
 /** How far back, in outbox positions, a process starts looking when it boots. */
 const LOOKBACK_EVENTS = 50_000;
 const BATCH_SIZE = 500;
-/** Events enqueued again stay watched (enqueued again each round while unconsumed) this long. */
+/**
+ * Events enqueued again stay watched (enqueued again each round while unconsumed) this long, in
+ * this process's elapsed time: the sandbox clock jumps days ahead, which dropped every watched
+ * event at once, so a job lost again after a jump was never enqueued again.
+ */
 const WATCH_MS = 3600_000;
+const elapsedMs = (): number => performance.now();
 const WATCH_LIMIT = 500;
 
 interface OutboxRow {
@@ -96,7 +101,7 @@ export class OutboxRedelivery implements OnApplicationBootstrap, OnApplicationSh
       const watchedSince = this.watched.get(row.event_id);
       if (watchedSince !== undefined) {
         // Enqueued again earlier: again while still not consumed (its job may have been lost twice).
-        if (!unconsumed || now - watchedSince > WATCH_MS) this.watched.delete(row.event_id);
+        if (!unconsumed || elapsedMs() - watchedSince > WATCH_MS) this.watched.delete(row.event_id);
         else stranded.push(row);
         continue;
       }
@@ -108,7 +113,7 @@ export class OutboxRedelivery implements OnApplicationBootstrap, OnApplicationSh
       }
       if (unconsumed) {
         stranded.push(row);
-        if (this.watched.size < WATCH_LIMIT) this.watched.set(row.event_id, now);
+        if (this.watched.size < WATCH_LIMIT) this.watched.set(row.event_id, elapsedMs());
       }
       this.scannedTo = BigInt(row.position);
       looked++;
