@@ -1,9 +1,9 @@
-import type { Page } from 'playwright-core';
 import { purchase } from '../../api/test/support/billing';
 import { eventually } from '../../api/test/support/test-app';
 import {
   accessibilityViolations,
   type ConsoleHarness,
+  openCustomer,
   screenshot,
   signIn,
   startConsole,
@@ -16,16 +16,6 @@ describe('console: support', () => {
     h = await startConsole();
   });
   afterAll(() => h?.close());
-
-  /** By keyboard only: Enter submits the search, Enter on the focused result opens it. */
-  async function openCustomer(page: Page, query: string, name: string): Promise<void> {
-    await page.getByRole('link', { name: 'Customers' }).press('Enter');
-    const search = page.getByRole('textbox', { name: 'Find a customer' });
-    await search.fill(query);
-    await search.press('Enter');
-    await page.getByRole('link', { name }).press('Enter');
-    await page.getByRole('heading', { level: 2, name }).waitFor();
-  }
 
   it('finds a customer who bought an evaluation, refunds part of it, and sees the refund and its audit entry', async () => {
     const trader = { sub: 'user_console_refund', email: 'refund.me@example.com' };

@@ -34,15 +34,18 @@ export async function apiRequest<T>(
   });
   const text = await response.text();
   const json: unknown = text ? safeJson(text) : null;
-  if (!response.ok) {
-    const envelope = (json as { error?: { code?: string; message?: string } } | null)?.error;
-    throw new ApiError(
-      response.status,
-      envelope?.code ?? `HTTP_${response.status}`,
-      envelope?.message ?? (text.slice(0, 200) || response.statusText),
-    );
-  }
+  if (!response.ok) throw errorOf(response, text);
   return json as T;
+}
+
+/** The API's error envelope (or what came instead) as an ApiError. */
+function errorOf(response: Response, text: string): ApiError {
+  const envelope = (safeJson(text) as { error?: { code?: string; message?: string } } | null)?.error;
+  return new ApiError(
+    response.status,
+    envelope?.code ?? `HTTP_${response.status}`,
+    envelope?.message ?? (text.slice(0, 200) || response.statusText),
+  );
 }
 
 function safeJson(text: string): unknown {
@@ -54,9 +57,22 @@ function safeJson(text: string): unknown {
 }
 
 /** Downloads a CSV the API answers to `Accept: text/csv` (the browser saves it under the API's filename). */
-export async function downloadCsv(token: string, path: string, fallbackName: string): Promise<void> {
-  const response = await fetch(path, { headers: { accept: 'text/csv', authorization: `Bearer ${token}` } });
-  if (!response.ok) throw new ApiError(response.status, `HTTP_${response.status}`, await response.text());
+export function downloadCsv(token: string, path: string, fallbackName: string): Promise<void> {
+  return downloadFile(token, path, 'text/csv', fallbackName);
+}
+
+/**
+ * Downloads a document the API answers with (a PDF, a CSV) under the API's filename. An error
+ * answer is the API's JSON envelope: its message is thrown, as for every other request.
+ */
+export async function downloadFile(
+  token: string,
+  path: string,
+  accept: string,
+  fallbackName: string,
+): Promise<void> {
+  const response = await fetch(path, { headers: { accept, authorization: `Bearer ${token}` } });
+  if (!response.ok) throw errorOf(response, await response.text());
   const disposition = response.headers.get('content-disposition') ?? '';
   const name = /filename="([^"]+)"/.exec(disposition)?.[1] ?? fallbackName;
   const url = URL.createObjectURL(await response.blob());

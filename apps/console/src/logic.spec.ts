@@ -1,3 +1,4 @@
+import { pauseActionFor, regenerationOf } from './customer-actions';
 import { formatMinor, parseMajor } from './money';
 import { can } from './permissions';
 import { sessionFromToken } from './token';
@@ -18,6 +19,55 @@ describe('permissions', () => {
     expect(can(['admin'], 'payouts.review')).toBe(true);
     expect(can(['admin'], 'apiKeys.manage')).toBe(true);
     expect(can([], 'customers.read')).toBe(false);
+  });
+
+  it('offers regenerate to finance only, invoice PDFs and pause to support and finance', () => {
+    expect(can(['finance'], 'invoice.regenerate')).toBe(true);
+    expect(can(['support'], 'invoice.regenerate')).toBe(false);
+    expect(can(['admin'], 'invoice.regenerate')).toBe(true);
+    for (const permission of ['invoice.pdf', 'subscription.pause'] as const) {
+      expect(can(['support'], permission)).toBe(true);
+      expect(can(['finance'], permission)).toBe(true);
+    }
+  });
+});
+
+describe('customer actions', () => {
+  it('offers pause from trialing, active and past due unless a cancellation is scheduled, resume when paused', () => {
+    const offered = (status: Parameters<typeof pauseActionFor>[0]['status'], cancelAtPeriodEnd = false) =>
+      pauseActionFor({ status, cancelAtPeriodEnd });
+    expect(offered('active')).toBe('pause');
+    expect(offered('trialing')).toBe('pause');
+    expect(offered('past_due')).toBe('pause');
+    expect(offered('active', true)).toBeNull();
+    expect(offered('paused')).toBe('resume');
+    expect(offered('incomplete')).toBeNull();
+    expect(offered('canceled')).toBeNull();
+  });
+
+  it('offers regenerate for a voided subscription invoice until a replacement names it', () => {
+    const voided = {
+      id: 'inv_1',
+      number: 'AST-1',
+      status: 'void' as const,
+      subscriptionId: 'sub_1',
+      regeneratedFromInvoiceId: null,
+    };
+    const replacement = {
+      id: 'inv_2',
+      number: 'AST-2',
+      status: 'paid' as const,
+      subscriptionId: 'sub_1',
+      regeneratedFromInvoiceId: 'inv_1',
+    };
+    expect(regenerationOf(voided, [voided])).toEqual({ kind: 'regenerable' });
+    expect(regenerationOf(voided, [voided, replacement])).toEqual({
+      kind: 'regenerated',
+      as: { id: 'inv_2', number: 'AST-2' },
+    });
+    expect(regenerationOf(replacement, [voided, replacement])).toEqual({ kind: 'none' });
+    expect(regenerationOf({ ...voided, subscriptionId: null }, [])).toEqual({ kind: 'none' });
+    expect(regenerationOf({ ...voided, status: 'open' }, [])).toEqual({ kind: 'none' });
   });
 });
 

@@ -71,6 +71,16 @@ export async function signIn(page: Page, role: 'support' | 'finance' | 'admin', 
   await page.getByLabel('Signed in as').filter({ hasText: sub }).waitFor();
 }
 
+/** By keyboard only: Enter submits the customer search, Enter on the focused result opens the 360. */
+export async function openCustomer(page: Page, query: string, name: string): Promise<void> {
+  await page.getByRole('link', { name: 'Customers' }).press('Enter');
+  const search = page.getByRole('textbox', { name: 'Find a customer' });
+  await search.fill(query);
+  await search.press('Enter');
+  await page.getByRole('link', { name }).press('Enter');
+  await page.getByRole('heading', { level: 2, name }).waitFor();
+}
+
 /**
  * Screenshots for docs/console.md, only when CONSOLE_SCREENSHOTS names a folder (so a normal test
  * run leaves the repository untouched): `CONSOLE_SCREENSHOTS=docs/console pnpm nx test @astrix/console`.

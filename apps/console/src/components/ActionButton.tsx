@@ -43,6 +43,15 @@ export interface ActionButtonProps {
 }
 
 /**
+ * Attributes for every dialog's parts (axe-core, with a dialog open): the close button is named, and
+ * the dialog's <header> is not a second banner landmark beside the page's own.
+ */
+export const DIALOG_ATTRIBUTES = {
+  close: { 'aria-label': 'Close' },
+  header: { role: 'none' },
+} as const;
+
+/**
  * A staff action: a button that opens a confirmation with the reason (and amount) the API asks for;
  * the request carries an Idempotency-Key made when the dialog opened, so a double submit or a retry
  * after a lost answer cannot act twice.
@@ -116,7 +125,13 @@ export function ActionButton(props: ActionButtonProps) {
       <Button size="xs" variant="light" color={props.color} onClick={open}>
         {props.label}
       </Button>
-      <Modal opened={opened} onClose={() => setOpened(false)} title={props.title} centered>
+      <Modal
+        opened={opened}
+        onClose={() => setOpened(false)}
+        title={props.title}
+        centered
+        attributes={DIALOG_ATTRIBUTES}
+      >
         <form
           onSubmit={(event) => {
             event.preventDefault();

@@ -20,8 +20,10 @@ import { Paged } from '../components/useMore';
 import { formatDate, formatMinor } from '../money';
 import { can } from '../permissions';
 import { useSignedIn } from '../session';
+import { pauseActionFor, regenerationOf } from '../customer-actions';
 import { FraudBadge } from './Customers';
 import { CustomerEvents, CustomerExtras } from './CustomerExtras';
+import { CreditNotesButton, InvoicePdfButton } from './InvoiceDocuments';
 
 /** Everything about one customer, each section the first page the API returns, with the actions staff may take. */
 export function Customer360Page() {
@@ -226,12 +228,26 @@ function Invoices({ invoices }: { invoices: InvoiceView[] }) {
         { header: 'Issued', cell: (row) => formatDate(row.issuedAt) },
         { header: 'Total', cell: (row) => formatMinor(row.total, row.currency) },
         { header: 'Paid', cell: (row) => formatMinor(row.amountPaid, row.currency) },
-        { header: 'Status', cell: (row) => row.status },
+        { header: 'Status', cell: (row) => <InvoiceStatus invoice={row} invoices={invoices} /> },
         { header: 'Reason', cell: (row) => row.billingReason },
         {
           header: 'Actions',
           cell: (row) => (
             <Group gap={4}>
+              {can(session.roles, 'invoice.pdf') && <InvoicePdfButton invoice={row} />}
+              {can(session.roles, 'invoice.pdf') && row.status === 'paid' && (
+                <CreditNotesButton invoice={row} />
+              )}
+              {can(session.roles, 'invoice.regenerate') &&
+                regenerationOf(row, invoices).kind === 'regenerable' && (
+                  <ActionButton
+                    label="Regenerate"
+                    title={`Regenerate ${row.number}`}
+                    description="Issues a new invoice with the same lines, linked to this voided one, and collects it at once (credit on the balance is applied first). Once per voided invoice."
+                    path={`/v1/admin/invoices/${row.id}/regenerate`}
+                    fields={[{ name: 'reason', label: 'Reason', kind: 'reason' }]}
+                  />
+                )}
               {can(session.roles, 'invoice.creditNote') && row.status === 'paid' && (
                 <ActionButton
                   label="Credit note"
@@ -282,6 +298,30 @@ function Invoices({ invoices }: { invoices: InvoiceView[] }) {
         },
       ]}
     />
+  );
+}
+
+/** The status, with the regeneration link either way (replaced by, or replacing, another invoice). */
+function InvoiceStatus({ invoice, invoices }: { invoice: InvoiceView; invoices: InvoiceView[] }) {
+  const regeneration = regenerationOf(invoice, invoices);
+  const replaced = invoice.regeneratedFromInvoiceId
+    ? (invoices.find((other) => other.id === invoice.regeneratedFromInvoiceId)?.number ??
+      invoice.regeneratedFromInvoiceId)
+    : null;
+  return (
+    <Stack gap={0}>
+      <Text size="sm">{invoice.status}</Text>
+      {regeneration.kind === 'regenerated' && (
+        <Text size="xs" c="dimmed">
+          regenerated as {regeneration.as.number}
+        </Text>
+      )}
+      {replaced && (
+        <Text size="xs" c="dimmed">
+          replaces {replaced}
+        </Text>
+      )}
+    </Stack>
   );
 }
 
@@ -349,6 +389,7 @@ function Subscriptions({ subscriptions }: { subscriptions: SubscriptionView[] })
           cell: (row) =>
             can(session.roles, 'subscription.cancel') && row.status !== 'canceled' ? (
               <Group gap={4}>
+                {can(session.roles, 'subscription.pause') && <PauseAction subscription={row} />}
                 {row.status === 'trialing' && can(session.roles, 'subscription.trial') && (
                   <ActionButton
                     label="Set trial length"
@@ -375,6 +416,34 @@ function Subscriptions({ subscriptions }: { subscriptions: SubscriptionView[] })
       ]}
     />
   );
+}
+
+/** Pause (no invoices until resumed) or resume (a new period, invoiced at once), as the API allows. */
+function PauseAction({ subscription }: { subscription: SubscriptionView }) {
+  const action = pauseActionFor(subscription);
+  if (action === 'pause') {
+    return (
+      <ActionButton
+        label="Pause"
+        title={`Pause ${subscription.id}`}
+        description="No period is invoiced while paused and entitlements are denied; invoices already issued are still collected. Resuming starts a new period, invoiced at once (audited)."
+        path={`/v1/admin/subscriptions/${subscription.id}/pause`}
+        fields={[{ name: 'reason', label: 'Reason', kind: 'reason' }]}
+      />
+    );
+  }
+  if (action === 'resume') {
+    return (
+      <ActionButton
+        label="Resume"
+        title={`Resume ${subscription.id}`}
+        description="A new period starts now and is invoiced and charged at once, less paid time from before the pause still to come (audited)."
+        path={`/v1/admin/subscriptions/${subscription.id}/resume`}
+        fields={[{ name: 'reason', label: 'Reason', kind: 'reason' }]}
+      />
+    );
+  }
+  return null;
 }
 
 function Accounts({ accounts }: { accounts: AccountView[] }) {
