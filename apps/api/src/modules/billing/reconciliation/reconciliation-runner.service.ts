@@ -1,14 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import {
-  add,
-  crossRate,
-  type ExchangeRateSnapshot,
-  parseCurrencyCode,
-  subtract,
-  toDecimalString,
-} from '@astrix/pricing';
+import { add, subtract, toDecimalString } from '@astrix/pricing';
 import { storedMoney } from '../money';
 import type {
   BalanceTransactionPage,
@@ -21,7 +14,6 @@ import { AppConfig } from '../../../platform/config/app-config';
 import { Clock } from '../../../platform/clock';
 import { OutboxService } from '../../../platform/events/outbox.service';
 import { InjectPaymentProcessor } from '../../../platform/payment-processor/payment-processor.provider';
-import { dayOf, lookupSnapshots } from '../fx/fx-rates.service';
 import { Journal } from '../ledger/journal.service';
 import {
   lookupOf,
@@ -43,6 +35,7 @@ import {
 } from './reconciliation-store';
 import { ReconciliationPayout, ReconciliationRun } from './reconciliation.entity';
 import { TraderPayoutTransfersRegistry } from './processor-transfers.registry';
+import { settlementRates } from './settlement-rates';
 
 const DAY_MS = 86_400_000;
 /**
@@ -227,38 +220,10 @@ export class ReconciliationRunner {
       return null;
     };
     // Movements Stripe settled into another currency than our row's: our snapshot rate of the row's day.
-    const converted = txns.flatMap((txn) => {
-      const row = rowOf(txn);
-      return row !== null && row.bookedAt !== null && txn.exchangeRate !== null && row.currency !== txn.currency
-        ? [{ txn, row, at: row.bookedAt }]
-        : [];
-    });
-    const snapshots = await lookupSnapshots(
+    const bookedRateOf = await settlementRates(
       this.dataSource.manager,
-      converted.flatMap(({ txn, row, at }) => [
-        { currency: row.currency, at },
-        { currency: txn.currency, at },
-      ]),
+      txns.map((txn) => ({ txn, row: rowOf(txn) })),
     );
-    const bookedRateOf = (txn: ProcessorBalanceTransaction, row: OurRow | null): ExchangeRateSnapshot | null => {
-      if (row === null || row.bookedAt === null || txn.exchangeRate === null || row.currency === txn.currency)
-        return null;
-      const day = dayOf(row.bookedAt);
-      const rowToReporting = snapshots.get(`${row.currency}|${day}`);
-      const settlementToReporting = snapshots.get(`${txn.currency}|${day}`);
-      if (!rowToReporting || !settlementToReporting) return null;
-      return {
-        from: parseCurrencyCode(row.currency),
-        to: parseCurrencyCode(txn.currency),
-        // 1 row unit = r1 reporting, 1 settlement unit = r2 reporting: 1 row unit = r1 / r2 settlement.
-        rate:
-          settlementToReporting.rate === '1'
-            ? rowToReporting.rate
-            : crossRate(settlementToReporting.rate, rowToReporting.rate),
-        source: `${rowToReporting.source}/${settlementToReporting.source}`,
-        asOf: rowToReporting.asOf,
-      };
-    };
     return txns.map((txn) => {
       const row = rowOf(txn);
       return {

@@ -454,14 +454,9 @@ export class BillingRuns {
   }
 
   private async recordFailure(run: BillingRun, subscriptionId: string, error: unknown): Promise<void> {
-    // An expected refusal keeps its code in front (e.g. TAX_RATE_MISSING: the renewal is held, not
-    // advanced, and the next run retries it once finance has added the rate).
-    const message =
-      error instanceof AppError
-        ? `${error.code}: ${error.message}`
-        : error instanceof Error
-          ? error.message
-          : String(error);
+    // An expected refusal keeps its code (TAX_RATE_MISSING: held, not advanced, retried next run).
+    const text = error instanceof Error ? error.message : String(error);
+    const message = error instanceof AppError ? `${error.code}: ${text}` : text;
     this.logger.error(`billing run ${run.id}: subscription ${subscriptionId} failed: ${message}`);
     await this.dataSource.transaction(async (manager) => {
       const inserted: unknown[] = await manager.query(
