@@ -1,6 +1,7 @@
 import type { InvoiceView } from '@astrix/contracts';
 import { createFakeStripeServer, type FakeStripeServer } from '@astrix/stripe-client';
 import { CatalogService } from '../../src/modules/billing/catalog/catalog.service';
+import { BillingRuns } from '../../src/modules/billing/subscriptions/billing-runs.service';
 import { validateEnvironment } from '../../src/platform/config/environment';
 import { productBySlug, stripeSessionIdOf } from '../support/billing';
 import { expectBooksClean } from '../support/books';
@@ -165,5 +166,84 @@ describe('tax through Stripe Tax (TAX_ENGINE=stripe, live mode)', () => {
     expect(sessionsAfter[0].n).toBe(sessionsBefore[0].n);
     // Once Stripe Tax answers again, the same checkout goes through, taxed.
     expect((await checkout('user_stax_down')).statusCode).toBe(201);
+  });
+
+  it('a renewal whose Stripe Tax call fails is held by the billing run with the reason, then issued taxed', async () => {
+    const sub = 'user_stax_sub';
+    // A card saved through Stripe.js (this creates the customer), then UK tax details.
+    const setup = await t.inject({
+      method: 'POST',
+      url: '/v1/billing/payment-methods/setup-intent',
+      headers: trader(sub),
+      payload: {},
+    });
+    expect(setup.statusCode).toBe(201);
+    const intent = setup.json<{ id: string; clientSecret: string }>();
+    const confirmed = await fetch(`${stripe.url}/v1/setup_intents/${intent.id}/confirm`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer pk_test_stax', 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ payment_method: 'pm_card_visa', client_secret: intent.clientSecret }),
+    });
+    expect(confirmed.status).toBe(200);
+    await stripe.flushWebhooks();
+    await eventually(async () => {
+      const cards = await t.inject({ method: 'GET', url: '/v1/billing/payment-methods', headers: trader(sub) });
+      return cards.json<Array<{ isDefault: boolean }>>().some((card) => card.isDefault);
+    }, 20_000);
+    const set = await t.inject({
+      method: 'PUT',
+      url: '/v1/billing/tax-details',
+      headers: trader(sub),
+      payload: { country: 'GB' },
+    });
+    expect(set.statusCode).toBe(200);
+    const plan = await t.inject({
+      method: 'POST',
+      url: '/v1/admin/products',
+      headers: t.as({ sub: 'staff_stax_admin', roles: ['admin'] }),
+      payload: {
+        kind: 'subscription',
+        name: 'Stripe Tax Plan',
+        attributes: { trialDays: 0 },
+        prices: [{ currency: 'USD', unitAmount: 12_000, recurring: { interval: 'month' } }],
+      },
+    });
+    expect(plan.statusCode).toBe(201);
+    const subscribed = await t.inject({
+      method: 'POST',
+      url: '/v1/billing/subscriptions',
+      headers: trader(sub),
+      payload: { productId: plan.json<{ id: string }>().id, currency: 'USD' },
+    });
+    expect(subscribed.statusCode).toBe(201);
+    const subscriptionId = subscribed.json<{ id: string }>().id;
+    const invoices = () =>
+      t.dataSource.query(
+        'SELECT tax::int AS tax, total::int AS total FROM billing.invoices WHERE subscription_id = $1 ORDER BY issued_at',
+        [subscriptionId],
+      ) as Promise<Array<{ tax: number; total: number }>>;
+    expect(await invoices()).toEqual([{ tax: 2_000, total: 12_000 }]);
+
+    const runs = t.app.get(BillingRuns);
+    const system = { actor: { kind: 'system', name: 'test' }, requestId: null } as const;
+    const asOf = new Date(Date.now() + 40 * 86_400_000);
+    stripe.controls.injectFault({ kind: 'server_error', path: '/v1/tax/calculations', times: 'always' });
+    let held;
+    try {
+      held = await runs.execute((await runs.create('manual', system, asOf)).id);
+    } finally {
+      stripe.controls.clearFaults();
+    }
+    expect(held.failures).toEqual([
+      { subscriptionId, error: expect.stringMatching(/^TAX_ENGINE_UNAVAILABLE: .*Stripe Tax did not answer/) },
+    ]);
+    expect(await invoices()).toHaveLength(1);
+
+    const rerun = await runs.execute((await runs.create('manual', system, asOf)).id);
+    expect(rerun.progress.failed).toBe(0);
+    expect(await invoices()).toEqual([
+      { tax: 2_000, total: 12_000 },
+      { tax: 2_000, total: 12_000 },
+    ]);
   });
 });
