@@ -45,7 +45,9 @@ describe('hosted invoice links', () => {
     expect(minted.statusCode).toBe(200);
     const link = minted.json<{ url: string; expiresAt: string }>();
     expect(link.expiresAt).toBe('2027-01-05T10:00:00.000Z'); // 30 days
-    expect(link.url).toMatch(new RegExp(`^http://localhost:\\d+/v1/hosted/invoices/${invoiceId}\\?token=hil_`));
+    expect(link.url).toMatch(
+      new RegExp(`^http://localhost:\\d+/v1/hosted/invoices/${invoiceId}\\?token=hil_`),
+    );
 
     const page = await t.inject({ method: 'GET', url: pathOf(link.url) });
     expect(page.statusCode).toBe(200);
@@ -98,7 +100,9 @@ describe('hosted invoice links', () => {
     const token = link.searchParams.get('token')!;
     const [payload, signature] = token.slice(4).split('.');
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
-    const forgedPayload = Buffer.from(JSON.stringify({ ...claims, inv: otherInvoiceId })).toString('base64url');
+    const forgedPayload = Buffer.from(JSON.stringify({ ...claims, inv: otherInvoiceId })).toString(
+      'base64url',
+    );
 
     for (const suffix of ['', '/pdf']) {
       const forged = await t.inject({
@@ -165,7 +169,11 @@ describe('hosted invoice links', () => {
     expect(created.statusCode).toBe(201);
     const [invoice] = await t.invoicesOf(created.json().id as string);
     const [event] = (await t.outbox('billing.invoice.finalized')).filter((row) => row.subject === invoice.id);
-    const data = event.envelope.data as { number: string; hostedInvoiceUrl: string; hostedInvoiceUrlExpiresAt: string };
+    const data = event.envelope.data as {
+      number: string;
+      hostedInvoiceUrl: string;
+      hostedInvoiceUrlExpiresAt: string;
+    };
     expect(data.hostedInvoiceUrlExpiresAt).toBe('2027-01-05T10:00:00.000Z');
     const page = await t.inject({ method: 'GET', url: pathOf(data.hostedInvoiceUrl) });
     expect(page.statusCode).toBe(200);

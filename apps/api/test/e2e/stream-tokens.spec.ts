@@ -136,7 +136,8 @@ describe('stream tokens for EventSource', () => {
     expect(asBearer.statusCode).toBe(401);
     expect(asBearer.json().error).toMatchObject({
       code: 'UNAUTHENTICATED',
-      message: 'a stream token is accepted only as ?token= on GET /v1/billing/stream, never as a credential elsewhere',
+      message:
+        'a stream token is accepted only as ?token= on GET /v1/billing/stream, never as a credential elsewhere',
     });
     const asApiKey = await t.inject({ method: 'GET', url: '/v1/me', headers: { 'x-api-key': token } });
     expect(asApiKey.statusCode).toBe(401);

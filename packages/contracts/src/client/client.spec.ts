@@ -1,4 +1,4 @@
-import { AstrixClient } from './index';
+import { AstrixClient, eventStreamUrl } from './index';
 
 interface Sent {
   url: string;
@@ -59,5 +59,16 @@ describe('AstrixClient money-moving calls', () => {
     const keys = sent.map((request) => request.headers['idempotency-key']);
     expect(keys.every((key) => /^[0-9a-f-]{36}$/.test(key))).toBe(true);
     expect(new Set(keys).size).toBe(keys.length);
+  });
+});
+
+describe('eventStreamUrl', () => {
+  it('puts the stream token (and a staff userId) in the query, encoded, for an EventSource', () => {
+    expect(eventStreamUrl('https://billing.example.com/', 'sst_a.b-c_d')).toBe(
+      'https://billing.example.com/v1/billing/stream?token=sst_a.b-c_d',
+    );
+    expect(eventStreamUrl('https://billing.example.com', 'sst_x', { userId: 'user 1&2' })).toBe(
+      'https://billing.example.com/v1/billing/stream?token=sst_x&userId=user+1%262',
+    );
   });
 });

@@ -48,10 +48,15 @@ export class StreamTokens {
   /** The user the token stands for; 401 naming what is wrong with it otherwise. */
   verify(token: string): UserActor {
     const result = verifyToken(this.config.tokenSigningSecrets, STREAM_TOKEN, token, this.clock.now());
-    if (result.ok) return { kind: 'user', userId: result.claims.sub, email: null, roles: result.claims.roles };
+    if (result.ok)
+      return { kind: 'user', userId: result.claims.sub, email: null, roles: result.claims.roles };
     switch (result.reason) {
       case 'malformed':
-        throw new AppError(401, 'UNAUTHENTICATED', `stream token is malformed: mint one with ${STREAM_TOKENS_ROUTE}`);
+        throw new AppError(
+          401,
+          'UNAUTHENTICATED',
+          `stream token is malformed: mint one with ${STREAM_TOKENS_ROUTE}`,
+        );
       case 'bad_signature':
         throw new AppError(401, 'UNAUTHENTICATED', 'stream token signature does not match');
       case 'expired':

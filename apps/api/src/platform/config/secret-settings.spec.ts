@@ -59,7 +59,9 @@ describe('secrets-at-rest settings', () => {
     );
     expect(configured.tokenSigningSecrets).toEqual(['n'.repeat(40), 'o'.repeat(32)]);
     const problems = problemsOf({ NODE_ENV: 'test', TOKEN_SIGNING_SECRET: `${'n'.repeat(40)},short-secret` });
-    expect(problems.join('\n')).toMatch(/TOKEN_SIGNING_SECRET must be comma-separated secrets of at least 32/);
+    expect(problems.join('\n')).toMatch(
+      /TOKEN_SIGNING_SECRET must be comma-separated secrets of at least 32/,
+    );
     expect(problems.join('\n')).not.toContain('short-secret');
   });
 });

@@ -6,7 +6,11 @@ const linkPurpose: TokenPurpose<{ invoiceId: string }> = {
   name: 'test link',
   parse: (claims) => (typeof claims.inv === 'string' ? { invoiceId: claims.inv } : null),
 };
-const streamPurpose: TokenPurpose<{ invoiceId: string }> = { ...linkPurpose, prefix: 'sst_', name: 'test stream' };
+const streamPurpose: TokenPurpose<{ invoiceId: string }> = {
+  ...linkPurpose,
+  prefix: 'sst_',
+  name: 'test stream',
+};
 const now = new Date('2026-12-06T10:00:00Z');
 const inAnHour = new Date('2026-12-06T11:00:00Z');
 
@@ -34,7 +38,10 @@ describe('signed tokens', () => {
     for (let index = 0; index < signature.length; index += 1) {
       const changed = signature[index] === 'A' ? 'B' : 'A';
       const tampered = `hil_${payload}.${signature.slice(0, index)}${changed}${signature.slice(index + 1)}`;
-      expect(verifyToken([SECRET], linkPurpose, tampered, now)).toEqual({ ok: false, reason: 'bad_signature' });
+      expect(verifyToken([SECRET], linkPurpose, tampered, now)).toEqual({
+        ok: false,
+        reason: 'bad_signature',
+      });
     }
   });
 

@@ -72,7 +72,10 @@ export function verifyToken<C>(
   const signed = secrets.some((secret) =>
     timingSafeEqual(
       given,
-      Buffer.from(signatureOf(keyFor(secret, purpose), purpose.prefix, payload).toString('base64url'), 'latin1'),
+      Buffer.from(
+        signatureOf(keyFor(secret, purpose), purpose.prefix, payload).toString('base64url'),
+        'latin1',
+      ),
     ),
   );
   if (!signed) return { ok: false, reason: 'bad_signature' };

@@ -29,7 +29,9 @@ export class HostedInvoiceLinks {
 
   /** A fresh link to the invoice's hosted page (the caller has checked who may have it). */
   linkFor(invoiceId: string): HostedInvoiceLinkView {
-    const expiresAt = new Date(this.clock.now().getTime() + this.config.signedTokenLifetimes.hostedInvoiceLinkMs);
+    const expiresAt = new Date(
+      this.clock.now().getTime() + this.config.signedTokenLifetimes.hostedInvoiceLinkMs,
+    );
     const [secret] = this.config.tokenSigningSecrets;
     // signToken writes the claims as given: `inv` keeps the token short.
     const token = signToken(
@@ -54,7 +56,11 @@ export class HostedInvoiceLinks {
             { field: 'token', message: 'is not a hosted invoice link token' },
           ]);
         case 'bad_signature':
-          throw new AppError(403, 'INVALID_LINK', 'the link signature does not match: it was altered or not issued by us');
+          throw new AppError(
+            403,
+            'INVALID_LINK',
+            'the link signature does not match: it was altered or not issued by us',
+          );
         case 'expired':
           throw new AppError(
             410,

@@ -72,7 +72,9 @@ export function renderHostedInvoicePage(input: HostedInvoicePageInput): string {
   const settlementRows = [
     row('Total', format(settlement.total)),
     settlement.credited > 0 ? row('Credited', format(settlement.credited)) : '',
-    settlement.appliedFromBalance > 0 ? row('Applied from balance', format(settlement.appliedFromBalance)) : '',
+    settlement.appliedFromBalance > 0
+      ? row('Applied from balance', format(settlement.appliedFromBalance))
+      : '',
     row('Paid', format(settlement.paid)),
     row('Amount due', format(settlement.amountDue), 'due'),
     settlement.creditedBack > 0 ? row('Credited back', format(settlement.creditedBack)) : '',

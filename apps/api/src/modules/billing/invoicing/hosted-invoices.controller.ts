@@ -32,8 +32,16 @@ function privateHeaders(reply: FastifyReply): void {
  */
 @ApiTags('billing: invoices')
 @Public()
-@ApiResponse({ status: 403, description: 'INVALID_LINK: the signature does not match, or the link is for another invoice', schema: ENVELOPE })
-@ApiResponse({ status: 410, description: 'LINK_EXPIRED: the link expired (the message says when)', schema: ENVELOPE })
+@ApiResponse({
+  status: 403,
+  description: 'INVALID_LINK: the signature does not match, or the link is for another invoice',
+  schema: ENVELOPE,
+})
+@ApiResponse({
+  status: 410,
+  description: 'LINK_EXPIRED: the link expired (the message says when)',
+  schema: ENVELOPE,
+})
 @Controller(HOSTED_INVOICES_PATH.slice(1))
 export class HostedInvoicesController {
   constructor(
