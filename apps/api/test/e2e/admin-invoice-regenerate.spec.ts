@@ -116,6 +116,21 @@ describe('staff regenerate a voided invoice: POST /v1/admin/invoices/:id/regener
     });
     expect(read.json()).toMatchObject({ regeneratedFromInvoiceId: invoiceId });
 
+    // One event names the replacement and the invoice it replaces.
+    const events = (await t.dataSource.query(
+      `SELECT envelope FROM platform.outbox_events WHERE type = 'billing.invoice.regenerated' AND subject = $1`,
+      [replacement.id],
+    )) as Array<{ envelope: { data: Record<string, unknown> } }>;
+    expect(events.map((row) => row.envelope.data)).toEqual([
+      expect.objectContaining({
+        invoiceId: replacement.id,
+        number: replacement.number,
+        regeneratedFromInvoiceId: invoiceId,
+        regeneratedFromNumber: voided.number,
+        subscriptionId,
+      }),
+    ]);
+
     const [audit] = await t.dataSource.query(
       `SELECT actor_id, before, after FROM platform.audit_log WHERE action = 'invoice.regenerated' AND resource_id = $1`,
       [replacement.id],

@@ -139,6 +139,15 @@ export interface InvoiceFinalizedData extends InvoiceEventData {
   hostedInvoiceUrlExpiresAt?: string;
 }
 
+/**
+ * Staff regenerated a voided invoice: this is the replacement (its own `billing.invoice.finalized`
+ * comes too), naming the voided invoice it replaces. Once per voided invoice.
+ */
+export interface InvoiceRegeneratedData extends InvoiceEventData {
+  regeneratedFromInvoiceId: string;
+  regeneratedFromNumber: string;
+}
+
 /** The invoice is paid; `paidLate` when the money came after it was written off (uncollectible → paid). */
 export interface InvoicePaidData extends InvoiceEventData {
   paidLate?: boolean;
@@ -273,6 +282,7 @@ export interface BillingEventDataByType {
   'billing.invoice.payment_failed': InvoicePaymentFailedData;
   'billing.invoice.payment_action_required': InvoicePaymentActionRequiredData;
   'billing.invoice.voided': InvoiceEventData;
+  'billing.invoice.regenerated': InvoiceRegeneratedData;
   'billing.invoice.marked_uncollectible': InvoiceEventData;
   'billing.fraud.flagged': FraudFlaggedData;
   'billing.dispute.created': DisputeData;

@@ -1351,6 +1351,157 @@ export const GENERATED_EVENT_SCHEMAS = {
     ],
     "additionalProperties": false
   },
+  "billing.invoice.regenerated": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "$id": "https://schemas.astrix.dev/events/billing.invoice.regenerated.v1.json",
+    "title": "billing.invoice.regenerated",
+    "type": "object",
+    "properties": {
+      "id": {
+        "type": "string",
+        "description": "Unique, sortable event id (`evt_…`)."
+      },
+      "type": {
+        "type": "string",
+        "const": "billing.invoice.regenerated",
+        "description": "`<context>.<entity>.<verb>`, e.g. `billing.payment.completed`."
+      },
+      "version": {
+        "type": "integer",
+        "description": "Schema version of `data`; bumped on breaking changes only.",
+        "const": 1
+      },
+      "occurredAt": {
+        "type": "string",
+        "description": "ISO 8601 UTC time the state change happened."
+      },
+      "producer": {
+        "type": "string",
+        "description": "The service that produced it, e.g. `astrix-billing`."
+      },
+      "subject": {
+        "type": "string",
+        "description": "The resource the event is about, e.g. `apikey_01J…` or `chg_01J…`."
+      },
+      "data": {
+        "type": "object",
+        "properties": {
+          "invoiceId": {
+            "type": "string"
+          },
+          "number": {
+            "type": "string"
+          },
+          "customerId": {
+            "type": "string"
+          },
+          "userId": {
+            "type": "string"
+          },
+          "subscriptionId": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "billingReason": {
+            "type": "string",
+            "enum": [
+              "purchase",
+              "subscription_create",
+              "subscription_cycle",
+              "subscription_update",
+              "manual"
+            ]
+          },
+          "status": {
+            "type": "string",
+            "enum": [
+              "draft",
+              "open",
+              "paid",
+              "void",
+              "uncollectible"
+            ]
+          },
+          "currency": {
+            "type": "string"
+          },
+          "total": {
+            "type": "number"
+          },
+          "amountDue": {
+            "type": "number"
+          },
+          "periodStart": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "periodEnd": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "dueAt": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "regeneratedFromInvoiceId": {
+            "type": "string"
+          },
+          "regeneratedFromNumber": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "amountDue",
+          "billingReason",
+          "currency",
+          "customerId",
+          "dueAt",
+          "invoiceId",
+          "number",
+          "periodEnd",
+          "periodStart",
+          "regeneratedFromInvoiceId",
+          "regeneratedFromNumber",
+          "status",
+          "subscriptionId",
+          "total",
+          "userId"
+        ],
+        "additionalProperties": false,
+        "description": "Staff regenerated a voided invoice: this is the replacement (its own `billing.invoice.finalized` comes too), naming the voided invoice it replaces. Once per voided invoice."
+      },
+      "correlationId": {
+        "type": [
+          "string",
+          "null"
+        ],
+        "description": "Request or causation id linking the event to what caused it."
+      },
+      "sequence": {
+        "type": "number",
+        "description": "Position of this event among the events of its `subject` (1, 2, 3, …), so consumers can order them: delivery order is not promised. Present on webhooks, the event history and the stream; absent on in-process deliveries."
+      }
+    },
+    "required": [
+      "id",
+      "type",
+      "version",
+      "occurredAt",
+      "producer",
+      "subject",
+      "data",
+      "correlationId"
+    ],
+    "additionalProperties": false
+  },
   "billing.invoice.voided": {
     "$schema": "http://json-schema.org/draft-07/schema#",
     "$id": "https://schemas.astrix.dev/events/billing.invoice.voided.v1.json",

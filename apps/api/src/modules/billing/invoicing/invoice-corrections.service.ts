@@ -149,6 +149,16 @@ export class InvoiceCorrections {
         context,
       );
       await manager.update(Invoice, { id: invoice.id }, { regeneratedFromInvoiceId: voided.id });
+      await this.outbox.append(manager, {
+        type: 'billing.invoice.regenerated',
+        subject: invoice.id,
+        data: {
+          ...invoiceEventData(invoice),
+          regeneratedFromInvoiceId: voided.id,
+          regeneratedFromNumber: voided.number,
+        },
+        correlationId: invoice.subscriptionId,
+      });
       await this.audit.record(manager, context, {
         action: 'invoice.regenerated',
         resourceType: 'invoice',
