@@ -2,8 +2,10 @@
 // Many processes, one database and Redis: two API processes (behind the harness's load balancer)
 // and two worker processes of the built code (apps/api/dist), the sandbox Stripe in its own
 // process. Traders buy; subscriptions renew through a billing run started on both API processes
-// at once; every Stripe event is delivered again to both API processes directly. Then: no
-// duplicate invoice, charge, trading account or outbound webhook delivery, and the books clean.
+// at once, and billing runs run on both worker processes (each job records the worker that ran it);
+// every Stripe event is delivered again to both API processes directly. Then: no duplicate
+// invoice, charge, trading account or outbound webhook delivery, and the books clean (the verdict
+// is lib/multi-process-checks.mjs, unit-tested). Part of `pnpm test` (the chaos project's test).
 //   pnpm --filter @astrix/chaos multi-process        (exit 0 when every check holds)
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
@@ -11,23 +13,33 @@ import { join } from 'node:path';
 import { HttpClient, mintToken } from './lib/client.mjs';
 import { freePort, sleep } from './lib/infra.mjs';
 import { drain } from './lib/invariants.mjs';
+import { DUPLICATE_CHECKS, judge } from './lib/multi-process-checks.mjs';
 import { root } from './lib/paths.mjs';
 import { JWT_SECRET, startStack, WEBHOOK_SECRET } from './lib/stack.mjs';
 
 const PURCHASES = 6;
 const SUBSCRIPTIONS = 3;
+const WORKERS = 2;
+/** Extra rounds of a run started on each API process, until both workers have run one. */
+const MAX_EXTRA_RUN_ROUNDS = 4;
 const startedAt = Date.now();
 const say = (line) =>
   process.stdout.write(`[multi ${((Date.now() - startedAt) / 1000).toFixed(1)}s] ${line}\n`);
 
-const stack = await startStack({ log: say, workers: 2 });
+const stack = await startStack({ log: say, workers: WORKERS });
 const require = createRequire(join(root, 'apps/api/package.json'));
 const { Pool } = require('pg');
 const { EVENT_TYPES } = require('@astrix/contracts');
 const { signWebhookPayload } = require('@astrix/stripe-client');
+const { Queue } = require('bullmq');
+const IORedis = require('ioredis');
 const pool = new Pool({ connectionString: stack.postgres.url, max: 4 });
 pool.on('error', () => undefined);
 const db = { rows: async (sql, params) => (await pool.query(sql, params)).rows };
+// The stack's queues (QUEUE_PREFIX chaos), read only: which worker process ran each billing run.
+const redis = new IORedis(stack.redis.url, { maxRetriesPerRequest: null });
+redis.on('error', () => undefined);
+const billingQueue = new Queue('billing', { connection: redis, prefix: stack.env.QUEUE_PREFIX });
 
 let exitCode = 1;
 for (const signal of ['SIGINT', 'SIGTERM']) {
@@ -39,6 +51,8 @@ try {
   say(`failed: ${error?.stack ?? error}`);
 } finally {
   await pool.end().catch(() => undefined);
+  await billingQueue.close().catch(() => undefined);
+  redis.disconnect();
   await stack.stop();
 }
 process.exit(exitCode);
@@ -167,6 +181,28 @@ async function run() {
     timeoutMs: 120_000,
     log: (entry) => say(JSON.stringify(entry)),
   });
+  const billingRunWorkers = new Set();
+  const noteWorkers = async (started) => {
+    for (const run of started) {
+      const job = await billingQueue.getJob(`billing-run-${run.body.id}`);
+      if (job?.processedBy) billingRunWorkers.add(job.processedBy);
+    }
+  };
+  await noteWorkers(runs);
+  say(`the two runs ran on: ${[...billingRunWorkers].join(', ')}`);
+  // Both runs may land on one worker (each takes up to 8 billing jobs at once): start more, one on
+  // each API process, until both workers have run one (they find nothing left due, and bill nothing).
+  for (let round = 0; round < MAX_EXTRA_RUN_ROUNDS && billingRunWorkers.size < WORKERS; round++) {
+    for (const api of direct) {
+      const more = must(
+        await api.call('POST', '/v1/admin/billing-runs', { token: finance, body: {} }),
+        'billing run',
+      );
+      await drain({ stack, db, client, tokens: { finance }, timeoutMs: 60_000, log: () => undefined });
+      await noteWorkers([{ body: more }]);
+    }
+    say(`billing runs have run on: ${[...billingRunWorkers].join(', ')}`);
+  }
 
   // Every Stripe event delivered again, to each API process directly (Stripe retries, or sends one
   // event to a replica while another is still processing it).
@@ -202,56 +238,22 @@ async function run() {
   });
   await sleep(2_000);
 
-  const findings = [];
-  const check = async (name, sql, expectZero = true) => {
-    const [row] = await db.rows(sql);
-    const value = Number(Object.values(row)[0]);
-    say(`${name}: ${value}`);
-    if (expectZero && value !== 0) findings.push(`${name}: ${value}`);
-    return value;
-  };
-  await check(
-    'charges sharing a payment intent',
-    `SELECT count(*) - count(DISTINCT stripe_payment_intent_id) FROM billing.charges WHERE stripe_payment_intent_id IS NOT NULL`,
-  );
-  await check(
-    'invoices sharing an idempotency key or a charge',
-    `SELECT (SELECT count(*) - count(DISTINCT idempotency_key) FROM billing.invoices WHERE idempotency_key IS NOT NULL)
-          + (SELECT count(*) - count(DISTINCT charge_id) FROM billing.invoices WHERE charge_id IS NOT NULL)`,
-  );
-  await check(
-    'subscription periods invoiced twice',
-    `SELECT count(*) FROM (SELECT subscription_id, period_start FROM billing.invoices
-       WHERE subscription_id IS NOT NULL AND billing_reason <> 'manual'
-       GROUP BY 1, 2 HAVING count(*) > 1) twice`,
-  );
-  await check(
-    'accounts provisioned twice for one charge',
-    `SELECT count(*) - count(DISTINCT charge_id) FROM accounts.accounts WHERE charge_id IS NOT NULL`,
-  );
-  await check(
-    'outbound deliveries twice for one endpoint and event',
-    `SELECT count(*) FROM (SELECT endpoint_id, event_id FROM platform.webhook_deliveries GROUP BY 1, 2 HAVING count(*) > 1) twice`,
-  );
-  const charges = await check('charges', 'SELECT count(*) FROM billing.charges', false);
-  const accounts = await check(
-    'evaluation accounts',
-    `SELECT count(*) FROM accounts.accounts WHERE kind = 'evaluation'`,
-    false,
-  );
-  const renewals = await check(
-    'renewal invoices from the billing run',
+  const measured = async (sql) => Number(Object.values((await db.rows(sql))[0])[0]);
+  const duplicates = {};
+  for (const { name, sql } of DUPLICATE_CHECKS) {
+    duplicates[name] = await measured(sql);
+    say(`${name}: ${duplicates[name]}`);
+  }
+  const charges = await measured('SELECT count(*) FROM billing.charges');
+  const accounts = await measured(`SELECT count(*) FROM accounts.accounts WHERE kind = 'evaluation'`);
+  const renewals = await measured(
     `SELECT count(*) FROM billing.invoices WHERE subscription_id IS NOT NULL AND period_start > now() - interval '1 hour'`,
-    false,
   );
-  if (accounts !== PURCHASES) findings.push(`evaluation accounts: ${accounts}, expected ${PURCHASES}`);
-  if (charges < PURCHASES + SUBSCRIPTIONS)
-    findings.push(`charges: ${charges}, expected at least ${PURCHASES + SUBSCRIPTIONS}`);
-  if (renewals !== SUBSCRIPTIONS) findings.push(`renewal invoices: ${renewals}, expected ${SUBSCRIPTIONS}`);
+  say(
+    `charges: ${charges}, evaluation accounts: ${accounts}, renewal invoices from the billing run: ${renewals}`,
+  );
   const twice = [...receiver.received.values()].filter((count) => count > 1).length;
   say(`outbound webhooks received: ${receiver.received.size} events, ${twice} more than once`);
-  if (receiver.received.size === 0) findings.push('no outbound webhook received');
-  if (twice > 0) findings.push(`${twice} outbound events received more than once`);
 
   let books;
   try {
@@ -262,8 +264,18 @@ async function run() {
     books = JSON.parse(error.stdout ?? '{"clean":false,"findings":["books check failed"]}');
   }
   say(`books check: ${books.clean ? 'clean' : JSON.stringify(books.findings)}`);
-  if (!books.clean) findings.push('books check not clean');
 
+  const findings = judge({
+    duplicates,
+    charges,
+    accounts,
+    renewals,
+    received: receiver.received,
+    billingRunWorkers,
+    workers: WORKERS,
+    books,
+    expected: { purchases: PURCHASES, subscriptions: SUBSCRIPTIONS },
+  });
   say(findings.length === 0 ? 'every check holds' : `FAILED:\n  ${findings.join('\n  ')}`);
   return findings.length === 0 ? 0 : 1;
 }

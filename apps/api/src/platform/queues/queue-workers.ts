@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, Type } from '@nestjs/common';
 import type { Job } from 'bullmq';
@@ -41,8 +42,11 @@ abstract class QueueWorker extends WorkerHost implements OnApplicationBootstrap 
   }
 }
 
+/** Stored on every job a worker processes (`processedBy`): which process ran it, host and pid. */
+const WORKER_NAME = `${hostname()}:${process.pid}`;
+
 function queueWorkerFor(queue: QueueName): Type<QueueWorker> {
-  @Processor(queue, { concurrency: QUEUE_CONCURRENCY[queue], autorun: false })
+  @Processor(queue, { concurrency: QUEUE_CONCURRENCY[queue], autorun: false, name: WORKER_NAME })
   class Worker extends QueueWorker {
     protected readonly queueName = queue;
   }
