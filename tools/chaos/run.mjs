@@ -28,6 +28,7 @@ const CI_PRESET = {
   concurrency: '3',
   traders: '16',
   'pace-ms': '300',
+  'clock-steps': '5',
 };
 
 const { values: args } = parseArgs({
@@ -41,6 +42,8 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string' },
     traders: { type: 'string' },
     'pace-ms': { type: 'string' },
+    'clock-steps': { type: 'string' },
+    'clock-days': { type: 'string' },
     'drain-timeout-s': { type: 'string', default: '150' },
     'log-dir': { type: 'string' },
     keep: { type: 'boolean', default: false },
@@ -58,10 +61,13 @@ const concurrency = Number(option('concurrency', '4'));
 const traderCount = Number(option('traders', '30'));
 /** Mean think time of each simulated client between two operations. */
 const paceMs = Number(option('pace-ms', '200'));
+/** Times the sandbox clock moves ahead during the load, by 3 to clock-days days each time. */
+const clockSteps = Number(option('clock-steps', '30'));
+const clockDays = Math.max(3, Number(option('clock-days', '10')));
 const logDir = args['log-dir'] ?? join(root, 'tools', 'chaos', 'results');
 mkdirSync(logDir, { recursive: true });
 const logFile = join(logDir, `chaos-seed${seed}-${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`);
-const replay = `pnpm chaos --seed ${seed} --ops ${totalOps} --faults ${faultSpec} --outage-ms ${outageMs} --concurrency ${concurrency} --traders ${traderCount} --pace-ms ${paceMs}`;
+const replay = `pnpm chaos --seed ${seed} --ops ${totalOps} --faults ${faultSpec} --outage-ms ${outageMs} --concurrency ${concurrency} --traders ${traderCount} --pace-ms ${paceMs} --clock-steps ${clockSteps} --clock-days ${clockDays}`;
 
 const startedAt = Date.now();
 const say = (line) =>
@@ -178,6 +184,7 @@ async function run() {
   }
   for (let n = 0; n < faultCounts.webhook_late; n++)
     pending.push({ at: 0.3 + 0.6 * plan.next(), kind: 'release_late' });
+  for (let n = 0; n < clockSteps; n++) pending.push({ at: (0.9 * (n + 1)) / (clockSteps + 1), kind: 'clock_step' });
   pending.sort((a, b) => a.at - b.at);
   const faultCount = Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0]));
 
@@ -211,6 +218,55 @@ async function run() {
       return probe;
     },
   });
+  // The sandbox clock moves ahead between batches, in the background too: Stripe webhooks sent just
+  // before arrive days late in sandbox time, some renewals are declined (dunning), and a billing run
+  // invoices what fell due; the scheduler's tick then retries the dunning that is due.
+  const clockRng = new Random(seed ^ 0xc10c);
+  const clockMoves = [];
+  let clockChain = Promise.resolve();
+  const fakeControl = async (path, body) =>
+    (
+      await fetch(`${stack.fakeUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body ?? {}),
+      })
+    )
+      .json()
+      .catch(() => null);
+  const clockStep = async () => {
+    const days = 3 + clockRng.int(clockDays - 2);
+    const late = 2 + clockRng.int(3);
+    const declines = clockRng.chance(0.5) ? 1 + clockRng.int(3) : 0;
+    try {
+      await fakeControl('/__control/webhooks/hold-next', { count: late });
+      if (declines > 0) await fakeControl('/__control/declines', { count: declines });
+      const moved = await client.call('POST', '/v1/admin/sandbox/clock/advance', {
+        token: tokens.admin,
+        body: { seconds: days * 86_400 },
+      });
+      // Every other process reads the offset each second.
+      await sleep(1_500);
+      const run = await client.call('POST', '/v1/admin/billing-runs', { token: tokens.finance, body: {} });
+      const released = await fakeControl('/__control/webhooks/release', { order: 'published' });
+      const entry = {
+        clock: moved.body?.now ?? null,
+        days,
+        status: moved.status,
+        stripeClockMoved: moved.body?.stripeClockMoved,
+        billingRun: run.status,
+        declines,
+        lateWebhooks: released?.released ?? 0,
+      };
+      clockMoves.push(entry);
+      record(entry);
+      say(`clock +${days} days: ${entry.clock} (${moved.status}); billing run ${run.status}; ${entry.lateWebhooks} webhooks days late`);
+    } catch (error) {
+      clockMoves.push({ days, error: String(error?.message ?? error) });
+      say(`clock step failed: ${error?.message ?? error}`);
+    }
+  };
+
   // Infrastructure faults one at a time, in the background; the load goes on meanwhile.
   let faultChain = Promise.resolve();
   const scheduleFault = (kind) => {
@@ -231,6 +287,7 @@ async function run() {
       while (pending.length > 0 && pending[0].at <= progress) {
         const { kind } = pending.shift();
         if (kind === 'release_late') faultChain = faultChain.then(() => faults.releaseLate());
+        else if (kind === 'clock_step') clockChain = clockChain.then(clockStep);
         else scheduleFault(kind);
       }
       const step = steps[index];
@@ -253,10 +310,12 @@ async function run() {
   await Promise.all(workers);
   // Faults the load did not reach (it stopped early): inject them now, before the drain.
   for (const { kind } of pending.splice(0)) {
-    if (kind !== 'release_late') scheduleFault(kind);
+    if (kind === 'clock_step') clockChain = clockChain.then(clockStep);
+    else if (kind !== 'release_late') scheduleFault(kind);
   }
   say(`load stopped after ${done} operations; waiting for faults to finish`);
   await faultChain;
+  await clockChain;
   await faults.clear();
 
   // Everything up again, then let in-flight work finish.
@@ -274,6 +333,7 @@ async function run() {
     },
   });
 
+  const sandboxClock = await client.call('GET', '/v1/admin/sandbox/clock', { token: tokens.admin });
   const { findings, figures } = await checkInvariants({
     stack,
     db,
@@ -283,7 +343,11 @@ async function run() {
     receiver,
     endpointCreatedAt,
     runStartedAt: startedAt,
+    sandboxNow: sandboxClock.status === 200 ? new Date(sandboxClock.body.now).getTime() : Date.now(),
   });
+  figures.sandboxClock = sandboxClock.body;
+  if (clockMoves.some((move) => move.error || move.status !== 200))
+    findings.push({ invariant: 'clock_step_failed', detail: clockMoves.filter((move) => move.error || move.status !== 200) });
   for (const probe of outageProbes) {
     if (probe.productsStatus !== 200 || probe.accountsStatus !== 200) {
       findings.push({ invariant: 'redis_outage_reads_failed', detail: probe });
@@ -304,6 +368,7 @@ async function run() {
     operationOutcomes: opStatuses,
     faults: faultCount,
     lateWebhookBatches: faults.heldBatches,
+    clockMoves,
     processRestarts: Object.fromEntries([...stack.apis, stack.worker].map((p) => [p.name, p.restarts])),
     outageProbes,
     figures,

@@ -174,6 +174,10 @@ export async function startStack({ log = () => {}, keep = false, workers: worker
     MIGRATIONS_RUN: 'false',
     RATE_LIMIT_PER_MINUTE: '100000',
     QUEUE_PREFIX: 'chaos',
+    // The sandbox clock: the harness moves "now" days ahead between batches of operations, and the
+    // scheduler's tick (billing run, dunning retries, pending refunds) runs every minute on that day.
+    SANDBOX_CLOCK: 'true',
+    BILLING_RUN_CRON: '* * * * *',
     OUTBOUND_WEBHOOKS_TIMEOUT_MS: '3000',
     // A few dozen simulated traders share one address and the test cards: the per-address, per-card
     // and shared-card rules would flag everyone. The per-user, Radar, dispute and warning rules stay.
