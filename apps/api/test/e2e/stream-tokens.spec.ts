@@ -73,6 +73,16 @@ describe('stream tokens for EventSource', () => {
     expect(anonymous.statusCode).toBe(401);
   });
 
+  it('keeps no copy of a minted token: replaying its Idempotency-Key is 409 SECRET_ALREADY_SHOWN', async () => {
+    const headers = { ...t.as(trader), 'idempotency-key': 'stream-token-replay-1' };
+    const first = await t.inject({ method: 'POST', url: '/v1/billing/stream-tokens', headers });
+    expect(first.statusCode).toBe(201);
+    const replay = await t.inject({ method: 'POST', url: '/v1/billing/stream-tokens', headers });
+    expect(replay.statusCode).toBe(409);
+    expect(replay.json().error.code).toBe('SECRET_ALREADY_SHOWN');
+    expect(replay.body).not.toContain(first.json<{ token: string }>().token);
+  });
+
   it('opens the stream without Authorization and carries only that user’s events; resumes after Last-Event-ID', async () => {
     const { token } = await mint();
     const first = await openStream(`${url}/v1/billing/stream?token=${encodeURIComponent(token)}`, {});
