@@ -88,7 +88,11 @@ describe('tax through Stripe Tax (TAX_ENGINE=stripe, live mode)', () => {
 
     const paid = await fetch(
       `${stripe.url}/sandbox/checkout-sessions/${await stripeSessionIdOf(t, session.json<{ id: string }>().id)}/pay`,
-      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ card: '4242424242424242' }) },
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ card: '4242424242424242' }),
+      },
     );
     expect(paid.status).toBeLessThan(400);
     await stripe.flushWebhooks();
@@ -187,7 +191,11 @@ describe('tax through Stripe Tax (TAX_ENGINE=stripe, live mode)', () => {
     expect(confirmed.status).toBe(200);
     await stripe.flushWebhooks();
     await eventually(async () => {
-      const cards = await t.inject({ method: 'GET', url: '/v1/billing/payment-methods', headers: trader(sub) });
+      const cards = await t.inject({
+        method: 'GET',
+        url: '/v1/billing/payment-methods',
+        headers: trader(sub),
+      });
       return cards.json<Array<{ isDefault: boolean }>>().some((card) => card.isDefault);
     }, 20_000);
     const set = await t.inject({
@@ -235,7 +243,10 @@ describe('tax through Stripe Tax (TAX_ENGINE=stripe, live mode)', () => {
       stripe.controls.clearFaults();
     }
     expect(held.failures).toEqual([
-      { subscriptionId, error: expect.stringMatching(/^TAX_ENGINE_UNAVAILABLE: .*Stripe Tax did not answer/) },
+      {
+        subscriptionId,
+        error: expect.stringMatching(/^TAX_ENGINE_UNAVAILABLE: .*Stripe Tax did not answer/),
+      },
     ]);
     expect(await invoices()).toHaveLength(1);
 

@@ -154,7 +154,9 @@ describe('reconciliation: realised FX on charges settled in the USD balance', ()
     await expectBooksClean(t.app);
 
     // A second run posts nothing more.
-    const entries = Number((await t.dataSource.query('SELECT count(*) AS n FROM billing.journal_entries'))[0].n);
+    const entries = Number(
+      (await t.dataSource.query('SELECT count(*) AS n FROM billing.journal_entries'))[0].n,
+    );
     await reconcile();
     expect(Number((await t.dataSource.query('SELECT count(*) AS n FROM billing.journal_entries'))[0].n)).toBe(
       entries,

@@ -1,4 +1,10 @@
-import { decimalToFraction, factorToFraction, parseDecimal, percentageToFraction, sumDecimals } from './decimal';
+import {
+  decimalToFraction,
+  factorToFraction,
+  parseDecimal,
+  percentageToFraction,
+  sumDecimals,
+} from './decimal';
 import { InvalidDecimalError, InvalidFactorError } from './errors';
 
 describe('decimal strings', () => {

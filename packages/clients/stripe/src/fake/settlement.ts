@@ -20,7 +20,8 @@ function stripeDecimals(currency: string): number {
 
 /** A positive decimal string as a fraction (numerator, 10^places). */
 function fraction(rate: string): { numerator: bigint; denominator: bigint } {
-  if (!DECIMAL.test(rate)) throw invalidRequest(`exchange rate ${rate} is not a positive decimal`, 'exchangeRates');
+  if (!DECIMAL.test(rate))
+    throw invalidRequest(`exchange rate ${rate} is not a positive decimal`, 'exchangeRates');
   const [whole, decimals = ''] = rate.split('.');
   const numerator = BigInt(whole + decimals);
   if (numerator <= 0n) throw invalidRequest(`exchange rate ${rate} must be positive`, 'exchangeRates');

@@ -38,7 +38,8 @@ const REVERSE_CHARGE_IDS = new Set(['eu_vat', 'gb_vat']);
 const PERCENTAGE = /^\d{1,3}(\.\d{1,6})?$/;
 
 export function assertTaxSettings(settings: FakeTaxSettings): void {
-  if (!/^[A-Z]{2}$/.test(settings.headOffice)) throw invalidRequest('headOffice must be a country code', 'headOffice');
+  if (!/^[A-Z]{2}$/.test(settings.headOffice))
+    throw invalidRequest('headOffice must be a country code', 'headOffice');
   for (const registration of settings.registrations) {
     if (!/^[A-Z]{2}$/.test(registration.country))
       throw invalidRequest(`Invalid registration country ${registration.country}`, 'registrations');
@@ -79,7 +80,8 @@ export function lineTax(amount: number, percentage: string, inclusive: boolean):
 function readLines(body: FormReader): LineRequest[] {
   const lines = body.children('line_items').map((item, index): LineRequest => {
     const amount = item.requiredInteger('amount');
-    if (amount < 0) throw invalidRequest('This value must be greater than or equal to 0.', `line_items[${index}][amount]`);
+    if (amount < 0)
+      throw invalidRequest('This value must be greater than or equal to 0.', `line_items[${index}][amount]`);
     const quantity = item.optionalInteger('quantity') ?? 1;
     return {
       amount,
@@ -89,7 +91,8 @@ function readLines(body: FormReader): LineRequest[] {
       quantity,
     };
   });
-  if (lines.length === 0) throw invalidRequest('Missing required param: line_items.', 'line_items', 'parameter_missing');
+  if (lines.length === 0)
+    throw invalidRequest('Missing required param: line_items.', 'line_items', 'parameter_missing');
   const references = new Set(lines.map((line) => line.reference));
   if (references.size !== lines.length)
     throw invalidRequest('Line item references must be unique.', 'line_items');
@@ -126,7 +129,8 @@ export function createTaxCalculation(
   const line2 = address.optionalNonEmptyString('line2') ?? null;
   const addressSource = details.optionalEnum('address_source', ['billing', 'shipping'] as const) ?? 'billing';
   const override =
-    details.optionalEnum('taxability_override', ['none', 'reverse_charge', 'customer_exempt'] as const) ?? 'none';
+    details.optionalEnum('taxability_override', ['none', 'reverse_charge', 'customer_exempt'] as const) ??
+    'none';
   const taxIds = details.children('tax_ids').map((id) => ({
     type: id.requiredString('type') as Stripe.Tax.Calculation.CustomerDetails.TaxId.Type,
     value: id.requiredString('value'),
@@ -135,11 +139,19 @@ export function createTaxCalculation(
   body.stringList('expand');
   body.rejectUnknown();
   if (!/^[A-Z]{2}$/.test(country))
-    throw invalidRequest('Invalid country in customer_details.address', 'customer_details[address][country]', 'customer_tax_location_invalid');
+    throw invalidRequest(
+      'Invalid country in customer_details.address',
+      'customer_details[address][country]',
+      'customer_tax_location_invalid',
+    );
 
   const registration =
-    settings.registrations.find((candidate) => candidate.country === country && (candidate.state ?? null) === state) ??
-    settings.registrations.find((candidate) => candidate.country === country && (candidate.state ?? null) === null) ??
+    settings.registrations.find(
+      (candidate) => candidate.country === country && (candidate.state ?? null) === state,
+    ) ??
+    settings.registrations.find(
+      (candidate) => candidate.country === country && (candidate.state ?? null) === null,
+    ) ??
     null;
   const reverseCharge =
     override === 'reverse_charge' ||
@@ -178,7 +190,9 @@ export function createTaxCalculation(
             inclusive: isInclusive,
             tax_rate_details: rateDetails,
             taxability_reason: reason,
-            taxable_amount: sum(group.map(({ line, tax }) => (isInclusive ? line.amount - tax : line.amount))),
+            taxable_amount: sum(
+              group.map(({ line, tax }) => (isInclusive ? line.amount - tax : line.amount)),
+            ),
           },
         ];
   const lineItems: Stripe.Tax.CalculationLineItem[] = items.map(({ line, tax }) => ({

@@ -65,7 +65,11 @@ describe('calculateTax', () => {
     // 99.99 × 8.875 % = 8.8741… → 887; 1.00 × 8.875 % = 0.08875 → 9
     expect(calculation.lines.map((line) => line.taxMinor)).toEqual([887, 9]);
     expect(calculation).toMatchObject({ taxExclusiveMinor: 896, amountTotalMinor: 9_999 + 100 + 896 });
-    expect(calculation.breakdown[0]).toMatchObject({ state: 'NY', percentage: '8.875', taxType: 'sales_tax' });
+    expect(calculation.breakdown[0]).toMatchObject({
+      state: 'NY',
+      percentage: '8.875',
+      taxType: 'sales_tax',
+    });
   });
 
   it('an EU business with a VAT id is reverse-charged; a country without registration is not collected', async () => {
@@ -107,15 +111,17 @@ describe('calculateTax', () => {
         lines: [{ reference: 'plan', amountMinor: 100, taxBehavior: 'exclusive' }],
       }),
     ).rejects.toBeInstanceOf(InvalidRequestError);
-    harness.fake.controls.injectFault({ kind: 'server_error', path: '/v1/tax/calculations', times: 'always' });
+    harness.fake.controls.injectFault({
+      kind: 'server_error',
+      path: '/v1/tax/calculations',
+      times: 'always',
+    });
     await expect(
-      harness
-        .processorWith({ maxRetries: 0 })
-        .calculateTax({
-          currency: 'GBP',
-          customer: { country: 'GB' },
-          lines: [{ reference: 'plan', amountMinor: 100, taxBehavior: 'inclusive' }],
-        }),
+      harness.processorWith({ maxRetries: 0 }).calculateTax({
+        currency: 'GBP',
+        customer: { country: 'GB' },
+        lines: [{ reference: 'plan', amountMinor: 100, taxBehavior: 'inclusive' }],
+      }),
     ).rejects.toBeInstanceOf(ProcessorUnavailableError);
   });
 });

@@ -26,7 +26,10 @@ const TAX_ID_TYPES = new Set<string>(['eu_vat', 'gb_vat', 'ch_vat', 'no_vat', 'a
 export function taxCalculationParams(input: TaxCalculationInput): Stripe.Tax.CalculationCreateParams {
   const taxIds = (input.customer.taxIds ?? []).map((id) => {
     if (!TAX_ID_TYPES.has(id.type)) throw new TypeError(`tax id type ${id.type} is not supported`);
-    return { type: id.type as Stripe.Tax.CalculationCreateParams.CustomerDetails.TaxId.Type, value: id.value };
+    return {
+      type: id.type as Stripe.Tax.CalculationCreateParams.CustomerDetails.TaxId.Type,
+      value: id.value,
+    };
   });
   return {
     currency: toStripeCurrency(input.currency),

@@ -124,7 +124,9 @@ export class InvoiceWriter {
       manager,
       items.map((item) => item.customerId),
       issuedAt,
-      new Map(items.map((item) => [item.customerId, { currency: item.draft.currency, amount: item.draft.total }])),
+      new Map(
+        items.map((item) => [item.customerId, { currency: item.draft.currency, amount: item.draft.total }]),
+      ),
     );
     const drafts: TaxedInvoiceDraft[] = items.map((item) => {
       const decision = decisions.get(item.customerId);

@@ -224,8 +224,16 @@ describe('reconcileMovement', () => {
 
     it('our snapshot 1.09 > Stripe 1.085: a $0.50 loss', () => {
       const result = reconcileMovement(settled, eurCharge, STANDARD_FEE_SCHEDULE, booked('1.09'));
-      expect(lines(result.postings)).toContainEqual({ account: 'fx_gains_losses', currency: 'USD', debit: 50 });
-      expect(lines(result.postings)).toContainEqual({ account: 'currency_conversion', currency: 'USD', credit: 10_900 });
+      expect(lines(result.postings)).toContainEqual({
+        account: 'fx_gains_losses',
+        currency: 'USD',
+        debit: 50,
+      });
+      expect(lines(result.postings)).toContainEqual({
+        account: 'currency_conversion',
+        currency: 'USD',
+        credit: 10_900,
+      });
     });
 
     it('without our rate for the day it stays an amount mismatch (to suspense), as before', () => {

@@ -20,7 +20,9 @@ export async function settlementRates(
   manager: EntityManager,
   movements: ReadonlyArray<{ txn: ProcessorBalanceTransaction; row: OurRow | null }>,
 ): Promise<(txn: ProcessorBalanceTransaction, row: OurRow | null) => ExchangeRateSnapshot | null> {
-  const wanted: Converted[] = movements.flatMap(({ txn, row }) => (converted(txn, row) ? [{ txn, row }] : []));
+  const wanted: Converted[] = movements.flatMap(({ txn, row }) =>
+    converted(txn, row) ? [{ txn, row }] : [],
+  );
   const snapshots = await lookupSnapshots(
     manager,
     wanted.flatMap(({ txn, row }) => [

@@ -13,12 +13,7 @@ import { CustomerTaxProfile } from './customer-tax-profile.entity';
 import { SELLER_TAX_SETUP } from './seller-registrations';
 import { UnusableTaxAnswerError, decisionFromStripeTax } from './stripe-tax-decision';
 import { checkVatId } from './vat-id';
-import {
-  type JurisdictionRate,
-  type TaxDecision,
-  TaxConfigurationError,
-  decideTax,
-} from './tax-decision';
+import { type JurisdictionRate, type TaxDecision, TaxConfigurationError, decideTax } from './tax-decision';
 import { TaxRateRow } from './tax-rate.entity';
 
 /** What a customer is being sold, for an engine that computes per sale (Stripe Tax). */
@@ -240,7 +235,11 @@ export class StripeTaxCalculator extends TaxCalculator {
               taxIds: vatId === null ? [] : [{ type: stripeTaxIdType(country), value: vatId }],
             },
             lines: [
-              { reference: 'sale', amountMinor: Math.abs(sale.amount), taxBehavior: inclusive ? 'inclusive' : 'exclusive' },
+              {
+                reference: 'sale',
+                amountMinor: Math.abs(sale.amount),
+                taxBehavior: inclusive ? 'inclusive' : 'exclusive',
+              },
             ],
             taxDate: at,
           });
@@ -250,7 +249,11 @@ export class StripeTaxCalculator extends TaxCalculator {
         try {
           decisions.set(
             id,
-            decisionFromStripeTax(calculation.breakdown, { country, region: profile.region, vatId }, inclusive),
+            decisionFromStripeTax(
+              calculation.breakdown,
+              { country, region: profile.region, vatId },
+              inclusive,
+            ),
           );
         } catch (error) {
           throw this.gaps.engineFailed('stripe', error);
