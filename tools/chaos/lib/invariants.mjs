@@ -306,6 +306,11 @@ export async function checkInvariants({
     figures.journal = 'billing.journal_lines does not exist yet: not checked';
   }
 
+  // What the sandbox clock's days did: renewals billed, dunning, subscriptions by status.
+  figures.invoicesByReason = countBy(await db.rows(`SELECT billing_reason FROM billing.invoices`), 'billing_reason');
+  figures.dunningCases = countBy(await db.rows(`SELECT status FROM billing.dunning_cases`), 'status');
+  figures.subscriptions = countBy(await db.rows(`SELECT status FROM billing.subscriptions`), 'status');
+
   return { findings, figures };
 }
 
