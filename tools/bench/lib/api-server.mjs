@@ -1,11 +1,14 @@
 // Starts the built API on its own fresh database for a benchmark, and cleans up after it.
 import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createHmac } from 'node:crypto';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+/** The built API the benches run: apps/api/dist, or BENCH_API_DIST (e.g. a before/after build of its own). */
+export const apiDist = process.env.BENCH_API_DIST ?? join(root, 'apps/api/dist');
 
 export function machine() {
   return { node: process.version, cpu: `${cpus().length} x ${cpus()[0]?.model}` };
@@ -30,10 +33,10 @@ export async function startApi({ port, env: extra = {}, seed = false }) {
     ...extra,
   };
   const cli = (...args) =>
-    execFileSync(process.execPath, [join(root, 'apps/api/dist/cli.js'), ...args], { env, encoding: 'utf8' });
+    execFileSync(process.execPath, [join(apiDist, 'cli.js'), ...args], { env, encoding: 'utf8' });
   cli('db', 'migrate');
   if (seed) cli('db', 'seed');
-  const server = spawn(process.execPath, [join(root, 'apps/api/dist/main.js')], {
+  const server = spawn(process.execPath, [join(apiDist, 'main.js')], {
     env,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -50,7 +53,7 @@ export async function startApi({ port, env: extra = {}, seed = false }) {
   return {
     /** A worker process (pnpm start:worker) on the same database and queues. */
     startWorker() {
-      const worker = spawn(process.execPath, [join(root, 'apps/api/dist/worker.js')], {
+      const worker = spawn(process.execPath, [join(apiDist, 'worker.js')], {
         env,
         stdio: 'ignore',
       });
@@ -62,6 +65,9 @@ export async function startApi({ port, env: extra = {}, seed = false }) {
       };
     },
     url: `http://127.0.0.1:${port}`,
+    /** The API process's pid (for CPU accounting: cpuSeconds). */
+    pid: server.pid,
+    database,
     env,
     cli,
     query,
@@ -77,6 +83,59 @@ export async function startApi({ port, env: extra = {}, seed = false }) {
         `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`,
       ]);
     },
+  };
+}
+
+/**
+ * CPU seconds (user + system) used so far by the given processes, from /proc (Linux): with `since`,
+ * the difference, processes that ended meanwhile counted up to their last reading. A machine shared
+ * with other work makes wall-clock figures noisy; the CPU a unit of work costs is much steadier.
+ */
+export function cpuSeconds(pids) {
+  const ticks = 100; // USER_HZ on Linux
+  const readings = new Map();
+  for (const pid of pids) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      readings.set(pid, (Number(fields[11]) + Number(fields[12])) / ticks);
+    } catch {
+      // gone
+    }
+  }
+  return readings;
+}
+
+/** Postgres backends serving a database (their pids). */
+export function backendPids(api) {
+  return api
+    .query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)
+    .split('\n')
+    .filter(Boolean)
+    .map(Number);
+}
+
+/**
+ * CPU seconds the API process and its database's backends use from now until the returned function
+ * is called (sampled every second, so a backend that closes meanwhile counts up to its last sample).
+ */
+export function cpuUsage(api) {
+  const first = cpuSeconds([api.pid, ...backendPids(api)]);
+  const last = new Map(first);
+  const sample = () => {
+    for (const [pid, seconds] of cpuSeconds([api.pid, ...backendPids(api)])) last.set(pid, seconds);
+  };
+  const timer = setInterval(sample, 1000);
+  return () => {
+    clearInterval(timer);
+    sample();
+    let apiSeconds = 0;
+    let postgresSeconds = 0;
+    for (const [pid, seconds] of last) {
+      const used = seconds - (first.get(pid) ?? 0);
+      if (pid === api.pid) apiSeconds += used;
+      else postgresSeconds += used;
+    }
+    return { apiSeconds, postgresSeconds };
   };
 }
 

@@ -9,7 +9,7 @@
 // Usage: pnpm exec nx run @astrix/api:build && node tools/bench/provisioning/run.mjs [--count 2000] [--rate 100]
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { machine, startApi } from '../lib/api-server.mjs';
+import { cpuUsage, machine, startApi } from '../lib/api-server.mjs';
 
 const { values } = parseArgs({
   options: { count: { type: 'string', default: '2000' }, rate: { type: 'string', default: '100' } },
@@ -48,6 +48,7 @@ append(1_000_000, 1_000_020);
 await waitForActive(20);
 
 const batch = Math.max(1, Math.round(rate / 10));
+const cpu = cpuUsage(api);
 const started = Date.now();
 for (let sent = 0; sent < count; sent += batch) {
   append(sent, Math.min(count, sent + batch));
@@ -55,6 +56,7 @@ for (let sent = 0; sent < count; sent += batch) {
   await sleep(Math.max(0, due - Date.now()));
 }
 await waitForActive(count + 20);
+const used = cpu();
 
 const rows = api
   .query(
@@ -91,6 +93,7 @@ const latencies = rows.map(([latency]) => latency).sort((a, b) => a - b);
 const percentile = (p) =>
   latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)];
 const firstOccurred = Math.min(...rows.map(([, occurred]) => occurred));
+const lastOccurred = Math.max(...rows.map(([, occurred]) => occurred));
 const lastActive = Math.max(...rows.map(([, , active]) => active));
 console.log(
   JSON.stringify(
@@ -99,6 +102,8 @@ console.log(
       date: new Date().toISOString(),
       ...machine(),
       offeredRatePerSecond: rate,
+      // What the bench managed to offer (its psql appends slow down on a busy machine).
+      offeredActualPerSecond: Math.round((rows.length / (lastOccurred - firstOccurred)) * 1000),
       events: count,
       accountsCreated: accounts - 20,
       latencyMs: {
@@ -110,6 +115,12 @@ console.log(
       throughputPerSecond: Math.round((rows.length / (lastActive - firstOccurred)) * 1000),
       target: 'p50 < 50 ms, throughput = offered',
       stagesP50Ms: { outboxRelay: stageP50(0), queueToConsumer: stageP50(1) },
+      // CPU per payment (API process and its Postgres backends; Redis not counted): steadier than
+      // wall-clock figures on a shared machine, and what bounds throughput when the cores are busy.
+      cpuMsPerPayment: {
+        api: Math.round((used.apiSeconds / count) * 1000 * 100) / 100,
+        postgres: Math.round((used.postgresSeconds / count) * 1000 * 100) / 100,
+      },
       floorP50Ms: { accountsConsumerTransaction: stageP50(2) },
     },
     null,

@@ -111,6 +111,67 @@ describe('outbox and inbox', () => {
       ]);
       expect(inbox).toHaveLength(0);
     });
+
+    // Issue #25: the history (and webhook deliveries) are written by the relay in the transaction
+    // that marks events published, and an event no consumer acts on gets no job at all.
+    it('records history atomically with publishing and queues only the events a consumer acts on', async () => {
+      const relay = t.app.get(OutboxRelay);
+      const queue = t.app.get(JobQueue).queue('events');
+      const historyOf = async (eventId: string) =>
+        (await t.dataSource.query('SELECT sequence FROM platform.event_history WHERE event_id = $1', [
+          eventId,
+        ])) as Array<{ sequence: number }>;
+      const revoked = await t.dataSource.transaction((manager) =>
+        t.app.get(OutboxService).append(manager, {
+          type: 'platform.api_key.revoked',
+          subject: 'key_history_only',
+          data: { apiKeyId: 'key_history_only', name: 'x', revokedBy: 'y' },
+        }),
+      );
+      const consumed = await appendEvent(t, 'history-and-job');
+
+      // A round that cannot reach the queue rolls its history back with it.
+      const jobs = t.app.get(JobQueue);
+      const enqueueMany = jest.spyOn(jobs, 'enqueueMany').mockRejectedValueOnce(new Error('redis went away'));
+      await expect(relay.relayOnce()).rejects.toThrow('redis went away');
+      enqueueMany.mockRestore();
+      expect(await historyOf(revoked.id)).toHaveLength(0);
+      expect(await historyOf(consumed.id)).toHaveLength(0);
+
+      await relay.drain();
+      expect(await historyOf(revoked.id)).toEqual([{ sequence: 1 }]);
+      expect(await historyOf(consumed.id)).toHaveLength(1);
+      expect(await queue.getJob(revoked.id)).toBeUndefined(); // no consumer of api_key.revoked
+      expect((await queue.getJob(consumed.id))?.data).toEqual(consumed); // the probe consumes it
+
+      // Recording again (a relay that crashed after commit cannot, but a replay might) adds nothing.
+      const { EventHistoryConsumer } = await import('../../src/modules/notifications/event-history.consumer');
+      await t.dataSource.transaction((manager) =>
+        t.app.get(EventHistoryConsumer).recordMany(manager, [revoked.id, consumed.id]),
+      );
+      const [{ n }] = (await t.dataSource.query(
+        'SELECT count(*)::int AS n FROM platform.event_history WHERE event_id = ANY($1)',
+        [[revoked.id, consumed.id]],
+      )) as Array<{ n: number }>;
+      expect(n).toBe(2);
+    });
+
+    it('consumes an account state change for cooling-off refunds only when it closes an untraded account', () => {
+      const dispatcher = t.app.get(EventDispatcher);
+      const stateChanged = (to: string, firstTradeAt: string | null) =>
+        ({
+          id: 'evt_state',
+          type: 'accounts.account.state_changed',
+          data: { to, firstTradeAt },
+        }) as unknown as AstrixEvent;
+      expect(dispatcher.consumersOf('accounts.account.state_changed')).toContain(
+        'billing.cooling-off-refunds',
+      );
+      expect(dispatcher.consumersFor(stateChanged('active', null))).toEqual([]);
+      expect(dispatcher.wanted(stateChanged('provisioning', null))).toBe(false);
+      expect(dispatcher.consumersFor(stateChanged('closed', '2026-12-01T00:00:00.000Z'))).toEqual([]);
+      expect(dispatcher.consumersFor(stateChanged('closed', null))).toEqual(['billing.cooling-off-refunds']);
+    });
   });
 
   describe('with workers (relay polling, BullMQ worker consuming)', () => {

@@ -101,15 +101,20 @@ export class OutboundRelay implements OnApplicationBootstrap, OnApplicationShutd
         [limit],
       )) as Row[];
     });
+    if (rows.length === 0) return 0;
     const channel = streamChannel(this.config.queuePrefix);
+    // One round trip for the batch (a pipeline), in stream order.
+    const pipeline = this.redis.client.pipeline();
     for (const row of rows) {
       const message: StreamMessage = {
         streamPosition: Number(row.stream_position),
         userId: row.user_id,
         event: { ...row.envelope, sequence: row.sequence },
       };
-      await this.redis.client.publish(channel, JSON.stringify(message));
+      pipeline.publish(channel, JSON.stringify(message));
     }
+    const failed = (await pipeline.exec())?.find(([error]) => error !== null);
+    if (failed) throw failed[0];
     return rows.length;
   }
 

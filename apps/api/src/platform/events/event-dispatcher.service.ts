@@ -12,6 +12,7 @@ export type EventHandlerFunction = (event: AstrixEvent, manager: EntityManager) 
 interface RegisteredHandler {
   consumer: string;
   handle: EventHandlerFunction;
+  accepts?: (event: AstrixEvent) => boolean;
 }
 
 /** Routes delivered events to their in-process consumers, each exactly once thanks to the inbox. */
@@ -37,26 +38,50 @@ export class EventDispatcher implements OnModuleInit {
         if (typeof method !== 'function') continue;
         const options = this.reflector.get<EventHandlerOptions | undefined>(EVENT_HANDLER_METADATA, method);
         if (options)
-          this.register(options.type, options.consumer, (method as EventHandlerFunction).bind(instance));
+          this.register(
+            options.type,
+            options.consumer,
+            (method as EventHandlerFunction).bind(instance),
+            options.accepts,
+          );
       }
     }
   }
 
-  register(type: EventType, consumer: string, handle: EventHandlerFunction): void {
+  register(
+    type: EventType,
+    consumer: string,
+    handle: EventHandlerFunction,
+    accepts?: (event: AstrixEvent) => boolean,
+  ): void {
     const existing = this.handlers.get(type) ?? [];
     if (existing.some((handler) => handler.consumer === consumer)) {
       throw new Error(`consumer "${consumer}" is registered twice for ${type}`);
     }
-    this.handlers.set(type, [...existing, { consumer, handle }]);
+    this.handlers.set(type, [...existing, { consumer, handle, accepts }]);
   }
 
   consumersOf(type: EventType): string[] {
     return (this.handlers.get(type) ?? []).map((handler) => handler.consumer);
   }
 
+  /** The consumers that act on this event (their `accepts`): those it must reach, each once. */
+  consumersFor(event: AstrixEvent): string[] {
+    return this.accepting(event).map((handler) => handler.consumer);
+  }
+
+  /** Whether any consumer acts on the event: one that none wants needs no job. */
+  wanted(event: AstrixEvent): boolean {
+    return this.accepting(event).length > 0;
+  }
+
+  private accepting(event: AstrixEvent): RegisteredHandler[] {
+    return (this.handlers.get(event.type) ?? []).filter((handler) => handler.accepts?.(event) ?? true);
+  }
+
   /** Runs every consumer of the event; throws when one fails, so the job is retried (done ones are skipped). */
   async dispatch(event: AstrixEvent): Promise<void> {
-    for (const handler of this.handlers.get(event.type) ?? []) {
+    for (const handler of this.accepting(event)) {
       const attributes = { 'astrix.event.id': event.id, 'astrix.event.consumer': handler.consumer };
       const consume = () =>
         this.dataSource.transaction(async (manager) => {

@@ -97,7 +97,8 @@ export class OutboxRedelivery implements OnApplicationBootstrap, OnApplicationSh
     let looked = 0;
     let reachedYoung = false;
     for (const row of rows) {
-      const unconsumed = row.consumed < this.dispatcher.consumersOf(row.type).length;
+      // Only the consumers that act on this event owe it an inbox row (their `accepts`).
+      const unconsumed = row.consumed < this.dispatcher.consumersFor(row.envelope).length;
       const watchedSince = this.watched.get(row.event_id);
       if (watchedSince !== undefined) {
         // Enqueued again earlier: again while still not consumed (its job may have been lost twice).

@@ -26,7 +26,16 @@ export class CoolingOffRefunds {
     private readonly config: AppConfig,
   ) {}
 
-  @OnEvent('accounts.account.state_changed', 'billing.cooling-off-refunds')
+  // Only closings before the first trade can owe a refund: every other state change (two per
+  // purchase) is not consumed at all, so it costs no transaction and no queue job.
+  @OnEvent(
+    'accounts.account.state_changed',
+    'billing.cooling-off-refunds',
+    (event) =>
+      event.type === 'accounts.account.state_changed' &&
+      event.data.to === 'closed' &&
+      event.data.firstTradeAt === null,
+  )
   async onAccountStateChanged(event: AstrixEvent): Promise<void> {
     if (event.type !== 'accounts.account.state_changed') return;
     const account = event.data;
