@@ -95,13 +95,30 @@ describe('reconciliation: realised FX on charges settled in the USD balance', ()
     return Number(row.balance);
   };
 
-  it('a gain at Stripe 1.085 and a loss at 1.07 against our 1.08, each exactly the difference; books clean', async () => {
+  it('a gain at Stripe 1.085, a loss at 1.07 and a refund at 1.10 against our 1.08: each exactly the difference; books clean', async () => {
     // €100.00 at Stripe's 1.085 = $108.50, booked at our 1.08 = $108.00: a gain of $0.50.
     const first = await buyInEur('user_fx_gain');
     expect(first).toMatchObject({ currency: 'EUR', amount: '10000' });
     // The next one at Stripe's 1.07 = $107.00 against $108.00: a loss of $1.00.
     t.fake.controls.updateBalanceSettings({ exchangeRates: { eur: '1.07' } });
     await buyInEur('user_fx_loss');
+    // Half of the first charge refunded when Stripe converts at 1.10: €50.00 leaves as $55.00 while
+    // our books value it at 1.08, $54.00: a loss of $1.00 more.
+    t.fake.controls.updateBalanceSettings({ exchangeRates: { eur: '1.10' } });
+    const refund = await t.inject({
+      method: 'POST',
+      url: `/v1/admin/charges/${String(first.id)}/refunds`,
+      headers: { ...t.as(FINANCE), 'idempotency-key': randomUUID() },
+      payload: { amount: 5_000, reason: 'requested_by_customer' },
+    });
+    expect(refund.statusCode).toBe(201);
+    await t.fake.flushWebhooks();
+    await eventually(async () => {
+      const [row] = (await t.dataSource.query('SELECT status FROM billing.refunds WHERE id = $1', [
+        refund.json<{ id: string }>().id,
+      ])) as Array<{ status: string }>;
+      return row?.status === 'succeeded';
+    }, 20_000);
     const processor = t.app.get<PaymentProcessor>(PAYMENT_PROCESSOR);
     const settled = (await processor.listBalanceTransactions({ type: 'charge' })).data;
     expect(settled.map((txn) => [txn.amountMinor, txn.currency, txn.exchangeRate]).sort()).toEqual([
@@ -115,23 +132,23 @@ describe('reconciliation: realised FX on charges settled in the USD balance', ()
 
     const view = await reconcile();
     expect(view.exceptions.data).toEqual([]);
-    expect(view.counts).toMatchObject({ matched: 3 });
+    expect(view.counts).toMatchObject({ matched: 4 });
 
-    // FX: −50 (gain, a credit) + 100 (loss, a debit) = 50 net loss, in USD only.
+    // FX: −50 (gain, a credit) + 100 (loss) + 100 (refund loss) = 150 net loss, in USD only.
     const fxLines = (await t.dataSource.query(
       `SELECT currency, debit::int AS debit, credit::int AS credit FROM billing.journal_lines
         WHERE account = 'fx_gains_losses' ORDER BY currency`,
     )) as Array<{ currency: string; debit: number; credit: number }>;
     expect(fxLines.map((line) => line.currency)).toEqual(['USD']);
-    expect(await balanceOf('fx_gains_losses', 'USD')).toBe(-50 + 100);
-    // EUR: the charges cleared; the conversion holds them at our rate on both sides.
+    expect(await balanceOf('fx_gains_losses', 'USD')).toBe(-50 + 100 + 100);
+    // EUR: the charges and the refund cleared; the conversion holds them at our rate on both sides.
     expect(await balanceOf('processor_clearing', 'EUR')).toBe(0);
-    expect(await balanceOf('currency_conversion', 'EUR')).toBe(20_000);
-    expect(await balanceOf('currency_conversion', 'USD')).toBe(-21_600);
+    expect(await balanceOf('currency_conversion', 'EUR')).toBe(20_000 - 5_000);
+    expect(await balanceOf('currency_conversion', 'USD')).toBe(-21_600 + 5_400);
     // USD: what Stripe credited less its fees, paid out to the bank.
     const fees = settled.reduce((sum, txn) => sum + txn.feeMinor, 0);
     expect(await balanceOf('processor_fees', 'USD')).toBe(fees);
-    expect(await balanceOf('bank', 'USD')).toBe(10_850 + 10_700 - fees);
+    expect(await balanceOf('bank', 'USD')).toBe(10_850 + 10_700 - 5_500 - fees);
     const stripe = (await processor.retrieveBalance()).find((balance) => balance.currency === 'USD');
     expect({
       pending: await balanceOf('stripe_balance_pending', 'USD'),
