@@ -108,7 +108,8 @@ describe('staff pause and resume a subscription (e2e, controllable clock)', () =
 
   it('refuses bad input with precise 4xx and changes nothing', async () => {
     const id = await paidSubscription('user_staff_pause_bad');
-    const noKey = await staff('pause', id, { reason: 'fine' }, null);
+    // Resume charges, so it refuses to run without a key (pause honours one but is a plain state change).
+    const noKey = await staff('resume', id, { reason: 'fine' }, null);
     expect(noKey.statusCode).toBe(400);
     expect(noKey.json().error.code).toBe('IDEMPOTENCY_KEY_REQUIRED');
     for (const [index, [payload, message]] of (

@@ -21,6 +21,8 @@ const MONEY_MOVING = [
   'POST /v1/admin/payout-tasks/:id/retry',
   'POST /v1/payouts',
   'POST /v1/admin/reconciliations',
+  'POST /v1/admin/invoices/:id/regenerate',
+  'POST /v1/admin/subscriptions/:id/resume',
 ];
 
 /**
@@ -50,6 +52,8 @@ const NOT_MONEY_MOVING: Record<string, string> = {
   'POST /v1/billing/portal-sessions': 'a link to the processor portal',
   'POST /v1/billing/coupons/validate': 'a read',
   'POST /v1/admin/subscriptions/:id/cancel': 'a state change, no credit',
+  'POST /v1/admin/subscriptions/:id/pause':
+    'a state change (audited with its reason); a repeat is a 409; nothing is invoiced until resume, which takes a key',
   'POST /v1/admin/subscriptions/:id/trial': 'moves a trial end (audited); charges nothing itself',
   'POST /v1/admin/billing-runs': 'a billing run invoices each period once, whoever starts it',
   'POST /v1/admin/invoices/:id/resend-receipt': 'sends an email',

@@ -69,11 +69,10 @@ export class AdminSubscriptionsController {
 
   @Post('subscriptions/:id/pause')
   @HttpCode(200)
-  @RequiresIdempotencyKey()
   @Roles('support', 'finance')
   @ApiOperation({
     summary:
-      "Pause a customer's trialing, active or past-due subscription: no period is invoiced until it is resumed; open invoices are still collected (reason audited). Send an Idempotency-Key.",
+      "Pause a customer's trialing, active or past-due subscription: no period is invoiced until it is resumed; open invoices are still collected (reason audited). A repeat is a 409; an Idempotency-Key is honoured.",
   })
   pause(
     @Param('id', subscriptionId) id: string,
