@@ -4,6 +4,7 @@ import { eventually } from '../support/test-app';
 import { expectBooksClean } from '../support/books';
 import { Clock, SystemClock } from '../../src/platform/clock';
 import { SandboxClock } from '../../src/platform/sandbox/sandbox-clock';
+import { InvoiceCollection } from '../../src/modules/billing/collection/invoice-collection.service';
 
 const DAY_S = 86_400;
 const ADMIN = { sub: 'staff_sandbox_admin', roles: ['admin'] };
@@ -125,6 +126,61 @@ describe('sandbox clock (SANDBOX_CLOCK=true)', () => {
     expect((await advance(DAY_S, trader('user_sandbox_clock'))).statusCode).toBe(403);
     const read = await t.inject({ method: 'GET', url: '/v1/admin/sandbox/clock', headers: t.as(ADMIN) });
     expect(read.json().offsetSeconds).toBe(32 * DAY_S);
+  });
+
+  it('ends a trial on its sandbox day, and retries the declined payment when its dunning retry day comes', async () => {
+    const user = 'user_sandbox_dunning';
+    expect(
+      (
+        await t.inject({
+          method: 'POST',
+          url: '/v1/billing/payment-methods/setup-intent',
+          headers: trader(user),
+          payload: { paymentMethodId: 'pm_card_visa' },
+        })
+      ).statusCode,
+    ).toBe(201);
+    const subscribed = await t.inject({
+      method: 'POST',
+      url: '/v1/billing/subscriptions',
+      headers: trader(user),
+      payload: { productId: (await productBySlug(t, 'pro-monthly')).id, currency: 'USD', trialDays: 7 },
+    });
+    expect([subscribed.statusCode, subscribed.statusCode === 201 ? '' : subscribed.body]).toEqual([201, '']);
+    const subscription = subscribed.json() as { id: string; status: string };
+    expect(subscription.status).toBe('trialing');
+
+    // The trial ends 8 sandbox days later; the first charge is declined (DUNNING_RETRY_DAYS 1,3,5,7).
+    expect((await advance(8 * DAY_S)).statusCode).toBe(200);
+    t.fake.controls.declineNextPayments({ count: 1 });
+    const run = await t.inject({ method: 'POST', url: '/v1/admin/billing-runs', headers: t.as(FINANCE), payload: {} });
+    expect(run.statusCode).toBeLessThan(300);
+    const dunning = await eventually(async () => {
+      const [row] = (await t.dataSource.query(
+        `SELECT invoice_id, status, failed_attempts, next_attempt_at FROM billing.dunning_cases WHERE subscription_id = $1`,
+        [subscription.id],
+      )) as Array<{ invoice_id: string; status: string; failed_attempts: number; next_attempt_at: Date }>;
+      return row?.failed_attempts === 1 ? row : undefined;
+    }, 30_000);
+    const clock = t.app.get(Clock);
+    expect(new Date(dunning.next_attempt_at).getTime()).toBeGreaterThan(clock.now().getTime());
+    const collection = t.app.get(InvoiceCollection);
+    expect(await collection.collectDueRetries()).toBe(0);
+
+    // A day later in the sandbox the retry is due, and the card pays.
+    expect((await advance(DAY_S + 60)).statusCode).toBe(200);
+    expect(await collection.collectDueRetries()).toBe(1);
+    const paid = await eventually(async () => {
+      const [row] = (await t.dataSource.query('SELECT status FROM billing.invoices WHERE id = $1', [
+        dunning.invoice_id,
+      ])) as Array<{ status: string }>;
+      return row?.status === 'paid' ? row : undefined;
+    }, 30_000);
+    expect(paid.status).toBe('paid');
+    const [after] = await t.dataSource.query('SELECT status FROM billing.subscriptions WHERE id = $1', [
+      subscription.id,
+    ]);
+    expect(after.status).toBe('active');
   });
 
   it('leaves the books clean', async () => {
