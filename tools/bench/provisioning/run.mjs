@@ -9,7 +9,11 @@
 // Usage: pnpm exec nx run @astrix/api:build && node tools/bench/provisioning/run.mjs [--count 2000] [--rate 100]
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cpuUsage, machine, startApi } from '../lib/api-server.mjs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { cpuUsage, machine, root, startApi } from '../lib/api-server.mjs';
+
+const { Client } = createRequire(join(root, 'apps/api/package.json'))('pg');
 
 const { values } = parseArgs({
   options: { count: { type: 'string', default: '2000' }, rate: { type: 'string', default: '100' } },
@@ -18,11 +22,14 @@ const count = Number(values.count);
 const rate = Number(values.rate);
 const api = await startApi({ port: 3993, seed: true });
 const productId = api.query(`SELECT id FROM billing.products WHERE slug = 'evaluation-50k'`);
+// Appends go over one open connection: a psql process per batch could not keep 100/s on a busy machine.
+const producer = new Client({ connectionString: api.env.DATABASE_URL });
+await producer.connect();
 
 /** Appends events [from, to) in one statement, each a realistic billing.payment.completed envelope. */
-function append(from, to) {
+async function append(from, to) {
   const id = (prefix) => `'${prefix}_' || lpad(i::text, 26, '0')`;
-  api.query(`
+  await producer.query(`
     INSERT INTO platform.outbox_events (event_id, type, subject, envelope, occurred_at)
     SELECT ${id('evt')}, 'billing.payment.completed', ${id('chg')},
       jsonb_build_object(
@@ -44,14 +51,14 @@ function append(from, to) {
 }
 
 // Warm-up: a few events so the first measured ones do not pay for connections and JIT.
-append(1_000_000, 1_000_020);
+await append(1_000_000, 1_000_020);
 await waitForActive(20);
 
 const batch = Math.max(1, Math.round(rate / 10));
 const cpu = cpuUsage(api);
 const started = Date.now();
 for (let sent = 0; sent < count; sent += batch) {
-  append(sent, Math.min(count, sent + batch));
+  await append(sent, Math.min(count, sent + batch));
   const due = started + ((sent + batch) / rate) * 1000;
   await sleep(Math.max(0, due - Date.now()));
 }
@@ -87,6 +94,7 @@ const stageP50 = (column) => {
   return Math.round(sorted[Math.floor(sorted.length / 2)] * 10) / 10;
 };
 const accounts = Number(api.query(`SELECT count(*) FROM accounts.accounts`));
+await producer.end();
 await api.stop();
 
 const latencies = rows.map(([latency]) => latency).sort((a, b) => a - b);

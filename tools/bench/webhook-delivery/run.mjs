@@ -17,7 +17,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { machine, startApi } from '../lib/api-server.mjs';
+import { createRequire } from 'node:module';
+import { machine, root, startApi } from '../lib/api-server.mjs';
+
+const { Client } = createRequire(join(root, 'apps/api/package.json'))('pg');
 
 const { values } = parseArgs({
   options: {
@@ -74,9 +77,14 @@ const created = await fetch(`${api.url}/v1/admin/webhook-endpoints`, {
 if (created.status !== 201)
   throw new Error(`endpoint not created: ${created.status} ${await created.text()}`);
 
+// Appends go over one open connection: a psql process per batch blocked this process (and so the
+// receiver's clock) for a tenth of a second and more on a busy machine, and could not keep the rate.
+const producer = new Client({ connectionString: api.env.DATABASE_URL });
+await producer.connect();
+
 /** Appends billing.payment.failed events [from, to) for a user, committed now. */
-function append(from, to, userId, prefix = 'evt_bench') {
-  api.query(`
+async function append(from, to, userId, prefix = 'evt_bench') {
+  await producer.query(`
     INSERT INTO platform.outbox_events (event_id, type, subject, envelope, occurred_at)
     SELECT '${prefix}_' || i, 'billing.payment.failed', 'chk_' || lpad(i::text, 26, '0'),
       jsonb_build_object('id', '${prefix}_' || i, 'type', 'billing.payment.failed', 'version', 1,
@@ -89,13 +97,13 @@ function append(from, to, userId, prefix = 'evt_bench') {
 }
 
 // (1) deliveries
-append(1_000_000, 1_000_020, 'bench_hooks');
+await append(1_000_000, 1_000_020, 'bench_hooks');
 for (let waited = 0; received.size < 20 && waited < 60_000; waited += 100) await sleep(100);
 received.clear();
 const batch = Math.max(1, Math.round(rate / 10));
 const started = Date.now();
 for (let sent = 0; sent < count; sent += batch) {
-  append(sent, Math.min(count, sent + batch), 'bench_hooks');
+  await append(sent, Math.min(count, sent + batch), 'bench_hooks');
   await sleep(Math.max(0, started + ((sent + batch) / rate) * 1000 - Date.now()));
 }
 for (let waited = 0; received.size < count && waited < 120_000; waited += 100) await sleep(100);
@@ -144,7 +152,11 @@ if (throughputCount > 0) {
       FROM history h CROSS JOIN unnest(ARRAY['${endpointIds.join("','")}']) WITH ORDINALITY AS e(id, ordinality)`);
   const expected = perEndpoint * endpointCount;
   const deliveredCount = () =>
-    Number(api.query(`SELECT count(*) FROM platform.webhook_deliveries WHERE event_type = 'billing.refund.processed' AND status = 'succeeded'`));
+    Number(
+      api.query(
+        `SELECT count(*) FROM platform.webhook_deliveries WHERE event_type = 'billing.refund.processed' AND status = 'succeeded'`,
+      ),
+    );
   for (let waited = 0; deliveredCount() < expected && waited < 300_000; waited += 200) await sleep(200);
   const doneAt = Date.now();
   throughput = {
@@ -162,7 +174,12 @@ const floor = JSON.parse(
   (
     await promisify(execFile)(
       process.execPath,
-      [join(dirname(fileURLToPath(import.meta.url)), 'raw-sender.mjs'), 'http://127.0.0.1:3992/raw', '10000', '600'],
+      [
+        join(dirname(fileURLToPath(import.meta.url)), 'raw-sender.mjs'),
+        'http://127.0.0.1:3992/raw',
+        '10000',
+        '600',
+      ],
       { encoding: 'utf8' },
     )
   ).stdout,
@@ -209,7 +226,7 @@ for (let round = 0; round < fanouts; round += 1) {
   const id = `evt_fanout_${round}`;
   const allReceived = new Promise((resolve) => waiting.set(id, { left: clients, done: resolve }));
   const committedAt = Date.now();
-  append(round, round + 1, 'bench_viewer', 'evt_fanout');
+  await append(round, round + 1, 'bench_viewer', 'evt_fanout');
   const timeout = sleep(30_000).then(() => null);
   const doneAt = await Promise.race([allReceived, timeout]);
   if (doneAt === null)
@@ -219,6 +236,7 @@ for (let round = 0; round < fanouts; round += 1) {
   fanoutMs.push(doneAt - committedAt);
 }
 for (const controller of streams) controller.abort();
+await producer.end();
 await api.stop();
 receiver.close();
 
