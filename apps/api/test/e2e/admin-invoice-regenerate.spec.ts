@@ -208,6 +208,58 @@ describe('staff regenerate a voided invoice: POST /v1/admin/invoices/:id/regener
     expect(count).toBe(1);
   });
 
+  it('bills corrected quantities at the same unit price, refusing corrections it cannot make (422) or read (400)', async () => {
+    const { invoiceId } = await openRenewal('user_regen_corrected');
+    expect(
+      (await post('void', invoiceId, { reason: 'billed one seat, customer has two' }, null)).statusCode,
+    ).toBe(200);
+    for (const [index, [lines, status, text]] of (
+      [
+        [[{ position: 9, quantity: 2 }], 422, 'the voided invoice has no line 9 (its lines are 1 to 1)'],
+        [[{ position: 1, quantity: 0 }], 400, 'quantity must be a whole number from 1 to 1000000'],
+        [[{ position: 1, quantity: 1.5 }], 400, 'quantity must be a whole number from 1 to 1000000'],
+        [[{ position: 1 }], 400, 'quantity must be a whole number from 1 to 1000000'],
+        [{ position: 1, quantity: 2 }, 400, 'lines must be an array'],
+        [
+          [
+            { position: 1, quantity: 2 },
+            { position: 1, quantity: 3 },
+          ],
+          422,
+          'line 1 is corrected twice',
+        ],
+      ] as const
+    ).entries()) {
+      const response = await post(
+        'regenerate',
+        invoiceId,
+        { reason: 'seats', lines },
+        `bad-lines-${index}-${invoiceId}`,
+      );
+      expect(response.statusCode).toBe(status);
+      expect(JSON.stringify(response.json().error)).toContain(text);
+    }
+    expect(await replacementsOf(invoiceId)).toEqual([]);
+
+    const response = await post(
+      'regenerate',
+      invoiceId,
+      { reason: 'two seats', lines: [{ position: 1, quantity: 2 }] },
+      `corrected-${invoiceId}`,
+    );
+    expect(response.statusCode).toBe(201);
+    const replacement = response.json() as InvoiceView;
+    expect(replacement).toMatchObject({ regeneratedFromInvoiceId: invoiceId, subtotal: 9800, total: 9800 });
+    expect(replacement.lines).toEqual([
+      expect.objectContaining({ quantity: 2, amount: expect.objectContaining({ amount: 9800 }) }),
+    ]);
+    const [audit] = await t.dataSource.query(
+      `SELECT after FROM platform.audit_log WHERE action = 'invoice.regenerated' AND resource_id = $1`,
+      [replacement.id],
+    );
+    expect(audit.after).toMatchObject({ reason: 'two seats', corrections: [{ position: 1, quantity: 2 }] });
+  });
+
   it('leaves the books clean', async () => {
     await expectBooksClean(t.app);
   });

@@ -113,6 +113,11 @@ export interface StaffReasonRequest {
   reason: string;
 }
 
+/** Regenerate a voided invoice: the reason, and optionally corrected quantities per line position. */
+export interface RegenerateInvoiceRequest extends StaffReasonRequest {
+  lines?: Array<{ position: number; quantity: number }>;
+}
+
 export interface CreditNoteView {
   id: string;
   number: string;

@@ -10,7 +10,12 @@ import type {
   ProductView,
   RefundView,
 } from '../api/billing';
-import type { CreateCreditNoteRequest, CreditNoteView, StaffReasonRequest } from '../api/admin';
+import type {
+  CreateCreditNoteRequest,
+  CreditNoteView,
+  RegenerateInvoiceRequest,
+  StaffReasonRequest,
+} from '../api/admin';
 import type { AccountView, ResetOffer, TradingOutcomeRequest } from '../api/accounts';
 import type {
   BalanceSnapshotRequest,
@@ -421,7 +426,7 @@ export class AstrixClient {
    */
   regenerateInvoice(
     invoiceId: string,
-    body: StaffReasonRequest,
+    body: RegenerateInvoiceRequest,
     options?: MoneyRequestOptions,
   ): Promise<InvoiceView> {
     return this.moneyRequest(`/v1/admin/invoices/${segment(invoiceId)}/regenerate`, body, options);

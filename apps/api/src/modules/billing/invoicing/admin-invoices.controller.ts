@@ -8,6 +8,7 @@ import { RequiresIdempotencyKey } from '../../../platform/idempotency/requires-i
 import {
   CreateCreditNoteDto,
   InvoiceClosingReasonDto,
+  RegenerateInvoiceDto,
   ResendReceiptDto,
 } from './dto/admin-invoice-requests.dto';
 import { InvoiceCorrections } from './invoice-corrections.service';
@@ -112,14 +113,14 @@ export class AdminInvoicesController {
   @Roles('finance')
   @ApiOperation({
     summary:
-      'Regenerate a voided subscription invoice: a new invoice with the same lines, linked to it (regeneratedFromInvoiceId), posted and collected at once; once per voided invoice (409 ALREADY_REGENERATED), never while another invoice bills the period (audited). Send an Idempotency-Key.',
+      'Regenerate a voided subscription invoice: a new invoice with the same lines (quantities optionally corrected), linked to it (regeneratedFromInvoiceId), posted and collected at once; once per voided invoice (409 ALREADY_REGENERATED), never while another invoice bills the period (audited). Send an Idempotency-Key.',
   })
   regenerate(
     @Param('id', invoiceId) id: string,
-    @Body() body: InvoiceClosingReasonDto,
+    @Body() body: RegenerateInvoiceDto,
     @CurrentContext() context: RequestContext,
   ): Promise<InvoiceView> {
-    return this.corrections.regenerate(id, body.reason, context);
+    return this.corrections.regenerate(id, body.reason, context, body.lines ?? []);
   }
 
   @Post(':id/void')

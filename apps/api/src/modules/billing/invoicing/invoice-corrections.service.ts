@@ -15,6 +15,7 @@ import { invoiceEventData } from './invoice-events';
 import { InvoiceLine } from './invoice-line.entity';
 import { Invoice } from './invoice.entity';
 import { InvoiceWriter } from './invoice-writer.service';
+import { correctLines, type LineCorrection } from './regeneration-corrections';
 import { InvoicesService } from './invoices.service';
 
 /**
@@ -61,11 +62,16 @@ export class InvoiceCorrections {
 
   /**
    * A replacement for a voided subscription invoice (as Lago regenerates a voided invoice): the same
-   * lines under a new number, credit applied again, posted to the books as a new finalized invoice,
+   * lines (quantities optionally corrected, see regeneration-corrections.ts) under a new number, credit applied again, posted to the books as a new finalized invoice,
    * collected at once, and linked to the voided one (`regeneratedFromInvoiceId`). One replacement per
    * voided invoice: under the voided invoice's lock, a second attempt is a 409 naming the first.
    */
-  async regenerate(invoiceId: string, reason: string, context: RequestContext): Promise<InvoiceView> {
+  async regenerate(
+    invoiceId: string,
+    reason: string,
+    context: RequestContext,
+    corrections: readonly LineCorrection[] = [],
+  ): Promise<InvoiceView> {
     requireReason(reason);
     const replacement = await this.dataSource.transaction(async (manager) => {
       const voided = await manager.findOne(Invoice, {
@@ -109,7 +115,11 @@ export class InvoiceCorrections {
           `invoice ${payable.number} (${payable.status}) already bills this period: regenerating ${voided.number} would bill it twice`,
         );
       }
-      const lines = await manager.find(InvoiceLine, { where: { invoiceId }, order: { position: 'ASC' } });
+      const lines = correctLines(
+        voided.currency,
+        await manager.find(InvoiceLine, { where: { invoiceId }, order: { position: 'ASC' } }),
+        corrections,
+      );
       const subscription = await manager.findOneOrFail(Subscription, {
         where: { id: voided.subscriptionId },
       });
@@ -164,7 +174,12 @@ export class InvoiceCorrections {
         resourceType: 'invoice',
         resourceId: invoice.id,
         before: { replaces: voided.id, number: voided.number },
-        after: { number: invoice.number, total: invoice.total, reason },
+        after: {
+          number: invoice.number,
+          total: invoice.total,
+          reason,
+          ...(corrections.length > 0 ? { corrections: [...corrections] } : {}),
+        },
       });
       return invoice;
     });

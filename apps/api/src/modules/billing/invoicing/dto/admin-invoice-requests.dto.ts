@@ -1,5 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsEmail,
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 
 export class CreateCreditNoteDto {
   @ApiProperty({ description: "Minor units of the invoice's currency" })
@@ -28,4 +41,32 @@ export class InvoiceClosingReasonDto {
   @IsString()
   @Length(1, 500, { message: 'reason must be 1 to 500 characters' })
   reason!: string;
+}
+
+export class RegenerateLineCorrectionDto {
+  @ApiProperty({ example: 1, description: "The line's position on the voided invoice (1 = first)" })
+  @IsInt({ message: 'position must be a whole number from 1' })
+  @Min(1, { message: 'position must be a whole number from 1' })
+  @Max(100000, { message: 'position must be a whole number from 1' })
+  position!: number;
+
+  @ApiProperty({ example: 2, description: 'The seats or units the replacement bills on that line' })
+  @IsInt({ message: 'quantity must be a whole number from 1 to 1000000' })
+  @Min(1, { message: 'quantity must be a whole number from 1 to 1000000' })
+  @Max(1000000, { message: 'quantity must be a whole number from 1 to 1000000' })
+  quantity!: number;
+}
+
+export class RegenerateInvoiceDto extends InvoiceClosingReasonDto {
+  @ApiPropertyOptional({
+    type: () => [RegenerateLineCorrectionDto],
+    description:
+      'Corrected quantities: a line billed at unit price × quantity, without a discount, bills the new quantity at the same unit price; other lines are copied',
+  })
+  @IsOptional()
+  @IsArray({ message: 'lines must be an array of {position, quantity}' })
+  @ArrayMaxSize(500, { message: 'lines must contain at most 500 corrections' })
+  @ValidateNested({ each: true })
+  @Type(() => RegenerateLineCorrectionDto)
+  lines?: RegenerateLineCorrectionDto[];
 }
