@@ -23,6 +23,8 @@ const MONEY_MOVING = [
   'POST /v1/admin/reconciliations',
   'POST /v1/admin/invoices/:id/regenerate',
   'POST /v1/admin/subscriptions/:id/resume',
+  // Sandbox only: a retry that moved the clock twice would bill and dun days too far ahead.
+  'POST /v1/admin/sandbox/clock/advance',
 ];
 
 /**
@@ -168,7 +170,12 @@ describe('money-moving POSTs require an Idempotency-Key', () => {
     for (const route of MONEY_MOVING) {
       const [method, path] = route.split(' ');
       const url = path.replace(/:(\w+)/g, PLACEHOLDER_ID);
-      const who = url.startsWith('/v1/admin') ? staff : trader;
+      // The sandbox clock is for admins only.
+      const who = url.startsWith('/v1/admin/sandbox')
+        ? { ...staff, roles: ['admin'] }
+        : url.startsWith('/v1/admin')
+          ? staff
+          : trader;
       const response = await t.inject({ method: method as 'POST', url, headers: t.as(who), payload: {} });
       expect({ route, status: response.statusCode, code: response.json().error?.code }).toEqual({
         route,

@@ -5,6 +5,7 @@ import { expectBooksClean } from '../support/books';
 import { Clock, SystemClock } from '../../src/platform/clock';
 import { SandboxClock } from '../../src/platform/sandbox/sandbox-clock';
 import { InvoiceCollection } from '../../src/modules/billing/collection/invoice-collection.service';
+import { IdempotencyStore } from '../../src/platform/idempotency/idempotency.store';
 
 const DAY_S = 86_400;
 const ADMIN = { sub: 'staff_sandbox_admin', roles: ['admin'] };
@@ -181,6 +182,25 @@ describe('sandbox clock (SANDBOX_CLOCK=true)', () => {
       subscription.id,
     ]);
     expect(after.status).toBe('active');
+  });
+
+  // Idempotency keys age on real time: on the business clock, moving it days ahead made a request
+  // still in flight look abandoned (5 minutes), and its client's retry ran it a second time.
+  it('keeps a request in flight when the clock moves days ahead: the retry with its key waits', async () => {
+    const store = t.app.get(IdempotencyStore);
+    const request = {
+      callerId: 'user:user_sandbox_idempotency',
+      key: randomUUID(),
+      method: 'POST',
+      path: '/v1/admin/charges/ch_x/refunds',
+      requestHash: 'h',
+    };
+    expect(await store.claim(request)).toEqual({ kind: 'claimed' });
+    expect((await advance(2 * DAY_S)).statusCode).toBe(200);
+
+    expect(await store.claim(request)).toEqual({ kind: 'in_progress' });
+    await store.complete(request.callerId, request.key, 201, { id: 'ref_x' });
+    expect(await store.claim(request)).toEqual({ kind: 'replay', status: 201, body: { id: 'ref_x' } });
   });
 
   it('leaves the books clean', async () => {

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
-import { Clock } from '../clock';
 
 /** How long an in-flight claim holds a key before a retry may take it over (the first caller died). */
 export const ABANDONED_CLAIM_MS = 5 * 60_000;
@@ -30,17 +29,23 @@ interface StoredRow {
   expires_at: Date;
 }
 
-/** Postgres-backed record of first responses per (caller, Idempotency-Key). */
+/** Real time, never the sandbox clock: a key's life and a claim's age are about requests, not days. */
+const realNow = (): Date => new Date();
+
+/**
+ * Postgres-backed record of first responses per (caller, Idempotency-Key). Ages on real time, as
+ * Stripe's keys do under its test clocks: on the business Clock, a sandbox clock moved days ahead
+ * made every in-flight claim look abandoned, and a retry ran the request a second time.
+ */
 @Injectable()
 export class IdempotencyStore {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
-    private readonly clock: Clock,
   ) {}
 
   async claim(request: IdempotentRequest, attempt = 0): Promise<ClaimOutcome> {
-    const now = this.clock.now();
+    const now = realNow();
     const expiresAt = new Date(now.getTime() + this.config.idempotencyTtlHours * 3600_000);
     const inserted: unknown[] = await this.dataSource.query(
       `INSERT INTO platform.idempotency_records
@@ -98,7 +103,7 @@ export class IdempotencyStore {
   async purgeExpired(): Promise<number> {
     const deleted: [unknown[], number] = await this.dataSource.query(
       `DELETE FROM platform.idempotency_records WHERE expires_at < $1`,
-      [this.clock.now()],
+      [realNow()],
     );
     return deleted[1];
   }
