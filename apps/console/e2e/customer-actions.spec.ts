@@ -148,7 +148,10 @@ describe('console: invoice PDFs, pause, regenerate', () => {
       .filter({ hasText: invoice.number });
     await row.getByRole('button', { name: 'Regenerate' }).click();
     const dialog = finance.getByRole('dialog', { name: `Regenerate ${invoice.number}` });
-    await dialog.getByRole('textbox', { name: 'Reason' }).fill('Customer replaced the card');
+    await dialog.getByRole('textbox', { name: 'Corrected quantities' }).fill('1=2');
+    await dialog
+      .getByRole('textbox', { name: 'Reason' })
+      .fill('Customer replaced the card and has two seats');
     await dialog.getByRole('button', { name: 'Confirm' }).click();
     await dialog.waitFor({ state: 'hidden' });
 
@@ -164,6 +167,7 @@ describe('console: invoice PDFs, pause, regenerate', () => {
       .getByRole('row')
       .filter({ hasText: replacement.number })
       .filter({ hasText: `replaces ${invoice.number}` })
+      .filter({ hasText: '$98.00' })
       .waitFor();
   });
 });

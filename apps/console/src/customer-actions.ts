@@ -35,3 +35,22 @@ export function regenerationOf(
   if (invoice.status === 'void' && invoice.subscriptionId !== null) return { kind: 'regenerable' };
   return { kind: 'none' };
 }
+
+/**
+ * Corrected quantities for a regenerate, typed as `position=quantity` pairs separated by commas or
+ * spaces (`1=2, 3=10`); empty means none. Throws an Error with a message to show for anything else
+ * (the API checks the rest: lines that exist, are not discounted or prorated).
+ */
+export function parseLineCorrections(text: string): Array<{ position: number; quantity: number }> {
+  const parts = text
+    .split(/[\s,]+/)
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0);
+  return parts.map((part) => {
+    const match = /^(\d{1,6})=(\d{1,7})$/.exec(part);
+    if (!match) throw new Error(`"${part}" is not line=quantity (e.g. 1=2)`);
+    const [position, quantity] = [Number(match[1]), Number(match[2])];
+    if (position < 1 || quantity < 1) throw new Error(`"${part}": line and quantity start at 1`);
+    return { position, quantity };
+  });
+}

@@ -1,4 +1,4 @@
-import { pauseActionFor, regenerationOf } from './customer-actions';
+import { parseLineCorrections, pauseActionFor, regenerationOf } from './customer-actions';
 import { formatMinor, parseMajor } from './money';
 import { can } from './permissions';
 import { sessionFromToken } from './token';
@@ -68,6 +68,18 @@ describe('customer actions', () => {
     expect(regenerationOf(replacement, [voided, replacement])).toEqual({ kind: 'none' });
     expect(regenerationOf({ ...voided, subscriptionId: null }, [])).toEqual({ kind: 'none' });
     expect(regenerationOf({ ...voided, status: 'open' }, [])).toEqual({ kind: 'none' });
+  });
+
+  it('reads corrected quantities as line=quantity pairs, refusing anything else with a message', () => {
+    expect(parseLineCorrections('')).toEqual([]);
+    expect(parseLineCorrections(' 1=2, 3=10 ')).toEqual([
+      { position: 1, quantity: 2 },
+      { position: 3, quantity: 10 },
+    ]);
+    expect(() => parseLineCorrections('1:2')).toThrow('"1:2" is not line=quantity (e.g. 1=2)');
+    expect(() => parseLineCorrections('1=1.5')).toThrow('is not line=quantity');
+    expect(() => parseLineCorrections('0=2')).toThrow('"0=2": line and quantity start at 1');
+    expect(() => parseLineCorrections('2=0')).toThrow('line and quantity start at 1');
   });
 });
 

@@ -20,7 +20,7 @@ import { Paged } from '../components/useMore';
 import { formatDate, formatMinor } from '../money';
 import { can } from '../permissions';
 import { useSignedIn } from '../session';
-import { pauseActionFor, regenerationOf } from '../customer-actions';
+import { parseLineCorrections, pauseActionFor, regenerationOf } from '../customer-actions';
 import { FraudBadge } from './Customers';
 import { CustomerEvents, CustomerExtras } from './CustomerExtras';
 import { CreditNotesButton, InvoicePdfButton } from './InvoiceDocuments';
@@ -245,7 +245,21 @@ function Invoices({ invoices }: { invoices: InvoiceView[] }) {
                     title={`Regenerate ${row.number}`}
                     description="Issues a new invoice with the same lines, linked to this voided one, and collects it at once (credit on the balance is applied first). Once per voided invoice."
                     path={`/v1/admin/invoices/${row.id}/regenerate`}
-                    fields={[{ name: 'reason', label: 'Reason', kind: 'reason' }]}
+                    fields={[
+                      {
+                        name: 'lines',
+                        label: 'Corrected quantities (optional)',
+                        kind: 'text',
+                        description:
+                          'line=quantity, e.g. 1=2 bills the first line twice at its unit price; lines not named are copied',
+                      },
+                      { name: 'reason', label: 'Reason', kind: 'reason' },
+                    ]}
+                    transform={(body) =>
+                      typeof body.lines === 'string'
+                        ? { ...body, lines: parseLineCorrections(body.lines) }
+                        : body
+                    }
                   />
                 )}
               {can(session.roles, 'invoice.creditNote') && row.status === 'paid' && (
