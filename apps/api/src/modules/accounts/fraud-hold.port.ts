@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { UserHold } from './user-hold.entity';
 
 /**
@@ -8,7 +8,8 @@ import { UserHold } from './user-hold.entity';
  * later; until then support decides through `accounts.user_holds`.
  */
 export abstract class FraudHoldPort {
-  abstract isOnHold(userId: string): Promise<boolean>;
+  /** Read in the caller's transaction when given (no second pool connection held meanwhile). */
+  abstract isOnHold(userId: string, manager?: EntityManager): Promise<boolean>;
 }
 
 @Injectable()
@@ -17,7 +18,7 @@ export class UserHoldsFraudHold extends FraudHoldPort {
     super();
   }
 
-  async isOnHold(userId: string): Promise<boolean> {
-    return this.dataSource.getRepository(UserHold).exists({ where: { userId } });
+  async isOnHold(userId: string, manager?: EntityManager): Promise<boolean> {
+    return (manager ?? this.dataSource.manager).exists(UserHold, { where: { userId } });
   }
 }

@@ -187,7 +187,9 @@ export class ProvisioningConsumer {
       updatedAt: now,
     });
     await this.changes.create(manager, account, `bought with charge ${payment.chargeId}`, context);
-    const held = await this.fraudHold.isOnHold(payment.userId);
+    // In the consumer's transaction: a second pool connection per provisioning, taken while this one
+    // is held, made concurrent consumers wait for each other's connections.
+    const held = await this.fraudHold.isOnHold(payment.userId, manager);
     await this.changes.transition(
       manager,
       account,
