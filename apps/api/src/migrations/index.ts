@@ -36,6 +36,7 @@ import { EntitlementsNotify1795640000000 } from './1795640000000-entitlements-no
 import { SandboxClock1795750000000 } from './1795750000000-sandbox-clock';
 import { InvoiceRegeneratedFrom1795700000000 } from './1795700000000-invoice-regenerated-from';
 import { UsageEventsPartitioned1795740000000 } from './1795740000000-usage-events-partitioned';
+import { UsageEventKeysInStatement1795740000001 } from './1795740000001-usage-event-keys-in-statement';
 
 /** Every migration, oldest first. Landed migrations are never edited; add a new one instead. */
 export const MIGRATIONS = [
@@ -77,4 +78,5 @@ export const MIGRATIONS = [
   SandboxClock1795750000000,
   InvoiceRegeneratedFrom1795700000000,
   UsageEventsPartitioned1795740000000,
+  UsageEventKeysInStatement1795740000001,
 ];

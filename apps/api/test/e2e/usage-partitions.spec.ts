@@ -1,4 +1,5 @@
 import { UsageEventsPartitioned1795740000000 } from '../../src/migrations/1795740000000-usage-events-partitioned';
+import { UsageEventKeysInStatement1795740000001 } from '../../src/migrations/1795740000001-usage-event-keys-in-statement';
 import { CatalogService } from '../../src/modules/billing/catalog/catalog.service';
 import { UsagePartitionsJob } from '../../src/modules/billing/metering/usage-partitions.job';
 import {
@@ -87,9 +88,11 @@ describe('usage events partitioned by month (e2e)', () => {
 
   it('the migration keeps every row of the unpartitioned table, each in its month, with its key claimed', async () => {
     const migration = new UsageEventsPartitioned1795740000000();
+    const keysInStatement = new UsageEventKeysInStatement1795740000001();
     const runner = t.dataSource.createQueryRunner();
     try {
       await runner.startTransaction();
+      await keysInStatement.down(runner);
       await migration.down(runner);
       const [kind] = await runner.query(
         `SELECT relkind FROM pg_class WHERE oid = 'billing.usage_events'::regclass`,
@@ -105,6 +108,7 @@ describe('usage events partitioned by month (e2e)', () => {
         );
       }
       await migration.up(runner);
+      await keysInStatement.up(runner);
       await runner.commitTransaction();
     } finally {
       if (runner.isTransactionActive) await runner.rollbackTransaction();
@@ -151,11 +155,16 @@ describe('usage events partitioned by month (e2e)', () => {
       expect(partitions).toContain(label(monthFromNow(offset)));
     }
     expect(partitions).toContain('default');
-    // An old key written again, in another month, is skipped: exactly-once survived the move.
+    // An old key reported again, now (another month): the stored event comes back, exactly once.
     await t.dataSource.query(
-      `INSERT INTO billing.usage_events (customer_id, idempotency_key, id, feature_id, quantity, occurred_at, reported_by, received_at)
-       VALUES ('cust_legacy', 'legacy-0', 'ue_again', 'api-calls', 99, now(), 'legacy', now())`,
+      `INSERT INTO billing.customers (id, user_id, email, fraud_status, created_at)
+       VALUES ('cust_legacy', 'u_legacy', 'legacy@example.com', 'clear', now())`,
     );
+    const again = (
+      await report([event(new Date(), { customerId: 'u_legacy', idempotencyKey: 'legacy-0', quantity: 99 })])
+    ).json();
+    expect(again).toMatchObject({ accepted: 0, duplicates: 1 });
+    expect(again.results[0]).toMatchObject({ status: 'duplicate', id: 'ue_legacy0', event: { quantity: 5 } });
     const [{ n }] = await t.dataSource.query(
       `SELECT count(*)::int AS n FROM billing.usage_events WHERE customer_id = 'cust_legacy' AND idempotency_key = 'legacy-0'`,
     );
@@ -274,11 +283,17 @@ describe('usage events partitioned by month (e2e)', () => {
     await t.dataSource.query(`UPDATE billing.subscriptions SET status = 'canceled' WHERE id = $1`, [
       subscriptionId,
     ]);
-    // An event the live customer reported back then (its key is retried after the archive, below).
+    // An event the live customer reported back then, key claimed as ingest does (it is retried
+    // after the archive, below).
+    const then = new Date(old.getTime() + 2 * 86_400_000);
+    await t.dataSource.query(
+      `INSERT INTO billing.usage_event_keys (customer_id, idempotency_key, occurred_at, id) VALUES ($1, 'archived-key', $2, 'ue_archived')`,
+      [customerId, then],
+    );
     await t.dataSource.query(
       `INSERT INTO billing.usage_events (customer_id, idempotency_key, id, feature_id, quantity, occurred_at, reported_by, received_at)
        VALUES ($1, 'archived-key', 'ue_archived', 'api-calls', 1, $2, 'x', $2)`,
-      [customerId, new Date(old.getTime() + 2 * 86_400_000)],
+      [customerId, then],
     );
 
     // The CLI refuses the current month with the reason, and exits non-zero.
@@ -320,14 +335,18 @@ describe('usage events partitioned by month (e2e)', () => {
       state: 'archived',
       table: archivedAs,
     });
-    // Once detached, not again; and its key stays claimed.
+    // Once detached, not again; and its keys stay claimed: the legacy event's key reported again
+    // now is not stored a second time.
     await expect(partitions.detachMonth(label(old))).rejects.toThrow('has no attached partition');
-    await expect(
-      t.dataSource.query(
-        `INSERT INTO billing.usage_events (customer_id, idempotency_key, id, feature_id, quantity, occurred_at, reported_by, received_at)
-         VALUES ('cust_legacy', 'legacy-0', 'ue_reborn', 'api-calls', 1, now(), 'x', now()) RETURNING id`,
-      ),
-    ).resolves.toEqual([]);
+    const retried = (
+      await report([event(new Date(), { customerId: 'u_legacy', idempotencyKey: 'legacy-0' })])
+    ).json();
+    expect(retried).toMatchObject({ accepted: 0, duplicates: 0, rejected: 1 });
+    expect(retried.results[0].message).toContain('a month archived since: this is a duplicate of it');
+    const [{ again }] = await t.dataSource.query(
+      `SELECT count(*)::int AS again FROM billing.usage_events WHERE customer_id = 'cust_legacy' AND idempotency_key = 'legacy-0'`,
+    );
+    expect(again).toBe(0);
   });
 
   it('answers a reporter retrying the key of an archived event: a duplicate it can no longer show', async () => {

@@ -4,8 +4,8 @@ import { bigintToNumber } from '../../../platform/database/transformers';
 /**
  * The usage ledger: append-only (the database refuses UPDATE and DELETE), partitioned by month of
  * `occurredAt` (migration UsageEventsPartitioned1795740000000). The identity is the customer and the
- * reporter's idempotency key: a trigger claims the key in `billing.usage_event_keys` in the same
- * INSERT, and skips the row when it is taken (the primary key has to include the partition column).
+ * reporter's idempotency key: the ingest statement claims the key in `billing.usage_event_keys` and
+ * writes only the events whose key it claimed (the primary key has to include the partition column).
  * A correction is a new event with a negative quantity whose `correctionOf` names the original's key.
  */
 @Entity({ schema: 'billing', name: 'usage_events' })

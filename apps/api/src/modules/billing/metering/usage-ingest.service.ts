@@ -78,15 +78,31 @@ const keyOrder = (a: Row, b: Row): number => {
   return x === y ? 0 : x < y ? -1 : 1;
 };
 
-const INSERT_EVENTS = `
+/**
+ * The batch's rows ($1), and the claim of their idempotency keys: one row per (customer, key) in
+ * `billing.usage_event_keys`, ON CONFLICT DO NOTHING. Only the rows whose key this statement claimed
+ * go on into `billing.usage_events` (partitioned by month: its primary key has to include the month,
+ * so the keys table is what makes an event exactly-once). A concurrent claim of the same key waits
+ * on its index entry until the first writer commits (then claims nothing) or rolls back.
+ */
+const CLAIM = `r AS (
+  SELECT * FROM json_to_recordset($1::json) AS r(c text, k text, i text, f text, q bigint, t timestamptz, s text,
+                                                 p jsonb, o text)
+), claimed AS (
+  INSERT INTO billing.usage_event_keys (customer_id, idempotency_key, occurred_at, id)
+  SELECT r.c, r.k, r.t, r.i FROM r
+  ON CONFLICT DO NOTHING
+  RETURNING id
+)`;
+
+const INSERT_CLAIMED = `
 INSERT INTO billing.usage_events (customer_id, idempotency_key, id, feature_id, quantity, occurred_at,
                                   service_id, properties, correction_of, reported_by, received_at)
 SELECT r.c, r.k, r.i, r.f, r.q, r.t, r.s, r.p, r.o, $2, $3
-  FROM json_to_recordset($1::json) AS r(c text, k text, i text, f text, q bigint, t timestamptz, s text,
-                                        p jsonb, o text)
-ON CONFLICT DO NOTHING`;
+  FROM r JOIN claimed ON claimed.id = r.i`;
 
-const INSERT_SQL = `${INSERT_EVENTS}
+const INSERT_SQL = `WITH ${CLAIM}
+${INSERT_CLAIMED}
 RETURNING id`;
 
 /**
@@ -94,8 +110,7 @@ RETURNING id`;
  * grew, as still to be evaluated by this batch ($4): evaluation after commit clears the mark, a sweep
  * evaluates what a dead process left behind.
  */
-const INSERT_MARKING_SQL = `
-WITH inserted AS (${INSERT_EVENTS}
+const INSERT_MARKING_SQL = `WITH ${CLAIM}, inserted AS (${INSERT_CLAIMED}
   RETURNING id, customer_id, feature_id
 ), marked AS (
   INSERT INTO billing.usage_alert_pending (customer_id, feature_id, marked_by, marked_at)
@@ -118,9 +133,9 @@ SELECT k.customer_id, k.idempotency_key, k.occurred_at AS claimed_at, e.id, e.fe
 
 /**
  * Takes usage events in: validates each by hand, resolves customers, drops duplicates inside the batch,
- * and writes the batch with one INSERT (the table's trigger claims each idempotency key in
- * `billing.usage_event_keys` and skips the rows whose key is taken, so claiming it and writing the
- * event commit together, in whichever month's partition the event falls). Events already stored come back as duplicates
+ * and writes the batch with one statement that claims each idempotency key in `billing.usage_event_keys`
+ * and inserts the events whose key it claimed (so claiming it and writing the event commit together,
+ * in whichever month's partition the event falls). Events already stored come back as duplicates
  * with the stored event; bad events are rejected with a reason and never block the others.
  */
 @Injectable()
