@@ -156,6 +156,44 @@ describe('outbox and inbox', () => {
       expect(n).toBe(2);
     });
 
+    it('records each event and its deliveries once when relays race for the same rows', async () => {
+      await t.dataSource.query(
+        `INSERT INTO platform.webhook_endpoints (id, url, description, event_types, status, secret, created_by, created_at, updated_at)
+         VALUES ('whe_race', 'http://127.0.0.1:9/race', 'race', '{platform.api_key.revoked}', 'enabled', 'unused', 'test', now(), now())`,
+      );
+      const ids: string[] = [];
+      for (let index = 0; index < 300; index += 1) {
+        const event = await t.dataSource.transaction((manager) =>
+          t.app.get(OutboxService).append(manager, {
+            type: 'platform.api_key.revoked',
+            subject: `key_race_${index % 7}`,
+            data: { apiKeyId: `key_race_${index % 7}`, name: 'x', revokedBy: 'y' },
+          }),
+        );
+        ids.push(event.id);
+      }
+      const relay = t.app.get(OutboxRelay);
+      // Ten rounds at once, in small batches, as relays of several processes would run them.
+      await Promise.all(Array.from({ length: 10 }, () => relay.relayOnce(40)));
+      await relay.drain();
+      const [counts] = (await t.dataSource.query(
+        `SELECT (SELECT count(*)::int FROM platform.event_history WHERE event_id = ANY($1)) AS history,
+                (SELECT count(DISTINCT event_id)::int FROM platform.event_history WHERE event_id = ANY($1)) AS distinct_history,
+                (SELECT count(*)::int FROM platform.webhook_deliveries WHERE event_id = ANY($1)) AS deliveries,
+                (SELECT count(*)::int FROM platform.outbox_events WHERE event_id = ANY($1) AND publish_attempts = 1) AS published_once`,
+        [ids],
+      )) as Array<{ history: number; distinct_history: number; deliveries: number; published_once: number }>;
+      expect(counts).toEqual({ history: 300, distinct_history: 300, deliveries: 300, published_once: 300 });
+      // Sequences per subject are gap-free ranks in outbox order, whichever relay recorded them.
+      const sequences = (await t.dataSource.query(
+        `SELECT subject, array_agg(sequence ORDER BY outbox_position) AS sequences
+           FROM platform.event_history WHERE event_id = ANY($1) GROUP BY subject`,
+        [ids],
+      )) as Array<{ subject: string; sequences: number[] }>;
+      for (const { sequences: ranks } of sequences)
+        expect(ranks.map(Number)).toEqual(ranks.map((_, index) => index + 1));
+    });
+
     it('consumes an account state change for cooling-off refunds only when it closes an untraded account', () => {
       const dispatcher = t.app.get(EventDispatcher);
       const stateChanged = (to: string, firstTradeAt: string | null) =>
