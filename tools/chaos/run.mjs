@@ -160,7 +160,10 @@ async function run() {
     });
   }
 
+  // The sandbox clock's offset as last moved by the harness (usage is reported on that day).
+  let sandboxOffsetMs = 0;
   const { operations, acknowledged } = createOperations({
+    now: () => new Date(Date.now() + sandboxOffsetMs),
     client,
     fakeUrl: stack.fakeUrl,
     db,
@@ -240,13 +243,15 @@ async function run() {
     const declines = clockRng.chance(0.5) ? 1 + clockRng.int(3) : 0;
     try {
       await fakeControl('/__control/webhooks/hold-next', { count: late });
-      if (declines > 0) await fakeControl('/__control/declines', { count: declines });
       const moved = await client.call('POST', '/v1/admin/sandbox/clock/advance', {
         token: tokens.admin,
         body: { seconds: days * 86_400 },
       });
+      if (moved.status === 200) sandboxOffsetMs = moved.body.offsetSeconds * 1_000;
       // Every other process reads the offset each second.
       await sleep(1_500);
+      // Just before the run, so that renewals rather than the traders' purchases meet the declines.
+      if (declines > 0) await fakeControl('/__control/declines', { count: declines });
       const run = await client.call('POST', '/v1/admin/billing-runs', { token: tokens.finance, body: {} });
       const released = await fakeControl('/__control/webhooks/release', { order: 'published' });
       const entry = {
@@ -346,6 +351,13 @@ async function run() {
     sandboxNow: sandboxClock.status === 200 ? new Date(sandboxClock.body.now).getTime() : Date.now(),
   });
   figures.sandboxClock = sandboxClock.body;
+  // Each move applied once: a retried advance (same Idempotency-Key) must not move the clock again.
+  const askedSeconds = clockMoves.filter((move) => move.status === 200).reduce((sum, move) => sum + move.days * 86_400, 0);
+  if (sandboxClock.status === 200 && sandboxClock.body.offsetSeconds !== askedSeconds)
+    findings.push({
+      invariant: 'clock_moved_other_than_asked',
+      detail: { askedSeconds, offsetSeconds: sandboxClock.body.offsetSeconds },
+    });
   if (clockMoves.some((move) => move.error || move.status !== 200))
     findings.push({ invariant: 'clock_step_failed', detail: clockMoves.filter((move) => move.error || move.status !== 200) });
   for (const probe of outageProbes) {

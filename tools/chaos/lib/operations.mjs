@@ -283,7 +283,8 @@ export function createOperations(world) {
         customerId: user,
         featureId: 'market-data-api-calls',
         quantity: 1 + rng.int(400),
-        timestamp: new Date().toISOString(),
+        // The trading platform reports usage as it happens: on the sandbox clock's day.
+        timestamp: (world.now?.() ?? new Date()).toISOString(),
         idempotencyKey: `use_${randomUUID()}`,
       }));
       const answer = await client.call('POST', '/v1/usage/events', {
