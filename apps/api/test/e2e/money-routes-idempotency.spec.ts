@@ -49,6 +49,8 @@ const NOT_MONEY_MOVING: Record<string, string> = {
     'a canceled subscription comes back (and its new period is charged) once: a repeat finds it active, a 409',
   'POST /v1/billing/subscriptions/:id/pause': 'a state change',
   'POST /v1/billing/payment-methods/setup-intent': 'saves a card, charges nothing',
+  'POST /v1/billing/stream-tokens':
+    'mints a 60-second token that opens the live stream; moves no money (a replayed key is 409, the token is shown once)',
   'POST /v1/billing/payment-methods/:id/default':
     'sets the default card; collection of unpaid invoices is guarded per invoice attempt, not by the request',
   'POST /v1/billing/portal-sessions': 'a link to the processor portal',
