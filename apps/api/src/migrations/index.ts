@@ -33,10 +33,11 @@ import { FxSnapshots1795620000001 } from './1795620000001-fx-snapshots';
 import { CreditNoteLines1795620000002 } from './1795620000002-credit-note-lines';
 import { CommitNotifications1795630000000 } from './1795630000000-commit-notifications';
 import { EntitlementsNotify1795640000000 } from './1795640000000-entitlements-notify';
-import { SandboxClock1795750000000 } from './1795750000000-sandbox-clock';
-import { InvoiceRegeneratedFrom1795700000000 } from './1795700000000-invoice-regenerated-from';
 import { UsageEventsPartitioned1795740000000 } from './1795740000000-usage-events-partitioned';
 import { UsageEventKeysInStatement1795740000001 } from './1795740000001-usage-event-keys-in-statement';
+import { SandboxClock1795750000000 } from './1795750000000-sandbox-clock';
+import { LedgerCurrencyConversion1795730000000 } from './1795730000000-ledger-currency-conversion';
+import { InvoiceRegeneratedFrom1795700000000 } from './1795700000000-invoice-regenerated-from';
 
 /** Every migration, oldest first. Landed migrations are never edited; add a new one instead. */
 export const MIGRATIONS = [
@@ -76,6 +77,7 @@ export const MIGRATIONS = [
   CommitNotifications1795630000000,
   EntitlementsNotify1795640000000,
   SandboxClock1795750000000,
+  LedgerCurrencyConversion1795730000000,
   InvoiceRegeneratedFrom1795700000000,
   UsageEventsPartitioned1795740000000,
   UsageEventKeysInStatement1795740000001,
