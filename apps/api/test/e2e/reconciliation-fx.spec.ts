@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ReconciliationView } from '@astrix/contracts';
 import type { PaymentProcessor } from '@astrix/stripe-client';
+import { Clock } from '../../src/platform/clock';
 import { PAYMENT_PROCESSOR } from '../../src/platform/payment-processor/payment-processor.provider';
 import { type BillingTestApp, chargeOf, payWithCard, startBillingTestApp } from '../support/billing';
 import { expectBooksClean } from '../support/books';
@@ -178,5 +179,187 @@ describe('reconciliation: realised FX on charges settled in the USD balance', ()
     expect(Number((await t.dataSource.query('SELECT count(*) AS n FROM billing.journal_entries'))[0].n)).toBe(
       entries,
     );
+  });
+});
+
+/**
+ * The same conversion when our row was booked on one day and Stripe's balance transaction (and so
+ * the reconciliation entry) falls on the next, whose EUR→USD rate differs: the row-currency half of
+ * the entry is valued at the rate the conversion was booked at (the row's day), so
+ * currency_conversion and processor_clearing net to exactly zero in the reporting currency.
+ */
+describe('reconciliation: realised FX when the reconciliation entry falls on a later day than our row', () => {
+  let t: BillingTestApp;
+  let productId: string;
+  const today = new Date().toISOString().slice(0, 10);
+  const yesterday = new Date(Date.parse(`${today}T00:00:00.000Z`) - 86_400_000).toISOString().slice(0, 10);
+
+  beforeAll(async () => {
+    t = await startBillingTestApp();
+    t.fake.controls.updateBalanceSettings({
+      availabilityDelayDays: 0,
+      payoutArrivalDays: 0,
+      payoutSchedule: 'manual',
+      settlementCurrency: 'usd',
+      exchangeRates: { eur: '1.085' },
+    });
+    const product = await t.inject({
+      method: 'POST',
+      url: '/v1/admin/products',
+      headers: t.as(ADMIN),
+      payload: {
+        kind: 'evaluation',
+        name: 'EUR Evaluation',
+        attributes: { accountSize: 25_000 },
+        prices: [{ currency: 'EUR', unitAmount: 10_000 }],
+      },
+    });
+    expect(product.statusCode).toBe(201);
+    productId = product.json<{ id: string }>().id;
+    // Our rate the day the refund was booked, and a different one the next day.
+    for (const [day, rate] of [
+      [yesterday, '1.08'],
+      [today, '1.10'],
+    ]) {
+      const put = await t.inject({
+        method: 'PUT',
+        url: '/v1/admin/fx-rates',
+        headers: { ...t.as(FINANCE), 'idempotency-key': randomUUID() },
+        payload: { day, base: 'EUR', quote: 'USD', rate },
+      });
+      expect(put.statusCode).toBe(200);
+    }
+  });
+  afterAll(() => t.close());
+
+  async function reconcile(date: string): Promise<ReconciliationView> {
+    const started = await t.inject({
+      method: 'POST',
+      url: '/v1/admin/reconciliations',
+      headers: { ...t.as(FINANCE), 'idempotency-key': randomUUID() },
+      payload: { date },
+    });
+    expect(started.statusCode).toBe(202);
+    return eventually(async () => {
+      const view = await t.inject({
+        method: 'GET',
+        url: `/v1/admin/reconciliations/${started.json<ReconciliationView>().id}?limit=100`,
+        headers: t.as(FINANCE),
+      });
+      const body = view.json<ReconciliationView>();
+      return body.status === 'completed' ? body : null;
+    }, 30_000);
+  }
+
+  const balanceOf = async (account: string, currency: string): Promise<number> => {
+    const [row] = (await t.dataSource.query(
+      `SELECT COALESCE(sum(debit) - sum(credit), 0)::bigint AS balance FROM billing.journal_lines
+        WHERE account = $1 AND currency = $2`,
+      [account, currency],
+    )) as Array<{ balance: string }>;
+    return Number(row.balance);
+  };
+
+  /** An account's balance in the reporting currency: each line at the FX snapshot it carries. */
+  const reportingBalanceOf = async (account: string): Promise<string> => {
+    const [row] = (await t.dataSource.query(
+      `SELECT COALESCE(sum((debit - credit) * fx_rate::numeric), 0)::text AS reporting,
+              count(*) FILTER (WHERE fx_rate IS NULL)::int AS unvalued
+         FROM billing.journal_lines WHERE account = $1`,
+      [account],
+    )) as Array<{ reporting: string; unvalued: number }>;
+    expect(row.unvalued).toBe(0);
+    return row.reporting;
+  };
+
+  it('a refund booked at 1.08 on our day, settled by Stripe at 1.09 on its next day (our 1.10): conversion and clearing net to exactly zero in USD, realised FX is exactly $1.50 + $1.00', async () => {
+    // €100.00 presented in EUR, paid today; Stripe settles it at 1.085.
+    const session = await t.inject({
+      method: 'POST',
+      url: '/v1/billing/checkout-sessions',
+      headers: t.as({ sub: 'user_fx_days', email: 'user_fx_days@example.com' }),
+      payload: { productId, currency: 'EUR' },
+    });
+    expect(session.statusCode).toBe(201);
+    const sessionId = session.json<{ id: string }>().id;
+    await payWithCard(t, sessionId, '4242424242424242');
+    await t.fake.flushWebhooks();
+    const charge = await chargeOf(t, sessionId);
+
+    // Refunded in full; our books settle the refund at 23:59 of the day before Stripe's balance
+    // transaction for it (our clock, yesterday at 1.08), Stripe converts at 1.09: €100.00 leaves as
+    // $109.00 against the $108.00 we booked, a loss of exactly $1.00.
+    t.fake.controls.updateBalanceSettings({ exchangeRates: { eur: '1.09' } });
+    const clock = jest
+      .spyOn(t.app.get(Clock), 'now')
+      .mockImplementation(() => new Date(`${yesterday}T23:59:00.000Z`));
+    let refundId = '';
+    try {
+      const refund = await t.inject({
+        method: 'POST',
+        url: `/v1/admin/charges/${String(charge.id)}/refunds`,
+        headers: { ...t.as(FINANCE), 'idempotency-key': randomUUID() },
+        payload: { amount: 10_000, reason: 'requested_by_customer' },
+      });
+      expect(refund.statusCode).toBe(201);
+      refundId = refund.json<{ id: string }>().id;
+      await t.fake.flushWebhooks();
+      await eventually(async () => {
+        const [row] = (await t.dataSource.query('SELECT status FROM billing.refunds WHERE id = $1', [
+          refundId,
+        ])) as Array<{ status: string }>;
+        return row?.status === 'succeeded';
+      }, 20_000);
+    } finally {
+      clock.mockRestore();
+    }
+    const [booked] = (await t.dataSource.query(
+      `SELECT to_char(processed_at, 'YYYY-MM-DD') AS day FROM billing.refunds WHERE id = $1`,
+      [refundId],
+    )) as Array<{ day: string }>;
+    expect(booked.day).toBe(yesterday);
+    const processor = t.app.get<PaymentProcessor>(PAYMENT_PROCESSOR);
+    const refunds = (await processor.listBalanceTransactions({ type: 'refund' })).data;
+    expect(refunds.map((txn) => [txn.amountMinor, txn.currency, txn.createdAt.toISOString().slice(0, 10)])).toEqual([
+      [-10_900, 'USD', today],
+    ]);
+
+    const view = await reconcile(today);
+    expect(view.exceptions.data).toEqual([]);
+    expect(view.counts).toMatchObject({ matched: 2 });
+
+    // Realised FX, exactly: the charge booked today at 1.10 ($110.00) and credited by Stripe at
+    // 1.085 ($108.50) loses $1.50; the refund booked yesterday at 1.08 ($108.00) and taken by
+    // Stripe at 1.09 ($109.00) loses $1.00.
+    expect(await balanceOf('fx_gains_losses', 'USD')).toBe(150 + 100);
+    expect(Number(await reportingBalanceOf('fx_gains_losses'))).toBe(150 + 100);
+    // The conversion and the EUR clearing net to exactly zero in the reporting currency.
+    expect(Number(await reportingBalanceOf('currency_conversion'))).toBe(0);
+    expect(Number(await reportingBalanceOf('processor_clearing'))).toBe(0);
+    // The refund's EUR lines of the reconciliation entry carry the rate of the day it was booked.
+    const refundLines = (await t.dataSource.query(
+      `SELECT DISTINCT l.fx_rate, to_char(l.fx_as_of, 'YYYY-MM-DD') AS as_of
+         FROM billing.journal_lines l JOIN billing.journal_entries e ON e.id = l.entry_id
+        WHERE e.event = 'processor.balance_transactions' AND l.currency = 'EUR' AND l.credit > 0
+          AND l.account = 'currency_conversion'`,
+    )) as Array<{ fx_rate: string; as_of: string }>;
+    expect(refundLines).toEqual([{ fx_rate: '1.08', as_of: yesterday }]);
+
+    // Each currency balances, and so does the whole ledger in the reporting currency.
+    const trial = await t.inject({
+      method: 'GET',
+      url: `/v1/admin/ledger/trial-balance?at=${new Date(Date.now() + 60_000).toISOString()}`,
+      headers: t.as(FINANCE),
+    });
+    expect(trial.statusCode).toBe(200);
+    expect(trial.json<{ balanced: boolean }>().balanced).toBe(true);
+    const [whole] = (await t.dataSource.query(
+      `SELECT sum((debit - credit) * fx_rate::numeric)::text AS reporting,
+              count(*) FILTER (WHERE fx_rate IS NULL)::int AS unvalued
+         FROM billing.journal_lines`,
+    )) as Array<{ reporting: string; unvalued: number }>;
+    expect(whole.unvalued).toBe(0);
+    expect(Number(whole.reporting)).toBe(0);
+    await expectBooksClean(t.app);
   });
 });

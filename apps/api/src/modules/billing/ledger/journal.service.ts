@@ -21,6 +21,12 @@ export interface JournalLineDraft {
    * already names it). Absent or null: reported as 'unassigned'.
    */
   readonly productKind?: RevenueKind | null;
+  /**
+   * The line's FX snapshot to the reporting currency when it must not be the rate of its currency
+   * on the entry's day: a line carried at the rate its amount was booked at (the reconciliation's
+   * row-currency half of a currency conversion). Absent: the entry's day, as for every other line.
+   */
+  readonly fx?: FxSnapshot;
 }
 
 /** An entry to post: what moved the money, when, and its lines. */
@@ -150,7 +156,7 @@ export class Journal {
         customerId: line.customerId === undefined ? entry.customerId : line.customerId,
         occurredAt: entry.occurredAt,
         productKind: line.productKind ?? null,
-        ...fxColumns(snapshots.get(`${line.currency}|${dayOf(entry.occurredAt)}`)),
+        ...fxColumns(line.fx ?? snapshots.get(`${line.currency}|${dayOf(entry.occurredAt)}`)),
       })),
     );
     if (rows.length > 0) {
@@ -261,7 +267,7 @@ export class Journal {
         customerId: line.customerId === undefined ? entry.customerId : line.customerId,
         occurredAt: entry.occurredAt,
         productKind: line.productKind ?? null,
-        ...fxColumns(snapshots.get(`${line.currency}|${dayOf(entry.occurredAt)}`)),
+        ...fxColumns(line.fx ?? snapshots.get(`${line.currency}|${dayOf(entry.occurredAt)}`)),
       })),
     );
     return entry;

@@ -236,6 +236,32 @@ describe('reconcileMovement', () => {
       });
     });
 
+    it("the row-currency half carries the row's day snapshot: rows of different days stay separate lines", () => {
+      const snapshot = (rate: string, day: string) => ({
+        reportingCurrency: 'USD',
+        rate,
+        source: 'ecb',
+        asOf: new Date(`${day}T00:00:00Z`),
+      });
+      const mayFirst = { ...booked('1.08'), rowSnapshot: snapshot('1.08', '2026-05-01') };
+      const maySecond = { ...booked('1.09'), rowSnapshot: snapshot('1.09', '2026-05-02') };
+      const page = postingLines([
+        ...reconcileMovement(settled, eurCharge, STANDARD_FEE_SCHEDULE, mayFirst).postings,
+        ...reconcileMovement(settled, { ...eurCharge, id: 'chg_eur_2' }, STANDARD_FEE_SCHEDULE, maySecond)
+          .postings,
+      ]);
+      expect(page.filter((line) => line.currency === 'EUR')).toEqual([
+        { account: 'processor_clearing', currency: 'EUR', credit: 10_000, fx: mayFirst.rowSnapshot },
+        { account: 'currency_conversion', currency: 'EUR', debit: 10_000, fx: mayFirst.rowSnapshot },
+        { account: 'processor_clearing', currency: 'EUR', credit: 10_000, fx: maySecond.rowSnapshot },
+        { account: 'currency_conversion', currency: 'EUR', debit: 10_000, fx: maySecond.rowSnapshot },
+      ]);
+      // The settlement-currency half is valued as every other line (the entry's day): one line each.
+      expect(page.filter((line) => line.currency === 'USD' && line.account === 'currency_conversion')).toEqual([
+        { account: 'currency_conversion', currency: 'USD', credit: 10_800 + 10_900 },
+      ]);
+    });
+
     it('without our rate for the day it stays an amount mismatch (to suspense), as before', () => {
       const result = reconcileMovement(settled, eurCharge, STANDARD_FEE_SCHEDULE, null);
       expect(result.outcome).toBe('amount_mismatch');

@@ -14,6 +14,7 @@ import { storedMoney } from '../money';
 import type { ProcessorBalanceTransaction } from '@astrix/stripe-client';
 import type { LedgerAccountCode } from '../ledger/chart-of-accounts';
 import type { JournalLineDraft } from '../ledger/journal.service';
+import type { FxSnapshot } from '../fx/fx-snapshot';
 import type { ReconciliationExceptionKind, ReconciliationOutcome } from './reconciliation.entity';
 
 /**
@@ -161,8 +162,25 @@ export interface ReconciledMovement {
   /** Our row's amount signed as the processor's movement (null when nothing matched). */
   readonly ourAmount: number | null;
   /** Signed amounts per account (positive debits): summed per page into one entry. */
-  readonly postings: ReadonlyArray<{ account: LedgerAccountCode; amount: Money }>;
+  readonly postings: readonly Posting[];
   readonly exceptions: readonly ExceptionDraft[];
+}
+
+/** A signed amount on an account; `fx` when it is valued at another rate than the entry's day's. */
+export interface Posting {
+  readonly account: LedgerAccountCode;
+  readonly amount: Money;
+  readonly fx?: FxSnapshot;
+}
+
+/**
+ * Our snapshot rate from a row's currency to the settlement currency on the row's day, with the
+ * row currency's snapshot to the reporting currency that day: the rate the row was booked at, which
+ * the row-currency half of the conversion is valued at (so it nets to zero in the reporting currency
+ * whatever day the reconciliation entry falls on).
+ */
+export interface BookedRate extends ExchangeRateSnapshot {
+  readonly rowSnapshot?: FxSnapshot;
 }
 
 const show = (m: Money): string => `${toDecimalString(m)} ${m.currency}`;
@@ -227,7 +245,7 @@ export function reconcileMovement(
    * snapshot rate from the row's currency to the settlement currency on the row's day (null when our
    * rate table has none: then it is an amount mismatch, as before).
    */
-  bookedRate: ExchangeRateSnapshot | null = null,
+  bookedRate: BookedRate | null = null,
 ): ReconciledMovement {
   const kind = movementKind(txn);
   const currency = txn.currency;
@@ -365,7 +383,7 @@ function reconcileConverted(
   txn: ProcessorBalanceTransaction,
   row: OurRow,
   schedule: FeeSchedule,
-  bookedRate: ExchangeRateSnapshot,
+  bookedRate: BookedRate,
   kind: MovementKind,
   feeAccount: LedgerAccountCode,
 ): ReconciledMovement {
@@ -407,9 +425,9 @@ function reconcileConverted(
     ourSourceId: row.id,
     ourAmount: fx.booked.amountMinor,
     postings: [
-      // Our side, in the row's currency.
-      { account: clearingAccount(kind), amount: negate(clearedOriginal) },
-      { account: 'currency_conversion', amount: clearedOriginal },
+      // Our side, in the row's currency, valued at the rate it was booked at (the row's day).
+      { account: clearingAccount(kind), amount: negate(clearedOriginal), fx: bookedRate.rowSnapshot },
+      { account: 'currency_conversion', amount: clearedOriginal, fx: bookedRate.rowSnapshot },
       // The processor's side, in the settlement currency.
       { account: 'stripe_balance_pending', amount: net },
       { account: feeAccount, amount: subtract(fee, feeBooked) },
@@ -421,26 +439,28 @@ function reconcileConverted(
 }
 
 /**
- * Sums signed postings per account and currency into journal lines (positive debits, negative
- * credits), dropping zeros: one entry for a whole page of movements.
+ * Sums signed postings per account, currency and FX snapshot (if one is given) into journal lines
+ * (positive debits, negative credits), dropping zeros: one entry for a whole page of movements.
  */
-export function postingLines(
-  postings: Iterable<{ account: LedgerAccountCode; amount: Money }>,
-): JournalLineDraft[] {
-  const totals = new Map<string, { account: LedgerAccountCode; amount: Money }>();
+export function postingLines(postings: Iterable<Posting>): JournalLineDraft[] {
+  const totals = new Map<string, Posting>();
   for (const posting of postings) {
-    const key = `${posting.account}|${posting.amount.currency}`;
+    const fx = posting.fx;
+    const key = `${posting.account}|${posting.amount.currency}|${fx ? `${fx.reportingCurrency}|${fx.rate}|${fx.source}|${fx.asOf.toISOString()}` : ''}`;
     const current = totals.get(key);
     totals.set(key, {
       account: posting.account,
       amount: current ? add(current.amount, posting.amount) : posting.amount,
+      ...(fx ? { fx } : {}),
     });
   }
   const lines: JournalLineDraft[] = [];
-  for (const { account, amount } of totals.values()) {
-    if (amount.amountMinor > 0) lines.push({ account, currency: amount.currency, debit: amount.amountMinor });
+  for (const { account, amount, fx } of totals.values()) {
+    const valued = fx ? { fx } : {};
+    if (amount.amountMinor > 0)
+      lines.push({ account, currency: amount.currency, debit: amount.amountMinor, ...valued });
     else if (amount.amountMinor < 0)
-      lines.push({ account, currency: amount.currency, credit: -amount.amountMinor });
+      lines.push({ account, currency: amount.currency, credit: -amount.amountMinor, ...valued });
   }
   return lines;
 }

@@ -1,8 +1,8 @@
-import { crossRate, type ExchangeRateSnapshot, parseCurrencyCode } from '@astrix/pricing';
+import { crossRate, parseCurrencyCode } from '@astrix/pricing';
 import type { ProcessorBalanceTransaction } from '@astrix/stripe-client';
 import type { EntityManager } from 'typeorm';
 import { dayOf, lookupSnapshots } from '../fx/fx-rates.service';
-import type { OurRow } from './reconciliation-matching';
+import type { BookedRate, OurRow } from './reconciliation-matching';
 
 type Converted = { txn: ProcessorBalanceTransaction; row: OurRow & { bookedAt: Date } };
 
@@ -14,12 +14,13 @@ function converted(txn: ProcessorBalanceTransaction, row: OurRow | null): row is
  * For movements the processor settled into another currency than our row's (its `exchangeRate`
  * set): our FX snapshot rate from the row's currency to the settlement currency on the row's day
  * (1 row unit = r1 reporting and 1 settlement unit = r2 reporting give r1 / r2), looked up for a
- * whole page at once. Returns the rate of one movement, or null (same currency, or no rate known).
+ * whole page at once. Returns the rate of one movement with the row currency's own snapshot that
+ * day (the rate its half of the conversion is valued at), or null (same currency, or no rate known).
  */
 export async function settlementRates(
   manager: EntityManager,
   movements: ReadonlyArray<{ txn: ProcessorBalanceTransaction; row: OurRow | null }>,
-): Promise<(txn: ProcessorBalanceTransaction, row: OurRow | null) => ExchangeRateSnapshot | null> {
+): Promise<(txn: ProcessorBalanceTransaction, row: OurRow | null) => BookedRate | null> {
   const wanted: Converted[] = movements.flatMap(({ txn, row }) =>
     converted(txn, row) ? [{ txn, row }] : [],
   );
@@ -45,6 +46,7 @@ export async function settlementRates(
           : crossRate(settlementToReporting.rate, rowToReporting.rate),
       source: `${rowToReporting.source}/${settlementToReporting.source}`,
       asOf: rowToReporting.asOf,
+      rowSnapshot: rowToReporting,
     };
   };
 }
