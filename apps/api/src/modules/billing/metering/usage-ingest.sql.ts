@@ -1,0 +1,54 @@
+// The statements usage ingest writes and reads with: one statement per batch, so a claim and its event commit together.
+
+/**
+ * The batch's rows ($1), and the claim of their idempotency keys: one row per (customer, key) in
+ * `billing.usage_event_keys`, ON CONFLICT DO NOTHING. Only the rows whose key this statement claimed
+ * go on into `billing.usage_events` (partitioned by month: its primary key has to include the month,
+ * so the keys table is what makes an event exactly-once). A concurrent claim of the same key waits
+ * on its index entry until the first writer commits (then claims nothing) or rolls back.
+ */
+const CLAIM = `r AS (
+  SELECT * FROM json_to_recordset($1::json) AS r(c text, k text, i text, f text, q bigint, t timestamptz, s text,
+                                                 p jsonb, o text)
+), claimed AS (
+  INSERT INTO billing.usage_event_keys (customer_id, idempotency_key, occurred_at, id)
+  SELECT r.c, r.k, r.t, r.i FROM r
+  ON CONFLICT DO NOTHING
+  RETURNING id
+)`;
+
+const INSERT_CLAIMED = `
+INSERT INTO billing.usage_events (customer_id, idempotency_key, id, feature_id, quantity, occurred_at,
+                                  service_id, properties, correction_of, reported_by, received_at)
+SELECT r.c, r.k, r.i, r.f, r.q, r.t, r.s, r.p, r.o, $2, $3
+  FROM r JOIN claimed ON claimed.id = r.i`;
+
+export const INSERT_SQL = `WITH ${CLAIM}
+${INSERT_CLAIMED}
+RETURNING id`;
+
+/**
+ * The same, marking in the same statement the customers and features with alerts ($5) whose usage
+ * grew, as still to be evaluated by this batch ($4): evaluation after commit clears the mark, a sweep
+ * evaluates what a dead process left behind.
+ */
+export const INSERT_MARKING_SQL = `WITH ${CLAIM}, inserted AS (${INSERT_CLAIMED}
+  RETURNING id, customer_id, feature_id
+), marked AS (
+  INSERT INTO billing.usage_alert_pending (customer_id, feature_id, marked_by, marked_at)
+  SELECT DISTINCT customer_id, feature_id, $4, $3::timestamptz FROM inserted WHERE feature_id = ANY($5::text[])
+  ON CONFLICT (customer_id, feature_id) DO UPDATE SET marked_by = excluded.marked_by, marked_at = excluded.marked_at
+)
+SELECT id FROM inserted`;
+
+/**
+ * The stored events of keys already claimed, found through the key's row (its time prunes the
+ * partitions); the event is missing when its month was detached for archiving.
+ */
+export const STORED_SQL = `
+SELECT k.customer_id, k.idempotency_key, k.occurred_at AS claimed_at, e.id, e.feature_id, e.quantity,
+       e.occurred_at, e.service_id, e.properties, e.correction_of, e.received_at
+  FROM json_to_recordset($1::json) AS r(c text, k text)
+  JOIN billing.usage_event_keys k ON k.customer_id = r.c AND k.idempotency_key = r.k
+  LEFT JOIN billing.usage_events e
+    ON e.customer_id = k.customer_id AND e.idempotency_key = k.idempotency_key AND e.occurred_at = k.occurred_at`;
