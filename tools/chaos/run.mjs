@@ -187,7 +187,8 @@ async function run() {
   }
   for (let n = 0; n < faultCounts.webhook_late; n++)
     pending.push({ at: 0.3 + 0.6 * plan.next(), kind: 'release_late' });
-  for (let n = 0; n < clockSteps; n++) pending.push({ at: (0.9 * (n + 1)) / (clockSteps + 1), kind: 'clock_step' });
+  for (let n = 0; n < clockSteps; n++)
+    pending.push({ at: (0.9 * (n + 1)) / (clockSteps + 1), kind: 'clock_step' });
   pending.sort((a, b) => a.at - b.at);
   const faultCount = Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0]));
 
@@ -265,7 +266,9 @@ async function run() {
       };
       clockMoves.push(entry);
       record(entry);
-      say(`clock +${days} days: ${entry.clock} (${moved.status}); billing run ${run.status}; ${entry.lateWebhooks} webhooks days late`);
+      say(
+        `clock +${days} days: ${entry.clock} (${moved.status}); billing run ${run.status}; ${entry.lateWebhooks} webhooks days late`,
+      );
     } catch (error) {
       clockMoves.push({ days, error: String(error?.message ?? error) });
       say(`clock step failed: ${error?.message ?? error}`);
@@ -352,14 +355,19 @@ async function run() {
   });
   figures.sandboxClock = sandboxClock.body;
   // Each move applied once: a retried advance (same Idempotency-Key) must not move the clock again.
-  const askedSeconds = clockMoves.filter((move) => move.status === 200).reduce((sum, move) => sum + move.days * 86_400, 0);
+  const askedSeconds = clockMoves
+    .filter((move) => move.status === 200)
+    .reduce((sum, move) => sum + move.days * 86_400, 0);
   if (sandboxClock.status === 200 && sandboxClock.body.offsetSeconds !== askedSeconds)
     findings.push({
       invariant: 'clock_moved_other_than_asked',
       detail: { askedSeconds, offsetSeconds: sandboxClock.body.offsetSeconds },
     });
   if (clockMoves.some((move) => move.error || move.status !== 200))
-    findings.push({ invariant: 'clock_step_failed', detail: clockMoves.filter((move) => move.error || move.status !== 200) });
+    findings.push({
+      invariant: 'clock_step_failed',
+      detail: clockMoves.filter((move) => move.error || move.status !== 200),
+    });
   for (const probe of outageProbes) {
     if (probe.productsStatus !== 200 || probe.accountsStatus !== 200) {
       findings.push({ invariant: 'redis_outage_reads_failed', detail: probe });

@@ -109,7 +109,9 @@ console.log(
       machine: machine(),
       data: { customers, charges, invoices: charges, loadSeconds },
       queriesPerKind: iterations,
-      latencyMsByKind: Object.fromEntries(Object.entries(samples).map(([kind, list]) => [kind, summary(list)])),
+      latencyMsByKind: Object.fromEntries(
+        Object.entries(samples).map(([kind, list]) => [kind, summary(list)]),
+      ),
       emptyResultsByKind: misses,
       latencyMsAll: summary(Object.values(samples).flat()),
     },

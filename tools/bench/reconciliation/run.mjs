@@ -30,9 +30,14 @@ const databaseUrl = `postgres://postgres@127.0.0.1:5432/${database}`;
 const admin = 'postgres://postgres@127.0.0.1:5432/postgres';
 const env = { ...process.env, DATABASE_URL: databaseUrl, NODE_ENV: 'development', LOG_LEVEL: 'warn' };
 const dropDatabase = () =>
-  execFileSync('psql', [admin, '-qc', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`], { stdio: 'ignore' });
+  execFileSync('psql', [admin, '-qc', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`], {
+    stdio: 'ignore',
+  });
 
-execFileSync(process.execPath, [join(root, 'apps/api/dist/cli.js'), 'db', 'migrate'], { env, stdio: 'ignore' });
+execFileSync(process.execPath, [join(root, 'apps/api/dist/cli.js'), 'db', 'migrate'], {
+  env,
+  stdio: 'ignore',
+});
 
 const { app, require, service, dataSource } = await startAppContext({
   onFailure: dropDatabase,
@@ -52,7 +57,9 @@ const { app, require, service, dataSource } = await startAppContext({
 });
 const { syntheticBalanceTransactions } = require('@astrix/stripe-client');
 // The processor host is built by a factory: look it up by its class.
-const { PaymentProcessorHost } = require(join(root, 'apps/api/dist/platform/payment-processor/payment-processor.provider.js'));
+const { PaymentProcessorHost } = require(
+  join(root, 'apps/api/dist/platform/payment-processor/payment-processor.provider.js'),
+);
 const fake = app.get(PaymentProcessorHost, { strict: false }).sandboxServer;
 if (!fake) throw new Error('the bench needs the sandbox fake Stripe (no STRIPE_SECRET_KEY)');
 if (pageSize > 100) fake.controls.updateBalanceSettings({ maxListLimit: pageSize });

@@ -307,7 +307,10 @@ export async function checkInvariants({
   }
 
   // What the sandbox clock's days did: renewals billed, dunning, subscriptions by status.
-  figures.invoicesByReason = countBy(await db.rows(`SELECT billing_reason FROM billing.invoices`), 'billing_reason');
+  figures.invoicesByReason = countBy(
+    await db.rows(`SELECT billing_reason FROM billing.invoices`),
+    'billing_reason',
+  );
   figures.dunningCases = countBy(await db.rows(`SELECT status FROM billing.dunning_cases`), 'status');
   figures.subscriptions = countBy(await db.rows(`SELECT status FROM billing.subscriptions`), 'status');
 

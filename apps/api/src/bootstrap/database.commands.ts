@@ -45,7 +45,11 @@ export class MigrateCommand extends CommandRunner {
     // An upgraded database starts balanced: rows written before the ledger (or before a posting
     // existed) get their entries, the same ones the live paths post. Idempotent: usually posts 0.
     const journal = new Journal();
-    const backfill = await new LedgerBackfill(this.dataSource, journal, new LedgerPostings(journal, new RevenueSchedules(journal))).run();
+    const backfill = await new LedgerBackfill(
+      this.dataSource,
+      journal,
+      new LedgerPostings(journal, new RevenueSchedules(journal)),
+    ).run();
     process.stdout.write(`ledger backfill: ${backfill.posted} entries posted\n`);
     // Trader payouts from payouts' own ledger (payouts reads its tables, posts through the journal).
     const payouts = await PayoutJournalBackfill.create(this.dataSource, journal).run();

@@ -88,7 +88,9 @@ export class Subscriptions1795273200000 implements MigrationInterface {
     await queryRunner.query(
       `CREATE INDEX "ix_invoices_subscription" ON "billing"."invoices" ("subscription_id", "id") WHERE "subscription_id" IS NOT NULL`,
     );
-    await queryRunner.query(`ALTER TABLE "billing"."charges" ALTER COLUMN "checkout_session_id" DROP NOT NULL`);
+    await queryRunner.query(
+      `ALTER TABLE "billing"."charges" ALTER COLUMN "checkout_session_id" DROP NOT NULL`,
+    );
     // Balance movements are the record of what we owe customers: the database refuses to rewrite them.
     await queryRunner.query(`
       CREATE FUNCTION "billing"."refuse_balance_transaction_change"() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -112,7 +114,9 @@ export class Subscriptions1795273200000 implements MigrationInterface {
       `DROP TRIGGER "customer_balance_transactions_append_only" ON "billing"."customer_balance_transactions"`,
     );
     await queryRunner.query(`DROP FUNCTION "billing"."refuse_balance_transaction_change"()`);
-    await queryRunner.query(`ALTER TABLE "billing"."charges" ALTER COLUMN "checkout_session_id" SET NOT NULL`);
+    await queryRunner.query(
+      `ALTER TABLE "billing"."charges" ALTER COLUMN "checkout_session_id" SET NOT NULL`,
+    );
     await queryRunner.query(`DROP INDEX "billing"."ix_invoices_subscription"`);
     await queryRunner.query(`DROP INDEX "billing"."ix_invoices_customer"`);
     await queryRunner.query(`DROP INDEX "billing"."uq_invoices_idempotency_key"`);

@@ -15,7 +15,9 @@ export class SubscriptionCoupons1795287600000 implements MigrationInterface {
     await queryRunner.query(
       `ALTER TABLE "billing"."subscriptions" ADD CONSTRAINT "ck_subscriptions_coupon_periods" CHECK ("coupon_periods_billed" >= 0)`,
     );
-    await queryRunner.query(`ALTER TABLE "billing"."coupon_redemptions" ALTER COLUMN "charge_id" DROP NOT NULL`);
+    await queryRunner.query(
+      `ALTER TABLE "billing"."coupon_redemptions" ALTER COLUMN "charge_id" DROP NOT NULL`,
+    );
     await queryRunner.query(`ALTER TABLE "billing"."coupon_redemptions" ADD "subscription_id" text`);
     await queryRunner.query(
       `CREATE UNIQUE INDEX "uq_coupon_redemptions_subscription_id" ON "billing"."coupon_redemptions" ("subscription_id")`,
@@ -32,7 +34,9 @@ export class SubscriptionCoupons1795287600000 implements MigrationInterface {
     );
     await queryRunner.query(`DROP INDEX "billing"."uq_coupon_redemptions_subscription_id"`);
     await queryRunner.query(`ALTER TABLE "billing"."coupon_redemptions" DROP COLUMN "subscription_id"`);
-    await queryRunner.query(`ALTER TABLE "billing"."coupon_redemptions" ALTER COLUMN "charge_id" SET NOT NULL`);
+    await queryRunner.query(
+      `ALTER TABLE "billing"."coupon_redemptions" ALTER COLUMN "charge_id" SET NOT NULL`,
+    );
     await queryRunner.query(
       `ALTER TABLE "billing"."subscriptions" DROP CONSTRAINT "ck_subscriptions_coupon_periods"`,
     );

@@ -2,32 +2,137 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /** The chart of accounts as it stood when the ledger was added: code, name, type, normal side, clearing, description. */
 const CHART: readonly [string, string, string, string, boolean, string][] = [
-  ['processor_clearing', 'Processor clearing', 'asset', 'debit', true, 'Charges recorded by us and not yet matched to a Stripe balance transaction (refunds and disputes the other way).'],
-  ['stripe_balance_pending', 'Stripe balance, pending', 'asset', 'debit', false, 'Funds at Stripe not yet available.'],
-  ['stripe_balance_available', 'Stripe balance, available', 'asset', 'debit', false, 'Funds at Stripe available for payout.'],
-  ['bank_in_transit', 'Bank, payouts in transit', 'asset', 'debit', true, 'Stripe payouts to the bank not yet arrived.'],
+  [
+    'processor_clearing',
+    'Processor clearing',
+    'asset',
+    'debit',
+    true,
+    'Charges recorded by us and not yet matched to a Stripe balance transaction (refunds and disputes the other way).',
+  ],
+  [
+    'stripe_balance_pending',
+    'Stripe balance, pending',
+    'asset',
+    'debit',
+    false,
+    'Funds at Stripe not yet available.',
+  ],
+  [
+    'stripe_balance_available',
+    'Stripe balance, available',
+    'asset',
+    'debit',
+    false,
+    'Funds at Stripe available for payout.',
+  ],
+  [
+    'bank_in_transit',
+    'Bank, payouts in transit',
+    'asset',
+    'debit',
+    true,
+    'Stripe payouts to the bank not yet arrived.',
+  ],
   ['bank', 'Bank', 'asset', 'debit', false, 'Stripe payouts that arrived at the bank.'],
   ['accounts_receivable', 'Accounts receivable', 'asset', 'debit', false, 'Finalized invoices not yet paid.'],
-  ['dispute_held', 'Funds held in disputes', 'asset', 'debit', false, 'Amounts Stripe withdrew for open disputes.'],
-  ['customer_credit', 'Customer credit balances', 'liability', 'credit', false, 'Credit customers hold and can spend on invoices.'],
+  [
+    'dispute_held',
+    'Funds held in disputes',
+    'asset',
+    'debit',
+    false,
+    'Amounts Stripe withdrew for open disputes.',
+  ],
+  [
+    'customer_credit',
+    'Customer credit balances',
+    'liability',
+    'credit',
+    false,
+    'Credit customers hold and can spend on invoices.',
+  ],
   ['deferred_revenue', 'Deferred revenue', 'liability', 'credit', false, 'Billed and not yet earned.'],
-  ['tax_payable', 'Tax payable', 'liability', 'credit', false, 'Tax collected on invoices, owed to authorities.'],
-  ['trader_payouts_payable', 'Trader payouts payable', 'liability', 'credit', false, 'Payouts reserved for traders and not yet paid.'],
-  ['trader_payouts_clearing', 'Trader payouts clearing', 'asset', 'debit', true, 'Trader payouts sent and not yet matched to the processor transfer.'],
+  [
+    'tax_payable',
+    'Tax payable',
+    'liability',
+    'credit',
+    false,
+    'Tax collected on invoices, owed to authorities.',
+  ],
+  [
+    'trader_payouts_payable',
+    'Trader payouts payable',
+    'liability',
+    'credit',
+    false,
+    'Payouts reserved for traders and not yet paid.',
+  ],
+  [
+    'trader_payouts_clearing',
+    'Trader payouts clearing',
+    'asset',
+    'debit',
+    true,
+    'Trader payouts sent and not yet matched to the processor transfer.',
+  ],
   ['revenue_evaluation', 'Revenue, evaluation', 'income', 'credit', false, 'Revenue from evaluation sales.'],
-  ['revenue_instant_funded', 'Revenue, instant funded', 'income', 'credit', false, 'Revenue from instant funded sales.'],
+  [
+    'revenue_instant_funded',
+    'Revenue, instant funded',
+    'income',
+    'credit',
+    false,
+    'Revenue from instant funded sales.',
+  ],
   ['revenue_reset', 'Revenue, reset', 'income', 'credit', false, 'Revenue from reset sales.'],
-  ['revenue_subscription', 'Revenue, subscription', 'income', 'credit', false, 'Revenue from subscription sales.'],
+  [
+    'revenue_subscription',
+    'Revenue, subscription',
+    'income',
+    'credit',
+    false,
+    'Revenue from subscription sales.',
+  ],
   ['revenue_add_on', 'Revenue, add on', 'income', 'credit', false, 'Revenue from add on sales.'],
   ['revenue_usage', 'Revenue, usage', 'income', 'credit', false, 'Revenue from usage sales.'],
   ['discounts', 'Discounts', 'contra_income', 'debit', false, 'Coupon discounts given on invoices.'],
-  ['refunds', 'Refunds and credits', 'contra_income', 'debit', false, 'Refunds and credit notes given back to customers.'],
+  [
+    'refunds',
+    'Refunds and credits',
+    'contra_income',
+    'debit',
+    false,
+    'Refunds and credit notes given back to customers.',
+  ],
   ['processor_fees', 'Processor fees', 'expense', 'debit', false, 'Stripe fees on charges.'],
   ['dispute_losses', 'Dispute losses', 'expense', 'debit', false, 'Disputed amounts lost.'],
   ['dispute_fees', 'Dispute fees', 'expense', 'debit', false, 'Stripe fees on disputes.'],
-  ['trader_payouts_expense', 'Trader profit share', 'expense', 'debit', false, 'Profit share owed to funded traders.'],
-  ['fx_gains_losses', 'FX gains and losses', 'expense', 'debit', false, 'Differences from currency conversion (a gain is a credit).'],
-  ['suspense', 'Suspense', 'asset', 'debit', true, 'Processor movements not explained by our rows, until resolved.'],
+  [
+    'trader_payouts_expense',
+    'Trader profit share',
+    'expense',
+    'debit',
+    false,
+    'Profit share owed to funded traders.',
+  ],
+  [
+    'fx_gains_losses',
+    'FX gains and losses',
+    'expense',
+    'debit',
+    false,
+    'Differences from currency conversion (a gain is a credit).',
+  ],
+  [
+    'suspense',
+    'Suspense',
+    'asset',
+    'debit',
+    true,
+    'Processor movements not explained by our rows, until resolved.',
+  ],
 ];
 
 /**
@@ -49,7 +154,9 @@ export class Ledger1795500000001 implements MigrationInterface {
     await queryRunner.query(
       `CREATE UNIQUE INDEX "uq_journal_entries_reverses" ON "billing"."journal_entries" ("reverses_entry_id") WHERE "reverses_entry_id" IS NOT NULL`,
     );
-    await queryRunner.query(`CREATE INDEX "ix_journal_entries_occurred_at" ON "billing"."journal_entries" ("occurred_at") `);
+    await queryRunner.query(
+      `CREATE INDEX "ix_journal_entries_occurred_at" ON "billing"."journal_entries" ("occurred_at") `,
+    );
     await queryRunner.query(
       `CREATE INDEX "ix_journal_entries_customer" ON "billing"."journal_entries" ("customer_id", "occurred_at") `,
     );
@@ -65,7 +172,9 @@ export class Ledger1795500000001 implements MigrationInterface {
     await queryRunner.query(
       `CREATE INDEX "ix_journal_lines_account_currency" ON "billing"."journal_lines" ("account", "currency", "occurred_at") `,
     );
-    await queryRunner.query(`CREATE INDEX "ix_journal_lines_entry" ON "billing"."journal_lines" ("entry_id") `);
+    await queryRunner.query(
+      `CREATE INDEX "ix_journal_lines_entry" ON "billing"."journal_lines" ("entry_id") `,
+    );
 
     for (const [code, name, type, normalSide, clearing, description] of CHART) {
       await queryRunner.query(

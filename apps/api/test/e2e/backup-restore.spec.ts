@@ -47,7 +47,11 @@ describe('backup and restore (built CLI)', () => {
     t = app;
     // Purchases and a partial refund.
     await purchase(app, { sub: 'user_backup_a', email: 'backup.a@example.com' }, 'evaluation-25k');
-    const { charge } = await purchase(app, { sub: 'user_backup_b', email: 'backup.b@example.com' }, 'evaluation-50k');
+    const { charge } = await purchase(
+      app,
+      { sub: 'user_backup_b', email: 'backup.b@example.com' },
+      'evaluation-50k',
+    );
     const refund = await app.inject({
       method: 'POST',
       url: `/v1/admin/charges/${String(charge.id)}/refunds`,

@@ -300,7 +300,9 @@ describe('billing coupons', () => {
   describe('quote, for checkout', () => {
     it('prices the product alone without a code', async () => {
       const { product, price } = await t.app.get(CatalogService).getPurchasable(evaluation.id, 'USD');
-      const quote = await t.app.get(CouponRedemptionService).quote({ product, price, userId: null, now: new Date() });
+      const quote = await t.app
+        .get(CouponRedemptionService)
+        .quote({ product, price, userId: null, now: new Date() });
       expect(quote).toEqual({
         ok: true,
         coupon: null,

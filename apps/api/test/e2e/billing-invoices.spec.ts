@@ -358,7 +358,10 @@ describe('billing invoices', () => {
         note.number,
       );
       // A credit note of another invoice is not found under this one.
-      const elsewhere = await get(`/v1/admin/invoices/${aliceInvoices[1].id}/credit-notes/${note.id}/pdf`, support);
+      const elsewhere = await get(
+        `/v1/admin/invoices/${aliceInvoices[1].id}/credit-notes/${note.id}/pdf`,
+        support,
+      );
       expect(elsewhere.statusCode).toBe(404);
       expect(elsewhere.json().error.code).toBe('NOT_FOUND');
     });

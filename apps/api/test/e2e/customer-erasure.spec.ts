@@ -21,7 +21,10 @@ const EMAIL = 'erase.me@example.com';
 describe('customer erase (built CLI)', () => {
   let t: BillingTestApp;
   const cli = (...args: string[]) =>
-    runBuilt('cli.js', ['customer', ...args], { DATABASE_URL: t.database.url, AUTH_JWT_SECRET: TEST_JWT_SECRET });
+    runBuilt('cli.js', ['customer', ...args], {
+      DATABASE_URL: t.database.url,
+      AUTH_JWT_SECRET: TEST_JWT_SECRET,
+    });
   const rowsOf = (who: { customerId: string; userId: string }) =>
     withClient(t.database.url, (client) => readCustomerRows(client, who));
 
@@ -38,7 +41,9 @@ describe('customer erase (built CLI)', () => {
     await purchase(t, { sub: 'user_erase_b', email: 'keep.me@example.com' }, 'evaluation-25k');
     await expectBooksClean(t.app);
     const customerA = { customerId: String(a.charge.customer_id), userId: 'user_erase_a' };
-    const [{ id: customerB }] = await t.dataSource.query(`SELECT id FROM billing.customers WHERE user_id = 'user_erase_b'`);
+    const [{ id: customerB }] = await t.dataSource.query(
+      `SELECT id FROM billing.customers WHERE user_id = 'user_erase_b'`,
+    );
     const who = { customerId: String(customerB), userId: 'user_erase_b' };
     await t.dataSource.query(
       `UPDATE billing.customers SET billing_name = 'Jane Erasable', billing_address = '1 Secret Lane, London N1 1AA' WHERE id = $1`,
@@ -66,12 +71,12 @@ describe('customer erase (built CLI)', () => {
     const after = await rowsOf(customerA);
     for (const rule of customerTables().filter((table) => !table.appendOnly)) {
       const text = (after.get(rule.table) ?? []).join('\n');
-      expect([rule.table, text.includes(EMAIL), text.includes('Jane Erasable'), text.includes('Secret Lane')]).toEqual([
+      expect([
         rule.table,
-        false,
-        false,
-        false,
-      ]);
+        text.includes(EMAIL),
+        text.includes('Jane Erasable'),
+        text.includes('Secret Lane'),
+      ]).toEqual([rule.table, false, false, false]);
     }
     expect((after.get('billing.invoices') ?? []).join('\n')).toContain(String(email));
     const [stripeEvents] = await t.dataSource.query(
@@ -90,9 +95,10 @@ describe('customer erase (built CLI)', () => {
     expect({ ...counts, 'platform.audit_log': 0 }).toEqual({ ...before, 'platform.audit_log': 0 });
     expect(counts['platform.audit_log']).toBe(before['platform.audit_log'] + 1);
     expect(
-      await t.dataSource.query('SELECT id, total, amount_paid, status FROM billing.invoices WHERE customer_id = $1 ORDER BY id', [
-        customerA.customerId,
-      ]),
+      await t.dataSource.query(
+        'SELECT id, total, amount_paid, status FROM billing.invoices WHERE customer_id = $1 ORDER BY id',
+        [customerA.customerId],
+      ),
     ).toEqual(invoicesBefore);
     const [audit] = await t.dataSource.query(
       `SELECT actor_type, after FROM platform.audit_log WHERE action = 'customer.erased' AND resource_id = $1`,

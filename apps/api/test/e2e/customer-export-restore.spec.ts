@@ -23,7 +23,10 @@ describe('customer export and restore (built CLI)', () => {
   let t: BillingTestApp;
   let directory: string;
   const cli = (...args: string[]) =>
-    runBuilt('cli.js', ['customer', ...args], { DATABASE_URL: t.database.url, AUTH_JWT_SECRET: TEST_JWT_SECRET });
+    runBuilt('cli.js', ['customer', ...args], {
+      DATABASE_URL: t.database.url,
+      AUTH_JWT_SECRET: TEST_JWT_SECRET,
+    });
 
   /** A bundle's files by name (the manifest left out: it carries the export time). */
   const files = async (bundle: string): Promise<Record<string, string>> => {
@@ -56,7 +59,9 @@ describe('customer export and restore (built CLI)', () => {
     expect(refund.statusCode).toBe(201);
     await t.fake.flushWebhooks();
     await eventually(async () => {
-      const [row] = await t.dataSource.query('SELECT status FROM billing.refunds WHERE id = $1', [refund.json().id]);
+      const [row] = await t.dataSource.query('SELECT status FROM billing.refunds WHERE id = $1', [
+        refund.json().id,
+      ]);
       return row?.status === 'succeeded';
     }, 20_000);
     await expectBooksClean(t.app);
@@ -93,11 +98,16 @@ describe('customer export and restore (built CLI)', () => {
     await t.dataSource.transaction(async (manager) => {
       await manager.query(`SET LOCAL session_replication_role = replica`);
       await manager.query('DELETE FROM billing.charges WHERE customer_id = $1', [customerA]);
-      await manager.query('DELETE FROM billing.invoice_lines WHERE invoice_id IN (SELECT id FROM billing.invoices WHERE customer_id = $1)', [customerA]);
+      await manager.query(
+        'DELETE FROM billing.invoice_lines WHERE invoice_id IN (SELECT id FROM billing.invoices WHERE customer_id = $1)',
+        [customerA],
+      );
       await manager.query('DELETE FROM billing.journal_lines WHERE customer_id = $1', [customerA]);
       await manager.query(`DELETE FROM accounts.accounts WHERE user_id = 'user_export_a'`);
       await manager.query(`DELETE FROM platform.audit_log WHERE actor_id = 'user_export_a'`);
-      await manager.query(`UPDATE billing.customers SET email = 'wrong@example.com' WHERE id = $1`, [customerA]);
+      await manager.query(`UPDATE billing.customers SET email = 'wrong@example.com' WHERE id = $1`, [
+        customerA,
+      ]);
       await manager.query(`UPDATE billing.refunds SET status = 'failed' WHERE id = $1`, [refund.json().id]);
       // Rows that were never theirs: --prune takes them away.
       await manager.query(
@@ -116,7 +126,9 @@ describe('customer export and restore (built CLI)', () => {
     const refused = await cli('restore', join(directory, 'tampered'), '--yes');
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('billing.customers.jsonl checksum mismatch');
-    const [still] = await t.dataSource.query('SELECT email FROM billing.customers WHERE id = $1', [customerA]);
+    const [still] = await t.dataSource.query('SELECT email FROM billing.customers WHERE id = $1', [
+      customerA,
+    ]);
     expect(still.email).toBe('wrong@example.com');
 
     const restored = await cli('restore', join(directory, 'a1'), '--yes', '--prune');
@@ -139,9 +151,12 @@ describe('customer export and restore (built CLI)', () => {
     const added = auditAfter.split('\n').filter((line) => line && !auditBefore.includes(line));
     expect(added).toHaveLength(1);
     expect(JSON.parse(added[0])).toMatchObject({ action: 'customer.restored', resource_id: customerA });
-    expect(auditAfter.split('\n').filter((line) => line && !added.includes(line)).join('\n')).toBe(
-      auditBefore.split('\n').filter(Boolean).join('\n'),
-    );
+    expect(
+      auditAfter
+        .split('\n')
+        .filter((line) => line && !added.includes(line))
+        .join('\n'),
+    ).toBe(auditBefore.split('\n').filter(Boolean).join('\n'));
 
     await expectBooksClean(t.app);
   });

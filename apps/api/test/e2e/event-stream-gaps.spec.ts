@@ -17,7 +17,10 @@ describe('live event stream without gaps when pub/sub drops a message', () => {
 
   beforeAll(async () => {
     producer = await startTestApp({ workers: true });
-    replica = await startTestApp({ database: producer.database, env: { QUEUE_PREFIX: producer.queuePrefix } });
+    replica = await startTestApp({
+      database: producer.database,
+      env: { QUEUE_PREFIX: producer.queuePrefix },
+    });
     await replica.app.listen(0, '127.0.0.1');
     replicaUrl = await replica.app.getUrl();
   });

@@ -111,7 +111,10 @@ describe('HTTP layer: error envelope, validation, request ids, docs', () => {
     // Served by Fastify directly, yet documented with the rest.
     const check = document.json().paths['/v1/entitlements/check'].post;
     expect(check.operationId).toBe('checkEntitlement');
-    expect(check.requestBody.content['application/json'].schema.required).toEqual(['customerId', 'featureId']);
+    expect(check.requestBody.content['application/json'].schema.required).toEqual([
+      'customerId',
+      'featureId',
+    ]);
     expect(check.responses['200'].content['application/json'].schema).toEqual({
       $ref: '#/components/schemas/EntitlementCheckResponse',
     });

@@ -16,7 +16,11 @@ describe('ledger backfill: refunds, disputes and trader payouts', () => {
 
   beforeAll(async () => {
     t = await startBillingTestApp();
-    const { charge } = await purchase(t, { sub: 'user_ledger_legacy', email: 'legacy@example.com' }, 'evaluation-25k');
+    const { charge } = await purchase(
+      t,
+      { sub: 'user_ledger_legacy', email: 'legacy@example.com' },
+      'evaluation-25k',
+    );
     chargeId = String(charge.id);
     const refund = (id: string, amount: number, status: string, reversedAt: Date | null) =>
       t.dataSource.query(
@@ -51,7 +55,15 @@ describe('ledger backfill: refunds, disputes and trader payouts', () => {
         await t.dataSource.query(
           `INSERT INTO payouts.ledger_entries (id, account_id, payout_id, kind, debit_account, credit_account, amount, currency, created_at)
            VALUES ($1, 'acc_legacy', $2, $3, $4, $5, $6, 'USD', $7)`,
-          [`ple_${id}_${kind}`, id, kind, sides[kind]![0], sides[kind]![1], amount, kind === 'reservation' ? t1 : t2],
+          [
+            `ple_${id}_${kind}`,
+            id,
+            kind,
+            sides[kind]![0],
+            sides[kind]![1],
+            amount,
+            kind === 'reservation' ? t1 : t2,
+          ],
         );
       }
     };

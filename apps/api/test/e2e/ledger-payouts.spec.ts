@@ -38,11 +38,17 @@ describe('ledger: trader payouts', () => {
     });
   const payoutStatus = (sub: string, id: string, status: string) =>
     eventually(async () => {
-      const view = (await t.inject({ method: 'GET', url: `/v1/payouts/${id}`, headers: t.as({ sub }) })).json();
+      const view = (
+        await t.inject({ method: 'GET', url: `/v1/payouts/${id}`, headers: t.as({ sub }) })
+      ).json();
       return view.status === status ? (view as Record<string, unknown>) : undefined;
     }, 20_000);
   const approve = (payoutId: string, who: { sub: string; roles: string[] }) =>
-    t.inject({ method: 'POST', url: `/v1/admin/payouts/${payoutId}/approve`, headers: idempotent(t.as(who)) });
+    t.inject({
+      method: 'POST',
+      url: `/v1/admin/payouts/${payoutId}/approve`,
+      headers: idempotent(t.as(who)),
+    });
 
   /** A payout's entries, oldest first: [event, [account, debit, credit]…, reverses another entry]. */
   const entriesOf = async (sourceId: string) => {
@@ -110,9 +116,9 @@ describe('ledger: trader payouts', () => {
     const payout = (await requestPayout('user_ledger_po_failed', { accountId: account.id })).json();
     await payoutStatus('user_ledger_po_failed', payout.id, 'failed');
     expect(await entriesOf(payout.id)).toEqual([reserved(payout.amount as number)]);
-    expect((await checkBooks(t.app)).findings.filter((finding) => finding.kind === 'payout_ledger_disagrees')).toEqual(
-      [],
-    );
+    expect(
+      (await checkBooks(t.app)).findings.filter((finding) => finding.kind === 'payout_ledger_disagrees'),
+    ).toEqual([]);
 
     // Finance retries: paid once.
     t.fake.controls.clearFaults();
@@ -123,7 +129,10 @@ describe('ledger: trader payouts', () => {
     });
     expect(retried.statusCode).toBe(200);
     await payoutStatus('user_ledger_po_failed', payout.id, 'paid');
-    expect((await entriesOf(payout.id)).map((entry) => entry.event)).toEqual(['payout.reserved', 'payout.paid']);
+    expect((await entriesOf(payout.id)).map((entry) => entry.event)).toEqual([
+      'payout.reserved',
+      'payout.paid',
+    ]);
   });
 
   it('reserved → canceled by the trader, or rejected by finance: released, the mirror of the reservation', async () => {

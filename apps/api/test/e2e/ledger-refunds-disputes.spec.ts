@@ -30,7 +30,10 @@ describe('ledger: refunds and disputes', () => {
     t.fake.controls.setWebhookEndpoint(`${t.url}/webhooks/stripe`, t.webhookSecret);
   });
 
-  const newTrader = () => ({ sub: `user_ledger_out_${(userCounter += 1)}`, email: `ledger-out${userCounter}@example.com` });
+  const newTrader = () => ({
+    sub: `user_ledger_out_${(userCounter += 1)}`,
+    email: `ledger-out${userCounter}@example.com`,
+  });
   const refundCharge = (chargeId: string, payload: { amount?: number; reason: string }) =>
     t.inject({
       method: 'POST',
@@ -39,7 +42,10 @@ describe('ledger: refunds and disputes', () => {
       payload,
     });
   const refundRow = async (refundId: string) =>
-    (await t.dataSource.query('SELECT * FROM billing.refunds WHERE id = $1', [refundId]))[0] as Record<string, unknown>;
+    (await t.dataSource.query('SELECT * FROM billing.refunds WHERE id = $1', [refundId]))[0] as Record<
+      string,
+      unknown
+    >;
   const refundSettled = (refundId: string) =>
     eventually(async () => {
       const row = await refundRow(refundId);
@@ -87,7 +93,9 @@ describe('ledger: refunds and disputes', () => {
   const sentEvent = (type: string, matches: (object: Record<string, unknown>) => boolean) =>
     t.fake.controls
       .sentEvents()
-      .filter((event) => event.type === type && matches(event.data.object as unknown as Record<string, unknown>))
+      .filter(
+        (event) => event.type === type && matches(event.data.object as unknown as Record<string, unknown>),
+      )
       .at(-1)!;
   type SentEvent = ReturnType<BillingTestApp['fake']['controls']['sentEvents']>[number];
   const copyOf = (event: SentEvent, id: string, type: string, object: Record<string, unknown>) =>
@@ -97,7 +105,10 @@ describe('ledger: refunds and disputes', () => {
     it('a settled refund posts refund.settled once; with the sale and its credit note the net is revenue − refunds', async () => {
       const { charge } = await purchase(t, newTrader(), 'evaluation-25k');
       const amount = Number(charge.amount);
-      const response = await refundCharge(String(charge.id), { amount: 1000, reason: 'requested_by_customer' });
+      const response = await refundCharge(String(charge.id), {
+        amount: 1000,
+        reason: 'requested_by_customer',
+      });
       expect(response.statusCode).toBe(201);
       const refund = await refundSettled(response.json().id as string);
 
@@ -172,25 +183,32 @@ describe('ledger: refunds and disputes', () => {
         phase: 'after_processing',
         times: 3,
       });
-      const refundId = (await refundCharge(String(charge.id), { reason: 'requested_by_customer: db race' })).json()
-        .id as string;
+      const refundId = (
+        await refundCharge(String(charge.id), { reason: 'requested_by_customer: db race' })
+      ).json().id as string;
       t.fake.controls.clearFaults();
       const atStripe = t.fake.state.refunds.all().find((refund) => refund.metadata?.refundId === refundId)!;
       const processorRefund = await t.app.get<PaymentProcessor>(PAYMENT_PROCESSOR).getRefund(atStripe.id);
       const refunds = t.app.get(RefundsService);
-      await Promise.all([refunds.applyProcessorRefund(processorRefund), refunds.applyProcessorRefund(processorRefund)]);
+      await Promise.all([
+        refunds.applyProcessorRefund(processorRefund),
+        refunds.applyProcessorRefund(processorRefund),
+      ]);
       await refundSettled(refundId);
       expect((await entriesOf(refundId)).map((entry) => entry.event)).toEqual(['refund.settled']);
-      const [after] = await t.dataSource.query('SELECT amount_refunded FROM billing.charges WHERE id = $1', [charge.id]);
+      const [after] = await t.dataSource.query('SELECT amount_refunded FROM billing.charges WHERE id = $1', [
+        charge.id,
+      ]);
       expect(Number(after.amount_refunded)).toBe(Number(charge.amount));
     });
 
     it('the refund of a duplicate payment (no credit note) takes the overpayment out of the receivable', async () => {
       const { charge } = await purchase(t, newTrader(), 'evaluation-25k');
       const amount = Number(charge.amount);
-      const [customer] = await t.dataSource.query('SELECT stripe_customer_id FROM billing.customers WHERE id = $1', [
-        charge.customer_id,
-      ]);
+      const [customer] = await t.dataSource.query(
+        'SELECT stripe_customer_id FROM billing.customers WHERE id = $1',
+        [charge.customer_id],
+      );
       // The paid receipt is paid a second time at Stripe (e.g. a stale payment link).
       await t.app.get<PaymentProcessor>(PAYMENT_PROCESSOR).createPaymentIntent(
         {
@@ -215,7 +233,9 @@ describe('ledger: refunds and disputes', () => {
         return row?.status === 'succeeded' ? (row as Record<string, string | null>) : undefined;
       }, 20_000);
       expect(duplicate.credit_note_id).toBeNull();
-      expect((await entriesOf(String(duplicate.refund_id))).map((entry) => [entry.event, entry.lines])).toEqual([
+      expect(
+        (await entriesOf(String(duplicate.refund_id))).map((entry) => [entry.event, entry.lines]),
+      ).toEqual([
         [
           'refund.settled',
           [
@@ -235,8 +255,9 @@ describe('ledger: refunds and disputes', () => {
 
     it('a refund Stripe fails after it settled is reversed: failed, charge total back, refund.reversed naming refund.settled', async () => {
       const { charge } = await purchase(t, newTrader(), 'evaluation-25k');
-      const refundId = (await refundCharge(String(charge.id), { amount: 2000, reason: 'requested_by_customer' })).json()
-        .id as string;
+      const refundId = (
+        await refundCharge(String(charge.id), { amount: 2000, reason: 'requested_by_customer' })
+      ).json().id as string;
       await refundSettled(refundId);
       await t.fake.flushWebhooks();
 
@@ -267,9 +288,10 @@ describe('ledger: refunds and disputes', () => {
       const row = await refundRow(refundId);
       expect(row).toMatchObject({ status: 'failed', failure_reason: 'expired_or_canceled_card' });
       expect(row.reversed_at).not.toBeNull();
-      const [after] = await t.dataSource.query('SELECT amount_refunded, status FROM billing.charges WHERE id = $1', [
-        charge.id,
-      ]);
+      const [after] = await t.dataSource.query(
+        'SELECT amount_refunded, status FROM billing.charges WHERE id = $1',
+        [charge.id],
+      );
       expect(after).toEqual({ amount_refunded: '0', status: 'succeeded' });
       const entries = await entriesOf(refundId);
       expect(entries.map((entry) => entry.event)).toEqual(['refund.settled', 'refund.reversed']);
@@ -294,7 +316,9 @@ describe('ledger: refunds and disputes', () => {
   describe('disputes', () => {
     const disputeRow = (chargeId: unknown, status?: string) =>
       eventually(async () => {
-        const [row] = await t.dataSource.query('SELECT * FROM billing.disputes WHERE charge_id = $1', [chargeId]);
+        const [row] = await t.dataSource.query('SELECT * FROM billing.disputes WHERE charge_id = $1', [
+          chargeId,
+        ]);
         return row && (!status || row.status === status) ? (row as Record<string, unknown>) : undefined;
       }, 20_000);
 
@@ -362,11 +386,16 @@ describe('ledger: refunds and disputes', () => {
       const isOurs = (object: Record<string, unknown>) => object.id === opened.id;
       const created = sentEvent('charge.dispute.created', isOurs);
       const closed = sentEvent('charge.dispute.closed', isOurs);
-      const updated = copyOf(created, `${created.id}_updated`, 'charge.dispute.updated', { status: 'under_review' });
+      const updated = copyOf(created, `${created.id}_updated`, 'charge.dispute.updated', {
+        status: 'under_review',
+      });
       t.fake.controls.setWebhookEndpoint(`${t.url}/webhooks/stripe`, t.webhookSecret);
 
       // The close first (twice at once), then the opening and a stale update, the close again.
-      await Promise.all([t.deliver(JSON.stringify(closed)), t.deliver(copyOf(closed, `${closed.id}_dup`, closed.type, {}))]);
+      await Promise.all([
+        t.deliver(JSON.stringify(closed)),
+        t.deliver(copyOf(closed, `${closed.id}_dup`, closed.type, {})),
+      ]);
       await processed([closed.id, `${closed.id}_dup`]);
       await Promise.all([t.deliver(JSON.stringify(created)), t.deliver(updated)]);
       await processed([created.id, `${created.id}_updated`]);
@@ -396,10 +425,9 @@ describe('ledger: refunds and disputes', () => {
       };
       const [quietEvent, escalatedEvent] = events as [SentEvent, SentEvent];
       const rowOf = async (chargeId: unknown) =>
-        (await t.dataSource.query('SELECT * FROM billing.disputes WHERE charge_id = $1', [chargeId]))[0] as Record<
-          string,
-          unknown
-        >;
+        (
+          await t.dataSource.query('SELECT * FROM billing.disputes WHERE charge_id = $1', [chargeId])
+        )[0] as Record<string, unknown>;
 
       // Asked, then closed in our favour: Stripe never took the money, nothing posts.
       await deliver(quietEvent, 'inquiry', 'charge.dispute.created', 'warning_needs_response');

@@ -20,7 +20,8 @@ describe('db migrate from two processes at once (built CLI)', () => {
 
   it('both succeed and every migration is applied once', async () => {
     if (!existsSync(join(DIST, 'cli.js'))) throw new Error('apps/api/dist is missing: build it first');
-    const migrate = () => runBuilt('cli.js', ['db', 'migrate'], { DATABASE_URL: url, AUTH_JWT_SECRET: TEST_JWT_SECRET });
+    const migrate = () =>
+      runBuilt('cli.js', ['db', 'migrate'], { DATABASE_URL: url, AUTH_JWT_SECRET: TEST_JWT_SECRET });
     const [first, second] = await Promise.all([migrate(), migrate()]);
     expect([first.code, first.stderr]).toEqual([0, '']);
     expect([second.code, second.stderr]).toEqual([0, '']);

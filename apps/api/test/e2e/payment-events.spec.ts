@@ -19,9 +19,7 @@ describe('billing.payment.completed and billing.payment.failed for every payment
   afterAll(() => t.close());
 
   const eventsOf = async <T>(type: string, match: (data: T) => boolean): Promise<T[]> =>
-    (await t.outbox(type))
-      .map((row) => (row.envelope as unknown as { data: T }).data)
-      .filter(match);
+    (await t.outbox(type)).map((row) => (row.envelope as unknown as { data: T }).data).filter(match);
   const accountsOf = (userId: string): Promise<Array<Record<string, unknown>>> =>
     t.dataSource.query('SELECT * FROM accounts.accounts WHERE user_id = $1 ORDER BY id', [userId]);
 
@@ -72,10 +70,15 @@ describe('billing.payment.completed and billing.payment.failed for every payment
     await t.app.get(InvoiceCollection).onPaymentIntent(intent);
     await t.app.get(InvoiceCollection).markPaid(invoice.id, intent);
     expect(
-      await eventsOf<PaymentCompletedData>('billing.payment.completed', (data) => data.invoiceId === invoice.id),
+      await eventsOf<PaymentCompletedData>(
+        'billing.payment.completed',
+        (data) => data.invoiceId === invoice.id,
+      ),
     ).toHaveLength(1);
     expect(
-      await t.dataSource.query('SELECT id FROM billing.charges WHERE stripe_payment_intent_id = $1', [intentId]),
+      await t.dataSource.query('SELECT id FROM billing.charges WHERE stripe_payment_intent_id = $1', [
+        intentId,
+      ]),
     ).toHaveLength(1);
 
     // Delivered to the consumers (provisioning among them): no account for a subscription's invoice.
@@ -126,11 +129,14 @@ describe('billing.payment.completed and billing.payment.failed for every payment
       },
     ]);
     expect(
-      await eventsOf<PaymentCompletedData>('billing.payment.completed', (data) => data.invoiceId === invoice.id),
+      await eventsOf<PaymentCompletedData>(
+        'billing.payment.completed',
+        (data) => data.invoiceId === invoice.id,
+      ),
     ).toEqual([]);
-    expect(await t.dataSource.query('SELECT id FROM billing.charges WHERE invoice_id = $1', [invoice.id])).toEqual(
-      [],
-    );
+    expect(
+      await t.dataSource.query('SELECT id FROM billing.charges WHERE invoice_id = $1', [invoice.id]),
+    ).toEqual([]);
   });
 
   it('a retried provisioning creates the account bought, not the product as edited since', async () => {
@@ -203,7 +209,9 @@ describe('billing.payment.completed and billing.payment.failed for every payment
     }
 
     // The retry (here delivered at once; the relay's own retry may get there first).
-    const [stored] = (await t.outbox('billing.payment.completed')).filter((event) => event.subject === chargeId);
+    const [stored] = (await t.outbox('billing.payment.completed')).filter(
+      (event) => event.subject === chargeId,
+    );
     expect((stored.envelope as unknown as { data: PaymentCompletedData }).data).toMatchObject({
       paidFor: 'purchase',
       accountTerms: { accountSize: 10_000, phases: 2, profitTargetPercent: ['8', '5'] },
@@ -218,7 +226,12 @@ describe('billing.payment.completed and billing.payment.failed for every payment
       size: 10000,
       phases: 2,
       starting_balance: '1000000',
-      rules: { profitTargetPercent: ['8', '5'], maxDailyLossPercent: '5', maxTotalLossPercent: '10', minTradingDays: 4 },
+      rules: {
+        profitTargetPercent: ['8', '5'],
+        maxDailyLossPercent: '5',
+        maxTotalLossPercent: '10',
+        minTradingDays: 4,
+      },
     });
   });
 

@@ -320,9 +320,9 @@ describe('reconciliation: realised FX when the reconciliation entry falls on a l
     expect(booked.day).toBe(yesterday);
     const processor = t.app.get<PaymentProcessor>(PAYMENT_PROCESSOR);
     const refunds = (await processor.listBalanceTransactions({ type: 'refund' })).data;
-    expect(refunds.map((txn) => [txn.amountMinor, txn.currency, txn.createdAt.toISOString().slice(0, 10)])).toEqual([
-      [-10_900, 'USD', today],
-    ]);
+    expect(
+      refunds.map((txn) => [txn.amountMinor, txn.currency, txn.createdAt.toISOString().slice(0, 10)]),
+    ).toEqual([[-10_900, 'USD', today]]);
 
     const view = await reconcile(today);
     expect(view.exceptions.data).toEqual([]);

@@ -52,7 +52,12 @@ describe('sandbox clock (SANDBOX_CLOCK=true)', () => {
     expect(subscribed.statusCode).toBe(201);
     const subscription = subscribed.json() as { id: string; currentPeriodEnd: string };
     // Nothing is due today: a run now renews nothing.
-    const early = await t.inject({ method: 'POST', url: '/v1/admin/billing-runs', headers: t.as(FINANCE), payload: {} });
+    const early = await t.inject({
+      method: 'POST',
+      url: '/v1/admin/billing-runs',
+      headers: t.as(FINANCE),
+      payload: {},
+    });
     expect(early.statusCode).toBeLessThan(300);
 
     const realBefore = Date.now();
@@ -74,20 +79,32 @@ describe('sandbox clock (SANDBOX_CLOCK=true)', () => {
     expect(read.statusCode).toBe(200);
     expect(read.json().offsetSeconds).toBe(32 * DAY_S);
 
-    const run = await t.inject({ method: 'POST', url: '/v1/admin/billing-runs', headers: t.as(FINANCE), payload: {} });
+    const run = await t.inject({
+      method: 'POST',
+      url: '/v1/admin/billing-runs',
+      headers: t.as(FINANCE),
+      payload: {},
+    });
     expect(run.statusCode).toBeLessThan(300);
     const invoices = await eventually(async () => {
-      const rows: Array<{ id: string; status: string; billing_reason: string; period_start: Date; issued_at: Date }> =
-        await t.dataSource.query(
-          `SELECT id, status, billing_reason, period_start, issued_at FROM billing.invoices
+      const rows: Array<{
+        id: string;
+        status: string;
+        billing_reason: string;
+        period_start: Date;
+        issued_at: Date;
+      }> = await t.dataSource.query(
+        `SELECT id, status, billing_reason, period_start, issued_at FROM billing.invoices
             WHERE subscription_id = $1 ORDER BY issued_at`,
-          [subscription.id],
-        );
+        [subscription.id],
+      );
       return rows.length === 2 && rows.every((row) => row.status === 'paid') ? rows : undefined;
     }, 30_000);
     const renewal = invoices[1];
     expect(renewal.billing_reason).toBe('subscription_cycle');
-    expect(new Date(renewal.period_start).toISOString()).toBe(new Date(subscription.currentPeriodEnd).toISOString());
+    expect(new Date(renewal.period_start).toISOString()).toBe(
+      new Date(subscription.currentPeriodEnd).toISOString(),
+    );
     expect(new Date(renewal.issued_at).getTime()).toBeGreaterThanOrEqual(sandboxNow);
     // Stripe's side of the renewal is dated on the sandbox day too: the charge and its event.
     const [{ stripe_charge_id: stripeChargeId }] = await t.dataSource.query(
@@ -98,7 +115,10 @@ describe('sandbox clock (SANDBOX_CLOCK=true)', () => {
     expect(charge.created).toBeGreaterThanOrEqual(Math.floor(sandboxNow / 1000));
     const succeeded = t.fake.controls
       .sentEvents()
-      .find((event) => event.type === 'charge.succeeded' && (event.data.object as { id: string }).id === charge.id);
+      .find(
+        (event) =>
+          event.type === 'charge.succeeded' && (event.data.object as { id: string }).id === charge.id,
+      );
     expect(succeeded?.created).toBeGreaterThanOrEqual(Math.floor(sandboxNow / 1000));
 
     const audit = await t.dataSource.query(
@@ -154,7 +174,12 @@ describe('sandbox clock (SANDBOX_CLOCK=true)', () => {
     // The trial ends 8 sandbox days later; the first charge is declined (DUNNING_RETRY_DAYS 1,3,5,7).
     expect((await advance(8 * DAY_S)).statusCode).toBe(200);
     t.fake.controls.declineNextPayments({ count: 1 });
-    const run = await t.inject({ method: 'POST', url: '/v1/admin/billing-runs', headers: t.as(FINANCE), payload: {} });
+    const run = await t.inject({
+      method: 'POST',
+      url: '/v1/admin/billing-runs',
+      headers: t.as(FINANCE),
+      payload: {},
+    });
     expect(run.statusCode).toBeLessThan(300);
     const dunning = await eventually(async () => {
       const [row] = (await t.dataSource.query(
@@ -229,8 +254,8 @@ describe('sandbox clock off (no SANDBOX_CLOCK=true)', () => {
     const read = await t.inject({ method: 'GET', url: '/v1/admin/sandbox/clock', headers: t.as(ADMIN) });
     expect(read.statusCode).toBe(404);
     expect(t.app.get(Clock)).toBeInstanceOf(SystemClock);
-    expect(await t.dataSource.query('SELECT offset_ms::int AS offset_ms FROM platform.sandbox_clock')).toEqual([
-      { offset_ms: 0 },
-    ]);
+    expect(
+      await t.dataSource.query('SELECT offset_ms::int AS offset_ms FROM platform.sandbox_clock'),
+    ).toEqual([{ offset_ms: 0 }]);
   });
 });

@@ -45,11 +45,16 @@ describe('customer data map', () => {
         problems.push(`${table.name} is not in CUSTOMER_DATA_MAP (customer-data-map.ts)`);
         continue;
       }
-      if (rule.owner.by === 'none' && table.columns.some((column) => column === 'customer_id' || column === 'user_id')) {
+      if (
+        rule.owner.by === 'none' &&
+        table.columns.some((column) => column === 'customer_id' || column === 'user_id')
+      ) {
         problems.push(`${table.name} has a customer_id or user_id column but is declared not customer data`);
       }
       if (rule.key.join(',') !== table.key.join(',')) {
-        problems.push(`${table.name}: key ${rule.key.join(',')} is not the primary key ${table.key.join(',')}`);
+        problems.push(
+          `${table.name}: key ${rule.key.join(',')} is not the primary key ${table.key.join(',')}`,
+        );
       }
     }
     const existing = new Set((await tables()).map((table) => table.name));

@@ -62,7 +62,15 @@ describe('financial records are never deleted', () => {
 
   it('knows the entity classes of the retained tables', () => {
     expect(entities).toEqual(
-      expect.arrayContaining(['Invoice', 'InvoiceLine', 'Charge', 'Refund', 'CreditNote', 'JournalEntry', 'AuditLogEntry']),
+      expect.arrayContaining([
+        'Invoice',
+        'InvoiceLine',
+        'Charge',
+        'Refund',
+        'CreditNote',
+        'JournalEntry',
+        'AuditLogEntry',
+      ]),
     );
   });
 
@@ -121,8 +129,12 @@ describe('financial records are never deleted', () => {
         await expect(client.query(statement)).rejects.toThrow('is a retained financial record');
       }
       // Status changes are updates, and stay allowed.
-      await client.query(`UPDATE billing.invoices SET status = 'void', voided_at = now() WHERE id = 'inv_retained'`);
-      const kept = await client.query(`SELECT count(*)::int AS n FROM billing.invoice_lines WHERE invoice_id = 'inv_retained'`);
+      await client.query(
+        `UPDATE billing.invoices SET status = 'void', voided_at = now() WHERE id = 'inv_retained'`,
+      );
+      const kept = await client.query(
+        `SELECT count(*)::int AS n FROM billing.invoice_lines WHERE invoice_id = 'inv_retained'`,
+      );
       expect(kept.rows[0].n).toBe(1);
     });
 
@@ -131,17 +143,27 @@ describe('financial records are never deleted', () => {
       try {
         await client.query('BEGIN');
         // Queryable returns rows, as TypeORM's query does.
-        const rows = { query: (sql: string, parameters?: unknown[]) => client.query(sql, parameters).then((r) => r.rows) };
+        const rows = {
+          query: (sql: string, parameters?: unknown[]) => client.query(sql, parameters).then((r) => r.rows),
+        };
         await grantAppRole(rows, { name: role, password: null });
         await client.query('COMMIT');
-        const privileges = await client.query<{ name: string; del: boolean; trunc: boolean; ins: boolean; upd: boolean }>(
+        const privileges = await client.query<{
+          name: string;
+          del: boolean;
+          trunc: boolean;
+          ins: boolean;
+          upd: boolean;
+        }>(
           `SELECT name, has_table_privilege($1, name, 'DELETE') AS del, has_table_privilege($1, name, 'TRUNCATE') AS trunc,
                   has_table_privilege($1, name, 'INSERT') AS ins, has_table_privilege($1, name, 'UPDATE') AS upd
              FROM unnest($2::text[]) AS name ORDER BY name`,
           [role, [...RETAINED_TABLES]],
         );
         expect(privileges.rows).toEqual(
-          [...RETAINED_TABLES].sort().map((name) => ({ name, del: false, trunc: false, ins: true, upd: true })),
+          [...RETAINED_TABLES]
+            .sort()
+            .map((name) => ({ name, del: false, trunc: false, ins: true, upd: true })),
         );
       } finally {
         await client.query('ROLLBACK');

@@ -28,7 +28,9 @@ describe('ledger journal', () => {
 
   it('keeps the chart of accounts in code and in data equal', async () => {
     const rows: Array<{ code: string; type: string; normal_side: string; clearing: boolean }> =
-      await t.dataSource.query(`SELECT code, type, normal_side, clearing FROM billing.ledger_accounts ORDER BY code`);
+      await t.dataSource.query(
+        `SELECT code, type, normal_side, clearing FROM billing.ledger_accounts ORDER BY code`,
+      );
     expect(rows).toEqual(
       CHART_OF_ACCOUNTS.map(({ code, type, normalSide, clearing }) => ({
         code,
@@ -55,18 +57,21 @@ describe('ledger journal', () => {
 
   it('posts one entry when two transactions race to post the same source event', async () => {
     const results = await Promise.all(
-      [1, 2, 3].map(() => t.dataSource.transaction((manager) => journal.post(manager, sale('inv_ledger_race')))),
+      [1, 2, 3].map(() =>
+        t.dataSource.transaction((manager) => journal.post(manager, sale('inv_ledger_race'))),
+      ),
     );
     expect(results.filter((entry) => entry !== null)).toHaveLength(1);
-    expect(
-      await t.dataSource.getRepository(JournalEntry).countBy({ sourceId: 'inv_ledger_race' }),
-    ).toBe(1);
+    expect(await t.dataSource.getRepository(JournalEntry).countBy({ sourceId: 'inv_ledger_race' })).toBe(1);
   });
 
   it('refuses an unbalanced entry in code and in the database', async () => {
-    const unbalanced = { ...sale('inv_ledger_bad'), lines: sale('x').lines.slice(0, 3).concat([
-      { account: 'tax_payable' as const, currency: 'USD', credit: 1 },
-    ]) };
+    const unbalanced = {
+      ...sale('inv_ledger_bad'),
+      lines: sale('x')
+        .lines.slice(0, 3)
+        .concat([{ account: 'tax_payable' as const, currency: 'USD', credit: 1 }]),
+    };
     await expect(t.dataSource.transaction((manager) => journal.post(manager, unbalanced))).rejects.toThrow(
       /does not balance: USD debits 14900 ≠ credits 14901/,
     );
@@ -104,18 +109,26 @@ describe('ledger journal', () => {
   it('is append-only: updates, deletes and truncation are refused; a correction is a reversing entry', async () => {
     const entry = await t.dataSource.transaction((manager) => journal.post(manager, sale('inv_ledger_rev')));
     await expect(
-      t.dataSource.query(`UPDATE billing.journal_lines SET debit = debit + 1 WHERE entry_id = $1`, [entry!.id]),
+      t.dataSource.query(`UPDATE billing.journal_lines SET debit = debit + 1 WHERE entry_id = $1`, [
+        entry!.id,
+      ]),
     ).rejects.toThrow(/append-only/);
-    await expect(t.dataSource.query(`DELETE FROM billing.journal_entries WHERE id = $1`, [entry!.id])).rejects.toThrow(
-      /append-only/,
-    );
+    await expect(
+      t.dataSource.query(`DELETE FROM billing.journal_entries WHERE id = $1`, [entry!.id]),
+    ).rejects.toThrow(/append-only/);
     await expect(t.dataSource.query(`TRUNCATE billing.journal_lines`)).rejects.toThrow(/append-only/);
 
     const reversal = await t.dataSource.transaction((manager) =>
-      journal.reverse(manager, entry!.id, { event: 'invoice.voided', occurredAt: new Date('2026-11-03T00:00:00Z') }),
+      journal.reverse(manager, entry!.id, {
+        event: 'invoice.voided',
+        occurredAt: new Date('2026-11-03T00:00:00Z'),
+      }),
     );
     const twice = await t.dataSource.transaction((manager) =>
-      journal.reverse(manager, entry!.id, { event: 'invoice.voided', occurredAt: new Date('2026-11-03T00:00:00Z') }),
+      journal.reverse(manager, entry!.id, {
+        event: 'invoice.voided',
+        occurredAt: new Date('2026-11-03T00:00:00Z'),
+      }),
     );
     expect(reversal?.reversesEntryId).toBe(entry!.id);
     expect(twice).toBeNull();

@@ -3,11 +3,7 @@
 export type ReconciliationStatus = 'running' | 'completed' | 'failed';
 
 export type ReconciliationExceptionKind =
-  | 'unmatched_in_stripe'
-  | 'unmatched_in_books'
-  | 'amount_mismatch'
-  | 'fee_mismatch'
-  | 'payout_mismatch';
+  'unmatched_in_stripe' | 'unmatched_in_books' | 'amount_mismatch' | 'fee_mismatch' | 'payout_mismatch';
 
 export interface ReconciliationCountsView {
   /** Balance transactions of the day reconciled (each once). */

@@ -21,7 +21,11 @@ describe('journal balance', () => {
 
   it('accepts a balanced entry and names the currency of an unbalanced one', () => {
     expect(() =>
-      assertBalancedJournal([line('ar', 'USD', 1190, 0), line('discounts', 'USD', 300, 0), line('rev', 'USD', 0, 1490)]),
+      assertBalancedJournal([
+        line('ar', 'USD', 1190, 0),
+        line('discounts', 'USD', 300, 0),
+        line('rev', 'USD', 0, 1490),
+      ]),
     ).not.toThrow();
     expect(() => assertBalancedJournal([line('ar', 'USD', 100, 0), line('rev', 'USD', 0, 99)])).toThrow(
       /USD debits 100 ≠ credits 99/,
@@ -35,8 +39,12 @@ describe('journal balance', () => {
   });
 
   it('refuses negative, fractional, two-sided and empty lines', () => {
-    expect(() => assertBalancedJournal([line('a', 'USD', -5, 0), line('b', 'USD', 0, -5)])).toThrow(/negative/);
-    expect(() => assertBalancedJournal([line('a', 'USD', 1.5, 0), line('b', 'USD', 0, 1.5)])).toThrow(/integer/);
+    expect(() => assertBalancedJournal([line('a', 'USD', -5, 0), line('b', 'USD', 0, -5)])).toThrow(
+      /negative/,
+    );
+    expect(() => assertBalancedJournal([line('a', 'USD', 1.5, 0), line('b', 'USD', 0, 1.5)])).toThrow(
+      /integer/,
+    );
     expect(() => assertBalancedJournal([line('a', 'USD', 5, 5)])).toThrow(/both debits and credits/);
     expect(() => assertBalancedJournal([line('a', 'USD', 0, 0)])).toThrow(/moves no money/);
     expect(() => assertBalancedJournal([line('a', 'XXX', 1, 0), line('b', 'XXX', 0, 1)])).toThrow();

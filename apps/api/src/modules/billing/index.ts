@@ -14,10 +14,7 @@ export {
   type TransferEventHandler,
 } from './transfer-events.registry';
 export type { ProductDetails } from './catalog/catalog-views';
-export {
-  BooksCheckRegistry,
-  type BooksCheckContributor,
-} from './books/books-check.registry';
+export { BooksCheckRegistry, type BooksCheckContributor } from './books/books-check.registry';
 export type { BooksFinding, BooksFindingKind } from './books/books-findings';
 // Reconciliation matches processor transfers to trader payouts through payouts' lookup.
 export {

@@ -236,9 +236,7 @@ describe('every billing table has one writer folder', () => {
       (write) =>
         folderOf(write.file) !== WRITERS[write.entity].folder &&
         !relative(SRC, write.file).startsWith(DATA_MAINTENANCE_FOLDER),
-    ).map(
-      (write) => `${where(write)} writes ${write.entity} (writer: ${WRITERS[write.entity].folder}/)`,
-    );
+    ).map((write) => `${where(write)} writes ${write.entity} (writer: ${WRITERS[write.entity].folder}/)`);
     expect(strays).toEqual([]);
   });
 });

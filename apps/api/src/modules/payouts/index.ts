@@ -5,7 +5,4 @@
 export { PayoutsModule, type PayoutsModuleOptions } from './payouts.module';
 export { PayoutsService, type PayoutFilter } from './payouts.service';
 export { PayoutExecution } from './payout-execution.service';
-export {
-  PayoutJournalBackfill,
-  type PayoutJournalBackfillReport,
-} from './payout-journal-backfill.service';
+export { PayoutJournalBackfill, type PayoutJournalBackfillReport } from './payout-journal-backfill.service';

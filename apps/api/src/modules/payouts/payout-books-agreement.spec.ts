@@ -2,7 +2,10 @@ import type { LedgerAccountTotals } from '../billing';
 import { payoutLedgerDisagreements } from './payout-books-agreement';
 
 describe('payouts ledger against the journal', () => {
-  const journal = (rows: Array<[LedgerAccountTotals['account'], number, number]>, currency = 'USD'): LedgerAccountTotals[] =>
+  const journal = (
+    rows: Array<[LedgerAccountTotals['account'], number, number]>,
+    currency = 'USD',
+  ): LedgerAccountTotals[] =>
     rows.map(([account, debits, credits]) => ({ account, currency, debits, credits }));
 
   it('agrees when reservations, releases and payments were all posted', () => {
@@ -30,10 +33,13 @@ describe('payouts ledger against the journal', () => {
   });
 
   it('finds journal entries payouts has no record of, in another currency', () => {
-    const booked = journal([
-      ['trader_payouts_expense', 500, 0],
-      ['trader_payouts_payable', 0, 500],
-    ], 'EUR');
+    const booked = journal(
+      [
+        ['trader_payouts_expense', 500, 0],
+        ['trader_payouts_payable', 0, 500],
+      ],
+      'EUR',
+    );
     expect(payoutLedgerDisagreements([], booked)).toEqual([
       { currency: 'EUR', figure: 'owed', payouts: 0, journal: 500, difference: 500 },
       { currency: 'EUR', figure: 'expense', payouts: 0, journal: 500, difference: 500 },

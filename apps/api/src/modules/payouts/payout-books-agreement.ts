@@ -32,7 +32,9 @@ export function payoutLedgerDisagreements(
   ledger: readonly PayoutLedgerTotals[],
   journal: readonly LedgerAccountTotals[],
 ): PayoutLedgerDisagreement[] {
-  const currencies = [...new Set([...ledger.map((row) => row.currency), ...journal.map((row) => row.currency)])].sort();
+  const currencies = [
+    ...new Set([...ledger.map((row) => row.currency), ...journal.map((row) => row.currency)]),
+  ].sort();
   const disagreements: PayoutLedgerDisagreement[] = [];
   for (const code of currencies) {
     const currency = parseCurrencyCode(code);

@@ -50,7 +50,10 @@ export class PayoutJournalBackfill {
       report.payouts += payouts.length;
       report.posted += await this.dataSource.transaction(async (manager) => {
         const entries = await manager.find(PayoutLedgerEntry, {
-          where: { payoutId: In(payouts.map((payout) => payout.id)), kind: In(['reservation', 'payment', 'release']) },
+          where: {
+            payoutId: In(payouts.map((payout) => payout.id)),
+            kind: In(['reservation', 'payment', 'release']),
+          },
         });
         let posted = 0;
         for (const payout of payouts) {
@@ -67,7 +70,8 @@ export class PayoutJournalBackfill {
       });
       if (payouts.length < batchSize) break;
     }
-    if (report.posted > 0) this.logger.log(`payout journal backfill: ${report.posted} entries for ${report.payouts} payouts`);
+    if (report.posted > 0)
+      this.logger.log(`payout journal backfill: ${report.posted} entries for ${report.payouts} payouts`);
     return report;
   }
 }

@@ -30,7 +30,11 @@ export class PayoutJournal {
   }
 
   /** `payout.released`: rejected or canceled, the reversal of its reservation. */
-  async released(manager: EntityManager, payout: PayoutPostingSource & { status: string }, releasedAt: Date): Promise<number> {
+  async released(
+    manager: EntityManager,
+    payout: PayoutPostingSource & { status: string },
+    releasedAt: Date,
+  ): Promise<number> {
     const posted = await this.reserved(manager, payout);
     const reservation = await this.journal.find(manager, {
       sourceType: 'trader_payout',

@@ -37,7 +37,9 @@ export class DevTokenController {
   @Public()
   @HttpCode(201)
   @ApiOperation({ summary: 'Sandbox only: mint a staff JWT for a role (404 outside the sandbox/dev opt-in)' })
-  async mint(@Body() body: DevTokenDto): Promise<{ token: string; sub: string; roles: string[]; expiresIn: number }> {
+  async mint(
+    @Body() body: DevTokenDto,
+  ): Promise<{ token: string; sub: string; roles: string[]; expiresIn: number }> {
     this.ensureAllowed();
     const sub = body.sub ?? `${body.role}_dev`;
     const roles = [body.role];

@@ -1,4 +1,10 @@
-import { BACKUP_FORMAT, type BackupManifest, checkAgainstManifest, manifestPathOf, parseManifest } from './backup-manifest';
+import {
+  BACKUP_FORMAT,
+  type BackupManifest,
+  checkAgainstManifest,
+  manifestPathOf,
+  parseManifest,
+} from './backup-manifest';
 
 const manifest: BackupManifest = {
   format: BACKUP_FORMAT,

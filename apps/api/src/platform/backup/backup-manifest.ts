@@ -62,7 +62,10 @@ export function checkAgainstManifest(
     return { ok: false, reason: `size ${actual.size} bytes, the manifest says ${manifest.size}` };
   }
   if (actual.sha256 !== manifest.sha256) {
-    return { ok: false, reason: `checksum mismatch: sha256 ${actual.sha256}, the manifest says ${manifest.sha256}` };
+    return {
+      ok: false,
+      reason: `checksum mismatch: sha256 ${actual.sha256}, the manifest says ${manifest.sha256}`,
+    };
   }
   return { ok: true };
 }

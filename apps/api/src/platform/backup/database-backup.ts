@@ -115,7 +115,14 @@ export async function restoreBackup(path: string, targetUrl: string): Promise<Re
   const connection = pgToolConnection(targetUrl);
   await runPgTool(
     'pg_restore',
-    ['--exit-on-error', '--single-transaction', '--no-owner', '--no-acl', `--dbname=${connection.dbname}`, path],
+    [
+      '--exit-on-error',
+      '--single-transaction',
+      '--no-owner',
+      '--no-acl',
+      `--dbname=${connection.dbname}`,
+      path,
+    ],
     connection.env,
   );
   const schemaVersion = await schemaVersionOf(targetUrl);

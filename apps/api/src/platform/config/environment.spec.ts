@@ -204,7 +204,9 @@ describe('validateEnvironment', () => {
       expect(clockOn({ NODE_ENV: 'development', SANDBOX_CLOCK: 'true' })).toBe(true);
       expect(clockOn({ ASTRIX_SANDBOX: 'true', SANDBOX_CLOCK: 'true' })).toBe(true);
       expect(clockOn({ NODE_ENV: 'development' })).toBe(false);
-      expect(clockOn({ NODE_ENV: 'development', ASTRIX_SANDBOX: 'false', SANDBOX_CLOCK: 'true' })).toBe(false);
+      expect(clockOn({ NODE_ENV: 'development', ASTRIX_SANDBOX: 'false', SANDBOX_CLOCK: 'true' })).toBe(
+        false,
+      );
       expect(clockOn({ SANDBOX_CLOCK: 'true' })).toBe(false);
     });
 

@@ -20,7 +20,9 @@ export function withPoolSettings(
       ...extra,
       max: pool.max,
       connectionTimeoutMillis: pool.connectionTimeoutMillis,
-      ...(limitStatements && pool.statementTimeoutMs > 0 ? { statement_timeout: pool.statementTimeoutMs } : {}),
+      ...(limitStatements && pool.statementTimeoutMs > 0
+        ? { statement_timeout: pool.statementTimeoutMs }
+        : {}),
     },
   } as DataSourceOptions;
 }

@@ -23,9 +23,10 @@ export async function withMigrationLock<T>(
     await client.query(`SET LOCAL statement_timeout = 0`);
     await client.query(`SET LOCAL lock_timeout = 0`);
     await client.query(`SET LOCAL idle_in_transaction_session_timeout = 0`);
-    const tried = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1::bigint) AS locked', [
-      MIGRATION_LOCK_KEY,
-    ]);
+    const tried = await client.query<{ locked: boolean }>(
+      'SELECT pg_try_advisory_xact_lock($1::bigint) AS locked',
+      [MIGRATION_LOCK_KEY],
+    );
     if (!tried.rows[0]?.locked) {
       onWait();
       await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY]);

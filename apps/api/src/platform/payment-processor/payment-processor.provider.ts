@@ -90,7 +90,8 @@ export class PaymentProcessorHost implements OnApplicationShutdown {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ now: at.toISOString() }),
     });
-    if (!moved.ok) throw new Error(`the sandbox Stripe's clock did not move: ${moved.status} ${await moved.text()}`);
+    if (!moved.ok)
+      throw new Error(`the sandbox Stripe's clock did not move: ${moved.status} ${await moved.text()}`);
     return true;
   }
 

@@ -14,7 +14,10 @@ import { SandboxClock } from './sandbox-clock';
 const MAX_ADVANCE_SECONDS = 366 * 86_400;
 
 export class AdvanceSandboxClock {
-  @ApiProperty({ description: 'How far to move the clock forward, in seconds (86400 = a day)', example: 86_400 })
+  @ApiProperty({
+    description: 'How far to move the clock forward, in seconds (86400 = a day)',
+    example: 86_400,
+  })
   @IsInt()
   @Min(1)
   @Max(MAX_ADVANCE_SECONDS)
@@ -48,7 +51,9 @@ export class SandboxClockController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: "The sandbox clock's now and how far ahead of the real clock it is (sandbox only)" })
+  @ApiOperation({
+    summary: "The sandbox clock's now and how far ahead of the real clock it is (sandbox only)",
+  })
   async read(): Promise<SandboxClockView> {
     const clock = this.sandboxClock();
     await clock.refresh();

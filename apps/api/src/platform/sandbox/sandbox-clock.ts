@@ -36,7 +36,9 @@ export class SandboxClock extends Clock implements OnApplicationShutdown {
 
   /** Reads the offset, then keeps reading it every poll interval until shutdown. */
   async start(): Promise<void> {
-    this.logger.warn('sandbox clock: "now" is the real clock plus platform.sandbox_clock (SANDBOX_CLOCK=true)');
+    this.logger.warn(
+      'sandbox clock: "now" is the real clock plus platform.sandbox_clock (SANDBOX_CLOCK=true)',
+    );
     await this.refresh();
     this.timer = setInterval(() => void this.refresh(), this.pollMs);
     this.timer.unref();
@@ -69,7 +71,8 @@ export class SandboxClock extends Clock implements OnApplicationShutdown {
    */
   async advance(
     ms: number,
-    alongside: (manager: EntityManager, before: Date, after: Date) => Promise<unknown> = async () => undefined,
+    alongside: (manager: EntityManager, before: Date, after: Date) => Promise<unknown> = async () =>
+      undefined,
   ): Promise<Date> {
     const before = this.now();
     const offsetMs = await this.dataSource.transaction(async (manager) => {

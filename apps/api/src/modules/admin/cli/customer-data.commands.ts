@@ -15,7 +15,8 @@ interface ExportOptions {
 @SubCommand({
   name: 'export',
   arguments: '<customer>',
-  description: "Write every row of a customer's (customer id or user id) to a bundle folder: JSON lines per table + manifest",
+  description:
+    "Write every row of a customer's (customer id or user id) to a bundle folder: JSON lines per table + manifest",
 })
 export class CustomerExportCommand extends CommandRunner {
   constructor(private readonly config: AppConfig) {
@@ -56,9 +57,14 @@ export class CustomerRestoreCommand extends CommandRunner {
 
   async run([bundle]: string[], options: RestoreOptions): Promise<void> {
     await confirm(`Restore the customer in ${bundle} into this database?`, options.yes);
-    const { manifest, counts } = await restoreCustomer(this.config.databaseMigrationUrl, resolve(bundle), cliActor(), {
-      prune: options.prune,
-    });
+    const { manifest, counts } = await restoreCustomer(
+      this.config.databaseMigrationUrl,
+      resolve(bundle),
+      cliActor(),
+      {
+        prune: options.prune,
+      },
+    );
     for (const count of counts) {
       if (count.inserted + count.updated + count.deleted > 0) {
         process.stdout.write(
@@ -82,7 +88,8 @@ export class CustomerRestoreCommand extends CommandRunner {
 
   @Option({
     flags: '--prune',
-    description: "Also delete the customer's rows the bundle does not have (never financial or append-only records)",
+    description:
+      "Also delete the customer's rows the bundle does not have (never financial or append-only records)",
   })
   parsePrune(): boolean {
     return true;
@@ -98,7 +105,8 @@ interface EraseOptions {
 @SubCommand({
   name: 'erase',
   arguments: '<customer>',
-  description: "Pseudonymize a person's personal data (email, IP addresses → tokens), keeping financial records; audited",
+  description:
+    "Pseudonymize a person's personal data (email, IP addresses → tokens), keeping financial records; audited",
 })
 export class CustomerEraseCommand extends CommandRunner {
   constructor(private readonly config: AppConfig) {
@@ -107,18 +115,30 @@ export class CustomerEraseCommand extends CommandRunner {
 
   async run([customer]: string[], options: EraseOptions): Promise<void> {
     await confirm(`Erase the personal data of ${customer}? This cannot be undone`, options.yes);
-    const report = await eraseCustomer(this.config.databaseMigrationUrl, customer, options.reason, cliActor());
+    const report = await eraseCustomer(
+      this.config.databaseMigrationUrl,
+      customer,
+      options.reason,
+      cliActor(),
+    );
     if (report.alreadyErased) {
-      process.stdout.write(`customer ${report.customerId} was already erased (${report.pseudonym}); nothing changed\n`);
+      process.stdout.write(
+        `customer ${report.customerId} was already erased (${report.pseudonym}); nothing changed\n`,
+      );
       return;
     }
-    for (const [table, rows] of Object.entries(report.changed)) process.stdout.write(`${table}: ${rows} rows\n`);
+    for (const [table, rows] of Object.entries(report.changed))
+      process.stdout.write(`${table}: ${rows} rows\n`);
     process.stdout.write(
       `erased customer ${report.customerId} (user ${report.userId}): now ${report.pseudonym}; financial records kept\n`,
     );
   }
 
-  @Option({ flags: '--reason <text>', description: 'Why (the request reference), kept in the audit log', required: true })
+  @Option({
+    flags: '--reason <text>',
+    description: 'Why (the request reference), kept in the audit log',
+    required: true,
+  })
   parseReason(value: string): string {
     if (value.trim() === '') throw new Error('--reason must say why');
     return value;

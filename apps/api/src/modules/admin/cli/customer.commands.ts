@@ -93,4 +93,9 @@ export class RefundCommand extends AdminCommand {
   }
 }
 
-export const CUSTOMER_COMMANDS = [CustomerCommand, CustomerFindCommand, RefundCommand, ...CUSTOMER_DATA_COMMANDS];
+export const CUSTOMER_COMMANDS = [
+  CustomerCommand,
+  CustomerFindCommand,
+  RefundCommand,
+  ...CUSTOMER_DATA_COMMANDS,
+];

@@ -32,7 +32,9 @@ export class LedgerBackfillCommand extends CommandRunner {
     try {
       report = await app.get(LedgerBackfill, { strict: false }).run({ batchSize: options.batchSize });
       // Trader payouts: payouts posts them from its own ledger, through the same journal.
-      const payouts = await app.get(PayoutJournalBackfill, { strict: false }).run({ batchSize: options.batchSize });
+      const payouts = await app
+        .get(PayoutJournalBackfill, { strict: false })
+        .run({ batchSize: options.batchSize });
       report = {
         posted: report.posted + payouts.posted,
         bySource: [

@@ -62,7 +62,8 @@ export async function findCustomer(client: Client, idOrUser: string): Promise<Cu
     [idOrUser],
   );
   if (found.rows.length === 0) throw new Error(`no customer ${idOrUser} (a customer id or a user id)`);
-  if (found.rows.length > 1) throw new Error(`${idOrUser} names ${found.rows.length} customers; pass a customer id`);
+  if (found.rows.length > 1)
+    throw new Error(`${idOrUser} names ${found.rows.length} customers; pass a customer id`);
   return { customerId: found.rows[0].id, userId: found.rows[0].user_id };
 }
 
@@ -132,7 +133,8 @@ export async function readBundle(
   const rows = new Map<string, string[]>();
   for (const entry of manifest.tables) {
     ruleOf(entry.table);
-    if (entry.file !== fileOfTable(entry.table)) throw new Error(`bundle names an unexpected file ${entry.file}`);
+    if (entry.file !== fileOfTable(entry.table))
+      throw new Error(`bundle names an unexpected file ${entry.file}`);
     rows.set(entry.table, verifyTableFile(entry, await readFile(join(directory, entry.file), 'utf8')));
   }
   return { manifest, rows };
@@ -183,7 +185,9 @@ export async function restoreCustomer(
       [manifest.userId, manifest.customerId],
     );
     if (owner.rows.length > 0) {
-      throw new Error(`user ${manifest.userId} already belongs to customer ${owner.rows[0].id} here; refusing to restore`);
+      throw new Error(
+        `user ${manifest.userId} already belongs to customer ${owner.rows[0].id} here; refusing to restore`,
+      );
     }
     await client.query('BEGIN');
     try {

@@ -9,7 +9,12 @@ import {
 
 describe('customer bundle', () => {
   const content = tableFileContent(['{"id":"chg_1"}', '{"id":"chg_2"}']);
-  const entry = { table: 'billing.charges', file: 'billing.charges.jsonl', rows: 2, sha256: sha256Of(content) };
+  const entry = {
+    table: 'billing.charges',
+    file: 'billing.charges.jsonl',
+    rows: 2,
+    sha256: sha256Of(content),
+  };
   const manifest = {
     format: CUSTOMER_BUNDLE_FORMAT,
     customerId: 'cust_1',

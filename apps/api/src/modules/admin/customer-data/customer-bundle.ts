@@ -27,7 +27,8 @@ export interface CustomerBundleManifest {
   sha256: string;
 }
 
-export const sha256Of = (content: string | Buffer): string => createHash('sha256').update(content).digest('hex');
+export const sha256Of = (content: string | Buffer): string =>
+  createHash('sha256').update(content).digest('hex');
 
 export const fileOfTable = (table: string): string => `${table}.jsonl`;
 
@@ -68,11 +69,15 @@ export function parseBundleManifest(text: string): CustomerBundleManifest {
 /** Checks one table file's content against its manifest entry; returns its lines. */
 export function verifyTableFile(entry: BundleTable, content: string): string[] {
   if (sha256Of(content) !== entry.sha256) {
-    throw new Error(`refusing to restore: ${entry.file} checksum mismatch (the file changed since the export)`);
+    throw new Error(
+      `refusing to restore: ${entry.file} checksum mismatch (the file changed since the export)`,
+    );
   }
   const lines = content === '' ? [] : content.replace(/\n$/, '').split('\n');
   if (lines.length !== entry.rows) {
-    throw new Error(`refusing to restore: ${entry.file} has ${lines.length} rows, the manifest says ${entry.rows}`);
+    throw new Error(
+      `refusing to restore: ${entry.file} has ${lines.length} rows, the manifest says ${entry.rows}`,
+    );
   }
   return lines;
 }

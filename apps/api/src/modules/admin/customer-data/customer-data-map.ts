@@ -48,7 +48,11 @@ export const CUSTOMER_DATA_MAP: readonly TableRule[] = [
   { table: 'billing.subscriptions', key: ['id'], owner: customer() },
   { table: 'billing.checkout_sessions', key: ['id'], owner: customer() },
   { table: 'billing.invoices', key: ['id'], owner: customer() },
-  { table: 'billing.invoice_lines', key: ['invoice_id', 'position'], owner: parent('invoice_id', 'billing.invoices') },
+  {
+    table: 'billing.invoice_lines',
+    key: ['invoice_id', 'position'],
+    owner: parent('invoice_id', 'billing.invoices'),
+  },
   { table: 'billing.charges', key: ['id'], owner: customer() },
   { table: 'billing.credit_notes', key: ['id'], owner: parent('invoice_id', 'billing.invoices') },
   {
@@ -70,10 +74,19 @@ export const CUSTOMER_DATA_MAP: readonly TableRule[] = [
   },
   { table: 'billing.customer_entitlements', key: ['id'], owner: customer() },
   { table: 'billing.usage_alerts', key: ['id'], owner: customer() },
-  { table: 'billing.usage_alert_firings', key: ['alert_id', 'customer_id', 'period_start'], owner: customer() },
+  {
+    table: 'billing.usage_alert_firings',
+    key: ['alert_id', 'customer_id', 'period_start'],
+    owner: customer(),
+  },
   { table: 'billing.usage_alert_pending', key: ['customer_id', 'feature_id'], owner: customer() },
   // Partitioned by month: the key has the partition column; the claimed idempotency keys come first.
-  { table: 'billing.usage_event_keys', key: ['customer_id', 'idempotency_key'], appendOnly: true, owner: customer() },
+  {
+    table: 'billing.usage_event_keys',
+    key: ['customer_id', 'idempotency_key'],
+    appendOnly: true,
+    owner: customer(),
+  },
   {
     table: 'billing.usage_events',
     key: ['customer_id', 'idempotency_key', 'occurred_at'],
@@ -119,17 +132,33 @@ export const CUSTOMER_DATA_MAP: readonly TableRule[] = [
     owner: none('catalog'),
   },
   { table: 'billing.ledger_accounts', key: ['code'], owner: none('chart of accounts') },
-  { table: 'billing.recognition_policies', key: ['product_kind'], owner: none('revenue recognition settings') },
+  {
+    table: 'billing.recognition_policies',
+    key: ['product_kind'],
+    owner: none('revenue recognition settings'),
+  },
   { table: 'billing.tax_rates', key: ['id'], owner: none('tax rates, shared by every customer') },
   { table: 'billing.fx_rates', key: ['day', 'base', 'quote'], owner: none('exchange rates') },
-  { table: 'billing.reconciliation_runs', key: ['id'], owner: none('reconciliation with the processor, per day') },
+  {
+    table: 'billing.reconciliation_runs',
+    key: ['id'],
+    owner: none('reconciliation with the processor, per day'),
+  },
   {
     table: 'billing.reconciliation_items',
     key: ['balance_transaction_id'],
     owner: none("the processor's balance transactions, matched per day"),
   },
-  { table: 'billing.reconciliation_exceptions', key: ['id'], owner: none('reconciliation findings, per day') },
-  { table: 'billing.reconciliation_payouts', key: ['payout_id'], owner: none("the processor's payouts to our bank") },
+  {
+    table: 'billing.reconciliation_exceptions',
+    key: ['id'],
+    owner: none('reconciliation findings, per day'),
+  },
+  {
+    table: 'billing.reconciliation_payouts',
+    key: ['payout_id'],
+    owner: none("the processor's payouts to our bank"),
+  },
   { table: 'billing.document_number_series', key: ['series'], owner: none('numbering counters') },
   { table: 'billing.entitlements_version', key: ['id'], owner: none('cache version counter') },
   { table: 'billing.billing_runs', key: ['id'], owner: none('runs over every subscription') },
@@ -148,7 +177,11 @@ export const CUSTOMER_DATA_MAP: readonly TableRule[] = [
     owner: parent('account_id', 'accounts.accounts'),
   },
   { table: 'accounts.resets', key: ['id'], owner: parent('account_id', 'accounts.accounts') },
-  { table: 'accounts.trading_platform_events', key: ['event_id'], owner: parent('account_id', 'accounts.accounts') },
+  {
+    table: 'accounts.trading_platform_events',
+    key: ['event_id'],
+    owner: parent('account_id', 'accounts.accounts'),
+  },
   { table: 'accounts.user_holds', key: ['user_id'], owner: user() },
 
   // payouts
@@ -181,15 +214,31 @@ export const CUSTOMER_DATA_MAP: readonly TableRule[] = [
       sql: `envelope->'data'->>'customerId' = $1 OR envelope->'data'->>'userId' = $2 OR subject IN ($1, $2)`,
     },
   },
-  { table: 'platform.inbox_entries', key: ['consumer', 'event_id'], owner: parent('event_id', 'platform.outbox_events', 'event_id') },
-  { table: 'platform.event_history', key: ['event_id'], owner: { by: 'where', sql: `customer_id = $1 OR user_id = $2` } },
-  { table: 'platform.webhook_deliveries', key: ['id'], owner: parent('event_id', 'platform.event_history', 'event_id') },
+  {
+    table: 'platform.inbox_entries',
+    key: ['consumer', 'event_id'],
+    owner: parent('event_id', 'platform.outbox_events', 'event_id'),
+  },
+  {
+    table: 'platform.event_history',
+    key: ['event_id'],
+    owner: { by: 'where', sql: `customer_id = $1 OR user_id = $2` },
+  },
+  {
+    table: 'platform.webhook_deliveries',
+    key: ['id'],
+    owner: parent('event_id', 'platform.event_history', 'event_id'),
+  },
   {
     table: 'platform.webhook_delivery_attempts',
     key: ['id'],
     owner: parent('delivery_id', 'platform.webhook_deliveries'),
   },
-  { table: 'platform.idempotency_records', key: ['caller_id', 'key'], owner: { by: 'where', sql: `caller_id = 'user:' || $2` } },
+  {
+    table: 'platform.idempotency_records',
+    key: ['caller_id', 'key'],
+    owner: { by: 'where', sql: `caller_id = 'user:' || $2` },
+  },
   { table: 'platform.api_keys', key: ['id'], owner: none("sibling services' keys") },
   { table: 'platform.webhook_endpoints', key: ['id'], owner: none("sibling services' endpoints") },
   { table: 'platform.sandbox_clock', key: ['id'], owner: none('the sandbox clock offset, one row') },

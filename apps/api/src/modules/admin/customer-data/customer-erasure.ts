@@ -68,10 +68,13 @@ export async function eraseCustomer(
     try {
       const who = await findCustomer(client, idOrUser);
       const [customer] = (
-        await client.query<{ email: string | null; billing_name: string | null; billing_address: string | null }>(
-          'SELECT email, billing_name, billing_address FROM billing.customers WHERE id = $1 FOR UPDATE',
-          [who.customerId],
-        )
+        await client.query<{
+          email: string | null;
+          billing_name: string | null;
+          billing_address: string | null;
+        }>('SELECT email, billing_name, billing_address FROM billing.customers WHERE id = $1 FOR UPDATE', [
+          who.customerId,
+        ])
       ).rows;
       if (customer.email !== null && isPseudonym(customer.email)) {
         await client.query('ROLLBACK');
@@ -125,7 +128,12 @@ export async function eraseCustomer(
       const targets = [
         ...customerTables()
           .filter((rule) => !rule.appendOnly)
-          .map((rule) => ({ table: rule.table, where: conditionFor(rule.table, who), replace: replacements, exact })),
+          .map((rule) => ({
+            table: rule.table,
+            where: conditionFor(rule.table, who),
+            replace: replacements,
+            exact,
+          })),
         // Stripe's events are no one customer's rows, but their payloads carry the email (only the
         // email: an IP address may be another customer's too).
         {
@@ -168,7 +176,12 @@ export async function eraseCustomer(
         `INSERT INTO platform.audit_log
            (id, actor_type, actor_id, action, resource_type, resource_id, before, after, request_id, occurred_at)
          VALUES ($1, 'system', $2, 'customer.erased', 'customer', $3, NULL, $4::jsonb, NULL, now())`,
-        [newId('aud'), actor, who.customerId, JSON.stringify({ reason, pseudonym, userId: who.userId, changed })],
+        [
+          newId('aud'),
+          actor,
+          who.customerId,
+          JSON.stringify({ reason, pseudonym, userId: who.userId, changed }),
+        ],
       );
       await client.query('COMMIT');
       return { ...who, pseudonym, alreadyErased: false, changed };

@@ -52,15 +52,36 @@ export const CHART_OF_ACCOUNTS = [
     true,
   ),
   account('stripe_balance_pending', 'Stripe balance, pending', 'asset', 'Funds at Stripe not yet available.'),
-  account('stripe_balance_available', 'Stripe balance, available', 'asset', 'Funds at Stripe available for payout.'),
-  account('bank_in_transit', 'Bank, payouts in transit', 'asset', 'Stripe payouts to the bank not yet arrived.', true),
+  account(
+    'stripe_balance_available',
+    'Stripe balance, available',
+    'asset',
+    'Funds at Stripe available for payout.',
+  ),
+  account(
+    'bank_in_transit',
+    'Bank, payouts in transit',
+    'asset',
+    'Stripe payouts to the bank not yet arrived.',
+    true,
+  ),
   account('bank', 'Bank', 'asset', 'Stripe payouts that arrived at the bank.'),
   account('accounts_receivable', 'Accounts receivable', 'asset', 'Finalized invoices not yet paid.'),
   account('dispute_held', 'Funds held in disputes', 'asset', 'Amounts Stripe withdrew for open disputes.'),
-  account('customer_credit', 'Customer credit balances', 'liability', 'Credit customers hold and can spend on invoices.'),
+  account(
+    'customer_credit',
+    'Customer credit balances',
+    'liability',
+    'Credit customers hold and can spend on invoices.',
+  ),
   account('deferred_revenue', 'Deferred revenue', 'liability', 'Billed and not yet earned.'),
   account('tax_payable', 'Tax payable', 'liability', 'Tax collected on invoices, owed to authorities.'),
-  account('trader_payouts_payable', 'Trader payouts payable', 'liability', 'Payouts reserved for traders and not yet paid.'),
+  account(
+    'trader_payouts_payable',
+    'Trader payouts payable',
+    'liability',
+    'Payouts reserved for traders and not yet paid.',
+  ),
   account(
     'trader_payouts_clearing',
     'Trader payouts clearing',
@@ -69,28 +90,56 @@ export const CHART_OF_ACCOUNTS = [
     true,
   ),
   ...REVENUE_KINDS.map((kind) =>
-    account(`revenue_${kind}`, `Revenue, ${kind.replace('_', ' ')}`, 'income', `Revenue from ${kind.replace('_', ' ')} sales.`),
+    account(
+      `revenue_${kind}`,
+      `Revenue, ${kind.replace('_', ' ')}`,
+      'income',
+      `Revenue from ${kind.replace('_', ' ')} sales.`,
+    ),
   ),
   account('discounts', 'Discounts', 'contra_income', 'Coupon discounts given on invoices.'),
-  account('refunds', 'Refunds and credits', 'contra_income', 'Refunds and credit notes given back to customers.'),
+  account(
+    'refunds',
+    'Refunds and credits',
+    'contra_income',
+    'Refunds and credit notes given back to customers.',
+  ),
   account('processor_fees', 'Processor fees', 'expense', 'Stripe fees on charges.'),
   account('dispute_losses', 'Dispute losses', 'expense', 'Disputed amounts lost.'),
   account('dispute_fees', 'Dispute fees', 'expense', 'Stripe fees on disputes.'),
   account('trader_payouts_expense', 'Trader profit share', 'expense', 'Profit share owed to funded traders.'),
-  account('bad_debt', 'Bad debt', 'expense', 'Invoices written off as uncollectible; a late payment of one recovers it.'),
-  account('fx_gains_losses', 'FX gains and losses', 'expense', 'Differences from currency conversion (a gain is a credit).'),
+  account(
+    'bad_debt',
+    'Bad debt',
+    'expense',
+    'Invoices written off as uncollectible; a late payment of one recovers it.',
+  ),
+  account(
+    'fx_gains_losses',
+    'FX gains and losses',
+    'expense',
+    'Differences from currency conversion (a gain is a credit).',
+  ),
   account(
     'currency_conversion',
     'Currency conversion',
     'asset',
     'Movements booked in one currency and settled by the processor in another, at our snapshot rate (nets to zero in the reporting currency).',
   ),
-  account('suspense', 'Suspense', 'asset', 'Processor movements not explained by our rows, until resolved.', true),
+  account(
+    'suspense',
+    'Suspense',
+    'asset',
+    'Processor movements not explained by our rows, until resolved.',
+    true,
+  ),
 ] as const satisfies readonly LedgerAccountDefinition[];
 
 export type LedgerAccountCode = (typeof CHART_OF_ACCOUNTS)[number]['code'];
 
-const BY_CODE = new Map<string, LedgerAccountDefinition>(CHART_OF_ACCOUNTS.map((entry) => [entry.code, entry]));
+const BY_CODE = new Map<string, LedgerAccountDefinition>(
+  CHART_OF_ACCOUNTS.map((entry) => [entry.code, entry]),
+);
 
 export function ledgerAccount(code: LedgerAccountCode): LedgerAccountDefinition {
   const found = BY_CODE.get(code);

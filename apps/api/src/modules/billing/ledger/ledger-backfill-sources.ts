@@ -136,4 +136,7 @@ export const CASH_IN_BACKFILL: readonly LedgerBackfillSource[] = [
  * Every source the backfill posts, in order. Refunds, disputes and trader payouts (F2) add theirs
  * here, one entry each (a rule of ledger-sources.ts and how to post its rows).
  */
-export const LEDGER_BACKFILL_SOURCES: readonly LedgerBackfillSource[] = [...CASH_IN_BACKFILL, ...MONEY_OUT_BACKFILL];
+export const LEDGER_BACKFILL_SOURCES: readonly LedgerBackfillSource[] = [
+  ...CASH_IN_BACKFILL,
+  ...MONEY_OUT_BACKFILL,
+];

@@ -28,10 +28,16 @@ async function withCustomers<T extends { chargeId: string }>(
 }
 
 const refundsOf = async (manager: EntityManager, ids: readonly string[]) =>
-  withCustomers(manager, await manager.find(Refund, { where: { id: In([...ids]) }, order: { createdAt: 'ASC', id: 'ASC' } }));
+  withCustomers(
+    manager,
+    await manager.find(Refund, { where: { id: In([...ids]) }, order: { createdAt: 'ASC', id: 'ASC' } }),
+  );
 
 const disputesOf = async (manager: EntityManager, ids: readonly string[]) =>
-  withCustomers(manager, await manager.find(Dispute, { where: { id: In([...ids]) }, order: { createdAt: 'ASC', id: 'ASC' } }));
+  withCustomers(
+    manager,
+    await manager.find(Dispute, { where: { id: In([...ids]) }, order: { createdAt: 'ASC', id: 'ASC' } }),
+  );
 
 /** Money going back, in posting order: a refund's settlement before its reversal, a dispute's opening before its close. */
 export const MONEY_OUT_BACKFILL: readonly LedgerBackfillSource[] = [
@@ -52,10 +58,16 @@ export const MONEY_OUT_BACKFILL: readonly LedgerBackfillSource[] = [
         const reversedAt = row.reversedAt ?? row.processedAt ?? row.createdAt;
         // As live: the reversal names the settlement it reverses (posted by the source above).
         const settled =
-          (await journal.find(manager, { sourceType: 'refund', sourceId: row.id, event: 'refund.settled' })) ??
-          (await journal.post(manager, refundSettledEntry(row, customerId)));
+          (await journal.find(manager, {
+            sourceType: 'refund',
+            sourceId: row.id,
+            event: 'refund.settled',
+          })) ?? (await journal.post(manager, refundSettledEntry(row, customerId)));
         if (settled) {
-          await journal.reverse(manager, settled.id, { event: REFUND_REVERSED_EVENT, occurredAt: reversedAt });
+          await journal.reverse(manager, settled.id, {
+            event: REFUND_REVERSED_EVENT,
+            occurredAt: reversedAt,
+          });
         } else {
           await journal.post(manager, refundReversedEntry({ ...row, reversedAt }, customerId));
         }
@@ -68,16 +80,14 @@ export const MONEY_OUT_BACKFILL: readonly LedgerBackfillSource[] = [
       ['dispute.won', disputeWonEntry],
       ['dispute.lost', disputeLostEntry],
     ] as const
-  ).map(
-    ([event, build]): LedgerBackfillSource => ({
-      rule: ruleOf(event),
-      async post(manager, ids, { journal }) {
-        const disputes = await disputesOf(manager, ids);
-        await journal.postMany(
-          manager,
-          disputes.map(({ row, customerId }) => build(row, customerId)),
-        );
-      },
-    }),
-  ),
+  ).map(([event, build]): LedgerBackfillSource => ({
+    rule: ruleOf(event),
+    async post(manager, ids, { journal }) {
+      const disputes = await disputesOf(manager, ids);
+      await journal.postMany(
+        manager,
+        disputes.map(({ row, customerId }) => build(row, customerId)),
+      );
+    },
+  })),
 ];

@@ -251,7 +251,13 @@ export class ChargeRecorder {
     payment: ProcessorPayment,
     ours: Pick<
       Charge,
-      'customerId' | 'userId' | 'checkoutSessionId' | 'productId' | 'couponId' | 'discountAmount' | 'invoiceId'
+      | 'customerId'
+      | 'userId'
+      | 'checkoutSessionId'
+      | 'productId'
+      | 'couponId'
+      | 'discountAmount'
+      | 'invoiceId'
     >,
   ): Promise<Charge> {
     const card = payment.processorCharge?.card ?? null;

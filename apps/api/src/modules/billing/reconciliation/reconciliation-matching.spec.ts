@@ -257,9 +257,9 @@ describe('reconcileMovement', () => {
         { account: 'currency_conversion', currency: 'EUR', debit: 10_000, fx: maySecond.rowSnapshot },
       ]);
       // The settlement-currency half is valued as every other line (the entry's day): one line each.
-      expect(page.filter((line) => line.currency === 'USD' && line.account === 'currency_conversion')).toEqual([
-        { account: 'currency_conversion', currency: 'USD', credit: 10_800 + 10_900 },
-      ]);
+      expect(
+        page.filter((line) => line.currency === 'USD' && line.account === 'currency_conversion'),
+      ).toEqual([{ account: 'currency_conversion', currency: 'USD', credit: 10_800 + 10_900 }]);
     });
 
     it('without our rate for the day it stays an amount mismatch (to suspense), as before', () => {

@@ -56,7 +56,11 @@ export class RefundSettlement {
         case 'failed':
         case 'canceled':
           if (refund.status === 'succeeded') {
-            await this.reverseSettled(manager, refund, processorRefund.failureReason ?? processorRefund.status);
+            await this.reverseSettled(
+              manager,
+              refund,
+              processorRefund.failureReason ?? processorRefund.status,
+            );
             return true;
           }
           await this.markUnsuccessful(
@@ -142,7 +146,10 @@ export class RefundSettlement {
         memo: `refund ${refund.id} failed after it settled (${why.slice(0, 200)}); the money came back`,
       });
     } else {
-      await this.journal.post(manager, refundReversedEntry({ ...refund, reversedAt: now }, charge.customerId));
+      await this.journal.post(
+        manager,
+        refundReversedEntry({ ...refund, reversedAt: now }, charge.customerId),
+      );
     }
     await this.audit.record(manager, STRIPE_ACTOR, {
       action: 'refund.reversed',

@@ -8,7 +8,9 @@ const sides = (draft: JournalEntryDraft) =>
     .filter((line) => (line.debit ?? 0) !== 0 || (line.credit ?? 0) !== 0)
     .map((line) => [line.account, line.debit ?? 0, line.credit ?? 0]);
 const balanced = (draft: JournalEntryDraft) =>
-  assertBalancedJournal(draft.lines.map((line) => ({ ...line, debit: line.debit ?? 0, credit: line.credit ?? 0 })));
+  assertBalancedJournal(
+    draft.lines.map((line) => ({ ...line, debit: line.debit ?? 0, credit: line.credit ?? 0 })),
+  );
 
 describe('dispute postings', () => {
   const opened = new Date('2026-11-03T10:00:00Z');
@@ -27,7 +29,12 @@ describe('dispute postings', () => {
   it('an open dispute holds the amount and expenses the fee, both out of processor clearing', () => {
     const [entry, ...rest] = disputeEntries(dispute('needs_response'), 'cus_1');
     expect(rest).toEqual([]);
-    expect(entry).toMatchObject({ sourceType: 'dispute', event: 'dispute.opened', occurredAt: opened, customerId: 'cus_1' });
+    expect(entry).toMatchObject({
+      sourceType: 'dispute',
+      event: 'dispute.opened',
+      occurredAt: opened,
+      customerId: 'cus_1',
+    });
     expect(sides(entry!)).toEqual([
       ['dispute_held', 14900, 0],
       ['dispute_fees', 1500, 0],
@@ -61,7 +68,9 @@ describe('dispute postings', () => {
   it('an inquiry posts nothing, open or closed; escalated, it is a dispute', () => {
     expect(disputeEntries({ ...dispute('needs_response'), inquiry: true }, null)).toEqual([]);
     expect(disputeEntries({ ...dispute('won'), inquiry: true }, null)).toEqual([]);
-    expect(disputeEntries(dispute('needs_response'), null).map((entry) => entry.event)).toEqual(['dispute.opened']);
+    expect(disputeEntries(dispute('needs_response'), null).map((entry) => entry.event)).toEqual([
+      'dispute.opened',
+    ]);
   });
 
   it('without a configured fee, only the amount is held', () => {

@@ -20,7 +20,10 @@ export interface DisputePostingSource {
  * `dispute.opened`: Stripe withdrew the disputed amount and its dispute fee from our balance. The
  * amount is held (an asset we may get back); the fee is an expense whatever the outcome.
  */
-export function disputeOpenedEntry(dispute: DisputePostingSource, customerId: string | null): JournalEntryDraft {
+export function disputeOpenedEntry(
+  dispute: DisputePostingSource,
+  customerId: string | null,
+): JournalEntryDraft {
   return {
     sourceType: 'dispute',
     sourceId: dispute.id,
@@ -54,7 +57,10 @@ export function disputeWonEntry(dispute: DisputePostingSource, customerId: strin
 }
 
 /** `dispute.lost`: the held amount is gone for good. */
-export function disputeLostEntry(dispute: DisputePostingSource, customerId: string | null): JournalEntryDraft {
+export function disputeLostEntry(
+  dispute: DisputePostingSource,
+  customerId: string | null,
+): JournalEntryDraft {
   return {
     sourceType: 'dispute',
     sourceId: dispute.id,
@@ -75,7 +81,10 @@ export function disputeLostEntry(dispute: DisputePostingSource, customerId: stri
  * out of order post each entry once, and a dispute first heard of already closed posts both. An
  * inquiry has none: Stripe withdraws nothing until it escalates.
  */
-export function disputeEntries(dispute: DisputePostingSource, customerId: string | null): JournalEntryDraft[] {
+export function disputeEntries(
+  dispute: DisputePostingSource,
+  customerId: string | null,
+): JournalEntryDraft[] {
   if (dispute.inquiry) return [];
   const opened = disputeOpenedEntry(dispute, customerId);
   switch (dispute.status) {

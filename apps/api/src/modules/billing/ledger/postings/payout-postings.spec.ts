@@ -5,7 +5,9 @@ import { payoutPaidEntry, payoutReleasedEntry, payoutReservedEntry } from './pay
 const sides = (draft: JournalEntryDraft) =>
   draft.lines.map((line) => [line.account, line.debit ?? 0, line.credit ?? 0]);
 const balanced = (draft: JournalEntryDraft) =>
-  assertBalancedJournal(draft.lines.map((line) => ({ ...line, debit: line.debit ?? 0, credit: line.credit ?? 0 })));
+  assertBalancedJournal(
+    draft.lines.map((line) => ({ ...line, debit: line.debit ?? 0, credit: line.credit ?? 0 })),
+  );
 
 describe('trader payout postings', () => {
   const payout = {

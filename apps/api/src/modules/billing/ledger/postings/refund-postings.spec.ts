@@ -5,7 +5,9 @@ import { refundReversedEntry, refundSettledEntry } from './refund-postings';
 const sides = (draft: JournalEntryDraft) =>
   draft.lines.map((line) => [line.account, line.debit ?? 0, line.credit ?? 0]);
 const balanced = (draft: JournalEntryDraft) =>
-  assertBalancedJournal(draft.lines.map((line) => ({ ...line, debit: line.debit ?? 0, credit: line.credit ?? 0 })));
+  assertBalancedJournal(
+    draft.lines.map((line) => ({ ...line, debit: line.debit ?? 0, credit: line.credit ?? 0 })),
+  );
 
 describe('refund postings', () => {
   const refund = {

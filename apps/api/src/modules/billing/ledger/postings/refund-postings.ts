@@ -16,7 +16,10 @@ export interface RefundPostingSource {
  * it when the refund credits an invoice; a refunded duplicate payment has no credit note and simply
  * returns the overpayment its charge left in the receivable (credit balance) to zero.
  */
-export function refundSettledEntry(refund: RefundPostingSource, customerId: string | null): JournalEntryDraft {
+export function refundSettledEntry(
+  refund: RefundPostingSource,
+  customerId: string | null,
+): JournalEntryDraft {
   return {
     sourceType: 'refund',
     sourceId: refund.id,
