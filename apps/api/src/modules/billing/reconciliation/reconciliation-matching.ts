@@ -332,27 +332,8 @@ export function reconcileMovement(
     });
   }
 
-  const expectedFee =
-    kind === 'charge'
-      ? scheduledFee(schedule, amount)
-      : kind === 'dispute_withdrawal'
-        ? feeBooked
-        : kind === 'dispute_reinstatement'
-          ? null
-          : storedMoney(0, currency);
-  if (expectedFee !== null && expectedFee.amountMinor !== fee.amountMinor) {
-    exceptions.push({
-      kind: 'fee_mismatch',
-      subject: txn.id,
-      balanceTransactionId: txn.id,
-      ourSourceType: row.type,
-      ourSourceId: row.id,
-      currency,
-      processorAmount: fee.amountMinor,
-      ourAmount: expectedFee.amountMinor,
-      message: `${txn.type} ${source}: Stripe kept a fee of ${show(fee)}, ${kind === 'charge' ? 'its schedule says' : 'we expected'} ${show(expectedFee)}; the fee is booked as charged`,
-    });
-  }
+  const feeException = feeMismatch(txn, row, kind, schedule, amount, fee, feeBooked);
+  if (feeException) exceptions.push(feeException);
 
   return {
     outcome: mismatched ? 'amount_mismatch' : 'matched',
@@ -398,27 +379,8 @@ function reconcileConverted(
   const clearedOriginal = subtract(oursOriginal, feeBookedOriginal);
   const clearedSettled = subtract(fx.booked, feeBooked);
   const exceptions: ExceptionDraft[] = [];
-  const expectedFee =
-    kind === 'charge'
-      ? scheduledFee(schedule, amount)
-      : kind === 'dispute_withdrawal'
-        ? feeBooked
-        : kind === 'dispute_reinstatement'
-          ? null
-          : storedMoney(0, currency);
-  if (expectedFee !== null && expectedFee.amountMinor !== fee.amountMinor) {
-    exceptions.push({
-      kind: 'fee_mismatch',
-      subject: txn.id,
-      balanceTransactionId: txn.id,
-      ourSourceType: row.type,
-      ourSourceId: row.id,
-      currency,
-      processorAmount: fee.amountMinor,
-      ourAmount: expectedFee.amountMinor,
-      message: `${txn.type} ${txn.sourceId ?? txn.id}: Stripe kept a fee of ${show(fee)}, ${kind === 'charge' ? 'its schedule says' : 'we expected'} ${show(expectedFee)}; the fee is booked as charged`,
-    });
-  }
+  const feeException = feeMismatch(txn, row, kind, schedule, amount, fee, feeBooked);
+  if (feeException) exceptions.push(feeException);
   return {
     outcome: 'matched',
     ourSourceType: row.type,
@@ -435,6 +397,42 @@ function reconcileConverted(
       { account: 'fx_gains_losses', amount: negate(fx.difference) },
     ],
     exceptions,
+  };
+}
+
+/**
+ * The fee Stripe kept against the one we expect (a charge's from the schedule, a withdrawn dispute's
+ * as booked when it opened, none on other movements; a reinstatement's is not checked), in the
+ * settlement currency: an exception when they differ. The fee is booked as charged either way.
+ */
+function feeMismatch(
+  txn: ProcessorBalanceTransaction,
+  row: OurRow,
+  kind: MovementKind,
+  schedule: FeeSchedule,
+  amount: Money,
+  fee: Money,
+  feeBooked: Money,
+): ExceptionDraft | null {
+  const expectedFee =
+    kind === 'charge'
+      ? scheduledFee(schedule, amount)
+      : kind === 'dispute_withdrawal'
+        ? feeBooked
+        : kind === 'dispute_reinstatement'
+          ? null
+          : storedMoney(0, txn.currency);
+  if (expectedFee === null || expectedFee.amountMinor === fee.amountMinor) return null;
+  return {
+    kind: 'fee_mismatch',
+    subject: txn.id,
+    balanceTransactionId: txn.id,
+    ourSourceType: row.type,
+    ourSourceId: row.id,
+    currency: txn.currency,
+    processorAmount: fee.amountMinor,
+    ourAmount: expectedFee.amountMinor,
+    message: `${txn.type} ${txn.sourceId ?? txn.id}: Stripe kept a fee of ${show(fee)}, ${kind === 'charge' ? 'its schedule says' : 'we expected'} ${show(expectedFee)}; the fee is booked as charged`,
   };
 }
 
