@@ -10,6 +10,72 @@ import { eventually } from '../support/test-app';
 const FINANCE = { sub: 'staff_fx_finance', roles: ['finance'] };
 const ADMIN = { sub: 'staff_fx_admin', roles: ['admin'] };
 
+/** A billing app whose Stripe account settles in USD (Stripe's rate 1.085 per euro), selling a €100 evaluation. */
+async function startUsdSettlingApp(): Promise<{ t: BillingTestApp; productId: string }> {
+  const t = await startBillingTestApp();
+  t.fake.controls.updateBalanceSettings({
+    availabilityDelayDays: 0,
+    payoutArrivalDays: 0,
+    payoutSchedule: 'manual',
+    settlementCurrency: 'usd',
+    exchangeRates: { eur: '1.085' },
+  });
+  const product = await t.inject({
+    method: 'POST',
+    url: '/v1/admin/products',
+    headers: t.as(ADMIN),
+    payload: {
+      kind: 'evaluation',
+      name: 'EUR Evaluation',
+      attributes: { accountSize: 25_000 },
+      prices: [{ currency: 'EUR', unitAmount: 10_000 }],
+    },
+  });
+  expect(product.statusCode).toBe(201);
+  return { t, productId: product.json<{ id: string }>().id };
+}
+
+/** Our FX rate (finance's daily rate) from EUR to USD on a day. */
+async function putEurUsdRate(t: BillingTestApp, day: string, rate: string): Promise<void> {
+  const put = await t.inject({
+    method: 'PUT',
+    url: '/v1/admin/fx-rates',
+    headers: { ...t.as(FINANCE), 'idempotency-key': randomUUID() },
+    payload: { day, base: 'EUR', quote: 'USD', rate },
+  });
+  expect(put.statusCode).toBe(200);
+}
+
+/** Runs the reconciliation of a day and waits for it to complete. */
+async function reconcileDay(t: BillingTestApp, date: string): Promise<ReconciliationView> {
+  const started = await t.inject({
+    method: 'POST',
+    url: '/v1/admin/reconciliations',
+    headers: { ...t.as(FINANCE), 'idempotency-key': randomUUID() },
+    payload: { date },
+  });
+  expect(started.statusCode).toBe(202);
+  return eventually(async () => {
+    const view = await t.inject({
+      method: 'GET',
+      url: `/v1/admin/reconciliations/${started.json<ReconciliationView>().id}?limit=100`,
+      headers: t.as(FINANCE),
+    });
+    const body = view.json<ReconciliationView>();
+    return body.status === 'completed' ? body : null;
+  }, 30_000);
+}
+
+/** An account's balance in one currency (debits minus credits) over the whole journal. */
+async function balanceIn(t: BillingTestApp, account: string, currency: string): Promise<number> {
+  const [row] = (await t.dataSource.query(
+    `SELECT COALESCE(sum(debit) - sum(credit), 0)::bigint AS balance FROM billing.journal_lines
+      WHERE account = $1 AND currency = $2`,
+    [account, currency],
+  )) as Array<{ balance: string }>;
+  return Number(row.balance);
+}
+
 /**
  * Issue #20, realised FX: the Stripe account settles in USD; a charge presented in EUR is booked at
  * our FX snapshot rate (1 EUR = 1.08 USD that day) and settled by Stripe at its own rate. The
@@ -23,34 +89,8 @@ describe('reconciliation: realised FX on charges settled in the USD balance', ()
   const today = new Date().toISOString().slice(0, 10);
 
   beforeAll(async () => {
-    t = await startBillingTestApp();
-    t.fake.controls.updateBalanceSettings({
-      availabilityDelayDays: 0,
-      payoutArrivalDays: 0,
-      payoutSchedule: 'manual',
-      settlementCurrency: 'usd',
-      exchangeRates: { eur: '1.085' },
-    });
-    const product = await t.inject({
-      method: 'POST',
-      url: '/v1/admin/products',
-      headers: t.as(ADMIN),
-      payload: {
-        kind: 'evaluation',
-        name: 'EUR Evaluation',
-        attributes: { accountSize: 25_000 },
-        prices: [{ currency: 'EUR', unitAmount: 10_000 }],
-      },
-    });
-    expect(product.statusCode).toBe(201);
-    productId = product.json<{ id: string }>().id;
-    const rate = await t.inject({
-      method: 'PUT',
-      url: '/v1/admin/fx-rates',
-      headers: { ...t.as(FINANCE), 'idempotency-key': randomUUID() },
-      payload: { day: today, base: 'EUR', quote: 'USD', rate: '1.08' },
-    });
-    expect(rate.statusCode).toBe(200);
+    ({ t, productId } = await startUsdSettlingApp());
+    await putEurUsdRate(t, today, '1.08');
   });
   afterAll(() => t.close());
 
@@ -68,33 +108,9 @@ describe('reconciliation: realised FX on charges settled in the USD balance', ()
     return chargeOf(t, id);
   }
 
-  async function reconcile(): Promise<ReconciliationView> {
-    const started = await t.inject({
-      method: 'POST',
-      url: '/v1/admin/reconciliations',
-      headers: { ...t.as(FINANCE), 'idempotency-key': randomUUID() },
-      payload: { date: today },
-    });
-    expect(started.statusCode).toBe(202);
-    return eventually(async () => {
-      const view = await t.inject({
-        method: 'GET',
-        url: `/v1/admin/reconciliations/${started.json<ReconciliationView>().id}?limit=100`,
-        headers: t.as(FINANCE),
-      });
-      const body = view.json<ReconciliationView>();
-      return body.status === 'completed' ? body : null;
-    }, 30_000);
-  }
+  const reconcile = (): Promise<ReconciliationView> => reconcileDay(t, today);
 
-  const balanceOf = async (account: string, currency: string): Promise<number> => {
-    const [row] = (await t.dataSource.query(
-      `SELECT COALESCE(sum(debit) - sum(credit), 0)::bigint AS balance FROM billing.journal_lines
-        WHERE account = $1 AND currency = $2`,
-      [account, currency],
-    )) as Array<{ balance: string }>;
-    return Number(row.balance);
-  };
+  const balanceOf = (account: string, currency: string): Promise<number> => balanceIn(t, account, currency);
 
   it('a gain at Stripe 1.085, a loss at 1.07 and a refund at 1.10 against our 1.08: each exactly the difference; books clean', async () => {
     // €100.00 at Stripe's 1.085 = $108.50, booked at our 1.08 = $108.00: a gain of $0.50.
@@ -195,70 +211,20 @@ describe('reconciliation: realised FX when the reconciliation entry falls on a l
   const yesterday = new Date(Date.parse(`${today}T00:00:00.000Z`) - 86_400_000).toISOString().slice(0, 10);
 
   beforeAll(async () => {
-    t = await startBillingTestApp();
-    t.fake.controls.updateBalanceSettings({
-      availabilityDelayDays: 0,
-      payoutArrivalDays: 0,
-      payoutSchedule: 'manual',
-      settlementCurrency: 'usd',
-      exchangeRates: { eur: '1.085' },
-    });
-    const product = await t.inject({
-      method: 'POST',
-      url: '/v1/admin/products',
-      headers: t.as(ADMIN),
-      payload: {
-        kind: 'evaluation',
-        name: 'EUR Evaluation',
-        attributes: { accountSize: 25_000 },
-        prices: [{ currency: 'EUR', unitAmount: 10_000 }],
-      },
-    });
-    expect(product.statusCode).toBe(201);
-    productId = product.json<{ id: string }>().id;
+    ({ t, productId } = await startUsdSettlingApp());
     // Our rate the day the refund was booked, and a different one the next day.
     for (const [day, rate] of [
       [yesterday, '1.08'],
       [today, '1.10'],
     ]) {
-      const put = await t.inject({
-        method: 'PUT',
-        url: '/v1/admin/fx-rates',
-        headers: { ...t.as(FINANCE), 'idempotency-key': randomUUID() },
-        payload: { day, base: 'EUR', quote: 'USD', rate },
-      });
-      expect(put.statusCode).toBe(200);
+      await putEurUsdRate(t, day, rate);
     }
   });
   afterAll(() => t.close());
 
-  async function reconcile(date: string): Promise<ReconciliationView> {
-    const started = await t.inject({
-      method: 'POST',
-      url: '/v1/admin/reconciliations',
-      headers: { ...t.as(FINANCE), 'idempotency-key': randomUUID() },
-      payload: { date },
-    });
-    expect(started.statusCode).toBe(202);
-    return eventually(async () => {
-      const view = await t.inject({
-        method: 'GET',
-        url: `/v1/admin/reconciliations/${started.json<ReconciliationView>().id}?limit=100`,
-        headers: t.as(FINANCE),
-      });
-      const body = view.json<ReconciliationView>();
-      return body.status === 'completed' ? body : null;
-    }, 30_000);
-  }
+  const reconcile = (date: string): Promise<ReconciliationView> => reconcileDay(t, date);
 
-  const balanceOf = async (account: string, currency: string): Promise<number> => {
-    const [row] = (await t.dataSource.query(
-      `SELECT COALESCE(sum(debit) - sum(credit), 0)::bigint AS balance FROM billing.journal_lines
-        WHERE account = $1 AND currency = $2`,
-      [account, currency],
-    )) as Array<{ balance: string }>;
-    return Number(row.balance);
-  };
+  const balanceOf = (account: string, currency: string): Promise<number> => balanceIn(t, account, currency);
 
   /** An account's balance in the reporting currency: each line at the FX snapshot it carries. */
   const reportingBalanceOf = async (account: string): Promise<string> => {
