@@ -132,15 +132,6 @@ export function renderInvoicePdf(
 
   // Seller on the left, invoice facts on the right.
   y += 50;
-  const factsX = PAGE.margin + 290;
-  const factsWidth = CONTENT_WIDTH - 290;
-  pdf.text('From', PAGE.margin, y, { font: BOLD, size: 8, colour: MUTED });
-  pdf.text(invoice.seller.name, PAGE.margin, y + 12, { width: 250, font: BOLD, size: 10.5 });
-  let sellerBottom = pdf.paragraph(invoice.seller.address, PAGE.margin, y + 27, 250);
-  if (invoice.seller.taxId) {
-    pdf.text(`Tax ID: ${invoice.seller.taxId}`, PAGE.margin, sellerBottom + 2);
-    sellerBottom += 14;
-  }
   const facts: Array<[string, string]> = [
     ['Invoice number', invoice.number],
     ['Issue date', isoDate(invoice.issuedAt)],
@@ -150,14 +141,9 @@ export function renderInvoicePdf(
   if (invoice.periodStart && invoice.periodEnd) {
     facts.push(['Service period', `${isoDate(invoice.periodStart)} – ${isoDate(invoice.periodEnd)}`]);
   }
-  facts.forEach(([label, value], index) => {
-    const rowY = y + 12 + index * 15;
-    pdf.text(label, factsX, rowY, { colour: MUTED });
-    pdf.text(value, factsX, rowY, { width: factsWidth, align: 'right', font: BOLD });
-  });
 
   // Buyer.
-  y = Math.max(sellerBottom + 20, y + 12 + facts.length * 15) + 15;
+  y = pdf.issuerAndFacts(invoice.seller, facts, y);
   pdf.text('Bill to', PAGE.margin, y, { font: BOLD, size: 8, colour: MUTED });
   const buyer = buyerLines(extras.buyer);
   (buyer.length > 0 ? buyer : ['no billing details on file']).forEach((line, index) =>

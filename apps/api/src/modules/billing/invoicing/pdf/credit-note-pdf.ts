@@ -28,15 +28,6 @@ export function renderCreditNotePdf(
   let y: number = PAGE.margin;
   pdf.text('CREDIT NOTE', PAGE.margin, y, { font: BOLD, size: 24 });
   y += 50;
-  const factsX = PAGE.margin + 290;
-  const factsWidth = CONTENT_WIDTH - 290;
-  pdf.text('From', PAGE.margin, y, { font: BOLD, size: 8, colour: MUTED });
-  pdf.text(invoice.seller.name, PAGE.margin, y + 12, { width: 250, font: BOLD, size: 10.5 });
-  let sellerBottom = pdf.paragraph(invoice.seller.address, PAGE.margin, y + 27, 250);
-  if (invoice.seller.taxId) {
-    pdf.text(`Tax ID: ${invoice.seller.taxId}`, PAGE.margin, sellerBottom + 2);
-    sellerBottom += 14;
-  }
   const facts: Array<[string, string]> = [
     ['Credit note number', note.number],
     ['Issue date', isoDate(note.issuedAt)],
@@ -44,13 +35,8 @@ export function renderCreditNotePdf(
     ['Invoice date', isoDate(invoice.issuedAt)],
     ['Currency', currency],
   ];
-  facts.forEach(([label, value], index) => {
-    const rowY = y + 12 + index * 15;
-    pdf.text(label, factsX, rowY, { colour: MUTED });
-    pdf.text(value, factsX, rowY, { width: factsWidth, align: 'right', font: BOLD });
-  });
 
-  y = Math.max(sellerBottom + 20, y + 12 + facts.length * 15) + 15;
+  y = pdf.issuerAndFacts(invoice.seller, facts, y);
   pdf.text('Credited to', PAGE.margin, y, { font: BOLD, size: 8, colour: MUTED });
   const lines = buyerLines(buyer);
   (lines.length > 0 ? lines : ['no billing details on file']).forEach((line, index) =>
@@ -66,13 +52,14 @@ export function renderCreditNotePdf(
   y = pdf.paragraph(note.reason, PAGE.margin, y + 12, CONTENT_WIDTH) + 16;
   pdf.rule(y - 6);
   const labelX = PAGE.margin + 290;
+  const amountWidth = CONTENT_WIDTH - 290;
   pdf.text('Invoice total', labelX, y);
-  pdf.text(format(invoice.total), labelX, y, { width: factsWidth, align: 'right' });
+  pdf.text(format(invoice.total), labelX, y, { width: amountWidth, align: 'right' });
   y += 20;
   pdf.rule(y - 4, labelX);
   pdf.text('Amount credited', labelX, y, { font: BOLD, size: 11 });
   pdf.text(format(note.amount.amount), labelX, y, {
-    width: factsWidth,
+    width: amountWidth,
     align: 'right',
     font: BOLD,
     size: 11,

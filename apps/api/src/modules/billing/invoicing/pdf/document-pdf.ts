@@ -101,6 +101,32 @@ export class DocumentPdf {
     return this.doc.y;
   }
 
+  /**
+   * The document's head: who issued it on the left (name, address, tax id), its facts as label/value
+   * rows on the right. Returns the y below both.
+   */
+  issuerAndFacts(
+    seller: { name: string; address: string; taxId: string | null },
+    facts: ReadonlyArray<readonly [string, string]>,
+    y: number,
+  ): number {
+    const factsX = PAGE.margin + 290;
+    const factsWidth = CONTENT_WIDTH - 290;
+    this.text('From', PAGE.margin, y, { font: BOLD, size: 8, colour: MUTED });
+    this.text(seller.name, PAGE.margin, y + 12, { width: 250, font: BOLD, size: 10.5 });
+    let sellerBottom = this.paragraph(seller.address, PAGE.margin, y + 27, 250);
+    if (seller.taxId) {
+      this.text(`Tax ID: ${seller.taxId}`, PAGE.margin, sellerBottom + 2);
+      sellerBottom += 14;
+    }
+    facts.forEach(([label, value], index) => {
+      const rowY = y + 12 + index * 15;
+      this.text(label, factsX, rowY, { colour: MUTED });
+      this.text(value, factsX, rowY, { width: factsWidth, align: 'right', font: BOLD });
+    });
+    return Math.max(sellerBottom + 20, y + 12 + facts.length * 15) + 15;
+  }
+
   heightOf(value: string, width: number, options: TextOptions = {}): number {
     this.style(options);
     return this.doc.heightOfString(clean(value), { width });
