@@ -22,10 +22,12 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
         client.destroy();
         upstream.destroy();
       });
+      // A side that closes ends the other after what it already sent is flushed (a server's last
+      // replies before it closes, as after QUIT): destroying would drop them, which no real
+      // network does on an orderly close.
       socket.on('close', () => {
         sockets.delete(socket);
-        client.destroy();
-        upstream.destroy();
+        (socket === client ? upstream : client).end();
       });
     }
   };

@@ -35,10 +35,24 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy, OnAppl
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const client = new Redis({ ...redisOptionsFromUrl(this.config.redisUrl), maxRetriesPerRequest: null });
+    // Not ioredis's autoResubscribe: it sends SUBSCRIBE on reconnect without handling the reply, so
+    // a connection closed before the answer (a shutdown, Redis dropping again) rejected unhandled.
+    const client = new Redis({
+      ...redisOptionsFromUrl(this.config.redisUrl),
+      maxRetriesPerRequest: null,
+      autoResubscribe: false,
+    });
+    const channel = streamChannel(this.config.queuePrefix);
     client.on('error', () => undefined);
     client.on('message', (_channel: string, payload: string) => this.onMessage(payload));
-    await client.subscribe(streamChannel(this.config.queuePrefix));
+    await client.subscribe(channel);
+    // Every later 'ready' is a reconnect: subscribe again. A message published meanwhile is not
+    // lost to a client: the next one or the heartbeat catches up from the history.
+    client.on('ready', () => {
+      client.subscribe(channel).catch((error: unknown) => {
+        if (client.status !== 'end') this.logger.warn({ err: error }, 'event stream resubscribe failed');
+      });
+    });
     this.subscriberClient = client;
   }
 
