@@ -25,7 +25,11 @@ function pinoOptions(config: AppConfig): Options {
     },
     customLogLevel: (_request: IncomingMessage, response: { statusCode: number }, error?: Error) =>
       error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info',
-    autoLogging: { ignore: (request: IncomingMessage) => request.url?.startsWith('/health') ?? false },
+    // Nest's middleware sees the URL with its mount path cut (often just "/"): originalUrl is whole.
+    autoLogging: {
+      ignore: (request: IncomingMessage & { originalUrl?: string }) =>
+        (request.originalUrl ?? request.url ?? '').startsWith('/health'),
+    },
     serializers: {
       // Failed queries carry their parameters and the driver's detail: see serializeError.
       err: serializeError,

@@ -1,3 +1,4 @@
+import { IncomingMessage, ServerResponse } from 'node:http';
 /** Header and field paths whose values never reach a log line. */
 export const REDACTED_PATHS = [
   'req.headers.authorization',
@@ -128,6 +129,10 @@ export function maskSensitiveValues(value: unknown, depth = 0): unknown {
   if (depth >= 4 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((item) => maskSensitiveValues(item, depth + 1));
   if (value instanceof Error) return value;
+  // The request and response of an access-log line go to their serializers as they are (these print
+  // only the id, method, masked URL and status): a copy loses the prototype's getters, and the
+  // status code was printed as null for want of `headersSent`.
+  if (value instanceof IncomingMessage || value instanceof ServerResponse) return value;
   return Object.fromEntries(
     Object.entries(value as Record<string, unknown>).map(([key, item]) => [
       key,
