@@ -190,8 +190,12 @@ describe('metrics', () => {
       expect(port).not.toBeNull();
       expect(port).not.toBe(t.app.get(MetricsServer).port());
       const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      for (const queue of QUEUE_NAMES)
-        expect(sampleValue(body, 'astrix_queue_jobs', { queue, state: 'waiting' })).toBe(0);
+      // Every queue has its series. Not exactly 0: a starting worker may have a scheduled job (the
+      // maintenance crons) waiting for a moment, and a loaded CI machine saw that once.
+      for (const queue of QUEUE_NAMES) {
+        const waiting = sampleValue(body, 'astrix_queue_jobs', { queue, state: 'waiting' });
+        expect(Number.isInteger(waiting) && waiting >= 0).toBe(true);
+      }
       expect(sampleValue(body, 'astrix_outbox_backlog_events')).toBe(0);
       expect(sampleValue(body, 'process_resident_memory_bytes')).toBeGreaterThan(0);
       // No HTTP server in a worker: the request histogram has no series.
