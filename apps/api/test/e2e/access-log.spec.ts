@@ -1,19 +1,7 @@
-import { Writable } from 'node:stream';
-import { Global, Module } from '@nestjs/common';
-import { LOG_DESTINATION } from '../../src/platform/logging/log-destination';
+import { captureLogs } from '../support/log-capture';
 import { startTestApp, TestApp } from '../support/test-app';
 
-const lines: string[] = [];
-const capture = new Writable({
-  write(chunk: Buffer | string, _encoding, done) {
-    lines.push(...String(chunk).split('\n').filter(Boolean));
-    done();
-  },
-});
-
-@Global()
-@Module({ providers: [{ provide: LOG_DESTINATION, useValue: capture }], exports: [LOG_DESTINATION] })
-class LogCaptureModule {}
+const { lines, module: LogCaptureModule } = captureLogs();
 
 interface AccessLine {
   msg: string;

@@ -1,23 +1,12 @@
-import { Writable } from 'node:stream';
-import { Body, Controller, Get, Global, Headers, Logger, Module, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Logger, Module, Post, Query } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Public } from '../../src/platform/auth/access.decorators';
-import { LOG_DESTINATION } from '../../src/platform/logging/log-destination';
+import { captureLogs } from '../support/log-capture';
 import { signToken } from '../support/tokens';
 import { startTestApp, TestApp } from '../support/test-app';
 
-const lines: string[] = [];
-const capture = new Writable({
-  write(chunk: Buffer | string, _encoding, done) {
-    lines.push(...String(chunk).split('\n').filter(Boolean));
-    done();
-  },
-});
-
-@Global()
-@Module({ providers: [{ provide: LOG_DESTINATION, useValue: capture }], exports: [LOG_DESTINATION] })
-class LogCaptureModule {}
+const { lines, module: LogCaptureModule } = captureLogs();
 
 const VICTIM_EMAIL = 'victim.person@example.com';
 const CARD = '4242424242424242';

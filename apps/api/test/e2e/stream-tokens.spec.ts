@@ -1,24 +1,12 @@
-import { Writable } from 'node:stream';
-import { Global, Module } from '@nestjs/common';
 import { AstrixClient, eventStreamUrl } from '@astrix/contracts';
 import { Clock } from '../../src/platform/clock';
 import { OutboxService } from '../../src/platform/events/outbox.service';
-import { LOG_DESTINATION } from '../../src/platform/logging/log-destination';
+import { captureLogs } from '../support/log-capture';
 import { openStream } from '../support/sse';
 import { eventually, startTestApp, TestApp } from '../support/test-app';
 import { signToken } from '../support/tokens';
 
-const lines: string[] = [];
-const capture = new Writable({
-  write(chunk: Buffer | string, _encoding, done) {
-    lines.push(...String(chunk).split('\n').filter(Boolean));
-    done();
-  },
-});
-
-@Global()
-@Module({ providers: [{ provide: LOG_DESTINATION, useValue: capture }], exports: [LOG_DESTINATION] })
-class LogCaptureModule {}
+const { lines, module: LogCaptureModule } = captureLogs();
 
 /** EventSource cannot send Authorization: a short-lived stream token opens the live stream instead. */
 describe('stream tokens for EventSource', () => {
