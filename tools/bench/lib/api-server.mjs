@@ -36,7 +36,10 @@ export async function startApi({ port, env: extra = {}, seed = false }) {
     execFileSync(process.execPath, [join(apiDist, 'cli.js'), ...args], { env, encoding: 'utf8' });
   cli('db', 'migrate');
   if (seed) cli('db', 'seed');
-  const server = spawn(process.execPath, [join(apiDist, 'main.js')], {
+  // BENCH_API_NODE_ARGS: node flags for the API process alone, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"
+  // to profile what a bench measures (Node refuses --cpu-prof in NODE_OPTIONS).
+  const nodeArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const server = spawn(process.execPath, [...nodeArgs, join(apiDist, 'main.js')], {
     env,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
