@@ -361,4 +361,59 @@ describe('usage events partitioned by month (e2e)', () => {
     });
     expect(await whereStored('archived-key')).toEqual([]);
   });
+
+  it('refuses a month still needed, with each reason: malformed, within the grace after its end, a period closed early or an unsettled invoice billing its usage', async () => {
+    const partitions = t.app.get(UsagePartitions);
+    const reasonsFor = (month: string): Promise<string[] | null> =>
+      partitions.detachMonth(month).then(
+        () => null,
+        (error: unknown) => (error as UsageMonthNotDetachable).reasons,
+      );
+    const archivedTables = async (): Promise<number> =>
+      (
+        await t.dataSource.query(
+          `SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'billing_archive'`,
+        )
+      )[0].n;
+    const archivedBefore = await archivedTables();
+    expect(await reasonsFor('2026-13')).toEqual(['the month must be YYYY-MM']);
+    expect(await reasonsFor('last month')).toEqual(['the month must be YYYY-MM']);
+
+    // Half an hour into this month, last month's late events are still accepted.
+    const realNow = now;
+    now = new Date(monthFromNow(0).getTime() + 30 * 60_000);
+    try {
+      expect(await reasonsFor(label(monthFromNow(-1)))).toEqual([
+        'late events of it are still accepted (grace after the month end)',
+      ]);
+    } finally {
+      now = realNow;
+    }
+
+    // A usage period closed early (a plan change) and not invoiced, and a draft invoice billing the
+    // month's usage: both still need its rows.
+    const old = monthFromNow(-20);
+    const day = (days: number) => new Date(old.getTime() + days * 86_400_000);
+    await t.dataSource.query(
+      `INSERT INTO billing.usage_periods (id, subscription_id, customer_id, product_id, currency, period_start, period_end, closed_by, created_at)
+       VALUES ('up_detach_open', 'sub_detach', $1, $2, 'USD', $3, $4, 'plan_change', now())`,
+      [customerId, planId, day(1), day(10)],
+    );
+    await t.dataSource.query(
+      `INSERT INTO billing.invoices (id, number, customer_id, user_id, status, currency, subtotal, discount, tax, total, amount_paid, seller, issued_at)
+       VALUES ('inv_detach_draft', 'AST-DETACH-1', $1, 'u_parts', 'draft', 'USD', 100, 0, 0, 100, 0, '{}', $2)`,
+      [customerId, day(12)],
+    );
+    await t.dataSource.query(
+      `INSERT INTO billing.invoice_lines (invoice_id, position, description, quantity, unit_amount, amount, discount, tax, kind, period_start, period_end)
+       VALUES ('inv_detach_draft', 1, 'API calls', 100, 1, 100, 0, 0, 'usage', $1, $2)`,
+      [day(10), day(12)],
+    );
+    expect(await reasonsFor(label(old))).toEqual([
+      'usage period up_detach_open (closed early) is not invoiced yet',
+      'invoice inv_detach_draft bills usage of it and is still draft',
+    ]);
+    // Nothing was detached by any refusal.
+    expect(await archivedTables()).toBe(archivedBefore);
+  });
 });
