@@ -7,6 +7,7 @@ import { CLI_APP_CONTEXT_FACTORY, type CliAppContextFactory } from '../../../pla
 import type { INestApplicationContext } from '@nestjs/common';
 import { QUEUE_NAMES } from '../../../platform/queues/job-registry';
 import { JobQueue } from '../../../platform/queues/job-queue.service';
+import { parseCalendarDay } from '../../../platform/http/instant';
 import { print } from './cli-support';
 
 /** Runs `work` in a CLI app context, closing it (after the queues finish connecting) whatever happens. */
@@ -24,7 +25,6 @@ async function withApp<T>(
   }
 }
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 
 /**
@@ -54,8 +54,7 @@ export class RecognizeCommand extends CommandRunner {
     description: 'Last day to recognize, YYYY-MM-DD (default: yesterday, UTC)',
   })
   parseThrough(value: string): string {
-    if (!DAY.test(value) || new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value)
-      throw new Error('--through must be a calendar day YYYY-MM-DD');
+    if (parseCalendarDay(value) === null) throw new Error('--through must be a calendar day YYYY-MM-DD');
     return value;
   }
 

@@ -5,6 +5,7 @@ import { CLI_APP_CONTEXT_FACTORY, type CliAppContextFactory } from '../../../pla
 import { PaymentProcessorHost } from '../../../platform/payment-processor/payment-processor.provider';
 import { QUEUE_NAMES } from '../../../platform/queues/job-registry';
 import { JobQueue } from '../../../platform/queues/job-queue.service';
+import { parseCalendarDay } from '../../../platform/http/instant';
 import { print } from './cli-support';
 
 interface ReconcileFlags {
@@ -75,7 +76,7 @@ export class ReconcileCommand extends CommandRunner {
 
   @Option({ flags: '--date <day>', description: 'The UTC day, YYYY-MM-DD', required: true })
   parseDate(value: string): string {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new Error('--date must be a UTC day, YYYY-MM-DD');
+    if (parseCalendarDay(value) === null) throw new Error('--date must be a UTC day, YYYY-MM-DD');
     return value;
   }
 

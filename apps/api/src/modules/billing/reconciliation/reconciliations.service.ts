@@ -6,6 +6,7 @@ import { AuditService } from '../../../platform/audit/audit.service';
 import { actorLabel, type RequestContext } from '../../../platform/auth/actor';
 import { Clock } from '../../../platform/clock';
 import { AppError } from '../../../platform/http/app-error';
+import { parseCalendarDay } from '../../../platform/http/instant';
 import { newId } from '../../../platform/ids';
 import { JobQueue } from '../../../platform/queues/job-queue.service';
 import { ReconciliationException, ReconciliationRun } from './reconciliation.entity';
@@ -15,7 +16,6 @@ import { ReconciliationRunner } from './reconciliation-runner.service';
 export const DEFAULT_ACCOUNT = 'default';
 /** A run `running` without a committed page for this long has crashed: the next request resumes it. */
 const STALE_AFTER_MS = 2 * 60_000;
-const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 
 /** What asking for a day did: started it, walks it again (completed before), resumed it, or found it running. */
 export type ReconciliationStart = 'started' | 'rerun' | 'resumed' | 'already_running';
@@ -92,11 +92,7 @@ export class Reconciliations {
     day: string,
     context: RequestContext,
   ): Promise<{ run: ReconciliationRun; start: ReconciliationStart }> {
-    if (
-      !DAY_PATTERN.test(day) ||
-      Number.isNaN(Date.parse(`${day}T00:00:00Z`)) ||
-      new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) !== day
-    ) {
+    if (parseCalendarDay(day) === null) {
       throw new AppError(400, 'VALIDATION_ERROR', 'date must be a day, YYYY-MM-DD', [
         { field: 'date', message: 'must be a UTC day, YYYY-MM-DD' },
       ]);
