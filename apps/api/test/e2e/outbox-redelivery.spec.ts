@@ -4,7 +4,28 @@ import { Clock } from '../../src/platform/clock';
 import { OutboxRedelivery } from '../../src/platform/events/outbox-redelivery.service';
 import { OutboxService } from '../../src/platform/events/outbox.service';
 import { createTestDatabase } from '../support/databases';
-import { eventually, startTestApp } from '../support/test-app';
+import { eventually, startTestApp, type TestApp } from '../support/test-app';
+
+/**
+ * A billing.fraud.flagged event (a consumer acts on it: accounts holds the customer) as the relay
+ * leaves it after publishing: marked published five minutes ago, its job in a Redis that lost it.
+ */
+async function publishedAndLost(t: TestApp, who: string, reason: string): Promise<string> {
+  const event = await t.dataSource.transaction((manager) =>
+    t.app.get(OutboxService).append(manager, {
+      type: 'billing.fraud.flagged',
+      subject: `cus_${who}`,
+      data: { customerId: `cus_${who}`, userId: `user_${who}`, severity: 'high', signalIds: [], reason },
+    }),
+  );
+  await t.dataSource.query(
+    `UPDATE platform.outbox_events SET published_at = now() - interval '5 minutes', publish_attempts = 1
+      WHERE event_id = $1`,
+    [event.id],
+  );
+  return event.id;
+}
+
 // Found by the chaos harness (tools/chaos): Redis restarted without its data after the outbox relay
 // had published events (their rows marked published, their jobs only in Redis). The jobs were gone,
 // nothing published the events again, and their consumers never ran: a paid purchase was never
@@ -20,26 +41,7 @@ describe('an outbox event whose job Redis lost', () => {
     try {
       // An event a consumer acts on (accounts holds the flagged customer). The history is written
       // by the relay in the transaction that marks the event published, so only the job can be lost.
-      const event = await writer.dataSource.transaction((manager) =>
-        writer.app.get(OutboxService).append(manager, {
-          type: 'billing.fraud.flagged',
-          subject: 'cus_redelivered',
-          data: {
-            customerId: 'cus_redelivered',
-            userId: 'user_redelivered',
-            severity: 'high',
-            signalIds: [],
-            reason: 'redelivery test',
-          },
-        }),
-      );
-      // As the relay leaves it after publishing: marked published, its job in a Redis that lost it.
-      await writer.dataSource.query(
-        `UPDATE platform.outbox_events SET published_at = now() - interval '5 minutes', publish_attempts = 1
-          WHERE event_id = $1`,
-        [event.id],
-      );
-      eventId = event.id;
+      eventId = await publishedAndLost(writer, 'redelivered', 'redelivery test');
     } finally {
       await writer.close();
     }
@@ -72,29 +74,12 @@ describe('an outbox event whose job Redis lost', () => {
     // No workers: nothing consumes the job, and the test runs the redelivery rounds itself.
     const t = await startTestApp({ workers: false, database });
     try {
-      const event = await t.dataSource.transaction((manager) =>
-        t.app.get(OutboxService).append(manager, {
-          type: 'billing.fraud.flagged',
-          subject: 'cus_redelivered_twice',
-          data: {
-            customerId: 'cus_redelivered_twice',
-            userId: 'user_redelivered_twice',
-            severity: 'high',
-            signalIds: [],
-            reason: 'redelivery after a clock jump',
-          },
-        }),
-      );
-      await t.dataSource.query(
-        `UPDATE platform.outbox_events SET published_at = now() - interval '5 minutes', publish_attempts = 1
-          WHERE event_id = $1`,
-        [event.id],
-      );
+      const eventId = await publishedAndLost(t, 'redelivered_twice', 'redelivery after a clock jump');
       const queue = t.app.get<Queue>(getQueueToken('events'), { strict: false });
       const redelivery = t.app.get(OutboxRedelivery);
 
       await redelivery.redeliverOnce();
-      const first = await queue.getJob(event.id);
+      const first = await queue.getJob(eventId);
       expect(first).toBeDefined();
       await first!.remove();
       const clock = t.app.get(Clock);
@@ -102,7 +87,7 @@ describe('an outbox event whose job Redis lost', () => {
       jest.spyOn(clock, 'now').mockImplementation(() => new Date(daysLater.getTime()));
       await redelivery.redeliverOnce();
 
-      expect((await queue.getJob(event.id))?.id).toBe(event.id);
+      expect((await queue.getJob(eventId))?.id).toBe(eventId);
     } finally {
       jest.restoreAllMocks();
       await t.close();

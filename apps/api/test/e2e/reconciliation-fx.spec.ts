@@ -76,6 +76,17 @@ async function balanceIn(t: BillingTestApp, account: string, currency: string): 
   return Number(row.balance);
 }
 
+/** Whether the trial balance (every entry so far) says each currency balances. */
+async function trialBalanced(t: BillingTestApp): Promise<boolean> {
+  const trial = await t.inject({
+    method: 'GET',
+    url: `/v1/admin/ledger/trial-balance?at=${new Date(Date.now() + 60_000).toISOString()}`,
+    headers: t.as(FINANCE),
+  });
+  expect(trial.statusCode).toBe(200);
+  return trial.json<{ balanced: boolean }>().balanced;
+}
+
 /**
  * Issue #20, realised FX: the Stripe account settles in USD; a charge presented in EUR is booked at
  * our FX snapshot rate (1 EUR = 1.08 USD that day) and settled by Stripe at its own rate. The
@@ -173,13 +184,7 @@ describe('reconciliation: realised FX on charges settled in the USD balance', ()
     }).toEqual({ pending: stripe?.pendingMinor ?? 0, available: stripe?.availableMinor ?? 0 });
 
     // Each currency balances; in the reporting currency the conversion nets to zero.
-    const trial = await t.inject({
-      method: 'GET',
-      url: `/v1/admin/ledger/trial-balance?at=${new Date(Date.now() + 60_000).toISOString()}`,
-      headers: t.as(FINANCE),
-    });
-    expect(trial.statusCode).toBe(200);
-    expect(trial.json<{ balanced: boolean }>().balanced).toBe(true);
+    expect(await trialBalanced(t)).toBe(true);
     const [conversion] = (await t.dataSource.query(
       `SELECT sum((debit - credit) * fx_rate::numeric) AS reporting FROM billing.journal_lines
         WHERE account = 'currency_conversion'`,
@@ -312,13 +317,7 @@ describe('reconciliation: realised FX when the reconciliation entry falls on a l
     expect(refundLines).toEqual([{ fx_rate: '1.08', as_of: yesterday }]);
 
     // Each currency balances, and so does the whole ledger in the reporting currency.
-    const trial = await t.inject({
-      method: 'GET',
-      url: `/v1/admin/ledger/trial-balance?at=${new Date(Date.now() + 60_000).toISOString()}`,
-      headers: t.as(FINANCE),
-    });
-    expect(trial.statusCode).toBe(200);
-    expect(trial.json<{ balanced: boolean }>().balanced).toBe(true);
+    expect(await trialBalanced(t)).toBe(true);
     const [whole] = (await t.dataSource.query(
       `SELECT sum((debit - credit) * fx_rate::numeric)::text AS reporting,
               count(*) FILTER (WHERE fx_rate IS NULL)::int AS unvalued

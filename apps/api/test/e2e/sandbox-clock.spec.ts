@@ -33,6 +33,9 @@ describe('sandbox clock (SANDBOX_CLOCK=true)', () => {
       payload: { seconds },
     });
   const trader = (sub: string) => t.as({ sub, email: `${sub}@example.com` });
+  /** A billing run started by finance, as of the sandbox's now. */
+  const startBillingRun = () =>
+    t.inject({ method: 'POST', url: '/v1/admin/billing-runs', headers: t.as(FINANCE), payload: {} });
 
   it('moves every process and the sandbox Stripe ahead; the billing run then renews on that day and Stripe charges on it', async () => {
     const user = 'user_sandbox_clock';
@@ -52,12 +55,7 @@ describe('sandbox clock (SANDBOX_CLOCK=true)', () => {
     expect(subscribed.statusCode).toBe(201);
     const subscription = subscribed.json() as { id: string; currentPeriodEnd: string };
     // Nothing is due today: a run now renews nothing.
-    const early = await t.inject({
-      method: 'POST',
-      url: '/v1/admin/billing-runs',
-      headers: t.as(FINANCE),
-      payload: {},
-    });
+    const early = await startBillingRun();
     expect(early.statusCode).toBeLessThan(300);
 
     const realBefore = Date.now();
@@ -79,12 +77,7 @@ describe('sandbox clock (SANDBOX_CLOCK=true)', () => {
     expect(read.statusCode).toBe(200);
     expect(read.json().offsetSeconds).toBe(32 * DAY_S);
 
-    const run = await t.inject({
-      method: 'POST',
-      url: '/v1/admin/billing-runs',
-      headers: t.as(FINANCE),
-      payload: {},
-    });
+    const run = await startBillingRun();
     expect(run.statusCode).toBeLessThan(300);
     const invoices = await eventually(async () => {
       const rows: Array<{
@@ -174,12 +167,7 @@ describe('sandbox clock (SANDBOX_CLOCK=true)', () => {
     // The trial ends 8 sandbox days later; the first charge is declined (DUNNING_RETRY_DAYS 1,3,5,7).
     expect((await advance(8 * DAY_S)).statusCode).toBe(200);
     t.fake.controls.declineNextPayments({ count: 1 });
-    const run = await t.inject({
-      method: 'POST',
-      url: '/v1/admin/billing-runs',
-      headers: t.as(FINANCE),
-      payload: {},
-    });
+    const run = await startBillingRun();
     expect(run.statusCode).toBeLessThan(300);
     const dunning = await eventually(async () => {
       const [row] = (await t.dataSource.query(
