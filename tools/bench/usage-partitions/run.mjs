@@ -23,16 +23,20 @@ url.pathname = `/${NAME}`;
 const db = new Client({ connectionString: url.toString() });
 await db.connect();
 const cols = `customer_id text NOT NULL, idempotency_key text NOT NULL, id text NOT NULL, feature_id text NOT NULL, quantity bigint NOT NULL, occurred_at timestamptz NOT NULL, service_id text, properties jsonb, correction_of text, reported_by text NOT NULL, received_at timestamptz NOT NULL`;
+// A table partitioned by month as the migration makes it: DEFAULT and the two months the bench uses.
+const partitioned = (
+  name,
+) => `CREATE TABLE ${name} (${cols}, PRIMARY KEY (customer_id, idempotency_key, occurred_at)) PARTITION BY RANGE (occurred_at);
+CREATE INDEX ON ${name} (customer_id, feature_id, occurred_at);
+CREATE INDEX ON ${name} (customer_id, correction_of) WHERE correction_of IS NOT NULL;
+CREATE TABLE ${name}_d PARTITION OF ${name} DEFAULT;
+CREATE TABLE ${name}_m1 PARTITION OF ${name} FOR VALUES FROM ('2026-11-01') TO ('2026-12-01');
+CREATE TABLE ${name}_m2 PARTITION OF ${name} FOR VALUES FROM ('2026-12-01') TO ('2027-01-01');`;
 await db.query(`CREATE TABLE plain (${cols}, PRIMARY KEY (customer_id, idempotency_key));
 CREATE INDEX ON plain (customer_id, feature_id, occurred_at);
 CREATE INDEX ON plain (customer_id, correction_of) WHERE correction_of IS NOT NULL;
 CREATE TABLE keys (customer_id text, idempotency_key text, occurred_at timestamptz NOT NULL, id text NOT NULL, PRIMARY KEY (customer_id, idempotency_key));
-CREATE TABLE part (${cols}, PRIMARY KEY (customer_id, idempotency_key, occurred_at)) PARTITION BY RANGE (occurred_at);
-CREATE INDEX ON part (customer_id, feature_id, occurred_at);
-CREATE INDEX ON part (customer_id, correction_of) WHERE correction_of IS NOT NULL;
-CREATE TABLE part_d PARTITION OF part DEFAULT;
-CREATE TABLE part_m1 PARTITION OF part FOR VALUES FROM ('2026-11-01') TO ('2026-12-01');
-CREATE TABLE part_m2 PARTITION OF part FOR VALUES FROM ('2026-12-01') TO ('2027-01-01');
+${partitioned('part')}
 CREATE FUNCTION claim() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO keys VALUES (NEW.customer_id, NEW.idempotency_key, NEW.occurred_at, NEW.id) ON CONFLICT (customer_id, idempotency_key) DO NOTHING;
@@ -41,12 +45,7 @@ BEGIN
   RETURN NULL;
 END $$;
 CREATE TABLE keys2 (customer_id text, idempotency_key text, occurred_at timestamptz NOT NULL, id text NOT NULL, PRIMARY KEY (customer_id, idempotency_key));
-CREATE TABLE part2 (${cols}, PRIMARY KEY (customer_id, idempotency_key, occurred_at)) PARTITION BY RANGE (occurred_at);
-CREATE INDEX ON part2 (customer_id, feature_id, occurred_at);
-CREATE INDEX ON part2 (customer_id, correction_of) WHERE correction_of IS NOT NULL;
-CREATE TABLE part2_d PARTITION OF part2 DEFAULT;
-CREATE TABLE part2_m1 PARTITION OF part2 FOR VALUES FROM ('2026-11-01') TO ('2026-12-01');
-CREATE TABLE part2_m2 PARTITION OF part2 FOR VALUES FROM ('2026-12-01') TO ('2027-01-01');
+${partitioned('part2')}
 CREATE TRIGGER claim BEFORE INSERT ON part FOR EACH ROW EXECUTE FUNCTION claim();`);
 const sql = (
   table,
