@@ -46,11 +46,11 @@ export const WAKE_GAP_MS = 10;
 /**
  * Publishes committed outbox events to the `events` queue (the events some consumer acts on), in
  * batches, running the registered recorders (event history, webhook deliveries) in the same
- * transaction, woken by the commit that
- * wrote them (LISTEN/NOTIFY, CommitListener) and polling every FALLBACK_POLL_FACTOR × the poll
- * interval in case a notification was lost. Rows are marked published only after
- * the queue accepted them (marked in the same transaction, committed after the enqueue), so a crash in between publishes again (at-least-once); the job id is
- * the event id and consumers keep an inbox, so a repeat has no effect.
+ * transaction, woken by the commit that wrote them (LISTEN/NOTIFY, CommitListener) and polling
+ * every FALLBACK_POLL_FACTOR × the poll interval in case a notification was lost. Rows are marked
+ * published in that transaction, which commits only after the queue accepted their jobs, so a
+ * crash in between publishes again (at-least-once); the job id is the event id and consumers keep
+ * an inbox, so a repeat has no effect.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
