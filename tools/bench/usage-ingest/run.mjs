@@ -2,15 +2,19 @@
 // Usage ingest: sustained events/second through POST /v1/usage/events in batches of 1,000 (hand-written
 // validation, customer resolution, dedupe by idempotency key, one INSERT per batch into the month
 // partitions, each key claimed by the table's trigger), and
-// the raw Postgres rate of the same INSERT for the same rows, from a pg client, in the same run.
+// the raw Postgres rate of the same rows from pg clients, in the same run, by two paths: the INSERT of
+// the unpartitioned design, and COPY into a staging table then the claim and insert into copies of
+// the partitioned tables (the same work the API's write does, without the API).
 // Usage: pnpm exec nx run @astrix/api:build && node tools/bench/usage-ingest/run.mjs [--duration 15] [--concurrency 4]
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { machine, root, startApi } from '../lib/api-server.mjs';
 
 const require = createRequire(join(root, 'apps/api/package.json'));
 const { Client } = require('pg');
+const { from: copyFrom } = require('pg-copy-streams');
 
 const { values } = parseArgs({
   options: {
@@ -161,13 +165,103 @@ try {
     rawTotals.seconds += (performance.now() - start) / 1000;
   }
 
-  // Warm-up of both paths (JIT, caches, connections), not counted; then alternate.
+  // 3. COPY: the same rows into a staging table of each connection (a temporary table emptied at
+  // commit), then one statement claims their keys and inserts the claimed rows, in one transaction,
+  // into copies of the partitioned events table and of its keys table with the same indexes.
+  const months = (at) => {
+    const start = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1));
+    return [start, new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1))];
+  };
+  const [thisMonth, nextMonth] = months(new Date());
+  const [lastMonth] = months(new Date(thisMonth.getTime() - 1));
+  api.query(`CREATE TABLE billing.usage_events_copy (LIKE billing.usage_events INCLUDING DEFAULTS)
+               PARTITION BY RANGE (occurred_at);
+             ALTER TABLE billing.usage_events_copy ADD PRIMARY KEY (customer_id, idempotency_key, occurred_at);
+             CREATE INDEX ON billing.usage_events_copy (customer_id, correction_of) WHERE correction_of IS NOT NULL;
+             CREATE INDEX ON billing.usage_events_copy (customer_id, feature_id, occurred_at);
+             CREATE TABLE billing.usage_events_copy_default PARTITION OF billing.usage_events_copy DEFAULT;
+             CREATE TABLE billing.usage_events_copy_m0 PARTITION OF billing.usage_events_copy
+               FOR VALUES FROM ('${lastMonth.toISOString()}') TO ('${thisMonth.toISOString()}');
+             CREATE TABLE billing.usage_events_copy_m1 PARTITION OF billing.usage_events_copy
+               FOR VALUES FROM ('${thisMonth.toISOString()}') TO ('${nextMonth.toISOString()}');
+             CREATE TABLE billing.usage_event_keys_copy (LIKE billing.usage_event_keys INCLUDING DEFAULTS INCLUDING INDEXES)`);
+  const copyClients = await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      const client = new Client({ connectionString: api.env.DATABASE_URL });
+      await client.connect();
+      await client.query(`CREATE TEMP TABLE usage_stage (n int, c text, k text, i text, f text, q bigint,
+                            t timestamptz, s text, p jsonb, o text) ON COMMIT DELETE ROWS`);
+      return client;
+    }),
+  );
+  // COPY's text format: tab-separated, \N for NULL, backslash, tab and line breaks escaped.
+  const field = (value) =>
+    value === null || value === undefined
+      ? '\\N'
+      : /[\\\t\n\r]/.test(String(value))
+        ? String(value).replace(
+            /[\\\t\n\r]/g,
+            (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c],
+          )
+        : String(value);
+  const copyTextOf = (events) =>
+    events
+      .map((event) => ({
+        c: `cust_bench${event.customerId.slice('bench-user-'.length).padStart(20, '0')}`,
+        k: event.idempotencyKey,
+        event,
+      }))
+      .sort((a, b) => (a.c === b.c ? (a.k < b.k ? -1 : a.k > b.k ? 1 : 0) : a.c < b.c ? -1 : 1))
+      // A key repeated inside the batch is staged once (the API folds such repeats the same way).
+      .filter((row, index, rows) => index === 0 || row.c !== rows[index - 1].c || row.k !== rows[index - 1].k)
+      .map(
+        ({ c, k, event }, n) =>
+          `${n}\t${field(c)}\t${field(k)}\tue_${field(k)}\t${field(event.featureId)}\t${event.quantity}\t${event.timestamp}\t${field(event.serviceId)}\t\\N\t\\N\n`,
+      )
+      .join('');
+  const CLAIM_STAGED = `WITH claimed AS (
+      INSERT INTO billing.usage_event_keys_copy (customer_id, idempotency_key, occurred_at, id)
+      SELECT c, k, t, i FROM pg_temp.usage_stage ORDER BY n
+      ON CONFLICT DO NOTHING RETURNING id)
+    INSERT INTO billing.usage_events_copy (customer_id, idempotency_key, id, feature_id, quantity, occurred_at,
+                                           service_id, properties, correction_of, reported_by, received_at)
+    SELECT r.c, r.k, r.i, r.f, r.q, r.t, r.s, r.p, r.o, $1, $2 FROM pg_temp.usage_stage r JOIN claimed ON claimed.id = r.i
+    RETURNING id`;
+  const copyBatch = async (client, text) => {
+    await client.query('BEGIN');
+    const stream = client.query(copyFrom('COPY pg_temp.usage_stage FROM STDIN'));
+    stream.end(text);
+    await finished(stream);
+    const result = await client.query(CLAIM_STAGED, ['bench', new Date()]);
+    await client.query('COMMIT');
+    return result;
+  };
+  const copyEvents = eventStream('copy');
+  const copyTotals = { batches: 0, inserted: 0, seconds: 0 };
+  async function copyPhase() {
+    const start = performance.now();
+    await Promise.all(
+      copyClients.map(async (client) => {
+        while (performance.now() - start < duration) {
+          const result = await copyBatch(client, copyTextOf(copyEvents()));
+          copyTotals.batches += 1;
+          copyTotals.inserted += result.rowCount;
+        }
+      }),
+    );
+    copyTotals.seconds += (performance.now() - start) / 1000;
+  }
+
+  // Warm-up of every path (JIT, caches, connections), not counted; then alternate.
   await post(JSON.stringify({ events: eventStream('warm')() }));
   await clients[0].query(INSERT, [rowsOf(eventStream('warm')()), 'bench', new Date()]);
+  await copyBatch(copyClients[0], copyTextOf(eventStream('warm')()));
   for (let round = 0; round < rounds; round += 1) {
     await apiPhase();
     await rawPhase();
+    await copyPhase();
   }
+  await Promise.all(copyClients.map((client) => client.end()));
   await Promise.all(clients.map((client) => client.end()));
   const apiSeconds = apiTotals.seconds;
   const rawSeconds = rawTotals.seconds;
@@ -176,10 +270,13 @@ try {
   const pick = (q) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]);
   const apiRate = (apiTotals.accepted + apiTotals.duplicates) / apiSeconds;
   const rawRate = (rawTotals.batches * batchSize) / rawSeconds;
+  const copyRate = (copyTotals.batches * batchSize) / copyTotals.seconds;
+  const fastestRaw = Math.max(rawRate, copyRate);
   console.log(
     JSON.stringify(
       {
-        benchmark: 'usage-ingest: POST /v1/usage/events batches vs the raw INSERT of the same rows',
+        benchmark:
+          'usage-ingest: POST /v1/usage/events batches vs the raw INSERT and the raw COPY of the same rows',
         date: new Date().toISOString(),
         ...machine(),
         batchSize,
@@ -208,7 +305,16 @@ try {
           inserted: rawTotals.inserted,
           rowsPerSecond: Math.round(rawRate),
         },
-        apiShareOfRaw: Number((apiRate / rawRate).toFixed(2)),
+        rawCopy: {
+          seconds: Number(copyTotals.seconds.toFixed(1)),
+          batches: copyTotals.batches,
+          inserted: copyTotals.inserted,
+          rowsPerSecond: Math.round(copyRate),
+        },
+        fastestRaw: copyRate > rawRate ? 'rawCopy' : 'raw',
+        apiShareOfRawInsert: Number((apiRate / rawRate).toFixed(2)),
+        apiShareOfRawCopy: Number((apiRate / copyRate).toFixed(2)),
+        apiShareOfRaw: Number((apiRate / fastestRaw).toFixed(2)),
         storedRows: Number(api.query('SELECT count(*) FROM billing.usage_events')),
       },
       null,
