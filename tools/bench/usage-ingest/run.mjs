@@ -14,7 +14,8 @@ import { machine, root, startApi } from '../lib/api-server.mjs';
 
 const require = createRequire(join(root, 'apps/api/package.json'));
 const { Client } = require('pg');
-const { from: copyFrom } = require('pg-copy-streams');
+// COPY FROM STDIN for pg: a dependency of the benches, not of the API (whose ingest does not use COPY).
+const { from: copyFrom } = createRequire(join(root, 'tools/bench/package.json'))('pg-copy-streams');
 
 const { values } = parseArgs({
   options: {
