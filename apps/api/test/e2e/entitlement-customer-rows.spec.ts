@@ -1,0 +1,248 @@
+import { CatalogService } from '../../src/modules/billing/catalog/catalog.service';
+import { EntitlementsService } from '../../src/modules/billing/metering/entitlements.service';
+import { Clock } from '../../src/platform/clock';
+import { productBySlug } from '../support/billing';
+import { issueApiKey, startTestApp, TestApp } from '../support/test-app';
+import { createFeature, grantToPlan, insertCustomer, insertSubscription } from '../support/usage';
+
+/**
+ * A check serves the customer's rows (subscriptions, staff grants and overrides, hold) from memory only
+ * while their entitlement stamp, read by the check's own statement, is unchanged. Every change below is
+ * made in plain SQL, behind the process's back as another process would, and the very next check
+ * must know it.
+ */
+describe('entitlement checks: customer rows held in memory (e2e)', () => {
+  let t: TestApp;
+  let entitlements: EntitlementsService;
+  let checkKey: string;
+  let proId: string;
+  let otherPlanId: string;
+  let now: Date;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    now = new Date('2026-11-15T12:00:00Z');
+    jest.spyOn(t.app.get(Clock), 'now').mockImplementation(() => new Date(now.getTime()));
+    await t.app.get(CatalogService).seedDemoCatalog();
+    proId = (await productBySlug(t, 'pro-monthly')).id;
+    otherPlanId = (await productBySlug(t, 'elite-monthly')).id;
+    entitlements = t.app.get(EntitlementsService);
+    checkKey = await issueApiKey(t, 'rows-checker', ['entitlements:read']);
+    await createFeature(t, { id: 'rows-alerts', name: 'Alerts', kind: 'boolean' });
+    await createFeature(t, { id: 'rows-calls', name: 'Calls', kind: 'limit', aggregation: 'sum' });
+    await grantToPlan(t, proId, 'rows-alerts', {});
+    await grantToPlan(t, proId, 'rows-calls', { limit: 10 });
+  });
+  afterAll(() => t.close());
+
+  const check = async (customerId: string, featureId: string, quantity = 1) => {
+    const response = await t.inject({
+      method: 'POST',
+      url: '/v1/entitlements/check',
+      headers: { authorization: `Bearer ${checkKey}` },
+      payload: { customerId, featureId, quantity },
+    });
+    expect(response.statusCode).toBe(200);
+    return response.json() as Record<string, unknown>;
+  };
+  /** The reads of customer rows the check made: from memory (`held`) or from the database (`read`). */
+  const readsDuring = async <T>(work: () => Promise<T>) => {
+    const before = { ...entitlements.customerRowReads };
+    const result = await work();
+    return {
+      result,
+      held: entitlements.customerRowReads.held - before.held,
+      read: entitlements.customerRowReads.read - before.read,
+    };
+  };
+  const subscriber = async (user: string) => {
+    const customerId = await insertCustomer(t, user);
+    const subscriptionId = await insertSubscription(t, {
+      customerId,
+      userId: user,
+      productId: proId,
+      status: 'active',
+      start: new Date('2026-11-01T00:00:00Z'),
+      end: new Date('2026-12-01T00:00:00Z'),
+    });
+    return { customerId, subscriptionId };
+  };
+  const usage = (customerId: string, key: string, quantity: number, at: string) =>
+    t.dataSource.query(
+      `INSERT INTO billing.usage_events (customer_id, idempotency_key, id, feature_id, quantity, occurred_at, reported_by, received_at)
+       VALUES ($1, $2, $3, 'rows-calls', $4, $5, 'test', now())`,
+      [customerId, key, `ue_${key}`, quantity, at],
+    );
+
+  it('reads a customer once, then confirms the rows it holds by their stamp', async () => {
+    await subscriber('rows_once');
+    const first = await readsDuring(() => check('rows_once', 'rows-alerts'));
+    expect(first.result).toMatchObject({ allowed: true });
+    expect(first).toMatchObject({ read: 1, held: 0 });
+    const again = await readsDuring(async () => [
+      await check('rows_once', 'rows-alerts'),
+      await check('rows_once', 'rows-calls'),
+    ]);
+    expect(again.result).toEqual([
+      expect.objectContaining({ allowed: true, reason: 'granted' }),
+      expect.objectContaining({ allowed: true, limit: 10 }),
+    ]);
+    expect(again).toMatchObject({ read: 0, held: 2 });
+  });
+
+  it('sees every change of the subscription at the very next check', async () => {
+    const { customerId, subscriptionId } = await subscriber('rows_subscription');
+    expect(await check('rows_subscription', 'rows-alerts')).toMatchObject({ allowed: true });
+    await t.dataSource.query(`UPDATE billing.subscriptions SET status = 'past_due' WHERE id = $1`, [
+      subscriptionId,
+    ]);
+    const pastDue = await readsDuring(() => check('rows_subscription', 'rows-alerts'));
+    expect(pastDue.result).toMatchObject({ allowed: false, reason: 'subscription_past_due' });
+    expect(pastDue.read).toBe(1);
+    await t.dataSource.query(`UPDATE billing.subscriptions SET status = 'active' WHERE id = $1`, [
+      subscriptionId,
+    ]);
+    expect(await check('rows_subscription', 'rows-alerts')).toMatchObject({ allowed: true });
+
+    // A renewal moves the period: usage is counted over the new one at once.
+    await usage(customerId, 'rows-sub-1', 7, '2026-11-10T00:00:00Z');
+    expect(await check('rows_subscription', 'rows-calls')).toMatchObject({ used: 7, remaining: 3 });
+    await t.dataSource.query(
+      `UPDATE billing.subscriptions SET current_period_start = '2026-11-12T00:00:00Z' WHERE id = $1`,
+      [subscriptionId],
+    );
+    expect(await check('rows_subscription', 'rows-calls')).toMatchObject({ used: 0, remaining: 10 });
+
+    // Canceled, then deleted outright: no subscription.
+    await t.dataSource.query(`UPDATE billing.subscriptions SET status = 'canceled' WHERE id = $1`, [
+      subscriptionId,
+    ]);
+    expect(await check('rows_subscription', 'rows-alerts')).toMatchObject({
+      allowed: false,
+      reason: 'no_subscription',
+    });
+    await t.dataSource.query(`UPDATE billing.subscriptions SET status = 'active' WHERE id = $1`, [
+      subscriptionId,
+    ]);
+    expect(await check('rows_subscription', 'rows-alerts')).toMatchObject({ allowed: true });
+    await t.dataSource.query(`DELETE FROM billing.subscriptions WHERE id = $1`, [subscriptionId]);
+    expect(await check('rows_subscription', 'rows-alerts')).toMatchObject({ reason: 'no_subscription' });
+    // A new subscription (an insert) is seen as well.
+    await insertSubscription(t, {
+      customerId,
+      userId: 'rows_subscription',
+      productId: proId,
+      status: 'active',
+      start: new Date('2026-11-01T00:00:00Z'),
+      end: new Date('2026-12-01T00:00:00Z'),
+    });
+    expect(await check('rows_subscription', 'rows-alerts')).toMatchObject({ allowed: true });
+  });
+
+  it('sees a change of plan, and of what the plan grants', async () => {
+    const { subscriptionId } = await subscriber('rows_plan');
+    expect(await check('rows_plan', 'rows-calls')).toMatchObject({ limit: 10 });
+    await grantToPlan(t, proId, 'rows-calls', { limit: 12 });
+    expect(await check('rows_plan', 'rows-calls')).toMatchObject({ limit: 12 });
+    // Elite does not grant the test's feature.
+    await t.dataSource.query(`UPDATE billing.subscriptions SET product_id = $1 WHERE id = $2`, [
+      otherPlanId,
+      subscriptionId,
+    ]);
+    expect(await check('rows_plan', 'rows-calls')).toMatchObject({
+      allowed: false,
+      reason: 'feature_not_in_plan',
+    });
+  });
+
+  it('sees a hold, a staff grant, its revocation and its expiry', async () => {
+    const customerId = await insertCustomer(t, 'rows_staff');
+    expect(await check('rows_staff', 'rows-alerts')).toMatchObject({ reason: 'no_subscription' });
+    await t.dataSource.query(
+      `INSERT INTO billing.customer_entitlements (id, customer_id, feature_id, kind, enabled, "limit", expires_at, reason, created_by, created_at)
+       VALUES ('cent_rows_1', $1, 'rows-alerts', 'grant', true, NULL, '2026-11-20T00:00:00Z', 'goodwill', 'test', now())`,
+      [customerId],
+    );
+    expect(await check('rows_staff', 'rows-alerts')).toMatchObject({ allowed: true, source: 'grant' });
+    // Held in memory, the grant still lapses at its expiry: no write happens then.
+    const held = await readsDuring(async () => {
+      now = new Date('2026-11-21T00:00:00Z');
+      return check('rows_staff', 'rows-alerts');
+    });
+    expect(held.result).toMatchObject({ allowed: false, reason: 'no_subscription' });
+    expect(held).toMatchObject({ held: 1, read: 0 });
+    now = new Date('2026-11-15T12:00:10Z');
+    expect(await check('rows_staff', 'rows-alerts')).toMatchObject({ allowed: true });
+    await t.dataSource.query(
+      `UPDATE billing.customer_entitlements SET revoked_at = now(), revoked_by = 'test' WHERE id = 'cent_rows_1'`,
+    );
+    expect(await check('rows_staff', 'rows-alerts')).toMatchObject({ allowed: false });
+    await t.dataSource.query(
+      `UPDATE billing.customer_entitlements SET revoked_at = NULL WHERE id = 'cent_rows_1'`,
+    );
+    expect(await check('rows_staff', 'rows-alerts')).toMatchObject({ allowed: true });
+    await t.dataSource.query(`DELETE FROM billing.customer_entitlements WHERE id = 'cent_rows_1'`);
+    expect(await check('rows_staff', 'rows-alerts')).toMatchObject({ allowed: false });
+
+    await subscriber('rows_hold');
+    expect(await check('rows_hold', 'rows-alerts')).toMatchObject({ allowed: true });
+    await t.dataSource.query(
+      `UPDATE billing.customers SET fraud_status = 'review' WHERE user_id = 'rows_hold'`,
+    );
+    expect(await check('rows_hold', 'rows-alerts')).toMatchObject({
+      allowed: false,
+      reason: 'customer_on_hold',
+    });
+    await t.dataSource.query(
+      `UPDATE billing.customers SET fraud_status = 'clear' WHERE user_id = 'rows_hold'`,
+    );
+    expect(await check('rows_hold', 'rows-alerts')).toMatchObject({ allowed: true });
+  });
+
+  it('gives every change committed while checks race a new stamp, and no check misses one', async () => {
+    const { subscriptionId } = await subscriber('rows_race');
+    const statuses = ['past_due', 'active', 'paused', 'active', 'past_due', 'active'];
+    for (const status of statuses) {
+      // Checks in flight while the change commits may see either side; the first check started after
+      // the commit must see the new status.
+      const racing = Array.from({ length: 20 }, () => check('rows_race', 'rows-alerts'));
+      await t.dataSource.query(`UPDATE billing.subscriptions SET status = $1 WHERE id = $2`, [
+        status,
+        subscriptionId,
+      ]);
+      await Promise.all(racing);
+      const after = await check('rows_race', 'rows-alerts');
+      expect(after).toMatchObject(
+        status === 'active'
+          ? { allowed: true }
+          : { allowed: false, reason: status === 'paused' ? 'subscription_paused' : 'subscription_past_due' },
+      );
+    }
+  });
+
+  it('stamps each changed customer once per statement, from the stamp sequence', async () => {
+    const a = await subscriber('rows_stamp_a');
+    const b = await subscriber('rows_stamp_b');
+    const stamps = async () =>
+      new Map<string, string>(
+        (
+          await t.dataSource.query(
+            `SELECT customer_id, stamp::text FROM billing.customer_entitlement_stamps WHERE customer_id = ANY($1)`,
+            [[a.customerId, b.customerId]],
+          )
+        ).map((row: { customer_id: string; stamp: string }) => [row.customer_id, row.stamp]),
+      );
+    const before = await stamps();
+    expect(before.size).toBe(2); // the inserts of their subscriptions stamped both
+    await t.dataSource.query(`UPDATE billing.subscriptions SET updated_at = now() WHERE id = ANY($1)`, [
+      [a.subscriptionId, b.subscriptionId],
+    ]);
+    const after = await stamps();
+    for (const id of [a.customerId, b.customerId]) {
+      expect(BigInt(after.get(id) ?? '0')).toBeGreaterThan(BigInt(before.get(id) ?? '0'));
+    }
+    // A statement that changes nothing stamps nobody.
+    await t.dataSource.query(`UPDATE billing.subscriptions SET status = status WHERE id = 'sub_missing'`);
+    expect(await stamps()).toEqual(after);
+  });
+});
