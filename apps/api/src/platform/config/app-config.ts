@@ -48,6 +48,14 @@ export class AppConfig {
   get host(): string {
     return this.env.HOST;
   }
+  /** Largest request body accepted, in bytes. */
+  get httpBodyLimitBytes(): number {
+    return this.env.HTTP_BODY_LIMIT_BYTES;
+  }
+  /** Port of the entitlement checks' own listener; null = off. */
+  get entitlementCheckPort(): number | null {
+    return this.env.ENTITLEMENT_CHECK_PORT ?? null;
+  }
   /** Base of the links customers follow back to us (payment return pages), without a trailing slash. */
   get publicUrl(): string {
     return (this.env.PUBLIC_URL ?? `http://localhost:${this.env.PORT}`).replace(/\/+$/, '');

@@ -368,6 +368,17 @@ export class Environment {
   @Max(65535)
   METRICS_PORT?: number;
 
+  /**
+   * Port on HOST where the API also answers the entitlement checks, and nothing else, without the
+   * hooks of the public API (docs/adr/0005-usage-and-entitlements.md); unset = off, 0 = any free port.
+   */
+  @Transform((params) => toInteger({ value: emptyToUndefined(params) }))
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  ENTITLEMENT_CHECK_PORT?: number;
+
   /** Prefix of every Redis key (queues, rate limits); lets several stacks share one Redis. */
   @Matches(/^[a-z0-9_-]{1,40}$/, { message: 'QUEUE_PREFIX must be 1-40 characters of a-z, 0-9, _ or -' })
   QUEUE_PREFIX = 'astrix';
@@ -449,6 +460,7 @@ export const ENVIRONMENT_VARIABLES = [
   'IDEMPOTENCY_TTL_HOURS',
   'OUTBOX_POLL_INTERVAL_MS',
   'METRICS_PORT',
+  'ENTITLEMENT_CHECK_PORT',
   'QUEUE_PREFIX',
   'OUTBOUND_WEBHOOKS_ALLOW_PRIVATE_NETWORKS',
   'OUTBOUND_WEBHOOKS_ALLOW_HTTP',

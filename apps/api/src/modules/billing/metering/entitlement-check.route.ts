@@ -1,6 +1,17 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  OnModuleInit,
+} from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { AddressInfo } from 'node:net';
+import { AppConfig } from '../../../platform/config/app-config';
+import { REQUEST_ID_HEADER, requestIdFor } from '../../../platform/http/request-id';
+import { registerHttpMetrics } from '../../../platform/metrics/http-metrics';
+import { MetricsRegistry } from '../../../platform/metrics/metrics-registry';
 import type { AccessRule } from '../../../platform/auth/access.decorators';
 import { ACCESS_EXTENSION } from '../../../platform/auth/access-docs';
 import { authorize, Authenticator } from '../../../platform/auth/authenticator';
@@ -161,6 +172,7 @@ export function parseCheck(body: unknown): { customerId: string; featureId: stri
   if (typeof customerId !== 'string' || customerId.length === 0 || customerId.length > 200) {
     throw badRequest('customerId', 'must be a non-empty string of at most 200 characters');
   }
+  if (customerId.includes('\u0000')) throw badRequest('customerId', 'must not contain a NUL character');
   if (typeof featureId !== 'string' || !FEATURE_ID_PATTERN.test(featureId)) {
     throw badRequest('featureId', 'must be a feature id');
   }
@@ -178,31 +190,99 @@ export function parseCheck(body: unknown): { customerId: string; featureId: stri
 
 /**
  * `POST /v1/entitlements/check` as a Fastify route of its own: the one endpoint with a throughput
- * target (10,000 checks/s), measured at a third of that through Nest's pipeline (router, guards,
- * interceptors, pipes: about 5,200 requests/s for an empty route on the bench machine, against
- * 17,000 for Fastify alone). It keeps everything that matters of that pipeline: the same credentials
- * through the same services (API keys, identity JWTs), the same access rule (scope
- * `entitlements:read`, or staff role support), the same error envelope and request id, no rate limit
- * (as the usage intake). See docs/adr/0005-usage-and-entitlements.md.
+ * target, which Nest's pipeline (router, guards, interceptors, pipes) would cut to a third. It keeps
+ * everything that matters of that pipeline: the same credentials through the same services (API keys,
+ * identity JWTs), the same access rule (scope `entitlements:read`, or staff role support), the same
+ * error envelope and request id, no rate limit (as the usage intake).
+ *
+ * With ENTITLEMENT_CHECK_PORT set, the API also answers the two check routes (and nothing else) on a
+ * listener of their own, without the hooks every API route pays for (request logging, client origin,
+ * input guard, tracing): for services that check on every request of theirs. Only the request-duration
+ * histogram and the request id header are kept there. See docs/adr/0005-usage-and-entitlements.md.
  */
 @Injectable()
-export class EntitlementCheckRoute implements OnModuleInit {
+export class EntitlementCheckRoute implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('http');
+  private checkServer: FastifyInstance | null = null;
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly authenticator: Authenticator,
     private readonly entitlements: EntitlementsService,
     private readonly catalog: EntitlementsCatalog,
+    private readonly config: AppConfig,
+    private readonly metrics: MetricsRegistry,
   ) {}
 
   onModuleInit(): void {
     // Worker processes have no HTTP server.
+    const fastify = this.httpServer();
+    if (!fastify) return;
+    this.registerRoutes(fastify);
+    this.catalog.listenForChanges();
+  }
+
+  /** Starts the checks' own listener when ENTITLEMENT_CHECK_PORT is set (API processes only). */
+  async onApplicationBootstrap(): Promise<void> {
+    const port = this.config.entitlementCheckPort;
+    if (port === null || !this.httpServer() || this.checkServer) return;
+    const server = Fastify({
+      logger: false,
+      bodyLimit: this.config.httpBodyLimitBytes,
+      genReqId: requestIdFor,
+      requestIdHeader: false,
+      forceCloseConnections: 'idle',
+    });
+    this.registerRoutes(server);
+    registerHttpMetrics(server, this.metrics);
+    server.addHook('onSend', (request, reply, payload, done) => {
+      void reply.header(REQUEST_ID_HEADER, request.id);
+      done(null, payload);
+    });
+    server.setNotFoundHandler((request, reply) => {
+      void reply.status(404).send(
+        errorEnvelope(
+          {
+            status: 404,
+            code: 'NOT_FOUND',
+            message: `${request.method} ${request.url.split('?')[0]} is not a route of this port`,
+          },
+          String(request.id),
+        ),
+      );
+    });
+    // Body parsing (media type, malformed JSON, size) fails before the handlers: same envelope.
+    server.setErrorHandler((error, request, reply) => {
+      const described = describeError(error);
+      if (described.status >= 500)
+        this.logger.error({ err: error, requestId: request.id }, 'unhandled error');
+      void reply.status(described.status).send(errorEnvelope(described, String(request.id)));
+    });
+    await server.listen({ port, host: this.config.host });
+    this.checkServer = server;
+    this.logger.log(`entitlement checks also on port ${this.checkPort() ?? port}`);
+  }
+
+  /** The port of the checks' own listener (the one chosen when ENTITLEMENT_CHECK_PORT=0); null when off. */
+  checkPort(): number | null {
+    const address = this.checkServer?.server.address();
+    return address && typeof address === 'object' ? (address as AddressInfo).port : null;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const server = this.checkServer;
+    this.checkServer = null;
+    await server?.close();
+  }
+
+  private httpServer(): FastifyInstance | null {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
-    if (!fastify || typeof fastify.post !== 'function') return;
+    return fastify && typeof fastify.post === 'function' ? fastify : null;
+  }
+
+  private registerRoutes(fastify: FastifyInstance): void {
     fastify.post(ENTITLEMENT_CHECK_PATH, (request, reply) => this.handle(request, reply));
     fastify.post(ENTITLEMENT_BATCH_CHECK_PATH, (request, reply) => this.handleBatch(request, reply));
-    this.catalog.listenForChanges();
   }
 
   private async handleBatch(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
