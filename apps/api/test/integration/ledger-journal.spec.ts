@@ -65,6 +65,32 @@ describe('ledger journal', () => {
     expect(await t.dataSource.getRepository(JournalEntry).countBy({ sourceId: 'inv_ledger_race' })).toBe(1);
   });
 
+  it('posts many entries in one call: one already posted is skipped with its lines, the others get theirs', async () => {
+    await t.dataSource.transaction((manager) => journal.post(manager, sale('inv_ledger_many_1')));
+    const posted = await t.dataSource.transaction((manager) =>
+      journal.postMany(manager, [
+        sale('inv_ledger_many_1'),
+        sale('inv_ledger_many_2'),
+        sale('inv_ledger_many_3'),
+      ]),
+    );
+    expect(posted.map((entry) => entry.sourceId)).toEqual(['inv_ledger_many_2', 'inv_ledger_many_3']);
+    const rows: Array<{ source_id: string; lines: number; debits: number; credits: number }> =
+      await t.dataSource.query(
+        `SELECT e.source_id, count(l.id)::int AS lines, sum(l.debit)::int AS debits, sum(l.credit)::int AS credits
+           FROM billing.journal_entries e JOIN billing.journal_lines l ON l.entry_id = e.id
+          WHERE e.source_id LIKE 'inv_ledger_many_%' GROUP BY e.source_id ORDER BY e.source_id`,
+      );
+    expect(rows).toEqual(
+      ['inv_ledger_many_1', 'inv_ledger_many_2', 'inv_ledger_many_3'].map((source_id) => ({
+        source_id,
+        lines: 3,
+        debits: 14900,
+        credits: 14900,
+      })),
+    );
+  });
+
   it('refuses an unbalanced entry in code and in the database', async () => {
     const unbalanced = {
       ...sale('inv_ledger_bad'),

@@ -88,12 +88,17 @@ export class Journal {
   }
 
   /**
-   * Posts many entries with one statement for the entries and one for their lines (the billing run
+   * Posts many entries with one statement for the entries and their lines together (the billing run
    * issues invoices in batches; the backfill posts history in batches). Same rules as `post`: each
    * draft must balance, zero lines are dropped, an entry with nothing left or already posted is
-   * skipped. Returns the entries inserted.
+   * skipped (and so are its lines). Returns the entries inserted. `knownFx`: snapshots the caller
+   * already took (keyed as `lookupSnapshots` keys them), so only the others are read.
    */
-  async postMany(manager: EntityManager, drafts: readonly JournalEntryDraft[]): Promise<JournalEntry[]> {
+  async postMany(
+    manager: EntityManager,
+    drafts: readonly JournalEntryDraft[],
+    knownFx?: ReadonlyMap<string, FxSnapshot | null>,
+  ): Promise<JournalEntry[]> {
     const postedAt = new Date();
     const prepared = drafts
       .map((draft) => {
@@ -117,36 +122,20 @@ export class Journal {
       })
       .filter((item) => item.lines.length > 0);
     if (prepared.length === 0) return [];
-    const column = <K extends keyof JournalEntry>(key: K): Array<JournalEntry[K]> =>
-      prepared.map((item) => item.entry[key]);
-    const inserted: Array<{ id: string }> = await manager.query(
-      `INSERT INTO "billing"."journal_entries"
-         ("id", "source_type", "source_id", "event", "occurred_at", "posted_at", "customer_id", "memo")
-       SELECT id, source_type, source_id, event, occurred_at, $6, customer_id, memo
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $7::text[], $8::text[])
-           AS e(id, source_type, source_id, event, occurred_at, customer_id, memo)
-       ON CONFLICT ("source_type", "source_id", "event") DO NOTHING
-       RETURNING "id"`,
-      [
-        column('id'),
-        column('sourceType'),
-        column('sourceId'),
-        column('event'),
-        column('occurredAt'),
-        postedAt,
-        column('customerId'),
-        column('memo'),
-      ],
-    );
-    const kept = new Set(inserted.map((row) => row.id));
-    const posted = prepared.filter((item) => kept.has(item.entry.id));
-    const snapshots = await lookupSnapshots(
+    const fxKey = (currency: string, at: Date): string => `${currency}|${dayOf(at)}`;
+    const looked = await lookupSnapshots(
       manager,
-      posted.flatMap(({ entry, lines }) =>
-        lines.map((line) => ({ currency: line.currency, at: entry.occurredAt })),
+      prepared.flatMap(({ entry, lines }) =>
+        lines
+          .filter((line) => !line.fx && !knownFx?.has(fxKey(line.currency, entry.occurredAt)))
+          .map((line) => ({ currency: line.currency, at: entry.occurredAt })),
       ),
     );
-    const rows = posted.flatMap(({ entry, lines }) =>
+    const snapshotOf = (currency: string, at: Date): FxSnapshot | null | undefined =>
+      knownFx?.get(fxKey(currency, at)) ?? looked.get(fxKey(currency, at));
+    const column = <K extends keyof JournalEntry>(key: K): Array<JournalEntry[K]> =>
+      prepared.map((item) => item.entry[key]);
+    const rows = prepared.flatMap(({ entry, lines }) =>
       lines.map((line) => ({
         entryId: entry.id,
         account: line.account,
@@ -156,35 +145,58 @@ export class Journal {
         customerId: line.customerId === undefined ? entry.customerId : line.customerId,
         occurredAt: entry.occurredAt,
         productKind: line.productKind ?? null,
-        ...fxColumns(line.fx ?? snapshots.get(`${line.currency}|${dayOf(entry.occurredAt)}`)),
+        ...fxColumns(line.fx ?? snapshotOf(line.currency, entry.occurredAt)),
       })),
     );
-    if (rows.length > 0) {
-      const of = <K extends keyof (typeof rows)[number]>(key: K): Array<(typeof rows)[number][K]> =>
-        rows.map((row) => row[key]);
-      await manager.query(
-        `INSERT INTO "billing"."journal_lines"
+    const of = <K extends keyof (typeof rows)[number]>(key: K): Array<(typeof rows)[number][K]> =>
+      rows.map((row) => row[key]);
+    // The lines of an entry already posted (the conflict) are not written: they are the entry's own.
+    const inserted: Array<{ id: string }> = await manager.query(
+      `WITH e AS (
+         INSERT INTO "billing"."journal_entries"
+           ("id", "source_type", "source_id", "event", "occurred_at", "posted_at", "customer_id", "memo")
+         SELECT id, source_type, source_id, event, occurred_at, $6, customer_id, memo
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $7::text[], $8::text[])
+             AS e(id, source_type, source_id, event, occurred_at, customer_id, memo)
+         ON CONFLICT ("source_type", "source_id", "event") DO NOTHING
+         RETURNING "id"
+       ), l AS (
+         INSERT INTO "billing"."journal_lines"
            ("entry_id", "account", "currency", "debit", "credit", "customer_id", "occurred_at", "product_kind",
             "reporting_currency", "fx_rate", "fx_source", "fx_as_of")
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[],
-                              $7::timestamptz[], $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[])`,
-        [
-          of('entryId'),
-          of('account'),
-          of('currency'),
-          of('debit'),
-          of('credit'),
-          of('customerId'),
-          of('occurredAt'),
-          of('productKind'),
-          of('reportingCurrency'),
-          of('fxRate'),
-          of('fxSource'),
-          of('fxAsOf'),
-        ],
-      );
-    }
-    return posted.map((item) => item.entry);
+         SELECT l.* FROM unnest($9::text[], $10::text[], $11::text[], $12::bigint[], $13::bigint[], $14::text[],
+                                $15::timestamptz[], $16::text[], $17::text[], $18::text[], $19::text[],
+                                $20::timestamptz[])
+             AS l(entry_id, account, currency, debit, credit, customer_id, occurred_at, product_kind,
+                  reporting_currency, fx_rate, fx_source, fx_as_of)
+          WHERE l.entry_id IN (SELECT id FROM e)
+       )
+       SELECT id FROM e`,
+      [
+        column('id'),
+        column('sourceType'),
+        column('sourceId'),
+        column('event'),
+        column('occurredAt'),
+        postedAt,
+        column('customerId'),
+        column('memo'),
+        of('entryId'),
+        of('account'),
+        of('currency'),
+        of('debit'),
+        of('credit'),
+        of('customerId'),
+        of('occurredAt'),
+        of('productKind'),
+        of('reportingCurrency'),
+        of('fxRate'),
+        of('fxSource'),
+        of('fxAsOf'),
+      ],
+    );
+    const kept = new Set(inserted.map((row) => row.id));
+    return prepared.filter((item) => kept.has(item.entry.id)).map((item) => item.entry);
   }
 
   /** Posts the mirror image of an entry (debits become credits), naming it; once per entry. */

@@ -3,7 +3,11 @@ import type { ProductKind } from '@astrix/contracts';
 import { EntityManager } from 'typeorm';
 import { Journal } from './journal.service';
 import { JournalEntry } from './journal-entry.entity';
-import { RevenueSchedules } from './recognition/revenue-schedules.service';
+import { policyLookup, RevenueSchedules } from './recognition/revenue-schedules.service';
+import type { PolicyOf } from './recognition/recognition-rules';
+import type { RecognitionMethod } from './recognition.entity';
+import type { RevenueKind } from './chart-of-accounts';
+import type { FxSnapshot } from '../fx/fx-snapshot';
 import { type BalanceTransactionForPosting, balanceTransactionEntry } from './postings/balance-postings';
 import { type ChargeForPosting, chargeSucceededEntry } from './postings/charge-postings';
 import {
@@ -42,13 +46,14 @@ export class LedgerPostings {
   async invoicesFinalized(
     manager: EntityManager,
     invoices: readonly FinalizedInvoice[],
+    /** FX snapshots the caller already took for the invoices (see `Journal.postMany`). */
+    knownFx?: ReadonlyMap<string, FxSnapshot | null>,
   ): Promise<JournalEntry[]> {
     if (invoices.length === 0) return [];
-    const kindOf = await productKinds(
+    const { kindOf, policyOf } = await kindsAndPolicies(
       manager,
       invoices.flatMap((item) => item.lines.map((line) => line.productId)),
     );
-    const policyOf = await this.schedules.policies(manager);
     const planned = invoices.map((item) => ({
       invoice: item.invoice,
       lines: item.lines,
@@ -59,6 +64,7 @@ export class LedgerPostings {
       planned.map((item) =>
         invoiceFinalizedEntry(item.invoice, item.lines, kindOf, (line) => item.deferred.has(line)),
       ),
+      knownFx,
     );
     const postedIds = new Set(posted.map((entry) => entry.sourceId));
     await this.schedules.create(
@@ -74,6 +80,14 @@ export class LedgerPostings {
 
   async balanceMoved(manager: EntityManager, transaction: BalanceTransactionForPosting): Promise<void> {
     await this.journal.post(manager, balanceTransactionEntry(transaction));
+  }
+
+  /** `balanceMoved` for many movements, in one statement. */
+  async balancesMoved(
+    manager: EntityManager,
+    transactions: readonly BalanceTransactionForPosting[],
+  ): Promise<void> {
+    await this.journal.postMany(manager, transactions.map(balanceTransactionEntry));
   }
 
   async creditNoteIssued(
@@ -171,6 +185,30 @@ export async function invoiceLines(
     tax: Number(row.tax),
     taxInclusive: row.tax_inclusive,
   }));
+}
+
+/** The catalog's kinds of these products and the recognition policies, read in one statement. */
+async function kindsAndPolicies(
+  manager: EntityManager,
+  productIds: ReadonlyArray<string | null>,
+): Promise<{ kindOf: ProductKindOf; policyOf: PolicyOf }> {
+  const ids = [...new Set(productIds.filter((id): id is string => id !== null))];
+  const [row]: Array<{
+    kinds: Array<{ id: string; kind: ProductKind }>;
+    policies: Array<{ productKind: RevenueKind; method: RecognitionMethod; durationDays: number | null }>;
+  }> = await manager.query(
+    `SELECT (SELECT coalesce(json_agg(json_build_object('id', id, 'kind', kind)), '[]')
+               FROM billing.products WHERE id = ANY($1::text[])) AS kinds,
+            (SELECT coalesce(json_agg(json_build_object('productKind', product_kind, 'method', method,
+                                                        'durationDays', duration_days)), '[]')
+               FROM billing.recognition_policies) AS policies`,
+    [ids],
+  );
+  const kinds = new Map(row.kinds.map((product) => [product.id, product.kind]));
+  return {
+    kindOf: (productId) => (productId === null ? null : (kinds.get(productId) ?? null)),
+    policyOf: policyLookup(row.policies),
+  };
 }
 
 /** The catalog's kinds of these products, as a lookup (null for unknown ids). */
