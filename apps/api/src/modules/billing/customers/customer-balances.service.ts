@@ -89,6 +89,128 @@ export class CustomerBalances {
     return this.move(manager, movement, -1);
   }
 
+  /**
+   * Many movements in the caller's transaction, in their order, as `credit` and `spend` would make
+   * them one by one (a repeated reference is skipped; a spend beyond the balance is a 409 that
+   * rolls the caller back), in three statements whatever their number: the balances are created
+   * if missing and locked (in key order), then updated with the movements inserted, then posted.
+   */
+  async moveMany(
+    manager: EntityManager,
+    movements: ReadonlyArray<{ movement: BalanceMovement; direction: 'credit' | 'spend' }>,
+  ): Promise<CustomerBalanceTransaction[]> {
+    if (movements.length === 0) return [];
+    const planned = movements.map(({ movement, direction }) => {
+      assertMovementAmount(movement.amount);
+      return {
+        movement,
+        currency: parseCurrencyCode(movement.currency),
+        sign: direction === 'credit' ? 1 : -1,
+      };
+    });
+    const keyOf = (customerId: string, currency: string): string => `${customerId}:${currency}`;
+    const now = this.clock.now();
+    const rows: Array<{
+      customer_id: string | null;
+      currency: string | null;
+      balance: string | null;
+      reference: string | null;
+    }> = await manager.query(
+      `WITH b AS (
+         INSERT INTO billing.customer_balances (customer_id, currency, balance, updated_at)
+         SELECT DISTINCT customer_id, currency, 0, $3::timestamptz
+           FROM unnest($1::text[], $2::text[]) AS k(customer_id, currency)
+          ORDER BY 1, 2
+         -- Creates the row on first use and locks it: every movement of the balance waits here.
+         ON CONFLICT (customer_id, currency) DO UPDATE SET updated_at = billing.customer_balances.updated_at
+         RETURNING customer_id, currency, balance::text AS balance
+       )
+       SELECT customer_id, currency, balance, NULL AS reference FROM b
+       UNION ALL
+       SELECT NULL, NULL, NULL, reference FROM billing.customer_balance_transactions WHERE reference = ANY($4::text[])`,
+      [
+        planned.map((item) => item.movement.customerId),
+        planned.map((item) => item.currency),
+        now,
+        planned.map((item) => item.movement.reference),
+      ],
+    );
+    const held = new Map<string, number>();
+    const done = new Set<string>();
+    for (const row of rows) {
+      if (row.reference !== null) done.add(row.reference);
+      else held.set(keyOf(row.customer_id as string, row.currency as string), Number(row.balance));
+    }
+    const entries: CustomerBalanceTransaction[] = [];
+    for (const { movement, currency, sign } of planned) {
+      if (done.has(movement.reference)) continue;
+      done.add(movement.reference);
+      const key = keyOf(movement.customerId, currency);
+      const before = money(held.get(key) ?? 0, currency);
+      const amount = money(movement.amount, currency);
+      const after = sign === 1 ? add(before, amount) : subtract(before, amount);
+      if (after.amountMinor < 0) {
+        throw new ConflictError(
+          `customer ${movement.customerId} has ${before.amountMinor} ${currency} of credit, less than the ${movement.amount} to spend`,
+        );
+      }
+      held.set(key, after.amountMinor);
+      entries.push({
+        id: newId('cbt'),
+        customerId: movement.customerId,
+        currency,
+        amount: sign * movement.amount,
+        balanceAfter: after.amountMinor,
+        kind: movement.kind,
+        reference: movement.reference,
+        invoiceId: movement.invoiceId ?? null,
+        subscriptionId: movement.subscriptionId ?? null,
+        description: movement.description,
+        createdBy: movement.createdBy,
+        createdAt: now,
+      });
+    }
+    if (entries.length === 0) return [];
+    const finals = [...new Map(entries.map((entry) => [keyOf(entry.customerId, entry.currency), entry]))];
+    const of = <K extends keyof CustomerBalanceTransaction>(key: K): Array<CustomerBalanceTransaction[K]> =>
+      entries.map((entry) => entry[key]);
+    await manager.query(
+      `WITH u AS (
+         UPDATE billing.customer_balances b SET balance = u.balance, updated_at = $4
+           FROM unnest($1::text[], $2::text[], $3::bigint[]) AS u(customer_id, currency, balance)
+          WHERE b.customer_id = u.customer_id AND b.currency = u.currency
+       )
+       INSERT INTO billing.customer_balance_transactions
+         (id, customer_id, currency, amount, balance_after, kind, reference, invoice_id, subscription_id,
+          description, created_by, created_at)
+       SELECT id, customer_id, currency, amount, balance_after, kind, reference, invoice_id, subscription_id,
+              description, created_by, $4
+         FROM unnest($5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::text[], $11::text[],
+                     $12::text[], $13::text[], $14::text[], $15::text[])
+           AS t(id, customer_id, currency, amount, balance_after, kind, reference, invoice_id, subscription_id,
+                description, created_by)`,
+      [
+        finals.map(([, entry]) => entry.customerId),
+        finals.map(([, entry]) => entry.currency),
+        finals.map(([, entry]) => entry.balanceAfter),
+        now,
+        of('id'),
+        of('customerId'),
+        of('currency'),
+        of('amount'),
+        of('balanceAfter'),
+        of('kind'),
+        of('reference'),
+        of('invoiceId'),
+        of('subscriptionId'),
+        of('description'),
+        of('createdBy'),
+      ],
+    );
+    await this.ledger.balancesMoved(manager, entries);
+    return entries;
+  }
+
   async balancesOf(customerId: string): Promise<CustomerBalanceView> {
     const rows = await this.dataSource.getRepository(CustomerBalance).find({
       where: { customerId },
@@ -118,13 +240,7 @@ export class CustomerBalances {
     sign: 1 | -1,
   ): Promise<CustomerBalanceTransaction> {
     const currency = parseCurrencyCode(movement.currency);
-    if (!Number.isSafeInteger(movement.amount) || movement.amount <= 0) {
-      throw new AppError(
-        422,
-        'UNPROCESSABLE',
-        `balance movement of ${movement.amount} must be a positive whole number of minor units`,
-      );
-    }
+    assertMovementAmount(movement.amount);
     const previous = await manager.findOne(CustomerBalanceTransaction, {
       where: { reference: movement.reference },
     });
@@ -167,5 +283,15 @@ export class CustomerBalances {
     await manager.insert(CustomerBalanceTransaction, { ...entry });
     await this.ledger.balanceMoved(manager, entry);
     return entry;
+  }
+}
+
+function assertMovementAmount(amount: number): void {
+  if (!Number.isSafeInteger(amount) || amount <= 0) {
+    throw new AppError(
+      422,
+      'UNPROCESSABLE',
+      `balance movement of ${amount} must be a positive whole number of minor units`,
+    );
   }
 }
