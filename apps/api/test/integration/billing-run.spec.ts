@@ -157,6 +157,80 @@ describe('billing run', () => {
     expect(await invoicesFor([bad])).toHaveLength(0);
   });
 
+  it("spends one customer's credit across two of their subscriptions in one batch, in order, with balanced books", async () => {
+    now = new Date('2026-03-01T00:00:00Z');
+    const customerId = newId('cust');
+    const ids = [newId('sub'), newId('sub')].sort();
+    await t.dataSource.query(
+      `INSERT INTO billing.customers (id, user_id, email, created_at) VALUES ($1, 'user_' || $1, NULL, now())`,
+      [customerId],
+    );
+    await t.dataSource.query(
+      `INSERT INTO billing.subscriptions (id, customer_id, user_id, product_id, price_id, currency, unit_amount, quantity,
+         status, interval, interval_count, billing_anchor, trial_end, current_period_start, current_period_end,
+         created_at, updated_at)
+       SELECT s, $2, 'user_' || $2, $3, 'prc_test', 'USD', 4900, 1, 'active', 'month', 1, $4, NULL, $4, $5, $4, $4
+         FROM unnest($1::text[]) AS s`,
+      [ids, customerId, productId, new Date('2026-01-27T00:00:00Z'), new Date('2026-02-27T00:00:00Z')],
+    );
+    await t.dataSource.query(
+      `INSERT INTO billing.customer_balances (customer_id, currency, balance, updated_at) VALUES ($1, 'USD', 6000, now())`,
+      [customerId],
+    );
+    const run = await runs.execute((await runs.create('manual', SYSTEM, now)).id, { batchSize: 10 });
+    expect(run.progress).toMatchObject({ invoicesCreated: 2, failed: 0, remaining: 0 });
+    const invoices = await t.dataSource.query(
+      `SELECT id, status, credit_applied::int AS credit, amount_due::int AS due FROM billing.invoices
+        WHERE subscription_id = ANY($1) ORDER BY subscription_id`,
+      [ids],
+    );
+    expect(invoices).toEqual([
+      expect.objectContaining({ status: 'paid', credit: 4900, due: 0 }),
+      expect.objectContaining({ status: 'open', credit: 1100, due: 3800 }),
+    ]);
+    const [{ balance }] = await t.dataSource.query(
+      `SELECT balance::int AS balance FROM billing.customer_balances WHERE customer_id = $1 AND currency = 'USD'`,
+      [customerId],
+    );
+    expect(balance).toBe(0);
+    const movements = await t.dataSource.query(
+      `SELECT invoice_id, amount::int AS amount, balance_after::int AS after, kind, reference
+         FROM billing.customer_balance_transactions WHERE customer_id = $1 ORDER BY balance_after DESC`,
+      [customerId],
+    );
+    expect(movements).toEqual([
+      {
+        invoice_id: invoices[0].id,
+        amount: -4900,
+        after: 1100,
+        kind: 'applied_to_invoice',
+        reference: `invoice:${invoices[0].id}:credit-applied`,
+      },
+      {
+        invoice_id: invoices[1].id,
+        amount: -1100,
+        after: 0,
+        kind: 'applied_to_invoice',
+        reference: `invoice:${invoices[1].id}:credit-applied`,
+      },
+    ]);
+    // Each movement is posted once, balanced: customer credit debited, receivable credited.
+    const postings = await t.dataSource.query(
+      `SELECT e.source_id, l.account, sum(l.debit)::int AS debit, sum(l.credit)::int AS credit
+         FROM billing.journal_entries e JOIN billing.journal_lines l ON l.entry_id = e.id
+        WHERE e.source_type = 'customer_balance_transaction' AND e.customer_id = $1
+        GROUP BY e.source_id, l.account ORDER BY sum(l.debit + l.credit) DESC, l.account`,
+      [customerId],
+    );
+    expect(postings).toEqual([
+      expect.objectContaining({ account: 'accounts_receivable', debit: 0, credit: 4900 }),
+      expect.objectContaining({ account: 'customer_credit', debit: 4900, credit: 0 }),
+      expect.objectContaining({ account: 'accounts_receivable', debit: 0, credit: 1100 }),
+      expect.objectContaining({ account: 'customer_credit', debit: 1100, credit: 0 }),
+    ]);
+    expect(new Set(postings.map((row: { source_id: string }) => row.source_id)).size).toBe(2);
+  });
+
   it('keeps month-end anchors on the last day of short months, leap years included', async () => {
     now = new Date('2028-05-01T00:00:00Z');
     const [id] = await seedSubscriptions(t, productId, {

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In, LessThan, SelectQueryBuilder } from 'typeorm';
+import { DataSource, EntityManager, LessThan, SelectQueryBuilder } from 'typeorm';
 import type { BillingRunView, EventType, Page } from '@astrix/contracts';
 import { Clock } from '../../../platform/clock';
 import { actorLabel, type RequestContext } from '../../../platform/auth/actor';
@@ -9,8 +9,6 @@ import { AppError, ConflictError, NotFoundError } from '../../../platform/http/a
 import { toPage } from '../../../platform/http/pagination';
 import { newId } from '../../../platform/ids';
 import { JobQueue } from '../../../platform/queues/job-queue.service';
-import { Product } from '../catalog/product.entity';
-import { Customer } from '../customers/customer.entity';
 import { BillingRun, BillingRunFailure, BillingRunTrigger } from './billing-run.entity';
 import { CustomerBalances } from '../customers/customer-balances.service';
 import { DraftLine, draftInvoice, usageLine, withCoupon } from './invoice-drafts';
@@ -297,20 +295,19 @@ export class BillingRuns {
         renewals.flatMap((renewal, index) => [renewal.plan.productId, subscriptions[index].productId]),
       ),
     ];
-    const products = new Map(
-      (await manager.find(Product, { where: { id: In(productIds) } })).map((product) => [
-        product.id,
-        product,
-      ]),
+    // The plans' names and the customers' emails, in one statement.
+    const [names]: Array<{
+      products: Array<{ id: string; name: string }>;
+      customers: Array<{ id: string; email: string | null }>;
+    }> = await manager.query(
+      `SELECT (SELECT coalesce(json_agg(json_build_object('id', id, 'name', name)), '[]')
+                 FROM billing.products WHERE id = ANY($1::text[])) AS products,
+              (SELECT coalesce(json_agg(json_build_object('id', id, 'email', email)), '[]')
+                 FROM billing.customers WHERE id = ANY($2::text[])) AS customers`,
+      [productIds, [...new Set(subscriptions.map((subscription) => subscription.customerId))]],
     );
-    const customers = new Map(
-      (
-        await manager.find(Customer, {
-          where: { id: In([...new Set(subscriptions.map((subscription) => subscription.customerId))]) },
-          select: { id: true, email: true },
-        })
-      ).map((customer) => [customer.id, customer]),
-    );
+    const products = new Map(names.products.map((product) => [product.id, product]));
+    const customers = new Map(names.customers.map((customer) => [customer.id, customer]));
     const usageLines = await this.usage.linesFor(
       manager,
       // Stretches of the period closed early (pause, plan change now) are billed here, marked by the key.
