@@ -232,33 +232,47 @@ export class UsageIngestService {
     // Every writer inserts in key order: two batches sharing keys then wait on each other in one
     // direction only, instead of deadlocking on each other's unique-index entries.
     const ordered = [...rows].sort(keyOrder);
+    // Features by their place in $4 (1-based): a batch names few, and each row then carries a number.
+    const features: string[] = [];
+    const featureIndex = new Map<string, number>();
     const payload = JSON.stringify(
-      ordered.map(({ id, customerId, event }) => ({
-        c: customerId,
-        k: event.idempotencyKey,
-        i: id,
-        f: event.featureId,
-        q: event.quantity,
-        t: event.occurredAt.toISOString(),
-        // Absent keys read as NULL: the common event sends no properties, service or correction.
-        s: event.serviceId ?? undefined,
-        p: event.properties ?? undefined,
-        o: event.correctionOf ?? undefined,
-      })),
+      ordered.map(({ id, customerId, event }) => {
+        let f = featureIndex.get(event.featureId);
+        if (f === undefined) {
+          f = features.push(event.featureId);
+          featureIndex.set(event.featureId, f);
+        }
+        return {
+          c: customerId,
+          k: event.idempotencyKey,
+          i: id,
+          f,
+          q: event.quantity,
+          t: event.occurredAt.getTime(),
+          // Absent keys read as NULL: the common event sends no properties, service or correction.
+          s: event.serviceId ?? undefined,
+          p: event.properties ?? undefined,
+          o: event.correctionOf ?? undefined,
+        };
+      }),
     );
-    const watched = [...new Set(rows.map((row) => row.event.featureId))].filter((featureId) =>
-      alertMark.watchedFeatures.has(featureId),
-    );
-    const inserted: Array<{ id: string }> =
+    const watched = features.filter((featureId) => alertMark.watchedFeatures.has(featureId));
+    const unclaimed: Array<{ id: string }> =
       watched.length === 0
-        ? await manager.query(INSERT_SQL, [payload, reportedBy, now])
-        : await manager.query(INSERT_MARKING_SQL, [payload, reportedBy, now, alertMark.batchId, watched]);
-    const insertedIds = new Set(inserted.map((row) => row.id));
+        ? await manager.query(INSERT_SQL, [payload, reportedBy, now, features])
+        : await manager.query(INSERT_MARKING_SQL, [
+            payload,
+            reportedBy,
+            now,
+            features,
+            alertMark.batchId,
+            watched,
+          ]);
+    const unclaimedIds = new Set(unclaimed.map((row) => row.id));
     const existing: Row[] = [];
     for (const row of rows) {
-      if (insertedIds.has(row.id))
-        results.set(row.index, { index: row.index, status: 'accepted', id: row.id });
-      else existing.push(row);
+      if (unclaimedIds.has(row.id)) existing.push(row);
+      else results.set(row.index, { index: row.index, status: 'accepted', id: row.id });
     }
     if (existing.length === 0) return;
     const stored: Array<(StoredRow | ArchivedRow) & { claimed_at: Date }> = await manager.query(STORED_SQL, [

@@ -1,15 +1,19 @@
 // The statements usage ingest writes and reads with: one statement per batch, so a claim and its event commit together.
 
 /**
- * The batch's rows ($1), and the claim of their idempotency keys: one row per (customer, key) in
- * `billing.usage_event_keys`, ON CONFLICT DO NOTHING. Only the rows whose key this statement claimed
- * go on into `billing.usage_events` (partitioned by month: its primary key has to include the month,
- * so the keys table is what makes an event exactly-once). A concurrent claim of the same key waits
- * on its index entry until the first writer commits (then claims nothing) or rolls back.
+ * The batch's rows ($1, JSON: the feature as an index into $4, the time in milliseconds since the
+ * epoch, so fewer bytes travel and no date text is parsed), and the claim of their idempotency keys:
+ * one row per (customer, key) in `billing.usage_event_keys`, ON CONFLICT DO NOTHING. Only the rows
+ * whose key this statement claimed go on into `billing.usage_events` (partitioned by month: its primary
+ * key has to include the month, so the keys table is what makes an event exactly-once). A concurrent
+ * claim of the same key waits on its index entry until the first writer commits (then claims nothing)
+ * or rolls back.
  */
 const CLAIM = `r AS (
-  SELECT * FROM json_to_recordset($1::json) AS r(c text, k text, i text, f text, q bigint, t timestamptz, s text,
-                                                 p jsonb, o text)
+  SELECT r.c, r.k, r.i, ($4::text[])[r.f] AS f, r.q,
+         timestamptz 'epoch' + r.t * interval '1 millisecond' AS t, r.s, r.p, r.o
+    FROM json_to_recordset($1::json) AS r(c text, k text, i text, f integer, q bigint, t bigint, s text, p jsonb,
+                                          o text)
 ), claimed AS (
   INSERT INTO billing.usage_event_keys (customer_id, idempotency_key, occurred_at, id)
   SELECT r.c, r.k, r.t, r.i FROM r
@@ -23,23 +27,28 @@ INSERT INTO billing.usage_events (customer_id, idempotency_key, id, feature_id, 
 SELECT r.c, r.k, r.i, r.f, r.q, r.t, r.s, r.p, r.o, $2, $3
   FROM r JOIN claimed ON claimed.id = r.i`;
 
-export const INSERT_SQL = `WITH ${CLAIM}
-${INSERT_CLAIMED}
-RETURNING id`;
+/**
+ * Every row whose key was claimed is inserted (or the statement fails): what comes back is only the
+ * ids of the rows whose key was not claimed, to be read back as duplicates; not an id per event.
+ */
+const UNCLAIMED = `SELECT r.i AS id FROM r WHERE NOT EXISTS (SELECT FROM claimed WHERE claimed.id = r.i)`;
+
+export const INSERT_SQL = `WITH ${CLAIM}, inserted AS (${INSERT_CLAIMED})
+${UNCLAIMED}`;
 
 /**
- * The same, marking in the same statement the customers and features with alerts ($5) whose usage
- * grew, as still to be evaluated by this batch ($4): evaluation after commit clears the mark, a sweep
+ * The same, marking in the same statement the customers and features with alerts ($6) whose usage
+ * grew, as still to be evaluated by this batch ($5): evaluation after commit clears the mark, a sweep
  * evaluates what a dead process left behind.
  */
 export const INSERT_MARKING_SQL = `WITH ${CLAIM}, inserted AS (${INSERT_CLAIMED}
-  RETURNING id, customer_id, feature_id
+  RETURNING customer_id, feature_id
 ), marked AS (
   INSERT INTO billing.usage_alert_pending (customer_id, feature_id, marked_by, marked_at)
-  SELECT DISTINCT customer_id, feature_id, $4, $3::timestamptz FROM inserted WHERE feature_id = ANY($5::text[])
+  SELECT DISTINCT customer_id, feature_id, $5, $3::timestamptz FROM inserted WHERE feature_id = ANY($6::text[])
   ON CONFLICT (customer_id, feature_id) DO UPDATE SET marked_by = excluded.marked_by, marked_at = excluded.marked_at
 )
-SELECT id FROM inserted`;
+${UNCLAIMED}`;
 
 /**
  * The stored events of keys already claimed, found through the key's row (its time prunes the
