@@ -253,15 +253,9 @@ export class BillingRuns {
     const result = await this.dataSource.transaction((manager) =>
       this.invoiceDueSubscriptions(manager, run, batchSize, onlyIds),
     );
-    // Counted after commit: a shared counter row locked inside the batch would serialise the batches.
-    // The counts are progress figures; `remaining` is always computed from the data itself. Nothing
-    // else happens after commit: the open invoices' collection follows from their
+    // Nothing happens after commit: the open invoices' collection follows from their
     // billing.invoice.finalized events, written to the outbox in the batch's transaction
     // (collection's UncollectedInvoices), so a Redis failure here cannot leave them uncollected.
-    await this.dataSource.query(
-      `UPDATE billing.billing_runs SET invoices_created = invoices_created + $2, periods_closed = periods_closed + $3 WHERE id = $1`,
-      [run.id, result.invoicesCreated, result.periodsClosed],
-    );
     this.metrics.invoicesGenerated(result.invoicesCreated, (performance.now() - started) / 1000);
     if (result.processed > 0) {
       onBatch?.({
@@ -384,6 +378,15 @@ export class BillingRuns {
       await this.outbox.appendMany(manager, this.changeEvents(subscriptions, renewals));
       periodsClosed = subscriptions.length - issued.length;
     });
+    // The run's counts commit with the batch, last: the batch holds the invoice series' row lock from
+    // numbering to commit already, so the run's row (locked from here to commit) makes no batch of the
+    // run wait that would not have waited anyway, and needs no transaction (and WAL flush) of its own.
+    // `remaining` is still computed from the data itself.
+    await manager.query(
+      `UPDATE billing.billing_runs SET invoices_created = invoices_created + $2, periods_closed = periods_closed + $3
+        WHERE id = $1`,
+      [run.id, invoices.length, periodsClosed],
+    );
     return { processed: subscriptions.length, invoicesCreated: invoices.length, periodsClosed };
   }
 
