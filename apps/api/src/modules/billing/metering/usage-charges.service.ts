@@ -78,13 +78,57 @@ export class UsageChargesService extends UsageCharges {
   ): Promise<Map<string, UsageInvoiceLine[]>> {
     const lines = new Map<string, UsageInvoiceLine[]>();
     if (periods.length === 0) return lines;
-    const closed: UsagePeriod[] = await manager
-      .createQueryBuilder(UsagePeriod, 'p')
-      .where('p.subscriptionId IN (:...ids)', { ids: [...new Set(periods.map((p) => p.subscriptionId))] })
-      .andWhere('p.invoiceKey IS NULL')
-      .orderBy('p.periodStart', 'ASC')
-      .getMany();
-    const starts = await this.openStarts(manager, periods);
+    const keyed = periods.filter((period) => period.invoiceKey !== undefined);
+    // One statement: the stretches closed early and not yet invoiced (marked with the invoice key
+    // where there is one), and where each period's open stretch starts (see `openStarts`).
+    const rows: Array<{
+      k: number | null;
+      start: Date | null;
+      subscription_id: string | null;
+      customer_id: string;
+      product_id: string;
+      currency: string;
+      period_start: Date;
+      period_end: Date;
+    }> = await manager.query(
+      `WITH closed AS (
+         SELECT id, subscription_id, customer_id, product_id, currency, period_start, period_end
+           FROM billing.usage_periods WHERE subscription_id = ANY($1::text[]) AND invoice_key IS NULL
+       ), marked AS (
+         UPDATE billing.usage_periods p SET invoice_key = r.k, invoiced_at = now()
+           FROM json_to_recordset($2::json) AS r(s text, k text)
+          WHERE p.subscription_id = r.s AND p.invoice_key IS NULL AND p.id IN (SELECT id FROM closed)
+       )
+       SELECT NULL::int AS k, NULL::timestamptz AS start, subscription_id, customer_id, product_id, currency,
+              period_start, period_end
+         FROM closed
+       UNION ALL
+       SELECT r.k, (SELECT max(p.period_end) FROM billing.usage_periods p
+                     WHERE p.subscription_id = r.s AND p.period_end > r.f), NULL, NULL, NULL, NULL, NULL, NULL
+         FROM json_to_recordset($3::json) AS r(k int, s text, f timestamptz)`,
+      [
+        [...new Set(periods.map((period) => period.subscriptionId))],
+        JSON.stringify(keyed.map((period) => ({ s: period.subscriptionId, k: period.invoiceKey }))),
+        JSON.stringify(
+          periods.map((period, k) => ({ k, s: period.subscriptionId, f: period.periodStart.toISOString() })),
+        ),
+      ],
+    );
+    const closed = rows
+      .filter((row) => row.subscription_id !== null)
+      .map((row) => ({
+        subscriptionId: row.subscription_id as string,
+        customerId: row.customer_id,
+        productId: row.product_id,
+        currency: row.currency,
+        periodStart: row.period_start,
+        periodEnd: row.period_end,
+      }))
+      .sort((a, b) => a.periodStart.getTime() - b.periodStart.getTime());
+    const openStart = new Map(
+      rows.filter((row) => row.subscription_id === null).map((row) => [Number(row.k), row.start]),
+    );
+    const starts = periods.map((period, k) => openStart.get(k) ?? period.periodStart);
     const stretches: Stretch[] = [];
     for (const [index, period] of periods.entries()) {
       for (const stretch of closed.filter((row) => row.subscriptionId === period.subscriptionId)) {
@@ -93,18 +137,6 @@ export class UsageChargesService extends UsageCharges {
       if (starts[index] < period.periodEnd) {
         stretches.push({ ...period, from: starts[index], to: period.periodEnd });
       }
-    }
-    const keyed = periods.filter((period) => period.invoiceKey !== undefined);
-    if (keyed.length > 0) {
-      await manager.query(
-        `UPDATE billing.usage_periods p SET invoice_key = r.k, invoiced_at = now()
-           FROM json_to_recordset($1::json) AS r(s text, k text)
-          WHERE p.subscription_id = r.s AND p.invoice_key IS NULL AND p.id = ANY($2::text[])`,
-        [
-          JSON.stringify(keyed.map((period) => ({ s: period.subscriptionId, k: period.invoiceKey }))),
-          closed.map((row) => row.id),
-        ],
-      );
     }
     for (const [subscriptionId, line] of await this.price(manager, stretches)) {
       lines.set(subscriptionId, [...(lines.get(subscriptionId) ?? []), line]);
