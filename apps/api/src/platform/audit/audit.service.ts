@@ -5,6 +5,7 @@ import { Clock } from '../clock';
 import { newId } from '../ids';
 import { actorReference, RequestContext } from '../auth/actor';
 import { AuditLogEntry } from './audit-log-entry.entity';
+import type { SqlStatement } from '../database/statements-together';
 
 export interface AuditRecord {
   action: string;
@@ -39,16 +40,25 @@ export class AuditService {
 
   /** Many records of one actor in one statement (the billing run audits each invoice it issues). */
   async recordMany(manager: EntityManager, context: RequestContext, records: AuditRecord[]): Promise<void> {
-    if (records.length === 0) return;
+    const statement = this.recordStatement(context, records);
+    if (statement) await manager.query(statement.sql, statement.params);
+  }
+
+  /**
+   * The statement `recordMany` runs (null for no records), for a caller that runs it together with
+   * others (`runStatementsTogether`) in its transaction.
+   */
+  recordStatement(context: RequestContext, records: AuditRecord[]): SqlStatement | null {
+    if (records.length === 0) return null;
     const actor = actorReference(context.actor);
     // Raw unnest: building thousands of entity rows through the ORM costs more than the insert itself.
-    await manager.query(
-      `INSERT INTO platform.audit_log
+    return {
+      sql: `INSERT INTO platform.audit_log
          (id, actor_type, actor_id, action, resource_type, resource_id, before, after, request_id, occurred_at)
        SELECT id, $2, $3, action, resource_type, resource_id, before::jsonb, after::jsonb, $4, $5
          FROM unnest($1::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
            AS r(id, action, resource_type, resource_id, before, after)`,
-      [
+      params: [
         records.map(() => newId('aud')),
         actor.type,
         actor.id,
@@ -60,6 +70,6 @@ export class AuditService {
         records.map((record) => (record.before ? JSON.stringify(record.before) : null)),
         records.map((record) => (record.after ? JSON.stringify(record.after) : null)),
       ],
-    );
+    };
   }
 }

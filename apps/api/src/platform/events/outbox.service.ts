@@ -5,6 +5,7 @@ import { Clock } from '../clock';
 import { newId } from '../ids';
 import { OutboxEvent } from './outbox-event.entity';
 import { currentTraceparent } from '../tracing/tracing';
+import type { SqlStatement } from '../database/statements-together';
 
 export const EVENT_PRODUCER = 'astrix-billing';
 
@@ -52,17 +53,26 @@ export class OutboxService {
 
   /** Several events in one statement, in order (the billing run emits one per invoice). */
   async appendMany(manager: EntityManager, events: NewEvent<EventType>[]): Promise<void> {
-    if (events.length === 0) return;
+    const statement = this.appendStatement(events);
+    if (statement) await manager.query(statement.sql, statement.params);
+  }
+
+  /**
+   * The statement `appendMany` runs (null for no events), for a caller that runs it together with
+   * others (`runStatementsTogether`) in its transaction.
+   */
+  appendStatement(events: NewEvent<EventType>[]): SqlStatement | null {
+    if (events.length === 0) return null;
     const occurredAt = this.clock.now();
     const envelopes = events.map((event) => envelopeOf(event, occurredAt));
     // WITH ORDINALITY keeps the positions in the order given.
-    await manager.query(
-      `INSERT INTO platform.outbox_events (event_id, type, subject, envelope, occurred_at, traceparent)
+    return {
+      sql: `INSERT INTO platform.outbox_events (event_id, type, subject, envelope, occurred_at, traceparent)
        SELECT event_id, type, subject, envelope::jsonb, $5, $6
          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY
            AS e(event_id, type, subject, envelope, ordinal)
         ORDER BY ordinal`,
-      [
+      params: [
         envelopes.map((envelope) => envelope.id),
         envelopes.map((envelope) => envelope.type),
         envelopes.map((envelope) => envelope.subject),
@@ -70,6 +80,6 @@ export class OutboxService {
         occurredAt,
         currentTraceparent(),
       ],
-    );
+    };
   }
 }

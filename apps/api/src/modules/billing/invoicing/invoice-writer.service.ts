@@ -4,6 +4,7 @@ import type { EventType, InvoiceBillingReason } from '@astrix/contracts';
 import { AuditService } from '../../../platform/audit/audit.service';
 import { actorLabel, type RequestContext } from '../../../platform/auth/actor';
 import { OutboxService, type NewEvent } from '../../../platform/events/outbox.service';
+import { runStatementsTogether } from '../../../platform/database/statements-together';
 import { ConflictError } from '../../../platform/http/app-error';
 import { newId } from '../../../platform/ids';
 import { AppConfig } from '../../../platform/config/app-config';
@@ -233,17 +234,19 @@ export class InvoiceWriter {
         });
       }
     }
-    await this.outbox.appendMany(manager, events);
-    await this.audit.recordMany(
-      manager,
-      context,
-      invoices.map((invoice) => ({
-        action: 'invoice.finalized',
-        resourceType: 'invoice',
-        resourceId: invoice.id,
-        after: { ...invoiceEventData(invoice) },
-      })),
-    );
+    // The events and the audit rows in one round trip.
+    await runStatementsTogether(manager, [
+      this.outbox.appendStatement(events),
+      this.audit.recordStatement(
+        context,
+        invoices.map((invoice) => ({
+          action: 'invoice.finalized',
+          resourceType: 'invoice',
+          resourceId: invoice.id,
+          after: { ...invoiceEventData(invoice) },
+        })),
+      ),
+    ]);
     return invoices;
   }
 
