@@ -7,6 +7,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * on the three tables, whoever writes (API, worker, CLI, plain SQL), in the writing transaction, so the
  * stamp and the rows become visible together. Stamps come from a sequence (never reused), and each
  * statement takes its customers' stamp rows in customer order (no deadlock between two statements).
+ * Every customer has one from their insert on (existing ones from this migration), and a TRUNCATE of
+ * any of the three tables, which has no rows to name, gives every customer a new one.
  */
 export class CustomerEntitlementStamps1795760000200 implements MigrationInterface {
   name = 'CustomerEntitlementStamps1795760000200';
@@ -49,7 +51,7 @@ export class CustomerEntitlementStamps1795760000200 implements MigrationInterfac
     for (const [table, fn, events] of [
       ['subscriptions', 'stamp_customers', ['INSERT', 'UPDATE', 'DELETE']],
       ['customer_entitlements', 'stamp_customers', ['INSERT', 'UPDATE', 'DELETE']],
-      ['customers', 'stamp_customer_rows', ['UPDATE', 'DELETE']],
+      ['customers', 'stamp_customer_rows', ['INSERT', 'UPDATE', 'DELETE']],
     ] as const) {
       for (const event of events) {
         const transition =
@@ -64,11 +66,29 @@ export class CustomerEntitlementStamps1795760000200 implements MigrationInterfac
         );
       }
     }
+    await queryRunner.query(
+      `CREATE FUNCTION billing.stamp_every_customer() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN
+         UPDATE billing.customer_entitlement_stamps
+            SET stamp = nextval('billing.customer_entitlement_stamp_seq');
+         RETURN NULL;
+       END $$`,
+    );
+    for (const table of ['subscriptions', 'customer_entitlements', 'customers']) {
+      await queryRunner.query(
+        `CREATE TRIGGER stamp_entitlement_customers_truncate AFTER TRUNCATE ON billing.${table}
+         FOR EACH STATEMENT EXECUTE FUNCTION billing.stamp_every_customer()`,
+      );
+    }
+    await queryRunner.query(
+      `INSERT INTO billing.customer_entitlement_stamps (customer_id, stamp)
+       SELECT id, nextval('billing.customer_entitlement_stamp_seq') FROM billing.customers ORDER BY id`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
     for (const table of ['subscriptions', 'customer_entitlements', 'customers']) {
-      for (const event of ['insert', 'update', 'delete']) {
+      for (const event of ['insert', 'update', 'delete', 'truncate']) {
         await queryRunner.query(
           `DROP TRIGGER IF EXISTS stamp_entitlement_customers_${event} ON billing.${table}`,
         );
@@ -76,6 +96,7 @@ export class CustomerEntitlementStamps1795760000200 implements MigrationInterfac
     }
     await queryRunner.query(`DROP FUNCTION billing.stamp_customers()`);
     await queryRunner.query(`DROP FUNCTION billing.stamp_customer_rows()`);
+    await queryRunner.query(`DROP FUNCTION billing.stamp_every_customer()`);
     await queryRunner.query(`DROP TABLE billing.customer_entitlement_stamps`);
     await queryRunner.query(`DROP SEQUENCE billing.customer_entitlement_stamp_seq`);
   }

@@ -35,6 +35,8 @@ describe('entitlement checks on their own port (e2e)', () => {
   });
   afterAll(() => t.close());
 
+  type Envelope = { error: { code: string; requestId: string } };
+  const json = async <T = Envelope>(response: Response) => (await response.json()) as T;
   const post = (path: string, body: string, headers: Record<string, string> = {}) =>
     fetch(`${base}${path}`, {
       method: 'POST',
@@ -59,7 +61,7 @@ describe('entitlement checks on their own port (e2e)', () => {
       JSON.stringify({ checks: [body, { customerId: 'nobody', featureId: 'advanced-analytics' }] }),
     );
     expect(batch.status).toBe(200);
-    expect((await batch.json()).data).toEqual([
+    expect((await json<{ data: unknown[] }>(batch)).data).toEqual([
       expect.objectContaining({ allowed: true }),
       expect.objectContaining({ allowed: false, reason: 'no_subscription' }),
     ]);
@@ -73,7 +75,7 @@ describe('entitlement checks on their own port (e2e)', () => {
       body,
     });
     expect(anonymous.status).toBe(401);
-    expect((await anonymous.json()).error).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect((await json(anonymous)).error).toMatchObject({ code: 'UNAUTHENTICATED' });
     const wrongScope = await post('/v1/entitlements/check', body, { authorization: `Bearer ${usageKey}` });
     expect(wrongScope.status).toBe(403);
 
@@ -103,7 +105,7 @@ describe('entitlement checks on their own port (e2e)', () => {
     for (const [payload, headers, status, code] of cases) {
       const response = await post('/v1/entitlements/check', payload, headers);
       expect(response.status).toBe(status);
-      const envelope = await response.json();
+      const envelope = await json(response);
       expect(envelope.error.requestId).toBe(response.headers.get('x-request-id'));
       if (code) expect(envelope.error.code).toBe(code);
     }
@@ -113,7 +115,7 @@ describe('entitlement checks on their own port (e2e)', () => {
     for (const path of ['/v1/me', '/health/live', '/v1/entitlements']) {
       const response = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${checkKey}` } });
       expect(response.status).toBe(404);
-      expect((await response.json()).error).toMatchObject({ code: 'NOT_FOUND' });
+      expect((await json(response)).error).toMatchObject({ code: 'NOT_FOUND' });
     }
   });
 });

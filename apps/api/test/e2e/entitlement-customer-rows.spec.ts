@@ -199,6 +199,27 @@ describe('entitlement checks: customer rows held in memory (e2e)', () => {
     expect(await check('rows_hold', 'rows-alerts')).toMatchObject({ allowed: true });
   });
 
+  it('follows a reference that names another customer now', async () => {
+    const first = await subscriber('rows_ref');
+    expect(await check('rows_ref', 'rows-alerts')).toMatchObject({
+      customerId: first.customerId,
+      allowed: true,
+    });
+    await t.dataSource.query(`UPDATE billing.customers SET user_id = 'rows_ref_before' WHERE id = $1`, [
+      first.customerId,
+    ]);
+    const second = await insertCustomer(t, 'rows_ref');
+    expect(await check('rows_ref', 'rows-alerts')).toMatchObject({
+      customerId: second,
+      allowed: false,
+      reason: 'no_subscription',
+    });
+    expect(await check('rows_ref_before', 'rows-alerts')).toMatchObject({
+      customerId: first.customerId,
+      allowed: true,
+    });
+  });
+
   it('gives every change committed while checks race a new stamp, and no check misses one', async () => {
     const { subscriptionId } = await subscriber('rows_race');
     const statuses = ['past_due', 'active', 'paused', 'active', 'past_due', 'active'];
@@ -244,5 +265,19 @@ describe('entitlement checks: customer rows held in memory (e2e)', () => {
     // A statement that changes nothing stamps nobody.
     await t.dataSource.query(`UPDATE billing.subscriptions SET status = status WHERE id = 'sub_missing'`);
     expect(await stamps()).toEqual(after);
+  });
+
+  // Last: it empties a table of this file's database.
+  it('gives every customer a new stamp when one of the tables is truncated', async () => {
+    const customerId = await insertCustomer(t, 'rows_truncate');
+    await t.dataSource.query(
+      `INSERT INTO billing.customer_entitlements (id, customer_id, feature_id, kind, enabled, "limit", expires_at, reason, created_by, created_at)
+       VALUES ('cent_rows_2', $1, 'rows-alerts', 'grant', true, NULL, NULL, 'goodwill', 'test', now())`,
+      [customerId],
+    );
+    expect(await check('rows_truncate', 'rows-alerts')).toMatchObject({ allowed: true, source: 'grant' });
+    expect(await check('rows_truncate', 'rows-alerts')).toMatchObject({ allowed: true, source: 'grant' });
+    await t.dataSource.query('TRUNCATE billing.customer_entitlements');
+    expect(await check('rows_truncate', 'rows-alerts')).toMatchObject({ allowed: false });
   });
 });

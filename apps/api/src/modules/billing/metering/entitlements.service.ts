@@ -62,28 +62,29 @@ interface StateRow {
  * committed change is seen (a copy in memory is used only when its stamp is still the customer's).
  */
 const STATE_SQL = `
-SELECT r.k, v.version, c.id AS customer_id, c.fraud_status, c.stamp, c.stamp IS DISTINCT FROM r.st AS loaded,
-  CASE WHEN c.stamp IS DISTINCT FROM r.st THEN
+SELECT r.k, v.version, c.id AS customer_id, c.fraud_status, c.stamp, c.unheld AS loaded,
+  CASE WHEN c.unheld THEN
   (SELECT json_agg(json_build_object('id', s.id, 'status', s.status, 'productId', s.product_id,
                                      'currency', s.currency, 'start', s.current_period_start, 'end', s.current_period_end,
                                      'trialOverage', s.trial_overage,
                                      'used', CASE WHEN r.u THEN ${usageMetricSql('s.current_period_start', 's.current_period_end')} END)
                    ORDER BY s.created_at, s.id)
      FROM billing.subscriptions s WHERE s.customer_id = c.id AND s.status <> 'canceled') END AS subscriptions,
-  CASE WHEN c.stamp IS DISTINCT FROM r.st THEN
+  CASE WHEN c.unheld THEN
   (SELECT json_agg(json_build_object('featureId', e.feature_id, 'kind', e.kind, 'enabled', e.enabled,
                                      'limit', e."limit", 'expiresAt', e.expires_at))
      FROM billing.customer_entitlements e
     WHERE e.customer_id = c.id AND e.revoked_at IS NULL AND (e.expires_at IS NULL OR e.expires_at > r.now)) END
     AS entitlements,
   CASE WHEN r.wt IS NOT NULL THEN ${usageMetricSql('r.wf', 'r.wt')} END AS used
-FROM json_to_recordset($1::json) AS r(k int, ref text, st bigint, f text, now timestamptz, u boolean, a text, p text,
+FROM json_to_recordset($1::json) AS r(k int, ref text, hc text, st bigint, f text, now timestamptz, u boolean, a text, p text,
                                       wf timestamptz, wt timestamptz)
 CROSS JOIN billing.entitlements_version v
 LEFT JOIN LATERAL (
-  SELECT x.id, x.fraud_status,
-         coalesce((SELECT t.stamp FROM billing.customer_entitlement_stamps t WHERE t.customer_id = x.id), 0) AS stamp
-    FROM billing.customers x WHERE x.id = r.ref OR x.user_id = r.ref ORDER BY (x.id = r.ref) DESC LIMIT 1
+  SELECT x.id, x.fraud_status, x.stamp, x.id IS DISTINCT FROM r.hc OR x.stamp IS DISTINCT FROM r.st AS unheld
+    FROM (SELECT y.id, y.fraud_status,
+                 coalesce((SELECT t.stamp FROM billing.customer_entitlement_stamps t WHERE t.customer_id = y.id), 0) AS stamp
+            FROM billing.customers y WHERE y.id = r.ref OR y.user_id = r.ref ORDER BY (y.id = r.ref) DESC LIMIT 1) x
 ) c ON true
 WHERE v.id = 1`;
 const STATE_STATEMENT = 'entitlement_state_batch_v2';
@@ -93,8 +94,8 @@ const MAX_BATCH = 500;
 
 interface StateRequest {
   ref: string;
-  /** The stamp of the customer's rows this check holds in memory: they are not read again if current. */
-  stamp: string | null;
+  /** The customer's rows this check holds in memory (whose, which stamp): not read again if current. */
+  held: { customerId: string; stamp: string } | null;
   featureId: string | null;
   now: Date;
   withUsage: boolean;
@@ -295,8 +296,8 @@ export class EntitlementsService {
     const held = usage.held ?? null;
     const row = await new Promise<StateRow>((resolve, reject) => {
       this.pending.push({
-        ref: held?.customerId ?? customerRef,
-        stamp: held?.stamp ?? null,
+        ref: customerRef,
+        held: held ? { customerId: held.customerId, stamp: held.stamp } : null,
         featureId,
         now,
         withUsage: usage.withUsage,
@@ -379,7 +380,8 @@ export class EntitlementsService {
         u: item.withUsage,
         a: item.aggregation,
         p: item.property,
-        st: item.stamp,
+        hc: item.held?.customerId ?? null,
+        st: item.held?.stamp ?? null,
         wf: item.window?.from.toISOString() ?? null,
         wt: item.window?.to.toISOString() ?? null,
       })),
