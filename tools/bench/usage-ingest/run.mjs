@@ -253,6 +253,16 @@ try {
     copyTotals.seconds += (performance.now() - start) / 1000;
   }
 
+  // --alert yes: one quantity alert on the feature for every customer, never reached, so every batch
+  // marks its customers as pending in its statement and evaluates and clears them after commit. The
+  // version bump is what makes the API's copy of the definitions see it.
+  if (values.alert !== 'no') {
+    api.query(`INSERT INTO billing.usage_alerts (id, customer_id, feature_id, kind, threshold, created_by, created_at)
+               VALUES ('ual_bench', NULL, 'market-data-api-calls', 'quantity', 1000000000000, 'bench', now());
+               UPDATE billing.entitlements_version SET version = version + 1, updated_at = now() WHERE id = 1`);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+  }
+
   // Warm-up of every path (JIT, caches, connections), not counted; then alternate.
   await post(JSON.stringify({ events: eventStream('warm')() }));
   await clients[0].query(INSERT, [rowsOf(eventStream('warm')()), 'bench', new Date()]);
@@ -317,6 +327,12 @@ try {
         apiShareOfRawCopy: Number((apiRate / copyRate).toFixed(2)),
         apiShareOfRaw: Number((apiRate / fastestRaw).toFixed(2)),
         storedRows: Number(api.query('SELECT count(*) FROM billing.usage_events')),
+        // Rows ever written to the alert marks (each batch's marks, cleared after evaluation): 0 without alerts.
+        alertMarks: Number(
+          api.query(
+            `SELECT n_tup_ins + n_tup_upd FROM pg_stat_user_tables WHERE schemaname = 'billing' AND relname = 'usage_alert_pending'`,
+          ),
+        ),
       },
       null,
       2,
