@@ -695,4 +695,56 @@ describe('usage metering (e2e)', () => {
     const { violations } = await outboxSchemaViolations(t);
     expect(violations).toEqual([]);
   });
+
+  it('races streams of batches that mark the same customers for alerts and clear their marks, without a deadlock', async () => {
+    // A quantity alert on `orders` for everyone, never reached: every batch marks its customers in
+    // its statement and clears its marks after evaluating them, while other batches mark the same ones.
+    const alert = await t.inject({
+      method: 'POST',
+      url: '/v1/admin/usage-alerts',
+      headers: t.as(ADMIN),
+      payload: { featureId: 'orders', kind: 'quantity', threshold: 1_000_000_000 },
+    });
+    expect(alert.statusCode).toBe(201);
+    const users = Array.from({ length: 300 }, (_, index) => `u_mark_${index}`);
+    for (const user of users) await insertCustomer(t, user);
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const statuses: number[] = [];
+    // A clearing that loses a deadlock is only logged (the sweep evaluates its marks later): count them.
+    const alerts = t.app.get(UsageAlertsService);
+    const clearPending = alerts.clearPending.bind(alerts);
+    const failedClearings: string[] = [];
+    const spy = jest.spyOn(alerts, 'clearPending').mockImplementation(async (batchId: string) => {
+      try {
+        await clearPending(batchId);
+      } catch (error) {
+        failedClearings.push((error as Error).message);
+        throw error;
+      }
+    });
+    // Streams, not rounds: one stream's clearing overlaps the others' statements.
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        for (let sent = 0; sent < 16; sent += 1) {
+          const events = Array.from({ length: 400 }, () =>
+            event({
+              customerId: users[Math.floor(random() * users.length)],
+              featureId: 'orders',
+              quantity: 1,
+              timestamp: '2026-11-15T11:30:00Z',
+            }),
+          );
+          statuses.push((await report({ events })).statusCode);
+        }
+      }),
+    );
+    spy.mockRestore();
+    expect(statuses).toEqual(Array(64).fill(200));
+    expect(failedClearings).toEqual([]);
+    const [{ n }] = await t.dataSource.query(
+      `SELECT count(*)::int AS n FROM billing.usage_alert_pending WHERE feature_id = 'orders'`,
+    );
+    expect(n).toBe(0);
+  });
 });
