@@ -174,9 +174,19 @@ export class UsageAlertsService {
     });
   }
 
-  /** Clears the marks a batch left once its alerts were evaluated (a later batch's marks stay). */
+  /**
+   * Clears the marks a batch left once its alerts were evaluated (a later batch's marks stay). The rows
+   * are locked in (customer, feature) order first, the order batches write marks in, so that clearing
+   * and marking the same customers wait for each other instead of deadlocking.
+   */
   async clearPending(batchId: string): Promise<void> {
-    await this.dataSource.query(`DELETE FROM billing.usage_alert_pending WHERE marked_by = $1`, [batchId]);
+    await this.dataSource.query(
+      `DELETE FROM billing.usage_alert_pending p
+        USING (SELECT customer_id, feature_id FROM billing.usage_alert_pending WHERE marked_by = $1
+                ORDER BY customer_id, feature_id FOR UPDATE) AS locked
+        WHERE p.customer_id = locked.customer_id AND p.feature_id = locked.feature_id AND p.marked_by = $1`,
+      [batchId],
+    );
   }
 
   /**
@@ -197,8 +207,13 @@ export class UsageAlertsService {
     // Only the marks read above: one a batch wrote since then is that batch's to clear.
     await this.dataSource.query(
       `DELETE FROM billing.usage_alert_pending p
-        USING unnest($1::text[], $2::text[], $3::text[]) AS done(customer_id, feature_id, marked_by)
-        WHERE p.customer_id = done.customer_id AND p.feature_id = done.feature_id AND p.marked_by = done.marked_by`,
+        USING (SELECT q.customer_id, q.feature_id, q.marked_by FROM billing.usage_alert_pending q
+                 JOIN unnest($1::text[], $2::text[], $3::text[]) AS done(customer_id, feature_id, marked_by)
+                   ON q.customer_id = done.customer_id AND q.feature_id = done.feature_id
+                  AND q.marked_by = done.marked_by
+                ORDER BY q.customer_id, q.feature_id FOR UPDATE OF q) AS locked
+        WHERE p.customer_id = locked.customer_id AND p.feature_id = locked.feature_id
+          AND p.marked_by = locked.marked_by`,
       [
         pending.map((row) => row.customer_id),
         pending.map((row) => row.feature_id),

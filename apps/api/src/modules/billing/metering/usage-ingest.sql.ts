@@ -39,13 +39,15 @@ ${UNCLAIMED}`;
 /**
  * The same, marking in the same statement the customers and features with alerts ($6) whose usage
  * grew, as still to be evaluated by this batch ($5): evaluation after commit clears the mark, a sweep
- * evaluates what a dead process left behind.
+ * evaluates what a dead process left behind. Marks are written in (customer, feature) order, the order
+ * the clearing locks them in: in any other order a batch marking and another clearing deadlock.
  */
 export const INSERT_MARKING_SQL = `WITH ${CLAIM}, inserted AS (${INSERT_CLAIMED}
   RETURNING customer_id, feature_id
 ), marked AS (
   INSERT INTO billing.usage_alert_pending (customer_id, feature_id, marked_by, marked_at)
   SELECT DISTINCT customer_id, feature_id, $5, $3::timestamptz FROM inserted WHERE feature_id = ANY($6::text[])
+   ORDER BY customer_id, feature_id
   ON CONFLICT (customer_id, feature_id) DO UPDATE SET marked_by = excluded.marked_by, marked_at = excluded.marked_at
 )
 ${UNCLAIMED}`;
