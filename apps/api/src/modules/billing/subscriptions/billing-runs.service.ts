@@ -39,11 +39,7 @@ const BILLING_RUN_ACTOR = { kind: 'system', name: 'billing-run' } as const;
  */
 export const ABANDONED_RUN_AFTER_MS = 15 * 60_000;
 
-/**
- * Subscriptions per batch (one transaction) by default. An invoice waits for its whole batch: 30 keeps
- * that under 50 ms at p99 with 100,000 invoiced in well under a minute on two cores (docs/performance.md,
- * "Issue #25, eighth session"); larger batches finish sooner but each invoice waits longer.
- */
+/** An invoice waits for its whole batch; 30 was chosen for p99 < 50 ms (docs/performance.md, #25 eighth session). */
 export const DEFAULT_BILLING_RUN_BATCH_SIZE = 30;
 
 export interface ExecuteOptions {
@@ -385,10 +381,8 @@ export class BillingRuns {
       await this.outbox.appendMany(manager, this.changeEvents(subscriptions, renewals));
       periodsClosed = subscriptions.length - issued.length;
     });
-    // The run's counts commit with the batch, last: the batch holds the invoice series' row lock from
-    // numbering to commit already, so the run's row (locked from here to commit) makes no batch of the
-    // run wait that would not have waited anyway, and needs no transaction (and WAL flush) of its own.
-    // `remaining` is still computed from the data itself.
+    // The run's counts commit with the batch, after numbering: the series lock held from there to commit
+    // already orders the run's batches, so locking the run's row here adds no wait (nor a commit of its own).
     await manager.query(
       `UPDATE billing.billing_runs SET invoices_created = invoices_created + $2, periods_closed = periods_closed + $3
         WHERE id = $1`,
