@@ -38,7 +38,6 @@ import { UsageEventKeysInStatement1795740000001 } from './1795740000001-usage-ev
 import { SandboxClock1795750000000 } from './1795750000000-sandbox-clock';
 import { LedgerCurrencyConversion1795730000000 } from './1795730000000-ledger-currency-conversion';
 import { InvoiceRegeneratedFrom1795700000000 } from './1795700000000-invoice-regenerated-from';
-import { CustomerEntitlementStamps1795760000200 } from './1795760000200-customer-entitlement-stamps';
 
 /** Every migration, oldest first. Landed migrations are never edited; add a new one instead. */
 export const MIGRATIONS = [
@@ -82,5 +81,4 @@ export const MIGRATIONS = [
   InvoiceRegeneratedFrom1795700000000,
   UsageEventsPartitioned1795740000000,
   UsageEventKeysInStatement1795740000001,
-  CustomerEntitlementStamps1795760000200,
 ];

@@ -80,8 +80,6 @@ export const CUSTOMER_DATA_MAP: readonly TableRule[] = [
     owner: customer(),
   },
   { table: 'billing.usage_alert_pending', key: ['customer_id', 'feature_id'], owner: customer() },
-  // Written by triggers only: a number per customer that changes with their entitlement rows.
-  { table: 'billing.customer_entitlement_stamps', key: ['customer_id'], owner: customer() },
   // Partitioned by month: the key has the partition column; the claimed idempotency keys come first.
   {
     table: 'billing.usage_event_keys',

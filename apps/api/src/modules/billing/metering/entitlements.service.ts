@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { EntitlementCheckResponse, EntitlementList, UsageAggregation } from '@astrix/contracts';
 import { Clock } from '../../../platform/clock';
-import { aggregateUsage, usageMetricSql, UsageWindow } from './usage-aggregates';
+import { aggregateUsage, USAGE_METRIC_SQL, UsageWindow } from './usage-aggregates';
 import {
   Basis,
   CustomerState,
@@ -26,12 +26,6 @@ interface StateRow {
   version: string;
   customer_id: string | null;
   fraud_status: string | null;
-  /** The customer's entitlement stamp (0 before their first change). */
-  stamp: string | null;
-  /** The customer's rows were read (their stamp differs from the one the check sent). */
-  loaded: boolean | null;
-  /** The usage of the window the check sent, when it sent one. */
-  used: number | string | null;
   subscriptions: Array<{
     id: string;
     status: string;
@@ -53,56 +47,43 @@ interface StateRow {
 
 /**
  * The state of many checks in one statement: for each item, the definitions' version, the customer (by
- * our id or their external reference) and their entitlement stamp; unless the check already holds the
- * customer's rows of that stamp, their subscriptions that are not canceled (each with the feature's
- * usage in its current period when the item asks for it) and their live staff grants and overrides;
- * and the usage of the window the item names, if any. Checks that arrive while statements are running
- * wait for the next one, so under load one round trip serves many checks; each statement starts after
- * the checks it serves arrived, and the stamp is read in the same snapshot as the rows, so every
- * committed change is seen (a copy in memory is used only when its stamp is still the customer's).
+ * our id or their external reference), their subscriptions that are not canceled (each with the
+ * feature's usage in its current period when the item asks for it), and their live staff grants and
+ * overrides (of one feature, or all). Checks that arrive while statements are running wait for the next
+ * one, so under load one round trip serves many checks; each statement starts after the checks it
+ * serves arrived, so every committed change is seen.
  */
 const STATE_SQL = `
-SELECT r.k, v.version, c.id AS customer_id, c.fraud_status, c.stamp, c.unheld AS loaded,
-  CASE WHEN c.unheld THEN
+SELECT r.k, v.version, c.id AS customer_id, c.fraud_status,
   (SELECT json_agg(json_build_object('id', s.id, 'status', s.status, 'productId', s.product_id,
                                      'currency', s.currency, 'start', s.current_period_start, 'end', s.current_period_end,
                                      'trialOverage', s.trial_overage,
-                                     'used', CASE WHEN r.u THEN ${usageMetricSql('s.current_period_start', 's.current_period_end')} END)
+                                     'used', CASE WHEN r.u THEN ${USAGE_METRIC_SQL} END)
                    ORDER BY s.created_at, s.id)
-     FROM billing.subscriptions s WHERE s.customer_id = c.id AND s.status <> 'canceled') END AS subscriptions,
-  CASE WHEN c.unheld THEN
+     FROM billing.subscriptions s WHERE s.customer_id = c.id AND s.status <> 'canceled') AS subscriptions,
   (SELECT json_agg(json_build_object('featureId', e.feature_id, 'kind', e.kind, 'enabled', e.enabled,
                                      'limit', e."limit", 'expiresAt', e.expires_at))
      FROM billing.customer_entitlements e
-    WHERE e.customer_id = c.id AND e.revoked_at IS NULL AND (e.expires_at IS NULL OR e.expires_at > r.now)) END
-    AS entitlements,
-  CASE WHEN r.wt IS NOT NULL THEN ${usageMetricSql('r.wf', 'r.wt')} END AS used
-FROM json_to_recordset($1::json) AS r(k int, ref text, hc text, st bigint, f text, now timestamptz, u boolean, a text, p text,
-                                      wf timestamptz, wt timestamptz)
+    WHERE e.customer_id = c.id AND e.revoked_at IS NULL AND (e.expires_at IS NULL OR e.expires_at > r.now)
+      AND (r.f IS NULL OR e.feature_id = r.f)) AS entitlements
+FROM json_to_recordset($1::json) AS r(k int, ref text, f text, now timestamptz, u boolean, a text, p text)
 CROSS JOIN billing.entitlements_version v
 LEFT JOIN LATERAL (
-  SELECT x.id, x.fraud_status, x.stamp, x.id IS DISTINCT FROM r.hc OR x.stamp IS DISTINCT FROM r.st AS unheld
-    FROM (SELECT y.id, y.fraud_status,
-                 coalesce((SELECT t.stamp FROM billing.customer_entitlement_stamps t WHERE t.customer_id = y.id), 0) AS stamp
-            FROM billing.customers y WHERE y.id = r.ref OR y.user_id = r.ref ORDER BY (y.id = r.ref) DESC LIMIT 1) x
+  SELECT id, fraud_status FROM billing.customers WHERE id = r.ref OR user_id = r.ref ORDER BY (id = r.ref) DESC LIMIT 1
 ) c ON true
 WHERE v.id = 1`;
-const STATE_STATEMENT = 'entitlement_state_batch_v2';
+const STATE_STATEMENT = 'entitlement_state_batch';
 /** Statements running at once; checks arriving meanwhile queue for the next one. */
 const MAX_IN_FLIGHT = 3;
 const MAX_BATCH = 500;
 
 interface StateRequest {
   ref: string;
-  /** The customer's rows this check holds in memory (whose, which stamp): not read again if current. */
-  held: { customerId: string; stamp: string } | null;
   featureId: string | null;
   now: Date;
   withUsage: boolean;
   aggregation: UsageAggregation | null;
   property: string | null;
-  /** A usage window to count (the feature's, for the customer): [from, to). */
-  window: { from: Date; to: Date } | null;
   resolve: (row: StateRow) => void;
   reject: (error: unknown) => void;
 }
@@ -118,27 +99,6 @@ interface CachedUsage {
   at: number;
 }
 
-/** A customer's rows as of a stamp: what checks use while the stamp stays the customer's. */
-interface CustomerRows {
-  customerId: string;
-  stamp: string;
-  onHold: boolean;
-  subscriptions: CustomerState['subscriptions'];
-  /** Live at load; each use leaves out those expired since. */
-  entitlements: Array<[string, CustomerEntitlement]>;
-}
-
-type CustomerEntitlement = CustomerState['customerEntitlements'] extends Map<string, infer V> ? V : never;
-
-/** The state of a check's customer, as read (or confirmed) by its statement. */
-interface ReadState {
-  state: CustomerState | null;
-  definitions: EntitlementDefinitions;
-  rowUsage: Map<string, number>;
-  /** The usage of the window the check sent, if it sent one. */
-  windowUsage: number | null;
-}
-
 /** Entitlement checks: allow or deny with a machine-readable reason, the limit and what is left. */
 @Injectable()
 export class EntitlementsService {
@@ -146,10 +106,6 @@ export class EntitlementsService {
   private readonly usageCache = new Map<string, CachedUsage>();
   /** References (our id or an external one) → our customer id; immutable once a customer exists. */
   private readonly customerIds = new Map<string, string>();
-  /** Our customer id → their rows as of a stamp, confirmed by each check's statement before use. */
-  private readonly customerRows = new Map<string, CustomerRows>();
-  /** Checks whose customer rows were served from memory (stamp confirmed) or read; for tests and diagnosis. */
-  readonly customerRowReads = { held: 0, read: 0 };
   private readonly pending: StateRequest[] = [];
   private inFlight = 0;
   private flushScheduled = false;
@@ -167,35 +123,15 @@ export class EntitlementsService {
     let feature = this.catalog.latest()?.features.get(featureId);
     if (!feature) feature = (await this.catalog.recent(0)).features.get(featureId);
     const aggregation = feature && feature.kind !== 'boolean' ? (feature.aggregation ?? 'sum') : null;
-    const property = feature?.aggregationProperty ?? null;
     const knownId = this.customerIds.get(customerRef);
     const cached = knownId ? this.usageCache.get(`${knownId}|${featureId}`) : undefined;
     const startedAt = performance.now();
     const fresh = cached !== undefined && startedAt - cached.at < USAGE_CACHE_MS;
-
-    // The customer's rows in memory decide what to count before the statement; the statement then
-    // confirms their stamp (and the definitions' version) and counts that window in the same round trip.
-    const held = knownId ? this.customerRows.get(knownId) : undefined;
-    const latest = this.catalog.latest();
-    let window: { from: Date; to: Date } | null = null;
-    if (held && latest && aggregation !== null) {
-      const guess = this.basisFor(stateOf(held, now), latest, featureId, now);
-      if (needsUsage(guess) && !(fresh && cached.period === periodKey(guess.basis))) {
-        window = { from: guess.basis.periodStart, to: guess.basis.periodEnd };
-      }
-    }
-    const { state, definitions, rowUsage, windowUsage } = await this.customerState(
-      customerRef,
-      now,
-      featureId,
-      {
-        aggregation,
-        withUsage: aggregation !== null && !fresh,
-        property,
-        held: held ?? null,
-        window,
-      },
-    );
+    const { state, definitions, rowUsage } = await this.customerState(customerRef, now, featureId, {
+      aggregation,
+      withUsage: aggregation !== null && !fresh,
+      property: feature?.aggregationProperty ?? null,
+    });
     const basis = this.basisFor(state, definitions, featureId, now);
     const customerId = state?.customerId ?? customerRef;
     let used: number | null = null;
@@ -204,13 +140,6 @@ export class EntitlementsService {
       const inline = basis.basis.subscriptionId ? rowUsage.get(basis.basis.subscriptionId) : undefined;
       if (inline !== undefined) {
         used = inline;
-        this.remember(customerId, featureId, period, used, startedAt);
-      } else if (
-        windowUsage !== null &&
-        window !== null &&
-        `${window.from.getTime()}|${window.to.getTime()}` === period
-      ) {
-        used = windowUsage;
         this.remember(customerId, featureId, period, used, startedAt);
       } else if (fresh && cached.period === period) {
         used = cached.value;
@@ -285,25 +214,24 @@ export class EntitlementsService {
     customerRef: string,
     now: Date,
     featureId: string | null,
-    usage: {
-      aggregation: UsageAggregation | null;
-      withUsage: boolean;
-      property: string | null;
-      held?: CustomerRows | null;
-      window?: { from: Date; to: Date } | null;
-    } = { aggregation: null, withUsage: false, property: null },
-  ): Promise<ReadState> {
-    const held = usage.held ?? null;
+    usage: { aggregation: UsageAggregation | null; withUsage: boolean; property: string | null } = {
+      aggregation: null,
+      withUsage: false,
+      property: null,
+    },
+  ): Promise<{
+    state: CustomerState | null;
+    definitions: EntitlementDefinitions;
+    rowUsage: Map<string, number>;
+  }> {
     const row = await new Promise<StateRow>((resolve, reject) => {
       this.pending.push({
         ref: customerRef,
-        held: held ? { customerId: held.customerId, stamp: held.stamp } : null,
         featureId,
         now,
         withUsage: usage.withUsage,
         aggregation: usage.aggregation,
         property: usage.property,
-        window: usage.window ?? null,
         resolve,
         reject,
       });
@@ -311,17 +239,9 @@ export class EntitlementsService {
     });
     const definitions = await this.catalog.at(String(row.version));
     const rowUsage = new Map<string, number>();
-    const windowUsage = row.used === null || row.used === undefined ? null : Number(row.used);
-    if (!row.customer_id) {
-      if (held) this.customerRows.delete(held.customerId);
-      return { state: null, definitions, rowUsage, windowUsage };
-    }
+    if (!row.customer_id) return { state: null, definitions, rowUsage };
     if (this.customerIds.size >= USAGE_CACHE_MAX_ENTRIES) this.customerIds.clear();
     this.customerIds.set(customerRef, row.customer_id);
-    if (held && !row.loaded && held.customerId === row.customer_id) {
-      this.customerRowReads.held += 1;
-      return { state: stateOf(held, now), definitions, rowUsage, windowUsage };
-    }
     const subscriptions = (row.subscriptions ?? []).map((subscription) => {
       if (subscription.used !== undefined && subscription.used !== null) {
         rowUsage.set(subscription.id, Number(subscription.used));
@@ -336,25 +256,26 @@ export class EntitlementsService {
         trialOverage: subscription.trialOverage ?? null,
       };
     });
-    this.customerRowReads.read += 1;
-    const rows: CustomerRows = {
-      customerId: row.customer_id,
-      stamp: String(row.stamp),
-      onHold: row.fraud_status !== null && row.fraud_status !== 'clear',
-      subscriptions,
-      entitlements: (row.entitlements ?? []).map((entitlement) => [
-        entitlement.featureId,
-        {
-          kind: entitlement.kind,
-          enabled: entitlement.enabled,
-          limit: entitlement.limit === null ? null : Number(entitlement.limit),
-          expiresAt: entitlement.expiresAt === null ? null : new Date(entitlement.expiresAt),
-        },
-      ]),
+    return {
+      definitions,
+      rowUsage,
+      state: {
+        customerId: row.customer_id,
+        onHold: row.fraud_status !== null && row.fraud_status !== 'clear',
+        subscriptions,
+        customerEntitlements: new Map(
+          (row.entitlements ?? []).map((entitlement) => [
+            entitlement.featureId,
+            {
+              kind: entitlement.kind,
+              enabled: entitlement.enabled,
+              limit: entitlement.limit === null ? null : Number(entitlement.limit),
+              expiresAt: entitlement.expiresAt === null ? null : new Date(entitlement.expiresAt),
+            },
+          ]),
+        ),
+      },
     };
-    if (this.customerRows.size >= USAGE_CACHE_MAX_ENTRIES) this.customerRows.clear();
-    this.customerRows.set(rows.customerId, rows);
-    return { definitions, rowUsage, windowUsage, state: stateOf(rows, now) };
   }
 
   private schedule(): void {
@@ -380,10 +301,6 @@ export class EntitlementsService {
         u: item.withUsage,
         a: item.aggregation,
         p: item.property,
-        hc: item.held?.customerId ?? null,
-        st: item.held?.stamp ?? null,
-        wf: item.window?.from.toISOString() ?? null,
-        wt: item.window?.to.toISOString() ?? null,
       })),
     );
     const pool = (this.dataSource.driver as unknown as { master: PgPool }).master;
@@ -413,20 +330,6 @@ export class EntitlementsService {
     if (this.usageCache.size >= USAGE_CACHE_MAX_ENTRIES) this.usageCache.clear();
     this.usageCache.set(`${customerId}|${featureId}`, { period, value, at });
   }
-}
-
-/** The customer's state now from rows held in memory: staff entitlements expired since are left out. */
-function stateOf(rows: CustomerRows, now: Date): CustomerState {
-  return {
-    customerId: rows.customerId,
-    onHold: rows.onHold,
-    subscriptions: rows.subscriptions,
-    customerEntitlements: new Map(
-      rows.entitlements.filter(
-        ([, entitlement]) => entitlement.expiresAt === null || entitlement.expiresAt > now,
-      ),
-    ),
-  };
 }
 
 function periodKey(basis: EntitlementBasis): string {

@@ -88,15 +88,15 @@ export async function aggregateUsageByDay(
 }
 
 /**
- * The metric of a window as a scalar subquery, for the entitlement check's statement: `r` is the
- * check (r.f feature, r.a aggregation, r.p property), `c` the customer, and the window is
- * [`from`, `to`) (SQL expressions: a subscription's current period, or the window the check asks for).
+ * The metric of a subscription's current period as a scalar subquery, for the entitlement check's
+ * statement: `r` is the check (r.f feature, r.a aggregation, r.p property), `c` the customer, `s` the
+ * subscription whose period is counted.
  */
-export const usageMetricSql = (from: string, to: string): string => `(SELECT ${metric('r.a', 'r.p')}
+export const USAGE_METRIC_SQL = `(SELECT ${metric('r.a', 'r.p')}
     FROM (SELECT e.quantity, e.correction_of, e.occurred_at, e.received_at, e.properties,
                  e.correction_of IS NULL AND (r.a IN ('sum', 'count') OR NOT EXISTS (
                    SELECT 1 FROM billing.usage_events x
                     WHERE x.customer_id = e.customer_id AND x.correction_of = e.idempotency_key)) AS live
             FROM billing.usage_events e
            WHERE e.customer_id = c.id AND e.feature_id = r.f
-             AND e.occurred_at >= ${from} AND e.occurred_at < ${to}) e)`;
+             AND e.occurred_at >= s.current_period_start AND e.occurred_at < s.current_period_end) e)`;
