@@ -2,15 +2,16 @@
 // Usage ingest: sustained events/second through POST /v1/usage/events in batches of 1,000 (hand-written
 // validation, customer resolution, dedupe by idempotency key, one INSERT per batch into the month
 // partitions, each key claimed by the table's trigger), and
-// the raw Postgres rate of the same rows from pg clients, in the same run, by two paths: the INSERT of
-// the unpartitioned design, and COPY into a staging table then the claim and insert into copies of
+// the raw Postgres rate of the same rows from pg clients, in the same run, by three paths: the INSERT of
+// the unpartitioned design; the API's own statement (the built INSERT_SQL: the claim and the insert
+// into the partitioned tables); and COPY into a staging table then the claim and insert into copies of
 // the partitioned tables (the same work the API's write does, without the API).
 // Usage: pnpm exec nx run @astrix/api:build && node tools/bench/usage-ingest/run.mjs [--duration 15] [--concurrency 4]
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { machine, root, startApi } from '../lib/api-server.mjs';
+import { apiDist, machine, root, startApi } from '../lib/api-server.mjs';
 
 const require = createRequire(join(root, 'apps/api/package.json'));
 const { Client } = require('pg');
@@ -166,7 +167,44 @@ try {
     rawTotals.seconds += (performance.now() - start) / 1000;
   }
 
-  // 3. COPY: the same rows into a staging table of each connection (a temporary table emptied at
+  // 3. The API's own statement, as built, from pg clients into the same tables the API writes: the
+  // batch's rows as the API sends them (feature as an index, time in epoch milliseconds, sorted by key).
+  const { INSERT_SQL } = require(join(apiDist, 'modules/billing/metering/usage-ingest.sql.js'));
+  const statementEvents = eventStream('statement');
+  const FEATURES = ['market-data-api-calls'];
+  const statementRowsOf = (events) =>
+    JSON.stringify(
+      events
+        .map((event) => ({
+          c: `cust_bench${event.customerId.slice('bench-user-'.length).padStart(20, '0')}`,
+          k: event.idempotencyKey,
+          i: `ue_${event.idempotencyKey}`,
+          f: FEATURES.indexOf(event.featureId) + 1,
+          q: event.quantity,
+          t: Date.parse(event.timestamp),
+          s: event.serviceId,
+        }))
+        .sort((a, b) => (a.c === b.c ? (a.k < b.k ? -1 : a.k > b.k ? 1 : 0) : a.c < b.c ? -1 : 1))
+        // A key repeated inside the batch is sent once (the API folds such repeats the same way).
+        .filter(
+          (row, index, rows) => index === 0 || row.c !== rows[index - 1].c || row.k !== rows[index - 1].k,
+        ),
+    );
+  const statementTotals = { batches: 0, seconds: 0 };
+  async function statementPhase() {
+    const start = performance.now();
+    await Promise.all(
+      clients.map(async (client) => {
+        while (performance.now() - start < duration) {
+          await client.query(INSERT_SQL, [statementRowsOf(statementEvents()), 'bench', new Date(), FEATURES]);
+          statementTotals.batches += 1;
+        }
+      }),
+    );
+    statementTotals.seconds += (performance.now() - start) / 1000;
+  }
+
+  // 4. COPY: the same rows into a staging table of each connection (a temporary table emptied at
   // commit), then one statement claims their keys and inserts the claimed rows, in one transaction,
   // into copies of the partitioned events table and of its keys table with the same indexes.
   const months = (at) => {
@@ -267,9 +305,16 @@ try {
   await post(JSON.stringify({ events: eventStream('warm')() }));
   await clients[0].query(INSERT, [rowsOf(eventStream('warm')()), 'bench', new Date()]);
   await copyBatch(copyClients[0], copyTextOf(eventStream('warm')()));
+  await clients[0].query(INSERT_SQL, [
+    statementRowsOf(eventStream('warm-statement')()),
+    'bench',
+    new Date(),
+    FEATURES,
+  ]);
   for (let round = 0; round < rounds; round += 1) {
     await apiPhase();
     await rawPhase();
+    await statementPhase();
     await copyPhase();
   }
   await Promise.all(copyClients.map((client) => client.end()));
@@ -282,12 +327,15 @@ try {
   const apiRate = (apiTotals.accepted + apiTotals.duplicates) / apiSeconds;
   const rawRate = (rawTotals.batches * batchSize) / rawSeconds;
   const copyRate = (copyTotals.batches * batchSize) / copyTotals.seconds;
-  const fastestRaw = Math.max(rawRate, copyRate);
+  const statementRate = (statementTotals.batches * batchSize) / statementTotals.seconds;
+  const fastestRaw = Math.max(rawRate, copyRate, statementRate);
+  // The fastest raw path into the design the API writes (month partitions, keys claimed): the statement or COPY.
+  const fastestSameDesign = Math.max(copyRate, statementRate);
   console.log(
     JSON.stringify(
       {
         benchmark:
-          'usage-ingest: POST /v1/usage/events batches vs the raw INSERT and the raw COPY of the same rows',
+          'usage-ingest: POST /v1/usage/events batches vs the raw INSERT, the API statement and the raw COPY of the same rows',
         date: new Date().toISOString(),
         ...machine(),
         batchSize,
@@ -316,16 +364,23 @@ try {
           inserted: rawTotals.inserted,
           rowsPerSecond: Math.round(rawRate),
         },
+        rawStatement: {
+          seconds: Number(statementTotals.seconds.toFixed(1)),
+          batches: statementTotals.batches,
+          rowsPerSecond: Math.round(statementRate),
+        },
         rawCopy: {
           seconds: Number(copyTotals.seconds.toFixed(1)),
           batches: copyTotals.batches,
           inserted: copyTotals.inserted,
           rowsPerSecond: Math.round(copyRate),
         },
-        fastestRaw: copyRate > rawRate ? 'rawCopy' : 'raw',
+        fastestRaw: fastestRaw === rawRate ? 'raw' : fastestRaw === copyRate ? 'rawCopy' : 'rawStatement',
         apiShareOfRawInsert: Number((apiRate / rawRate).toFixed(2)),
+        apiShareOfRawStatement: Number((apiRate / statementRate).toFixed(2)),
         apiShareOfRawCopy: Number((apiRate / copyRate).toFixed(2)),
         apiShareOfRaw: Number((apiRate / fastestRaw).toFixed(2)),
+        apiShareOfRawSameDesign: Number((apiRate / fastestSameDesign).toFixed(2)),
         storedRows: Number(api.query('SELECT count(*) FROM billing.usage_events')),
         // Rows ever written to the alert marks (each batch's marks, cleared after evaluation): 0 without alerts.
         alertMarks: Number(
