@@ -133,19 +133,24 @@ try {
   // Our customer ids are known here (the API resolves them, cached); rows sorted by key as the API
   // does, so that concurrent batches sharing keys cannot deadlock.
   const rawEvents = eventStream('raw');
+  // An event as a statement row: our customer id, its key and event id, and the rest as `extra` says.
+  const keyedRows = (events, extra) =>
+    events
+      .map((event) => ({
+        c: `cust_bench${event.customerId.slice('bench-user-'.length).padStart(20, '0')}`,
+        k: event.idempotencyKey,
+        i: `ue_${event.idempotencyKey}`,
+        ...extra(event),
+      }))
+      .sort((a, b) => (a.c === b.c ? (a.k < b.k ? -1 : a.k > b.k ? 1 : 0) : a.c < b.c ? -1 : 1));
   const rowsOf = (events) =>
     JSON.stringify(
-      events
-        .map((event) => ({
-          c: `cust_bench${event.customerId.slice('bench-user-'.length).padStart(20, '0')}`,
-          k: event.idempotencyKey,
-          i: `ue_${event.idempotencyKey}`,
-          f: event.featureId,
-          q: event.quantity,
-          t: event.timestamp,
-          s: event.serviceId,
-        }))
-        .sort((a, b) => (a.c === b.c ? (a.k < b.k ? -1 : a.k > b.k ? 1 : 0) : a.c < b.c ? -1 : 1)),
+      keyedRows(events, (event) => ({
+        f: event.featureId,
+        q: event.quantity,
+        t: event.timestamp,
+        s: event.serviceId,
+      })),
     );
   const INSERT = `INSERT INTO billing.usage_events_raw (customer_id, idempotency_key, id, feature_id, quantity, occurred_at,
                                   service_id, properties, correction_of, reported_by, received_at)
@@ -174,17 +179,12 @@ try {
   const FEATURES = ['market-data-api-calls'];
   const statementRowsOf = (events) =>
     JSON.stringify(
-      events
-        .map((event) => ({
-          c: `cust_bench${event.customerId.slice('bench-user-'.length).padStart(20, '0')}`,
-          k: event.idempotencyKey,
-          i: `ue_${event.idempotencyKey}`,
-          f: FEATURES.indexOf(event.featureId) + 1,
-          q: event.quantity,
-          t: Date.parse(event.timestamp),
-          s: event.serviceId,
-        }))
-        .sort((a, b) => (a.c === b.c ? (a.k < b.k ? -1 : a.k > b.k ? 1 : 0) : a.c < b.c ? -1 : 1))
+      keyedRows(events, (event) => ({
+        f: FEATURES.indexOf(event.featureId) + 1,
+        q: event.quantity,
+        t: Date.parse(event.timestamp),
+        s: event.serviceId,
+      }))
         // A key repeated inside the batch is sent once (the API folds such repeats the same way).
         .filter(
           (row, index, rows) => index === 0 || row.c !== rows[index - 1].c || row.k !== rows[index - 1].k,

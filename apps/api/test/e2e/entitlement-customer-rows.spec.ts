@@ -53,6 +53,9 @@ describe('entitlement checks see every change of the customer at once (e2e)', ()
     });
     return { customerId, subscriptionId };
   };
+  /** Changes the subscription behind the process's back, as another process would. */
+  const setSubscription = (subscriptionId: string, assignment: string) =>
+    t.dataSource.query(`UPDATE billing.subscriptions SET ${assignment} WHERE id = $1`, [subscriptionId]);
   const usage = (customerId: string, key: string, quantity: number, at: string) =>
     t.dataSource.query(
       `INSERT INTO billing.usage_events (customer_id, idempotency_key, id, feature_id, quantity, occurred_at, reported_by, received_at)
@@ -63,38 +66,27 @@ describe('entitlement checks see every change of the customer at once (e2e)', ()
   it('sees every change of the subscription at the very next check', async () => {
     const { customerId, subscriptionId } = await subscriber('rows_subscription');
     expect(await check('rows_subscription', 'rows-alerts')).toMatchObject({ allowed: true });
-    await t.dataSource.query(`UPDATE billing.subscriptions SET status = 'past_due' WHERE id = $1`, [
-      subscriptionId,
-    ]);
+    await setSubscription(subscriptionId, `status = 'past_due'`);
     expect(await check('rows_subscription', 'rows-alerts')).toMatchObject({
       allowed: false,
       reason: 'subscription_past_due',
     });
-    await t.dataSource.query(`UPDATE billing.subscriptions SET status = 'active' WHERE id = $1`, [
-      subscriptionId,
-    ]);
+    await setSubscription(subscriptionId, `status = 'active'`);
     expect(await check('rows_subscription', 'rows-alerts')).toMatchObject({ allowed: true });
 
     // A renewal moves the period: usage is counted over the new one at once.
     await usage(customerId, 'rows-sub-1', 7, '2026-11-10T00:00:00Z');
     expect(await check('rows_subscription', 'rows-calls')).toMatchObject({ used: 7, remaining: 3 });
-    await t.dataSource.query(
-      `UPDATE billing.subscriptions SET current_period_start = '2026-11-12T00:00:00Z' WHERE id = $1`,
-      [subscriptionId],
-    );
+    await setSubscription(subscriptionId, `current_period_start = '2026-11-12T00:00:00Z'`);
     expect(await check('rows_subscription', 'rows-calls')).toMatchObject({ used: 0, remaining: 10 });
 
     // Canceled, then deleted outright: no subscription.
-    await t.dataSource.query(`UPDATE billing.subscriptions SET status = 'canceled' WHERE id = $1`, [
-      subscriptionId,
-    ]);
+    await setSubscription(subscriptionId, `status = 'canceled'`);
     expect(await check('rows_subscription', 'rows-alerts')).toMatchObject({
       allowed: false,
       reason: 'no_subscription',
     });
-    await t.dataSource.query(`UPDATE billing.subscriptions SET status = 'active' WHERE id = $1`, [
-      subscriptionId,
-    ]);
+    await setSubscription(subscriptionId, `status = 'active'`);
     expect(await check('rows_subscription', 'rows-alerts')).toMatchObject({ allowed: true });
     await t.dataSource.query(`DELETE FROM billing.subscriptions WHERE id = $1`, [subscriptionId]);
     expect(await check('rows_subscription', 'rows-alerts')).toMatchObject({ reason: 'no_subscription' });

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, LessThan } from 'typeorm';
 import type { BalanceTransactionView, CustomerBalanceView, Page } from '@astrix/contracts';
-import { add, money, parseCurrencyCode, subtract } from '@astrix/pricing';
+import { add, type CurrencyCode, money, parseCurrencyCode, subtract } from '@astrix/pricing';
 import { Clock } from '../../../platform/clock';
 import { AppError, ConflictError } from '../../../platform/http/app-error';
 import { toPage } from '../../../platform/http/pagination';
@@ -105,7 +105,7 @@ export class CustomerBalances {
       return {
         movement,
         currency: parseCurrencyCode(movement.currency),
-        sign: direction === 'credit' ? 1 : -1,
+        sign: direction === 'credit' ? (1 as const) : (-1 as const),
       };
     });
     const keyOf = (customerId: string, currency: string): string => `${customerId}:${currency}`;
@@ -146,29 +146,9 @@ export class CustomerBalances {
       if (done.has(movement.reference)) continue;
       done.add(movement.reference);
       const key = keyOf(movement.customerId, currency);
-      const before = money(held.get(key) ?? 0, currency);
-      const amount = money(movement.amount, currency);
-      const after = sign === 1 ? add(before, amount) : subtract(before, amount);
-      if (after.amountMinor < 0) {
-        throw new ConflictError(
-          `customer ${movement.customerId} has ${before.amountMinor} ${currency} of credit, less than the ${movement.amount} to spend`,
-        );
-      }
-      held.set(key, after.amountMinor);
-      entries.push({
-        id: newId('cbt'),
-        customerId: movement.customerId,
-        currency,
-        amount: sign * movement.amount,
-        balanceAfter: after.amountMinor,
-        kind: movement.kind,
-        reference: movement.reference,
-        invoiceId: movement.invoiceId ?? null,
-        subscriptionId: movement.subscriptionId ?? null,
-        description: movement.description,
-        createdBy: movement.createdBy,
-        createdAt: now,
-      });
+      const after = balanceAfter(held.get(key) ?? 0, movement, currency, sign);
+      held.set(key, after);
+      entries.push(entryOf(movement, currency, sign, after, now));
     }
     if (entries.length === 0) return [];
     const finals = [...new Map(entries.map((entry) => [keyOf(entry.customerId, entry.currency), entry]))];
@@ -253,33 +233,14 @@ export class CustomerBalances {
        VALUES ($1, $2, 0, $3) ON CONFLICT DO NOTHING`,
       [movement.customerId, currency, now],
     );
-    const held = money(await this.lockedBalance(manager, movement.customerId, currency), currency);
-    const amount = money(movement.amount, currency);
-    const after = sign === 1 ? add(held, amount) : subtract(held, amount);
-    if (after.amountMinor < 0) {
-      throw new ConflictError(
-        `customer ${movement.customerId} has ${held.amountMinor} ${currency} of credit, less than the ${movement.amount} to spend`,
-      );
-    }
+    const held = await this.lockedBalance(manager, movement.customerId, currency);
+    const after = balanceAfter(held, movement, currency, sign);
     await manager.update(
       CustomerBalance,
       { customerId: movement.customerId, currency },
-      { balance: after.amountMinor, updatedAt: now },
+      { balance: after, updatedAt: now },
     );
-    const entry = manager.create(CustomerBalanceTransaction, {
-      id: newId('cbt'),
-      customerId: movement.customerId,
-      currency,
-      amount: sign * movement.amount,
-      balanceAfter: after.amountMinor,
-      kind: movement.kind,
-      reference: movement.reference,
-      invoiceId: movement.invoiceId ?? null,
-      subscriptionId: movement.subscriptionId ?? null,
-      description: movement.description,
-      createdBy: movement.createdBy,
-      createdAt: now,
-    });
+    const entry = manager.create(CustomerBalanceTransaction, entryOf(movement, currency, sign, after, now));
     await manager.insert(CustomerBalanceTransaction, { ...entry });
     await this.ledger.balanceMoved(manager, entry);
     return entry;
@@ -294,4 +255,46 @@ function assertMovementAmount(amount: number): void {
       `balance movement of ${amount} must be a positive whole number of minor units`,
     );
   }
+}
+
+/** The balance after a movement, in minor units; a spend beyond the balance is a 409. */
+function balanceAfter(
+  balance: number,
+  movement: BalanceMovement,
+  currency: CurrencyCode,
+  sign: 1 | -1,
+): number {
+  const before = money(balance, currency);
+  const amount = money(movement.amount, currency);
+  const after = sign === 1 ? add(before, amount) : subtract(before, amount);
+  if (after.amountMinor < 0) {
+    throw new ConflictError(
+      `customer ${movement.customerId} has ${before.amountMinor} ${currency} of credit, less than the ${movement.amount} to spend`,
+    );
+  }
+  return after.amountMinor;
+}
+
+/** The ledger row of a movement. */
+function entryOf(
+  movement: BalanceMovement,
+  currency: string,
+  sign: 1 | -1,
+  balanceAfter: number,
+  createdAt: Date,
+): CustomerBalanceTransaction {
+  return {
+    id: newId('cbt'),
+    customerId: movement.customerId,
+    currency,
+    amount: sign * movement.amount,
+    balanceAfter,
+    kind: movement.kind,
+    reference: movement.reference,
+    invoiceId: movement.invoiceId ?? null,
+    subscriptionId: movement.subscriptionId ?? null,
+    description: movement.description,
+    createdBy: movement.createdBy,
+    createdAt,
+  };
 }
