@@ -40,6 +40,31 @@ interface Stretch {
 }
 
 /**
+ * Where each period's open stretch starts: after the last stretch closed early since the period
+ * started, if any (at or past the period's end when that stretch ran beyond it: nothing is open).
+ * `windows` names the parameter holding `openStartWindows`; rows are (k, start).
+ */
+const openStartSql = (windows: string): string => `
+  SELECT r.k, (SELECT max(p.period_end) FROM billing.usage_periods p
+                WHERE p.subscription_id = r.s AND p.period_end > r.f) AS start
+    FROM json_to_recordset(${windows}::json) AS r(k int, s text, f timestamptz)`;
+
+function openStartWindows(periods: readonly ClosedUsagePeriod[]): string {
+  return JSON.stringify(
+    periods.map((period, k) => ({ k, s: period.subscriptionId, f: period.periodStart.toISOString() })),
+  );
+}
+
+/** Each period's open start from `openStartSql`'s rows (the period's start where none closed early). */
+function openStartsOf(
+  periods: readonly ClosedUsagePeriod[],
+  rows: ReadonlyArray<{ k: number | null; start: Date | null }>,
+): Date[] {
+  const byIndex = new Map(rows.map((row) => [Number(row.k), row.start]));
+  return periods.map((period, k) => byIndex.get(k) ?? period.periodStart);
+}
+
+/**
  * Usage lines of subscription periods, in arrears: for every usage price version of the plan in force
  * over each stretch of the period (stretches closed early by a cancel now, a pause or a plan change
  * now, then the rest), the feature's metric over the time that version was in force, priced by
@@ -80,7 +105,7 @@ export class UsageChargesService extends UsageCharges {
     if (periods.length === 0) return lines;
     const keyed = periods.filter((period) => period.invoiceKey !== undefined);
     // One statement: the stretches closed early and not yet invoiced (marked with the invoice key
-    // where there is one), and where each period's open stretch starts (see `openStarts`).
+    // where there is one), and where each period's open stretch starts (`openStartSql`).
     const rows: Array<{
       k: number | null;
       start: Date | null;
@@ -103,15 +128,11 @@ export class UsageChargesService extends UsageCharges {
               period_start, period_end
          FROM closed
        UNION ALL
-       SELECT r.k, (SELECT max(p.period_end) FROM billing.usage_periods p
-                     WHERE p.subscription_id = r.s AND p.period_end > r.f), NULL, NULL, NULL, NULL, NULL, NULL
-         FROM json_to_recordset($3::json) AS r(k int, s text, f timestamptz)`,
+       SELECT o.k, o.start, NULL, NULL, NULL, NULL, NULL, NULL FROM (${openStartSql('$3')}) o`,
       [
         [...new Set(periods.map((period) => period.subscriptionId))],
         JSON.stringify(keyed.map((period) => ({ s: period.subscriptionId, k: period.invoiceKey }))),
-        JSON.stringify(
-          periods.map((period, k) => ({ k, s: period.subscriptionId, f: period.periodStart.toISOString() })),
-        ),
+        openStartWindows(periods),
       ],
     );
     const closed = rows
@@ -125,10 +146,10 @@ export class UsageChargesService extends UsageCharges {
         periodEnd: row.period_end,
       }))
       .sort((a, b) => a.periodStart.getTime() - b.periodStart.getTime());
-    const openStart = new Map(
-      rows.filter((row) => row.subscription_id === null).map((row) => [Number(row.k), row.start]),
+    const starts = openStartsOf(
+      periods,
+      rows.filter((row) => row.subscription_id === null),
     );
-    const starts = periods.map((period, k) => openStart.get(k) ?? period.periodStart);
     const stretches: Stretch[] = [];
     for (const [index, period] of periods.entries()) {
       for (const stretch of closed.filter((row) => row.subscriptionId === period.subscriptionId)) {
@@ -144,27 +165,8 @@ export class UsageChargesService extends UsageCharges {
     return lines;
   }
 
-  /**
-   * Where each period's open stretch starts: after the last stretch closed early since the period
-   * started, if any (at or past the period's end when that stretch ran beyond it: nothing is open).
-   */
   private async openStarts(manager: EntityManager, periods: readonly ClosedUsagePeriod[]): Promise<Date[]> {
-    const rows: Array<{ k: number; start: Date | null }> = await manager.query(
-      `SELECT r.k, (SELECT max(p.period_end) FROM billing.usage_periods p
-                     WHERE p.subscription_id = r.s AND p.period_end > r.f) AS start
-         FROM json_to_recordset($1::json) AS r(k int, s text, f timestamptz)`,
-      [
-        JSON.stringify(
-          periods.map((period, k) => ({
-            k,
-            s: period.subscriptionId,
-            f: period.periodStart.toISOString(),
-          })),
-        ),
-      ],
-    );
-    const byIndex = new Map(rows.map((row) => [Number(row.k), row.start]));
-    return periods.map((period, k) => byIndex.get(k) ?? period.periodStart);
+    return openStartsOf(periods, await manager.query(openStartSql('$1'), [openStartWindows(periods)]));
   }
 
   /** The lines of each stretch, keyed by subscription, in stretch then feature then time order. */
