@@ -192,7 +192,6 @@ async function kindsAndPolicies(
   manager: EntityManager,
   productIds: ReadonlyArray<string | null>,
 ): Promise<{ kindOf: ProductKindOf; policyOf: PolicyOf }> {
-  const ids = [...new Set(productIds.filter((id): id is string => id !== null))];
   const [row]: Array<{
     kinds: Array<{ id: string; kind: ProductKind }>;
     policies: Array<{ productKind: RevenueKind; method: RecognitionMethod; durationDays: number | null }>;
@@ -202,13 +201,19 @@ async function kindsAndPolicies(
             (SELECT coalesce(json_agg(json_build_object('productKind', product_kind, 'method', method,
                                                         'durationDays', duration_days)), '[]')
                FROM billing.recognition_policies) AS policies`,
-    [ids],
+    [knownIds(productIds)],
   );
-  const kinds = new Map(row.kinds.map((product) => [product.id, product.kind]));
-  return {
-    kindOf: (productId) => (productId === null ? null : (kinds.get(productId) ?? null)),
-    policyOf: policyLookup(row.policies),
-  };
+  return { kindOf: kindLookup(row.kinds), policyOf: policyLookup(row.policies) };
+}
+
+function knownIds(productIds: ReadonlyArray<string | null>): string[] {
+  return [...new Set(productIds.filter((id): id is string => id !== null))];
+}
+
+/** Kinds read from the catalog, as a lookup (null for unknown ids). */
+function kindLookup(rows: ReadonlyArray<{ id: string; kind: ProductKind }>): ProductKindOf {
+  const kinds = new Map(rows.map((row) => [row.id, row.kind]));
+  return (productId) => (productId === null ? null : (kinds.get(productId) ?? null));
 }
 
 /** The catalog's kinds of these products, as a lookup (null for unknown ids). */
@@ -216,11 +221,10 @@ export async function productKinds(
   manager: EntityManager,
   productIds: ReadonlyArray<string | null>,
 ): Promise<ProductKindOf> {
-  const ids = [...new Set(productIds.filter((id): id is string => id !== null))];
+  const ids = knownIds(productIds);
   const rows: Array<{ id: string; kind: ProductKind }> =
     ids.length === 0
       ? []
       : await manager.query(`SELECT id, kind FROM billing.products WHERE id = ANY($1::text[])`, [ids]);
-  const kinds = new Map(rows.map((row) => [row.id, row.kind]));
-  return (productId) => (productId === null ? null : (kinds.get(productId) ?? null));
+  return kindLookup(rows);
 }

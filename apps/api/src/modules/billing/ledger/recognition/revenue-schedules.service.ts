@@ -59,11 +59,6 @@ const asPosting = (schedule: RevenueSchedule): ScheduleForPosting => ({
 export class RevenueSchedules {
   constructor(private readonly journal: Journal) {}
 
-  /** The recognition policies, as a lookup (a kind without a row is earned at once). */
-  async policies(manager: EntityManager): Promise<PolicyOf> {
-    return policyLookup(await manager.find(RecognitionPolicy));
-  }
-
   /** Which lines of an invoice are earned over time, and over which window. */
   deferredLines(
     invoice: InvoiceForPosting,
