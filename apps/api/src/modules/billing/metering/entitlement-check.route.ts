@@ -252,12 +252,7 @@ export class EntitlementCheckRoute implements OnModuleInit, OnApplicationBootstr
       );
     });
     // Body parsing (media type, malformed JSON, size) fails before the handlers: same envelope.
-    server.setErrorHandler((error, request, reply) => {
-      const described = describeError(error);
-      if (described.status >= 500)
-        this.logger.error({ err: error, requestId: request.id }, 'unhandled error');
-      void reply.status(described.status).send(errorEnvelope(described, String(request.id)));
-    });
+    server.setErrorHandler((error, request, reply) => this.refuse(error, request, reply));
     await server.listen({ port, host: this.config.host });
     this.checkServer = server;
     this.logger.log(`entitlement checks also on port ${this.checkPort() ?? port}`);
@@ -295,10 +290,7 @@ export class EntitlementCheckRoute implements OnModuleInit, OnApplicationBootstr
       );
       return { data };
     } catch (error) {
-      const described = describeError(error);
-      if (described.status >= 500)
-        this.logger.error({ err: error, requestId: request.id }, 'unhandled error');
-      return reply.status(described.status).send(errorEnvelope(described, String(request.id)));
+      return this.refuse(error, request, reply);
     }
   }
 
@@ -308,10 +300,14 @@ export class EntitlementCheckRoute implements OnModuleInit, OnApplicationBootstr
       const { customerId, featureId, quantity } = parseCheck(request.body);
       return await this.entitlements.check(customerId, featureId, quantity);
     } catch (error) {
-      const described = describeError(error);
-      if (described.status >= 500)
-        this.logger.error({ err: error, requestId: request.id }, 'unhandled error');
-      return reply.status(described.status).send(errorEnvelope(described, String(request.id)));
+      return this.refuse(error, request, reply);
     }
+  }
+
+  /** The error envelope with the request id; a server error is logged with it. */
+  private refuse(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+    const described = describeError(error);
+    if (described.status >= 500) this.logger.error({ err: error, requestId: request.id }, 'unhandled error');
+    return reply.status(described.status).send(errorEnvelope(described, String(request.id)));
   }
 }
