@@ -36,6 +36,7 @@ import { EntitlementsNotify1795640000000 } from './1795640000000-entitlements-no
 import { UsageEventsPartitioned1795740000000 } from './1795740000000-usage-events-partitioned';
 import { UsageEventKeysInStatement1795740000001 } from './1795740000001-usage-event-keys-in-statement';
 import { SandboxClock1795750000000 } from './1795750000000-sandbox-clock';
+import { CustomerRowsNotify1795760000000 } from './1795760000000-customer-rows-notify';
 import { LedgerCurrencyConversion1795730000000 } from './1795730000000-ledger-currency-conversion';
 import { InvoiceRegeneratedFrom1795700000000 } from './1795700000000-invoice-regenerated-from';
 
@@ -81,4 +82,5 @@ export const MIGRATIONS = [
   InvoiceRegeneratedFrom1795700000000,
   UsageEventsPartitioned1795740000000,
   UsageEventKeysInStatement1795740000001,
+  CustomerRowsNotify1795760000000,
 ];

@@ -1,7 +1,9 @@
 import { CatalogService } from '../../src/modules/billing/catalog/catalog.service';
 import { Clock } from '../../src/platform/clock';
+import { CommitListener, LISTENER_APPLICATION_NAME } from '../../src/platform/database/commit-listener';
+import { MetricsRegistry } from '../../src/platform/metrics/metrics-registry';
 import { productBySlug } from '../support/billing';
-import { issueApiKey, startTestApp, TestApp } from '../support/test-app';
+import { eventually, issueApiKey, startTestApp, TestApp } from '../support/test-app';
 import { createFeature, grantToPlan, insertCustomer, insertSubscription } from '../support/usage';
 
 /**
@@ -180,6 +182,75 @@ describe('entitlement checks see every change of the customer at once (e2e)', ()
       customerId: first.customerId,
       allowed: true,
     });
+  });
+
+  /** Checks answered so far from memory and from Postgres. */
+  const answered = async () => {
+    const metric = t.app.get(MetricsRegistry).registry.getSingleMetric('astrix_entitlement_checks_total');
+    const { values } = await metric!.get();
+    const count = (source: string) => values.find((value) => value.labels.source === source)?.value ?? 0;
+    return { memory: count('memory'), database: count('database') };
+  };
+  const listenerUp = () => eventually(async () => t.app.get(CommitListener).listening);
+
+  it('answers a repeated check from memory, and the first check after a change from Postgres', async () => {
+    await listenerUp();
+    const { subscriptionId } = await subscriber('rows_memory');
+    expect(await check('rows_memory', 'rows-alerts')).toMatchObject({ allowed: true });
+    const before = await answered();
+    for (let n = 0; n < 5; n += 1) {
+      expect(await check('rows_memory', 'rows-alerts')).toMatchObject({ allowed: true });
+    }
+    expect(await answered()).toEqual({ memory: before.memory + 5, database: before.database });
+
+    await setSubscription(subscriptionId, `status = 'past_due'`);
+    expect(await check('rows_memory', 'rows-alerts')).toMatchObject({ reason: 'subscription_past_due' });
+    expect(await answered()).toEqual({ memory: before.memory + 5, database: before.database + 1 });
+    expect(await check('rows_memory', 'rows-alerts')).toMatchObject({ reason: 'subscription_past_due' });
+    expect(await answered()).toEqual({ memory: before.memory + 6, database: before.database + 1 });
+
+    // Limit features too, while the period's usage total is under a second old.
+    expect(await check('rows_memory', 'rows-calls')).toMatchObject({ reason: 'subscription_past_due' });
+    await setSubscription(subscriptionId, `status = 'active'`);
+    expect(await check('rows_memory', 'rows-calls')).toMatchObject({ allowed: true, used: 0 });
+    const metered = await answered();
+    expect(await check('rows_memory', 'rows-calls')).toMatchObject({ allowed: true, used: 0 });
+    expect((await answered()).memory).toBe(metered.memory + 1);
+    // Usage recorded behind the process's back (as another API process would) counts at the next check.
+    const { customerId } = (
+      await t.dataSource.query(
+        `SELECT customer_id AS "customerId" FROM billing.subscriptions WHERE id = $1`,
+        [subscriptionId],
+      )
+    )[0] as { customerId: string };
+    await usage(customerId, 'rows-memory-1', 4, '2026-11-10T00:00:00Z');
+    expect(await check('rows_memory', 'rows-calls')).toMatchObject({ used: 4 });
+    expect(await check('rows_memory', 'rows-calls')).toMatchObject({ used: 4 });
+    expect((await answered()).memory).toBe(metered.memory + 2);
+  });
+
+  it('answers from Postgres while its commit listener is down, so no change is missed then', async () => {
+    await listenerUp();
+    const listener = t.app.get(CommitListener);
+    const { subscriptionId } = await subscriber('rows_listener');
+    expect(await check('rows_listener', 'rows-alerts')).toMatchObject({ allowed: true });
+    expect(await check('rows_listener', 'rows-alerts')).toMatchObject({ allowed: true });
+    const connections = listener.connections;
+    // The listener's backend goes away (as in a Postgres restart): its notifications are lost.
+    await t.dataSource.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE application_name = $1 AND datname = current_database()`,
+      [LISTENER_APPLICATION_NAME],
+    );
+    await setSubscription(subscriptionId, `status = 'paused'`);
+    expect(await check('rows_listener', 'rows-alerts')).toMatchObject({ reason: 'subscription_paused' });
+    // Reconnected, the copies read before are forgotten, and memory answers again.
+    await eventually(async () => listener.connections === connections + 1 && listener.listening);
+    await setSubscription(subscriptionId, `status = 'active'`);
+    expect(await check('rows_listener', 'rows-alerts')).toMatchObject({ allowed: true });
+    const before = await answered();
+    expect(await check('rows_listener', 'rows-alerts')).toMatchObject({ allowed: true });
+    expect((await answered()).memory).toBe(before.memory + 1);
   });
 
   it('misses no change committed while checks race it', async () => {

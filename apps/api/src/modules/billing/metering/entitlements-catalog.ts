@@ -44,6 +44,9 @@ export class EntitlementsCatalog {
   private loadedAt = 0;
   private loading: Promise<EntitlementDefinitions> | null = null;
   private listening = false;
+  /** Notifications (and reconnections) seen so far, and how many had been seen when `current` was read. */
+  private notifications = 0;
+  private currentSeen = -1;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -60,6 +63,7 @@ export class EntitlementsCatalog {
     this.listening = true;
     // Also fires after each (re)connection of the listener: changes made meanwhile are picked up.
     this.listener.on(ENTITLEMENTS_CHANNEL, () => {
+      this.notifications += 1;
       // A load already running may have read before the change committed: load once more after it.
       const running = this.loading;
       const reloaded = running ? running.catch(() => undefined).then(() => this.reload()) : this.reload();
@@ -81,6 +85,16 @@ export class EntitlementsCatalog {
       const loaded = await this.reload();
       if (BigInt(loaded.version) >= wanted) return loaded;
     }
+  }
+
+  /**
+   * The copy in memory when it is known to be current: read after the last notification this process
+   * has received, while listening. After `CommitListener.sync()`, that is every change committed before
+   * the sync. Null when that is not known (not listening, a change announced and not reloaded yet).
+   */
+  fresh(): EntitlementDefinitions | null {
+    const current = this.current;
+    return this.listening && current && this.currentSeen === this.notifications ? current : null;
   }
 
   /** The copy in memory, of whatever age, or null before the first load. */
@@ -110,6 +124,7 @@ export class EntitlementsCatalog {
 
   invalidate(): void {
     this.current = null;
+    this.currentSeen = -1;
   }
 
   private reload(): Promise<EntitlementDefinitions> {
@@ -122,6 +137,7 @@ export class EntitlementsCatalog {
 
   private async load(): Promise<EntitlementDefinitions> {
     const loadedAt = this.clock.now().getTime();
+    const seen = this.notifications;
     const definitions = await this.dataSource.transaction('REPEATABLE READ', async (manager) => {
       const [{ version }] = await manager.query(
         'SELECT version FROM billing.entitlements_version WHERE id = 1',
@@ -173,6 +189,7 @@ export class EntitlementsCatalog {
     if (!current || BigInt(definitions.version) >= BigInt(current.version)) {
       this.current = definitions;
       this.loadedAt = loadedAt;
+      this.currentSeen = seen;
     }
     return definitions;
   }

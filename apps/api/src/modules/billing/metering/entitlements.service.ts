@@ -3,6 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { EntitlementCheckResponse, EntitlementList, UsageAggregation } from '@astrix/contracts';
 import { Clock } from '../../../platform/clock';
+import { CommitListener } from '../../../platform/database/commit-listener';
+import { MetricsRegistry } from '../../../platform/metrics/metrics-registry';
+import { CustomerSnapshot, CustomerSnapshots, SnapshotMark, stateAt } from './customer-snapshots';
 import { aggregateUsage, USAGE_METRIC_SQL, UsageWindow } from './usage-aggregates';
 import {
   Basis,
@@ -12,14 +15,6 @@ import {
   entitlementBasis,
 } from './entitlement-decision';
 import { EntitlementDefinitions, EntitlementsCatalog } from './entitlements-catalog';
-
-/**
- * How long a period's usage may be served from memory, counted from before the query that computed it.
- * Usage accepted by this process drops its entry at once; usage accepted by another process is seen
- * within this time, inside the one second the contract allows.
- */
-export const USAGE_CACHE_MS = 800;
-const USAGE_CACHE_MAX_ENTRIES = 200_000;
 
 interface StateRow {
   k: number;
@@ -48,8 +43,8 @@ interface StateRow {
 /**
  * The state of many checks in one statement: for each item, the definitions' version, the customer (by
  * our id or their external reference), their subscriptions that are not canceled (each with the
- * feature's usage in its current period when the item asks for it), and their live staff grants and
- * overrides (of one feature, or all). Checks that arrive while statements are running wait for the next
+ * feature's usage in its current period when the item asks for it), and their staff grants and
+ * overrides not revoked (expired ones are dropped by the instant of each check). Checks that arrive while statements are running wait for the next
  * one, so under load one round trip serves many checks; each statement starts after the checks it
  * serves arrived, so every committed change is seen.
  */
@@ -64,9 +59,8 @@ SELECT r.k, v.version, c.id AS customer_id, c.fraud_status,
   (SELECT json_agg(json_build_object('featureId', e.feature_id, 'kind', e.kind, 'enabled', e.enabled,
                                      'limit', e."limit", 'expiresAt', e.expires_at))
      FROM billing.customer_entitlements e
-    WHERE e.customer_id = c.id AND e.revoked_at IS NULL AND (e.expires_at IS NULL OR e.expires_at > r.now)
-      AND (r.f IS NULL OR e.feature_id = r.f)) AS entitlements
-FROM json_to_recordset($1::json) AS r(k int, ref text, f text, now timestamptz, u boolean, a text, p text)
+    WHERE e.customer_id = c.id AND e.revoked_at IS NULL) AS entitlements
+FROM json_to_recordset($1::json) AS r(k int, ref text, f text, u boolean, a text, p text)
 CROSS JOIN billing.entitlements_version v
 LEFT JOIN LATERAL (
   SELECT id, fraud_status FROM billing.customers WHERE id = r.ref OR user_id = r.ref ORDER BY (id = r.ref) DESC LIMIT 1
@@ -80,74 +74,116 @@ const MAX_BATCH = 500;
 interface StateRequest {
   ref: string;
   featureId: string | null;
-  now: Date;
   withUsage: boolean;
   aggregation: UsageAggregation | null;
   property: string | null;
-  resolve: (row: StateRow) => void;
+  resolve: (read: StateRead) => void;
   reject: (error: unknown) => void;
+}
+
+interface StateRead {
+  row: StateRow;
+  /** The customer's rows, null when the reference names no customer. */
+  snapshot: CustomerSnapshot | null;
 }
 
 interface PgPool {
   query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: StateRow[] }>;
 }
 
-interface CachedUsage {
-  /** The period the value counts: `${start}|${end}` in epoch ms. */
-  period: string;
-  value: number;
-  at: number;
-}
-
 /** Entitlement checks: allow or deny with a machine-readable reason, the limit and what is left. */
 @Injectable()
 export class EntitlementsService {
-  /** `${customerId}|${featureId}` → the usage of the period last asked for. */
-  private readonly usageCache = new Map<string, CachedUsage>();
-  /** References (our id or an external one) → our customer id; immutable once a customer exists. */
-  private readonly customerIds = new Map<string, string>();
   private readonly pending: StateRequest[] = [];
   private inFlight = 0;
   private flushScheduled = false;
+  /** Checks answered from memory, and from Postgres (the metric `astrix_entitlement_checks_total`). */
+  private readonly answeredFromMemory: { inc(): void };
+  private readonly answeredFromDatabase: { inc(): void };
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly catalog: EntitlementsCatalog,
     private readonly clock: Clock,
-  ) {}
+    private readonly listener: CommitListener,
+    private readonly snapshots: CustomerSnapshots,
+    metrics: MetricsRegistry,
+  ) {
+    const answered = metrics.counter({
+      name: 'astrix_entitlement_checks_total',
+      help: 'Entitlement checks answered, by where the customer rows and usage came from: memory (held copies proven current by a sync with the commit listener) or database.',
+      labelNames: ['source'],
+    });
+    this.answeredFromMemory = answered.labels('memory');
+    this.answeredFromDatabase = answered.labels('database');
+  }
+
+  /**
+   * Holds definitions and customers' rows in memory from commit notifications (processes that answer
+   * checks; the CLI and workers read every time).
+   */
+  listenForChanges(): void {
+    this.catalog.listenForChanges();
+    this.snapshots.listenForChanges();
+  }
 
   async check(customerRef: string, featureId: string, quantity = 1): Promise<EntitlementCheckResponse> {
     const now = this.clock.now();
+    const answered = await this.checkFromMemory(customerRef, featureId, quantity, now);
+    if (answered) {
+      this.answeredFromMemory.inc();
+      return answered;
+    }
+    this.answeredFromDatabase.inc();
     // The feature's kind and aggregation never change once created, so a copy of any age tells how to
     // count; whether the customer holds it is decided on the version read with their rows.
     let feature = this.catalog.latest()?.features.get(featureId);
     if (!feature) feature = (await this.catalog.recent(0)).features.get(featureId);
     const aggregation = feature && feature.kind !== 'boolean' ? (feature.aggregation ?? 'sum') : null;
-    const knownId = this.customerIds.get(customerRef);
-    const cached = knownId ? this.usageCache.get(`${knownId}|${featureId}`) : undefined;
-    const startedAt = performance.now();
-    const fresh = cached !== undefined && startedAt - cached.at < USAGE_CACHE_MS;
     const { state, definitions, rowUsage } = await this.customerState(customerRef, now, featureId, {
       aggregation,
-      withUsage: aggregation !== null && !fresh,
+      withUsage: aggregation !== null,
       property: feature?.aggregationProperty ?? null,
     });
     const basis = this.basisFor(state, definitions, featureId, now);
     const customerId = state?.customerId ?? customerRef;
     let used: number | null = null;
     if (needsUsage(basis)) {
-      const period = periodKey(basis.basis);
       const inline = basis.basis.subscriptionId ? rowUsage.get(basis.basis.subscriptionId) : undefined;
-      if (inline !== undefined) {
-        used = inline;
-        this.remember(customerId, featureId, period, used, startedAt);
-      } else if (fresh && cached.period === period) {
-        used = cached.value;
-      } else {
-        used = await this.usageOf(customerId, basis.basis);
-      }
+      used = inline ?? (await this.usageOf(customerId, basis.basis));
     }
     return entitlementAnswer({ customerId, featureId, basis, used, quantity });
+  }
+
+  /**
+   * The answer from memory, when everything it needs is held and known current: after a sync with the
+   * commit listener (every change committed before this check has been announced by then), the
+   * customer's rows, the definitions, and the period's usage total still held.
+   * Null sends the check to Postgres.
+   */
+  private async checkFromMemory(
+    customerRef: string,
+    featureId: string,
+    quantity: number,
+    now: Date,
+  ): Promise<EntitlementCheckResponse | null> {
+    if (!this.snapshots.get(customerRef)) return null;
+    try {
+      await this.listener.sync();
+    } catch {
+      return null;
+    }
+    const snapshot = this.snapshots.get(customerRef);
+    const definitions = this.catalog.fresh();
+    if (!snapshot || !definitions) return null;
+    const basis = this.basisFor(stateAt(snapshot, now), definitions, featureId, now);
+    let used: number | null = null;
+    if (needsUsage(basis)) {
+      const held = this.snapshots.usageOf(snapshot.customerId, featureId, periodKey(basis.basis));
+      if (held === undefined) return null;
+      used = held;
+    }
+    return entitlementAnswer({ customerId: snapshot.customerId, featureId, basis, used, quantity });
   }
 
   /** Every active feature with the customer's answer (for one unit). */
@@ -182,9 +218,12 @@ export class EntitlementsService {
     return this.basisFor(state, definitions, featureId, now);
   }
 
-  /** Usage of these customers' features changed: their cached totals are dropped. */
-  usageChanged(pairs: Iterable<string>): void {
-    for (const pair of pairs) this.usageCache.delete(pair);
+  /**
+   * This process accepted usage of these customers: what is held of them is dropped now, before the
+   * commit notification (which every other process gets) arrives.
+   */
+  usageChanged(customerIds: Iterable<string>): void {
+    this.snapshots.forget(customerIds);
   }
 
   private basisFor(
@@ -224,11 +263,10 @@ export class EntitlementsService {
     definitions: EntitlementDefinitions;
     rowUsage: Map<string, number>;
   }> {
-    const row = await new Promise<StateRow>((resolve, reject) => {
+    const { row, snapshot } = await new Promise<StateRead>((resolve, reject) => {
       this.pending.push({
         ref: customerRef,
         featureId,
-        now,
         withUsage: usage.withUsage,
         aggregation: usage.aggregation,
         property: usage.property,
@@ -239,43 +277,13 @@ export class EntitlementsService {
     });
     const definitions = await this.catalog.at(String(row.version));
     const rowUsage = new Map<string, number>();
-    if (!row.customer_id) return { state: null, definitions, rowUsage };
-    if (this.customerIds.size >= USAGE_CACHE_MAX_ENTRIES) this.customerIds.clear();
-    this.customerIds.set(customerRef, row.customer_id);
-    const subscriptions = (row.subscriptions ?? []).map((subscription) => {
+    if (!snapshot) return { state: null, definitions, rowUsage };
+    for (const subscription of row.subscriptions ?? []) {
       if (subscription.used !== undefined && subscription.used !== null) {
         rowUsage.set(subscription.id, Number(subscription.used));
       }
-      return {
-        id: subscription.id,
-        status: subscription.status as CustomerState['subscriptions'][number]['status'],
-        productId: subscription.productId,
-        currency: subscription.currency,
-        currentPeriodStart: new Date(subscription.start),
-        currentPeriodEnd: new Date(subscription.end),
-        trialOverage: subscription.trialOverage ?? null,
-      };
-    });
-    return {
-      definitions,
-      rowUsage,
-      state: {
-        customerId: row.customer_id,
-        onHold: row.fraud_status !== null && row.fraud_status !== 'clear',
-        subscriptions,
-        customerEntitlements: new Map(
-          (row.entitlements ?? []).map((entitlement) => [
-            entitlement.featureId,
-            {
-              kind: entitlement.kind,
-              enabled: entitlement.enabled,
-              limit: entitlement.limit === null ? null : Number(entitlement.limit),
-              expiresAt: entitlement.expiresAt === null ? null : new Date(entitlement.expiresAt),
-            },
-          ]),
-        ),
-      },
-    };
+    }
+    return { definitions, rowUsage, state: stateAt(snapshot, now) };
   }
 
   private schedule(): void {
@@ -297,39 +305,85 @@ export class EntitlementsService {
         k,
         ref: item.ref,
         f: item.featureId,
-        now: item.now.toISOString(),
         u: item.withUsage,
         a: item.aggregation,
         p: item.property,
       })),
     );
     const pool = (this.dataSource.driver as unknown as { master: PgPool }).master;
+    // Taken before the statement is sent: copies made from its rows are checked against it.
+    const mark = this.snapshots.beginRead();
     pool
       .query({ name: STATE_STATEMENT, text: STATE_SQL, values: [items] })
       .then(({ rows }) => {
-        for (const row of rows) batch[row.k].resolve(row);
+        for (const row of rows) {
+          const item = batch[row.k];
+          const snapshot = snapshotOf(row);
+          // Kept at once, before any later notification can be handled, so none is overlooked.
+          if (snapshot) {
+            this.snapshots.keep(item.ref, mark, snapshot);
+            if (item.featureId) this.keepInlineUsage(row, item.featureId, mark);
+          }
+          item.resolve({ row, snapshot });
+        }
       })
       .catch((error: unknown) => {
         for (const item of batch) item.reject(error);
       })
       .finally(() => {
+        this.snapshots.endRead();
         this.inFlight -= 1;
         this.schedule();
       });
     this.schedule();
   }
 
-  private async usageOf(customerId: string, basis: EntitlementBasis): Promise<number> {
-    const startedAt = performance.now();
-    const [value] = await aggregateUsage(this.dataSource, [windowOf(customerId, basis)]);
-    this.remember(customerId, basis.feature.id, periodKey(basis), value, startedAt);
-    return value;
+  /** The usage totals the statement counted, one per subscription's current period. */
+  private keepInlineUsage(row: StateRow, featureId: string, mark: SnapshotMark): void {
+    if (!row.customer_id) return;
+    for (const subscription of row.subscriptions ?? []) {
+      if (subscription.used === undefined || subscription.used === null) continue;
+      const period = `${Date.parse(subscription.start)}|${Date.parse(subscription.end)}`;
+      this.snapshots.keepUsage(row.customer_id, featureId, period, Number(subscription.used), mark);
+    }
   }
 
-  private remember(customerId: string, featureId: string, period: string, value: number, at: number): void {
-    if (this.usageCache.size >= USAGE_CACHE_MAX_ENTRIES) this.usageCache.clear();
-    this.usageCache.set(`${customerId}|${featureId}`, { period, value, at });
+  private async usageOf(customerId: string, basis: EntitlementBasis): Promise<number> {
+    const mark = this.snapshots.beginRead();
+    try {
+      const [value] = await aggregateUsage(this.dataSource, [windowOf(customerId, basis)]);
+      this.snapshots.keepUsage(customerId, basis.feature.id, periodKey(basis), value, mark);
+      return value;
+    } finally {
+      this.snapshots.endRead();
+    }
   }
+}
+
+function snapshotOf(row: StateRow): CustomerSnapshot | null {
+  if (!row.customer_id) return null;
+  return {
+    customerId: row.customer_id,
+    onHold: row.fraud_status !== null && row.fraud_status !== 'clear',
+    subscriptions: (row.subscriptions ?? []).map((subscription) => ({
+      id: subscription.id,
+      status: subscription.status as CustomerState['subscriptions'][number]['status'],
+      productId: subscription.productId,
+      currency: subscription.currency,
+      currentPeriodStart: new Date(subscription.start),
+      currentPeriodEnd: new Date(subscription.end),
+      trialOverage: subscription.trialOverage ?? null,
+    })),
+    entitlements: (row.entitlements ?? []).map((entitlement) => [
+      entitlement.featureId,
+      {
+        kind: entitlement.kind,
+        enabled: entitlement.enabled,
+        limit: entitlement.limit === null ? null : Number(entitlement.limit),
+        expiresAt: entitlement.expiresAt === null ? null : new Date(entitlement.expiresAt),
+      },
+    ]),
+  };
 }
 
 function periodKey(basis: EntitlementBasis): string {

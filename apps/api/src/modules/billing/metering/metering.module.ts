@@ -8,6 +8,7 @@ import { UsageController } from './usage.controller';
 import { UsageCharges } from '../subscriptions/usage-charges.port';
 import { AdminEntitlementsController } from './admin-entitlements.controller';
 import { EntitlementsAdminService } from './entitlements-admin.service';
+import { CustomerSnapshots } from './customer-snapshots';
 import { EntitlementsCatalog } from './entitlements-catalog';
 import { EntitlementCheckRoute } from './entitlement-check.route';
 import { EntitlementsController } from './entitlements.controller';
@@ -22,6 +23,7 @@ import { EntitlementsService } from './entitlements.service';
   controllers: [UsageController, EntitlementsController, AdminEntitlementsController],
   providers: [
     EntitlementsCatalog,
+    CustomerSnapshots,
     EntitlementsService,
     EntitlementCheckRoute,
     EntitlementsAdminService,

@@ -388,10 +388,13 @@ export class UsageIngestService {
 
   private async afterCommit(rows: Row[], results: UsageEventResult[], alertMark: AlertMark): Promise<void> {
     const pairs = new Set<string>();
+    const customers = new Set<string>();
     for (const row of rows) {
-      if (results[row.index]?.status === 'accepted') pairs.add(`${row.customerId}|${row.event.featureId}`);
+      if (results[row.index]?.status !== 'accepted') continue;
+      pairs.add(`${row.customerId}|${row.event.featureId}`);
+      customers.add(row.customerId);
     }
-    this.entitlements.usageChanged(pairs);
+    this.entitlements.usageChanged(customers);
     try {
       await this.alerts.evaluate(pairs);
       if (rows.some((row) => alertMark.watchedFeatures.has(row.event.featureId))) {

@@ -1,0 +1,171 @@
+import { Injectable } from '@nestjs/common';
+import { CommitListener, CUSTOMER_ROWS_CHANNEL } from '../../../platform/database/commit-listener';
+import type { CustomerState } from './entitlement-decision';
+
+/** A customer's rows as an entitlement check reads them, whatever the instant (grants keep their expiry). */
+export interface CustomerSnapshot {
+  customerId: string;
+  onHold: boolean;
+  subscriptions: CustomerState['subscriptions'];
+  /** Staff grants and overrides not revoked, expired or not. */
+  entitlements: Array<[string, CustomerEntitlementRow]>;
+}
+
+type CustomerEntitlementRow =
+  CustomerState['customerEntitlements'] extends Map<string, infer Row> ? Row : never;
+
+/** Taken before a read of customers' rows: what a copy made from that read is checked against. */
+export interface SnapshotMark {
+  generation: number;
+  seen: number;
+}
+
+const MAX_SNAPSHOTS = 200_000;
+const MAX_CHANGES_TRACKED = 100_000;
+
+/**
+ * Customers' rows, and their usage totals per feature and period, held in memory for entitlement
+ * checks; all of a customer's are dropped when a commit notification says the customer changed
+ * (`astrix_customer_rows`, sent by triggers in the changing transaction: subscriptions, staff grants,
+ * the customer row, and usage events).
+ *
+ * A copy answers only after `CommitListener.sync()`: then every change committed before the check
+ * arrived has been announced, so a copy still held is current. A copy is kept only when it cannot
+ * have missed a notification: read while the listener was connected (same connection throughout,
+ * armed by its reconnection signal), and the customer not announced as changed since the read began.
+ */
+@Injectable()
+export class CustomerSnapshots {
+  private readonly byRef = new Map<string, CustomerSnapshot>();
+  private readonly refsById = new Map<string, Set<string>>();
+  /** Customer id → feature id → the usage total of one period. */
+  private readonly usage = new Map<string, Map<string, { period: string; value: number }>>();
+  /** Customer id → the notification count when it last changed; kept while reads are out. */
+  private readonly changedAt = new Map<string, number>();
+  private notifications = 0;
+  private everythingChangedAt = -1;
+  private armedGeneration = -1;
+  private readsOut = 0;
+  private listening = false;
+
+  constructor(private readonly listener: CommitListener) {}
+
+  /** Starts holding copies (processes that answer checks). Until then nothing is held. */
+  listenForChanges(): void {
+    if (this.listening) return;
+    this.listening = true;
+    this.listener.on(CUSTOMER_ROWS_CHANNEL, (payload) => this.changed(payload));
+  }
+
+  /** The copy of the customer this reference names, if held; current once `CommitListener.sync()` resolved. */
+  get(ref: string): CustomerSnapshot | undefined {
+    if (!this.armed()) return undefined;
+    return this.byRef.get(ref);
+  }
+
+  /** The usage total of this customer's feature over this period, if held (current after a sync, as rows). */
+  usageOf(customerId: string, featureId: string, period: string): number | undefined {
+    if (!this.armed()) return undefined;
+    const held = this.usage.get(customerId)?.get(featureId);
+    return held && held.period === period ? held.value : undefined;
+  }
+
+  /** Keeps a usage total read after `mark`, on the terms of `keep`. */
+  keepUsage(customerId: string, featureId: string, period: string, value: number, mark: SnapshotMark): void {
+    if (!this.keepable(customerId, mark)) return;
+    if (this.usage.size >= MAX_SNAPSHOTS) this.usage.clear();
+    const features = this.usage.get(customerId);
+    if (features) features.set(featureId, { period, value });
+    else this.usage.set(customerId, new Map([[featureId, { period, value }]]));
+  }
+
+  /** Drops what is held of these customers at once (this process changed them; the notice follows). */
+  forget(customerIds: Iterable<string>): void {
+    for (const customerId of customerIds) this.drop(customerId);
+  }
+
+  beginRead(): SnapshotMark {
+    this.readsOut += 1;
+    return { generation: this.listener.generation, seen: this.notifications };
+  }
+
+  endRead(): void {
+    this.readsOut -= 1;
+    if (this.readsOut === 0) this.changedAt.clear();
+  }
+
+  /** Keeps a copy read after `mark`, unless the customer may have changed since or a notice was missed. */
+  keep(ref: string, mark: SnapshotMark, snapshot: CustomerSnapshot): void {
+    if (!this.keepable(snapshot.customerId, mark)) return;
+    if (this.byRef.size >= MAX_SNAPSHOTS) this.clear();
+    this.byRef.set(ref, snapshot);
+    const refs = this.refsById.get(snapshot.customerId);
+    if (refs) refs.add(ref);
+    else this.refsById.set(snapshot.customerId, new Set([ref]));
+  }
+
+  /** Copies held (tests, metrics). */
+  get size(): number {
+    return this.byRef.size;
+  }
+
+  private keepable(customerId: string, mark: SnapshotMark): boolean {
+    if (!this.armed() || mark.generation !== this.listener.generation) return false;
+    if (this.everythingChangedAt > mark.seen) return false;
+    return (this.changedAt.get(customerId) ?? -1) <= mark.seen;
+  }
+
+  /** Listening on the connection that is up now, from its start: no notification can have been missed. */
+  private armed(): boolean {
+    return this.listener.listening && this.armedGeneration === this.listener.generation;
+  }
+
+  private changed(payload: string | null): void {
+    this.notifications += 1;
+    if (payload === null || payload === '') {
+      // A (re)connection (anything may have been missed meanwhile) or a table emptied outright.
+      this.clear();
+      this.everythingChangedAt = this.notifications;
+      if (payload === null) this.armedGeneration = this.listener.generation;
+      return;
+    }
+    // One customer id, or several separated by commas (usage events: one notice per statement).
+    for (const customerId of payload.split(',')) {
+      this.drop(customerId);
+      if (this.readsOut === 0) continue;
+      if (this.changedAt.size >= MAX_CHANGES_TRACKED) {
+        this.changedAt.clear();
+        this.everythingChangedAt = this.notifications;
+      } else {
+        this.changedAt.set(customerId, this.notifications);
+      }
+    }
+  }
+
+  private drop(customerId: string): void {
+    this.usage.delete(customerId);
+    const refs = this.refsById.get(customerId);
+    if (!refs) return;
+    for (const ref of refs) this.byRef.delete(ref);
+    this.refsById.delete(customerId);
+  }
+
+  private clear(): void {
+    this.byRef.clear();
+    this.refsById.clear();
+    this.usage.clear();
+  }
+}
+
+/** The customer's state at `now`: staff grants past their expiry no longer count. */
+export function stateAt(snapshot: CustomerSnapshot, now: Date): CustomerState {
+  const nowMs = now.getTime();
+  return {
+    customerId: snapshot.customerId,
+    onHold: snapshot.onHold,
+    subscriptions: snapshot.subscriptions,
+    customerEntitlements: new Map(
+      snapshot.entitlements.filter(([, row]) => row.expiresAt === null || row.expiresAt.getTime() > nowMs),
+    ),
+  };
+}
