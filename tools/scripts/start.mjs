@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isLocal, withLocalOptIn } from './local-opt-in.mjs';
 import { loadDotEnv } from './dot-env.mjs';
+import { apiNodeFlags } from './node-flags.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 loadDotEnv(root);
@@ -42,6 +43,10 @@ if (isLocal(env)) {
 }
 
 const entry = workerOnly ? 'apps/api/dist/worker.js' : 'apps/api/dist/main.js';
-const child = spawn(process.execPath, [entry], { cwd: root, stdio: 'inherit', env });
+const child = spawn(process.execPath, [...(workerOnly ? [] : apiNodeFlags()), entry], {
+  cwd: root,
+  stdio: 'inherit',
+  env,
+});
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,5 +1,6 @@
 // Starts the built API on its own fresh database for a benchmark, and cleans up after it.
 import { execFileSync, spawn } from 'node:child_process';
+import { apiNodeFlags } from '../../scripts/node-flags.mjs';
 import { readFileSync } from 'node:fs';
 import { createHmac } from 'node:crypto';
 import { cpus } from 'node:os';
@@ -38,7 +39,7 @@ export async function startApi({ port, env: extra = {}, seed = false }) {
   if (seed) cli('db', 'seed');
   // BENCH_API_NODE_ARGS: node flags for the API process alone, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"
   // to profile what a bench measures (Node refuses --cpu-prof in NODE_OPTIONS).
-  const nodeArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const nodeArgs = [...apiNodeFlags(), ...(process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   const server = spawn(process.execPath, [...nodeArgs, join(apiDist, 'main.js')], {
     env,
     stdio: ['ignore', 'pipe', 'inherit'],
