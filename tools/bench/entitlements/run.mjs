@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Entitlement checks: POST /v1/entitlements/check with a service API key at 100 connections.
-// Each check confirms in one statement (shared by the checks that arrive meanwhile) that the customer's
-// rows it holds in memory are current (their entitlement stamp) and the definitions' version, so a
-// change is seen by the next check; the period's usage of limit and metered features is counted in
-// that statement unless a total under 800 ms old is in memory.
+// A check answers from the customer's rows and usage totals held in memory once a round trip on the
+// API's LISTEN connection (shared by the checks that arrive meanwhile) proves no change committed
+// before it is unannounced; what is not held is read in one statement shared the same way
+// (docs/adr/0005-usage-and-entitlements.md). The API runs with tools/scripts/node-flags.mjs's flags.
 // Setup: the demo catalog (pro-monthly grants a boolean, a limit and a metered feature), N customers
 // on pro-monthly, 100 usage events each; checks cycle over customers and the three features.
 // Usage: pnpm exec nx run @astrix/api:build && node tools/bench/entitlements/run.mjs [--duration 15] [--connections 100] [--batch 1] [--via checks|api]
