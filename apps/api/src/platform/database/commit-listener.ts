@@ -70,8 +70,17 @@ export class CommitListener implements OnApplicationShutdown {
     const known = this.handlers.get(channel);
     if (known) known.add(handler);
     else this.handlers.set(channel, new Set([handler]));
-    if (this.client && !known) this.listen(this.client, channel).catch(() => this.drop(this.client));
-    else if (!this.client && !this.connecting) void this.connect();
+    const client = this.client;
+    if (client) {
+      // Already connected: the handler is told (null) once the channel is listened to (LISTEN again is
+      // a no-op, and statements on the connection run in order), as after a connection.
+      this.listen(client, channel).then(
+        () => {
+          if (this.client === client) this.notify(handler, channel, null);
+        },
+        () => this.drop(client),
+      );
+    } else if (!this.connecting) void this.connect();
   }
 
   /** Whether the listening connection is up (health, tests). */
@@ -153,7 +162,16 @@ export class CommitListener implements OnApplicationShutdown {
     client.on('end', () => this.drop(client));
     try {
       await client.connect();
-      for (const channel of this.handlers.keys()) await this.listen(client, channel);
+      // Channels added while these LISTENs run are listened to as well, before anyone is told.
+      const listened = new Set<CommitChannel>();
+      for (;;) {
+        const missing = [...this.handlers.keys()].filter((channel) => !listened.has(channel));
+        if (missing.length === 0) break;
+        for (const channel of missing) {
+          await this.listen(client, channel);
+          listened.add(channel);
+        }
+      }
     } catch (error) {
       this.connecting = false;
       this.logger.warn({ err: error }, `commit listener cannot connect; retrying in ${this.retryMs} ms`);
@@ -199,12 +217,14 @@ export class CommitListener implements OnApplicationShutdown {
   }
 
   private fire(channel: CommitChannel, payload: string | null): void {
-    for (const handler of this.handlers.get(channel) ?? []) {
-      try {
-        handler(payload);
-      } catch (error) {
-        this.logger.error({ err: error }, `commit listener handler for ${channel} failed`);
-      }
+    for (const handler of this.handlers.get(channel) ?? []) this.notify(handler, channel, payload);
+  }
+
+  private notify(handler: CommitHandler, channel: CommitChannel, payload: string | null): void {
+    try {
+      handler(payload);
+    } catch (error) {
+      this.logger.error({ err: error }, `commit listener handler for ${channel} failed`);
     }
   }
 }
