@@ -79,11 +79,6 @@ export class CustomerSnapshots {
     else this.usage.set(customerId, new Map([[featureId, { period, value }]]));
   }
 
-  /** Drops what is held of these customers at once (this process changed them; the notice follows). */
-  forget(customerIds: Iterable<string>): void {
-    for (const customerId of customerIds) this.drop(customerId);
-  }
-
   beginRead(): SnapshotMark {
     this.readsOut += 1;
     return { generation: this.listener.generation, seen: this.notifications };
@@ -102,11 +97,6 @@ export class CustomerSnapshots {
     const refs = this.refsById.get(snapshot.customerId);
     if (refs) refs.add(ref);
     else this.refsById.set(snapshot.customerId, new Set([ref]));
-  }
-
-  /** Copies held (tests, metrics). */
-  get size(): number {
-    return this.byRef.size;
   }
 
   private keepable(customerId: string, mark: SnapshotMark): boolean {

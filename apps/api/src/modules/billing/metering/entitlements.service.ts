@@ -218,14 +218,6 @@ export class EntitlementsService {
     return this.basisFor(state, definitions, featureId, now);
   }
 
-  /**
-   * This process accepted usage of these customers: what is held of them is dropped now, before the
-   * commit notification (which every other process gets) arrives.
-   */
-  usageChanged(customerIds: Iterable<string>): void {
-    this.snapshots.forget(customerIds);
-  }
-
   private basisFor(
     state: CustomerState | null,
     definitions: EntitlementDefinitions,

@@ -10,7 +10,6 @@ import type {
 import { Clock } from '../../../platform/clock';
 import { newId } from '../../../platform/ids';
 import { EntitlementsCatalog } from './entitlements-catalog';
-import { EntitlementsService } from './entitlements.service';
 import { ParsedUsageEvent, parseUsageEvent } from './usage-event-parser';
 import { UsageAlertsService } from './usage-alerts.service';
 import { INSERT_MARKING_SQL, INSERT_SQL, STORED_SQL } from './usage-ingest.sql';
@@ -94,7 +93,6 @@ export class UsageIngestService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly catalog: EntitlementsCatalog,
-    private readonly entitlements: EntitlementsService,
     private readonly alerts: UsageAlertsService,
     private readonly clock: Clock,
   ) {}
@@ -387,14 +385,11 @@ export class UsageIngestService {
   }
 
   private async afterCommit(rows: Row[], results: UsageEventResult[], alertMark: AlertMark): Promise<void> {
+    // What checks hold of these customers is dropped by the usage events' commit notice.
     const pairs = new Set<string>();
-    const customers = new Set<string>();
     for (const row of rows) {
-      if (results[row.index]?.status !== 'accepted') continue;
-      pairs.add(`${row.customerId}|${row.event.featureId}`);
-      customers.add(row.customerId);
+      if (results[row.index]?.status === 'accepted') pairs.add(`${row.customerId}|${row.event.featureId}`);
     }
-    this.entitlements.usageChanged(customers);
     try {
       await this.alerts.evaluate(pairs);
       if (rows.some((row) => alertMark.watchedFeatures.has(row.event.featureId))) {
