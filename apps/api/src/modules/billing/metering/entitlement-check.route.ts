@@ -233,21 +233,19 @@ export class EntitlementCheckRoute implements OnModuleInit, OnApplicationBootstr
     });
     this.registerRoutes(server);
     registerHttpMetrics(server, this.metrics);
-    // The request id header is set by every answer of this listener (handlers, refusals, 404s) rather
-    // than by an onSend hook, which would cost each check a hook run.
-    server.setNotFoundHandler((request, reply) => {
-      void reply.header(REQUEST_ID_HEADER, request.id);
-      void reply.status(404).send(
-        errorEnvelope(
-          {
-            status: 404,
-            code: 'NOT_FOUND',
-            message: `${request.method} ${request.url.split('?')[0]} is not a route of this port`,
-          },
-          String(request.id),
+    // The request id header is set by the handlers and by refuse() (refusals, 404s, unparsable bodies)
+    // rather than by an onSend hook, which would cost each check a hook run.
+    server.setNotFoundHandler((request, reply) =>
+      this.refuse(
+        new AppError(
+          404,
+          'NOT_FOUND',
+          `${request.method} ${request.url.split('?')[0]} is not a route of this port`,
         ),
-      );
-    });
+        request,
+        reply,
+      ),
+    );
     // Body parsing (media type, malformed JSON, size) fails before the handlers: same envelope.
     server.setErrorHandler((error, request, reply) => this.refuse(error, request, reply));
     await server.listen({ port, host: this.config.host });
@@ -282,7 +280,7 @@ export class EntitlementCheckRoute implements OnModuleInit, OnApplicationBootstr
     try {
       authorize(ENTITLEMENT_CHECK_ACCESS, await this.authenticator.authenticate(request.headers));
       const checks = parseBatchCheck(request.body);
-      // Checks started in the same turn share one statement (EntitlementsService batches them).
+      // Checks started in the same turn share one sync, and one statement for what memory lacks.
       const data = await Promise.all(
         checks.map((item) => this.entitlements.check(item.customerId, item.featureId, item.quantity)),
       );
