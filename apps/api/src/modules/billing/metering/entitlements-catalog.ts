@@ -44,9 +44,11 @@ export class EntitlementsCatalog {
   private loadedAt = 0;
   private loading: Promise<EntitlementDefinitions> | null = null;
   private listening = false;
-  /** Notifications (and reconnections) seen so far, and how many had been seen when `current` was read. */
+  /** Notifications (and reconnections) heard so far, and how many had been when `current` was read. */
   private notifications = 0;
   private currentSeen = -1;
+  /** Changes heard of so far: notifications and this process's own invalidations. */
+  private changes = 0;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -64,6 +66,7 @@ export class EntitlementsCatalog {
     // Also fires after each (re)connection of the listener: changes made meanwhile are picked up.
     this.listener.on(ENTITLEMENTS_CHANNEL, () => {
       this.notifications += 1;
+      this.changes += 1;
       // A load already running may have read before the change committed: load once more after it.
       const running = this.loading;
       const reloaded = running ? running.catch(() => undefined).then(() => this.reload()) : this.reload();
@@ -106,11 +109,14 @@ export class EntitlementsCatalog {
   async recent(maxAgeMs = 1000): Promise<EntitlementDefinitions> {
     const current = this.current;
     if (current && this.clock.now().getTime() - this.loadedAt < maxAgeMs) return current;
+    const askedAt = this.clock.now().getTime();
+    const changes = this.changes;
     const [{ version }] = await this.dataSource.query(
       'SELECT version FROM billing.entitlements_version WHERE id = 1',
     );
     const definitions = await this.at(String(version));
-    this.loadedAt = this.clock.now().getTime();
+    // Current as of the version read, unless a change was heard of since (then not fresh at all).
+    if (changes === this.changes && this.current === definitions) this.loadedAt = askedAt;
     return definitions;
   }
 
@@ -123,6 +129,7 @@ export class EntitlementsCatalog {
   }
 
   invalidate(): void {
+    this.changes += 1;
     this.current = null;
     this.currentSeen = -1;
   }
@@ -138,6 +145,7 @@ export class EntitlementsCatalog {
   private async load(): Promise<EntitlementDefinitions> {
     const loadedAt = this.clock.now().getTime();
     const seen = this.notifications;
+    const changes = this.changes;
     const definitions = await this.dataSource.transaction('REPEATABLE READ', async (manager) => {
       const [{ version }] = await manager.query(
         'SELECT version FROM billing.entitlements_version WHERE id = 1',
@@ -188,7 +196,9 @@ export class EntitlementsCatalog {
     const current = this.current;
     if (!current || BigInt(definitions.version) >= BigInt(current.version)) {
       this.current = definitions;
-      this.loadedAt = loadedAt;
+      // A load overtaken by a change (it read before the change committed) is kept, but not as a
+      // fresh copy: `recent` asks for the version again, `fresh` refuses it.
+      this.loadedAt = changes === this.changes ? loadedAt : 0;
       this.currentSeen = seen;
     }
     return definitions;
