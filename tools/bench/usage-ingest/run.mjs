@@ -215,9 +215,8 @@ try {
   const [lastMonth] = months(new Date(thisMonth.getTime() - 1));
   api.query(`CREATE TABLE billing.usage_events_copy (LIKE billing.usage_events INCLUDING DEFAULTS)
                PARTITION BY RANGE (occurred_at);
-             ALTER TABLE billing.usage_events_copy ADD PRIMARY KEY (customer_id, idempotency_key, occurred_at);
+             ALTER TABLE billing.usage_events_copy ADD PRIMARY KEY (customer_id, feature_id, occurred_at, idempotency_key);
              CREATE INDEX ON billing.usage_events_copy (customer_id, correction_of) WHERE correction_of IS NOT NULL;
-             CREATE INDEX ON billing.usage_events_copy (customer_id, feature_id, occurred_at);
              CREATE TABLE billing.usage_events_copy_default PARTITION OF billing.usage_events_copy DEFAULT;
              CREATE TABLE billing.usage_events_copy_m0 PARTITION OF billing.usage_events_copy
                FOR VALUES FROM ('${lastMonth.toISOString()}') TO ('${thisMonth.toISOString()}');
@@ -259,8 +258,8 @@ try {
       )
       .join('');
   const CLAIM_STAGED = `WITH claimed AS (
-      INSERT INTO billing.usage_event_keys_copy (customer_id, idempotency_key, occurred_at, id)
-      SELECT c, k, t, i FROM pg_temp.usage_stage ORDER BY n
+      INSERT INTO billing.usage_event_keys_copy (customer_id, idempotency_key, occurred_at, id, feature_id)
+      SELECT c, k, t, i, f FROM pg_temp.usage_stage ORDER BY n
       ON CONFLICT DO NOTHING RETURNING id)
     INSERT INTO billing.usage_events_copy (customer_id, idempotency_key, id, feature_id, quantity, occurred_at,
                                            service_id, properties, correction_of, reported_by, received_at)

@@ -37,6 +37,7 @@ import { UsageEventsPartitioned1795740000000 } from './1795740000000-usage-event
 import { UsageEventKeysInStatement1795740000001 } from './1795740000001-usage-event-keys-in-statement';
 import { SandboxClock1795750000000 } from './1795750000000-sandbox-clock';
 import { CustomerRowsNotify1795760000000 } from './1795760000000-customer-rows-notify';
+import { UsageEventsKeyedByFeature1795770000000 } from './1795770000000-usage-events-keyed-by-feature';
 import { LedgerCurrencyConversion1795730000000 } from './1795730000000-ledger-currency-conversion';
 import { InvoiceRegeneratedFrom1795700000000 } from './1795700000000-invoice-regenerated-from';
 
@@ -83,4 +84,5 @@ export const MIGRATIONS = [
   UsageEventsPartitioned1795740000000,
   UsageEventKeysInStatement1795740000001,
   CustomerRowsNotify1795760000000,
+  UsageEventsKeyedByFeature1795770000000,
 ];

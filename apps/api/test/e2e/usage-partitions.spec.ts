@@ -1,5 +1,6 @@
 import { UsageEventsPartitioned1795740000000 } from '../../src/migrations/1795740000000-usage-events-partitioned';
 import { UsageEventKeysInStatement1795740000001 } from '../../src/migrations/1795740000001-usage-event-keys-in-statement';
+import { UsageEventsKeyedByFeature1795770000000 } from '../../src/migrations/1795770000000-usage-events-keyed-by-feature';
 import { CatalogService } from '../../src/modules/billing/catalog/catalog.service';
 import { UsagePartitionsJob } from '../../src/modules/billing/metering/usage-partitions.job';
 import {
@@ -89,9 +90,11 @@ describe('usage events partitioned by month (e2e)', () => {
   it('the migration keeps every row of the unpartitioned table, each in its month, with its key claimed', async () => {
     const migration = new UsageEventsPartitioned1795740000000();
     const keysInStatement = new UsageEventKeysInStatement1795740000001();
+    const keyedByFeature = new UsageEventsKeyedByFeature1795770000000();
     const runner = t.dataSource.createQueryRunner();
     try {
       await runner.startTransaction();
+      await keyedByFeature.down(runner);
       await keysInStatement.down(runner);
       await migration.down(runner);
       const [kind] = await runner.query(
@@ -109,6 +112,7 @@ describe('usage events partitioned by month (e2e)', () => {
       }
       await migration.up(runner);
       await keysInStatement.up(runner);
+      await keyedByFeature.up(runner);
       await runner.commitTransaction();
     } finally {
       if (runner.isTransactionActive) await runner.rollbackTransaction();
@@ -145,10 +149,12 @@ describe('usage events partitioned by month (e2e)', () => {
         part: `billing_usage.${partitionOf(monthFromNow(0))}`,
       },
     ]);
-    const [{ keys }] = await t.dataSource.query(
-      `SELECT count(*)::int AS keys FROM billing.usage_event_keys WHERE customer_id = 'cust_legacy'`,
+    // Every key claimed, and the feature its event is looked up by backfilled onto it.
+    const [{ keys, withFeature }] = await t.dataSource.query(
+      `SELECT count(*)::int AS keys, count(*) FILTER (WHERE feature_id = 'api-calls')::int AS "withFeature"
+         FROM billing.usage_event_keys WHERE customer_id = 'cust_legacy'`,
     );
-    expect(keys).toBe(3);
+    expect({ keys, withFeature }).toEqual({ keys: 3, withFeature: 3 });
     // Partitions through the months ahead, from the migration itself.
     const partitions = (await t.app.get(UsagePartitions).list()).map((partition) => partition.month);
     for (let offset = 0; offset <= USAGE_PARTITION_MONTHS_AHEAD; offset += 1) {

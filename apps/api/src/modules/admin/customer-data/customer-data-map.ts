@@ -89,7 +89,7 @@ export const CUSTOMER_DATA_MAP: readonly TableRule[] = [
   },
   {
     table: 'billing.usage_events',
-    key: ['customer_id', 'idempotency_key', 'occurred_at'],
+    key: ['customer_id', 'feature_id', 'occurred_at', 'idempotency_key'],
     appendOnly: true,
     owner: customer(),
   },

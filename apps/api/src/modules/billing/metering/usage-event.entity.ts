@@ -6,10 +6,11 @@ import { bigintToNumber } from '../../../platform/database/transformers';
  * `occurredAt` (migration UsageEventsPartitioned1795740000000). The identity is the customer and the
  * reporter's idempotency key: the ingest statement claims the key in `billing.usage_event_keys` and
  * writes only the events whose key it claimed (the primary key has to include the partition column).
+ * The primary key (customer, feature, time, key) also serves the period sums: one btree per event
+ * (migration UsageEventsKeyedByFeature1795770000000); a key's row names the feature to look it up by.
  * A correction is a new event with a negative quantity whose `correctionOf` names the original's key.
  */
 @Entity({ schema: 'billing', name: 'usage_events' })
-@Index('ix_usage_events_customer_feature_time', ['customerId', 'featureId', 'occurredAt'])
 @Index('ix_usage_events_corrections', ['customerId', 'correctionOf'], {
   where: '"correction_of" IS NOT NULL',
 })
@@ -24,7 +25,7 @@ export class UsageEvent {
   @Column({ type: 'text' })
   id!: string;
 
-  @Column({ type: 'text' })
+  @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'PK_usage_events' })
   featureId!: string;
 
   @Column({ type: 'bigint', transformer: bigintToNumber })

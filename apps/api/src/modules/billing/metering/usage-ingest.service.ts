@@ -198,9 +198,12 @@ export class UsageIngestService {
     const [row]: StoredRow[] = await this.dataSource.query(
       `SELECT e.id, e.customer_id, e.feature_id, e.quantity, e.occurred_at, e.idempotency_key, e.service_id,
               e.properties, e.correction_of, e.received_at
-         FROM billing.usage_events e
-         JOIN billing.customers c ON c.id = e.customer_id AND (c.id = $1 OR c.user_id = $1)
-        WHERE e.idempotency_key = $2
+         FROM billing.customers c
+         JOIN billing.usage_event_keys k ON k.customer_id = c.id AND k.idempotency_key = $2
+         JOIN billing.usage_events e
+           ON e.customer_id = k.customer_id AND e.feature_id = k.feature_id AND e.occurred_at = k.occurred_at
+          AND e.idempotency_key = k.idempotency_key
+        WHERE c.id = $1 OR c.user_id = $1
         ORDER BY (c.id = $1) DESC LIMIT 1`,
       [customerRef, idempotencyKey],
     );
@@ -319,7 +322,10 @@ export class UsageIngestService {
     }> = await manager.query(
       `SELECT e.customer_id, e.idempotency_key, e.feature_id, e.quantity, e.correction_of
          FROM json_to_recordset($1::json) AS r(c text, k text)
-         JOIN billing.usage_events e ON e.customer_id = r.c AND e.idempotency_key = r.k
+         JOIN billing.usage_event_keys k ON k.customer_id = r.c AND k.idempotency_key = r.k
+         JOIN billing.usage_events e
+           ON e.customer_id = k.customer_id AND e.feature_id = k.feature_id AND e.occurred_at = k.occurred_at
+          AND e.idempotency_key = k.idempotency_key
         ORDER BY e.customer_id, e.idempotency_key
           FOR UPDATE OF e`,
       [JSON.stringify(corrections.map((row) => ({ c: row.customerId, k: row.event.correctionOf })))],

@@ -15,8 +15,8 @@ const CLAIM = `r AS (
     FROM json_to_recordset($1::json) AS r(c text, k text, i text, f integer, q bigint, t bigint, s text, p jsonb,
                                           o text)
 ), claimed AS (
-  INSERT INTO billing.usage_event_keys (customer_id, idempotency_key, occurred_at, id)
-  SELECT r.c, r.k, r.t, r.i FROM r
+  INSERT INTO billing.usage_event_keys (customer_id, idempotency_key, occurred_at, id, feature_id)
+  SELECT r.c, r.k, r.t, r.i, r.f FROM r
   ON CONFLICT DO NOTHING
   RETURNING id
 )`;
@@ -53,8 +53,9 @@ export const INSERT_MARKING_SQL = `WITH ${CLAIM}, inserted AS (${INSERT_CLAIMED}
 ${UNCLAIMED}`;
 
 /**
- * The stored events of keys already claimed, found through the key's row (its time prunes the
- * partitions); the event is missing when its month was detached for archiving.
+ * The stored events of keys already claimed, found through the key's row (its feature and time are the
+ * events' primary key with the key, and the time prunes the partitions); the event is missing when its
+ * month was detached for archiving.
  */
 export const STORED_SQL = `
 SELECT k.customer_id, k.idempotency_key, k.occurred_at AS claimed_at, e.id, e.feature_id, e.quantity,
@@ -62,4 +63,5 @@ SELECT k.customer_id, k.idempotency_key, k.occurred_at AS claimed_at, e.id, e.fe
   FROM json_to_recordset($1::json) AS r(c text, k text)
   JOIN billing.usage_event_keys k ON k.customer_id = r.c AND k.idempotency_key = r.k
   LEFT JOIN billing.usage_events e
-    ON e.customer_id = k.customer_id AND e.idempotency_key = k.idempotency_key AND e.occurred_at = k.occurred_at`;
+    ON e.customer_id = k.customer_id AND e.feature_id = k.feature_id AND e.occurred_at = k.occurred_at
+   AND e.idempotency_key = k.idempotency_key`;
