@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { IsOptional, validateSync } from 'class-validator';
-import { IsInstant, parseInstant } from './instant';
+import fc from 'fast-check';
+import { IsInstant, parseCanonicalUtc, parseInstant, parseInstantByPattern } from './instant';
 
 const iso = (value: string, options = {}) => parseInstant(value, options)?.toISOString() ?? null;
 
@@ -83,6 +84,53 @@ describe('IsInstant', () => {
   it('refuses what parseInstant refuses, and other types, naming the field', () => {
     for (const from of ['2026-W01', 5, true, {}, ['2026-11-21']]) {
       expect(check(from).errors).toEqual([expect.stringMatching(/^from must be an ISO 8601 date/)]);
+    }
+  });
+});
+
+describe('parseInstant, the canonical UTC forms read without the pattern', () => {
+  const pad = (value: number, width: number) => String(value).padStart(width, '0');
+  // Each field ranging over valid and invalid values (month 0 and 13, day 0 to 31 of every month,
+  // hour 24, a leap and a non-leap February 29, years before 1970 and years 0–99).
+  const canonical = fc
+    .record({
+      year: fc.oneof(fc.integer({ min: 0, max: 9999 }), fc.constantFrom(1900, 1970, 2000, 2024, 2100, 2400)),
+      month: fc.integer({ min: 0, max: 13 }),
+      day: fc.integer({ min: 0, max: 32 }),
+      hour: fc.integer({ min: 0, max: 24 }),
+      minute: fc.integer({ min: 0, max: 60 }),
+      second: fc.integer({ min: 0, max: 60 }),
+      milliseconds: fc.option(fc.integer({ min: 0, max: 999 })),
+    })
+    .map(
+      ({ year, month, day, hour, minute, second, milliseconds }) =>
+        `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}` +
+        `${milliseconds === null ? '' : `.${pad(milliseconds, 3)}`}Z`,
+    );
+
+  it('agrees with the pattern on every string of those shapes, valid or not', () => {
+    fc.assert(
+      fc.property(canonical, (value) => {
+        expect(parseCanonicalUtc(value)).not.toBeUndefined();
+        expect(parseInstant(value)?.getTime() ?? null).toBe(parseInstantByPattern(value)?.getTime() ?? null);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('leaves any other shape to the pattern', () => {
+    for (const value of [
+      '2026-11-21T10:00:05+00:00',
+      '2026-11-21 10:00:05Z',
+      '2026-11-21T10:00:05.1Z',
+      '2026-11-21T10:00:05.123456Z',
+      '2026-11-2aT10:00:05Z',
+      '2026-11-21T10:00:05.12aZ',
+      '+02026-11-21T10:00:05Z',
+      '2026-11-21T10:00:05z',
+    ]) {
+      expect(parseCanonicalUtc(value)).toBeUndefined();
+      expect(parseInstant(value)?.getTime() ?? null).toBe(parseInstantByPattern(value)?.getTime() ?? null);
     }
   });
 });

@@ -27,6 +27,55 @@ function daysIn(year: number, month: number): number {
 
 /** The instant a string names, or null when it is not one of the forms above or not a real instant. */
 export function parseInstant(value: string, options: InstantOptions = {}): Date | null {
+  // Most instants arrive as toISOString() wrote them; usage ingest reads one per event.
+  const canonical = parseCanonicalUtc(value);
+  return canonical === undefined ? parseInstantByPattern(value, options) : canonical;
+}
+
+const DIGIT_0 = 48;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The number written by the digits at [from, to), or -1 if one is not a digit. */
+function digitsAt(value: string, from: number, to: number): number {
+  let number = 0;
+  for (let index = from; index < to; index += 1) {
+    const digit = value.charCodeAt(index) - DIGIT_0;
+    if (digit < 0 || digit > 9) return -1;
+    number = number * 10 + digit;
+  }
+  return number;
+}
+
+/**
+ * `YYYY-MM-DDTHH:MM:SSZ` or `YYYY-MM-DDTHH:MM:SS.sssZ` read without a regular expression or
+ * intermediate strings, with the same checks as the pattern; undefined for any other shape (which
+ * then goes to the pattern), null for that shape naming no real instant.
+ */
+export function parseCanonicalUtc(value: string): Date | null | undefined {
+  const length = value.length;
+  if ((length !== 20 && length !== 24) || value.charCodeAt(length - 1) !== 90 /* Z */) return undefined;
+  if (value[4] !== '-' || value[7] !== '-' || value[10] !== 'T' || value[13] !== ':' || value[16] !== ':')
+    return undefined;
+  if (length === 24 && value[19] !== '.') return undefined;
+  const year = digitsAt(value, 0, 4);
+  const month = digitsAt(value, 5, 7);
+  const day = digitsAt(value, 8, 10);
+  const hour = digitsAt(value, 11, 13);
+  const minute = digitsAt(value, 14, 16);
+  const second = digitsAt(value, 17, 19);
+  const milliseconds = length === 24 ? digitsAt(value, 20, 23) : 0;
+  if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0 || milliseconds < 0)
+    return undefined;
+  // Date.UTC would read years 0–99 as 1900–1999; they are before 1970 anyway.
+  if (year < 1970 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59)
+    return null;
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > DAYS_IN_MONTH[month - 1] + (leap ? 1 : 0)) return null;
+  return new Date(Date.UTC(year, month - 1, day, hour, minute, second, milliseconds));
+}
+
+/** Every accepted form, by the pattern (exported for the test that holds the fast path to it). */
+export function parseInstantByPattern(value: string, options: InstantOptions = {}): Date | null {
   const match = INSTANT.exec(value);
   if (!match) return null;
   const [, yearText, monthText, dayText, hourText, minuteText, secondText, fraction, offset] = match;
