@@ -11,6 +11,44 @@ export const MAX_INPUT_DEPTH = 32;
  * MAX_INPUT_DEPTH. Walks without recursion, so a hostile depth cannot overflow the stack.
  */
 export function inputProblem(input: unknown, root = ''): ErrorDetail | null {
+  return mayHaveProblem(input) ? problemWithPath(input, root) : null;
+}
+
+/**
+ * The same walk with no paths kept (every request's body goes through it, a usage batch has thousands
+ * of values): false only when problemWithPath would find nothing. It may look at more than that walk
+ * (inherited enumerable keys too), never less.
+ */
+function mayHaveProblem(input: unknown): boolean {
+  const values: unknown[] = [input];
+  const depths: number[] = [0];
+  while (values.length > 0) {
+    const value = values.pop();
+    const depth = depths.pop() as number;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return true;
+      continue;
+    }
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= MAX_INPUT_DEPTH) return true;
+    if (Array.isArray(value)) {
+      for (let index = 0; index < value.length; index += 1) {
+        values.push(value[index]);
+        depths.push(depth + 1);
+      }
+      continue;
+    }
+    for (const key in value) {
+      if (key.includes('\u0000')) return true;
+      values.push((value as Record<string, unknown>)[key]);
+      depths.push(depth + 1);
+    }
+  }
+  return false;
+}
+
+/** The first problem, with the path to it. */
+export function problemWithPath(input: unknown, root = ''): ErrorDetail | null {
   const stack: Array<{ value: unknown; path: string; depth: number }> = [
     { value: input, path: root, depth: 0 },
   ];
