@@ -57,6 +57,9 @@ interface StoredRow {
   received_at: Date;
 }
 
+/** A claimed key and its stored event (or the archived shape), as the ingest statements read it back. */
+type StoredKeyRow = (StoredRow | ArchivedRow) & { claimed_at: Date };
+
 /** Which features have alerts, and the id this batch marks their usage with. */
 interface AlertMark {
   batchId: string;
@@ -258,7 +261,8 @@ export class UsageIngestService {
       }),
     );
     const watched = features.filter((featureId) => alertMark.watchedFeatures.has(featureId));
-    const unclaimed: Array<{ id: string }> =
+    // A row per event whose key was not claimed; its key's columns NULL when the claim was not seen.
+    const unclaimed: Array<{ unclaimed: string } & (StoredKeyRow | { customer_id: null })> =
       watched.length === 0
         ? await manager.query(INSERT_SQL, [payload, reportedBy, now, features])
         : await manager.query(INSERT_MARKING_SQL, [
@@ -269,19 +273,34 @@ export class UsageIngestService {
             alertMark.batchId,
             watched,
           ]);
-    const unclaimedIds = new Set(unclaimed.map((row) => row.id));
-    const existing: Row[] = [];
-    for (const row of rows) {
-      if (unclaimedIds.has(row.id)) existing.push(row);
-      else results.set(row.index, { index: row.index, status: 'accepted', id: row.id });
+    if (unclaimed.length === 0) {
+      for (const row of rows) results.set(row.index, { index: row.index, status: 'accepted', id: row.id });
+      return;
     }
-    if (existing.length === 0) return;
-    const stored: Array<(StoredRow | ArchivedRow) & { claimed_at: Date }> = await manager.query(STORED_SQL, [
-      JSON.stringify(existing.map((row) => ({ c: row.customerId, k: row.event.idempotencyKey }))),
-    ]);
-    const byKey = new Map(stored.map((row) => [`${row.customer_id}\u0000${row.idempotency_key}`, row]));
+    const unclaimedById = new Map(unclaimed.map((row) => [row.unclaimed, row]));
+    const existing: Row[] = [];
+    const unseen: Row[] = [];
+    const byKey = new Map<string, StoredKeyRow>();
+    const keyOf = (customerId: string, idempotencyKey: string) => `${customerId}\u0000${idempotencyKey}`;
+    for (const row of rows) {
+      const found = unclaimedById.get(row.id);
+      if (found === undefined) {
+        results.set(row.index, { index: row.index, status: 'accepted', id: row.id });
+        continue;
+      }
+      existing.push(row);
+      if (found.customer_id === null) unseen.push(row);
+      else byKey.set(keyOf(row.customerId, row.event.idempotencyKey), found);
+    }
+    if (unseen.length > 0) {
+      // Claimed by a batch that committed while this statement waited on it: read after that commit.
+      const stored: StoredKeyRow[] = await manager.query(STORED_SQL, [
+        JSON.stringify(unseen.map((row) => ({ c: row.customerId, k: row.event.idempotencyKey }))),
+      ]);
+      for (const row of stored) byKey.set(keyOf(row.customer_id, row.idempotency_key), row);
+    }
     for (const row of existing) {
-      const found = byKey.get(`${row.customerId}\u0000${row.event.idempotencyKey}`);
+      const found = byKey.get(keyOf(row.customerId, row.event.idempotencyKey));
       if (!found) throw new Error(`usage event ${row.event.idempotencyKey} neither inserted nor found`);
       if (found.id === null) {
         // Its key was claimed by an event of a month since detached for archiving: still a duplicate,
@@ -392,10 +411,13 @@ export class UsageIngestService {
 
   private async afterCommit(rows: Row[], results: UsageEventResult[], alertMark: AlertMark): Promise<void> {
     // What checks hold of these customers is dropped by the usage events' commit notice.
+    // Only features that had alerts when the batch began (those its statement marked) are evaluated.
     const pairs = new Set<string>();
     for (const row of rows) {
+      if (!alertMark.watchedFeatures.has(row.event.featureId)) continue;
       if (results[row.index]?.status === 'accepted') pairs.add(`${row.customerId}|${row.event.featureId}`);
     }
+    if (pairs.size === 0) return;
     try {
       await this.alerts.evaluate(pairs);
       if (rows.some((row) => alertMark.watchedFeatures.has(row.event.featureId))) {

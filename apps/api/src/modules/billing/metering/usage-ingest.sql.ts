@@ -27,14 +27,29 @@ INSERT INTO billing.usage_events (customer_id, idempotency_key, id, feature_id, 
 SELECT r.c, r.k, r.i, r.f, r.q, r.t, r.s, r.p, r.o, $2, $3
   FROM r JOIN claimed ON claimed.id = r.i`;
 
+/** The stored event of a claimed key `k` (its feature and time lead to it), as duplicates show it. */
+const STORED_COLUMNS = `k.customer_id, k.idempotency_key, k.occurred_at AS claimed_at, e.id, e.feature_id, e.quantity,
+       e.occurred_at, e.service_id, e.properties, e.correction_of, e.received_at`;
+const EVENT_OF_KEY = `billing.usage_events e
+    ON e.customer_id = k.customer_id AND e.feature_id = k.feature_id AND e.occurred_at = k.occurred_at
+   AND e.idempotency_key = k.idempotency_key`;
+
 /**
  * Every row whose key was claimed is inserted (or the statement fails): what comes back is only the
- * ids of the rows whose key was not claimed, to be read back as duplicates; not an id per event.
+ * rows whose key was not claimed (`unclaimed`: our id for the row), with the stored event when the
+ * key's claim is in this statement's snapshot (a retry of an earlier batch: no second round trip). A
+ * claim this statement waited on commits after its snapshot and is not seen here (`k.customer_id`
+ * NULL): those keys are read back by STORED_SQL.
  */
-const UNCLAIMED = `SELECT r.i AS id FROM r WHERE NOT EXISTS (SELECT FROM claimed WHERE claimed.id = r.i)`;
+const UNCLAIMED = `, unclaimed AS MATERIALIZED (
+  SELECT r.i, r.c, r.k FROM r WHERE NOT EXISTS (SELECT FROM claimed WHERE claimed.id = r.i)
+)
+SELECT u.i AS unclaimed, ${STORED_COLUMNS}
+  FROM unclaimed u
+  LEFT JOIN billing.usage_event_keys k ON k.customer_id = u.c AND k.idempotency_key = u.k
+  LEFT JOIN ${EVENT_OF_KEY}`;
 
-export const INSERT_SQL = `WITH ${CLAIM}, inserted AS (${INSERT_CLAIMED})
-${UNCLAIMED}`;
+export const INSERT_SQL = `WITH ${CLAIM}, inserted AS (${INSERT_CLAIMED})${UNCLAIMED}`;
 
 /**
  * The same, marking in the same statement the customers and features with alerts ($6) whose usage
@@ -49,8 +64,7 @@ export const INSERT_MARKING_SQL = `WITH ${CLAIM}, inserted AS (${INSERT_CLAIMED}
   SELECT DISTINCT customer_id, feature_id, $5, $3::timestamptz FROM inserted WHERE feature_id = ANY($6::text[])
    ORDER BY customer_id, feature_id
   ON CONFLICT (customer_id, feature_id) DO UPDATE SET marked_by = excluded.marked_by, marked_at = excluded.marked_at
-)
-${UNCLAIMED}`;
+)${UNCLAIMED}`;
 
 /**
  * The stored events of keys already claimed, found through the key's row (its feature and time are the
@@ -58,10 +72,7 @@ ${UNCLAIMED}`;
  * month was detached for archiving.
  */
 export const STORED_SQL = `
-SELECT k.customer_id, k.idempotency_key, k.occurred_at AS claimed_at, e.id, e.feature_id, e.quantity,
-       e.occurred_at, e.service_id, e.properties, e.correction_of, e.received_at
+SELECT ${STORED_COLUMNS}
   FROM json_to_recordset($1::json) AS r(c text, k text)
   JOIN billing.usage_event_keys k ON k.customer_id = r.c AND k.idempotency_key = r.k
-  LEFT JOIN billing.usage_events e
-    ON e.customer_id = k.customer_id AND e.feature_id = k.feature_id AND e.occurred_at = k.occurred_at
-   AND e.idempotency_key = k.idempotency_key`;
+  LEFT JOIN ${EVENT_OF_KEY}`;
