@@ -5,7 +5,7 @@
 // from which collection starts. The services are built by Nest from the built app module.
 // Prints the duration, invoices per second, and the time per invoice (from the start of the batch
 // that issued it until that batch committed): p50/p90/p99/max.
-// Usage: (cd apps/api && pnpm build) && node tools/bench/billing-run/run.mjs [--subscriptions 100000] [--batch 30] [--parallel 2]
+// Usage: (cd apps/api && pnpm build) && node tools/bench/billing-run/run.mjs [--subscriptions 100000] [--batch 15] [--parallel 2]
 // The defaults are the billing run's own (DEFAULT_BILLING_RUN_BATCH_SIZE, 2 parallel).
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ import { startAppContext } from '../lib/app-context.mjs';
 const { values } = parseArgs({
   options: {
     subscriptions: { type: 'string', default: '100000' },
-    batch: { type: 'string', default: '30' },
+    batch: { type: 'string', default: '15' },
     parallel: { type: 'string', default: '2' },
   },
 });
