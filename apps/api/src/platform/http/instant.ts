@@ -21,8 +21,12 @@ const EARLIEST = Date.UTC(1970, 0, 1);
 const LATEST = Date.UTC(10000, 0, 1);
 const MINUTE_MS = 60_000;
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Days in `month` (1–12) of `year`, Gregorian. */
 function daysIn(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return DAYS_IN_MONTH[month - 1] + (leap ? 1 : 0);
 }
 
 /** The instant a string names, or null when it is not one of the forms above or not a real instant. */
@@ -33,7 +37,6 @@ export function parseInstant(value: string, options: InstantOptions = {}): Date 
 }
 
 const DIGIT_0 = 48;
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** The number written by the digits at [from, to), or -1 if one is not a digit. */
 function digitsAt(value: string, from: number, to: number): number {
@@ -69,8 +72,7 @@ export function parseCanonicalUtc(value: string): Date | null | undefined {
   // Date.UTC would read years 0–99 as 1900–1999; they are before 1970 anyway.
   if (year < 1970 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59)
     return null;
-  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  if (day > DAYS_IN_MONTH[month - 1] + (leap ? 1 : 0)) return null;
+  if (day > daysIn(year, month)) return null;
   return new Date(Date.UTC(year, month - 1, day, hour, minute, second, milliseconds));
 }
 
