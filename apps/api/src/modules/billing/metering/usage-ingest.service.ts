@@ -12,7 +12,7 @@ import { newId } from '../../../platform/ids';
 import { EntitlementsCatalog } from './entitlements-catalog';
 import { ParsedUsageEvent, parseUsageEvent } from './usage-event-parser';
 import { UsageAlertsService } from './usage-alerts.service';
-import { INSERT_MARKING_SQL, INSERT_SQL, STORED_SQL } from './usage-ingest.sql';
+import { EVENT_OF_KEY, INSERT_MARKING_SQL, INSERT_SQL, STORED_SQL } from './usage-ingest.sql';
 
 /** Late events are accepted while their period is open, and up to this long after it closed. */
 export const USAGE_LATE_GRACE_MS = 60 * 60 * 1000;
@@ -72,6 +72,9 @@ interface WriteBatch {
   now: Date;
   alertMark: AlertMark;
 }
+
+/** One map key for a customer's idempotency key. */
+const keyOf = (customerId: string, idempotencyKey: string): string => `${customerId}\u0000${idempotencyKey}`;
 
 /** Key order: customer, then idempotency key. */
 const keyOrder = (a: Row, b: Row): number => {
@@ -151,7 +154,7 @@ export class UsageIngestService {
         );
         continue;
       }
-      const key = `${customer.customerId}\u0000${event.idempotencyKey}`;
+      const key = keyOf(customer.customerId, event.idempotencyKey);
       const first = firstByKey.get(key);
       if (first !== undefined) {
         repeats.push({ index, of: first });
@@ -203,9 +206,7 @@ export class UsageIngestService {
               e.properties, e.correction_of, e.received_at
          FROM billing.customers c
          JOIN billing.usage_event_keys k ON k.customer_id = c.id AND k.idempotency_key = $2
-         JOIN billing.usage_events e
-           ON e.customer_id = k.customer_id AND e.feature_id = k.feature_id AND e.occurred_at = k.occurred_at
-          AND e.idempotency_key = k.idempotency_key
+         JOIN ${EVENT_OF_KEY}
         WHERE c.id = $1 OR c.user_id = $1
         ORDER BY (c.id = $1) DESC LIMIT 1`,
       [customerRef, idempotencyKey],
@@ -273,15 +274,10 @@ export class UsageIngestService {
             alertMark.batchId,
             watched,
           ]);
-    if (unclaimed.length === 0) {
-      for (const row of rows) results.set(row.index, { index: row.index, status: 'accepted', id: row.id });
-      return;
-    }
     const unclaimedById = new Map(unclaimed.map((row) => [row.unclaimed, row]));
     const existing: Row[] = [];
     const unseen: Row[] = [];
     const byKey = new Map<string, StoredKeyRow>();
-    const keyOf = (customerId: string, idempotencyKey: string) => `${customerId}\u0000${idempotencyKey}`;
     for (const row of rows) {
       const found = unclaimedById.get(row.id);
       if (found === undefined) {
@@ -342,9 +338,7 @@ export class UsageIngestService {
       `SELECT e.customer_id, e.idempotency_key, e.feature_id, e.quantity, e.correction_of
          FROM json_to_recordset($1::json) AS r(c text, k text)
          JOIN billing.usage_event_keys k ON k.customer_id = r.c AND k.idempotency_key = r.k
-         JOIN billing.usage_events e
-           ON e.customer_id = k.customer_id AND e.feature_id = k.feature_id AND e.occurred_at = k.occurred_at
-          AND e.idempotency_key = k.idempotency_key
+         JOIN ${EVENT_OF_KEY}
         ORDER BY e.customer_id, e.idempotency_key
           FOR UPDATE OF e`,
       [JSON.stringify(corrections.map((row) => ({ c: row.customerId, k: row.event.correctionOf })))],
@@ -357,16 +351,14 @@ export class UsageIngestService {
           GROUP BY e.customer_id, e.correction_of`,
         [JSON.stringify(corrections.map((row) => ({ c: row.customerId, k: row.event.correctionOf })))],
       );
-    const originalOf = new Map(
-      originals.map((row) => [`${row.customer_id}\u0000${row.idempotency_key}`, row]),
-    );
+    const originalOf = new Map(originals.map((row) => [keyOf(row.customer_id, row.idempotency_key), row]));
     const correctedSoFar = new Map(
-      corrected.map((row) => [`${row.customer_id}\u0000${row.correction_of}`, -Number(row.total)]),
+      corrected.map((row) => [keyOf(row.customer_id, row.correction_of), -Number(row.total)]),
     );
     const definitions = await this.catalog.recent();
     const valid: Row[] = [];
     for (const row of corrections) {
-      const key = `${row.customerId}\u0000${row.event.correctionOf}`;
+      const key = keyOf(row.customerId, String(row.event.correctionOf));
       const original = originalOf.get(key);
       const fail = (message: string) =>
         results.set(row.index, {
@@ -410,7 +402,6 @@ export class UsageIngestService {
   }
 
   private async afterCommit(rows: Row[], results: UsageEventResult[], alertMark: AlertMark): Promise<void> {
-    // What checks hold of these customers is dropped by the usage events' commit notice.
     // Only features that had alerts when the batch began (those its statement marked) are evaluated.
     const pairs = new Set<string>();
     for (const row of rows) {
@@ -420,9 +411,7 @@ export class UsageIngestService {
     if (pairs.size === 0) return;
     try {
       await this.alerts.evaluate(pairs);
-      if (rows.some((row) => alertMark.watchedFeatures.has(row.event.featureId))) {
-        await this.alerts.clearPending(alertMark.batchId);
-      }
+      await this.alerts.clearPending(alertMark.batchId);
     } catch (error) {
       // The events are stored and marked: the next event of the pair, or the sweep, evaluates them.
       this.logger.error({ err: error }, 'usage alerts could not be evaluated');

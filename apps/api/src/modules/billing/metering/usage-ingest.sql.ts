@@ -30,7 +30,8 @@ SELECT r.c, r.k, r.i, r.f, r.q, r.t, r.s, r.p, r.o, $2, $3
 /** The stored event of a claimed key `k` (its feature and time lead to it), as duplicates show it. */
 const STORED_COLUMNS = `k.customer_id, k.idempotency_key, k.occurred_at AS claimed_at, e.id, e.feature_id, e.quantity,
        e.occurred_at, e.service_id, e.properties, e.correction_of, e.received_at`;
-const EVENT_OF_KEY = `billing.usage_events e
+/** Joins the event of claimed key `k` as `e`: its feature and time, with the key, are the events' primary key. */
+export const EVENT_OF_KEY = `billing.usage_events e
     ON e.customer_id = k.customer_id AND e.feature_id = k.feature_id AND e.occurred_at = k.occurred_at
    AND e.idempotency_key = k.idempotency_key`;
 
