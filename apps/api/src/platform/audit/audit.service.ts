@@ -6,6 +6,7 @@ import { newId } from '../ids';
 import { actorReference, RequestContext } from '../auth/actor';
 import { AuditLogEntry } from './audit-log-entry.entity';
 import type { SqlStatement } from '../database/statements-together';
+import { preparedQuery } from '../database/prepared-query';
 
 export interface AuditRecord {
   action: string;
@@ -41,7 +42,7 @@ export class AuditService {
   /** Many records of one actor in one statement (the billing run audits each invoice it issues). */
   async recordMany(manager: EntityManager, context: RequestContext, records: AuditRecord[]): Promise<void> {
     const statement = this.recordStatement(context, records);
-    if (statement) await manager.query(statement.sql, statement.params);
+    if (statement) await preparedQuery(manager, statement.sql, statement.params);
   }
 
   /**

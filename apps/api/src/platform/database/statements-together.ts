@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { preparedQuery } from './prepared-query';
 
 /** One SQL statement and its parameters ($1, $2… numbered from 1). */
 export interface SqlStatement {
@@ -20,7 +21,7 @@ export async function runStatementsTogether(
   const present = statements.filter((statement): statement is SqlStatement => statement !== null);
   if (present.length === 0) return;
   if (present.length === 1) {
-    await manager.query(present[0].sql, present[0].params);
+    await preparedQuery(manager, present[0].sql, present[0].params);
     return;
   }
   const params: unknown[] = [];
@@ -30,5 +31,5 @@ export async function runStatementsTogether(
     const sql = statement.sql.replace(/\$(\d+)/g, (_, position: string) => `$${Number(position) + offset}`);
     return `s${index} AS (${sql})`;
   });
-  await manager.query(`WITH ${parts.join(',\n')}\nSELECT 1`, params);
+  await preparedQuery(manager, `WITH ${parts.join(',\n')}\nSELECT 1`, params);
 }

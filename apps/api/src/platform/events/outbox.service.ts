@@ -6,6 +6,7 @@ import { newId } from '../ids';
 import { OutboxEvent } from './outbox-event.entity';
 import { currentTraceparent } from '../tracing/tracing';
 import type { SqlStatement } from '../database/statements-together';
+import { preparedQuery } from '../database/prepared-query';
 
 export const EVENT_PRODUCER = 'astrix-billing';
 
@@ -54,7 +55,7 @@ export class OutboxService {
   /** Several events in one statement, in order (the billing run emits one per invoice). */
   async appendMany(manager: EntityManager, events: NewEvent<EventType>[]): Promise<void> {
     const statement = this.appendStatement(events);
-    if (statement) await manager.query(statement.sql, statement.params);
+    if (statement) await preparedQuery(manager, statement.sql, statement.params);
   }
 
   /**

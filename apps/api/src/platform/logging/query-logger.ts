@@ -12,7 +12,8 @@ export class QueryLogger implements TypeOrmLogger {
   private readonly logger = new NestLogger('Database');
 
   logQueryError(error: string | Error, query: string): void {
-    this.logger.debug({ err: serializeError(error), query }, 'query failed');
+    // String(): a prepared query (platform/database/prepared-query.ts) is an object carrying its parameters.
+    this.logger.debug({ err: serializeError(error), query: String(query) }, 'query failed');
   }
 
   logQuery(): void {}

@@ -13,6 +13,7 @@ import {
   CustomerBalance,
   CustomerBalanceTransaction,
 } from './customer-balance.entity';
+import { preparedQuery } from '../../../platform/database/prepared-query';
 
 export interface BalanceMovement {
   customerId: string;
@@ -70,7 +71,8 @@ export class CustomerBalances {
   ): Promise<Map<string, number>> {
     const found = new Map<string, number>();
     if (keys.length === 0) return found;
-    const rows: Array<{ customer_id: string; currency: string; balance: string }> = await manager.query(
+    const rows: Array<{ customer_id: string; currency: string; balance: string }> = await preparedQuery(
+      manager,
       `SELECT customer_id, currency, balance FROM billing.customer_balances
         WHERE (customer_id, currency) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND balance > 0
         ORDER BY customer_id, currency FOR UPDATE`,
@@ -115,7 +117,8 @@ export class CustomerBalances {
       currency: string | null;
       balance: string | null;
       reference: string | null;
-    }> = await manager.query(
+    }> = await preparedQuery(
+      manager,
       `WITH b AS (
          INSERT INTO billing.customer_balances (customer_id, currency, balance, updated_at)
          SELECT DISTINCT customer_id, currency, 0, $3::timestamptz
@@ -154,7 +157,8 @@ export class CustomerBalances {
     const finals = [...new Map(entries.map((entry) => [keyOf(entry.customerId, entry.currency), entry]))];
     const of = <K extends keyof CustomerBalanceTransaction>(key: K): Array<CustomerBalanceTransaction[K]> =>
       entries.map((entry) => entry[key]);
-    await manager.query(
+    await preparedQuery(
+      manager,
       `WITH u AS (
          UPDATE billing.customer_balances b SET balance = u.balance, updated_at = $4
            FROM unnest($1::text[], $2::text[], $3::bigint[]) AS u(customer_id, currency, balance)
@@ -228,7 +232,8 @@ export class CustomerBalances {
 
     const now = this.clock.now();
     // Creates the row on first use, then locks it: every movement of this balance waits here.
-    await manager.query(
+    await preparedQuery(
+      manager,
       `INSERT INTO billing.customer_balances (customer_id, currency, balance, updated_at)
        VALUES ($1, $2, 0, $3) ON CONFLICT DO NOTHING`,
       [movement.customerId, currency, now],

@@ -7,6 +7,7 @@ import { Clock } from '../../../platform/clock';
 import { parseEcbCsv } from './ecb-csv';
 import { FxRate } from './fx-rate.entity';
 import { type DailyRate, type FxSnapshot, REPORTING_CURRENCY, snapshotFrom } from './fx-snapshot';
+import { preparedQuery } from '../../../platform/database/prepared-query';
 
 /** A rate older than this is stale: no snapshot rather than a wrong one. */
 const MAX_RATE_AGE_DAYS = 31;
@@ -29,7 +30,8 @@ export async function lookupSnapshots(
   }
   const days = wanted.map((item) => dayOf(item.at)).sort();
   const currencies = [...new Set([...wanted.map((item) => item.currency), REPORTING_CURRENCY])];
-  const rates = (await manager.query(
+  const rates = (await preparedQuery(
+    manager,
     `SELECT to_char(day, 'YYYY-MM-DD') AS day, base, quote, rate, source FROM billing.fx_rates
       WHERE day <= $1::date AND day >= $2::date - $3::int AND (base = ANY($4) OR quote = ANY($4))`,
     [days[days.length - 1], days[0], MAX_RATE_AGE_DAYS, currencies],

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { preparedQuery } from '../../../platform/database/prepared-query';
 
 /** Every document kind with a number series of its own, restarting each calendar year (UTC). */
 export type DocumentKind = 'invoice' | 'credit-note';
@@ -40,7 +41,8 @@ export class DocumentNumbers {
     if (!manager.queryRunner?.isTransactionActive) {
       throw new Error(`document number of series ${series} must be taken inside a transaction`);
     }
-    const rows: Array<{ last_number: string }> = await manager.query(
+    const rows: Array<{ last_number: string }> = await preparedQuery(
+      manager,
       `INSERT INTO billing.document_number_series (series, last_number) VALUES ($1, 1)
        ON CONFLICT (series) DO UPDATE SET last_number = document_number_series.last_number + 1
        RETURNING last_number`,
@@ -76,7 +78,8 @@ export class DocumentNumbers {
       throw new Error(`document numbers of series ${series} must be taken inside a transaction`);
     }
     // TypeORM answers an UPDATE … RETURNING with [rows, affected].
-    const [rows] = (await manager.query(
+    const [rows] = (await preparedQuery(
+      manager,
       `WITH taken AS (
          INSERT INTO billing.document_number_series (series, last_number) VALUES ($1, $2)
          ON CONFLICT (series) DO UPDATE SET last_number = document_number_series.last_number + $2

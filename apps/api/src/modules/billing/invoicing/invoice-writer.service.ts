@@ -21,6 +21,7 @@ import { type LineTax, taxDraft } from '../tax/tax-lines';
 import { TaxCalculator } from '../tax/tax.service';
 import { dayOf, lookupSnapshots } from '../fx/fx-rates.service';
 import { HostedInvoiceLinks } from './hosted-invoice-links';
+import { preparedQuery } from '../../../platform/database/prepared-query';
 
 type TaxedLine = InvoiceDraftLine & LineTax;
 type TaxedInvoiceDraft = Omit<InvoiceDraft, 'lines'> & {
@@ -411,7 +412,8 @@ export class InvoiceWriter {
   ): Promise<void> {
     const column = <K extends keyof Invoice>(key: K): Array<Invoice[K]> =>
       invoices.map((invoice) => invoice[key]);
-    await manager.query(
+    await preparedQuery(
+      manager,
       `WITH i AS (
          INSERT INTO billing.invoices
            (id, number, customer_id, user_id, customer_email, status, currency, subtotal, total, paid_at,

@@ -6,6 +6,7 @@ import type { LedgerAccountCode, RevenueKind } from './chart-of-accounts';
 import { JournalEntry, JournalLine, type LedgerSourceType } from './journal-entry.entity';
 import { dayOf, lookupSnapshots } from '../fx/fx-rates.service';
 import type { FxSnapshot } from '../fx/fx-snapshot';
+import { preparedQuery } from '../../../platform/database/prepared-query';
 
 /** One line of an entry to post: debit or credit (the other side zero or absent). */
 export interface JournalLineDraft {
@@ -151,7 +152,8 @@ export class Journal {
     const of = <K extends keyof (typeof rows)[number]>(key: K): Array<(typeof rows)[number][K]> =>
       rows.map((row) => row[key]);
     // The lines of an entry already posted (the conflict) are not written: they are the entry's own.
-    const inserted: Array<{ id: string }> = await manager.query(
+    const inserted: Array<{ id: string }> = await preparedQuery(
+      manager,
       `WITH e AS (
          INSERT INTO "billing"."journal_entries"
            ("id", "source_type", "source_id", "event", "occurred_at", "posted_at", "customer_id", "memo")
@@ -245,7 +247,8 @@ export class Journal {
     entry: JournalEntry,
     lines: readonly (JournalLineDraft & { debit: number; credit: number })[],
   ): Promise<JournalEntry | null> {
-    const inserted: unknown[] = await manager.query(
+    const inserted: unknown[] = await preparedQuery(
+      manager,
       `INSERT INTO "billing"."journal_entries"
          ("id", "source_type", "source_id", "event", "occurred_at", "posted_at", "customer_id", "memo", "reverses_entry_id")
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)

@@ -20,6 +20,7 @@ import {
   invoiceWrittenOffEntry,
   type ProductKindOf,
 } from './postings/invoice-postings';
+import { preparedQuery } from '../../../platform/database/prepared-query';
 
 /** An invoice with its lines, as finalized. */
 export interface FinalizedInvoice {
@@ -169,7 +170,8 @@ export async function invoiceLines(
     period_end: Date | null;
     tax: string;
     tax_inclusive: boolean;
-  }> = await manager.query(
+  }> = await preparedQuery(
+    manager,
     `SELECT kind, product_id, amount::text AS amount, discount::text AS discount, period_start, period_end,
             tax::text AS tax, tax_inclusive
          FROM billing.invoice_lines WHERE invoice_id = $1 ORDER BY position`,
@@ -195,7 +197,8 @@ async function kindsAndPolicies(
   const [row]: Array<{
     kinds: Array<{ id: string; kind: ProductKind }>;
     policies: Array<{ productKind: RevenueKind; method: RecognitionMethod; durationDays: number | null }>;
-  }> = await manager.query(
+  }> = await preparedQuery(
+    manager,
     `SELECT (SELECT coalesce(json_agg(json_build_object('id', id, 'kind', kind)), '[]')
                FROM billing.products WHERE id = ANY($1::text[])) AS kinds,
             (SELECT coalesce(json_agg(json_build_object('productKind', product_kind, 'method', method,
@@ -225,6 +228,8 @@ export async function productKinds(
   const rows: Array<{ id: string; kind: ProductKind }> =
     ids.length === 0
       ? []
-      : await manager.query(`SELECT id, kind FROM billing.products WHERE id = ANY($1::text[])`, [ids]);
+      : await preparedQuery(manager, `SELECT id, kind FROM billing.products WHERE id = ANY($1::text[])`, [
+          ids,
+        ]);
   return kindLookup(rows);
 }

@@ -13,6 +13,7 @@ import { aggregateUsage, UsageWindow } from './usage-aggregates';
 import { UsagePeriod } from './usage-period.entity';
 import { priceUsage } from './usage-pricing';
 import { priceWindowsOf, type PriceVersion } from './usage-price-versions';
+import { preparedQuery } from '../../../platform/database/prepared-query';
 
 interface PriceRow {
   k: number;
@@ -115,7 +116,8 @@ export class UsageChargesService extends UsageCharges {
       currency: string;
       period_start: Date;
       period_end: Date;
-    }> = await manager.query(
+    }> = await preparedQuery(
+      manager,
       `WITH closed AS (
          SELECT id, subscription_id, customer_id, product_id, currency, period_start, period_end
            FROM billing.usage_periods WHERE subscription_id = ANY($1::text[]) AND invoice_key IS NULL
@@ -166,7 +168,10 @@ export class UsageChargesService extends UsageCharges {
   }
 
   private async openStarts(manager: EntityManager, periods: readonly ClosedUsagePeriod[]): Promise<Date[]> {
-    return openStartsOf(periods, await manager.query(openStartSql('$1'), [openStartWindows(periods)]));
+    return openStartsOf(
+      periods,
+      await preparedQuery(manager, openStartSql('$1'), [openStartWindows(periods)]),
+    );
   }
 
   /** The lines of each stretch, keyed by subscription, in stretch then feature then time order. */
@@ -176,7 +181,8 @@ export class UsageChargesService extends UsageCharges {
   ): Promise<Array<[string, UsageInvoiceLine]>> {
     if (stretches.length === 0) return [];
     // The price versions and the plan allowance in force at some time of each stretch.
-    const prices: PriceRow[] = await manager.query(
+    const prices: PriceRow[] = await preparedQuery(
+      manager,
       `SELECT r.k, up.product_id, up.feature_id, up.currency, up.price, up.effective_from, up.effective_to,
               f.name, f.unit, f.aggregation, f.aggregation_property, pf."limit" AS allowance
          FROM json_to_recordset($1::json) AS r(k int, p text, c text, f timestamptz, t timestamptz)
@@ -199,7 +205,8 @@ export class UsageChargesService extends UsageCharges {
       ],
     );
     if (prices.length === 0) return [];
-    const overrides: Array<{ k: number; feature_id: string; limit: string | null }> = await manager.query(
+    const overrides: Array<{ k: number; feature_id: string; limit: string | null }> = await preparedQuery(
+      manager,
       `SELECT DISTINCT ON (r.k, e.feature_id) r.k, e.feature_id, e."limit"
          FROM json_to_recordset($1::json) AS r(k int, c text, f text, at timestamptz)
          JOIN billing.customer_entitlements e ON e.customer_id = r.c AND e.feature_id = r.f

@@ -13,6 +13,7 @@ import { EntitlementsCatalog } from './entitlements-catalog';
 import { ParsedUsageEvent, parseUsageEvent } from './usage-event-parser';
 import { UsageAlertsService } from './usage-alerts.service';
 import { EVENT_OF_KEY, INSERT_MARKING_SQL, INSERT_SQL, STORED_SQL } from './usage-ingest.sql';
+import { preparedQuery } from '../../../platform/database/prepared-query';
 
 /** Late events are accepted while their period is open, and up to this long after it closed. */
 export const USAGE_LATE_GRACE_MS = 60 * 60 * 1000;
@@ -265,8 +266,8 @@ export class UsageIngestService {
     // A row per event whose key was not claimed; its key's columns NULL when the claim was not seen.
     const unclaimed: Array<{ unclaimed: string } & (StoredKeyRow | { customer_id: null })> =
       watched.length === 0
-        ? await manager.query(INSERT_SQL, [payload, reportedBy, now, features])
-        : await manager.query(INSERT_MARKING_SQL, [
+        ? await preparedQuery(manager, INSERT_SQL, [payload, reportedBy, now, features])
+        : await preparedQuery(manager, INSERT_MARKING_SQL, [
             payload,
             reportedBy,
             now,
@@ -290,7 +291,7 @@ export class UsageIngestService {
     }
     if (unseen.length > 0) {
       // Claimed by a batch that committed while this statement waited on it: read after that commit.
-      const stored: StoredKeyRow[] = await manager.query(STORED_SQL, [
+      const stored: StoredKeyRow[] = await preparedQuery(manager, STORED_SQL, [
         JSON.stringify(unseen.map((row) => ({ c: row.customerId, k: row.event.idempotencyKey }))),
       ]);
       for (const row of stored) byKey.set(keyOf(row.customer_id, row.idempotency_key), row);

@@ -20,6 +20,7 @@ import { subscriptionEvent } from './subscription-views';
 import { UsageCharges } from './usage-charges.port';
 import { BillingMetrics } from '../billing-metrics';
 import { USAGE_LATE_GRACE_MS } from '../metering/usage-ingest.service';
+import { preparedQuery } from '../../../platform/database/prepared-query';
 
 /**
  * A period is invoiced once it ended at least the late-usage grace before the run's `asOf`: usage for
@@ -299,7 +300,8 @@ export class BillingRuns {
     const [names]: Array<{
       products: Array<{ id: string; name: string }>;
       customers: Array<{ id: string; email: string | null }>;
-    }> = await manager.query(
+    }> = await preparedQuery(
+      manager,
       `SELECT (SELECT coalesce(json_agg(json_build_object('id', id, 'name', name)), '[]')
                  FROM billing.products WHERE id = ANY($1::text[])) AS products,
               (SELECT coalesce(json_agg(json_build_object('id', id, 'email', email)), '[]')
@@ -386,7 +388,8 @@ export class BillingRuns {
     });
     // The run's counts commit with the batch, after numbering: the series lock held from there to commit
     // already orders the run's batches, so locking the run's row here adds no wait (nor a commit of its own).
-    await manager.query(
+    await preparedQuery(
+      manager,
       `UPDATE billing.billing_runs SET invoices_created = invoices_created + $2, periods_closed = periods_closed + $3
         WHERE id = $1`,
       [run.id, invoices.length, periodsClosed],
@@ -402,7 +405,8 @@ export class BillingRuns {
     latestInvoice: Map<string, string>,
     now: Date,
   ): Promise<void> {
-    await manager.query(
+    await preparedQuery(
+      manager,
       `UPDATE billing.subscriptions s SET
          status = u.status, product_id = u.product_id, price_id = u.price_id, unit_amount = u.unit_amount,
          quantity = u.quantity, current_period_start = u.period_start, current_period_end = u.period_end,

@@ -30,6 +30,7 @@ import {
   recognitionWindow,
   type RecognitionWindow,
 } from './recognition-rules';
+import { preparedQuery } from '../../../../platform/database/prepared-query';
 
 /** The recognition policies read, as a lookup (a kind without a row is earned at once). */
 export function policyLookup(
@@ -113,7 +114,8 @@ export class RevenueSchedules {
     // cost more CPU than the statement itself. A line that has its schedule keeps it.
     const of = <K extends keyof RevenueSchedule>(key: K): Array<RevenueSchedule[K]> =>
       rows.map((row) => row[key]);
-    await manager.query(
+    await preparedQuery(
+      manager,
       `INSERT INTO billing.revenue_schedules
          (id, invoice_id, line_position, customer_id, product_kind, account, currency, amount, start_at, end_at,
           first_day, last_day, recognized, reduced, credited, recognized_through, basis_start, basis_amount,
