@@ -132,6 +132,68 @@ describe('ledger journal', () => {
     expect(await t.dataSource.getRepository(JournalEntry).countBy({ sourceId: 'inv_raw' })).toBe(0);
   });
 
+  // The check runs once per entry at commit; a line whose entry another transaction (or a savepoint)
+  // posted is checked on its own, so none of these gets past it.
+  describe('lines the entry of the same transaction does not cover', () => {
+    const rawEntry = (id: string, sourceId: string) =>
+      `INSERT INTO billing.journal_entries (id, source_type, source_id, event, occurred_at) VALUES ('${id}', 'invoice', '${sourceId}', 'invoice.finalized', now())`;
+    const rawLines = (entryId: string, debit: number, credit: number) =>
+      `INSERT INTO billing.journal_lines (entry_id, account, currency, debit, credit, occurred_at)
+       VALUES ('${entryId}', 'accounts_receivable', 'USD', ${debit}, 0, now()), ('${entryId}', 'revenue_reset', 'USD', 0, ${credit}, now())`;
+
+    it('refuses a line of an entry that does not exist', async () => {
+      await expect(
+        t.dataSource.query(
+          `INSERT INTO billing.journal_lines (entry_id, account, currency, debit, credit, occurred_at)
+           VALUES ('je_nowhere', 'accounts_receivable', 'USD', 100, 0, now())`,
+        ),
+      ).rejects.toThrow(/journal line of unknown entry je_nowhere/);
+    });
+
+    it('refuses lines that unbalance an entry committed earlier, and checks the balanced ones too', async () => {
+      await t.dataSource.transaction(async (manager) => {
+        await manager.query(rawEntry('je_raw_later', 'inv_raw_later'));
+        await manager.query(rawLines('je_raw_later', 100, 100));
+      });
+      await expect(t.dataSource.query(rawLines('je_raw_later', 5, 4))).rejects.toThrow(
+        /journal entry je_raw_later does not balance: USD debits 105 credits 104/,
+      );
+      await expect(
+        t.dataSource.query(
+          `INSERT INTO billing.journal_lines (entry_id, account, currency, debit, credit, occurred_at)
+           VALUES ('je_raw_later', 'petty_cash', 'USD', 0, 7, now()), ('je_raw_later', 'revenue_reset', 'USD', 7, 0, now())`,
+        ),
+      ).rejects.toThrow(/outside the chart/);
+      const [totals]: Array<{ lines: number; debits: number; credits: number }> = await t.dataSource.query(
+        `SELECT count(*)::int AS lines, sum(debit)::int AS debits, sum(credit)::int AS credits
+           FROM billing.journal_lines WHERE entry_id = 'je_raw_later'`,
+      );
+      expect(totals).toEqual({ lines: 2, debits: 100, credits: 100 });
+    });
+
+    it('checks an entry posted inside a savepoint with lines written after it, at commit', async () => {
+      await expect(
+        t.dataSource.transaction(async (manager) => {
+          await manager.query(`SAVEPOINT posting`);
+          await manager.query(rawEntry('je_raw_savepoint', 'inv_raw_savepoint'));
+          await manager.query(`RELEASE SAVEPOINT posting`);
+          await manager.query(rawLines('je_raw_savepoint', 300, 299));
+        }),
+      ).rejects.toThrow(/je_raw_savepoint does not balance/);
+      await expect(
+        t.dataSource.transaction(async (manager) => {
+          await manager.query(rawEntry('je_raw_savepoint', 'inv_raw_savepoint'));
+          await manager.query(`SAVEPOINT lines`);
+          await manager.query(rawLines('je_raw_savepoint', 300, 299));
+          await manager.query(`RELEASE SAVEPOINT lines`);
+        }),
+      ).rejects.toThrow(/je_raw_savepoint does not balance/);
+      expect(await t.dataSource.getRepository(JournalEntry).countBy({ sourceId: 'inv_raw_savepoint' })).toBe(
+        0,
+      );
+    });
+  });
+
   it('is append-only: updates, deletes and truncation are refused; a correction is a reversing entry', async () => {
     const entry = await t.dataSource.transaction((manager) => journal.post(manager, sale('inv_ledger_rev')));
     await expect(
