@@ -136,6 +136,40 @@ const CHART: readonly [string, string, string, string, boolean, string][] = [
 ];
 
 /**
+ * The commit-time check of an entry and of each line (as first written; replaced by
+ * JournalCheckedOncePerEntry1795780000000, whose `down` restores it).
+ */
+export const CHECK_JOURNAL_ENTRY_FUNCTION = `FUNCTION "billing"."check_journal_entry"() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        -- A line names its entry in entry_id; an entry is its own id.
+        entry text := COALESCE(to_jsonb(NEW) ->> 'entry_id', to_jsonb(NEW) ->> 'id');
+        unbalanced text;
+      BEGIN
+        IF NOT EXISTS (SELECT 1 FROM "billing"."journal_entries" WHERE "id" = entry) THEN
+          RAISE EXCEPTION 'journal line of unknown entry %', entry USING ERRCODE = 'foreign_key_violation';
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM "billing"."journal_lines" WHERE "entry_id" = entry) THEN
+          RAISE EXCEPTION 'journal entry % has no lines', entry USING ERRCODE = 'check_violation';
+        END IF;
+        IF EXISTS (
+          SELECT 1 FROM "billing"."journal_lines" line
+          WHERE line."entry_id" = entry
+            AND NOT EXISTS (SELECT 1 FROM "billing"."ledger_accounts" account WHERE account."code" = line."account")
+        ) THEN
+          RAISE EXCEPTION 'journal entry % names an account outside the chart', entry USING ERRCODE = 'foreign_key_violation';
+        END IF;
+        SELECT string_agg("currency" || ' debits ' || debits || ' credits ' || credits, '; ') INTO unbalanced
+        FROM (
+          SELECT "currency", sum("debit") AS debits, sum("credit") AS credits
+          FROM "billing"."journal_lines" WHERE "entry_id" = entry GROUP BY "currency"
+        ) totals WHERE debits <> credits;
+        IF unbalanced IS NOT NULL THEN
+          RAISE EXCEPTION 'journal entry % does not balance: %', entry, unbalanced USING ERRCODE = 'check_violation';
+        END IF;
+        RETURN NULL;
+      END $$`;
+
+/**
  * The ledger: a chart of accounts, journal entries and their lines. Entries are append-only (the
  * database refuses UPDATE, DELETE and TRUNCATE; corrections are reversing entries) and every entry
  * balances per currency, checked by a deferred trigger at commit so an entry's lines can be inserted
@@ -200,36 +234,7 @@ export class Ledger1795500000001 implements MigrationInterface {
 
     // At commit: the entry of each inserted line exists, its accounts are in the chart, and it
     // balances per currency; an entry without lines is refused too.
-    await queryRunner.query(`
-      CREATE FUNCTION "billing"."check_journal_entry"() RETURNS trigger LANGUAGE plpgsql AS $$
-      DECLARE
-        -- A line names its entry in entry_id; an entry is its own id.
-        entry text := COALESCE(to_jsonb(NEW) ->> 'entry_id', to_jsonb(NEW) ->> 'id');
-        unbalanced text;
-      BEGIN
-        IF NOT EXISTS (SELECT 1 FROM "billing"."journal_entries" WHERE "id" = entry) THEN
-          RAISE EXCEPTION 'journal line of unknown entry %', entry USING ERRCODE = 'foreign_key_violation';
-        END IF;
-        IF NOT EXISTS (SELECT 1 FROM "billing"."journal_lines" WHERE "entry_id" = entry) THEN
-          RAISE EXCEPTION 'journal entry % has no lines', entry USING ERRCODE = 'check_violation';
-        END IF;
-        IF EXISTS (
-          SELECT 1 FROM "billing"."journal_lines" line
-          WHERE line."entry_id" = entry
-            AND NOT EXISTS (SELECT 1 FROM "billing"."ledger_accounts" account WHERE account."code" = line."account")
-        ) THEN
-          RAISE EXCEPTION 'journal entry % names an account outside the chart', entry USING ERRCODE = 'foreign_key_violation';
-        END IF;
-        SELECT string_agg("currency" || ' debits ' || debits || ' credits ' || credits, '; ') INTO unbalanced
-        FROM (
-          SELECT "currency", sum("debit") AS debits, sum("credit") AS credits
-          FROM "billing"."journal_lines" WHERE "entry_id" = entry GROUP BY "currency"
-        ) totals WHERE debits <> credits;
-        IF unbalanced IS NOT NULL THEN
-          RAISE EXCEPTION 'journal entry % does not balance: %', entry, unbalanced USING ERRCODE = 'check_violation';
-        END IF;
-        RETURN NULL;
-      END $$`);
+    await queryRunner.query(`CREATE ${CHECK_JOURNAL_ENTRY_FUNCTION}`);
     await queryRunner.query(
       `CREATE CONSTRAINT TRIGGER "journal_lines_balanced" AFTER INSERT ON "billing"."journal_lines" DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION "billing"."check_journal_entry"()`,
     );
