@@ -77,9 +77,10 @@ export class DocumentNumbers {
     if (!manager.queryRunner?.isTransactionActive) {
       throw new Error(`document numbers of series ${series} must be taken inside a transaction`);
     }
-    // TypeORM answers an UPDATE … RETURNING with [rows, affected].
-    const [rows] = (await preparedQuery(
-      manager,
+    // TypeORM answers an UPDATE … RETURNING with [rows, affected]. Not a prepared statement: a plan
+    // cached while the table was small would keep scanning it whole as it grows (the billing run's first
+    // batches on an empty invoices table: 9.5 ms a batch instead of 3, #25 eleventh session).
+    const [rows] = (await manager.query(
       `WITH taken AS (
          INSERT INTO billing.document_number_series (series, last_number) VALUES ($1, $2)
          ON CONFLICT (series) DO UPDATE SET last_number = document_number_series.last_number + $2

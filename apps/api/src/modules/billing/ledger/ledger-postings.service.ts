@@ -170,8 +170,7 @@ export async function invoiceLines(
     period_end: Date | null;
     tax: string;
     tax_inclusive: boolean;
-  }> = await preparedQuery(
-    manager,
+  }> = await manager.query(
     `SELECT kind, product_id, amount::text AS amount, discount::text AS discount, period_start, period_end,
             tax::text AS tax, tax_inclusive
          FROM billing.invoice_lines WHERE invoice_id = $1 ORDER BY position`,
