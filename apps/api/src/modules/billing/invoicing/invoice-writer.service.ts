@@ -4,7 +4,7 @@ import type { EventType, InvoiceBillingReason } from '@astrix/contracts';
 import { AuditService } from '../../../platform/audit/audit.service';
 import { actorLabel, type RequestContext } from '../../../platform/auth/actor';
 import { OutboxService, type NewEvent } from '../../../platform/events/outbox.service';
-import { runStatementsTogether } from '../../../platform/database/statements-together';
+import { runStatementsTogether, type SqlStatement } from '../../../platform/database/statements-together';
 import { ConflictError } from '../../../platform/http/app-error';
 import { newId } from '../../../platform/ids';
 import { AppConfig } from '../../../platform/config/app-config';
@@ -114,11 +114,14 @@ export class InvoiceWriter {
     items: readonly InvoiceToWrite[],
     issuedAt: Date,
     context: RequestContext,
-    /** Work of the caller's transaction to do before numbering (which holds the series lock till commit). */
-    beforeNumbering?: (invoices: Invoice[]) => Promise<void>,
+    /**
+     * Work of the caller's transaction to do before numbering (which holds the series lock till commit);
+     * the statement it may return runs after numbering, in the events' round trip.
+     */
+    beforeNumbering?: (invoices: Invoice[]) => Promise<SqlStatement | null>,
   ): Promise<Invoice[]> {
     if (items.length === 0) {
-      await beforeNumbering?.([]);
+      await runStatementsTogether(manager, [(await beforeNumbering?.([])) ?? null]);
       return [];
     }
     // Tax through @astrix/pricing with each customer's decision as of the issue instant.
@@ -204,7 +207,7 @@ export class InvoiceWriter {
       fx,
     );
     await this.moveCredit(manager, invoices, items, drafts, actorLabel(context.actor));
-    await beforeNumbering?.(invoices);
+    const callersStatement = (await beforeNumbering?.(invoices)) ?? null;
 
     // Numbers as late as possible and in one statement: concurrent batches wait on the series lock
     // only for the numbering, the events and the commit; a rollback gives the numbers back.
@@ -235,8 +238,9 @@ export class InvoiceWriter {
         });
       }
     }
-    // The events and the audit rows in one round trip.
+    // The events, the audit rows and the caller's statement in one round trip.
     await runStatementsTogether(manager, [
+      callersStatement,
       this.outbox.appendStatement(events),
       this.audit.recordStatement(
         context,

@@ -385,15 +385,15 @@ export class BillingRuns {
       await this.advance(manager, subscriptions, renewals, latestInvoice, now);
       await this.outbox.appendMany(manager, this.changeEvents(subscriptions, renewals));
       periodsClosed = subscriptions.length - issued.length;
+      // The run's counts commit with the batch, after numbering (in its events' statement): the series lock
+      // held from there to commit already orders the run's batches, so locking the run's row there adds no
+      // wait (nor a round trip or a commit of its own).
+      return {
+        sql: `UPDATE billing.billing_runs SET invoices_created = invoices_created + $2, periods_closed = periods_closed + $3
+               WHERE id = $1`,
+        params: [run.id, issued.length, periodsClosed],
+      };
     });
-    // The run's counts commit with the batch, after numbering: the series lock held from there to commit
-    // already orders the run's batches, so locking the run's row here adds no wait (nor a commit of its own).
-    await preparedQuery(
-      manager,
-      `UPDATE billing.billing_runs SET invoices_created = invoices_created + $2, periods_closed = periods_closed + $3
-        WHERE id = $1`,
-      [run.id, invoices.length, periodsClosed],
-    );
     return { processed: subscriptions.length, invoicesCreated: invoices.length, periodsClosed };
   }
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { InvoiceBillingReason } from '@astrix/contracts';
 import type { RequestContext } from '../../../platform/auth/actor';
+import type { SqlStatement } from '../../../platform/database/statements-together';
 import type { Invoice } from '../invoicing/invoice.entity';
 import { InvoiceWriter } from '../invoicing/invoice-writer.service';
 import type { DraftInvoice } from './invoice-drafts';
@@ -33,8 +34,8 @@ export class SubscriptionInvoicing {
     items: readonly InvoiceToIssue[],
     issuedAt: Date,
     context: RequestContext,
-    /** Work of the caller's transaction to do before numbering (which holds the series lock till commit). */
-    beforeNumbering?: (invoices: Invoice[]) => Promise<void>,
+    /** As InvoiceWriter.issue's: work before numbering, and a statement to run after it. */
+    beforeNumbering?: (invoices: Invoice[]) => Promise<SqlStatement | null>,
   ): Promise<Invoice[]> {
     return this.writer.issue(
       manager,
