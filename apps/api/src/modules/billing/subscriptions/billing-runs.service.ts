@@ -10,6 +10,7 @@ import { toPage } from '../../../platform/http/pagination';
 import { newId } from '../../../platform/ids';
 import { JobQueue } from '../../../platform/queues/job-queue.service';
 import { BillingRun, BillingRunFailure, BillingRunTrigger } from './billing-run.entity';
+import { runView } from './billing-run-view';
 import { CustomerBalances } from '../customers/customer-balances.service';
 import { DraftLine, draftInvoice, usageLine, withCoupon } from './invoice-drafts';
 import { periodCouponsOf } from './subscription-coupons';
@@ -83,26 +84,6 @@ function dueSubscriptions(
         { runId },
       )
   );
-}
-
-function runView(run: BillingRun, remaining: number, failures: BillingRunFailure[]): BillingRunView {
-  return {
-    id: run.id,
-    trigger: run.trigger,
-    status: run.status,
-    asOf: run.asOf.toISOString(),
-    progress: {
-      done: run.invoicesCreated + run.periodsClosed,
-      invoicesCreated: run.invoicesCreated,
-      periodsClosed: run.periodsClosed,
-      failed: run.failed,
-      remaining,
-    },
-    failures: failures.map((failure) => ({ subscriptionId: failure.subscriptionId, error: failure.error })),
-    requestedBy: run.requestedBy,
-    startedAt: run.startedAt.toISOString(),
-    finishedAt: run.finishedAt?.toISOString() ?? null,
-  };
 }
 
 /**
