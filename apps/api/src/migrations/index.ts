@@ -39,6 +39,7 @@ import { SandboxClock1795750000000 } from './1795750000000-sandbox-clock';
 import { CustomerRowsNotify1795760000000 } from './1795760000000-customer-rows-notify';
 import { UsageEventsKeyedByFeature1795770000000 } from './1795770000000-usage-events-keyed-by-feature';
 import { JournalCheckedOncePerEntry1795780000000 } from './1795780000000-journal-checked-once-per-entry';
+import { InvoiceIndexesTrimmed1795790000000 } from './1795790000000-invoice-indexes-trimmed';
 import { LedgerCurrencyConversion1795730000000 } from './1795730000000-ledger-currency-conversion';
 import { InvoiceRegeneratedFrom1795700000000 } from './1795700000000-invoice-regenerated-from';
 
@@ -87,4 +88,5 @@ export const MIGRATIONS = [
   CustomerRowsNotify1795760000000,
   UsageEventsKeyedByFeature1795770000000,
   JournalCheckedOncePerEntry1795780000000,
+  InvoiceIndexesTrimmed1795790000000,
 ];

@@ -1,10 +1,9 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { MinorUnits } from '../../../platform/database/transformers';
 
 export type InvoiceLineKind = 'purchase' | 'plan' | 'proration_credit' | 'proration_charge' | 'usage';
 
 @Entity({ schema: 'billing', name: 'invoice_lines' })
-@Index('ix_invoice_lines_invoice', ['invoiceId', 'position'])
 export class InvoiceLine {
   @PrimaryColumn({ type: 'text' })
   invoiceId!: string;

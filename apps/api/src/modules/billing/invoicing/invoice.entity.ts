@@ -33,7 +33,7 @@ export class Invoice {
   @Column({ type: 'text', nullable: true })
   customerEmail!: string | null;
 
-  @Index('uq_invoices_charge_id', { unique: true })
+  @Index('uq_invoices_charge_id', { unique: true, where: '"charge_id" IS NOT NULL' })
   @Column({ type: 'text', nullable: true })
   chargeId!: string | null;
 
@@ -114,7 +114,7 @@ export class Invoice {
   voidedAt!: Date | null;
 
   /** On a regenerated invoice: the voided invoice it replaces (each is replaced at most once). */
-  @Index('uq_invoices_regenerated_from', { unique: true })
+  @Index('uq_invoices_regenerated_from', { unique: true, where: '"regenerated_from_invoice_id" IS NOT NULL' })
   @Column({ type: 'text', nullable: true })
   regeneratedFromInvoiceId!: string | null;
 
