@@ -32,9 +32,6 @@ export function dataSourceOptions(databaseUrl: string, applicationName = 'astrix
     // Failed queries at debug level, never with their parameters.
     logger: new QueryLogger(),
     applicationName,
-    // Pipelining (node-postgres): statements a caller issues together on one connection (Promise.all in
-    // a transaction) go out without waiting for each other's answers, one round trip for all; the
-    // server still runs them in order, each with its own result or error.
-    extra: { max: 20, connectionTimeoutMillis: 5000, pipeline: true },
+    extra: { max: 20, connectionTimeoutMillis: 5000 },
   };
 }

@@ -22,7 +22,6 @@ import { TaxCalculator } from '../tax/tax.service';
 import { dayOf, lookupSnapshots } from '../fx/fx-rates.service';
 import { HostedInvoiceLinks } from './hosted-invoice-links';
 import { insertInvoicesAndLines } from './invoice-rows';
-import { issuedTogether } from '../../../platform/database/issued-together';
 
 export type TaxedLine = InvoiceDraftLine & LineTax;
 type TaxedInvoiceDraft = Omit<InvoiceDraft, 'lines'> & {
@@ -128,30 +127,25 @@ export class InvoiceWriter {
     }
     // Tax through @astrix/pricing with each customer's decision as of the issue instant; the FX snapshot
     // of the finalization day (reports in the reporting currency use it, never today's rate); the
-    // catalog the ledger posts by. Independent reads, issued together: one round trip (pipelined).
-    const [decisions, fx, catalog] = await issuedTogether(manager, () =>
-      Promise.all([
-        this.taxes.decide(
-          manager,
-          items.map((item) => item.customerId),
-          issuedAt,
-          new Map(
-            items.map((item) => [
-              item.customerId,
-              { currency: item.draft.currency, amount: item.draft.total },
-            ]),
-          ),
+    // catalog the ledger posts by. Independent reads, issued at once.
+    const [decisions, fx, catalog] = await Promise.all([
+      this.taxes.decide(
+        manager,
+        items.map((item) => item.customerId),
+        issuedAt,
+        new Map(
+          items.map((item) => [item.customerId, { currency: item.draft.currency, amount: item.draft.total }]),
         ),
-        lookupSnapshots(
-          manager,
-          items.map((item) => ({ currency: item.draft.currency, at: issuedAt })),
-        ),
-        this.ledger.catalogFor(
-          manager,
-          items.flatMap((item) => item.draft.lines.map((line) => line.productId)),
-        ),
-      ]),
-    );
+      ),
+      lookupSnapshots(
+        manager,
+        items.map((item) => ({ currency: item.draft.currency, at: issuedAt })),
+      ),
+      this.ledger.catalogFor(
+        manager,
+        items.flatMap((item) => item.draft.lines.map((line) => line.productId)),
+      ),
+    ]);
     const drafts: TaxedInvoiceDraft[] = items.map((item) => {
       const decision = decisions.get(item.customerId);
       if (decision === undefined) throw new Error(`no tax decision for customer ${item.customerId}`);
@@ -204,20 +198,17 @@ export class InvoiceWriter {
       });
     });
     // Before the series lock: the journal, the balance movements and the caller's work. They write
-    // different tables and read none of each other's rows (nor the invoices', not yet written), so they
-    // are issued together and go out pipelined.
-    const [, , callersStatement] = await issuedTogether(manager, () =>
-      Promise.all([
-        this.ledger.invoicesFinalized(
-          manager,
-          invoices.map((invoice, index) => ({ invoice, lines: drafts[index].lines })),
-          fx,
-          catalog,
-        ),
-        this.moveCredit(manager, invoices, items, drafts, actorLabel(context.actor)),
-        beforeNumbering?.(invoices) ?? null,
-      ]),
-    );
+    // different tables and read none of each other's rows (nor the invoices', not yet written).
+    const [, , callersStatement] = await Promise.all([
+      this.ledger.invoicesFinalized(
+        manager,
+        invoices.map((invoice, index) => ({ invoice, lines: drafts[index].lines })),
+        fx,
+        catalog,
+      ),
+      this.moveCredit(manager, invoices, items, drafts, actorLabel(context.actor)),
+      beforeNumbering?.(invoices) ?? null,
+    ]);
 
     // Numbers as late as possible: concurrent batches wait on the series lock only for the rows, the
     // events and the commit; a rollback gives the numbers back. The rows are written numbered, once.
@@ -243,37 +234,35 @@ export class InvoiceWriter {
       }
     }
     // The invoices and their lines; then, in one statement, the events, the audit rows and the caller's
-    // statement: issued together, one round trip.
-    await issuedTogether(manager, () =>
-      Promise.all([
-        insertInvoicesAndLines(
-          manager,
-          invoices,
-          issuedAt,
-          sellerDetails(this.config),
-          invoices.flatMap((invoice, index) =>
-            drafts[index].lines.map((line, position) => ({
-              invoiceId: invoice.id,
-              position: position + 1,
-              line,
-            })),
-          ),
+    // statement.
+    await Promise.all([
+      insertInvoicesAndLines(
+        manager,
+        invoices,
+        issuedAt,
+        sellerDetails(this.config),
+        invoices.flatMap((invoice, index) =>
+          drafts[index].lines.map((line, position) => ({
+            invoiceId: invoice.id,
+            position: position + 1,
+            line,
+          })),
         ),
-        runStatementsTogether(manager, [
-          callersStatement,
-          this.outbox.appendStatement(events),
-          this.audit.recordStatement(
-            context,
-            invoices.map((invoice) => ({
-              action: 'invoice.finalized',
-              resourceType: 'invoice',
-              resourceId: invoice.id,
-              after: { ...invoiceEventData(invoice) },
-            })),
-          ),
-        ]),
+      ),
+      runStatementsTogether(manager, [
+        callersStatement,
+        this.outbox.appendStatement(events),
+        this.audit.recordStatement(
+          context,
+          invoices.map((invoice) => ({
+            action: 'invoice.finalized',
+            resourceType: 'invoice',
+            resourceId: invoice.id,
+            after: { ...invoiceEventData(invoice) },
+          })),
+        ),
       ]),
-    );
+    ]);
     return invoices;
   }
 

@@ -22,7 +22,6 @@ import { UsageCharges } from './usage-charges.port';
 import { BillingMetrics } from '../billing-metrics';
 import { USAGE_LATE_GRACE_MS } from '../metering/usage-ingest.service';
 import { batchNames } from './batch-names';
-import { issuedTogether } from '../../../platform/database/issued-together';
 import { preparedQuery } from '../../../platform/database/prepared-query';
 
 /**
@@ -279,39 +278,36 @@ export class BillingRuns {
         renewals.flatMap((renewal, index) => [renewal.plan.productId, subscriptions[index].productId]),
       ),
     ];
-    // The batch's reads are independent of each other: issued together, they share one round trip
-    // (the pool pipelines a connection's statements; data-source-options.ts).
-    const [names, usageLines, coupons, credits] = await issuedTogether(manager, () =>
-      Promise.all([
-        batchNames(
-          manager,
-          productIds,
-          subscriptions.map((subscription) => subscription.customerId),
+    // The batch's reads, independent of each other, issued at once (they queue on the connection).
+    const [names, usageLines, coupons, credits] = await Promise.all([
+      batchNames(
+        manager,
+        productIds,
+        subscriptions.map((subscription) => subscription.customerId),
+      ),
+      this.usage.linesFor(
+        manager,
+        // Stretches of the period closed early (pause, plan change now) are billed here, marked by the key.
+        subscriptions.flatMap((subscription, index) =>
+          renewals[index].closedPeriodWasTrial
+            ? []
+            : [
+                {
+                  ...usagePeriodOf(subscription),
+                  invoiceKey: renewalInvoiceKey(subscription.id, renewals[index].boundary),
+                },
+              ],
         ),
-        this.usage.linesFor(
-          manager,
-          // Stretches of the period closed early (pause, plan change now) are billed here, marked by the key.
-          subscriptions.flatMap((subscription, index) =>
-            renewals[index].closedPeriodWasTrial
-              ? []
-              : [
-                  {
-                    ...usagePeriodOf(subscription),
-                    invoiceKey: renewalInvoiceKey(subscription.id, renewals[index].boundary),
-                  },
-                ],
-          ),
-        ),
-        periodCouponsOf(manager, subscriptions),
-        this.balances.lockedPositiveBalances(
-          manager,
-          subscriptions.map((subscription) => ({
-            customerId: subscription.customerId,
-            currency: subscription.currency,
-          })),
-        ),
-      ]),
-    );
+      ),
+      periodCouponsOf(manager, subscriptions),
+      this.balances.lockedPositiveBalances(
+        manager,
+        subscriptions.map((subscription) => ({
+          customerId: subscription.customerId,
+          currency: subscription.currency,
+        })),
+      ),
+    ]);
     const products = new Map(names.products.map((product) => [product.id, product]));
     const customers = new Map(names.customers.map((customer) => [customer.id, customer]));
 
