@@ -39,11 +39,12 @@ export class BillingJobs implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** The billing run's schedule lives in Redis, so several workers share one schedule. */
   async onApplicationBootstrap(): Promise<void> {
-    await this.keepSchedules();
-    // Put back what a Redis restart without its data removed, while this worker runs.
+    await this.keepSchedules(false);
+    // Put back what a Redis restart without its data removed, while this worker runs; the billing
+    // tick then runs at once, since its sweeps find the refund, dunning and collection jobs lost with it.
     this.stopKeepingSchedules = keepJobSchedulesAlive(
-      () => this.keepSchedules(),
-      undefined,
+      this.queue,
+      () => this.keepSchedules(true),
       (error) => this.logger.warn(`billing schedules not checked: ${String(error)}`),
     );
   }
@@ -52,8 +53,10 @@ export class BillingJobs implements OnApplicationBootstrap, OnModuleDestroy {
     this.stopKeepingSchedules();
   }
 
-  private async keepSchedules(): Promise<void> {
-    await keepJobSchedule(this.queue, 'billing.scheduled-billing', this.config.billingRunCron);
+  private async keepSchedules(runAtOnceIfLost: boolean): Promise<void> {
+    await keepJobSchedule(this.queue, 'billing.scheduled-billing', this.config.billingRunCron, {
+      runAtOnceIfLost,
+    });
     // Daily, and off with the billing schedule (BILLING_RUN_CRON=off: then `pnpm cli recognize`);
     // a worker with the setting empty leaves both schedules as they are.
     const billing = this.config.billingRunCron;

@@ -23,12 +23,17 @@ export class PayoutsJobs implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** The stranded payout sweep ticks with the billing scheduler (BILLING_RUN_CRON), shared in Redis. */
   async onApplicationBootstrap(): Promise<void> {
-    const keep = () =>
-      keepJobSchedule(this.queue, 'payouts.resume-stranded-payouts', this.config.billingRunCron);
-    await keep();
-    // Put back what a Redis restart without its data removed, while this worker runs.
-    this.stopKeepingSchedules = keepJobSchedulesAlive(keep, undefined, (error) =>
-      this.logger.warn(`payout sweep schedule not checked: ${String(error)}`),
+    const keep = (runAtOnceIfLost: boolean) =>
+      keepJobSchedule(this.queue, 'payouts.resume-stranded-payouts', this.config.billingRunCron, {
+        runAtOnceIfLost,
+      });
+    await keep(false);
+    // Put back what a Redis restart without its data removed, while this worker runs; the sweep
+    // then runs at once, since the lost data may have held execute jobs.
+    this.stopKeepingSchedules = keepJobSchedulesAlive(
+      this.queue,
+      () => keep(true),
+      (error) => this.logger.warn(`payout sweep schedule not checked: ${String(error)}`),
     );
   }
 

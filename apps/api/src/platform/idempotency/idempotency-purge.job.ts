@@ -26,7 +26,7 @@ export class IdempotencyPurgeJob implements OnApplicationBootstrap, OnModuleDest
     };
     await this.queue.upsertJobScheduler(PURGE_JOB, { every: 3600_000 }, { name: PURGE_JOB, data: {} });
     // Put back what a Redis restart without its data removed, while this worker runs.
-    this.stopKeepingSchedule = keepJobSchedulesAlive(keep, undefined, (error) =>
+    this.stopKeepingSchedule = keepJobSchedulesAlive(this.queue, keep, (error) =>
       this.logger.warn(`purge schedule not checked: ${String(error)}`),
     );
   }

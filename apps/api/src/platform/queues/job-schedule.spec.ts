@@ -58,7 +58,7 @@ describe('keepJobSchedule', () => {
   it('puts a schedule back after Redis lost it, while the worker runs', async () => {
     const apply = () => keepJobSchedule(queue, 'payouts.resume-stranded-payouts', '*/5 * * * *');
     await apply();
-    const stop = keepJobSchedulesAlive(apply, 50);
+    const stop = keepJobSchedulesAlive(queue, apply, undefined, 50);
     try {
       await queue.removeJobScheduler('payouts.resume-stranded-payouts'); // as a Redis restart does
       let restored = false;
@@ -73,4 +73,56 @@ describe('keepJobSchedule', () => {
       stop();
     }
   });
+
+  // Found by the chaos harness: a Redis restart without its data loses the jobs in flight too (a
+  // payout's execute job, a refund's retry). The sweeps that find them tick with the schedule; a
+  // schedule put back after a loss runs its tick at once instead of at its next cron boundary.
+  it('a schedule put back after Redis lost it runs its tick at once', async () => {
+    const name = 'payouts.resume-stranded-payouts';
+    const yearly = '0 0 1 1 *';
+    const apply = (afterLoss: boolean) =>
+      keepJobSchedule(queue, name, yearly, { runAtOnceIfLost: afterLoss });
+    await apply(false);
+    expect(await queue.getWaiting()).toEqual([]);
+    const stop = keepJobSchedulesAlive(queue, () => apply(true), undefined, 50);
+    try {
+      await queue.removeJobScheduler(name); // as a Redis restart does
+      const waiting = await eventually(async () => {
+        const jobs = await queue.getWaiting();
+        return jobs.length > 0 ? jobs : undefined;
+      });
+      expect(waiting.map((job) => job.name)).toEqual([name]);
+      expect(await queue.getJobScheduler(name)).toEqual(expect.objectContaining({ pattern: yearly }));
+    } finally {
+      stop();
+      await queue.removeJobScheduler(name);
+      await queue.drain(true);
+    }
+  });
+
+  it('checks the schedules as soon as the connection to Redis is back, not at the next interval', async () => {
+    const name = 'billing.scheduled-billing';
+    const apply = () => keepJobSchedule(queue, name, '*/15 * * * *');
+    await apply();
+    const stop = keepJobSchedulesAlive(queue, apply, undefined, 3_600_000);
+    try {
+      await queue.removeJobScheduler(name);
+      (await queue.client).disconnect(true); // a restarted Redis: the client reconnects
+      const restored = await eventually(() => queue.getJobScheduler(name));
+      expect(restored).toEqual(expect.objectContaining({ pattern: '*/15 * * * *' }));
+    } finally {
+      stop();
+      await queue.removeJobScheduler(name);
+    }
+  });
 });
+
+/** Polls until `read` answers something, for up to five seconds; answers undefined otherwise. */
+async function eventually<T>(read: () => Promise<T | undefined>): Promise<T> {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const value = await read();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('not within five seconds');
+}

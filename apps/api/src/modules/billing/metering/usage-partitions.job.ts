@@ -36,7 +36,7 @@ export class UsagePartitionsJob implements OnApplicationBootstrap, OnModuleDestr
     };
     await keep();
     // Put back what a Redis restart without its data removed, while this worker runs.
-    this.stopKeepingSchedule = keepJobSchedulesAlive(keep, undefined, (error) =>
+    this.stopKeepingSchedule = keepJobSchedulesAlive(this.queue, keep, (error) =>
       this.logger.warn(`usage partitions schedule not checked: ${String(error)}`),
     );
   }

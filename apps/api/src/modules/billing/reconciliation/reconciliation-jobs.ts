@@ -31,7 +31,7 @@ export class ReconciliationJobs implements OnApplicationBootstrap, OnModuleDestr
       keepJobSchedule(this.queue, 'billing.scheduled-reconciliation', this.config.reconciliationCron);
     await keep();
     // Put back what a Redis restart without its data removed, while this worker runs.
-    this.stopKeepingSchedule = keepJobSchedulesAlive(keep, undefined, (error) =>
+    this.stopKeepingSchedule = keepJobSchedulesAlive(this.queue, keep, (error) =>
       this.logger.warn(`reconciliation schedule not checked: ${String(error)}`),
     );
   }
