@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { HttpClient, mintToken } from './lib/client.mjs';
 import { createFaults, parseFaults, FAULT_KINDS } from './lib/faults.mjs';
 import { freePort, sleep } from './lib/infra.mjs';
-import { checkInvariants, drain } from './lib/invariants.mjs';
+import { checkInvariants, drain, readPurchaseSessions } from './lib/invariants.mjs';
 import { createOperations, OPERATION_WEIGHTS, Random } from './lib/operations.mjs';
 import { root } from './lib/paths.mjs';
 import { JWT_SECRET, startStack } from './lib/stack.mjs';
@@ -329,6 +329,8 @@ async function run() {
   // Everything up again, then let in-flight work finish.
   await stack.redis.start();
   await Promise.all(stack.apis.map((api) => api.ready(120_000)));
+  // Sessions the load abandoned expire when read; their events must be in the drain, not after it.
+  say(`purchase sessions read before the drain: ${await readPurchaseSessions({ stack, acknowledged })}`);
   const drained = await drain({
     stack,
     db,

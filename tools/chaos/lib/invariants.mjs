@@ -38,6 +38,21 @@ function jobState(stack, queue, id) {
 
 const FINAL_REFUND = new Set(['succeeded', 'failed', 'canceled']);
 
+/**
+ * Reads every acknowledged purchase's session from the processor, before the drain. Reading an open
+ * session past its expiry expires it (as Stripe's timer would: the sandbox clock moved days ahead)
+ * and sends `checkout.session.expired` and `payment_intent.canceled`; read only after the drain, as
+ * the purchase invariant does, those events were still on their way when the events invariant
+ * looked (found as `stripe_event_never_stored`). Answers how many sessions were read.
+ */
+export async function readPurchaseSessions({ stack, acknowledged }) {
+  let read = 0;
+  for (const purchase of acknowledged.purchases) {
+    if (await stripeGet(stack, `/v1/checkout/sessions/${purchase.stripeSession}`)) read++;
+  }
+  return read;
+}
+
 /** Waits (bounded) until nothing is in flight: webhooks, outbox, queues, stored Stripe events, deliveries. */
 export async function drain({ stack, db, client, tokens, timeoutMs, log }) {
   const deadline = Date.now() + timeoutMs;
