@@ -32,6 +32,9 @@ export function dataSourceOptions(databaseUrl: string, applicationName = 'astrix
     // Failed queries at debug level, never with their parameters.
     logger: new QueryLogger(),
     applicationName,
-    extra: { max: 20, connectionTimeoutMillis: 5000 },
+    // Pipelining (node-postgres): statements a caller issues together on one connection (Promise.all in
+    // a transaction) go out without waiting for each other's answers, one round trip for all; the
+    // server still runs them in order, each with its own result or error.
+    extra: { max: 20, connectionTimeoutMillis: 5000, pipeline: true },
   };
 }
