@@ -125,40 +125,42 @@ describe('invoice and credit note numbering', () => {
     expect((await payAndInvoice()).number).toBe('AST-2033-000002');
   });
 
-  it('numbers a batch of rows in one statement, past six digits, in the order given', async () => {
+  it('takes a batch of consecutive numbers in one statement, past six digits, after the ones taken before', async () => {
     issueAt('2041-05-05T00:00:00Z');
     const issuedAt = clock.now();
     await t.dataSource.query(
       `INSERT INTO billing.document_number_series (series, last_number) VALUES ('invoice-2041', 999998)`,
     );
-    const numbered = await t.dataSource.transaction(async (manager) => {
+    const numbers = await t.dataSource.transaction(async (manager) => {
       const charges = [await insertCharge(manager), await insertCharge(manager), await insertCharge(manager)];
-      const receipts = [];
-      for (const charge of charges) receipts.push(await receiptFor(manager, charge));
-      // Renumber them in reverse: the numbers follow the order of the ids given.
-      const ids = receipts.map((invoice) => invoice.id).reverse();
-      const numbers = await t.app
-        .get(DocumentNumbers)
-        .numberRows(manager, 'invoice', issuedAt, 'billing.invoices', ids);
-      return { ids, numbers };
+      for (const charge of charges) await receiptFor(manager, charge);
+      return t.app.get(DocumentNumbers).takeMany(manager, 'invoice', issuedAt, 3);
     });
-    // The receipts took 999,999 to 1,000,001; the batch takes the next three.
-    expect(numbered.numbers).toEqual(['AST-2041-1000002', 'AST-2041-1000003', 'AST-2041-1000004']);
-    const stored: Array<{ id: string; number: string }> = await t.dataSource.query(
-      'SELECT id, number FROM billing.invoices WHERE id = ANY($1)',
-      [numbered.ids],
-    );
-    expect(new Map(stored.map((row) => [row.id, row.number]))).toEqual(
-      new Map(numbered.ids.map((id, index) => [id, numbered.numbers[index]])),
-    );
+    // The receipts took 999,999 to 1,000,001; the batch takes the next three, in order.
+    expect(numbers).toEqual(['AST-2041-1000002', 'AST-2041-1000003', 'AST-2041-1000004']);
     expect(await lastNumber('invoice-2041')).toBe(1000004);
-    await expect(
-      t.dataSource.transaction((manager) =>
-        t.app
-          .get(DocumentNumbers)
-          .numberRows(manager, 'invoice', issuedAt, 'billing.invoices', ['inv_missing']),
+    // A fresh series starts at one; taking none takes nothing.
+    const fresh = await t.dataSource.transaction((manager) =>
+      t.app.get(DocumentNumbers).takeMany(manager, 'credit-note', issuedAt, 2),
+    );
+    expect(fresh).toEqual(['AST-CN-2041-000001', 'AST-CN-2041-000002']);
+    expect(
+      await t.dataSource.transaction((manager) =>
+        t.app.get(DocumentNumbers).takeMany(manager, 'invoice', issuedAt, 0),
       ),
-    ).rejects.toThrow('numbered 0 of 1 rows of billing.invoices: some do not exist');
+    ).toEqual([]);
+    expect(await lastNumber('invoice-2041')).toBe(1000004);
+    // Outside a transaction the numbers would commit alone and a later failure would leave a gap.
+    await expect(
+      t.app.get(DocumentNumbers).takeMany(t.dataSource.manager, 'invoice', issuedAt, 1),
+    ).rejects.toThrow('document numbers of series invoice-2041 must be taken inside a transaction');
+    // Rolled back, they are given back.
+    await expect(
+      t.dataSource.transaction(async (manager) => {
+        await t.app.get(DocumentNumbers).takeMany(manager, 'invoice', issuedAt, 5);
+        throw new Error('the batch failed after numbering');
+      }),
+    ).rejects.toThrow('the batch failed after numbering');
     expect(await lastNumber('invoice-2041')).toBe(1000004);
   });
 

@@ -22,6 +22,7 @@ import { TaxCalculator } from '../tax/tax.service';
 import { dayOf, lookupSnapshots } from '../fx/fx-rates.service';
 import { HostedInvoiceLinks } from './hosted-invoice-links';
 import { insertInvoicesAndLines } from './invoice-rows';
+import { issuedTogether } from '../../../platform/database/issued-together';
 
 export type TaxedLine = InvoiceDraftLine & LineTax;
 type TaxedInvoiceDraft = Omit<InvoiceDraft, 'lines'> & {
@@ -115,8 +116,9 @@ export class InvoiceWriter {
     issuedAt: Date,
     context: RequestContext,
     /**
-     * Work of the caller's transaction to do before numbering (which holds the series lock till commit);
-     * the statement it may return runs after numbering, in the events' round trip.
+     * Work of the caller's transaction to do before numbering (which holds the series lock till commit),
+     * run alongside the ledger's writes and before the invoices are written, so it must not read them;
+     * the statement it may return runs after numbering, with the events.
      */
     beforeNumbering?: (invoices: Invoice[]) => Promise<SqlStatement | null>,
   ): Promise<Invoice[]> {
@@ -124,25 +126,37 @@ export class InvoiceWriter {
       await runStatementsTogether(manager, [(await beforeNumbering?.([])) ?? null]);
       return [];
     }
-    // Tax through @astrix/pricing with each customer's decision as of the issue instant.
-    const decisions = await this.taxes.decide(
-      manager,
-      items.map((item) => item.customerId),
-      issuedAt,
-      new Map(
-        items.map((item) => [item.customerId, { currency: item.draft.currency, amount: item.draft.total }]),
-      ),
+    // Tax through @astrix/pricing with each customer's decision as of the issue instant; the FX snapshot
+    // of the finalization day (reports in the reporting currency use it, never today's rate); the
+    // catalog the ledger posts by. Independent reads, issued together: one round trip (pipelined).
+    const [decisions, fx, catalog] = await issuedTogether(manager, () =>
+      Promise.all([
+        this.taxes.decide(
+          manager,
+          items.map((item) => item.customerId),
+          issuedAt,
+          new Map(
+            items.map((item) => [
+              item.customerId,
+              { currency: item.draft.currency, amount: item.draft.total },
+            ]),
+          ),
+        ),
+        lookupSnapshots(
+          manager,
+          items.map((item) => ({ currency: item.draft.currency, at: issuedAt })),
+        ),
+        this.ledger.catalogFor(
+          manager,
+          items.flatMap((item) => item.draft.lines.map((line) => line.productId)),
+        ),
+      ]),
     );
     const drafts: TaxedInvoiceDraft[] = items.map((item) => {
       const decision = decisions.get(item.customerId);
       if (decision === undefined) throw new Error(`no tax decision for customer ${item.customerId}`);
       return taxDraft<InvoiceDraftLine, InvoiceDraft>(item.draft, decision);
     });
-    // The FX snapshot of the finalization day: reports in the reporting currency use it, never today's rate.
-    const fx = await lookupSnapshots(
-      manager,
-      drafts.map((draft) => ({ currency: draft.currency, at: issuedAt })),
-    );
     const invoices = items.map((item, index): Invoice => {
       const draft = drafts[index];
       const snapshot = fx.get(`${draft.currency}|${dayOf(issuedAt)}`) ?? null;
@@ -150,8 +164,8 @@ export class InvoiceWriter {
       const settled = draft.amountDue === 0;
       return manager.create(Invoice, {
         id,
-        // Numbered last (see below): the id stands in, unique, until then.
-        number: `pending-${id}`,
+        // Numbered just before the rows are written (see below).
+        number: '',
         customerId: item.customerId,
         userId: item.userId,
         customerEmail: item.customerEmail,
@@ -189,36 +203,25 @@ export class InvoiceWriter {
         fxAsOf: snapshot?.asOf ?? null,
       });
     });
-    await insertInvoicesAndLines(
-      manager,
-      invoices,
-      issuedAt,
-      sellerDetails(this.config),
-      invoices.flatMap((invoice, index) =>
-        drafts[index].lines.map((line, position) => ({
-          invoiceId: invoice.id,
-          position: position + 1,
-          line,
-        })),
-      ),
+    // Before the series lock: the journal, the balance movements and the caller's work. They write
+    // different tables and read none of each other's rows (nor the invoices', not yet written), so they
+    // are issued together and go out pipelined.
+    const [, , callersStatement] = await issuedTogether(manager, () =>
+      Promise.all([
+        this.ledger.invoicesFinalized(
+          manager,
+          invoices.map((invoice, index) => ({ invoice, lines: drafts[index].lines })),
+          fx,
+          catalog,
+        ),
+        this.moveCredit(manager, invoices, items, drafts, actorLabel(context.actor)),
+        beforeNumbering?.(invoices) ?? null,
+      ]),
     );
-    await this.ledger.invoicesFinalized(
-      manager,
-      invoices.map((invoice, index) => ({ invoice, lines: drafts[index].lines })),
-      fx,
-    );
-    await this.moveCredit(manager, invoices, items, drafts, actorLabel(context.actor));
-    const callersStatement = (await beforeNumbering?.(invoices)) ?? null;
 
-    // Numbers as late as possible and in one statement: concurrent batches wait on the series lock
-    // only for the numbering, the events and the commit; a rollback gives the numbers back.
-    const numbers = await this.documentNumbers.numberRows(
-      manager,
-      'invoice',
-      issuedAt,
-      'billing.invoices',
-      invoices.map((invoice) => invoice.id),
-    );
+    // Numbers as late as possible: concurrent batches wait on the series lock only for the rows, the
+    // events and the commit; a rollback gives the numbers back. The rows are written numbered, once.
+    const numbers = await this.documentNumbers.takeMany(manager, 'invoice', issuedAt, invoices.length);
     invoices.forEach((invoice, index) => (invoice.number = numbers[index]));
     const events: NewEvent<EventType>[] = [];
     for (const invoice of invoices) {
@@ -239,20 +242,38 @@ export class InvoiceWriter {
         });
       }
     }
-    // The events, the audit rows and the caller's statement in one round trip.
-    await runStatementsTogether(manager, [
-      callersStatement,
-      this.outbox.appendStatement(events),
-      this.audit.recordStatement(
-        context,
-        invoices.map((invoice) => ({
-          action: 'invoice.finalized',
-          resourceType: 'invoice',
-          resourceId: invoice.id,
-          after: { ...invoiceEventData(invoice) },
-        })),
-      ),
-    ]);
+    // The invoices and their lines; then, in one statement, the events, the audit rows and the caller's
+    // statement: issued together, one round trip.
+    await issuedTogether(manager, () =>
+      Promise.all([
+        insertInvoicesAndLines(
+          manager,
+          invoices,
+          issuedAt,
+          sellerDetails(this.config),
+          invoices.flatMap((invoice, index) =>
+            drafts[index].lines.map((line, position) => ({
+              invoiceId: invoice.id,
+              position: position + 1,
+              line,
+            })),
+          ),
+        ),
+        runStatementsTogether(manager, [
+          callersStatement,
+          this.outbox.appendStatement(events),
+          this.audit.recordStatement(
+            context,
+            invoices.map((invoice) => ({
+              action: 'invoice.finalized',
+              resourceType: 'invoice',
+              resourceId: invoice.id,
+              after: { ...invoiceEventData(invoice) },
+            })),
+          ),
+        ]),
+      ]),
+    );
     return invoices;
   }
 

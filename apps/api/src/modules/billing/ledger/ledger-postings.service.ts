@@ -49,12 +49,16 @@ export class LedgerPostings {
     invoices: readonly FinalizedInvoice[],
     /** FX snapshots the caller already took for the invoices (see `Journal.postMany`). */
     knownFx?: ReadonlyMap<string, FxSnapshot | null>,
+    /** The catalog as `catalogFor` read it for these invoices' products, if the caller already did. */
+    knownCatalog?: PostingCatalog,
   ): Promise<JournalEntry[]> {
     if (invoices.length === 0) return [];
-    const { kindOf, policyOf } = await kindsAndPolicies(
-      manager,
-      invoices.flatMap((item) => item.lines.map((line) => line.productId)),
-    );
+    const { kindOf, policyOf } =
+      knownCatalog ??
+      (await kindsAndPolicies(
+        manager,
+        invoices.flatMap((item) => item.lines.map((line) => line.productId)),
+      ));
     const planned = invoices.map((item) => ({
       invoice: item.invoice,
       lines: item.lines,
@@ -73,6 +77,11 @@ export class LedgerPostings {
       planned.filter((item) => postedIds.has(item.invoice.id)),
     );
     return posted;
+  }
+
+  /** The products' kinds and the recognition policies `invoicesFinalized` posts by, in one statement. */
+  catalogFor(manager: EntityManager, productIds: ReadonlyArray<string | null>): Promise<PostingCatalog> {
+    return kindsAndPolicies(manager, productIds);
   }
 
   async chargeSucceeded(manager: EntityManager, charge: ChargeForPosting): Promise<void> {
@@ -188,11 +197,17 @@ export async function invoiceLines(
   }));
 }
 
+/** What posting an invoice needs from the catalog. */
+export interface PostingCatalog {
+  kindOf: ProductKindOf;
+  policyOf: PolicyOf;
+}
+
 /** The catalog's kinds of these products and the recognition policies, read in one statement. */
 async function kindsAndPolicies(
   manager: EntityManager,
   productIds: ReadonlyArray<string | null>,
-): Promise<{ kindOf: ProductKindOf; policyOf: PolicyOf }> {
+): Promise<PostingCatalog> {
   const [row]: Array<{
     kinds: Array<{ id: string; kind: ProductKind }>;
     policies: Array<{ productKind: RevenueKind; method: RecognitionMethod; durationDays: number | null }>;

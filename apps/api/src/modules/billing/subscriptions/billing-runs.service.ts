@@ -21,6 +21,8 @@ import { subscriptionEvent } from './subscription-views';
 import { UsageCharges } from './usage-charges.port';
 import { BillingMetrics } from '../billing-metrics';
 import { USAGE_LATE_GRACE_MS } from '../metering/usage-ingest.service';
+import { batchNames } from './batch-names';
+import { issuedTogether } from '../../../platform/database/issued-together';
 import { preparedQuery } from '../../../platform/database/prepared-query';
 
 /**
@@ -277,42 +279,41 @@ export class BillingRuns {
         renewals.flatMap((renewal, index) => [renewal.plan.productId, subscriptions[index].productId]),
       ),
     ];
-    // The plans' names and the customers' emails, in one statement.
-    const [names]: Array<{
-      products: Array<{ id: string; name: string }>;
-      customers: Array<{ id: string; email: string | null }>;
-    }> = await preparedQuery(
-      manager,
-      `SELECT (SELECT coalesce(json_agg(json_build_object('id', id, 'name', name)), '[]')
-                 FROM billing.products WHERE id = ANY($1::text[])) AS products,
-              (SELECT coalesce(json_agg(json_build_object('id', id, 'email', email)), '[]')
-                 FROM billing.customers WHERE id = ANY($2::text[])) AS customers`,
-      [productIds, [...new Set(subscriptions.map((subscription) => subscription.customerId))]],
+    // The batch's reads are independent of each other: issued together, they share one round trip
+    // (the pool pipelines a connection's statements; data-source-options.ts).
+    const [names, usageLines, coupons, credits] = await issuedTogether(manager, () =>
+      Promise.all([
+        batchNames(
+          manager,
+          productIds,
+          subscriptions.map((subscription) => subscription.customerId),
+        ),
+        this.usage.linesFor(
+          manager,
+          // Stretches of the period closed early (pause, plan change now) are billed here, marked by the key.
+          subscriptions.flatMap((subscription, index) =>
+            renewals[index].closedPeriodWasTrial
+              ? []
+              : [
+                  {
+                    ...usagePeriodOf(subscription),
+                    invoiceKey: renewalInvoiceKey(subscription.id, renewals[index].boundary),
+                  },
+                ],
+          ),
+        ),
+        periodCouponsOf(manager, subscriptions),
+        this.balances.lockedPositiveBalances(
+          manager,
+          subscriptions.map((subscription) => ({
+            customerId: subscription.customerId,
+            currency: subscription.currency,
+          })),
+        ),
+      ]),
     );
     const products = new Map(names.products.map((product) => [product.id, product]));
     const customers = new Map(names.customers.map((customer) => [customer.id, customer]));
-    const usageLines = await this.usage.linesFor(
-      manager,
-      // Stretches of the period closed early (pause, plan change now) are billed here, marked by the key.
-      subscriptions.flatMap((subscription, index) =>
-        renewals[index].closedPeriodWasTrial
-          ? []
-          : [
-              {
-                ...usagePeriodOf(subscription),
-                invoiceKey: renewalInvoiceKey(subscription.id, renewals[index].boundary),
-              },
-            ],
-      ),
-    );
-    const coupons = await periodCouponsOf(manager, subscriptions);
-    const credits = await this.balances.lockedPositiveBalances(
-      manager,
-      subscriptions.map((subscription) => ({
-        customerId: subscription.customerId,
-        currency: subscription.currency,
-      })),
-    );
 
     const toIssue: InvoiceToIssue[] = [];
     const issuedFor: number[] = [];
@@ -363,8 +364,10 @@ export class BillingRuns {
       issued.forEach((invoice, position) =>
         latestInvoice.set(subscriptions[issuedFor[position]].id, invoice.id),
       );
-      await this.advance(manager, subscriptions, renewals, latestInvoice, now);
-      await this.outbox.appendMany(manager, this.changeEvents(subscriptions, renewals));
+      await Promise.all([
+        this.advance(manager, subscriptions, renewals, latestInvoice, now),
+        this.outbox.appendMany(manager, this.changeEvents(subscriptions, renewals)),
+      ]);
       periodsClosed = subscriptions.length - issued.length;
       // The run's counts commit with the batch, after numbering (in its events' statement): the series lock
       // held from there to commit already orders the run's batches, so locking the run's row there adds no
