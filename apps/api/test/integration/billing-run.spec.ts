@@ -157,6 +157,65 @@ describe('billing run', () => {
     expect(await invoicesFor([bad])).toHaveLength(0);
   });
 
+  // A batch's last statements (its invoices, their events and audit rows) go out pipelined together,
+  // after its numbers are taken: one refused there must roll the whole batch back, numbers included.
+  it('rolls a batch refused at its last statements back whole, numbers included, and isolates the cause', async () => {
+    now = new Date('2026-03-01T00:00:00Z');
+    const subscriptions = await seedSubscriptions(t, productId, {
+      count: 4,
+      anchor: new Date('2026-01-25T00:00:00Z'),
+      periodEnd: new Date('2026-02-25T00:00:00Z'),
+    });
+    const refused = subscriptions[2];
+    const [{ last }] = await t.dataSource.query(
+      `SELECT COALESCE(max(last_number), 0)::int AS last FROM billing.document_number_series WHERE series = 'invoice-2026'`,
+    );
+    await t.dataSource.query(
+      `CREATE FUNCTION public.refuse_test_invoice() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN
+         IF NEW.subscription_id = '${refused}' THEN RAISE EXCEPTION 'invoice refused for the test'; END IF;
+         RETURN NEW;
+       END $$`,
+    );
+    await t.dataSource.query(
+      `CREATE TRIGGER refuse_test_invoice BEFORE INSERT ON billing.invoices
+         FOR EACH ROW EXECUTE FUNCTION public.refuse_test_invoice()`,
+    );
+    try {
+      const run = await runs.execute((await runs.create('manual', SYSTEM, now)).id, { batchSize: 10 });
+      expect(run.progress).toMatchObject({ invoicesCreated: 3, failed: 1, remaining: 0 });
+      expect(run.failures).toEqual([
+        { subscriptionId: refused, error: expect.stringContaining('invoice refused for the test') },
+      ]);
+    } finally {
+      await t.dataSource.query(`DROP TRIGGER refuse_test_invoice ON billing.invoices`);
+      await t.dataSource.query(`DROP FUNCTION public.refuse_test_invoice()`);
+    }
+    const issued: Array<{ subscription_id: string; number: string }> = await invoicesFor(subscriptions);
+    expect(issued.map((invoice) => invoice.subscription_id).sort()).toEqual(
+      subscriptions.filter((id) => id !== refused).sort(),
+    );
+    // The numbers the refused batch took were given back: the three invoices follow the last one before.
+    expect(issued.map((invoice) => Number(invoice.number.split('-').pop())).sort((a, b) => a - b)).toEqual([
+      last + 1,
+      last + 2,
+      last + 3,
+    ]);
+    // Nothing of the refused subscription's batch stayed: its period, its events, its journal.
+    const [kept] = await t.dataSource.query(
+      `SELECT current_period_end FROM billing.subscriptions WHERE id = $1`,
+      [refused],
+    );
+    expect(kept.current_period_end).toEqual(new Date('2026-02-25T00:00:00Z'));
+    expect(
+      await t.dataSource.query(
+        `SELECT o.subject FROM platform.outbox_events o
+          WHERE o.type = 'billing.invoice.finalized'
+            AND NOT EXISTS (SELECT 1 FROM billing.invoices i WHERE i.id = o.subject)`,
+      ),
+    ).toEqual([]);
+  });
+
   it("spends one customer's credit across two of their subscriptions in one batch, in order, with balanced books", async () => {
     now = new Date('2026-03-01T00:00:00Z');
     const customerId = newId('cust');
