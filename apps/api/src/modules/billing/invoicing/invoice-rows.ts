@@ -1,23 +1,25 @@
-import type { SqlStatement } from '../../../platform/database/statements-together';
+import type { EntityManager } from 'typeorm';
+import { preparedQuery } from '../../../platform/database/prepared-query';
 import type { Invoice, PartyDetails } from './invoice.entity';
 import type { TaxedLine } from './invoice-writer.service';
 
 /**
- * The invoices and their lines as one raw statement, for the caller to send (unnest, the lines in a
- * data-modifying CTE): the billing run writes thousands of rows a second, and building them through
- * the ORM's insert costs more CPU than Postgres spends storing them; each statement saved is a round
- * trip per batch.
+ * The invoices and their lines in one raw statement (unnest, the lines in a data-modifying CTE): the
+ * billing run writes thousands of rows a second, and building them through the ORM's insert costs more
+ * CPU than Postgres spends storing them; each statement saved is a round trip per batch.
  */
-export function invoicesAndLinesStatement(
+export async function insertInvoicesAndLines(
+  manager: EntityManager,
   invoices: readonly Invoice[],
   issuedAt: Date,
   seller: PartyDetails,
   lines: Array<{ invoiceId: string; position: number; line: TaxedLine }>,
-): SqlStatement {
+): Promise<void> {
   const column = <K extends keyof Invoice>(key: K): Array<Invoice[K]> =>
     invoices.map((invoice) => invoice[key]);
-  return {
-    sql: `WITH i AS (
+  await preparedQuery(
+    manager,
+    `WITH i AS (
        INSERT INTO billing.invoices
          (id, number, customer_id, user_id, customer_email, status, currency, subtotal, total, paid_at,
           billing_reason, subscription_id, period_start, period_end, idempotency_key, credit_applied, amount_due,
@@ -50,7 +52,7 @@ export function invoicesAndLinesStatement(
               period_end, feature_id, discount, tax, tax_rate_id, tax_percentage, tax_inclusive)
        -- Every line's invoice is inserted above (a conflict raises): joined so the lines follow the invoices.
        JOIN i ON i.id = l.invoice_id`,
-    params: [
+    [
       column('id'),
       column('number'),
       column('customerId'),
@@ -97,5 +99,5 @@ export function invoicesAndLinesStatement(
       lines.map((row) => row.line.taxPercentage),
       lines.map((row) => row.line.taxInclusive),
     ],
-  };
+  );
 }

@@ -4,13 +4,7 @@ import type { EventType, InvoiceBillingReason } from '@astrix/contracts';
 import { AuditService } from '../../../platform/audit/audit.service';
 import { actorLabel, type RequestContext } from '../../../platform/auth/actor';
 import { OutboxService, type NewEvent } from '../../../platform/events/outbox.service';
-import type { CommitWith } from '../../../platform/database/commit-together';
-import { preparedQuery } from '../../../platform/database/prepared-query';
-import {
-  runStatementsTogether,
-  statementsAsOne,
-  type SqlStatement,
-} from '../../../platform/database/statements-together';
+import { runStatementsTogether, type SqlStatement } from '../../../platform/database/statements-together';
 import { ConflictError } from '../../../platform/http/app-error';
 import { newId } from '../../../platform/ids';
 import { AppConfig } from '../../../platform/config/app-config';
@@ -27,7 +21,7 @@ import { type LineTax, taxDraft } from '../tax/tax-lines';
 import { TaxCalculator } from '../tax/tax.service';
 import { dayOf, lookupSnapshots } from '../fx/fx-rates.service';
 import { HostedInvoiceLinks } from './hosted-invoice-links';
-import { invoicesAndLinesStatement } from './invoice-rows';
+import { insertInvoicesAndLines } from './invoice-rows';
 import { issuedTogether } from '../../../platform/database/issued-together';
 
 export type TaxedLine = InvoiceDraftLine & LineTax;
@@ -127,11 +121,6 @@ export class InvoiceWriter {
      * the statement it may return runs after numbering, with the events.
      */
     beforeNumbering?: (invoices: Invoice[]) => Promise<SqlStatement | null>,
-    /**
-     * Ends the caller's transaction with the last statements (transactionCommittedWith); the caller
-     * then issues nothing more in it. Without it they run in the transaction, which stays open.
-     */
-    commitWith?: CommitWith,
   ): Promise<Invoice[]> {
     if (items.length === 0) {
       await runStatementsTogether(manager, [(await beforeNumbering?.([])) ?? null]);
@@ -254,43 +243,37 @@ export class InvoiceWriter {
       }
     }
     // The invoices and their lines; then, in one statement, the events, the audit rows and the caller's
-    // statement.
-    const last = [
-      invoicesAndLinesStatement(
-        invoices,
-        issuedAt,
-        sellerDetails(this.config),
-        invoices.flatMap((invoice, index) =>
-          drafts[index].lines.map((line, position) => ({
-            invoiceId: invoice.id,
-            position: position + 1,
-            line,
-          })),
+    // statement: issued together, one round trip.
+    await issuedTogether(manager, () =>
+      Promise.all([
+        insertInvoicesAndLines(
+          manager,
+          invoices,
+          issuedAt,
+          sellerDetails(this.config),
+          invoices.flatMap((invoice, index) =>
+            drafts[index].lines.map((line, position) => ({
+              invoiceId: invoice.id,
+              position: position + 1,
+              line,
+            })),
+          ),
         ),
-      ),
-      statementsAsOne([
-        callersStatement,
-        this.outbox.appendStatement(events),
-        this.audit.recordStatement(
-          context,
-          invoices.map((invoice) => ({
-            action: 'invoice.finalized',
-            resourceType: 'invoice',
-            resourceId: invoice.id,
-            after: { ...invoiceEventData(invoice) },
-          })),
-        ),
+        runStatementsTogether(manager, [
+          callersStatement,
+          this.outbox.appendStatement(events),
+          this.audit.recordStatement(
+            context,
+            invoices.map((invoice) => ({
+              action: 'invoice.finalized',
+              resourceType: 'invoice',
+              resourceId: invoice.id,
+              after: { ...invoiceEventData(invoice) },
+            })),
+          ),
+        ]),
       ]),
-    ].filter((statement): statement is SqlStatement => statement !== null);
-    if (commitWith) {
-      // They end the caller's transaction, sent with its COMMIT: the series lock is held one round trip less.
-      await commitWith(last);
-    } else {
-      // Issued together: one round trip.
-      await issuedTogether(manager, () =>
-        Promise.all(last.map((statement) => preparedQuery(manager, statement.sql, statement.params))),
-      );
-    }
+    );
     return invoices;
   }
 
