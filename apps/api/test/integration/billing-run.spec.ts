@@ -201,7 +201,8 @@ describe('billing run', () => {
       last + 2,
       last + 3,
     ]);
-    // Nothing of the refused subscription's batch stayed: its period, its events, its journal.
+    // Nothing of the refused subscription's batch stayed: its period was not advanced, and no
+    // finalized event names an invoice that does not exist.
     const [kept] = await t.dataSource.query(
       `SELECT current_period_end FROM billing.subscriptions WHERE id = $1`,
       [refused],

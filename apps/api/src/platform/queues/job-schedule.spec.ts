@@ -61,11 +61,7 @@ describe('keepJobSchedule', () => {
     const stop = keepJobSchedulesAlive(queue, apply, undefined, 50);
     try {
       await queue.removeJobScheduler('payouts.resume-stranded-payouts'); // as a Redis restart does
-      let restored = false;
-      for (let attempt = 0; attempt < 100 && !restored; attempt += 1) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        restored = (await queue.getJobScheduler('payouts.resume-stranded-payouts')) !== undefined;
-      }
+      await eventually(() => queue.getJobScheduler('payouts.resume-stranded-payouts'));
       expect(await queue.getJobScheduler('payouts.resume-stranded-payouts')).toEqual(
         expect.objectContaining({ pattern: '*/5 * * * *' }),
       );
