@@ -7,11 +7,13 @@
 // that issued it until that batch committed): p50/p90/p99/max.
 // Usage: (cd apps/api && pnpm build) && node tools/bench/billing-run/run.mjs [--subscriptions 100000] [--batch 15] [--parallel 2]
 // The defaults are the billing run's own (DEFAULT_BILLING_RUN_BATCH_SIZE, 2 parallel).
+// BENCH_PG_HOST=/var/run/postgresql reaches Postgres over its Unix socket (tools/bench/lib/postgres.mjs).
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { machine, root } from '../lib/api-server.mjs';
+import { cpuSeconds, machine, root } from '../lib/api-server.mjs';
 import { startAppContext } from '../lib/app-context.mjs';
+import { databaseUrl as urlOf, psql as psqlOn } from '../lib/postgres.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -24,13 +26,10 @@ const count = Number(values.subscriptions);
 const batchSize = Number(values.batch);
 const parallelism = Number(values.parallel);
 const database = `astrix_bench_billing_run_${Date.now()}`;
-const databaseUrl = `postgres://postgres@127.0.0.1:5432/${database}`;
+const databaseUrl = urlOf(database);
 const queuePrefix = `bench_run_${Date.now()}`;
 const env = { ...process.env, DATABASE_URL: databaseUrl, NODE_ENV: 'development', LOG_LEVEL: 'warn' };
-const psql = (sql) =>
-  execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', database, '-qAtc', sql], {
-    encoding: 'utf8',
-  });
+const psql = (sql) => psqlOn(database, sql);
 
 execFileSync(process.execPath, [join(root, 'apps/api/dist/cli.js'), 'db', 'migrate'], {
   env,
@@ -60,15 +59,7 @@ psql(`
 const { app, service, dataSource } = await startAppContext({
   // An app that cannot start (a provider renamed or missing) leaves no bench database behind.
   onFailure: () =>
-    execFileSync(
-      'psql',
-      [
-        'postgres://postgres@127.0.0.1:5432/postgres',
-        '-qc',
-        `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`,
-      ],
-      { stdio: 'ignore' },
-    ),
+    psqlOn('postgres', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`, { stdio: 'ignore' }),
   env: {
     DATABASE_URL: databaseUrl,
     QUEUE_PREFIX: queuePrefix,
@@ -83,20 +74,50 @@ const runs = service('BillingRuns');
 const queue = service('JobQueue').queue('billing');
 
 const perInvoice = [];
+/** When each invoice's batch committed, in ms since the run started. */
+const completedAt = [];
 const run = await runs.create(
   'manual',
   { actor: { kind: 'system', name: 'bench' }, requestId: null },
   new Date(),
 );
+// CPU the run costs (this process and the database's backends): steadier than the wall clock on a
+// machine whose speed moves between runs, so before/after comparisons read it too.
+const backendPids = async () =>
+  (
+    await dataSource.query(
+      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+    )
+  ).map((row) => row.pid);
+const cpuAtStart = cpuSeconds([process.pid, ...(await backendPids())]);
+const cpuLast = new Map(cpuAtStart);
+const sampleCpu = async () => {
+  for (const [pid, seconds] of cpuSeconds([process.pid, ...(await backendPids())])) cpuLast.set(pid, seconds);
+};
+const cpuSampler = setInterval(() => void sampleCpu(), 2000);
 const started = performance.now();
 const result = await runs.execute(run.id, {
   batchSize,
   parallelism,
   onBatch: ({ invoices, durationMs }) => {
-    for (let index = 0; index < invoices; index += 1) perInvoice.push(durationMs);
+    const committed = performance.now() - started;
+    for (let index = 0; index < invoices; index += 1) {
+      perInvoice.push(durationMs);
+      completedAt.push(committed);
+    }
   },
 });
 const seconds = (performance.now() - started) / 1000;
+clearInterval(cpuSampler);
+await sampleCpu();
+let benchProcessCpu = 0;
+let postgresCpu = 0;
+for (const [pid, used] of cpuLast) {
+  // A backend that appeared during the run counts from its start.
+  const spent = used - (cpuAtStart.get(pid) ?? 0);
+  if (pid === process.pid) benchProcessCpu += spent;
+  else postgresCpu += spent;
+}
 const [{ invoices }] = await dataSource.query(`SELECT count(*)::int AS invoices FROM billing.invoices`);
 const [{ lines }] = await dataSource.query(`SELECT count(*)::int AS lines FROM billing.invoice_lines`);
 const [{ events }] = await dataSource.query(`SELECT count(*)::int AS events FROM platform.outbox_events`);
@@ -109,6 +130,14 @@ const [{ duplicates }] = await dataSource.query(
 );
 const jobsEnqueued = await queue.count();
 const sorted = [...perInvoice].sort((a, b) => a - b);
+// How the run's pace moves as it goes: invoices per second in each tenth of the run (by invoice count).
+const tenths = [];
+for (let tenth = 1; tenth <= 10; tenth += 1) {
+  const last =
+    completedAt[Math.min(completedAt.length - 1, Math.ceil((tenth / 10) * completedAt.length) - 1)];
+  const first = tenth === 1 ? 0 : tenths.at(-1).until;
+  tenths.push({ until: last, perSecond: Math.round(completedAt.length / 10 / ((last - first) / 1000)) });
+}
 const at = (p) =>
   Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] * 10) / 10;
 console.log(
@@ -129,6 +158,12 @@ console.log(
       durationSeconds: Math.round(seconds * 100) / 100,
       invoicesPerSecond: Math.round(invoices / seconds),
       msPerInvoice: { p50: at(50), p90: at(90), p99: at(99), max: at(100) },
+      invoicesPerSecondByTenth: tenths.map((tenth) => tenth.perSecond),
+      cpu: {
+        processSeconds: Math.round(benchProcessCpu * 10) / 10,
+        postgresSeconds: Math.round(postgresCpu * 10) / 10,
+        msPerInvoice: Math.round(((benchProcessCpu + postgresCpu) * 1000 * 100) / invoices) / 100,
+      },
     },
     null,
     2,
@@ -136,5 +171,4 @@ console.log(
 );
 await queue.obliterate({ force: true });
 await app.close();
-const admin = `postgres://postgres@127.0.0.1:5432/postgres`;
-execFileSync('psql', [admin, '-qc', `DROP DATABASE ${database}`], { stdio: 'ignore' });
+psqlOn('postgres', `DROP DATABASE ${database}`, { stdio: 'ignore' });

@@ -6,13 +6,18 @@ import { createHmac } from 'node:crypto';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { databaseUrl, postgresTransport, psql } from './postgres.mjs';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 /** The built API the benches run: apps/api/dist, or BENCH_API_DIST (e.g. a before/after build of its own). */
 export const apiDist = process.env.BENCH_API_DIST ?? join(root, 'apps/api/dist');
 
 export function machine() {
-  return { node: process.version, cpu: `${cpus().length} x ${cpus()[0]?.model}` };
+  return {
+    node: process.version,
+    cpu: `${cpus().length} x ${cpus()[0]?.model}`,
+    postgres: postgresTransport(),
+  };
 }
 
 /**
@@ -25,7 +30,7 @@ export async function startApi({ port, env: extra = {}, seed = false }) {
     NODE_ENV: 'development',
     PORT: String(port),
     HOST: '127.0.0.1',
-    DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${database}`,
+    DATABASE_URL: databaseUrl(database),
     AUTH_JWT_SECRET: 'bench-secret-bench-secret-bench-secret-42',
     LOG_LEVEL: 'warn',
     RATE_LIMIT_PER_MINUTE: '100000000',
@@ -50,10 +55,7 @@ export async function startApi({ port, env: extra = {}, seed = false }) {
     server.stdout.on('data', (chunk) => String(chunk).includes('listening') && resolve(undefined));
     server.on('exit', (code) => reject(new Error(`API exited with ${code}`)));
   });
-  const query = (sql) =>
-    execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', database, '-Atqc', sql], {
-      encoding: 'utf8',
-    }).trim();
+  const query = (sql) => psql(database, sql).trim();
   return {
     /** A worker process (pnpm start:worker) on the same database and queues. */
     startWorker() {
@@ -78,14 +80,7 @@ export async function startApi({ port, env: extra = {}, seed = false }) {
     async stop() {
       server.kill('SIGTERM');
       await new Promise((resolve) => server.once('exit', resolve));
-      execFileSync('psql', [
-        '-h',
-        '127.0.0.1',
-        '-U',
-        'postgres',
-        '-qc',
-        `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`,
-      ]);
+      psql('postgres', `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`, { stdio: 'ignore' });
     },
   };
 }

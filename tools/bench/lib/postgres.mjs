@@ -1,0 +1,28 @@
+// Where the benches reach Postgres. BENCH_PG_HOST names a host (TCP on port 5432) or, starting with
+// '/', the directory of the server's Unix socket (e.g. /var/run/postgresql): a database on the same
+// machine answers faster over its socket than over TCP loopback (docs/performance.md, #25 fourteenth
+// session). The default stays TCP to 127.0.0.1, as every figure recorded before that session.
+import { execFileSync } from 'node:child_process';
+
+export const pgHost = process.env.BENCH_PG_HOST || '127.0.0.1';
+const overSocket = pgHost.startsWith('/');
+
+/** The URL of `database` as the API and the benches' own clients connect to it. */
+export function databaseUrl(database) {
+  return overSocket
+    ? `postgres://postgres@${encodeURIComponent(pgHost)}/${database}`
+    : `postgres://postgres@${pgHost}:5432/${database}`;
+}
+
+/** How the run reached Postgres, printed with the machine. */
+export function postgresTransport() {
+  return overSocket ? `unix socket in ${pgHost}` : `tcp ${pgHost}:5432`;
+}
+
+/** psql on `database`, over the same transport. */
+export function psql(database, sql, options = {}) {
+  return execFileSync('psql', ['-h', pgHost, '-U', 'postgres', '-d', database, '-qAtc', sql], {
+    encoding: 'utf8',
+    ...options,
+  });
+}
