@@ -40,6 +40,7 @@ import { CustomerRowsNotify1795760000000 } from './1795760000000-customer-rows-n
 import { UsageEventsKeyedByFeature1795770000000 } from './1795770000000-usage-events-keyed-by-feature';
 import { JournalCheckedOncePerEntry1795780000000 } from './1795780000000-journal-checked-once-per-entry';
 import { InvoiceIndexesTrimmed1795790000000 } from './1795790000000-invoice-indexes-trimmed';
+import { InvoiceNumbersInDocuments1795800000000 } from './1795800000000-invoice-numbers-in-documents';
 import { LedgerCurrencyConversion1795730000000 } from './1795730000000-ledger-currency-conversion';
 import { InvoiceRegeneratedFrom1795700000000 } from './1795700000000-invoice-regenerated-from';
 
@@ -89,4 +90,5 @@ export const MIGRATIONS = [
   UsageEventsKeyedByFeature1795770000000,
   JournalCheckedOncePerEntry1795780000000,
   InvoiceIndexesTrimmed1795790000000,
+  InvoiceNumbersInDocuments1795800000000,
 ];

@@ -4,7 +4,14 @@ import { Charge } from '../../src/modules/billing/payments/charge.entity';
 import { CreditNote } from '../../src/modules/billing/invoicing/credit-note.entity';
 import { Invoice } from '../../src/modules/billing/invoicing/invoice.entity';
 import { InvoicesService } from '../../src/modules/billing/invoicing/invoices.service';
-import { DocumentNumbers } from '../../src/modules/billing/invoicing/document-numbers.service';
+import {
+  DocumentNumbers,
+  formatDocumentNumber,
+} from '../../src/modules/billing/invoicing/document-numbers.service';
+import {
+  FILL_INVOICE_NUMBER,
+  INVOICE_NUMBER_PLACEHOLDER,
+} from '../../src/modules/billing/invoicing/invoice-numbers-in-documents';
 import { InvoiceIntegrityError } from '../../src/modules/billing/invoicing/receipt-lines';
 import { AppError } from '../../src/platform/http/app-error';
 import { Clock } from '../../src/platform/clock';
@@ -125,43 +132,87 @@ describe('invoice and credit note numbering', () => {
     expect((await payAndInvoice()).number).toBe('AST-2033-000002');
   });
 
-  it('takes a batch of consecutive numbers in one statement, past six digits, after the ones taken before', async () => {
+  /** Numbers taken by a statement the way the invoice writer's takes them, read back in order. */
+  async function takenInStatement(
+    manager: EntityManager,
+    kind: 'invoice' | 'credit-note',
+    issuedAt: Date,
+    count: number,
+  ): Promise<string[]> {
+    const numbering = t.app.get(DocumentNumbers).inStatement(kind, issuedAt, count, 2);
+    const rows: Array<{ number: string }> = await manager.query(
+      `WITH n AS (${numbering.cte})
+       SELECT ${numbering.numberOf('n', 'g')} AS number FROM n CROSS JOIN generate_series(1, $1::int) g ORDER BY g`,
+      [count, ...numbering.params],
+    );
+    return rows.map((row) => row.number);
+  }
+
+  it('takes a batch of consecutive numbers inside a statement, past six digits, after the ones taken before', async () => {
     issueAt('2041-05-05T00:00:00Z');
     const issuedAt = clock.now();
     await t.dataSource.query(
-      `INSERT INTO billing.document_number_series (series, last_number) VALUES ('invoice-2041', 999998)`,
+      `INSERT INTO billing.document_number_series (series, last_number) VALUES ('invoice-2041', 999995)`,
     );
     const numbers = await t.dataSource.transaction(async (manager) => {
       const charges = [await insertCharge(manager), await insertCharge(manager), await insertCharge(manager)];
       for (const charge of charges) await receiptFor(manager, charge);
-      return t.app.get(DocumentNumbers).takeMany(manager, 'invoice', issuedAt, 3);
+      return takenInStatement(manager, 'invoice', issuedAt, 5);
     });
-    // The receipts took 999,999 to 1,000,001; the batch takes the next three, in order.
-    expect(numbers).toEqual(['AST-2041-1000002', 'AST-2041-1000003', 'AST-2041-1000004']);
-    expect(await lastNumber('invoice-2041')).toBe(1000004);
-    // A fresh series starts at one; taking none takes nothing.
+    // The receipts took 999,996 to 999,998; the batch takes the next five, in order, formatted by Postgres
+    // exactly as formatDocumentNumber formats them (six digits at least, never cut).
+    expect(numbers).toEqual(
+      [999999, 1000000, 1000001, 1000002, 1000003].map((n) => formatDocumentNumber('invoice', issuedAt, n)),
+    );
+    expect(numbers).toEqual([
+      'AST-2041-999999',
+      'AST-2041-1000000',
+      'AST-2041-1000001',
+      'AST-2041-1000002',
+      'AST-2041-1000003',
+    ]);
+    expect(await lastNumber('invoice-2041')).toBe(1000003);
+    // A fresh series starts at one.
     const fresh = await t.dataSource.transaction((manager) =>
-      t.app.get(DocumentNumbers).takeMany(manager, 'credit-note', issuedAt, 2),
+      takenInStatement(manager, 'credit-note', issuedAt, 2),
     );
     expect(fresh).toEqual(['AST-CN-2041-000001', 'AST-CN-2041-000002']);
-    expect(
-      await t.dataSource.transaction((manager) =>
-        t.app.get(DocumentNumbers).takeMany(manager, 'invoice', issuedAt, 0),
-      ),
-    ).toEqual([]);
-    expect(await lastNumber('invoice-2041')).toBe(1000004);
-    // Outside a transaction the numbers would commit alone and a later failure would leave a gap.
-    await expect(
-      t.app.get(DocumentNumbers).takeMany(t.dataSource.manager, 'invoice', issuedAt, 1),
-    ).rejects.toThrow('document numbers of series invoice-2041 must be taken inside a transaction');
+    expect(() => t.app.get(DocumentNumbers).inStatement('invoice', issuedAt, 0, 1)).toThrow(
+      'cannot take 0 document numbers',
+    );
     // Rolled back, they are given back.
     await expect(
       t.dataSource.transaction(async (manager) => {
-        await t.app.get(DocumentNumbers).takeMany(manager, 'invoice', issuedAt, 5);
+        await takenInStatement(manager, 'invoice', issuedAt, 5);
         throw new Error('the batch failed after numbering');
       }),
     ).rejects.toThrow('the batch failed after numbering');
-    expect(await lastNumber('invoice-2041')).toBe(1000004);
+    expect(await lastNumber('invoice-2041')).toBe(1000003);
+  });
+
+  it('fills an invoice number into a document from the invoice row, and refuses a document whose invoice is missing', async () => {
+    const invoice = await t.dataSource.transaction(async (manager) =>
+      receiptFor(manager, await insertCharge(manager)),
+    );
+    const document = JSON.stringify({ number: INVOICE_NUMBER_PLACEHOLDER, note: 'kept' });
+    const [filled]: Array<{ document: string }> = await t.dataSource.query(
+      `SELECT ${FILL_INVOICE_NUMBER}($1, $2) AS document`,
+      [document, invoice.id],
+    );
+    expect(JSON.parse(filled.document)).toEqual({ number: invoice.number, note: 'kept' });
+    // Without the placeholder, or without a document, nothing is read or changed.
+    const [untouched]: Array<{ document: string | null; none: string | null }> = await t.dataSource.query(
+      `SELECT ${FILL_INVOICE_NUMBER}('{"number":"AST-1"}', 'inv_missing') AS document,
+              ${FILL_INVOICE_NUMBER}(NULL, 'inv_missing') AS none`,
+    );
+    expect(untouched).toEqual({ document: '{"number":"AST-1"}', none: null });
+    await expect(
+      t.dataSource.query(`SELECT ${FILL_INVOICE_NUMBER}($1, 'inv_missing')`, [document]),
+    ).rejects.toThrow('no invoice inv_missing to take its number from');
+    // A placeholder left unfilled can never be stored as JSON.
+    await expect(t.dataSource.query(`SELECT $1::jsonb`, [document])).rejects.toThrow(
+      /unsupported Unicode escape/,
+    );
   });
 
   it('issues one invoice per charge, even when two deliveries of the payment race', async () => {

@@ -5,7 +5,7 @@ import { Clock } from '../clock';
 import { newId } from '../ids';
 import { actorReference, RequestContext } from '../auth/actor';
 import { AuditLogEntry } from './audit-log-entry.entity';
-import type { SqlStatement } from '../database/statements-together';
+import { documentColumn, type SqlStatement } from '../database/statements-together';
 import { preparedQuery } from '../database/prepared-query';
 
 export interface AuditRecord {
@@ -47,16 +47,18 @@ export class AuditService {
 
   /**
    * The statement `recordMany` runs (null for no records), for a caller that runs it together with
-   * others (`runStatementsTogether`) in its transaction.
+   * others (`runStatementsTogether`) in its transaction. With `fill`, each record's before and after are
+   * written through that SQL function with the resource's id (documentColumn).
    */
-  recordStatement(context: RequestContext, records: AuditRecord[]): SqlStatement | null {
+  recordStatement(context: RequestContext, records: AuditRecord[], fill?: string): SqlStatement | null {
     if (records.length === 0) return null;
     const actor = actorReference(context.actor);
     // Raw unnest: building thousands of entity rows through the ORM costs more than the insert itself.
     return {
       sql: `INSERT INTO platform.audit_log
          (id, actor_type, actor_id, action, resource_type, resource_id, before, after, request_id, occurred_at)
-       SELECT id, $2, $3, action, resource_type, resource_id, before::jsonb, after::jsonb, $4, $5
+       SELECT id, $2, $3, action, resource_type, resource_id, ${documentColumn('before', 'resource_id', fill)}::jsonb,
+              ${documentColumn('after', 'resource_id', fill)}::jsonb, $4, $5
          FROM unnest($1::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
            AS r(id, action, resource_type, resource_id, before, after)`,
       params: [

@@ -33,3 +33,17 @@ export async function runStatementsTogether(
   });
   await preparedQuery(manager, `WITH ${parts.join(',\n')}\nSELECT 1`, params);
 }
+
+const SQL_FUNCTION_NAME = /^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/;
+
+/**
+ * The SQL of a document column (JSON text) as a statement writes it: through `fill`, a schema-qualified
+ * SQL function taking the document and its subject's id and returning the text to store, or as is.
+ * For documents holding a value that exists only once an earlier statement of the same transaction has
+ * run (an invoice number taken with the invoice's row: invoice-numbers-in-documents.ts).
+ */
+export function documentColumn(column: string, subject: string, fill: string | undefined): string {
+  if (fill === undefined) return column;
+  if (!SQL_FUNCTION_NAME.test(fill)) throw new Error(`${fill} is not a schema-qualified function name`);
+  return `${fill}(${column}, ${subject})`;
+}

@@ -5,7 +5,7 @@ import { Clock } from '../clock';
 import { newId } from '../ids';
 import { OutboxEvent } from './outbox-event.entity';
 import { currentTraceparent } from '../tracing/tracing';
-import type { SqlStatement } from '../database/statements-together';
+import { documentColumn, type SqlStatement } from '../database/statements-together';
 import { preparedQuery } from '../database/prepared-query';
 
 export const EVENT_PRODUCER = 'astrix-billing';
@@ -60,16 +60,17 @@ export class OutboxService {
 
   /**
    * The statement `appendMany` runs (null for no events), for a caller that runs it together with
-   * others (`runStatementsTogether`) in its transaction.
+   * others (`runStatementsTogether`) in its transaction. With `fill`, each envelope is written through
+   * that SQL function with its subject (documentColumn).
    */
-  appendStatement(events: NewEvent<EventType>[]): SqlStatement | null {
+  appendStatement(events: NewEvent<EventType>[], fill?: string): SqlStatement | null {
     if (events.length === 0) return null;
     const occurredAt = this.clock.now();
     const envelopes = events.map((event) => envelopeOf(event, occurredAt));
     // WITH ORDINALITY keeps the positions in the order given.
     return {
       sql: `INSERT INTO platform.outbox_events (event_id, type, subject, envelope, occurred_at, traceparent)
-       SELECT event_id, type, subject, envelope::jsonb, $5, $6
+       SELECT event_id, type, subject, ${documentColumn('envelope', 'subject', fill)}::jsonb, $5, $6
          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY
            AS e(event_id, type, subject, envelope, ordinal)
         ORDER BY ordinal`,

@@ -27,6 +27,18 @@ export function formatDocumentNumber(kind: DocumentKind, issuedAt: Date, sequenc
 }
 
 /**
+ * Numbers taken inside a statement that writes the numbered rows: `cte` takes `count` numbers (a
+ * data-modifying CTE named as the caller likes, taking the series lock till commit); `numberOf` is the
+ * SQL of the number at a 1-based position among them, given the CTE's name and the position's SQL,
+ * formatted as formatDocumentNumber formats it; `params` are the CTE's, numbered from `firstParam`.
+ */
+export interface NumbersInStatement {
+  cte: string;
+  numberOf(cteName: string, position: string): string;
+  params: unknown[];
+}
+
+/**
  * Gap-free document numbers. The upsert takes the series row's lock inside the caller's
  * transaction: concurrent issuers wait for each other, and a rollback gives the number back.
  * The lock is held until the caller commits, so issue documents late in a transaction.
@@ -57,33 +69,24 @@ export class DocumentNumbers {
   }
 
   /**
-   * Takes `count` consecutive numbers of `kind` for the year of `issuedAt` in one statement and returns
-   * them formatted, in order: the billing run numbers a whole batch of invoices this way, taking the
-   * series lock just before it writes them (the lock is held until the caller commits).
+   * `count` consecutive numbers of `kind` for the year of `issuedAt`, taken by the statement that writes
+   * the rows they number (see NumbersInStatement): the series lock is then taken by that statement, and
+   * no round trip to the client separates it from the rows. The caller must run the statement inside a
+   * transaction (a rollback gives the numbers back).
    */
-  async takeMany(
-    manager: EntityManager,
-    kind: DocumentKind,
-    issuedAt: Date,
-    count: number,
-  ): Promise<string[]> {
-    if (count === 0) return [];
-    if (!Number.isSafeInteger(count) || count < 0) throw new Error(`cannot take ${count} document numbers`);
-    const series = documentSeries(kind, issuedAt);
-    if (!manager.queryRunner?.isTransactionActive) {
-      throw new Error(`document numbers of series ${series} must be taken inside a transaction`);
-    }
-    const rows: Array<{ last_number: string }> = await preparedQuery(
-      manager,
-      `INSERT INTO billing.document_number_series (series, last_number) VALUES ($1, $2::bigint)
-       ON CONFLICT (series) DO UPDATE SET last_number = document_number_series.last_number + $2::bigint
-       RETURNING last_number`,
-      [series, count],
-    );
-    const last = Number(rows[0].last_number);
-    if (!Number.isSafeInteger(last)) throw new Error(`series ${series} is past the safe integer range`);
-    return Array.from({ length: count }, (_, index) =>
-      formatDocumentNumber(kind, issuedAt, last - count + 1 + index),
-    );
+  inStatement(kind: DocumentKind, issuedAt: Date, count: number, firstParam: number): NumbersInStatement {
+    if (!Number.isSafeInteger(count) || count < 1) throw new Error(`cannot take ${count} document numbers`);
+    const [series, taken, prefix] = [firstParam, firstParam + 1, firstParam + 2].map((n) => `$${n}`);
+    return {
+      cte: `INSERT INTO billing.document_number_series (series, last_number) VALUES (${series}, ${taken}::bigint)
+            ON CONFLICT (series) DO UPDATE SET last_number = document_number_series.last_number + ${taken}::bigint
+            RETURNING last_number`,
+      // formatDocumentNumber's padStart: at least NUMBER_DIGITS digits, never cut (lpad would cut).
+      numberOf: (cteName, position) => {
+        const sequence = `(${cteName}.last_number - ${taken}::bigint + ${position})::text`;
+        return `${prefix}::text || repeat('0', greatest(0, ${NUMBER_DIGITS} - length(${sequence}))) || ${sequence}`;
+      },
+      params: [documentSeries(kind, issuedAt), count, `${NUMBER_PREFIX[kind]}-${issuedAt.getUTCFullYear()}-`],
+    };
   }
 }

@@ -1,45 +1,61 @@
 import type { EntityManager } from 'typeorm';
 import { preparedQuery } from '../../../platform/database/prepared-query';
+import type { DocumentNumbers } from './document-numbers.service';
 import type { Invoice, PartyDetails } from './invoice.entity';
 import type { TaxedLine } from './invoice-writer.service';
 
 /**
  * The invoices and their lines in one raw statement (unnest, the lines in a data-modifying CTE): the
  * billing run writes thousands of rows a second, and building them through the ORM's insert costs more
- * CPU than Postgres spends storing them; each statement saved is a round trip per batch.
+ * CPU than Postgres spends storing them; each statement saved is a round trip per batch. The statement
+ * also takes the invoices' numbers (in the order given), so the series lock is taken by it, with no
+ * round trip to the client before the rows; the invoices' `number` is ignored. Resolves to each
+ * invoice's number by id.
  */
 export async function insertInvoicesAndLines(
   manager: EntityManager,
+  numbers: DocumentNumbers,
   invoices: readonly Invoice[],
   issuedAt: Date,
   seller: PartyDetails,
   lines: Array<{ invoiceId: string; position: number; line: TaxedLine }>,
-): Promise<void> {
+): Promise<Map<string, string>> {
+  // The numbers, events and audit rows are written by separate statements: they must commit together.
+  if (!manager.queryRunner?.isTransactionActive) {
+    throw new Error(
+      'invoices must be issued inside a transaction: their numbers, events and audit rows commit together',
+    );
+  }
+  // Parameters $1-$45 are the rows'; the numbers' follow.
+  const numbering = numbers.inStatement('invoice', issuedAt, invoices.length, 46);
   const column = <K extends keyof Invoice>(key: K): Array<Invoice[K]> =>
     invoices.map((invoice) => invoice[key]);
-  await preparedQuery(
+  const rows: Array<{ id: string; number: string }> = await preparedQuery(
     manager,
-    `WITH i AS (
+    `WITH n AS (${numbering.cte}),
+     i AS (
        INSERT INTO billing.invoices
          (id, number, customer_id, user_id, customer_email, status, currency, subtotal, total, paid_at,
           billing_reason, subscription_id, period_start, period_end, idempotency_key, credit_applied, amount_due,
           discount, charge_id, tax, amount_paid, seller, issued_at, due_at, attempt_count, tax_treatment,
           tax_country, tax_region, customer_vat_id, reporting_currency, fx_rate, fx_source, fx_as_of)
-       SELECT id, number, customer_id, user_id, customer_email, status, currency, subtotal, total, paid_at,
-              billing_reason, subscription_id, period_start, period_end, idempotency_key, credit_applied,
+       SELECT id, ${numbering.numberOf('n', 'u.position')},
+              customer_id, user_id, customer_email, status, currency, subtotal, total, paid_at, billing_reason, subscription_id, period_start, period_end, idempotency_key, credit_applied,
               amount_due, discount, NULL, tax, 0, $19::jsonb, $20, $20, 0, tax_treatment, tax_country, tax_region,
               customer_vat_id, reporting_currency, fx_rate, fx_source, fx_as_of
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+         FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
                      $8::bigint[], $9::bigint[], $10::timestamptz[], $11::text[], $12::text[], $13::timestamptz[],
                      $14::timestamptz[], $15::text[], $16::bigint[], $17::bigint[], $18::bigint[], $21::bigint[],
                      $22::text[], $23::text[], $24::text[], $25::text[], $26::text[], $27::text[], $28::text[],
                      $29::timestamptz[])
-           AS i(id, number, customer_id, user_id, customer_email, status, currency, subtotal, total, paid_at,
+           AS u(id, position, customer_id, user_id, customer_email, status, currency, subtotal, total, paid_at,
                 billing_reason, subscription_id, period_start, period_end, idempotency_key, credit_applied,
                 amount_due, discount, tax, tax_treatment, tax_country, tax_region, customer_vat_id,
                 reporting_currency, fx_rate, fx_source, fx_as_of)
-       RETURNING id
-     )
+         CROSS JOIN n
+       RETURNING id, number
+     ),
+     written_lines AS (
      INSERT INTO billing.invoice_lines
        (invoice_id, position, description, product_id, quantity, unit_amount, amount, kind, period_start,
         period_end, feature_id, discount, tax, tax_rate_id, tax_percentage, tax_inclusive)
@@ -51,10 +67,13 @@ export async function insertInvoicesAndLines(
          AS l(invoice_id, position, description, product_id, quantity, unit_amount, amount, kind, period_start,
               period_end, feature_id, discount, tax, tax_rate_id, tax_percentage, tax_inclusive)
        -- Every line's invoice is inserted above (a conflict raises): joined so the lines follow the invoices.
-       JOIN i ON i.id = l.invoice_id`,
+       JOIN i ON i.id = l.invoice_id
+     )
+     SELECT id, number FROM i`,
     [
       column('id'),
-      column('number'),
+      // Each invoice's place among the numbers taken.
+      invoices.map((_, index) => index + 1),
       column('customerId'),
       column('userId'),
       column('customerEmail'),
@@ -98,6 +117,13 @@ export async function insertInvoicesAndLines(
       lines.map((row) => row.line.taxRateId),
       lines.map((row) => row.line.taxPercentage),
       lines.map((row) => row.line.taxInclusive),
+      ...numbering.params,
     ],
   );
+  const numbered = new Map(rows.map((row) => [row.id, row.number]));
+  // Every invoice is inserted or the statement fails: anything else is a defect to stop on.
+  if (numbered.size !== invoices.length) {
+    throw new Error(`${invoices.length} invoices written, ${numbered.size} numbered`);
+  }
+  return numbered;
 }

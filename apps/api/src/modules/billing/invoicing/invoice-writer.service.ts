@@ -22,6 +22,7 @@ import { TaxCalculator } from '../tax/tax.service';
 import { dayOf, lookupSnapshots } from '../fx/fx-rates.service';
 import { HostedInvoiceLinks } from './hosted-invoice-links';
 import { insertInvoicesAndLines } from './invoice-rows';
+import { FILL_INVOICE_NUMBER, INVOICE_NUMBER_PLACEHOLDER } from './invoice-numbers-in-documents';
 import { issuedTogether } from '../../../platform/database/issued-together';
 
 export type TaxedLine = InvoiceDraftLine & LineTax;
@@ -219,10 +220,11 @@ export class InvoiceWriter {
       ]),
     );
 
-    // Numbers as late as possible: concurrent batches wait on the series lock only for the rows, the
-    // events and the commit; a rollback gives the numbers back. The rows are written numbered, once.
-    const numbers = await this.documentNumbers.takeMany(manager, 'invoice', issuedAt, invoices.length);
-    invoices.forEach((invoice, index) => (invoice.number = numbers[index]));
+    // The numbers are taken by the statement that writes the invoices (the series lock is held from
+    // there to commit, so only Postgres's work and the commit wait on it, with no round trip to us in
+    // between). The events and audit rows that carry a number are built now with a placeholder, which the
+    // next statement fills from the invoice rows; a rollback gives the numbers back.
+    for (const invoice of invoices) invoice.number = INVOICE_NUMBER_PLACEHOLDER;
     const events: NewEvent<EventType>[] = [];
     for (const invoice of invoices) {
       const data = invoiceEventData(invoice);
@@ -242,12 +244,27 @@ export class InvoiceWriter {
         });
       }
     }
-    // The invoices and their lines; then, in one statement, the events, the audit rows and the caller's
-    // statement: issued together, one round trip.
-    await issuedTogether(manager, () =>
+    const eventsAndAudit = [
+      callersStatement,
+      this.outbox.appendStatement(events, FILL_INVOICE_NUMBER),
+      this.audit.recordStatement(
+        context,
+        invoices.map((invoice) => ({
+          action: 'invoice.finalized',
+          resourceType: 'invoice',
+          resourceId: invoice.id,
+          after: { ...invoiceEventData(invoice) },
+        })),
+        FILL_INVOICE_NUMBER,
+      ),
+    ];
+    // The invoices, their lines and numbers; then, in one statement, the events, the audit rows and the
+    // caller's statement: issued together, one round trip.
+    const [numbers] = await issuedTogether(manager, () =>
       Promise.all([
         insertInvoicesAndLines(
           manager,
+          this.documentNumbers,
           invoices,
           issuedAt,
           sellerDetails(this.config),
@@ -259,21 +276,10 @@ export class InvoiceWriter {
             })),
           ),
         ),
-        runStatementsTogether(manager, [
-          callersStatement,
-          this.outbox.appendStatement(events),
-          this.audit.recordStatement(
-            context,
-            invoices.map((invoice) => ({
-              action: 'invoice.finalized',
-              resourceType: 'invoice',
-              resourceId: invoice.id,
-              after: { ...invoiceEventData(invoice) },
-            })),
-          ),
-        ]),
+        runStatementsTogether(manager, eventsAndAudit),
       ]),
     );
+    for (const invoice of invoices) invoice.number = numbers.get(invoice.id) as string;
     return invoices;
   }
 
