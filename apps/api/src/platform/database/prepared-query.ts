@@ -51,9 +51,13 @@ export function preparedQuery<T>(
   sql: string,
   params: readonly unknown[],
 ): Promise<T> {
-  const name = preparedName(sql);
-  if (name === null) return manager.query(sql, [...params]) as Promise<T>;
   // TypeORM hands its query argument to pg untouched, so a pg query config passes through it
   // (logged and reported by its text); typed as the string TypeORM declares.
-  return manager.query(new NamedQuery(name, sql) as unknown as string, [...params]) as Promise<T>;
+  return manager.query(pgQueryOf(sql) as unknown as string, [...params]) as Promise<T>;
+}
+
+/** What node-postgres is given for `sql`: a named query, prepared once per connection (or the text). */
+export function pgQueryOf(sql: string): string | NamedQuery {
+  const name = preparedName(sql);
+  return name === null ? sql : new NamedQuery(name, sql);
 }

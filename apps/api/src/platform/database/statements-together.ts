@@ -18,12 +18,15 @@ export async function runStatementsTogether(
   manager: EntityManager,
   statements: ReadonlyArray<SqlStatement | null>,
 ): Promise<void> {
+  const together = statementsAsOne(statements);
+  if (together !== null) await preparedQuery(manager, together.sql, together.params);
+}
+
+/** The statement runStatementsTogether runs (null when none is present), for a caller that sends it. */
+export function statementsAsOne(statements: ReadonlyArray<SqlStatement | null>): SqlStatement | null {
   const present = statements.filter((statement): statement is SqlStatement => statement !== null);
-  if (present.length === 0) return;
-  if (present.length === 1) {
-    await preparedQuery(manager, present[0].sql, present[0].params);
-    return;
-  }
+  if (present.length === 0) return null;
+  if (present.length === 1) return present[0];
   const params: unknown[] = [];
   const parts = present.map((statement, index) => {
     const offset = params.length;
@@ -31,7 +34,7 @@ export async function runStatementsTogether(
     const sql = statement.sql.replace(/\$(\d+)/g, (_, position: string) => `$${Number(position) + offset}`);
     return `s${index} AS (${sql})`;
   });
-  await preparedQuery(manager, `WITH ${parts.join(',\n')}\nSELECT 1`, params);
+  return { sql: `WITH ${parts.join(',\n')}\nSELECT 1`, params };
 }
 
 const SQL_FUNCTION_NAME = /^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/;

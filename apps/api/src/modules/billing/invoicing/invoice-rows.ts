@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { preparedQuery } from '../../../platform/database/prepared-query';
+import type { SqlStatement } from '../../../platform/database/statements-together';
 import type { DocumentNumbers } from './document-numbers.service';
 import type { Invoice, PartyDetails } from './invoice.entity';
 import type { TaxedLine } from './invoice-writer.service';
@@ -9,17 +9,17 @@ import type { TaxedLine } from './invoice-writer.service';
  * billing run writes thousands of rows a second, and building them through the ORM's insert costs more
  * CPU than Postgres spends storing them; each statement saved is a round trip per batch. The statement
  * also takes the invoices' numbers (in the order given), so the series lock is taken by it, with no
- * round trip to the client before the rows; the invoices' `number` is ignored. Resolves to each
- * invoice's number by id.
+ * round trip to the client before the rows; the invoices' `number` is ignored. Its rows are each
+ * invoice's id and number (numbersWritten).
  */
-export async function insertInvoicesAndLines(
+export function invoicesAndLinesStatement(
   manager: EntityManager,
   numbers: DocumentNumbers,
   invoices: readonly Invoice[],
   issuedAt: Date,
   seller: PartyDetails,
   lines: Array<{ invoiceId: string; position: number; line: TaxedLine }>,
-): Promise<Map<string, string>> {
+): SqlStatement {
   // The numbers, events and audit rows are written by separate statements: they must commit together.
   if (!manager.queryRunner?.isTransactionActive) {
     throw new Error(
@@ -30,9 +30,8 @@ export async function insertInvoicesAndLines(
   const numbering = numbers.inStatement('invoice', issuedAt, invoices.length, 46);
   const column = <K extends keyof Invoice>(key: K): Array<Invoice[K]> =>
     invoices.map((invoice) => invoice[key]);
-  const rows: Array<{ id: string; number: string }> = await preparedQuery(
-    manager,
-    `WITH n AS (${numbering.cte}),
+  return {
+    sql: `WITH n AS (${numbering.cte}),
      i AS (
        INSERT INTO billing.invoices
          (id, number, customer_id, user_id, customer_email, status, currency, subtotal, total, paid_at,
@@ -70,7 +69,7 @@ export async function insertInvoicesAndLines(
        JOIN i ON i.id = l.invoice_id
      )
      SELECT id, number FROM i`,
-    [
+    params: [
       column('id'),
       // Each invoice's place among the numbers taken.
       invoices.map((_, index) => index + 1),
@@ -119,11 +118,17 @@ export async function insertInvoicesAndLines(
       lines.map((row) => row.line.taxInclusive),
       ...numbering.params,
     ],
+  };
+}
+
+/** Each invoice's number by id, from the rows of invoicesAndLinesStatement that wrote `count` invoices. */
+export function numbersWritten(rows: readonly unknown[], count: number): Map<string, string> {
+  const numbered = new Map(
+    (rows as ReadonlyArray<{ id: string; number: string }>).map((row) => [row.id, row.number]),
   );
-  const numbered = new Map(rows.map((row) => [row.id, row.number]));
   // Every invoice is inserted or the statement fails: anything else is a defect to stop on.
-  if (numbered.size !== invoices.length) {
-    throw new Error(`${invoices.length} invoices written, ${numbered.size} numbered`);
+  if (numbered.size !== count) {
+    throw new Error(`${count} invoices written, ${numbered.size} numbered`);
   }
   return numbered;
 }

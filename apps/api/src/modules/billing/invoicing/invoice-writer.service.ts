@@ -4,7 +4,13 @@ import type { EventType, InvoiceBillingReason } from '@astrix/contracts';
 import { AuditService } from '../../../platform/audit/audit.service';
 import { actorLabel, type RequestContext } from '../../../platform/auth/actor';
 import { OutboxService, type NewEvent } from '../../../platform/events/outbox.service';
-import { runStatementsTogether, type SqlStatement } from '../../../platform/database/statements-together';
+import type { CommitWith } from '../../../platform/database/commit-together';
+import { preparedQuery } from '../../../platform/database/prepared-query';
+import {
+  runStatementsTogether,
+  statementsAsOne,
+  type SqlStatement,
+} from '../../../platform/database/statements-together';
 import { ConflictError } from '../../../platform/http/app-error';
 import { newId } from '../../../platform/ids';
 import { AppConfig } from '../../../platform/config/app-config';
@@ -21,7 +27,7 @@ import { type LineTax, taxDraft } from '../tax/tax-lines';
 import { TaxCalculator } from '../tax/tax.service';
 import { dayOf, lookupSnapshots } from '../fx/fx-rates.service';
 import { HostedInvoiceLinks } from './hosted-invoice-links';
-import { insertInvoicesAndLines } from './invoice-rows';
+import { invoicesAndLinesStatement, numbersWritten } from './invoice-rows';
 import { FILL_INVOICE_NUMBER, INVOICE_NUMBER_PLACEHOLDER } from './invoice-numbers-in-documents';
 import { issuedTogether } from '../../../platform/database/issued-together';
 
@@ -122,9 +128,16 @@ export class InvoiceWriter {
      * the statement it may return runs after numbering, with the events.
      */
     beforeNumbering?: (invoices: Invoice[]) => Promise<SqlStatement | null>,
+    /**
+     * Ends the caller's transaction with the last statements (transactionCommittedWith); the caller
+     * then issues nothing more in it. Without it they run in the transaction, which stays open.
+     */
+    commitWith?: CommitWith,
   ): Promise<Invoice[]> {
     if (items.length === 0) {
-      await runStatementsTogether(manager, [(await beforeNumbering?.([])) ?? null]);
+      const callers = (await beforeNumbering?.([])) ?? null;
+      if (commitWith) await commitWith(callers ? [callers] : []);
+      else await runStatementsTogether(manager, [callers]);
       return [];
     }
     // Tax through @astrix/pricing with each customer's decision as of the issue instant; the FX snapshot
@@ -244,7 +257,7 @@ export class InvoiceWriter {
         });
       }
     }
-    const eventsAndAudit = [
+    const eventsAndAudit = statementsAsOne([
       callersStatement,
       this.outbox.appendStatement(events, FILL_INVOICE_NUMBER),
       this.audit.recordStatement(
@@ -257,28 +270,37 @@ export class InvoiceWriter {
         })),
         FILL_INVOICE_NUMBER,
       ),
-    ];
+    ]);
     // The invoices, their lines and numbers; then, in one statement, the events, the audit rows and the
-    // caller's statement: issued together, one round trip.
-    const [numbers] = await issuedTogether(manager, () =>
-      Promise.all([
-        insertInvoicesAndLines(
-          manager,
-          this.documentNumbers,
-          invoices,
-          issuedAt,
-          sellerDetails(this.config),
-          invoices.flatMap((invoice, index) =>
-            drafts[index].lines.map((line, position) => ({
-              invoiceId: invoice.id,
-              position: position + 1,
-              line,
-            })),
-          ),
+    // caller's statement.
+    const last = [
+      invoicesAndLinesStatement(
+        manager,
+        this.documentNumbers,
+        invoices,
+        issuedAt,
+        sellerDetails(this.config),
+        invoices.flatMap((invoice, index) =>
+          drafts[index].lines.map((line, position) => ({
+            invoiceId: invoice.id,
+            position: position + 1,
+            line,
+          })),
         ),
-        runStatementsTogether(manager, eventsAndAudit),
-      ]),
-    );
+      ),
+      ...(eventsAndAudit ? [eventsAndAudit] : []),
+    ];
+    const [invoiceRows] = commitWith
+      ? // They end the caller's transaction, sent with its COMMIT: the series lock, taken by the first,
+        // is held for Postgres's work and the commit alone.
+        await commitWith(last)
+      : // Issued together: one round trip.
+        await issuedTogether(manager, () =>
+          Promise.all(
+            last.map((statement) => preparedQuery<unknown[]>(manager, statement.sql, statement.params)),
+          ),
+        );
+    const numbers = numbersWritten(invoiceRows, invoices.length);
     for (const invoice of invoices) invoice.number = numbers.get(invoice.id) as string;
     return invoices;
   }

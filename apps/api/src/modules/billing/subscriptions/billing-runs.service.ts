@@ -22,6 +22,7 @@ import { UsageCharges } from './usage-charges.port';
 import { BillingMetrics } from '../billing-metrics';
 import { USAGE_LATE_GRACE_MS } from '../metering/usage-ingest.service';
 import { batchNames } from './batch-names';
+import { type CommitWith, transactionCommittedWith } from '../../../platform/database/commit-together';
 import { issuedTogether } from '../../../platform/database/issued-together';
 import { preparedQuery } from '../../../platform/database/prepared-query';
 
@@ -240,8 +241,10 @@ export class BillingRuns {
     onBatch?: ExecuteOptions['onBatch'],
   ): Promise<number> {
     const started = performance.now();
-    const result = await this.dataSource.transaction((manager) =>
-      this.invoiceDueSubscriptions(manager, run, batchSize, onlyIds),
+    // The batch's last statements leave with its COMMIT: the invoice series lock, taken by the first of
+    // them, is held for Postgres's work and the commit alone (docs/performance.md, #25 14th session).
+    const result = await transactionCommittedWith(this.dataSource, (manager, commitWith) =>
+      this.invoiceDueSubscriptions(manager, run, batchSize, commitWith, onlyIds),
     );
     // Nothing happens after commit: the open invoices' collection follows from their
     // billing.invoice.finalized events, written to the outbox in the batch's transaction
@@ -261,6 +264,7 @@ export class BillingRuns {
     manager: EntityManager,
     run: BillingRun,
     batchSize: number,
+    commitWith: CommitWith,
     onlyIds?: string[],
   ): Promise<BatchResult> {
     const query = dueSubscriptions(manager, run.asOf, run.id)
@@ -359,25 +363,32 @@ export class BillingRuns {
     const context: RequestContext = { actor: BILLING_RUN_ACTOR, requestId: null };
     let periodsClosed = 0;
     // Everything but the numbering happens before the series lock is taken: parallel batches overlap.
-    const invoices = await this.invoicing.issueMany(manager, toIssue, now, context, async (issued) => {
-      const latestInvoice = new Map<string, string>();
-      issued.forEach((invoice, position) =>
-        latestInvoice.set(subscriptions[issuedFor[position]].id, invoice.id),
-      );
-      await Promise.all([
-        this.advance(manager, subscriptions, renewals, latestInvoice, now),
-        this.outbox.appendMany(manager, this.changeEvents(subscriptions, renewals)),
-      ]);
-      periodsClosed = subscriptions.length - issued.length;
-      // The run's counts commit with the batch, after numbering (in its events' statement): the series lock
-      // held from there to commit already orders the run's batches, so locking the run's row there adds no
-      // wait (nor a round trip or a commit of its own).
-      return {
-        sql: `UPDATE billing.billing_runs SET invoices_created = invoices_created + $2, periods_closed = periods_closed + $3
+    const invoices = await this.invoicing.issueMany(
+      manager,
+      toIssue,
+      now,
+      context,
+      async (issued) => {
+        const latestInvoice = new Map<string, string>();
+        issued.forEach((invoice, position) =>
+          latestInvoice.set(subscriptions[issuedFor[position]].id, invoice.id),
+        );
+        await Promise.all([
+          this.advance(manager, subscriptions, renewals, latestInvoice, now),
+          this.outbox.appendMany(manager, this.changeEvents(subscriptions, renewals)),
+        ]);
+        periodsClosed = subscriptions.length - issued.length;
+        // The run's counts commit with the batch, after numbering (in its events' statement): the series lock
+        // held from there to commit already orders the run's batches, so locking the run's row there adds no
+        // wait (nor a round trip or a commit of its own).
+        return {
+          sql: `UPDATE billing.billing_runs SET invoices_created = invoices_created + $2, periods_closed = periods_closed + $3
                WHERE id = $1`,
-        params: [run.id, issued.length, periodsClosed],
-      };
-    });
+          params: [run.id, issued.length, periodsClosed],
+        };
+      },
+      commitWith,
+    );
     return { processed: subscriptions.length, invoicesCreated: invoices.length, periodsClosed };
   }
 

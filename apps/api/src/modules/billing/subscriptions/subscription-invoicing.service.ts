@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { InvoiceBillingReason } from '@astrix/contracts';
 import type { RequestContext } from '../../../platform/auth/actor';
+import type { CommitWith } from '../../../platform/database/commit-together';
 import type { SqlStatement } from '../../../platform/database/statements-together';
 import type { Invoice } from '../invoicing/invoice.entity';
 import { InvoiceWriter } from '../invoicing/invoice-writer.service';
@@ -36,6 +37,8 @@ export class SubscriptionInvoicing {
     context: RequestContext,
     /** As InvoiceWriter.issue's: work before numbering, and a statement to run after it. */
     beforeNumbering?: (invoices: Invoice[]) => Promise<SqlStatement | null>,
+    /** As InvoiceWriter.issue's: ends the caller's transaction with the last statements. */
+    commitWith?: CommitWith,
   ): Promise<Invoice[]> {
     return this.writer.issue(
       manager,
@@ -54,6 +57,7 @@ export class SubscriptionInvoicing {
       issuedAt,
       context,
       beforeNumbering,
+      commitWith,
     );
   }
 }
