@@ -5,8 +5,8 @@
 // from which collection starts. The services are built by Nest from the built app module.
 // Prints the duration, invoices per second, and the time per invoice (from the start of the batch
 // that issued it until that batch committed): p50/p90/p99/max.
-// Usage: (cd apps/api && pnpm build) && node tools/bench/billing-run/run.mjs [--subscriptions 100000] [--batch 15] [--parallel 2]
-// The defaults are the billing run's own (DEFAULT_BILLING_RUN_BATCH_SIZE, 2 parallel).
+// Usage: (cd apps/api && pnpm build) && node tools/bench/billing-run/run.mjs [--subscriptions 100000] [--batch 15] [--parallel 3]
+// The defaults are the billing run's own (DEFAULT_BILLING_RUN_BATCH_SIZE, DEFAULT_BILLING_RUN_PARALLELISM).
 // BENCH_PG_HOST=/var/run/postgresql reaches Postgres over its Unix socket (tools/bench/lib/postgres.mjs).
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ const { values } = parseArgs({
   options: {
     subscriptions: { type: 'string', default: '100000' },
     batch: { type: 'string', default: '15' },
-    parallel: { type: 'string', default: '2' },
+    parallel: { type: 'string', default: '3' },
   },
 });
 const count = Number(values.subscriptions);
