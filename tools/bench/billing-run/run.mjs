@@ -11,7 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cpuSeconds, machine, root } from '../lib/api-server.mjs';
+import { cpuUsageOf, machine, root } from '../lib/api-server.mjs';
 import { startAppContext } from '../lib/app-context.mjs';
 import { databaseUrl as urlOf, psql as psqlOn } from '../lib/postgres.mjs';
 
@@ -81,20 +81,15 @@ const run = await runs.create(
   { actor: { kind: 'system', name: 'bench' }, requestId: null },
   new Date(),
 );
-// CPU the run costs (this process and the database's backends): steadier than the wall clock on a
-// machine whose speed moves between runs, so before/after comparisons read it too.
-const backendPids = async () =>
+// CPU the run costs (this process and the database's backends): whether a slow run did more work or
+// ran on a slower machine (the same build's CPU per invoice moves with the machine's speed too).
+const stopCpu = await cpuUsageOf(process.pid, async () =>
   (
     await dataSource.query(
       `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
     )
-  ).map((row) => row.pid);
-const cpuAtStart = cpuSeconds([process.pid, ...(await backendPids())]);
-const cpuLast = new Map(cpuAtStart);
-const sampleCpu = async () => {
-  for (const [pid, seconds] of cpuSeconds([process.pid, ...(await backendPids())])) cpuLast.set(pid, seconds);
-};
-const cpuSampler = setInterval(() => void sampleCpu(), 2000);
+  ).map((row) => row.pid),
+);
 const started = performance.now();
 const result = await runs.execute(run.id, {
   batchSize,
@@ -108,16 +103,7 @@ const result = await runs.execute(run.id, {
   },
 });
 const seconds = (performance.now() - started) / 1000;
-clearInterval(cpuSampler);
-await sampleCpu();
-let benchProcessCpu = 0;
-let postgresCpu = 0;
-for (const [pid, used] of cpuLast) {
-  // A backend that appeared during the run counts from its start.
-  const spent = used - (cpuAtStart.get(pid) ?? 0);
-  if (pid === process.pid) benchProcessCpu += spent;
-  else postgresCpu += spent;
-}
+const { processSeconds: benchProcessCpu, postgresSeconds: postgresCpu } = await stopCpu();
 const [{ invoices }] = await dataSource.query(`SELECT count(*)::int AS invoices FROM billing.invoices`);
 const [{ lines }] = await dataSource.query(`SELECT count(*)::int AS lines FROM billing.invoice_lines`);
 const [{ events }] = await dataSource.query(`SELECT count(*)::int AS events FROM platform.outbox_events`);

@@ -114,27 +114,38 @@ export function backendPids(api) {
 }
 
 /**
- * CPU seconds the API process and its database's backends use from now until the returned function
- * is called (sampled every second, so a backend that closes meanwhile counts up to its last sample).
+ * CPU seconds a process and its database's backends use from now until the returned function is
+ * called (sampled every second, so a backend that closes meanwhile counts up to its last sample, and
+ * one that opens meanwhile from its start). `listBackends` gives the backends' pids, at once or later.
  */
-export function cpuUsage(api) {
-  const first = cpuSeconds([api.pid, ...backendPids(api)]);
+export async function cpuUsageOf(pid, listBackends) {
+  const pids = async () => [pid, ...(await listBackends())];
+  const first = cpuSeconds(await pids());
   const last = new Map(first);
-  const sample = () => {
-    for (const [pid, seconds] of cpuSeconds([api.pid, ...backendPids(api)])) last.set(pid, seconds);
+  const sample = async () => {
+    for (const [seen, seconds] of cpuSeconds(await pids())) last.set(seen, seconds);
   };
-  const timer = setInterval(sample, 1000);
-  return () => {
+  const timer = setInterval(() => void sample(), 1000);
+  return async () => {
     clearInterval(timer);
-    sample();
-    let apiSeconds = 0;
+    await sample();
+    let processSeconds = 0;
     let postgresSeconds = 0;
-    for (const [pid, seconds] of last) {
-      const used = seconds - (first.get(pid) ?? 0);
-      if (pid === api.pid) apiSeconds += used;
+    for (const [seen, seconds] of last) {
+      const used = seconds - (first.get(seen) ?? 0);
+      if (seen === pid) processSeconds += used;
       else postgresSeconds += used;
     }
-    return { apiSeconds, postgresSeconds };
+    return { processSeconds, postgresSeconds };
+  };
+}
+
+/** cpuUsageOf the API process and its database's backends: `apiSeconds` and `postgresSeconds`. */
+export async function cpuUsage(api) {
+  const stop = await cpuUsageOf(api.pid, () => backendPids(api));
+  return async () => {
+    const { processSeconds, postgresSeconds } = await stop();
+    return { apiSeconds: processSeconds, postgresSeconds };
   };
 }
 

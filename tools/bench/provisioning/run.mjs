@@ -55,7 +55,7 @@ await append(1_000_000, 1_000_020);
 await waitForActive(20);
 
 const batch = Math.max(1, Math.round(rate / 10));
-const cpu = cpuUsage(api);
+const cpu = await cpuUsage(api);
 const started = Date.now();
 for (let sent = 0; sent < count; sent += batch) {
   await append(sent, Math.min(count, sent + batch));
@@ -63,7 +63,7 @@ for (let sent = 0; sent < count; sent += batch) {
   await sleep(Math.max(0, due - Date.now()));
 }
 await waitForActive(count + 20);
-const used = cpu();
+const used = await cpu();
 
 const rows = api
   .query(
