@@ -8,6 +8,7 @@ import {
   DocumentNumbers,
   formatDocumentNumber,
 } from '../../src/modules/billing/invoicing/document-numbers.service';
+import { invoicesAndLinesStatement } from '../../src/modules/billing/invoicing/invoice-rows';
 import {
   FILL_INVOICE_NUMBER,
   INVOICE_NUMBER_PLACEHOLDER,
@@ -154,9 +155,10 @@ describe('invoice and credit note numbering', () => {
     await t.dataSource.query(
       `INSERT INTO billing.document_number_series (series, last_number) VALUES ('invoice-2041', 999995)`,
     );
+    let invoice = undefined as unknown as Invoice;
     const numbers = await t.dataSource.transaction(async (manager) => {
       const charges = [await insertCharge(manager), await insertCharge(manager), await insertCharge(manager)];
-      for (const charge of charges) await receiptFor(manager, charge);
+      for (const charge of charges) invoice = await receiptFor(manager, charge);
       return takenInStatement(manager, 'invoice', issuedAt, 5);
     });
     // The receipts took 999,996 to 999,998; the batch takes the next five, in order, formatted by Postgres
@@ -179,6 +181,19 @@ describe('invoice and credit note numbering', () => {
     expect(fresh).toEqual(['AST-CN-2041-000001', 'AST-CN-2041-000002']);
     expect(() => t.app.get(DocumentNumbers).inStatement('invoice', issuedAt, 0, 1)).toThrow(
       'cannot take 0 document numbers',
+    );
+    // Outside a transaction the invoices' numbers would commit without their events and audit rows.
+    expect(() =>
+      invoicesAndLinesStatement(
+        t.dataSource.manager,
+        t.app.get(DocumentNumbers),
+        [invoice],
+        issuedAt,
+        invoice.seller,
+        [],
+      ),
+    ).toThrow(
+      'invoices must be issued inside a transaction: their numbers, events and audit rows commit together',
     );
     // Rolled back, they are given back.
     await expect(

@@ -38,10 +38,11 @@ export function invoicesAndLinesStatement(
           billing_reason, subscription_id, period_start, period_end, idempotency_key, credit_applied, amount_due,
           discount, charge_id, tax, amount_paid, seller, issued_at, due_at, attempt_count, tax_treatment,
           tax_country, tax_region, customer_vat_id, reporting_currency, fx_rate, fx_source, fx_as_of)
-       SELECT id, ${numbering.numberOf('n', 'u.position')},
-              customer_id, user_id, customer_email, status, currency, subtotal, total, paid_at, billing_reason, subscription_id, period_start, period_end, idempotency_key, credit_applied,
-              amount_due, discount, NULL, tax, 0, $19::jsonb, $20, $20, 0, tax_treatment, tax_country, tax_region,
-              customer_vat_id, reporting_currency, fx_rate, fx_source, fx_as_of
+       SELECT id, ${numbering.numberOf('n', 'u.position')}, customer_id, user_id, customer_email, status,
+              currency, subtotal, total, paid_at, billing_reason, subscription_id, period_start, period_end,
+              idempotency_key, credit_applied, amount_due, discount, NULL, tax, 0, $19::jsonb, $20, $20, 0,
+              tax_treatment, tax_country, tax_region, customer_vat_id, reporting_currency, fx_rate, fx_source,
+              fx_as_of
          FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
                      $8::bigint[], $9::bigint[], $10::timestamptz[], $11::text[], $12::text[], $13::timestamptz[],
                      $14::timestamptz[], $15::text[], $16::bigint[], $17::bigint[], $18::bigint[], $21::bigint[],
