@@ -30,11 +30,13 @@ const { values } = parseArgs({
 const customers = Number(values.customers);
 if (!['checks', 'api'].includes(values.via)) throw new Error('--via is checks or api');
 const CHECK_PORT = 3977;
+const METRICS_PORT = 3976;
 const api = await startApi({
   port: 3979,
   env: {
     WORKERS_ENABLED: 'false',
     ENTITLEMENT_CHECK_PORT: String(CHECK_PORT),
+    METRICS_PORT: String(METRICS_PORT),
     ...(process.env.BENCH_API_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS } : {}),
   },
   seed: true,
@@ -106,8 +108,12 @@ try {
   if (sample.status !== 200 || answer?.allowed !== true)
     throw new Error(`check failed: ${JSON.stringify(answer)}`);
   await autocannon({ ...options, duration: 3 }); // warm-up, not reported
+  const answeredBefore = await checksAnswered();
   const result = await autocannon({ ...options, duration: Number(values.duration) });
   const figures = summarize(result);
+  const answeredAfter = await checksAnswered();
+  const fromMemory = answeredAfter.memory - answeredBefore.memory;
+  const fromDatabase = answeredAfter.database - answeredBefore.database;
 
   // Context measured in the same run on the same machine: the framework's floor (a public GET that
   // does nothing, through Nest) and Fastify alone.
@@ -146,6 +152,8 @@ try {
         via: values.via === 'checks' ? `the checks' own port (ENTITLEMENT_CHECK_PORT)` : `the API's port`,
         checksPerRequest: batch,
         checksPerSecond: figures.requestsPerSecond * batch,
+        // Of the measured run's checks: answered from held copies (after a sync) or from Postgres.
+        shareAnsweredFromMemory: Number((fromMemory / Math.max(1, fromMemory + fromDatabase)).toFixed(3)),
         ...figures,
         floors,
         ...(floors.bareFastify
@@ -168,4 +176,12 @@ try {
   process.exitCode = figures.failures > 0 ? 1 : 0;
 } finally {
   await api.stop();
+}
+
+/** The API's count of checks answered, by source (`astrix_entitlement_checks_total` on its metrics port). */
+async function checksAnswered() {
+  const text = await (await fetch(`http://127.0.0.1:${METRICS_PORT}/metrics`)).text();
+  const count = (source) =>
+    Number(text.match(new RegExp(`^astrix_entitlement_checks_total\\{source="${source}"\\} (\\d+)`, 'm'))?.[1] ?? 0);
+  return { memory: count('memory'), database: count('database') };
 }
