@@ -1,5 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { RETIRED_API_KEY_SCOPES } from '@astrix/contracts';
+import { Authenticator } from '../../src/platform/auth/authenticator';
 import { Clock } from '../../src/platform/clock';
 import { eventually, startTestApp, TestApp } from '../support/test-app';
 
@@ -101,6 +102,49 @@ describe('API keys: peppered hashes, expiry, last use, issuable scopes', () => {
       expect(await t.dataSource.query('SELECT count(*)::int AS n FROM platform.api_keys')).toEqual(before);
     },
   );
+
+  it('knows a key it resolved moments ago without waiting, and stops once it is revoked or expires', async () => {
+    const authenticator = t.app.get(Authenticator);
+    const expiresAt = new Date(now.getTime() + 3_600_000).toISOString();
+    const created = await create({ name: 'known', scopes: ['usage:read'], expiresAt });
+    const { id, key } = created.json() as { id: string; key: string };
+    const bearer = { authorization: `Bearer ${key}` };
+    // Never resolved in this process: authenticate() must ask Postgres.
+    expect(authenticator.knownActor(bearer)).toBeUndefined();
+    expect((await me(key)).statusCode).toBe(200);
+    const actor = { kind: 'service', apiKeyId: id, name: 'known', scopes: ['usage:read'] };
+    expect(authenticator.knownActor(bearer)).toEqual(actor);
+    expect(authenticator.knownActor({ 'x-api-key': ` ${key} ` })).toEqual(actor);
+    // The X-Api-Key header wins over Authorization, as in authenticate().
+    expect(authenticator.knownActor({ 'x-api-key': 'ak_live_unknown', ...bearer })).toBeUndefined();
+    // Other spellings of the scheme are left to authenticate(), which accepts them.
+    expect(authenticator.knownActor({ authorization: `bearer ${key}` })).toBeUndefined();
+    expect(authenticator.knownActor({ authorization: `Bearer  ${key}` })).toBeUndefined();
+    await expect(authenticator.authenticate({ authorization: `bearer ${key}` })).resolves.toEqual(actor);
+    // Expired since it was resolved: not known, and refused.
+    const resolvedAt = now;
+    now = new Date(Date.parse(expiresAt));
+    expect(authenticator.knownActor(bearer)).toBeUndefined();
+    expect((await me(key)).statusCode).toBe(401);
+    now = resolvedAt;
+    // Revoked: forgotten at once by this process.
+    const other = (await create({ name: 'revoked', scopes: ['usage:read'] })).json() as {
+      id: string;
+      key: string;
+    };
+    expect((await me(other.key)).statusCode).toBe(200);
+    expect(authenticator.knownActor({ authorization: `Bearer ${other.key}` })).toMatchObject({
+      apiKeyId: other.id,
+    });
+    const revoked = await t.inject({
+      method: 'POST',
+      url: `/v1/admin/api-keys/${other.id}/revoke`,
+      headers: t.as(ADMIN),
+    });
+    expect(revoked.statusCode).toBeLessThan(300);
+    expect(authenticator.knownActor({ authorization: `Bearer ${other.key}` })).toBeUndefined();
+    expect((await me(other.key)).statusCode).toBe(401);
+  });
 
   it('records last use at most once a minute per key', async () => {
     const { id, key } = (await create({ name: 'used', scopes: ['usage:read'] })).json() as {

@@ -1,5 +1,7 @@
 import { CatalogService } from '../../src/modules/billing/catalog/catalog.service';
 import { EntitlementCheckRoute } from '../../src/modules/billing/metering/entitlement-check.route';
+import { MetricsRegistry } from '../../src/platform/metrics/metrics-registry';
+import { sampleValue } from '../support/metrics';
 import { issueApiKey, startTestApp, TestApp } from '../support/test-app';
 import { insertCustomer, insertSubscription } from '../support/usage';
 import { productBySlug } from '../support/billing';
@@ -109,6 +111,50 @@ describe('entitlement checks on their own port (e2e)', () => {
       expect(envelope.error.requestId).toBe(response.headers.get('x-request-id'));
       if (code) expect(envelope.error.code).toBe(code);
     }
+  });
+
+  it("records every request's duration by route and status, once, on either port", async () => {
+    const metrics = t.app.get(MetricsRegistry);
+    const counts = async () => {
+      const exposition = await metrics.metrics();
+      const count = (route: string, status: number) =>
+        sampleValue(exposition, 'astrix_http_request_duration_seconds_count', {
+          route,
+          method: 'POST',
+          status_code: String(status),
+        }) || 0;
+      return {
+        checked: count('/v1/entitlements/check', 200),
+        batched: count('/v1/entitlements/check/batch', 200),
+        unauthenticated: count('/v1/entitlements/check', 401),
+        malformed: count('/v1/entitlements/check', 400),
+        unmatched: count('unmatched', 404),
+      };
+    };
+    const before = await counts();
+    const body = JSON.stringify({ customerId: 'port_user', featureId: 'advanced-analytics' });
+    expect((await post('/v1/entitlements/check', body)).status).toBe(200);
+    expect((await post('/v1/entitlements/check', body)).status).toBe(200);
+    expect((await post('/v1/entitlements/check/batch', `{"checks":[${body}]}`)).status).toBe(200);
+    expect((await post('/v1/entitlements/check', body, { authorization: 'Bearer nope' })).status).toBe(401);
+    expect((await post('/v1/entitlements/check', '{"customerId":')).status).toBe(400);
+    expect((await post('/v1/nothing/here', body)).status).toBe(404);
+    // On the API's port the same route is recorded by the API's hook, not twice.
+    const onApiPort = await t.inject({
+      method: 'POST',
+      url: '/v1/entitlements/check',
+      headers: { authorization: `Bearer ${checkKey}`, 'content-type': 'application/json' },
+      payload: body,
+    });
+    expect(onApiPort.statusCode).toBe(200);
+    const after = await counts();
+    expect({
+      checked: after.checked - before.checked,
+      batched: after.batched - before.batched,
+      unauthenticated: after.unauthenticated - before.unauthenticated,
+      malformed: after.malformed - before.malformed,
+      unmatched: after.unmatched - before.unmatched,
+    }).toEqual({ checked: 3, batched: 1, unauthenticated: 1, malformed: 1, unmatched: 1 });
   });
 
   it('serves nothing but the checks', async () => {

@@ -166,18 +166,27 @@ export class ApiKeysService {
     return revoked;
   }
 
+  /**
+   * The service actor of a key this process resolved within API_KEY_CACHE_MS and not expired since,
+   * without a promise (the entitlement checks' hot path); undefined when `authenticate` must decide.
+   * Only keys that matched the key pattern are ever held, so none is checked here.
+   */
+  cachedActor(rawKey: string): ServiceActor | undefined {
+    const cached = this.resolved.get(rawKey);
+    if (!cached || performance.now() - cached.at >= API_KEY_CACHE_MS) return undefined;
+    if (cached.key.expiresAt !== null && isExpired(cached.key.expiresAt, this.clock.now())) {
+      this.resolved.delete(rawKey);
+      return undefined;
+    }
+    this.touchLastUsed(cached.key);
+    return cached.actor;
+  }
+
   /** Resolves a presented key to its service actor, or null when unknown, malformed, expired or revoked. */
   async authenticate(rawKey: string): Promise<ServiceActor | null> {
     if (!KEY_PATTERN.test(rawKey)) return null;
-    const cached = this.resolved.get(rawKey);
-    if (cached && performance.now() - cached.at < API_KEY_CACHE_MS) {
-      if (isExpired(cached.key.expiresAt, this.clock.now())) {
-        this.resolved.delete(rawKey);
-        return null;
-      }
-      this.touchLastUsed(cached.key);
-      return cached.actor;
-    }
+    const known = this.cachedActor(rawKey);
+    if (known) return known;
     const keyHash = this.hash(rawKey);
     // Dual verify: a key issued before the pepper is found by its plain SHA-256, then re-hashed.
     const oldHash = legacyKeyHash(rawKey);

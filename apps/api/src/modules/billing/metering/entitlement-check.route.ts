@@ -10,7 +10,11 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { AddressInfo } from 'node:net';
 import { AppConfig } from '../../../platform/config/app-config';
 import { REQUEST_ID_HEADER, requestIdFor } from '../../../platform/http/request-id';
-import { registerHttpMetrics } from '../../../platform/metrics/http-metrics';
+import {
+  type RequestObserver,
+  requestObserver,
+  UNMATCHED_ROUTE,
+} from '../../../platform/metrics/http-metrics';
 import { MetricsRegistry } from '../../../platform/metrics/metrics-registry';
 import type { AccessRule } from '../../../platform/auth/access.decorators';
 import { ACCESS_EXTENSION } from '../../../platform/auth/access-docs';
@@ -197,7 +201,9 @@ export function parseCheck(body: unknown): { customerId: string; featureId: stri
  * With ENTITLEMENT_CHECK_PORT set, the API also answers the two check routes (and nothing else) on a
  * listener of their own, without the hooks every API route pays for (request logging, client origin,
  * input guard, tracing): for services that check on every request of theirs. Only the request-duration
- * histogram and the request id header are kept there. See docs/adr/0005-usage-and-entitlements.md.
+ * histogram and the request id header are kept there, both set by the handlers (no hook runs): the
+ * duration there is taken when the answer is ready, before it is written. See
+ * docs/adr/0005-usage-and-entitlements.md.
  */
 @Injectable()
 export class EntitlementCheckRoute implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
@@ -216,7 +222,8 @@ export class EntitlementCheckRoute implements OnModuleInit, OnApplicationBootstr
     // Worker processes have no HTTP server.
     const fastify = this.httpServer();
     if (!fastify) return;
-    this.registerRoutes(fastify);
+    // The API's own listener records every request's duration in its onResponse hook.
+    this.registerRoutes(fastify, null);
     this.entitlements.listenForChanges();
   }
 
@@ -231,10 +238,11 @@ export class EntitlementCheckRoute implements OnModuleInit, OnApplicationBootstr
       requestIdHeader: false,
       forceCloseConnections: 'idle',
     });
-    this.registerRoutes(server);
-    registerHttpMetrics(server, this.metrics);
-    // The request id header is set by the handlers and by refuse() (refusals, 404s, unparsable bodies)
-    // rather than by an onSend hook, which would cost each check a hook run.
+    const observe = requestObserver(this.metrics);
+    this.registerRoutes(server, observe);
+    // The request id header and the duration are set by the handlers and by refuse() (refusals, 404s,
+    // unparsable bodies) rather than by onSend and onResponse hooks, which would cost each check two
+    // hook runs.
     server.setNotFoundHandler((request, reply) =>
       this.refuse(
         new AppError(
@@ -244,10 +252,11 @@ export class EntitlementCheckRoute implements OnModuleInit, OnApplicationBootstr
         ),
         request,
         reply,
+        observe,
       ),
     );
     // Body parsing (media type, malformed JSON, size) fails before the handlers: same envelope.
-    server.setErrorHandler((error, request, reply) => this.refuse(error, request, reply));
+    server.setErrorHandler((error, request, reply) => this.refuse(error, request, reply, observe));
     await server.listen({ port, host: this.config.host });
     this.checkServer = server;
     this.logger.log(`entitlement checks also on port ${this.checkPort() ?? port}`);
@@ -270,41 +279,68 @@ export class EntitlementCheckRoute implements OnModuleInit, OnApplicationBootstr
     return fastify && typeof fastify.post === 'function' ? fastify : null;
   }
 
-  private registerRoutes(fastify: FastifyInstance): void {
-    fastify.post(ENTITLEMENT_CHECK_PATH, (request, reply) => this.handle(request, reply));
-    fastify.post(ENTITLEMENT_BATCH_CHECK_PATH, (request, reply) => this.handleBatch(request, reply));
+  /** `observe`: where the handlers record each request's duration; null where a hook does. */
+  private registerRoutes(fastify: FastifyInstance, observe: RequestObserver | null): void {
+    fastify.post(ENTITLEMENT_CHECK_PATH, (request, reply) => this.handle(request, reply, observe));
+    fastify.post(ENTITLEMENT_BATCH_CHECK_PATH, (request, reply) => this.handleBatch(request, reply, observe));
   }
 
-  private async handleBatch(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  private async handleBatch(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    observe: RequestObserver | null,
+  ): Promise<unknown> {
     void reply.header(REQUEST_ID_HEADER, request.id);
     try {
-      authorize(ENTITLEMENT_CHECK_ACCESS, await this.authenticator.authenticate(request.headers));
+      // An API key resolved moments ago is known without waiting (no await, no promise).
+      const known = this.authenticator.knownActor(request.headers);
+      authorize(ENTITLEMENT_CHECK_ACCESS, known ?? (await this.authenticator.authenticate(request.headers)));
       const checks = parseBatchCheck(request.body);
       // Checks started in the same turn share one sync, and one statement for what memory lacks.
       const data = await Promise.all(
         checks.map((item) => this.entitlements.check(item.customerId, item.featureId, item.quantity)),
       );
+      observe?.(ENTITLEMENT_BATCH_CHECK_PATH, 'POST', 200, reply.elapsedTime / 1000);
       return { data };
     } catch (error) {
-      return this.refuse(error, request, reply);
+      return this.refuse(error, request, reply, observe);
     }
   }
 
-  private async handle(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  private async handle(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    observe: RequestObserver | null,
+  ): Promise<unknown> {
     void reply.header(REQUEST_ID_HEADER, request.id);
     try {
-      authorize(ENTITLEMENT_CHECK_ACCESS, await this.authenticator.authenticate(request.headers));
+      // An API key resolved moments ago is known without waiting (no await, no promise).
+      const known = this.authenticator.knownActor(request.headers);
+      authorize(ENTITLEMENT_CHECK_ACCESS, known ?? (await this.authenticator.authenticate(request.headers)));
       const { customerId, featureId, quantity } = parseCheck(request.body);
-      return await this.entitlements.check(customerId, featureId, quantity);
+      const answer = await this.entitlements.check(customerId, featureId, quantity);
+      observe?.(ENTITLEMENT_CHECK_PATH, 'POST', 200, reply.elapsedTime / 1000);
+      return answer;
     } catch (error) {
-      return this.refuse(error, request, reply);
+      return this.refuse(error, request, reply, observe);
     }
   }
 
   /** The error envelope with the request id; a server error is logged with it. */
-  private refuse(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  private refuse(
+    error: unknown,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    observe: RequestObserver | null = null,
+  ): FastifyReply {
     const described = describeError(error);
     if (described.status >= 500) this.logger.error({ err: error, requestId: request.id }, 'unhandled error');
+    observe?.(
+      request.routeOptions.url ?? UNMATCHED_ROUTE,
+      request.method,
+      described.status,
+      reply.elapsedTime / 1000,
+    );
     void reply.header(REQUEST_ID_HEADER, request.id);
     return reply.status(described.status).send(errorEnvelope(described, String(request.id)));
   }
