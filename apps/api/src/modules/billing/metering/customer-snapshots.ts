@@ -12,13 +12,26 @@ export interface CustomerSnapshot {
 }
 
 type CustomerEntitlementRow =
-  CustomerState['customerEntitlements'] extends Map<string, infer Row> ? Row : never;
+  CustomerState['customerEntitlements'] extends ReadonlyMap<string, infer Row> ? Row : never;
 
 /** Taken before a read of customers' rows: what a copy made from that read is checked against. */
 export interface SnapshotMark {
   generation: number;
   seen: number;
 }
+
+/** A usage period by its bounds in epoch milliseconds (compared as numbers on every check). */
+export interface UsagePeriod {
+  startMs: number;
+  endMs: number;
+}
+
+interface HeldUsage extends UsagePeriod {
+  value: number;
+}
+
+/** The staff grants of a customer who has none: one shared, never written. */
+const NO_ENTITLEMENTS: CustomerState['customerEntitlements'] = new Map();
 
 const MAX_SNAPSHOTS = 200_000;
 const MAX_CHANGES_TRACKED = 100_000;
@@ -38,8 +51,8 @@ const MAX_CHANGES_TRACKED = 100_000;
 export class CustomerSnapshots {
   private readonly byRef = new Map<string, CustomerSnapshot>();
   private readonly refsById = new Map<string, Set<string>>();
-  /** Customer id → feature id → the usage total of one period. */
-  private readonly usage = new Map<string, Map<string, { period: string; value: number }>>();
+  /** Customer id → feature id → the usage total of one period (its bounds in epoch milliseconds). */
+  private readonly usage = new Map<string, Map<string, HeldUsage>>();
   /** Customer id → the notification count when it last changed; kept while reads are out. */
   private readonly changedAt = new Map<string, number>();
   private notifications = 0;
@@ -64,19 +77,26 @@ export class CustomerSnapshots {
   }
 
   /** The usage total of this customer's feature over this period, if held (current after a sync, as rows). */
-  usageOf(customerId: string, featureId: string, period: string): number | undefined {
+  usageOf(customerId: string, featureId: string, period: UsagePeriod): number | undefined {
     if (!this.armed()) return undefined;
     const held = this.usage.get(customerId)?.get(featureId);
-    return held && held.period === period ? held.value : undefined;
+    return held && held.startMs === period.startMs && held.endMs === period.endMs ? held.value : undefined;
   }
 
   /** Keeps a usage total read after `mark`, on the terms of `keep`. */
-  keepUsage(customerId: string, featureId: string, period: string, value: number, mark: SnapshotMark): void {
+  keepUsage(
+    customerId: string,
+    featureId: string,
+    period: UsagePeriod,
+    value: number,
+    mark: SnapshotMark,
+  ): void {
     if (!this.keepable(customerId, mark)) return;
     if (this.usage.size >= MAX_SNAPSHOTS) this.usage.clear();
+    const held: HeldUsage = { startMs: period.startMs, endMs: period.endMs, value };
     const features = this.usage.get(customerId);
-    if (features) features.set(featureId, { period, value });
-    else this.usage.set(customerId, new Map([[featureId, { period, value }]]));
+    if (features) features.set(featureId, held);
+    else this.usage.set(customerId, new Map([[featureId, held]]));
   }
 
   beginRead(): SnapshotMark {
@@ -154,8 +174,13 @@ export function stateAt(snapshot: CustomerSnapshot, now: Date): CustomerState {
     customerId: snapshot.customerId,
     onHold: snapshot.onHold,
     subscriptions: snapshot.subscriptions,
-    customerEntitlements: new Map(
-      snapshot.entitlements.filter(([, row]) => row.expiresAt === null || row.expiresAt.getTime() > nowMs),
-    ),
+    customerEntitlements:
+      snapshot.entitlements.length === 0
+        ? NO_ENTITLEMENTS
+        : new Map(
+            snapshot.entitlements.filter(
+              ([, row]) => row.expiresAt === null || row.expiresAt.getTime() > nowMs,
+            ),
+          ),
   };
 }

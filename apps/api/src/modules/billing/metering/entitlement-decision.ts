@@ -26,7 +26,7 @@ export interface CustomerState {
     trialOverage?: 'refuse' | 'bill' | null;
   }>;
   /** Live (not revoked, not expired) staff grants and overrides, by feature. */
-  customerEntitlements: Map<
+  customerEntitlements: ReadonlyMap<
     string,
     { kind: CustomerEntitlementKind; enabled: boolean; limit: number | null; expiresAt: Date | null }
   >;

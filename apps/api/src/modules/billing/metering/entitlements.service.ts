@@ -5,7 +5,13 @@ import type { EntitlementCheckResponse, EntitlementList, UsageAggregation } from
 import { Clock } from '../../../platform/clock';
 import { CommitListener } from '../../../platform/database/commit-listener';
 import { MetricsRegistry } from '../../../platform/metrics/metrics-registry';
-import { CustomerSnapshot, CustomerSnapshots, SnapshotMark, stateAt } from './customer-snapshots';
+import {
+  CustomerSnapshot,
+  CustomerSnapshots,
+  SnapshotMark,
+  stateAt,
+  type UsagePeriod,
+} from './customer-snapshots';
 import { aggregateUsage, USAGE_METRIC_SQL, UsageWindow } from './usage-aggregates';
 import {
   Basis,
@@ -179,7 +185,7 @@ export class EntitlementsService {
     const basis = this.basisFor(stateAt(snapshot, now), definitions, featureId, now);
     let used: number | null = null;
     if (needsUsage(basis)) {
-      const held = this.snapshots.usageOf(snapshot.customerId, featureId, periodKey(basis.basis));
+      const held = this.snapshots.usageOf(snapshot.customerId, featureId, periodOf(basis.basis));
       if (held === undefined) return null;
       used = held;
     }
@@ -229,16 +235,7 @@ export class EntitlementsService {
       return { kind: 'denied', reason: 'unknown_feature', subscriptionId: null };
     }
     if (!state) return { kind: 'denied', reason: 'no_subscription', subscriptionId: null };
-    return entitlementBasis({
-      state,
-      feature,
-      now,
-      planLimit: (productId, id) => {
-        const plan = definitions.planFeatures.get(productId);
-        return plan?.has(id) ? { limit: plan.get(id) ?? null } : undefined;
-      },
-      overageBilled: (productId, id) => definitions.billedUsage.has(`${productId}|${id}`),
-    });
+    return entitlementBasis({ state, feature, now, ...planLookupsOf(definitions) });
   }
 
   private async customerState(
@@ -335,7 +332,7 @@ export class EntitlementsService {
     if (!row.customer_id) return;
     for (const subscription of row.subscriptions ?? []) {
       if (subscription.used === undefined || subscription.used === null) continue;
-      const period = `${Date.parse(subscription.start)}|${Date.parse(subscription.end)}`;
+      const period = { startMs: Date.parse(subscription.start), endMs: Date.parse(subscription.end) };
       this.snapshots.keepUsage(row.customer_id, featureId, period, Number(subscription.used), mark);
     }
   }
@@ -344,7 +341,7 @@ export class EntitlementsService {
     const mark = this.snapshots.beginRead();
     try {
       const [value] = await aggregateUsage(this.dataSource, [windowOf(customerId, basis)]);
-      this.snapshots.keepUsage(customerId, basis.feature.id, periodKey(basis), value, mark);
+      this.snapshots.keepUsage(customerId, basis.feature.id, periodOf(basis), value, mark);
       return value;
     } finally {
       this.snapshots.endRead();
@@ -378,8 +375,27 @@ function snapshotOf(row: StateRow): CustomerSnapshot | null {
   };
 }
 
-function periodKey(basis: EntitlementBasis): string {
-  return `${basis.periodStart.getTime()}|${basis.periodEnd.getTime()}`;
+type PlanLookups = Pick<Parameters<typeof entitlementBasis>[0], 'planLimit' | 'overageBilled'>;
+const planLookups = new WeakMap<EntitlementDefinitions, PlanLookups>();
+
+/** What a decision asks of the plans, built once per set of definitions rather than per check. */
+function planLookupsOf(definitions: EntitlementDefinitions): PlanLookups {
+  let lookups = planLookups.get(definitions);
+  if (!lookups) {
+    lookups = {
+      planLimit: (productId, id) => {
+        const plan = definitions.planFeatures.get(productId);
+        return plan?.has(id) ? { limit: plan.get(id) ?? null } : undefined;
+      },
+      overageBilled: (productId, id) => definitions.billedUsage.has(`${productId}|${id}`),
+    };
+    planLookups.set(definitions, lookups);
+  }
+  return lookups;
+}
+
+function periodOf(basis: EntitlementBasis): UsagePeriod {
+  return { startMs: basis.periodStart.getTime(), endMs: basis.periodEnd.getTime() };
 }
 
 function needsUsage(basis: Basis): basis is { kind: 'basis'; basis: EntitlementBasis } {
