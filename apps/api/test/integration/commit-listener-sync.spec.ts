@@ -43,6 +43,23 @@ describe('CommitListener.sync (integration)', () => {
     }
   });
 
+  it('answers a call made while another round trip is out with one sent after it', async () => {
+    const seen: Array<string | null> = [];
+    listener.on(CUSTOMER_ROWS_CHANNEL, (payload) => seen.push(payload));
+    await eventually(async () => listener.listening);
+    for (let round = 0; round < 40; round += 1) {
+      const payload = `cust_overlap_${round}`;
+      // Rounds already asked for (some out on the wire) while the commit happens.
+      const before = [listener.sync(), listener.sync()];
+      await new Promise((resolve) => setImmediate(resolve));
+      const earlier = listener.sync();
+      await t.dataSource.query(`SELECT pg_notify($1, $2)`, [CUSTOMER_ROWS_CHANNEL, payload]);
+      await listener.sync();
+      expect(seen).toContain(payload);
+      await Promise.all([...before, earlier]);
+    }
+  });
+
   it('tells a handler added while connected once its channel is listened to, then delivers to it', async () => {
     await eventually(async () => listener.listening);
     const late: Array<string | null> = [];
