@@ -182,6 +182,9 @@ try {
 async function checksAnswered() {
   const text = await (await fetch(`http://127.0.0.1:${METRICS_PORT}/metrics`)).text();
   const count = (source) =>
-    Number(text.match(new RegExp(`^astrix_entitlement_checks_total\\{source="${source}"\\} (\\d+)`, 'm'))?.[1] ?? 0);
+    Number(
+      text.match(new RegExp(`^astrix_entitlement_checks_total\\{source="${source}"\\} (\\d+)`, 'm'))?.[1] ??
+        0,
+    );
   return { memory: count('memory'), database: count('database') };
 }
