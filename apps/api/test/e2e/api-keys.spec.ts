@@ -117,10 +117,16 @@ describe('API keys: peppered hashes, expiry, last use, issuable scopes', () => {
     expect(authenticator.knownActor({ 'x-api-key': ` ${key} ` })).toEqual(actor);
     // The X-Api-Key header wins over Authorization, as in authenticate().
     expect(authenticator.knownActor({ 'x-api-key': 'ak_live_unknown', ...bearer })).toBeUndefined();
-    // Other spellings of the scheme are left to authenticate(), which accepts them.
-    expect(authenticator.knownActor({ authorization: `bearer ${key}` })).toBeUndefined();
-    expect(authenticator.knownActor({ authorization: `Bearer  ${key}` })).toBeUndefined();
+    // Read as authenticate() reads credentials: every spelling it accepts, and the same refusal.
+    expect(authenticator.knownActor({ authorization: `bearer ${key}` })).toEqual(actor);
+    expect(authenticator.knownActor({ authorization: `Bearer  ${key} ` })).toEqual(actor);
     await expect(authenticator.authenticate({ authorization: `bearer ${key}` })).resolves.toEqual(actor);
+    expect(() => authenticator.knownActor({ authorization: `Basic ${key}` })).toThrow(
+      'Authorization header must be "Bearer <credential>"',
+    );
+    await expect(authenticator.authenticate({ authorization: `Basic ${key}` })).rejects.toThrow(
+      'Authorization header must be "Bearer <credential>"',
+    );
     // Expired since it was resolved: not known, and refused.
     const resolvedAt = now;
     now = new Date(Date.parse(expiresAt));

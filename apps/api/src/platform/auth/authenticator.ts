@@ -61,19 +61,13 @@ export class Authenticator {
   ) {}
 
   /**
-   * The caller when known without waiting: an API key, sent as `X-Api-Key` or `Authorization: Bearer
-   * <key>`, that this process resolved moments ago (ApiKeysService.cachedActor). Undefined for
-   * anything else, which `authenticate` then decides (and refuses, if it must).
+   * The caller when known without waiting: an API key this process resolved moments ago
+   * (ApiKeysService.cachedActor), presented as `authenticate` reads credentials. Undefined for anything
+   * else, which `authenticate` then decides; a malformed Authorization header is refused here as there.
    */
   knownActor(headers: IncomingHttpHeaders): Actor | undefined {
-    const apiKeyHeader = headers['x-api-key'];
-    if (typeof apiKeyHeader === 'string' && apiKeyHeader.length > 0) {
-      return this.apiKeys.cachedActor(apiKeyHeader.trim());
-    }
-    const authorization = headers.authorization;
-    // Only the plain form; any other spelling of the scheme or spacing takes authenticate().
-    if (authorization === undefined || !authorization.startsWith('Bearer ')) return undefined;
-    return this.apiKeys.cachedActor(authorization.slice('Bearer '.length));
+    const credential = credentialOf(headers);
+    return credential === null ? undefined : this.apiKeys.cachedActor(credential);
   }
 
   async authenticate(headers: IncomingHttpHeaders): Promise<Actor> {
