@@ -8,8 +8,9 @@
 // on pro-monthly, 100 usage events each; checks cycle over customers and the three features.
 // Usage: pnpm exec nx run @astrix/api:build && node tools/bench/entitlements/run.mjs [--duration 15] [--connections 100] [--batch 1] [--via checks|api]
 // --via checks (default): the checks' own listener (ENTITLEMENT_CHECK_PORT); --via api: the API's port.
-// Prints the figure and its floor (Fastify alone on the same cores, same run) side by side: the
-// issue #25 target is checks/s >= 0.8x bare Fastify's requests/s and p99 <= 1.5x bare Fastify's.
+// Prints the figure and its floors (Fastify alone, and node:http alone, on the same cores, same run)
+// side by side: the issue #25 target is checks/s >= 0.8x bare Fastify's requests/s and p99 <= 1.5x
+// bare Fastify's. The checks' own port runs on node:http, so the node:http floor is printed beside it.
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -125,19 +126,32 @@ try {
       return summarize(await autocannon({ ...base, duration: Number(values.duration) }));
     };
     floors.nestHealthLive = await measure(`${api.url}/health/live`);
-    const bare = spawn(process.execPath, [new URL('./bare-fastify.mjs', import.meta.url).pathname, '3978'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    await new Promise((resolve) =>
-      bare.stdout.on('data', (chunk) => String(chunk).includes('listening') && resolve()),
-    );
-    floors.bareFastify = await measure('http://127.0.0.1:3978/check', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: bodies[0],
-    });
-    bare.kill('SIGTERM');
+    const bare = async (script) => {
+      const server = spawn(process.execPath, [new URL(script, import.meta.url).pathname, '3978'], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      await new Promise((resolve) =>
+        server.stdout.on('data', (chunk) => String(chunk).includes('listening') && resolve()),
+      );
+      try {
+        return await measure('http://127.0.0.1:3978/check', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: bodies[0],
+        });
+      } finally {
+        server.kill('SIGTERM');
+        await new Promise((resolve) => server.once('exit', resolve));
+      }
+    };
+    floors.bareFastify = await bare('./bare-fastify.mjs');
+    // The checks' own port runs on node:http without Fastify: its own floor, beside the issue's.
+    floors.bareNodeHttp = await bare('./bare-node-http.mjs');
   }
+  const versus = (floor) => ({
+    throughput: Number(((figures.requestsPerSecond * batch) / floor.requestsPerSecond).toFixed(2)),
+    p99: Number((figures.latencyMs.p99 / floor.latencyMs.p99).toFixed(2)),
+  });
   console.log(
     JSON.stringify(
       {
@@ -159,13 +173,11 @@ try {
         ...(floors.bareFastify
           ? {
               vsBareFastify: {
-                throughput: Number(
-                  ((figures.requestsPerSecond * batch) / floors.bareFastify.requestsPerSecond).toFixed(2),
-                ),
+                ...versus(floors.bareFastify),
                 throughputTarget: '>= 0.8',
-                p99: Number((figures.latencyMs.p99 / floors.bareFastify.latencyMs.p99).toFixed(2)),
                 p99Target: '<= 1.5',
               },
+              vsBareNodeHttp: versus(floors.bareNodeHttp),
             }
           : {}),
       },
