@@ -1,5 +1,7 @@
+import { request as httpRequest } from 'node:http';
 import { CatalogService } from '../../src/modules/billing/catalog/catalog.service';
 import { EntitlementCheckRoute } from '../../src/modules/billing/metering/entitlement-check.route';
+import { AppConfig } from '../../src/platform/config/app-config';
 import { MetricsRegistry } from '../../src/platform/metrics/metrics-registry';
 import { sampleValue } from '../support/metrics';
 import { issueApiKey, startTestApp, TestApp } from '../support/test-app';
@@ -155,6 +157,98 @@ describe('entitlement checks on their own port (e2e)', () => {
       malformed: after.malformed - before.malformed,
       unmatched: after.unmatched - before.unmatched,
     }).toEqual({ checked: 3, batched: 1, unauthenticated: 1, malformed: 1, unmatched: 1 });
+  });
+
+  it('refuses, as the API port does, the bodies its own reader sees first', async () => {
+    const body = JSON.stringify({ customerId: 'port_user', featureId: 'advanced-analytics' });
+    const cases: Array<[string, RequestInit, number, string, RegExp]> = [
+      ['no media type', { body: new Blob([body]) }, 415, 'UNSUPPORTED_MEDIA_TYPE', /application\/json/],
+      [
+        'another media type',
+        { body, headers: { 'content-type': 'text/plain' } },
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        /application\/json/,
+      ],
+      ['an empty body', { body: '' }, 400, 'BAD_REQUEST', /empty/],
+      ['a prototype key', { body: '{"__proto__": {"allowed": true}}' }, 400, 'VALIDATION_ERROR', /__proto__/],
+      ['JSON that is not an object', { body: '[1, 2]' }, 400, 'VALIDATION_ERROR', /body must be/],
+    ];
+    for (const [what, init, status, code, message] of cases) {
+      const headers = new Headers({
+        authorization: `Bearer ${checkKey}`,
+        'content-type': 'application/json',
+      });
+      for (const [name, value] of new Headers(init.headers)) headers.set(name, value);
+      if (init.body instanceof Blob) headers.delete('content-type');
+      const response = await fetch(`${base}/v1/entitlements/check`, { ...init, method: 'POST', headers });
+      const envelope = await json<{ error: { code: string; message: string; requestId: string } }>(response);
+      expect({ what, status: response.status, code: envelope.error.code }).toEqual({ what, status, code });
+      expect(envelope.error.message).toMatch(message);
+      expect(envelope.error.requestId).toBe(response.headers.get('x-request-id'));
+    }
+    // Charset and case in the media type are fine; a query string does not change the route.
+    const lenient = await fetch(`${base}/v1/entitlements/check?trace=1`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${checkKey}`, 'content-type': 'Application/JSON; charset=utf-8' },
+      body,
+    });
+    expect(lenient.status).toBe(200);
+    // Another method on a check's path is not a route of this port.
+    const get = await fetch(`${base}/v1/entitlements/check`, {
+      headers: { authorization: `Bearer ${checkKey}` },
+    });
+    expect(get.status).toBe(404);
+  });
+
+  it('refuses a streamed body past the limit without reading it to its end, and keeps serving', async () => {
+    // No Content-Length: the body arrives chunked, and the limit is counted as it comes.
+    const limit = t.app.get(AppConfig).httpBodyLimitBytes;
+    const chunk = Buffer.alloc(256 * 1024, 'x');
+    const url = new URL(`${base}/v1/entitlements/check`);
+    const answer = await new Promise<{ status: number; connection: string | undefined; body: string }>(
+      (resolve, reject) => {
+        const request = httpRequest(url, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${checkKey}`, 'content-type': 'application/json' },
+        });
+        let sent = 0;
+        let answered = false;
+        const send = () => {
+          // Far past the limit, unless the answer comes first (it does: the rest is never read).
+          while (!answered && sent < limit * 8) {
+            sent += chunk.length;
+            if (!request.write(chunk)) return void request.once('drain', send);
+          }
+          if (!answered) request.end();
+        };
+        request.on('response', (response) => {
+          answered = true;
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (part: string) => (text += part));
+          response.on('end', () =>
+            resolve({
+              status: response.statusCode ?? 0,
+              connection: response.headers.connection,
+              body: text,
+            }),
+          );
+        });
+        // Once answered, the server closes the connection under the rest of the upload.
+        request.on('error', (error) => answered || reject(error));
+        request.write('{"customerId": "');
+        send();
+      },
+    );
+    expect(answer.status).toBe(413);
+    expect(answer.connection).toBe('close');
+    expect(JSON.parse(answer.body).error.code).toBe('PAYLOAD_TOO_LARGE');
+    const after = await post(
+      '/v1/entitlements/check',
+      JSON.stringify({ customerId: 'port_user', featureId: 'advanced-analytics' }),
+    );
+    expect(after.status).toBe(200);
   });
 
   it('serves nothing but the checks', async () => {

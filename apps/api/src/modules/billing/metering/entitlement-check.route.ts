@@ -6,7 +6,14 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AppConfig } from '../../../platform/config/app-config';
 import { REQUEST_ID_HEADER, requestIdFor } from '../../../platform/http/request-id';
@@ -20,12 +27,13 @@ import type { AccessRule } from '../../../platform/auth/access.decorators';
 import { ACCESS_EXTENSION } from '../../../platform/auth/access-docs';
 import { authorize, Authenticator } from '../../../platform/auth/authenticator';
 import { AppError } from '../../../platform/http/app-error';
-import { describeError, errorEnvelope } from '../../../platform/http/error-envelope.filter';
+import { type Described, describeError, errorEnvelope } from '../../../platform/http/error-envelope.filter';
+import { readJsonBody } from '../../../platform/http/json-body';
 import { documentRawRoute } from '../../../platform/http/raw-route-docs';
 import { FEATURE_ID_PATTERN } from './usage-event-parser';
 import { EntitlementsService } from './entitlements.service';
 
-export const ENTITLEMENT_CHECK_PATH = '/v1/entitlements/check';
+export const ENTITLEMENT_CHECK_PATH = '/v1/entitlements/check' as const;
 const MAX_QUANTITY = 1_000_000_000_000;
 
 function badRequest(field: string, message: string): AppError {
@@ -90,6 +98,8 @@ documentRawRoute(ENTITLEMENT_CHECK_PATH, {
 });
 
 export const ENTITLEMENT_BATCH_CHECK_PATH = '/v1/entitlements/check/batch';
+const CHECK_PATHS = [ENTITLEMENT_CHECK_PATH, ENTITLEMENT_BATCH_CHECK_PATH] as const;
+type CheckPath = (typeof CHECK_PATHS)[number];
 /** Checks in one batch request (several features, several customers, or both). */
 export const MAX_BATCH_CHECKS = 100;
 
@@ -199,16 +209,16 @@ export function parseCheck(body: unknown): { customerId: string; featureId: stri
  * error envelope and request id, no rate limit (as the usage intake).
  *
  * With ENTITLEMENT_CHECK_PORT set, the API also answers the two check routes (and nothing else) on a
- * listener of their own, without the hooks every API route pays for (request logging, client origin,
- * input guard, tracing): for services that check on every request of theirs. Only the request-duration
- * histogram and the request id header are kept there, both set by the handlers (no hook runs): the
- * duration there is taken when the answer is ready, before it is written. See
+ * `node:http` listener of their own, without Fastify and without the hooks every API route pays for
+ * (request logging, client origin, input guard, tracing): for services that check on every request
+ * of theirs. The request-duration histogram, the request id header, the body limit and the refusals
+ * of bad bodies are kept there, with the same statuses and envelope. See
  * docs/adr/0005-usage-and-entitlements.md.
  */
 @Injectable()
 export class EntitlementCheckRoute implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('http');
-  private checkServer: FastifyInstance | null = null;
+  private checkServer: Server | null = null;
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
@@ -223,7 +233,7 @@ export class EntitlementCheckRoute implements OnModuleInit, OnApplicationBootstr
     const fastify = this.httpServer();
     if (!fastify) return;
     // The API's own listener records every request's duration in its onResponse hook.
-    this.registerRoutes(fastify, null);
+    this.registerRoutes(fastify);
     this.entitlements.listenForChanges();
   }
 
@@ -231,47 +241,41 @@ export class EntitlementCheckRoute implements OnModuleInit, OnApplicationBootstr
   async onApplicationBootstrap(): Promise<void> {
     const port = this.config.entitlementCheckPort;
     if (port === null || !this.httpServer() || this.checkServer) return;
-    const server = Fastify({
-      logger: false,
-      bodyLimit: this.config.httpBodyLimitBytes,
-      genReqId: requestIdFor,
-      requestIdHeader: false,
-      forceCloseConnections: 'idle',
-    });
     const observe = requestObserver(this.metrics);
-    this.registerRoutes(server, observe);
-    // The request id header and the duration are set by the handlers and by refuse() (refusals, 404s,
-    // unparsable bodies) rather than by onSend and onResponse hooks, which would cost each check two
-    // hook runs.
-    server.setNotFoundHandler((request, reply) =>
-      this.refuse(
-        new AppError(
-          404,
-          'NOT_FOUND',
-          `${request.method} ${request.url.split('?')[0]} is not a route of this port`,
-        ),
-        request,
-        reply,
-        observe,
-      ),
-    );
-    // Body parsing (media type, malformed JSON, size) fails before the handlers: same envelope.
-    server.setErrorHandler((error, request, reply) => this.refuse(error, request, reply, observe));
-    await server.listen({ port, host: this.config.host });
+    const server = createServer((request, response) => {
+      this.serve(request, response, observe).catch((error: unknown) => {
+        // Only writing the answer can throw here (refusals are answers): the connection is dropped.
+        this.logger.error({ err: error, requestId: requestIdFor(request) }, 'entitlement check not answered');
+        response.destroy();
+      });
+    });
+    // As Fastify's default: clients that keep connections for a minute are not cut off under them.
+    server.keepAliveTimeout = 72_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, this.config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
     this.checkServer = server;
     this.logger.log(`entitlement checks also on port ${this.checkPort() ?? port}`);
   }
 
   /** The port of the checks' own listener (the one chosen when ENTITLEMENT_CHECK_PORT=0); null when off. */
   checkPort(): number | null {
-    const address = this.checkServer?.server.address();
+    const address = this.checkServer?.address();
     return address && typeof address === 'object' ? (address as AddressInfo).port : null;
   }
 
   async onApplicationShutdown(): Promise<void> {
     const server = this.checkServer;
     this.checkServer = null;
-    await server?.close();
+    if (!server) return;
+    const closed = new Promise((resolve) => server.close(resolve));
+    // Kept-alive connections with no request in flight would hold close() open.
+    server.closeIdleConnections();
+    await closed;
   }
 
   private httpServer(): FastifyInstance | null {
@@ -279,69 +283,84 @@ export class EntitlementCheckRoute implements OnModuleInit, OnApplicationBootstr
     return fastify && typeof fastify.post === 'function' ? fastify : null;
   }
 
-  /** `observe`: where the handlers record each request's duration; null where a hook does. */
-  private registerRoutes(fastify: FastifyInstance, observe: RequestObserver | null): void {
-    fastify.post(ENTITLEMENT_CHECK_PATH, (request, reply) => this.handle(request, reply, observe));
-    fastify.post(ENTITLEMENT_BATCH_CHECK_PATH, (request, reply) => this.handleBatch(request, reply, observe));
-  }
-
-  private async handleBatch(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    observe: RequestObserver | null,
-  ): Promise<unknown> {
-    void reply.header(REQUEST_ID_HEADER, request.id);
-    try {
-      // An API key resolved moments ago is known without waiting (no await, no promise).
-      const known = this.authenticator.knownActor(request.headers);
-      authorize(ENTITLEMENT_CHECK_ACCESS, known ?? (await this.authenticator.authenticate(request.headers)));
-      const checks = parseBatchCheck(request.body);
-      // Checks started in the same turn share one sync, and one statement for what memory lacks.
-      const data = await Promise.all(
-        checks.map((item) => this.entitlements.check(item.customerId, item.featureId, item.quantity)),
-      );
-      observe?.(ENTITLEMENT_BATCH_CHECK_PATH, 'POST', 200, reply.elapsedTime / 1000);
-      return { data };
-    } catch (error) {
-      return this.refuse(error, request, reply, observe);
+  /** The two routes on the API's own listener, whose hooks record durations and refuse bad bodies. */
+  private registerRoutes(fastify: FastifyInstance): void {
+    for (const path of CHECK_PATHS) {
+      fastify.post(path, async (request, reply) => {
+        void reply.header(REQUEST_ID_HEADER, request.id);
+        try {
+          return await this.answer(path, request.headers, request.body);
+        } catch (error) {
+          const described = this.described(error, String(request.id));
+          return reply.status(described.status).send(errorEnvelope(described, String(request.id)));
+        }
+      });
     }
   }
 
-  private async handle(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    observe: RequestObserver | null,
-  ): Promise<unknown> {
-    void reply.header(REQUEST_ID_HEADER, request.id);
+  /**
+   * A request on the checks' own listener: plain `node:http`, no framework. Fastify's own work per
+   * request (routing, request and reply objects, the parser chain) cost the API process more CPU than
+   * the check itself on this machine kind (docs/adr/0005-usage-and-entitlements.md), and these two
+   * routes need none of it. The duration is taken when the answer is ready, before it is written.
+   */
+  private async serve(
+    request: IncomingMessage,
+    response: ServerResponse,
+    observe: RequestObserver,
+  ): Promise<void> {
+    const started = performance.now();
+    const requestId = requestIdFor(request);
+    const method = request.method ?? 'GET';
+    const url = request.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
+    const route = method === 'POST' ? CHECK_PATHS.find((known) => known === path) : undefined;
+    let status = 200;
+    let payload: string;
     try {
-      // An API key resolved moments ago is known without waiting (no await, no promise).
-      const known = this.authenticator.knownActor(request.headers);
-      authorize(ENTITLEMENT_CHECK_ACCESS, known ?? (await this.authenticator.authenticate(request.headers)));
-      const { customerId, featureId, quantity } = parseCheck(request.body);
-      const answer = await this.entitlements.check(customerId, featureId, quantity);
-      observe?.(ENTITLEMENT_CHECK_PATH, 'POST', 200, reply.elapsedTime / 1000);
-      return answer;
+      if (route === undefined) {
+        throw new AppError(404, 'NOT_FOUND', `${method} ${path.slice(0, 200)} is not a route of this port`);
+      }
+      const body = await readJsonBody(request, this.config.httpBodyLimitBytes);
+      payload = JSON.stringify(await this.answer(route, request.headers, body));
     } catch (error) {
-      return this.refuse(error, request, reply, observe);
+      const described = this.described(error, requestId);
+      status = described.status;
+      payload = JSON.stringify(errorEnvelope(described, requestId));
+      // A body refused before it was read to its end is not read on: the connection closes after the answer.
+      if (!request.complete) response.setHeader('connection', 'close');
     }
+    observe(route ?? UNMATCHED_ROUTE, method, status, (performance.now() - started) / 1000);
+    response.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(payload),
+      [REQUEST_ID_HEADER]: requestId,
+    });
+    response.end(payload);
   }
 
-  /** The error envelope with the request id; a server error is logged with it. */
-  private refuse(
-    error: unknown,
-    request: FastifyRequest,
-    reply: FastifyReply,
-    observe: RequestObserver | null = null,
-  ): FastifyReply {
-    const described = describeError(error);
-    if (described.status >= 500) this.logger.error({ err: error, requestId: request.id }, 'unhandled error');
-    observe?.(
-      request.routeOptions.url ?? UNMATCHED_ROUTE,
-      request.method,
-      described.status,
-      reply.elapsedTime / 1000,
+  /** The answer to a check route's body; an AppError for bad credentials, access or input. */
+  private async answer(path: CheckPath, headers: IncomingHttpHeaders, body: unknown): Promise<unknown> {
+    // An API key resolved moments ago is known without waiting (no await, no promise).
+    const known = this.authenticator.knownActor(headers);
+    authorize(ENTITLEMENT_CHECK_ACCESS, known ?? (await this.authenticator.authenticate(headers)));
+    if (path === ENTITLEMENT_CHECK_PATH) {
+      const { customerId, featureId, quantity } = parseCheck(body);
+      return this.entitlements.check(customerId, featureId, quantity);
+    }
+    const checks = parseBatchCheck(body);
+    // Checks started in the same turn share one sync, and one statement for what memory lacks.
+    const data = await Promise.all(
+      checks.map((item) => this.entitlements.check(item.customerId, item.featureId, item.quantity)),
     );
-    void reply.header(REQUEST_ID_HEADER, request.id);
-    return reply.status(described.status).send(errorEnvelope(described, String(request.id)));
+    return { data };
+  }
+
+  /** The error as the envelope describes it; a server error is logged with the request id. */
+  private described(error: unknown, requestId: string): Described {
+    const described = describeError(error);
+    if (described.status >= 500) this.logger.error({ err: error, requestId }, 'unhandled error');
+    return described;
   }
 }
