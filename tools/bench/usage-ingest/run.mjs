@@ -7,11 +7,12 @@
 // into the partitioned tables); and COPY into a staging table then the claim and insert into copies of
 // the partitioned tables (the same work the API's write does, without the API).
 // Usage: pnpm exec nx run @astrix/api:build && node tools/bench/usage-ingest/run.mjs [--duration 15] [--concurrency 4]
+import { Agent, request as httpRequest } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { apiDist, machine, root, startApi } from '../lib/api-server.mjs';
+import { apiDist, cpuUsage, machine, root, startApi } from '../lib/api-server.mjs';
 
 const require = createRequire(join(root, 'apps/api/package.json'));
 const { Client } = require('pg');
@@ -86,16 +87,36 @@ try {
   }
 
   // 1. Through the API.
-  const post = async (body) => {
-    const response = await fetch(`${api.url}/v1/usage/events`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body,
+  // node:http with kept-alive connections, one per stream: the leanest client Node has, as the raw
+  // paths' pg clients are. With fetch this process spent 1.6-1.8 times its raw paths' CPU per event
+  // on the API phase, on the cores the API and Postgres share; with node:http 1.1-1.4 times.
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const ingestUrl = new URL(`${api.url}/v1/usage/events`);
+  const post = (body) =>
+    new Promise((resolve, reject) => {
+      const request = httpRequest(ingestUrl, {
+        method: 'POST',
+        agent,
+        headers: {
+          authorization: `Bearer ${key}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+      });
+      request.on('error', reject);
+      request.on('response', (response) => {
+        const chunks = [];
+        response.on('data', (chunk) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (response.statusCode !== 200)
+            reject(new Error(`HTTP ${response.statusCode}: ${text.slice(0, 300)}`));
+          else resolve(JSON.parse(text));
+        });
+      });
+      request.end(body);
     });
-    if (response.status !== 200)
-      throw new Error(`HTTP ${response.status}: ${(await response.text()).slice(0, 300)}`);
-    return response.json();
-  };
   const apiEvents = eventStream('api');
   const apiTotals = { batches: 0, accepted: 0, duplicates: 0, rejected: 0, latencies: [], seconds: 0 };
   async function apiPhase() {
@@ -310,12 +331,48 @@ try {
     new Date(),
     FEATURES,
   ]);
+  // CPU each path costs per row, by process: the API, Postgres's backends of this database, and this
+  // bench (the load generator: HTTP client or pg clients). The cores are shared, so this is where the
+  // difference between the rates comes from.
+  const cpu = { api: {}, raw: {}, rawStatement: {}, rawCopy: {} };
+  const measured = async (name, phase) => {
+    const stop = await cpuUsage(api);
+    const bench = process.cpuUsage();
+    await phase();
+    const { apiSeconds, postgresSeconds } = await stop();
+    const { user, system } = process.cpuUsage(bench);
+    const add = (key, seconds) => (cpu[name][key] = (cpu[name][key] ?? 0) + seconds);
+    add('apiSeconds', apiSeconds);
+    add('postgresSeconds', postgresSeconds);
+    add('benchSeconds', (user + system) / 1e6);
+  };
   for (let round = 0; round < rounds; round += 1) {
-    await apiPhase();
-    await rawPhase();
-    await statementPhase();
-    await copyPhase();
+    await measured('api', apiPhase);
+    await measured('raw', rawPhase);
+    await measured('rawStatement', statementPhase);
+    await measured('rawCopy', copyPhase);
   }
+  const rowsOfPath = {
+    api: apiTotals.accepted + apiTotals.duplicates,
+    raw: rawTotals.batches * batchSize,
+    rawStatement: statementTotals.batches * batchSize,
+    rawCopy: copyTotals.batches * batchSize,
+  };
+  const cpuMicrosecondsPerRow = Object.fromEntries(
+    Object.entries(cpu).map(([name, seconds]) => {
+      const per = (value) => Number(((value * 1e6) / rowsOfPath[name]).toFixed(1));
+      return [
+        name,
+        {
+          api: per(seconds.apiSeconds),
+          postgres: per(seconds.postgresSeconds),
+          bench: per(seconds.benchSeconds),
+          total: per(seconds.apiSeconds + seconds.postgresSeconds + seconds.benchSeconds),
+        },
+      ];
+    }),
+  );
+  agent.destroy();
   await Promise.all(copyClients.map((client) => client.end()));
   await Promise.all(clients.map((client) => client.end()));
   const apiSeconds = apiTotals.seconds;
@@ -374,6 +431,7 @@ try {
           inserted: copyTotals.inserted,
           rowsPerSecond: Math.round(copyRate),
         },
+        cpuMicrosecondsPerRow,
         fastestRaw: fastestRaw === rawRate ? 'raw' : fastestRaw === copyRate ? 'rawCopy' : 'rawStatement',
         apiShareOfRawInsert: Number((apiRate / rawRate).toFixed(2)),
         apiShareOfRawStatement: Number((apiRate / statementRate).toFixed(2)),
