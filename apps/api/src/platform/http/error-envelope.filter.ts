@@ -3,6 +3,7 @@ import { ThrottlerException } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorCode, ErrorDetail, ErrorEnvelope } from '@astrix/contracts';
 import { AppError } from './app-error';
+import { BODY_REFUSALS } from './json-body';
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: 'BAD_REQUEST',
@@ -41,14 +42,14 @@ function isFastifyClientError(
 function fastifyMessage(error: { statusCode: number; code?: string; message: string }): string {
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return 'request body is larger than the allowed limit';
+      return BODY_REFUSALS.tooLarge;
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return 'unsupported content type; send application/json';
+      return BODY_REFUSALS.notJson;
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return 'body is empty but Content-Type is application/json';
+      return BODY_REFUSALS.empty;
     default:
       return error.code?.startsWith('FST_ERR_CTP') || error.message.includes('JSON')
-        ? `malformed request body: ${error.message}`
+        ? BODY_REFUSALS.malformed(error.message)
         : error.message;
   }
 }

@@ -1,6 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import { AppError } from './app-error';
 
+/** What a refused body is told, here and where the API's Fastify parser refuses one (error-envelope.filter). */
+export const BODY_REFUSALS = {
+  tooLarge: 'request body is larger than the allowed limit',
+  notJson: 'unsupported content type; send application/json',
+  empty: 'body is empty but Content-Type is application/json',
+  malformed: (detail: string) => `malformed request body: ${detail}`,
+} as const;
+
 /** `application/json`, with or without parameters (`; charset=utf-8`), in any case. */
 const JSON_MEDIA_TYPE = /^application\/json\s*(?:;|$)/i;
 
@@ -13,9 +21,7 @@ const JSON_MEDIA_TYPE = /^application\/json\s*(?:;|$)/i;
 export function readJsonBody(request: IncomingMessage, limitBytes: number): Promise<unknown> {
   const mediaType = request.headers['content-type'];
   if (mediaType === undefined || !JSON_MEDIA_TYPE.test(mediaType)) {
-    return Promise.reject(
-      new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'unsupported content type; send application/json'),
-    );
+    return Promise.reject(new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', BODY_REFUSALS.notJson));
   }
   const declared = Number(request.headers['content-length']);
   if (declared > limitBytes) return Promise.reject(tooLarge());
@@ -37,13 +43,13 @@ export function readJsonBody(request: IncomingMessage, limitBytes: number): Prom
     const onEnd = () => {
       const text = chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8');
       if (text.length === 0) {
-        reject(new AppError(400, 'BAD_REQUEST', 'body is empty but Content-Type is application/json'));
+        reject(new AppError(400, 'BAD_REQUEST', BODY_REFUSALS.empty));
         return;
       }
       try {
         resolve(JSON.parse(text));
       } catch (error) {
-        reject(new AppError(400, 'BAD_REQUEST', `malformed request body: ${(error as Error).message}`));
+        reject(new AppError(400, 'BAD_REQUEST', BODY_REFUSALS.malformed((error as Error).message)));
       }
     };
     request.on('data', onData);
@@ -53,5 +59,5 @@ export function readJsonBody(request: IncomingMessage, limitBytes: number): Prom
 }
 
 function tooLarge(): AppError {
-  return new AppError(413, 'PAYLOAD_TOO_LARGE', 'request body is larger than the allowed limit');
+  return new AppError(413, 'PAYLOAD_TOO_LARGE', BODY_REFUSALS.tooLarge);
 }
