@@ -6,7 +6,7 @@ import { createHmac } from 'node:crypto';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { databaseUrl, postgresTransport, psql } from './postgres.mjs';
+import { databaseUrl, postgresTransport, psql, psqlAsync } from './postgres.mjs';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 /** The built API the benches run: apps/api/dist, or BENCH_API_DIST (e.g. a before/after build of its own). */
@@ -104,10 +104,17 @@ export function cpuSeconds(pids) {
   return readings;
 }
 
-/** Postgres backends serving a database (their pids). */
-export function backendPids(api) {
-  return api
-    .query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)
+/**
+ * Postgres backends serving a database (their pids). Asynchronous: it runs every second while a
+ * bench's load runs, and a synchronous psql would stop the load generator each time.
+ */
+export async function backendPids(api) {
+  return (
+    await psqlAsync(
+      api.database,
+      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+    )
+  )
     .split('\n')
     .filter(Boolean)
     .map(Number);

@@ -2,7 +2,10 @@
 // '/', the directory of the server's Unix socket (e.g. /var/run/postgresql): a database on the same
 // machine answers faster over its socket than over TCP loopback (docs/performance.md, #25 fourteenth
 // session). The default stays TCP to 127.0.0.1, as every figure recorded before that session.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
 
 export const pgHost = process.env.BENCH_PG_HOST || '127.0.0.1';
 const overSocket = pgHost.startsWith('/');
@@ -25,4 +28,16 @@ export function psql(database, sql, options = {}) {
     encoding: 'utf8',
     ...options,
   });
+}
+
+/** psql on `database` without blocking: for what a bench reads while its load runs. */
+export async function psqlAsync(database, sql) {
+  const { stdout } = await execFileAsync(
+    'psql',
+    ['-h', pgHost, '-U', 'postgres', '-d', database, '-qAtc', sql],
+    {
+      encoding: 'utf8',
+    },
+  );
+  return stdout;
 }
