@@ -131,10 +131,7 @@ export class UsageIngestService {
 
     const customers = await this.resolveCustomers(parsed.map(({ event }) => event.customerRef));
     const nowMs = now.getTime();
-    const rows: Row[] = [];
-    const corrections: Row[] = [];
-    const firstByKey = new Map<string, number>();
-    const repeats: Array<{ index: number; of: number }> = [];
+    const candidates: Row[] = [];
     for (const { index, event } of parsed) {
       const customer = customers.get(event.customerRef);
       if (!customer) {
@@ -155,15 +152,26 @@ export class UsageIngestService {
         );
         continue;
       }
-      const key = keyOf(customer.customerId, event.idempotencyKey);
-      const first = firstByKey.get(key);
-      if (first !== undefined) {
-        repeats.push({ index, of: first });
+      candidates.push({ index, id: newId('ue'), customerId: customer.customerId, event });
+    }
+    // In key order, as every write takes them. The sort is stable, so of events sharing a key the
+    // first in the request comes first, and the ones after it are its repeats: no map of keys needed.
+    candidates.sort(keyOrder);
+    const rows: Row[] = [];
+    const corrections: Row[] = [];
+    const repeats: Array<{ index: number; of: number }> = [];
+    let kept: Row | undefined;
+    for (const row of candidates) {
+      if (
+        kept !== undefined &&
+        kept.customerId === row.customerId &&
+        kept.event.idempotencyKey === row.event.idempotencyKey
+      ) {
+        repeats.push({ index: row.index, of: kept.index });
         continue;
       }
-      firstByKey.set(key, index);
-      const row = { index, id: newId('ue'), customerId: customer.customerId, event };
-      (event.correctionOf === null ? rows : corrections).push(row);
+      kept = row;
+      (row.event.correctionOf === null ? rows : corrections).push(row);
     }
 
     const stored = new Map<number, UsageEventResult>();
@@ -228,6 +236,10 @@ export class UsageIngestService {
     await this.insert(manager, valid, batch, results);
   }
 
+  /**
+   * `rows` come in key order (keyOrder), as every writer inserts them: two batches sharing keys then
+   * wait on each other in one direction only, instead of deadlocking on each other's index entries.
+   */
   private async insert(
     manager: EntityManager,
     rows: Row[],
@@ -235,14 +247,11 @@ export class UsageIngestService {
     results: Map<number, UsageEventResult>,
   ): Promise<void> {
     if (rows.length === 0) return;
-    // Every writer inserts in key order: two batches sharing keys then wait on each other in one
-    // direction only, instead of deadlocking on each other's unique-index entries.
-    const ordered = [...rows].sort(keyOrder);
     // Features by their place in $4 (1-based): a batch names few, and each row then carries a number.
     const features: string[] = [];
     const featureIndex = new Map<string, number>();
     const payload = JSON.stringify(
-      ordered.map(({ id, customerId, event }) => {
+      rows.map(({ id, customerId, event }) => {
         let f = featureIndex.get(event.featureId);
         if (f === undefined) {
           f = features.push(event.featureId);
@@ -275,12 +284,14 @@ export class UsageIngestService {
             alertMark.batchId,
             watched,
           ]);
-    const unclaimedById = new Map(unclaimed.map((row) => [row.unclaimed, row]));
+    // Most batches claim every key: then no map of (fresh, not yet hashed) ids is looked up at all.
+    const unclaimedById =
+      unclaimed.length === 0 ? null : new Map(unclaimed.map((row) => [row.unclaimed, row]));
     const existing: Row[] = [];
     const unseen: Row[] = [];
     const byKey = new Map<string, StoredKeyRow>();
     for (const row of rows) {
-      const found = unclaimedById.get(row.id);
+      const found = unclaimedById?.get(row.id);
       if (found === undefined) {
         results.set(row.index, { index: row.index, status: 'accepted', id: row.id });
         continue;
