@@ -129,11 +129,12 @@ export class UsageIngestService {
       }
     }
 
-    const customers = await this.resolveCustomers(parsed.map(({ event }) => event.customerRef));
+    const customers = await this.resolveCustomers(parsed);
     const nowMs = now.getTime();
     const candidates: Row[] = [];
-    for (const { index, event } of parsed) {
-      const customer = customers.get(event.customerRef);
+    for (let position = 0; position < parsed.length; position++) {
+      const { index, event } = parsed[position];
+      const customer = customers[position];
       if (!customer) {
         reject(index, 'unknown_customer', `no customer ${event.customerRef} (neither our id nor a user id)`);
         continue;
@@ -430,17 +431,23 @@ export class UsageIngestService {
     }
   }
 
-  private async resolveCustomers(refs: string[]): Promise<Map<string, ResolvedCustomer>> {
-    const resolved = new Map<string, ResolvedCustomer>();
-    const missing = new Set<string>();
+  /**
+   * The customer of each event (undefined for an unknown reference), aligned with `events`: one
+   * look-up in the cache per event, and one query for the references it does not hold (or holds stale).
+   */
+  private async resolveCustomers(
+    events: ReadonlyArray<{ event: ParsedUsageEvent }>,
+  ): Promise<Array<ResolvedCustomer | undefined>> {
+    const resolved = new Array<ResolvedCustomer | undefined>(events.length);
     const now = performance.now();
-    for (const ref of refs) {
-      if (resolved.has(ref) || missing.has(ref)) continue;
+    let missing: Set<string> | undefined;
+    for (let at = 0; at < events.length; at++) {
+      const ref = events[at].event.customerRef;
       const cached = this.customers.get(ref);
-      if (cached && now - cached.at < CUSTOMER_CACHE_MS) resolved.set(ref, cached);
-      else missing.add(ref);
+      if (cached !== undefined && now - cached.at < CUSTOMER_CACHE_MS) resolved[at] = cached;
+      else (missing ??= new Set()).add(ref);
     }
-    if (missing.size === 0) return resolved;
+    if (missing === undefined) return resolved;
     const rows: Array<{ ref: string; id: string; open_since: Date | null }> = await this.dataSource.query(
       `SELECT r.ref, c.id,
               (SELECT min(s.current_period_start) FROM billing.subscriptions s
@@ -451,10 +458,14 @@ export class UsageIngestService {
       [[...missing]],
     );
     if (this.customers.size + rows.length > CUSTOMER_CACHE_MAX) this.customers.clear();
+    const loaded = new Map<string, ResolvedCustomer>();
     for (const row of rows) {
       const customer = { customerId: row.id, openSince: row.open_since?.getTime() ?? null, at: now };
       this.customers.set(row.ref, customer);
-      resolved.set(row.ref, customer);
+      loaded.set(row.ref, customer);
+    }
+    for (let at = 0; at < events.length; at++) {
+      if (resolved[at] === undefined) resolved[at] = loaded.get(events[at].event.customerRef);
     }
     return resolved;
   }
