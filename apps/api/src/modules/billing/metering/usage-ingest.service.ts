@@ -12,6 +12,7 @@ import { newId } from '../../../platform/ids';
 import { EntitlementsCatalog } from './entitlements-catalog';
 import { ParsedUsageEvent, parseUsageEvent } from './usage-event-parser';
 import { UsageAlertsService } from './usage-alerts.service';
+import { UsageCustomers } from './usage-customers';
 import { EVENT_OF_KEY, INSERT_MARKING_SQL, INSERT_SQL, STORED_SQL } from './usage-ingest.sql';
 import { preparedQuery } from '../../../platform/database/prepared-query';
 
@@ -19,17 +20,6 @@ import { preparedQuery } from '../../../platform/database/prepared-query';
 export const USAGE_LATE_GRACE_MS = 60 * 60 * 1000;
 /** Reporters' clocks may run this far ahead of ours. */
 export const USAGE_FUTURE_SKEW_MS = 5 * 60 * 1000;
-/** Customer references resolve to ids (immutable) and open periods (which only move forward). */
-const CUSTOMER_CACHE_MS = 60_000;
-const CUSTOMER_CACHE_MAX = 100_000;
-
-interface ResolvedCustomer {
-  customerId: string;
-  /** Start of the earliest open subscription period; null without a subscription. */
-  openSince: number | null;
-  at: number;
-}
-
 /** An event ready to insert: its id, our customer id, and where it sits in the request. */
 interface Row {
   index: number;
@@ -95,14 +85,16 @@ const keyOrder = (a: Row, b: Row): number => {
 @Injectable()
 export class UsageIngestService {
   private readonly logger = new Logger(UsageIngestService.name);
-  private readonly customers = new Map<string, ResolvedCustomer>();
+  private readonly customers: UsageCustomers;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly catalog: EntitlementsCatalog,
     private readonly alerts: UsageAlertsService,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.customers = new UsageCustomers(dataSource);
+  }
 
   async ingest(events: readonly unknown[], reportedBy: string): Promise<ReportUsageBatchResponse> {
     const now = this.clock.now();
@@ -129,7 +121,7 @@ export class UsageIngestService {
       }
     }
 
-    const customers = await this.resolveCustomers(parsed);
+    const customers = await this.customers.resolve(parsed);
     const nowMs = now.getTime();
     const candidates: Row[] = [];
     for (let position = 0; position < parsed.length; position++) {
@@ -429,45 +421,6 @@ export class UsageIngestService {
       // The events are stored and marked: the next event of the pair, or the sweep, evaluates them.
       this.logger.error({ err: error }, 'usage alerts could not be evaluated');
     }
-  }
-
-  /**
-   * The customer of each event (undefined for an unknown reference), aligned with `events`: one
-   * look-up in the cache per event, and one query for the references it does not hold (or holds stale).
-   */
-  private async resolveCustomers(
-    events: ReadonlyArray<{ event: ParsedUsageEvent }>,
-  ): Promise<Array<ResolvedCustomer | undefined>> {
-    const resolved = new Array<ResolvedCustomer | undefined>(events.length);
-    const now = performance.now();
-    let missing: Set<string> | undefined;
-    for (let at = 0; at < events.length; at++) {
-      const ref = events[at].event.customerRef;
-      const cached = this.customers.get(ref);
-      if (cached !== undefined && now - cached.at < CUSTOMER_CACHE_MS) resolved[at] = cached;
-      else (missing ??= new Set()).add(ref);
-    }
-    if (missing === undefined) return resolved;
-    const rows: Array<{ ref: string; id: string; open_since: Date | null }> = await this.dataSource.query(
-      `SELECT r.ref, c.id,
-              (SELECT min(s.current_period_start) FROM billing.subscriptions s
-                WHERE s.customer_id = c.id AND s.status <> 'canceled') AS open_since
-         FROM unnest($1::text[]) AS r(ref)
-         JOIN LATERAL (SELECT id FROM billing.customers WHERE id = r.ref OR user_id = r.ref
-                        ORDER BY (id = r.ref) DESC LIMIT 1) c ON true`,
-      [[...missing]],
-    );
-    if (this.customers.size + rows.length > CUSTOMER_CACHE_MAX) this.customers.clear();
-    const loaded = new Map<string, ResolvedCustomer>();
-    for (const row of rows) {
-      const customer = { customerId: row.id, openSince: row.open_since?.getTime() ?? null, at: now };
-      this.customers.set(row.ref, customer);
-      loaded.set(row.ref, customer);
-    }
-    for (let at = 0; at < events.length; at++) {
-      if (resolved[at] === undefined) resolved[at] = loaded.get(events[at].event.customerRef);
-    }
-    return resolved;
   }
 
   private viewOf(row: Row, receivedAt: Date): UsageEventView {
