@@ -188,6 +188,64 @@ describe('usage metering (e2e)', () => {
     ]);
   });
 
+  it('answers a batch asked with Prefer: return=minimal with its counts and the events not accepted only', async () => {
+    const earlier = await report({ events: [event({ idempotencyKey: 'minimal-a' })] });
+    const minimal = (payload: unknown, prefer: string) =>
+      t.inject({
+        method: 'POST',
+        url: '/v1/usage/events',
+        headers: { authorization: `Bearer ${key}`, prefer },
+        payload: payload as Record<string, unknown>,
+      });
+    const response = await minimal(
+      {
+        events: [
+          event({ idempotencyKey: 'minimal-b', quantity: 4 }), // 0 accepted
+          event({ idempotencyKey: 'minimal-a' }), // 1 duplicate of an earlier batch
+          event({ idempotencyKey: 'minimal-b', quantity: 9 }), // 2 duplicate within the batch
+          event({ featureId: 'no-such-feature' }), // 3 rejected
+          event({ idempotencyKey: 'minimal-c', quantity: 6 }), // 4 accepted
+        ],
+      },
+      'respond-async, Return="Minimal"',
+    );
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['preference-applied']).toBe('return=minimal');
+    const body = response.json();
+    expect(body).toMatchObject({ accepted: 2, duplicates: 2, rejected: 1 });
+    expect(body.results).toEqual([
+      expect.objectContaining({ index: 1, status: 'duplicate', id: earlier.json().results[0].id }),
+      expect.objectContaining({
+        index: 2,
+        status: 'duplicate',
+        event: expect.objectContaining({ quantity: 4 }),
+      }),
+      expect.objectContaining({ index: 3, status: 'rejected', reason: 'unknown_feature' }),
+    ]);
+    // The accepted events are stored all the same, once each.
+    const stored: Array<{ idempotency_key: string; quantity: string }> = await t.dataSource.query(
+      `SELECT idempotency_key, quantity FROM billing.usage_events
+        WHERE idempotency_key IN ('minimal-a', 'minimal-b', 'minimal-c') ORDER BY idempotency_key`,
+    );
+    expect(stored.map((row) => [row.idempotency_key, Number(row.quantity)])).toEqual([
+      ['minimal-a', 10],
+      ['minimal-b', 4],
+      ['minimal-c', 6],
+    ]);
+
+    // Any other return, and a single event, keep the full answer without Preference-Applied.
+    const full = await minimal({ events: [event(), event()] }, 'return=representation');
+    expect(full.headers['preference-applied']).toBeUndefined();
+    expect(full.json().results.map((result: { status: string }) => result.status)).toEqual([
+      'accepted',
+      'accepted',
+    ]);
+    const single = await minimal(event({ idempotencyKey: 'minimal-single' }), 'return=minimal');
+    expect(single.statusCode).toBe(201);
+    expect(single.headers['preference-applied']).toBeUndefined();
+    expect(single.json()).toMatchObject({ status: 'accepted', event: { idempotencyKey: 'minimal-single' } });
+  });
+
   it('refuses a malformed batch, an oversized one and callers without usage:write', async () => {
     expect((await report({ events: [] })).statusCode).toBe(400);
     expect((await report({ events: Array.from({ length: 1001 }, () => event()) })).statusCode).toBe(400);

@@ -68,7 +68,10 @@ export interface ReportUsageBatchResponse {
   accepted: number;
   duplicates: number;
   rejected: number;
-  /** One result per submitted event, in order. */
+  /**
+   * One result per submitted event, in order; asked with `Prefer: return=minimal`, only the events not
+   * accepted (duplicates and rejections, each with its index), answered with `Preference-Applied`.
+   */
   results: UsageEventResult[];
 }
 

@@ -1,5 +1,5 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply } from 'fastify';
 import {
@@ -11,6 +11,7 @@ import {
 import { Access, CurrentActor } from '../../../platform/auth/access.decorators';
 import { type Actor, actorReference } from '../../../platform/auth/actor';
 import { AppError, NotFoundError } from '../../../platform/http/app-error';
+import { prefersMinimalReturn } from '../../../platform/http/prefer';
 import { UsageSummaryQuery } from './dto/usage.dto';
 import { UsageIngestService } from './usage-ingest.service';
 import { UsageSummaryService } from './usage-summary.service';
@@ -62,10 +63,17 @@ export class UsageController {
       ],
     },
   })
+  @ApiHeader({
+    name: 'Prefer',
+    required: false,
+    description:
+      'return=minimal (RFC 7240): a batch is answered with its counts and the results of the events not accepted only (each with its index), and Preference-Applied: return=minimal',
+  })
   async report(
     @Body() body: unknown,
     @CurrentActor() actor: Actor,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @Headers('prefer') prefer: string | undefined,
   ): Promise<ReportUsageBatchResponse | ReportUsageResponse> {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new AppError(400, 'VALIDATION_ERROR', 'body must be one usage event or {"events": [...]}');
@@ -88,7 +96,11 @@ export class UsageController {
         [{ field: 'events', message: `must hold 1 to ${MAX_USAGE_BATCH} events` }],
       );
     }
-    return this.ingest.ingest(events, reporter);
+    const answer = await this.ingest.ingest(events, reporter);
+    if (!prefersMinimalReturn(prefer)) return answer;
+    // High-volume reporters need the counts and what went wrong, not a thousand acceptances.
+    void reply.header('preference-applied', 'return=minimal');
+    return { ...answer, results: answer.results.filter((result) => result.status !== 'accepted') };
   }
 
   private async single(event: object, reporter: string, reply: FastifyReply): Promise<ReportUsageResponse> {
