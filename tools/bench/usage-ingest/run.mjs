@@ -7,7 +7,7 @@
 // the unpartitioned design; the API's own statement (the built INSERT_SQL: the claim and the insert
 // into the partitioned tables); and COPY into a staging table then the claim and insert into copies of
 // the partitioned tables (the same work the API's write does, without the API).
-// Usage: pnpm exec nx run @astrix/api:build && node tools/bench/usage-ingest/run.mjs [--duration 15] [--concurrency 4]
+// Usage: pnpm exec nx run @astrix/api:build && node tools/bench/usage-ingest/run.mjs [--duration 15] [--concurrency 4] [--answer minimal|full]
 import { Agent, request as httpRequest } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -30,6 +30,9 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     // A quantity alert on the feature for every customer, never reached: its evaluation after each batch.
     alert: { type: 'string', default: 'no' },
+    // minimal: batches sent with Prefer: return=minimal (counts and the events not accepted), as a
+    // high-volume reporter would; full: a result per event (every figure recorded before 2026-12-07).
+    answer: { type: 'string', default: 'minimal' },
   },
 });
 const rounds = Number(values.rounds);
@@ -100,6 +103,7 @@ try {
         agent,
         headers: {
           authorization: `Bearer ${key}`,
+          ...(values.answer === 'minimal' ? { prefer: 'return=minimal' } : {}),
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(body),
         },
@@ -412,6 +416,7 @@ try {
         customers: customerCount,
         duplicateShare,
         alertEvaluated: values.alert !== 'no',
+        answer: values.answer === 'minimal' ? 'Prefer: return=minimal' : 'a result per event',
         api: {
           seconds: Number(apiSeconds.toFixed(1)),
           batches: apiTotals.batches,
