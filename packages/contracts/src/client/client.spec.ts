@@ -72,3 +72,20 @@ describe('eventStreamUrl', () => {
     );
   });
 });
+
+describe('AstrixClient usage reports', () => {
+  it('ask for the minimal answer to a batch only when told to', async () => {
+    const { client, sent } = recordingClient();
+    const event = {
+      customerId: 'u_1',
+      featureId: 'api-calls',
+      timestamp: '2026-12-07T10:00:00Z',
+      idempotencyKey: 'k-1',
+    };
+    await client.reportUsage([event], { minimal: true });
+    await client.reportUsage([event]);
+    await client.reportUsage(event);
+    expect(sent.map((request) => request.headers.prefer)).toEqual(['return=minimal', undefined, undefined]);
+    expect(sent.map((request) => request.body)).toEqual([{ events: [event] }, { events: [event] }, event]);
+  });
+});

@@ -17,6 +17,8 @@ export interface PageParams {
 export interface RequestOptions {
   /** Sent as `Idempotency-Key`: a retry with the same key and body returns the first answer. */
   idempotencyKey?: string;
+  /** Sent as `Prefer` (RFC 7240), e.g. `return=minimal`. */
+  prefer?: string;
 }
 
 /**
@@ -86,6 +88,7 @@ export async function send(
   const headers: Record<string, string> = { authorization: `Bearer ${options.token}` };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (requestOptions.idempotencyKey) headers['idempotency-key'] = requestOptions.idempotencyKey;
+  if (requestOptions.prefer) headers.prefer = requestOptions.prefer;
   if (requestOptions.accept) headers.accept = requestOptions.accept;
   const response = await fetchImpl(url, {
     method,

@@ -352,11 +352,16 @@ export class AstrixClient {
    * or a batch of up to 1,000 (answers a result per event; bad events never block good ones).
    */
   reportUsage(event: UsageEventInput): Promise<ReportUsageResponse>;
-  reportUsage(events: UsageEventInput[]): Promise<ReportUsageBatchResponse>;
+  /** `minimal`: the answer holds the counts and only the events not accepted (each with its index). */
+  reportUsage(events: UsageEventInput[], options?: { minimal?: boolean }): Promise<ReportUsageBatchResponse>;
   reportUsage(
     input: UsageEventInput | UsageEventInput[],
+    options: { minimal?: boolean } = {},
   ): Promise<ReportUsageResponse | ReportUsageBatchResponse> {
-    return this.request('POST', '/v1/usage/events', Array.isArray(input) ? { events: input } : input);
+    if (!Array.isArray(input)) return this.request('POST', '/v1/usage/events', input);
+    return this.request('POST', '/v1/usage/events', { events: input }, undefined, {
+      prefer: options.minimal ? 'return=minimal' : undefined,
+    });
   }
   /** May the customer use the feature (quantity units of it)? Reasons are machine-readable. */
   checkEntitlement(body: EntitlementCheckRequest): Promise<EntitlementCheckResponse> {
