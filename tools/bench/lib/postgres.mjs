@@ -22,22 +22,16 @@ export function postgresTransport() {
   return overSocket ? `unix socket in ${pgHost}` : `tcp ${pgHost}:5432`;
 }
 
+/** psql's arguments for one statement on `database`, over the same transport. */
+const psqlArgs = (database, sql) => ['-h', pgHost, '-U', 'postgres', '-d', database, '-qAtc', sql];
+
 /** psql on `database`, over the same transport. */
 export function psql(database, sql, options = {}) {
-  return execFileSync('psql', ['-h', pgHost, '-U', 'postgres', '-d', database, '-qAtc', sql], {
-    encoding: 'utf8',
-    ...options,
-  });
+  return execFileSync('psql', psqlArgs(database, sql), { encoding: 'utf8', ...options });
 }
 
 /** psql on `database` without blocking: for what a bench reads while its load runs. */
 export async function psqlAsync(database, sql) {
-  const { stdout } = await execFileAsync(
-    'psql',
-    ['-h', pgHost, '-U', 'postgres', '-d', database, '-qAtc', sql],
-    {
-      encoding: 'utf8',
-    },
-  );
+  const { stdout } = await execFileAsync('psql', psqlArgs(database, sql), { encoding: 'utf8' });
   return stdout;
 }
