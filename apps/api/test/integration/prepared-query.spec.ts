@@ -1,6 +1,7 @@
 import { QueryFailedError } from 'typeorm';
 import { QueryLogger } from '../../src/platform/logging/query-logger';
 import { MAX_PREPARED_TEXTS, preparedName, preparedQuery } from '../../src/platform/database/prepared-query';
+import { JSON_ROWS_SLICE, jsonRowsParameter } from '../../src/platform/database/json-rows-parameter';
 import { startTestApp, TestApp } from '../support/test-app';
 
 describe('preparedQuery', () => {
@@ -29,6 +30,21 @@ describe('preparedQuery', () => {
     ]);
     expect(second).toEqual([{ n: 3, times: 15 }]);
     expect(prepared).toEqual([{ name, statement: SELECT_SQL }]);
+  });
+
+  it('takes a long JSON array of rows as bytes (jsonRowsParameter) for a json parameter, UTF-8 intact', async () => {
+    const rows = Array.from({ length: 2 * JSON_ROWS_SLICE + 3 }, (_, n) => ({ n, note: `é€😀 ${n}` }));
+    const parameter = jsonRowsParameter(rows);
+    expect(Buffer.isBuffer(parameter)).toBe(true);
+    const read = await preparedQuery<Array<{ rows: number; total: number; last: string }>>(
+      t.dataSource.manager,
+      `SELECT count(*)::int AS rows, sum(r.n)::int AS total, (array_agg(r.note ORDER BY r.n DESC))[1] AS last
+         FROM json_to_recordset($1::json) AS r(n int, note text)`,
+      [parameter],
+    );
+    expect(read).toEqual([
+      { rows: rows.length, total: (rows.length * (rows.length - 1)) / 2, last: `é€😀 ${rows.length - 1}` },
+    ]);
   });
 
   it('answers as manager.query does: an UPDATE with its rows and count, in the caller transaction', async () => {
