@@ -1,6 +1,7 @@
 import { CatalogService } from '../../src/modules/billing/catalog/catalog.service';
 import { UsageCharges } from '../../src/modules/billing/subscriptions/usage-charges.port';
 import { Clock } from '../../src/platform/clock';
+import { V8_LARGE_STRING_BYTES } from '../../src/platform/large-strings';
 import { UsageAlertsService } from '../../src/modules/billing/metering/usage-alerts.service';
 import { productBySlug } from '../support/billing';
 import { outboxSchemaViolations } from '../support/event-schemas';
@@ -246,6 +247,70 @@ describe('usage metering (e2e)', () => {
     expect(single.json()).toMatchObject({ status: 'accepted', event: { idempotencyKey: 'minimal-single' } });
   });
 
+  it("takes a batch past V8's large-string size as a small one, parsed in pieces or whole", async () => {
+    const customerId = await insertCustomer(t, 'u_large');
+    const notes = ['plain', 'é€😀', '{"a":[1,2]}', '}{'];
+    const batch = (round: string, note: (n: number) => string) => ({
+      events: Array.from({ length: 1000 }, (_, n) =>
+        event({
+          customerId: 'u_large',
+          timestamp: '2026-11-15T11:30:00Z',
+          quantity: 1,
+          idempotencyKey: `large-${round}-${n}`,
+          properties: { note: note(n) },
+        }),
+      ),
+    });
+    // Mixed: cut into pieces between objects. Whole: every event holds a string that looks like a cut
+    // (`"},{"`), so the first piece fails and the body is parsed whole.
+    const rounds = { mixed: (n: number) => notes[n % notes.length], whole: () => '"},{"' };
+    const parse = jest.spyOn(JSON, 'parse');
+    const largestParsed: Record<string, number> = {};
+    for (const [round, note] of Object.entries(rounds)) {
+      const payload = batch(round, note);
+      expect(Buffer.byteLength(JSON.stringify(payload))).toBeGreaterThan(V8_LARGE_STRING_BYTES);
+      parse.mockClear();
+      const response = await report(payload);
+      largestParsed[round] = Math.max(...parse.mock.calls.map(([text]) => text.length));
+      expect(response.statusCode).toBe(200);
+      expect(response.json()).toMatchObject({ accepted: 1000, duplicates: 0, rejected: 0 });
+    }
+    parse.mockRestore();
+    expect(largestParsed.mixed).toBeLessThan(V8_LARGE_STRING_BYTES);
+    expect(largestParsed.whole).toBeGreaterThan(V8_LARGE_STRING_BYTES);
+    const stored: Array<{ idempotency_key: string; note: string }> = await t.dataSource.query(
+      `SELECT idempotency_key, properties->>'note' AS note FROM billing.usage_events
+        WHERE customer_id = $1 AND idempotency_key LIKE 'large-%'`,
+      [customerId],
+    );
+    expect(stored).toHaveLength(2000);
+    for (const row of stored) {
+      const [, round, n] = row.idempotency_key.split('-');
+      expect(row.note).toBe(rounds[round as keyof typeof rounds](Number(n)));
+    }
+    // Prototype poisoning deep in a large batch is refused as in a small one, and stores nothing.
+    const poison = (text: string) =>
+      text.replace('"properties":{"note":"x"}}]', '"properties":{"__proto__":{"note":"x"}}}]');
+    const answers = await Promise.all(
+      [batch('poison', () => 'x'), { events: batch('poison-small', () => 'x').events.slice(0, 2) }].map(
+        (payload) =>
+          t.inject({
+            method: 'POST',
+            url: '/v1/usage/events',
+            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+            payload: poison(JSON.stringify(payload)),
+          }),
+      ),
+    );
+    expect(answers.map((answer) => answer.statusCode)).toEqual([400, 400]);
+    expect(answers[0].json().error.code).toBe(answers[1].json().error.code);
+    const [{ n }] = await t.dataSource.query(
+      `SELECT count(*)::int AS n FROM billing.usage_events WHERE customer_id = $1 AND idempotency_key LIKE 'large-poison%'`,
+      [customerId],
+    );
+    expect(n).toBe(0);
+  });
+
   it('refuses a malformed batch, an oversized one and callers without usage:write', async () => {
     expect((await report({ events: [] })).statusCode).toBe(400);
     expect((await report({ events: Array.from({ length: 1001 }, () => event()) })).statusCode).toBe(400);
@@ -300,7 +365,8 @@ describe('usage metering (e2e)', () => {
   });
 
   it('races batches that share many keys in opposite orders without a deadlock: each key stored once', async () => {
-    const keys = Array.from({ length: 200 }, (_, index) => `shared-${index}`);
+    // More keys than one slice of the statement's rows (JSON_ROWS_SLICE): the rows go as bytes.
+    const keys = Array.from({ length: 250 }, (_, index) => `shared-${index}`);
     const batch = (order: string[]) => ({
       events: order.map((idempotencyKey) => event({ customerId: 'u_race', idempotencyKey, quantity: 1 })),
     });
@@ -312,12 +378,12 @@ describe('usage metering (e2e)', () => {
     ]);
     expect(responses.map((response) => response.statusCode)).toEqual([200, 200, 200, 200]);
     const accepted = responses.reduce((total, response) => total + (response.json().accepted as number), 0);
-    expect(accepted).toBe(200);
+    expect(accepted).toBe(250);
     const [{ n }] = await t.dataSource.query(
       `SELECT count(*)::int AS n FROM billing.usage_events WHERE customer_id = $1 AND idempotency_key LIKE 'shared-%'`,
       [customers.u_race],
     );
-    expect(n).toBe(200);
+    expect(n).toBe(250);
   });
 
   it('keeps the ledger append-only: the database refuses UPDATE and DELETE', async () => {
