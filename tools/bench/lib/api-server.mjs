@@ -104,6 +104,11 @@ export function cpuSeconds(pids) {
   return readings;
 }
 
+/** Minor page faults a process has taken so far (field 10 of /proc/<pid>/stat). */
+export function minorFaults(pid) {
+  return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[7]);
+}
+
 /**
  * Postgres backends serving a database (their pids). Asynchronous: it runs every second while a
  * bench's load runs, and a synchronous psql would stop the load generator each time.
