@@ -56,7 +56,7 @@ type StoredKeyRow = (StoredRow | ArchivedRow) & { claimed_at: Date };
 interface AlertMark {
   batchId: string;
   /** The definitions' alerts by feature, as they are: no copy per request. */
-  watchedFeatures: Pick<ReadonlyMap<string, unknown>, 'has'>;
+  watchedFeatures: Pick<ReadonlyMap<string, unknown>, 'has' | 'size'>;
 }
 
 interface WriteBatch {
@@ -244,14 +244,21 @@ export class UsageIngestService {
     // Features by their place in $4 (1-based): a batch names few, and each row then carries a number.
     const features: string[] = [];
     const featureIndex = new Map<string, number>();
+    // Batches name few features, often one: comparing with the last spares hashing each fresh string.
+    let lastFeature: string | undefined;
+    let lastIndex = 0;
     // A thousand rows pass V8's large-string size: as bytes, sliced (jsonRowsParameter).
     const payload = jsonRowsParameter(
       rows.map(({ id, customerId, event }) => {
-        let f = featureIndex.get(event.featureId);
-        if (f === undefined) {
-          f = features.push(event.featureId);
-          featureIndex.set(event.featureId, f);
+        if (event.featureId !== lastFeature) {
+          lastFeature = event.featureId;
+          lastIndex = featureIndex.get(lastFeature) ?? 0;
+          if (lastIndex === 0) {
+            lastIndex = features.push(lastFeature);
+            featureIndex.set(lastFeature, lastIndex);
+          }
         }
+        const f = lastIndex;
         return {
           c: customerId,
           k: event.idempotencyKey,
@@ -410,6 +417,7 @@ export class UsageIngestService {
 
   private async afterCommit(rows: Row[], results: UsageEventResult[], alertMark: AlertMark): Promise<void> {
     // Only features that had alerts when the batch began (those its statement marked) are evaluated.
+    if (alertMark.watchedFeatures.size === 0) return;
     const pairs = new Set<string>();
     for (const row of rows) {
       if (!alertMark.watchedFeatures.has(row.event.featureId)) continue;
