@@ -85,6 +85,11 @@ export async function startApi({ port, env: extra = {}, seed = false }) {
   };
 }
 
+/** The fields of /proc/<pid>/stat after the command name (field 3, the state, is index 0). */
+function procStat(pid) {
+  return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+}
+
 /**
  * CPU seconds (user + system) used so far by the given processes, from /proc (Linux): with `since`,
  * the difference, processes that ended meanwhile counted up to their last reading. A machine shared
@@ -95,7 +100,7 @@ export function cpuSeconds(pids) {
   const readings = new Map();
   for (const pid of pids) {
     try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      const fields = procStat(pid);
       readings.set(pid, (Number(fields[11]) + Number(fields[12])) / ticks);
     } catch {
       // gone
@@ -106,7 +111,7 @@ export function cpuSeconds(pids) {
 
 /** Minor page faults a process has taken so far (field 10 of /proc/<pid>/stat). */
 export function minorFaults(pid) {
-  return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[7]);
+  return Number(procStat(pid)[7]);
 }
 
 /**
