@@ -1,3 +1,4 @@
+import './platform/compile-cache';
 import 'reflect-metadata';
 import { CommandFactory } from 'nest-commander';
 import { CliModule } from './bootstrap/cli.module';

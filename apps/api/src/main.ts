@@ -1,3 +1,4 @@
+import './platform/compile-cache';
 import 'reflect-metadata';
 import { startTracing } from './platform/tracing/tracing';
 import { createApp, OPENAPI_PATH } from './bootstrap/create-app';

@@ -1,3 +1,4 @@
+import './platform/compile-cache';
 import 'reflect-metadata';
 import { createWorker } from './bootstrap/create-worker';
 import { runMain } from './platform/run-main';

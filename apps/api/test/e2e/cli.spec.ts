@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   createTestDatabase,
@@ -156,5 +158,26 @@ describe('operator CLI and process start (built output)', () => {
     const production = await node('main.js', [], { NODE_ENV: 'production', DATABASE_URL: database.url });
     expect(production.code).toBe(1);
     expect(production.stderr).toContain('AUTH_JWT_SECRET or AUTH_JWT_PUBLIC_KEY is required in production');
+  });
+
+  it('every entry point keeps its compiled modules in Node’s compile cache, under the temp directory', async () => {
+    // Without NODE_COMPILE_CACHE set, only the entry point's own enableCompileCache() writes there.
+    for (const entry of ['cli.js', 'main.js', 'worker.js']) {
+      const temp = await mkdtemp(join(tmpdir(), 'astrix-compile-cache-'));
+      try {
+        // A bad configuration ends the process after every module has loaded.
+        const result = await node(entry, entry === 'cli.js' ? ['db', 'migrate'] : [], {
+          NODE_ENV: 'production',
+          DATABASE_URL: database.url,
+          TMPDIR: temp,
+        });
+        expect({ entry, code: result.code }).toEqual({ entry, code: 1 });
+        const cached = await readdir(join(temp, 'node-compile-cache'), { recursive: true });
+        // The app's and its libraries' modules: thousands; a handful would mean it was enabled late.
+        expect({ entry, enough: cached.length > 1_000 }).toEqual({ entry, enough: true });
+      } finally {
+        await rm(temp, { recursive: true, force: true });
+      }
+    }
   });
 });
