@@ -58,11 +58,19 @@ export async function drain({ stack, db, client, tokens, timeoutMs, log }) {
   const deadline = Date.now() + timeoutMs;
   let quiet = 0;
   let last = null;
+  // What it is still waiting on, every 10 s: a drain that times out shows what never finished.
+  let reportedAt = Date.now();
   while (Date.now() < deadline && quiet < 3) {
     const state = await inFlight({ stack, db, client, tokens }).catch((error) => ({ error: String(error) }));
     last = state;
-    const busy = state.error ? 1 : Object.values(state).reduce((sum, value) => sum + value, 0);
+    const busy = state.error
+      ? 1
+      : Object.values(state).reduce((sum, value) => sum + (typeof value === 'number' ? value : 0), 0);
     quiet = busy === 0 ? quiet + 1 : 0;
+    if (busy > 0 && Date.now() - reportedAt >= 10_000) {
+      reportedAt = Date.now();
+      log({ drain: 'waiting', left: state });
+    }
     if (quiet < 3) await sleep(1_000);
   }
   log({ drain: quiet >= 3 ? 'quiet' : 'timed out', left: last });
@@ -89,12 +97,19 @@ async function inFlight({ stack, db, client, tokens }) {
   }
   if (queues.status !== 200) jobs += 1;
   // Jobs waiting out a retry backoff are in flight too (delayed jobs that never ran are schedules).
+  /** queue:name#attempts of each, so that a drain that times out says which. */
+  const retrying = [];
   for (const queue of ['events', 'billing', 'outbound', 'payouts']) {
     const delayed = await client.call('GET', `/v1/admin/queues/${queue}/jobs?state=delayed&limit=100`, {
       token: tokens.finance,
       retry: false,
     });
-    jobs += (delayed.body?.data ?? []).filter((job) => job.attemptsMade > 0).length;
+    for (const job of delayed.body?.data ?? []) {
+      if (job.attemptsMade > 0) {
+        jobs++;
+        retrying.push(`${queue}:${job.name}#${job.attemptsMade}`);
+      }
+    }
   }
   return {
     webhooks_pending: events.deliveries.filter((delivery) => delivery.status === 'pending').length,
@@ -103,6 +118,7 @@ async function inFlight({ stack, db, client, tokens }) {
     stripe_events_received: row.stripe_events_received,
     deliveries_due: row.deliveries_due,
     jobs,
+    ...(retrying.length > 0 ? { retrying } : {}),
   };
 }
 
