@@ -79,6 +79,14 @@ export const QUEUE_CONCURRENCY: { readonly [Q in QueueName]: number } = {
   payouts: 4,
 };
 
+/**
+ * Stall handling of every queue's workers. A worker that dies holding a job (a deploy, the OOM
+ * killer) leaves it to be taken back when its lock expires; BullMQ's default fails the job for good
+ * the second time. Every handler is idempotent, so a job is taken back up to 5 times: a poison job
+ * that kills each worker it reaches still ends in failed (kept, replayable) after the fifth.
+ */
+export const WORKER_STALL_OPTIONS = { maxStalledCount: 1 } as const;
+
 /** Retries with exponential backoff; failed jobs are kept for inspection and replay. */
 export const DEFAULT_JOB_OPTIONS = {
   attempts: 10,

@@ -3,7 +3,7 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, Type } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { JobHandlerRegistry } from './job-handler-registry.service';
-import { QUEUE_CONCURRENCY, QUEUE_NAMES, QueueName } from './job-registry';
+import { QUEUE_CONCURRENCY, QUEUE_NAMES, QueueName, WORKER_STALL_OPTIONS } from './job-registry';
 import { inSpan, SpanKind, tracingEnabled } from '../tracing/tracing';
 
 /**
@@ -46,7 +46,12 @@ abstract class QueueWorker extends WorkerHost implements OnApplicationBootstrap 
 const WORKER_NAME = `${hostname()}:${process.pid}`;
 
 function queueWorkerFor(queue: QueueName): Type<QueueWorker> {
-  @Processor(queue, { concurrency: QUEUE_CONCURRENCY[queue], autorun: false, name: WORKER_NAME })
+  @Processor(queue, {
+    concurrency: QUEUE_CONCURRENCY[queue],
+    autorun: false,
+    name: WORKER_NAME,
+    ...WORKER_STALL_OPTIONS,
+  })
   class Worker extends QueueWorker {
     protected readonly queueName = queue;
   }
