@@ -85,7 +85,7 @@ export const QUEUE_CONCURRENCY: { readonly [Q in QueueName]: number } = {
  * the second time. Every handler is idempotent, so a job is taken back up to 5 times: a poison job
  * that kills each worker it reaches still ends in failed (kept, replayable) after the fifth.
  */
-export const WORKER_STALL_OPTIONS = { maxStalledCount: 1 } as const;
+export const WORKER_STALL_OPTIONS = { maxStalledCount: 5 } as const;
 
 /** Retries with exponential backoff; failed jobs are kept for inspection and replay. */
 export const DEFAULT_JOB_OPTIONS = {
