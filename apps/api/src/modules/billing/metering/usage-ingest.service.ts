@@ -11,8 +11,9 @@ import { Clock } from '../../../platform/clock';
 import { newId } from '../../../platform/ids';
 import { EntitlementsCatalog } from './entitlements-catalog';
 import { ParsedUsageEvent, parseUsageEvent } from './usage-event-parser';
+import type { EntitlementDefinitions } from './entitlements-catalog';
 import { UsageAlertsService } from './usage-alerts.service';
-import { UsageCustomers } from './usage-customers';
+import { type ResolvedCustomer, UsageCustomers } from './usage-customers';
 import { EVENT_OF_KEY, INSERT_MARKING_SQL, INSERT_SQL, STORED_SQL } from './usage-ingest.sql';
 import { jsonRowsParameter } from '../../../platform/database/json-rows-parameter';
 import { preparedQuery } from '../../../platform/database/prepared-query';
@@ -51,6 +52,37 @@ interface StoredRow {
 
 /** A claimed key and its stored event (or the archived shape), as the ingest statements read it back. */
 type StoredKeyRow = (StoredRow | ArchivedRow) & { claimed_at: Date };
+
+/** An event whose key the statement did not claim (by our id for it, its customer and key), with the key's stored event when the statement saw its claim. */
+type UnclaimedRow = { unclaimed: string; unclaimed_customer_id: string; unclaimed_key: string } & (
+  StoredKeyRow | { customer_id: null }
+);
+
+/** The rows to write, their repeats inside the batch, and the corrections (written in a transaction). */
+interface BatchPlan {
+  rows: Row[];
+  corrections: Row[];
+  repeats: Array<{ index: number; of: number }>;
+}
+
+/** A statement's rows as its parameters, and for each row (by position) our id and its place in the request. */
+interface EncodedRows {
+  payload: string | Buffer;
+  features: string[];
+  /** The features of these rows with alerts (their usage is marked by the statement). */
+  watched: string[];
+  ids: string[];
+  indexes: number[];
+}
+
+/** What answering a batch needs once its rows are written. */
+interface AfterWrite {
+  repeats: Array<{ index: number; of: number }>;
+  /** The events a repeat of an accepted event shows, by the first event's index. */
+  views: Map<number, UsageEventView>;
+  /** The (customer, feature) of each row with alerts, evaluated if the row is accepted. */
+  alertPairs: Array<{ index: number; pair: string }>;
+}
 
 /** Which features have alerts, and the id this batch marks their usage with. */
 interface AlertMark {
@@ -97,85 +129,74 @@ export class UsageIngestService {
     this.customers = new UsageCustomers(dataSource);
   }
 
-  async ingest(events: readonly unknown[], reportedBy: string): Promise<ReportUsageBatchResponse> {
+  /**
+   * Ingests `events`, and empties the array once they are read: a batch's parsed events are then not
+   * kept (by the request that holds its body) while its statement runs. Kept, every young-generation
+   * collection during that wait copies them; at a few batches in flight that was most of what each
+   * collection copied (docs/performance.md, issue #25, twentieth session).
+   */
+  async ingest(events: unknown[], reportedBy: string): Promise<ReportUsageBatchResponse> {
     const now = this.clock.now();
     const results = new Array<UsageEventResult>(events.length);
-    const reject = (index: number, reason: UsageRejectionReason, message: string) => {
-      results[index] = { index, status: 'rejected', reason, message };
-    };
     const definitions = await this.catalog.recent();
     const alertMark: AlertMark = { batchId: newId('uab'), watchedFeatures: definitions.alerts };
-    const parsed: Array<{ index: number; event: ParsedUsageEvent }> = [];
-    for (let index = 0; index < events.length; index++) {
-      const result = parseUsageEvent(events[index]);
-      if (!result.ok) {
-        reject(index, result.reason, result.message);
-        continue;
-      }
-      const feature = definitions.features.get(result.event.featureId);
-      if (!feature || feature.status !== 'active') {
-        reject(index, 'unknown_feature', `feature ${result.event.featureId} does not exist or is archived`);
-      } else if (feature.kind === 'boolean') {
-        reject(index, 'feature_not_metered', `feature ${feature.id} is on or off; it takes no usage`);
-      } else {
-        parsed.push({ index, event: result.event });
-      }
-    }
-
+    const parsed = parseEvents(events, definitions, results);
+    events.length = 0;
     const customers = await this.customers.resolve(parsed);
-    const nowMs = now.getTime();
-    const candidates: Row[] = [];
-    for (let position = 0; position < parsed.length; position++) {
-      const { index, event } = parsed[position];
-      const customer = customers[position];
-      if (!customer) {
-        reject(index, 'unknown_customer', `no customer ${event.customerRef} (neither our id nor a user id)`);
-        continue;
-      }
-      const at = event.occurredAt.getTime();
-      if (at > nowMs + USAGE_FUTURE_SKEW_MS) {
-        reject(index, 'timestamp_in_future', `timestamp ${event.occurredAt.toISOString()} is in the future`);
-        continue;
-      }
-      const earliest = Math.min(nowMs - USAGE_LATE_GRACE_MS, customer.openSince ?? Number.POSITIVE_INFINITY);
-      if (at < earliest) {
-        reject(
-          index,
-          'timestamp_too_old',
-          `timestamp ${event.occurredAt.toISOString()} is before ${new Date(earliest).toISOString()}: its period is closed and past its grace window`,
-        );
-        continue;
-      }
-      candidates.push({ index, id: newId('ue'), customerId: customer.customerId, event });
-    }
-    // In key order, as every write takes them. The sort is stable, so of events sharing a key the
-    // first in the request comes first, and the ones after it are its repeats: no map of keys needed.
-    candidates.sort(keyOrder);
-    const rows: Row[] = [];
-    const corrections: Row[] = [];
-    const repeats: Array<{ index: number; of: number }> = [];
-    let kept: Row | undefined;
-    for (const row of candidates) {
-      if (
-        kept !== undefined &&
-        kept.customerId === row.customerId &&
-        kept.event.idempotencyKey === row.event.idempotencyKey
-      ) {
-        repeats.push({ index: row.index, of: kept.index });
-        continue;
-      }
-      kept = row;
-      (row.event.correctionOf === null ? rows : corrections).push(row);
-    }
+    // Returned, not awaited: this function's frame, which holds the parsed events, ends here.
+    return this.write(planBatch(parsed, customers, now, results), { reportedBy, now, alertMark }, results);
+  }
 
-    const stored = new Map<number, UsageEventResult>();
-    if (rows.length > 0 || corrections.length > 0) {
-      const write = (manager: EntityManager) =>
-        this.write(manager, rows, corrections, { reportedBy, now, alertMark }, stored);
-      if (corrections.length === 0) await write(this.dataSource.manager);
-      else await this.dataSource.transaction(write);
-    }
-    for (const [index, result] of stored) results[index] = result;
+  /**
+   * Not async, so that nothing of the plan is kept while the statement runs: a suspended async
+   * function keeps its parameters and locals (and a closure's captures live as long as its scope).
+   */
+  private write(
+    plan: BatchPlan,
+    batch: WriteBatch,
+    results: UsageEventResult[],
+  ): Promise<ReportUsageBatchResponse> {
+    if (plan.corrections.length > 0) return this.ingestWithCorrections(plan, batch, results);
+    const { statement, afterWrite } = prepareBatch(plan, batch.alertMark, batch.now);
+    return this.writePrepared(statement, afterWrite, batch, results);
+  }
+
+  /** Only what answering needs is held across the statement: no row, no parsed event. */
+  private async writePrepared(
+    statement: EncodedRows | null,
+    afterWrite: AfterWrite,
+    batch: WriteBatch,
+    results: UsageEventResult[],
+  ): Promise<ReportUsageBatchResponse> {
+    if (statement !== null) await this.runStatement(this.dataSource.manager, statement, batch, results);
+    return this.answer(results, afterWrite, batch.alertMark);
+  }
+
+  /** A batch with corrections, in one transaction: the plain rows, then the corrections that check out. */
+  private async ingestWithCorrections(
+    plan: BatchPlan,
+    batch: WriteBatch,
+    results: UsageEventResult[],
+  ): Promise<ReportUsageBatchResponse> {
+    const afterWrite = afterWriteOf(plan, batch.alertMark, batch.now);
+    await this.dataSource.transaction(async (manager) => {
+      const plain = encodeRows(plan.rows, batch.alertMark);
+      if (plain !== null) await this.runStatement(manager, plain, batch, results);
+      const valid = encodeRows(
+        await this.checkCorrections(manager, plan.corrections, results),
+        batch.alertMark,
+      );
+      if (valid !== null) await this.runStatement(manager, valid, batch, results);
+    });
+    return this.answer(results, afterWrite, batch.alertMark);
+  }
+
+  /** Repeats take their first event's result; alerts are evaluated; the counts. */
+  private async answer(
+    results: UsageEventResult[],
+    { repeats, views, alertPairs }: AfterWrite,
+    alertMark: AlertMark,
+  ): Promise<ReportUsageBatchResponse> {
     for (const { index, of } of repeats) {
       const first = results[of];
       results[index] =
@@ -185,20 +206,16 @@ export class UsageIngestService {
               index,
               status: 'duplicate',
               id: first.id,
-              event:
-                first.status === 'duplicate'
-                  ? first.event
-                  : this.viewOf(rows.concat(corrections).find((row) => row.index === of) as Row, now),
+              event: first.status === 'duplicate' ? first.event : (views.get(of) as UsageEventView),
             };
     }
-
     let accepted = 0;
     let duplicates = 0;
     for (const result of results) {
       if (result.status === 'accepted') accepted += 1;
       else if (result.status === 'duplicate') duplicates += 1;
     }
-    if (accepted > 0) await this.afterCommit(rows.concat(corrections), results, alertMark);
+    if (accepted > 0 && alertPairs.length > 0) await this.afterCommit(alertPairs, results, alertMark);
     return { accepted, duplicates, rejected: results.length - accepted - duplicates, results };
   }
 
@@ -217,65 +234,18 @@ export class UsageIngestService {
     return row ? storedView(row) : null;
   }
 
-  private async write(
-    manager: EntityManager,
-    rows: Row[],
-    corrections: Row[],
-    batch: WriteBatch,
-    results: Map<number, UsageEventResult>,
-  ): Promise<void> {
-    await this.insert(manager, rows, batch, results);
-    if (corrections.length === 0) return;
-    const valid = await this.checkCorrections(manager, corrections, results);
-    await this.insert(manager, valid, batch, results);
-  }
-
   /**
-   * `rows` come in key order (keyOrder), as every writer inserts them: two batches sharing keys then
-   * wait on each other in one direction only, instead of deadlocking on each other's index entries.
+   * Claims the rows' keys and inserts the rows whose key it claimed, in one statement; answers each row:
+   * accepted, or a duplicate with the event stored under its key.
    */
-  private async insert(
+  private async runStatement(
     manager: EntityManager,
-    rows: Row[],
+    { payload, features, watched, ids, indexes }: EncodedRows,
     { reportedBy, now, alertMark }: WriteBatch,
-    results: Map<number, UsageEventResult>,
+    results: UsageEventResult[],
   ): Promise<void> {
-    if (rows.length === 0) return;
-    // Features by their place in $4 (1-based): a batch names few, and each row then carries a number.
-    const features: string[] = [];
-    const featureIndex = new Map<string, number>();
-    // Batches name few features, often one: comparing with the last spares hashing each fresh string.
-    let lastFeature: string | undefined;
-    let lastIndex = 0;
-    // A thousand rows pass V8's large-string size: as bytes, sliced (jsonRowsParameter).
-    const payload = jsonRowsParameter(
-      rows.map(({ id, customerId, event }) => {
-        if (event.featureId !== lastFeature) {
-          lastFeature = event.featureId;
-          lastIndex = featureIndex.get(lastFeature) ?? 0;
-          if (lastIndex === 0) {
-            lastIndex = features.push(lastFeature);
-            featureIndex.set(lastFeature, lastIndex);
-          }
-        }
-        const f = lastIndex;
-        return {
-          c: customerId,
-          k: event.idempotencyKey,
-          i: id,
-          f,
-          q: event.quantity,
-          t: event.occurredAt.getTime(),
-          // Absent keys read as NULL: the common event sends no properties, service or correction.
-          s: event.serviceId ?? undefined,
-          p: event.properties ?? undefined,
-          o: event.correctionOf ?? undefined,
-        };
-      }),
-    );
-    const watched = features.filter((featureId) => alertMark.watchedFeatures.has(featureId));
     // A row per event whose key was not claimed; its key's columns NULL when the claim was not seen.
-    const unclaimed: Array<{ unclaimed: string } & (StoredKeyRow | { customer_id: null })> =
+    const unclaimed: UnclaimedRow[] =
       watched.length === 0
         ? await preparedQuery(manager, INSERT_SQL, [payload, reportedBy, now, features])
         : await preparedQuery(manager, INSERT_MARKING_SQL, [
@@ -289,46 +259,42 @@ export class UsageIngestService {
     // Most batches claim every key: then no map of (fresh, not yet hashed) ids is looked up at all.
     const unclaimedById =
       unclaimed.length === 0 ? null : new Map(unclaimed.map((row) => [row.unclaimed, row]));
-    const existing: Row[] = [];
-    const unseen: Row[] = [];
+    const existing: Array<{ index: number; row: UnclaimedRow }> = [];
     const byKey = new Map<string, StoredKeyRow>();
-    for (const row of rows) {
-      const found = unclaimedById?.get(row.id);
+    for (let position = 0; position < ids.length; position++) {
+      const index = indexes[position];
+      const found = unclaimedById?.get(ids[position]);
       if (found === undefined) {
-        results.set(row.index, { index: row.index, status: 'accepted', id: row.id });
+        results[index] = { index, status: 'accepted', id: ids[position] };
         continue;
       }
-      existing.push(row);
-      if (found.customer_id === null) unseen.push(row);
-      else byKey.set(keyOf(row.customerId, row.event.idempotencyKey), found);
+      existing.push({ index, row: found });
+      if (found.customer_id !== null)
+        byKey.set(keyOf(found.unclaimed_customer_id, found.unclaimed_key), found);
     }
+    const unseen = existing.filter(({ row }) => row.customer_id === null);
     if (unseen.length > 0) {
       // Claimed by a batch that committed while this statement waited on it: read after that commit.
       const stored: StoredKeyRow[] = await preparedQuery(manager, STORED_SQL, [
-        JSON.stringify(unseen.map((row) => ({ c: row.customerId, k: row.event.idempotencyKey }))),
+        JSON.stringify(unseen.map(({ row }) => ({ c: row.unclaimed_customer_id, k: row.unclaimed_key }))),
       ]);
       for (const row of stored) byKey.set(keyOf(row.customer_id, row.idempotency_key), row);
     }
-    for (const row of existing) {
-      const found = byKey.get(keyOf(row.customerId, row.event.idempotencyKey));
-      if (!found) throw new Error(`usage event ${row.event.idempotencyKey} neither inserted nor found`);
+    for (const { index, row } of existing) {
+      const found = byKey.get(keyOf(row.unclaimed_customer_id, row.unclaimed_key));
+      if (!found) throw new Error(`usage event ${row.unclaimed_key} neither inserted nor found`);
       if (found.id === null) {
         // Its key was claimed by an event of a month since detached for archiving: still a duplicate,
         // but the event is no longer online to show.
-        results.set(row.index, {
-          index: row.index,
+        results[index] = {
+          index,
           status: 'rejected',
           reason: 'timestamp_too_old',
-          message: `idempotency key ${row.event.idempotencyKey} was used by an event of ${new Date(found.claimed_at).toISOString().slice(0, 7)}, a month archived since: this is a duplicate of it`,
-        });
+          message: `idempotency key ${row.unclaimed_key} was used by an event of ${new Date(found.claimed_at).toISOString().slice(0, 7)}, a month archived since: this is a duplicate of it`,
+        };
         continue;
       }
-      results.set(row.index, {
-        index: row.index,
-        status: 'duplicate',
-        id: found.id,
-        event: storedView(found),
-      });
+      results[index] = { index, status: 'duplicate', id: found.id, event: storedView(found) };
     }
   }
 
@@ -340,7 +306,7 @@ export class UsageIngestService {
   private async checkCorrections(
     manager: EntityManager,
     corrections: Row[],
-    results: Map<number, UsageEventResult>,
+    results: UsageEventResult[],
   ): Promise<Row[]> {
     const originals: Array<{
       customer_id: string;
@@ -374,13 +340,9 @@ export class UsageIngestService {
     for (const row of corrections) {
       const key = keyOf(row.customerId, String(row.event.correctionOf));
       const original = originalOf.get(key);
-      const fail = (message: string) =>
-        results.set(row.index, {
-          index: row.index,
-          status: 'rejected',
-          reason: 'invalid_correction',
-          message,
-        });
+      const fail = (message: string) => {
+        results[row.index] = { index: row.index, status: 'rejected', reason: 'invalid_correction', message };
+      };
       if (!original) {
         fail(`no event ${row.event.correctionOf} of this customer to correct`);
         continue;
@@ -415,13 +377,15 @@ export class UsageIngestService {
     return valid;
   }
 
-  private async afterCommit(rows: Row[], results: UsageEventResult[], alertMark: AlertMark): Promise<void> {
+  private async afterCommit(
+    alertPairs: ReadonlyArray<{ index: number; pair: string }>,
+    results: UsageEventResult[],
+    alertMark: AlertMark,
+  ): Promise<void> {
     // Only features that had alerts when the batch began (those its statement marked) are evaluated.
-    if (alertMark.watchedFeatures.size === 0) return;
     const pairs = new Set<string>();
-    for (const row of rows) {
-      if (!alertMark.watchedFeatures.has(row.event.featureId)) continue;
-      if (results[row.index]?.status === 'accepted') pairs.add(`${row.customerId}|${row.event.featureId}`);
+    for (const { index, pair } of alertPairs) {
+      if (results[index]?.status === 'accepted') pairs.add(pair);
     }
     if (pairs.size === 0) return;
     try {
@@ -431,21 +395,6 @@ export class UsageIngestService {
       // The events are stored and marked: the next event of the pair, or the sweep, evaluates them.
       this.logger.error({ err: error }, 'usage alerts could not be evaluated');
     }
-  }
-
-  private viewOf(row: Row, receivedAt: Date): UsageEventView {
-    return {
-      id: row.id,
-      customerId: row.customerId,
-      featureId: row.event.featureId,
-      quantity: row.event.quantity,
-      timestamp: row.event.occurredAt.toISOString(),
-      idempotencyKey: row.event.idempotencyKey,
-      serviceId: row.event.serviceId,
-      properties: row.event.properties,
-      correctionOf: row.event.correctionOf,
-      receivedAt: receivedAt.toISOString(),
-    };
   }
 }
 
@@ -461,5 +410,188 @@ function storedView(row: StoredRow): UsageEventView {
     properties: row.properties,
     correctionOf: row.correction_of,
     receivedAt: new Date(row.received_at).toISOString(),
+  };
+}
+
+/** Each event checked by hand and against the features: the rest are rejected in `results`. */
+function parseEvents(
+  events: readonly unknown[],
+  definitions: EntitlementDefinitions,
+  results: UsageEventResult[],
+): Array<{ index: number; event: ParsedUsageEvent }> {
+  const parsed: Array<{ index: number; event: ParsedUsageEvent }> = [];
+  for (let index = 0; index < events.length; index++) {
+    const result = parseUsageEvent(events[index]);
+    if (!result.ok) {
+      results[index] = { index, status: 'rejected', reason: result.reason, message: result.message };
+      continue;
+    }
+    const feature = definitions.features.get(result.event.featureId);
+    if (!feature || feature.status !== 'active') {
+      results[index] = {
+        index,
+        status: 'rejected',
+        reason: 'unknown_feature',
+        message: `feature ${result.event.featureId} does not exist or is archived`,
+      };
+    } else if (feature.kind === 'boolean') {
+      results[index] = {
+        index,
+        status: 'rejected',
+        reason: 'feature_not_metered',
+        message: `feature ${feature.id} is on or off; it takes no usage`,
+      };
+    } else {
+      parsed.push({ index, event: result.event });
+    }
+  }
+  return parsed;
+}
+
+/**
+ * The events of known customers inside their time window, in key order, as every write takes them;
+ * each key's first event in the request is written, the ones after it are its repeats.
+ */
+function planBatch(
+  parsed: ReadonlyArray<{ index: number; event: ParsedUsageEvent }>,
+  customers: ReadonlyArray<ResolvedCustomer | undefined>,
+  now: Date,
+  results: UsageEventResult[],
+): BatchPlan {
+  const reject = (index: number, reason: UsageRejectionReason, message: string) => {
+    results[index] = { index, status: 'rejected', reason, message };
+  };
+  const nowMs = now.getTime();
+  const candidates: Row[] = [];
+  for (let position = 0; position < parsed.length; position++) {
+    const { index, event } = parsed[position];
+    const customer = customers[position];
+    if (!customer) {
+      reject(index, 'unknown_customer', `no customer ${event.customerRef} (neither our id nor a user id)`);
+      continue;
+    }
+    const at = event.occurredAt.getTime();
+    if (at > nowMs + USAGE_FUTURE_SKEW_MS) {
+      reject(index, 'timestamp_in_future', `timestamp ${event.occurredAt.toISOString()} is in the future`);
+      continue;
+    }
+    const earliest = Math.min(nowMs - USAGE_LATE_GRACE_MS, customer.openSince ?? Number.POSITIVE_INFINITY);
+    if (at < earliest) {
+      reject(
+        index,
+        'timestamp_too_old',
+        `timestamp ${event.occurredAt.toISOString()} is before ${new Date(earliest).toISOString()}: its period is closed and past its grace window`,
+      );
+      continue;
+    }
+    candidates.push({ index, id: newId('ue'), customerId: customer.customerId, event });
+  }
+  // In key order, as every write takes them. The sort is stable, so of events sharing a key the
+  // first in the request comes first, and the ones after it are its repeats: no map of keys needed.
+  candidates.sort(keyOrder);
+  const plan: BatchPlan = { rows: [], corrections: [], repeats: [] };
+  let kept: Row | undefined;
+  for (const row of candidates) {
+    if (
+      kept !== undefined &&
+      kept.customerId === row.customerId &&
+      kept.event.idempotencyKey === row.event.idempotencyKey
+    ) {
+      plan.repeats.push({ index: row.index, of: kept.index });
+      continue;
+    }
+    kept = row;
+    (row.event.correctionOf === null ? plan.rows : plan.corrections).push(row);
+  }
+  return plan;
+}
+
+/** A batch without corrections as its statement and what answering needs: none of its rows or events. */
+function prepareBatch(
+  plan: BatchPlan,
+  alertMark: AlertMark,
+  now: Date,
+): { statement: EncodedRows | null; afterWrite: AfterWrite } {
+  return { statement: encodeRows(plan.rows, alertMark), afterWrite: afterWriteOf(plan, alertMark, now) };
+}
+
+function afterWriteOf(plan: BatchPlan, alertMark: AlertMark, now: Date): AfterWrite {
+  const written = plan.corrections.length === 0 ? plan.rows : plan.rows.concat(plan.corrections);
+  const views = new Map<number, UsageEventView>();
+  if (plan.repeats.length > 0) {
+    const firsts = new Set(plan.repeats.map(({ of }) => of));
+    for (const row of written) {
+      if (firsts.has(row.index)) views.set(row.index, viewOf(row, now));
+    }
+  }
+  const alertPairs: AfterWrite['alertPairs'] = [];
+  if (alertMark.watchedFeatures.size > 0) {
+    for (const row of written) {
+      if (alertMark.watchedFeatures.has(row.event.featureId)) {
+        alertPairs.push({ index: row.index, pair: `${row.customerId}|${row.event.featureId}` });
+      }
+    }
+  }
+  return { repeats: plan.repeats, views, alertPairs };
+}
+
+/**
+ * `rows` as the statement's parameters. They come in key order (keyOrder), as every writer inserts
+ * them: two batches sharing keys then wait on each other in one direction only, instead of
+ * deadlocking on each other's index entries.
+ */
+function encodeRows(rows: readonly Row[], alertMark: AlertMark): EncodedRows | null {
+  if (rows.length === 0) return null;
+  // Features by their place in $4 (1-based): a batch names few, and each row then carries a number.
+  const features: string[] = [];
+  const featureIndex = new Map<string, number>();
+  // Batches name few features, often one: comparing with the last spares hashing each fresh string.
+  let lastFeature: string | undefined;
+  let lastIndex = 0;
+  const ids = new Array<string>(rows.length);
+  const indexes = new Array<number>(rows.length);
+  // A thousand rows pass V8's large-string size: as bytes, sliced (jsonRowsParameter).
+  const payload = jsonRowsParameter(
+    rows.map(({ index, id, customerId, event }, position) => {
+      ids[position] = id;
+      indexes[position] = index;
+      if (event.featureId !== lastFeature) {
+        lastFeature = event.featureId;
+        lastIndex = featureIndex.get(lastFeature) ?? 0;
+        if (lastIndex === 0) {
+          lastIndex = features.push(lastFeature);
+          featureIndex.set(lastFeature, lastIndex);
+        }
+      }
+      return {
+        c: customerId,
+        k: event.idempotencyKey,
+        i: id,
+        f: lastIndex,
+        q: event.quantity,
+        t: event.occurredAt.getTime(),
+        // Absent keys read as NULL: the common event sends no properties, service or correction.
+        s: event.serviceId ?? undefined,
+        p: event.properties ?? undefined,
+        o: event.correctionOf ?? undefined,
+      };
+    }),
+  );
+  const watched = features.filter((featureId) => alertMark.watchedFeatures.has(featureId));
+  return { payload, features, watched, ids, indexes };
+}
+
+function viewOf(row: Row, receivedAt: Date): UsageEventView {
+  return {
+    id: row.id,
+    customerId: row.customerId,
+    featureId: row.event.featureId,
+    quantity: row.event.quantity,
+    timestamp: row.event.occurredAt.toISOString(),
+    idempotencyKey: row.event.idempotencyKey,
+    serviceId: row.event.serviceId,
+    properties: row.event.properties,
+    correctionOf: row.event.correctionOf,
+    receivedAt: receivedAt.toISOString(),
   };
 }

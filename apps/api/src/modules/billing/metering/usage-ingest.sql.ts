@@ -37,7 +37,7 @@ export const EVENT_OF_KEY = `billing.usage_events e
 
 /**
  * Every row whose key was claimed is inserted (or the statement fails): what comes back is only the
- * rows whose key was not claimed (`unclaimed`: our id for the row), with the stored event when the
+ * rows whose key was not claimed (`unclaimed`: our id for the row, and its customer and key), with the stored event when the
  * key's claim is in this statement's snapshot (a retry of an earlier batch: no second round trip). A
  * claim this statement waited on commits after its snapshot and is not seen here (`k.customer_id`
  * NULL): those keys are read back by STORED_SQL.
@@ -45,7 +45,7 @@ export const EVENT_OF_KEY = `billing.usage_events e
 const UNCLAIMED = `, unclaimed AS MATERIALIZED (
   SELECT r.i, r.c, r.k FROM r WHERE NOT EXISTS (SELECT FROM claimed WHERE claimed.id = r.i)
 )
-SELECT u.i AS unclaimed, ${STORED_COLUMNS}
+SELECT u.i AS unclaimed, u.c AS unclaimed_customer_id, u.k AS unclaimed_key, ${STORED_COLUMNS}
   FROM unclaimed u
   LEFT JOIN billing.usage_event_keys k ON k.customer_id = u.c AND k.idempotency_key = u.k
   LEFT JOIN ${EVENT_OF_KEY}`;
