@@ -27,6 +27,7 @@ describe('parseArrayEnvelope', () => {
     expect(bytes.length).toBeGreaterThan(4 * JSON_PIECE_BYTES);
     const { parse, seen } = countingParse();
     expect(parseArrayEnvelope(bytes, parse)).toEqual(body);
+    expect(bytes.toString()).toBe(JSON.stringify(body));
     expect(seen.calls).toBeGreaterThanOrEqual(4);
     expect(seen.longest).toBeLessThan(JSON_PIECE_BYTES + 1_000);
   });
@@ -57,9 +58,11 @@ describe('parseArrayEnvelope', () => {
               spaced ? { n, note: ` ${note} `, tail: [note] } : { note },
             ),
           };
-          const parsed = parseArrayEnvelope(Buffer.from(JSON.stringify(body)), JSON.parse);
-          // Either the same value, or none (the caller then parses the whole body).
+          const bytes = Buffer.from(JSON.stringify(body));
+          const parsed = parseArrayEnvelope(bytes, JSON.parse);
+          // Either the same value, or none (the caller then parses the whole body, which is intact).
           if (parsed !== undefined) expect(parsed).toEqual(body);
+          expect(bytes.toString()).toBe(JSON.stringify(body));
         },
       ),
       { numRuns: 25 },
@@ -69,8 +72,11 @@ describe('parseArrayEnvelope', () => {
   it('gives no answer when its cut falls inside a string (the piece ends in it): the whole parse decides', () => {
     const body = { events: Array.from({ length: 3_000 }, (_, n) => event(n, '"},{"')) };
     const { parse, seen } = countingParse();
-    expect(parseArrayEnvelope(Buffer.from(JSON.stringify(body)), parse)).toBeUndefined();
+    const bytes = Buffer.from(JSON.stringify(body));
+    expect(parseArrayEnvelope(bytes, parse)).toBeUndefined();
     expect(seen.calls).toBe(1);
+    // The bytes it read as brackets while decoding a piece are back: the whole parse reads the body sent.
+    expect(JSON.parse(bytes.toString())).toEqual(body);
   });
 
   it('leaves every other body to the whole parse', () => {

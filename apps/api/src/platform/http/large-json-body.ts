@@ -69,10 +69,20 @@ export function parseArrayEnvelope(
   do {
     const end =
       close - start > JSON_PIECE_BYTES ? nextObjectBoundary(body, start + JSON_PIECE_BYTES, close) : close;
+    // UTF-8 never has a byte under 0x80 inside a character: a cut at a comma splits none. The bytes
+    // either side of the piece (the envelope's `[` or the comma before it; the comma after it or the
+    // envelope's `]`) read as `[` and `]` while it is decoded: the text needs no brackets added, which
+    // would copy it once more before parsing. They are put back before anything else reads the body.
+    const before = body[start - 1];
+    const after = body[end];
+    body[start - 1] = OPEN_BRACKET;
+    body[end] = CLOSE_BRACKET;
+    const text = body.toString('utf8', start - 1, end + 1);
+    body[start - 1] = before;
+    body[end] = after;
     let piece: unknown;
     try {
-      // UTF-8 never has a byte under 0x80 inside a character: a cut at a comma splits none.
-      piece = parse(`[${body.toString('utf8', start, end)}]`);
+      piece = parse(text);
     } catch {
       return undefined;
     }
