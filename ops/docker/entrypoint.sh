@@ -10,8 +10,8 @@ dist="${ASTRIX_DIST:-/app/apps/api/dist}"
 command="${1:-api}"
 [ "$#" -gt 0 ] && shift
 case "$command" in
-  # The flag as tools/scripts/node-flags.mjs explains (the image's Node is 22).
-  api) exec node --experimental-async-context-frame "$dist/main.js" "$@" ;;
+  # The flags as tools/scripts/node-flags.mjs explains (the image's Node is 22).
+  api) exec node --experimental-async-context-frame --max-semi-space-size=64 "$dist/main.js" "$@" ;;
   worker) exec node "$dist/worker.js" "$@" ;;
   migrate) exec node "$dist/cli.js" db migrate "$@" ;;
   cli) exec node "$dist/cli.js" "$@" ;;
