@@ -21,9 +21,10 @@ export function machine() {
 }
 
 /**
- * @param {{ port: number, env?: Record<string,string>, seed?: boolean }} options
+ * @param {{ port: number, env?: Record<string,string>, seed?: boolean, traceGc?: boolean }} options
+ * traceGc: the API runs with V8's --trace-gc-nvp, and `gcTotals()` sums what its collections did.
  */
-export async function startApi({ port, env: extra = {}, seed = false }) {
+export async function startApi({ port, env: extra = {}, seed = false, traceGc = false }) {
   const database = `astrix_bench_${Date.now()}`;
   const env = {
     ...process.env,
@@ -44,13 +45,19 @@ export async function startApi({ port, env: extra = {}, seed = false }) {
   if (seed) cli('db', 'seed');
   // BENCH_API_NODE_ARGS: node flags for the API process alone, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"
   // to profile what a bench measures (Node refuses --cpu-prof in NODE_OPTIONS).
-  const nodeArgs = [...apiNodeFlags(), ...(process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+  const nodeArgs = [
+    ...apiNodeFlags(),
+    ...(traceGc ? ['--trace-gc-nvp'] : []),
+    ...(process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  ];
   const server = spawn(process.execPath, [...nodeArgs, join(apiDist, 'main.js')], {
     env,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   // A bench that fails half way must not leave its API running.
   process.on('exit', () => server.kill('SIGTERM'));
+  const gc = new GcTrace();
+  if (traceGc) server.stdout.on('data', (chunk) => gc.add(chunk));
   await new Promise((resolve, reject) => {
     server.stdout.on('data', (chunk) => String(chunk).includes('listening') && resolve(undefined));
     server.on('exit', (code) => reject(new Error(`API exited with ${code}`)));
@@ -71,6 +78,8 @@ export async function startApi({ port, env: extra = {}, seed = false }) {
       };
     },
     url: `http://127.0.0.1:${port}`,
+    /** What the API's garbage collections did so far (with traceGc): subtract two readings for a phase. */
+    gcTotals: () => ({ ...gc.totals }),
     /** The API process's pid (for CPU accounting: cpuSeconds). */
     pid: server.pid,
     database,
@@ -83,6 +92,43 @@ export async function startApi({ port, env: extra = {}, seed = false }) {
       psql('postgres', `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`, { stdio: 'ignore' });
     },
   };
+}
+
+/**
+ * Sums V8's --trace-gc-nvp lines (one `key=value` line per collection): young-generation collections
+ * (`gc=s`: their pauses, the bytes that survived them and the bytes they promoted to the old
+ * generation) and full mark-compacts (`gc=mc`).
+ */
+class GcTrace {
+  totals = {
+    scavenges: 0,
+    scavengePauseMs: 0,
+    survivedBytes: 0,
+    promotedBytes: 0,
+    fullGcs: 0,
+    fullGcPauseMs: 0,
+  };
+  #partial = '';
+
+  add(chunk) {
+    const lines = (this.#partial + chunk).split('\n');
+    this.#partial = lines.pop() ?? '';
+    for (const line of lines) {
+      const fields = Object.fromEntries(
+        [...line.matchAll(/(?:^|\s)([a-z_.]+)=([^\s]+)/g)].map(([, key, value]) => [key, value]),
+      );
+      const pause = Number(fields.pause ?? 0);
+      if (fields.gc === 's') {
+        this.totals.scavenges += 1;
+        this.totals.scavengePauseMs += pause;
+        this.totals.survivedBytes += Number(fields.new_space_survived ?? 0);
+        this.totals.promotedBytes += Number(fields.promoted ?? 0);
+      } else if (fields.gc === 'mc') {
+        this.totals.fullGcs += 1;
+        this.totals.fullGcPauseMs += pause;
+      }
+    }
+  }
 }
 
 /** The fields of /proc/<pid>/stat after the command name (field 3, the state, is index 0). */

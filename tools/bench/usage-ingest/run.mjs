@@ -50,6 +50,8 @@ const api = await startApi({
     ...(process.env.BENCH_API_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS } : {}),
   },
   seed: true,
+  // Its garbage collections, summed over the API phases (apiGarbageCollection below).
+  traceGc: true,
 });
 try {
   api.query(
@@ -353,11 +355,24 @@ try {
   // difference between the rates comes from.
   const cpu = { api: {}, raw: {}, rawStatement: {}, rawCopy: {} };
   let apiPageFaults = 0;
+  const apiGc = {
+    scavenges: 0,
+    scavengePauseMs: 0,
+    survivedBytes: 0,
+    promotedBytes: 0,
+    fullGcs: 0,
+    fullGcPauseMs: 0,
+  };
   const measured = async (name, phase) => {
     const stop = await cpuUsage(api);
     const bench = process.cpuUsage();
     const faults = minorFaults(api.pid);
+    const gcBefore = api.gcTotals();
     await phase();
+    if (name === 'api') {
+      // Lines still in the pipe when the phase ends count in the next API phase or in none.
+      for (const [key, total] of Object.entries(api.gcTotals())) apiGc[key] += total - gcBefore[key];
+    }
     const { apiSeconds, postgresSeconds } = await stop();
     const { user, system } = process.cpuUsage(bench);
     const add = (key, seconds) => (cpu[name][key] = (cpu[name][key] ?? 0) + seconds);
@@ -473,6 +488,20 @@ try {
         },
         cpuMicrosecondsPerRow,
         apiPageFaultsPerBatch,
+        // The API's garbage collection during its phases: young-generation collections (their count,
+        // pause per 1,000 events, and what survived and was promoted, per collection) and full ones.
+        apiGarbageCollection: {
+          scavenges: apiGc.scavenges,
+          scavengePauseMsPer1000Events: Number(((apiGc.scavengePauseMs * 1000) / rowsOfPath.api).toFixed(2)),
+          survivedMbPerScavenge: Number(
+            (apiGc.survivedBytes / 1e6 / Math.max(1, apiGc.scavenges)).toFixed(2),
+          ),
+          promotedMbPerScavenge: Number(
+            (apiGc.promotedBytes / 1e6 / Math.max(1, apiGc.scavenges)).toFixed(2),
+          ),
+          fullGcs: apiGc.fullGcs,
+          fullGcPauseMs: Math.round(apiGc.fullGcPauseMs),
+        },
         fastestRaw: fastestRaw === rawRate ? 'raw' : fastestRaw === copyRate ? 'rawCopy' : 'rawStatement',
         apiShareOfRawInsert: Number((apiRate / rawRate).toFixed(2)),
         apiShareOfRawStatement: Number((apiRate / statementRate).toFixed(2)),
