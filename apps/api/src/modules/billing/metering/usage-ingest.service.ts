@@ -1,34 +1,26 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import type {
-  ReportUsageBatchResponse,
-  UsageEventResult,
-  UsageEventView,
-  UsageRejectionReason,
-} from '@astrix/contracts';
+import type { ReportUsageBatchResponse, UsageEventResult, UsageEventView } from '@astrix/contracts';
 import { Clock } from '../../../platform/clock';
 import { newId } from '../../../platform/ids';
 import { EntitlementsCatalog } from './entitlements-catalog';
-import { ParsedUsageEvent, parseUsageEvent } from './usage-event-parser';
-import type { EntitlementDefinitions } from './entitlements-catalog';
 import { UsageAlertsService } from './usage-alerts.service';
-import { type ResolvedCustomer, UsageCustomers } from './usage-customers';
+import {
+  afterWriteOf,
+  type AfterWrite,
+  type AlertMark,
+  type BatchPlan,
+  encodeRows,
+  type EncodedRows,
+  parseEvents,
+  planBatch,
+  prepareBatch,
+  type Row,
+} from './usage-batch-plan';
+import { UsageCustomers } from './usage-customers';
 import { EVENT_OF_KEY, INSERT_MARKING_SQL, INSERT_SQL, STORED_SQL } from './usage-ingest.sql';
-import { jsonRowsParameter } from '../../../platform/database/json-rows-parameter';
 import { preparedQuery } from '../../../platform/database/prepared-query';
-
-/** Late events are accepted while their period is open, and up to this long after it closed. */
-export const USAGE_LATE_GRACE_MS = 60 * 60 * 1000;
-/** Reporters' clocks may run this far ahead of ours. */
-export const USAGE_FUTURE_SKEW_MS = 5 * 60 * 1000;
-/** An event ready to insert: its id, our customer id, and where it sits in the request. */
-interface Row {
-  index: number;
-  id: string;
-  customerId: string;
-  event: ParsedUsageEvent;
-}
 
 /** A claimed key whose event was detached with its month (the event's columns read NULL). */
 interface ArchivedRow {
@@ -58,39 +50,6 @@ type UnclaimedRow = { unclaimed: string; unclaimed_customer_id: string; unclaime
   StoredKeyRow | { customer_id: null }
 );
 
-/** The rows to write, their repeats inside the batch, and the corrections (written in a transaction). */
-interface BatchPlan {
-  rows: Row[];
-  corrections: Row[];
-  repeats: Array<{ index: number; of: number }>;
-}
-
-/** A statement's rows as its parameters, and for each row (by position) our id and its place in the request. */
-interface EncodedRows {
-  payload: string | Buffer;
-  features: string[];
-  /** The features of these rows with alerts (their usage is marked by the statement). */
-  watched: string[];
-  ids: string[];
-  indexes: number[];
-}
-
-/** What answering a batch needs once its rows are written. */
-interface AfterWrite {
-  repeats: Array<{ index: number; of: number }>;
-  /** The events a repeat of an accepted event shows, by the first event's index. */
-  views: Map<number, UsageEventView>;
-  /** The (customer, feature) of each row with alerts, evaluated if the row is accepted. */
-  alertPairs: Array<{ index: number; pair: string }>;
-}
-
-/** Which features have alerts, and the id this batch marks their usage with. */
-interface AlertMark {
-  batchId: string;
-  /** The definitions' alerts by feature, as they are: no copy per request. */
-  watchedFeatures: Pick<ReadonlyMap<string, unknown>, 'has' | 'size'>;
-}
-
 interface WriteBatch {
   reportedBy: string;
   now: Date;
@@ -99,14 +58,6 @@ interface WriteBatch {
 
 /** One map key for a customer's idempotency key. */
 const keyOf = (customerId: string, idempotencyKey: string): string => `${customerId}\u0000${idempotencyKey}`;
-
-/** Key order: customer, then idempotency key. */
-const keyOrder = (a: Row, b: Row): number => {
-  if (a.customerId !== b.customerId) return a.customerId < b.customerId ? -1 : 1;
-  const x = a.event.idempotencyKey;
-  const y = b.event.idempotencyKey;
-  return x === y ? 0 : x < y ? -1 : 1;
-};
 
 /**
  * Takes usage events in: validates each by hand, resolves customers, drops duplicates inside the batch,
@@ -410,188 +361,5 @@ function storedView(row: StoredRow): UsageEventView {
     properties: row.properties,
     correctionOf: row.correction_of,
     receivedAt: new Date(row.received_at).toISOString(),
-  };
-}
-
-/** Each event checked by hand and against the features: the rest are rejected in `results`. */
-function parseEvents(
-  events: readonly unknown[],
-  definitions: EntitlementDefinitions,
-  results: UsageEventResult[],
-): Array<{ index: number; event: ParsedUsageEvent }> {
-  const parsed: Array<{ index: number; event: ParsedUsageEvent }> = [];
-  for (let index = 0; index < events.length; index++) {
-    const result = parseUsageEvent(events[index]);
-    if (!result.ok) {
-      results[index] = { index, status: 'rejected', reason: result.reason, message: result.message };
-      continue;
-    }
-    const feature = definitions.features.get(result.event.featureId);
-    if (!feature || feature.status !== 'active') {
-      results[index] = {
-        index,
-        status: 'rejected',
-        reason: 'unknown_feature',
-        message: `feature ${result.event.featureId} does not exist or is archived`,
-      };
-    } else if (feature.kind === 'boolean') {
-      results[index] = {
-        index,
-        status: 'rejected',
-        reason: 'feature_not_metered',
-        message: `feature ${feature.id} is on or off; it takes no usage`,
-      };
-    } else {
-      parsed.push({ index, event: result.event });
-    }
-  }
-  return parsed;
-}
-
-/**
- * The events of known customers inside their time window, in key order, as every write takes them;
- * each key's first event in the request is written, the ones after it are its repeats.
- */
-function planBatch(
-  parsed: ReadonlyArray<{ index: number; event: ParsedUsageEvent }>,
-  customers: ReadonlyArray<ResolvedCustomer | undefined>,
-  now: Date,
-  results: UsageEventResult[],
-): BatchPlan {
-  const reject = (index: number, reason: UsageRejectionReason, message: string) => {
-    results[index] = { index, status: 'rejected', reason, message };
-  };
-  const nowMs = now.getTime();
-  const candidates: Row[] = [];
-  for (let position = 0; position < parsed.length; position++) {
-    const { index, event } = parsed[position];
-    const customer = customers[position];
-    if (!customer) {
-      reject(index, 'unknown_customer', `no customer ${event.customerRef} (neither our id nor a user id)`);
-      continue;
-    }
-    const at = event.occurredAt.getTime();
-    if (at > nowMs + USAGE_FUTURE_SKEW_MS) {
-      reject(index, 'timestamp_in_future', `timestamp ${event.occurredAt.toISOString()} is in the future`);
-      continue;
-    }
-    const earliest = Math.min(nowMs - USAGE_LATE_GRACE_MS, customer.openSince ?? Number.POSITIVE_INFINITY);
-    if (at < earliest) {
-      reject(
-        index,
-        'timestamp_too_old',
-        `timestamp ${event.occurredAt.toISOString()} is before ${new Date(earliest).toISOString()}: its period is closed and past its grace window`,
-      );
-      continue;
-    }
-    candidates.push({ index, id: newId('ue'), customerId: customer.customerId, event });
-  }
-  // In key order, as every write takes them. The sort is stable, so of events sharing a key the
-  // first in the request comes first, and the ones after it are its repeats: no map of keys needed.
-  candidates.sort(keyOrder);
-  const plan: BatchPlan = { rows: [], corrections: [], repeats: [] };
-  let kept: Row | undefined;
-  for (const row of candidates) {
-    if (
-      kept !== undefined &&
-      kept.customerId === row.customerId &&
-      kept.event.idempotencyKey === row.event.idempotencyKey
-    ) {
-      plan.repeats.push({ index: row.index, of: kept.index });
-      continue;
-    }
-    kept = row;
-    (row.event.correctionOf === null ? plan.rows : plan.corrections).push(row);
-  }
-  return plan;
-}
-
-/** A batch without corrections as its statement and what answering needs: none of its rows or events. */
-function prepareBatch(
-  plan: BatchPlan,
-  alertMark: AlertMark,
-  now: Date,
-): { statement: EncodedRows | null; afterWrite: AfterWrite } {
-  return { statement: encodeRows(plan.rows, alertMark), afterWrite: afterWriteOf(plan, alertMark, now) };
-}
-
-function afterWriteOf(plan: BatchPlan, alertMark: AlertMark, now: Date): AfterWrite {
-  const written = plan.corrections.length === 0 ? plan.rows : plan.rows.concat(plan.corrections);
-  const views = new Map<number, UsageEventView>();
-  if (plan.repeats.length > 0) {
-    const firsts = new Set(plan.repeats.map(({ of }) => of));
-    for (const row of written) {
-      if (firsts.has(row.index)) views.set(row.index, viewOf(row, now));
-    }
-  }
-  const alertPairs: AfterWrite['alertPairs'] = [];
-  if (alertMark.watchedFeatures.size > 0) {
-    for (const row of written) {
-      if (alertMark.watchedFeatures.has(row.event.featureId)) {
-        alertPairs.push({ index: row.index, pair: `${row.customerId}|${row.event.featureId}` });
-      }
-    }
-  }
-  return { repeats: plan.repeats, views, alertPairs };
-}
-
-/**
- * `rows` as the statement's parameters. They come in key order (keyOrder), as every writer inserts
- * them: two batches sharing keys then wait on each other in one direction only, instead of
- * deadlocking on each other's index entries.
- */
-function encodeRows(rows: readonly Row[], alertMark: AlertMark): EncodedRows | null {
-  if (rows.length === 0) return null;
-  // Features by their place in $4 (1-based): a batch names few, and each row then carries a number.
-  const features: string[] = [];
-  const featureIndex = new Map<string, number>();
-  // Batches name few features, often one: comparing with the last spares hashing each fresh string.
-  let lastFeature: string | undefined;
-  let lastIndex = 0;
-  const ids = new Array<string>(rows.length);
-  const indexes = new Array<number>(rows.length);
-  // A thousand rows pass V8's large-string size: as bytes, sliced (jsonRowsParameter).
-  const payload = jsonRowsParameter(
-    rows.map(({ index, id, customerId, event }, position) => {
-      ids[position] = id;
-      indexes[position] = index;
-      if (event.featureId !== lastFeature) {
-        lastFeature = event.featureId;
-        lastIndex = featureIndex.get(lastFeature) ?? 0;
-        if (lastIndex === 0) {
-          lastIndex = features.push(lastFeature);
-          featureIndex.set(lastFeature, lastIndex);
-        }
-      }
-      return {
-        c: customerId,
-        k: event.idempotencyKey,
-        i: id,
-        f: lastIndex,
-        q: event.quantity,
-        t: event.occurredAt.getTime(),
-        // Absent keys read as NULL: the common event sends no properties, service or correction.
-        s: event.serviceId ?? undefined,
-        p: event.properties ?? undefined,
-        o: event.correctionOf ?? undefined,
-      };
-    }),
-  );
-  const watched = features.filter((featureId) => alertMark.watchedFeatures.has(featureId));
-  return { payload, features, watched, ids, indexes };
-}
-
-function viewOf(row: Row, receivedAt: Date): UsageEventView {
-  return {
-    id: row.id,
-    customerId: row.customerId,
-    featureId: row.event.featureId,
-    quantity: row.event.quantity,
-    timestamp: row.event.occurredAt.toISOString(),
-    idempotencyKey: row.event.idempotencyKey,
-    serviceId: row.event.serviceId,
-    properties: row.event.properties,
-    correctionOf: row.event.correctionOf,
-    receivedAt: receivedAt.toISOString(),
   };
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Clock } from '../../../platform/clock';
-import { USAGE_LATE_GRACE_MS } from './usage-ingest.service';
+import { USAGE_LATE_GRACE_MS } from './usage-batch-plan';
 
 /** How many months past the current one the job keeps partitions for. */
 export const USAGE_PARTITION_MONTHS_AHEAD = 3;

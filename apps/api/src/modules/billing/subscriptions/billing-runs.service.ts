@@ -20,7 +20,7 @@ import { InvoiceToIssue, SubscriptionInvoicing } from './subscription-invoicing.
 import { subscriptionEvent } from './subscription-views';
 import { UsageCharges } from './usage-charges.port';
 import { BillingMetrics } from '../billing-metrics';
-import { USAGE_LATE_GRACE_MS } from '../metering/usage-ingest.service';
+import { USAGE_LATE_GRACE_MS } from '../metering/usage-batch-plan';
 import { batchNames } from './batch-names';
 import {
   DEFAULT_BILLING_RUN_BATCH_SIZE,
