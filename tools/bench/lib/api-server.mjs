@@ -94,13 +94,9 @@ export async function startApi({ port, env: extra = {}, seed = false, traceGc = 
   };
 }
 
-/**
- * Sums V8's --trace-gc-nvp lines (one `key=value` line per collection): young-generation collections
- * (`gc=s`: their pauses, the bytes that survived them and the bytes they promoted to the old
- * generation) and full mark-compacts (`gc=mc`).
- */
-class GcTrace {
-  totals = {
+/** GcTrace's totals before any collection: also where a bench starts summing its phases. */
+export function emptyGcTotals() {
+  return {
     scavenges: 0,
     scavengePauseMs: 0,
     survivedBytes: 0,
@@ -108,6 +104,15 @@ class GcTrace {
     fullGcs: 0,
     fullGcPauseMs: 0,
   };
+}
+
+/**
+ * Sums V8's --trace-gc-nvp lines (one `key=value` line per collection): young-generation collections
+ * (`gc=s`: their pauses, the bytes that survived them and the bytes they promoted to the old
+ * generation) and full mark-compacts (`gc=mc`).
+ */
+class GcTrace {
+  totals = emptyGcTotals();
   #partial = '';
 
   add(chunk) {

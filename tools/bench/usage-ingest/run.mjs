@@ -13,7 +13,15 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { apiDist, cpuUsage, machine, minorFaults, root, startApi } from '../lib/api-server.mjs';
+import {
+  apiDist,
+  cpuUsage,
+  emptyGcTotals,
+  machine,
+  minorFaults,
+  root,
+  startApi,
+} from '../lib/api-server.mjs';
 
 const require = createRequire(join(root, 'apps/api/package.json'));
 const { Client } = require('pg');
@@ -355,14 +363,7 @@ try {
   // difference between the rates comes from.
   const cpu = { api: {}, raw: {}, rawStatement: {}, rawCopy: {} };
   let apiPageFaults = 0;
-  const apiGc = {
-    scavenges: 0,
-    scavengePauseMs: 0,
-    survivedBytes: 0,
-    promotedBytes: 0,
-    fullGcs: 0,
-    fullGcPauseMs: 0,
-  };
+  const apiGc = emptyGcTotals();
   const measured = async (name, phase) => {
     const stop = await cpuUsage(api);
     const bench = process.cpuUsage();
