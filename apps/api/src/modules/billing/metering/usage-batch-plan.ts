@@ -154,15 +154,7 @@ export function planBatch(
   return plan;
 }
 
-/** A batch without corrections as its statement and what answering needs: none of its rows or events. */
-export function prepareBatch(
-  plan: BatchPlan,
-  alertMark: AlertMark,
-  now: Date,
-): { statement: EncodedRows | null; afterWrite: AfterWrite } {
-  return { statement: encodeRows(plan.rows, alertMark), afterWrite: afterWriteOf(plan, alertMark, now) };
-}
-
+/** What answering needs once the rows are written: the repeats' events and the rows with alerts. */
 export function afterWriteOf(plan: BatchPlan, alertMark: AlertMark, now: Date): AfterWrite {
   const written = plan.corrections.length === 0 ? plan.rows : plan.rows.concat(plan.corrections);
   const views = new Map<number, UsageEventView>();

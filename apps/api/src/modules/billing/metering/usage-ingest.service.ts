@@ -15,7 +15,6 @@ import {
   type EncodedRows,
   parseEvents,
   planBatch,
-  prepareBatch,
   type Row,
 } from './usage-batch-plan';
 import { UsageCustomers } from './usage-customers';
@@ -108,8 +107,12 @@ export class UsageIngestService {
     results: UsageEventResult[],
   ): Promise<ReportUsageBatchResponse> {
     if (plan.corrections.length > 0) return this.ingestWithCorrections(plan, batch, results);
-    const { statement, afterWrite } = prepareBatch(plan, batch.alertMark, batch.now);
-    return this.writePrepared(statement, afterWrite, batch, results);
+    return this.writePrepared(
+      encodeRows(plan.rows, batch.alertMark),
+      afterWriteOf(plan, batch.alertMark, batch.now),
+      batch,
+      results,
+    );
   }
 
   /** Only what answering needs is held across the statement: no row, no parsed event. */
@@ -211,28 +214,24 @@ export class UsageIngestService {
     const unclaimedById =
       unclaimed.length === 0 ? null : new Map(unclaimed.map((row) => [row.unclaimed, row]));
     const existing: Array<{ index: number; row: UnclaimedRow }> = [];
-    const byKey = new Map<string, StoredKeyRow>();
     for (let position = 0; position < ids.length; position++) {
       const index = indexes[position];
       const found = unclaimedById?.get(ids[position]);
-      if (found === undefined) {
-        results[index] = { index, status: 'accepted', id: ids[position] };
-        continue;
-      }
-      existing.push({ index, row: found });
-      if (found.customer_id !== null)
-        byKey.set(keyOf(found.unclaimed_customer_id, found.unclaimed_key), found);
+      if (found === undefined) results[index] = { index, status: 'accepted', id: ids[position] };
+      else existing.push({ index, row: found });
     }
+    // Keys claimed by a batch that committed while this statement waited on it: read after that commit.
     const unseen = existing.filter(({ row }) => row.customer_id === null);
+    const storedByKey = new Map<string, StoredKeyRow>();
     if (unseen.length > 0) {
-      // Claimed by a batch that committed while this statement waited on it: read after that commit.
       const stored: StoredKeyRow[] = await preparedQuery(manager, STORED_SQL, [
         JSON.stringify(unseen.map(({ row }) => ({ c: row.unclaimed_customer_id, k: row.unclaimed_key }))),
       ]);
-      for (const row of stored) byKey.set(keyOf(row.customer_id, row.idempotency_key), row);
+      for (const row of stored) storedByKey.set(keyOf(row.customer_id, row.idempotency_key), row);
     }
     for (const { index, row } of existing) {
-      const found = byKey.get(keyOf(row.unclaimed_customer_id, row.unclaimed_key));
+      const found =
+        row.customer_id !== null ? row : storedByKey.get(keyOf(row.unclaimed_customer_id, row.unclaimed_key));
       if (!found) throw new Error(`usage event ${row.unclaimed_key} neither inserted nor found`);
       if (found.id === null) {
         // Its key was claimed by an event of a month since detached for archiving: still a duplicate,
