@@ -5,8 +5,8 @@
 // the raw Postgres rate of the same rows from pg clients, in the same run, by three paths (each statement
 // prepared once per connection, as the API's is, so no path pays for planning per batch): the INSERT of
 // the unpartitioned design; the API's own statement (the built INSERT_SQL: the claim and the insert
-// into the partitioned tables); and COPY into a staging table then the claim and insert into copies of
-// the partitioned tables (the same work the API's write does, without the API).
+// into the partitioned tables); and COPY into a staging table then the claim and insert into the same
+// partitioned tables (the same work the API's write does, without the API).
 // Usage: pnpm exec nx run @astrix/api:build && node tools/bench/usage-ingest/run.mjs [--duration 15] [--concurrency 4] [--answer minimal|full]
 import { Agent, request as httpRequest } from 'node:http';
 import { createRequire } from 'node:module';
@@ -41,6 +41,10 @@ const { values } = parseArgs({
     // minimal: batches sent with Prefer: return=minimal (counts and the events not accepted), as a
     // high-volume reporter would; full: a result per event (every figure recorded before 2026-12-07).
     answer: { type: 'string', default: 'minimal' },
+    // api-tables: the COPY path claims and inserts into the tables the API and the raw statement write,
+    // with their triggers, so all three same-design paths grow the same tables; copies: into copies of
+    // them without the triggers, which only the COPY path grows (every figure before 2026-12-08).
+    'copy-into': { type: 'string', default: 'api-tables' },
   },
 });
 const rounds = Number(values.rounds);
@@ -250,14 +254,22 @@ try {
 
   // 4. COPY: the same rows into a staging table of each connection (a temporary table emptied at
   // commit), then one statement claims their keys and inserts the claimed rows, in one transaction,
-  // into copies of the partitioned events table and of its keys table with the same indexes.
+  // into the tables the API writes (--copy-into api-tables). Their size and their triggers (the insert
+  // announces its customers, as entitlement checks need) cost each row: a floor that wrote smaller
+  // tables without them measured less work than the API does.
+  const copiesOnly = values['copy-into'] === 'copies';
+  if (!copiesOnly && values['copy-into'] !== 'api-tables')
+    throw new Error('--copy-into: api-tables or copies');
+  const copyEventsTable = copiesOnly ? 'billing.usage_events_copy' : 'billing.usage_events';
+  const copyKeysTable = copiesOnly ? 'billing.usage_event_keys_copy' : 'billing.usage_event_keys';
   const months = (at) => {
     const start = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1));
     return [start, new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1))];
   };
   const [thisMonth, nextMonth] = months(new Date());
   const [lastMonth] = months(new Date(thisMonth.getTime() - 1));
-  api.query(`CREATE TABLE billing.usage_events_copy (LIKE billing.usage_events INCLUDING DEFAULTS)
+  if (copiesOnly)
+    api.query(`CREATE TABLE billing.usage_events_copy (LIKE billing.usage_events INCLUDING DEFAULTS)
                PARTITION BY RANGE (occurred_at);
              ALTER TABLE billing.usage_events_copy ADD PRIMARY KEY (customer_id, feature_id, occurred_at, idempotency_key);
              CREATE INDEX ON billing.usage_events_copy (customer_id, correction_of) WHERE correction_of IS NOT NULL;
@@ -302,10 +314,10 @@ try {
       )
       .join('');
   const CLAIM_STAGED = `WITH claimed AS (
-      INSERT INTO billing.usage_event_keys_copy (customer_id, idempotency_key, occurred_at, id, feature_id)
+      INSERT INTO ${copyKeysTable} (customer_id, idempotency_key, occurred_at, id, feature_id)
       SELECT c, k, t, i, f FROM pg_temp.usage_stage ORDER BY n
       ON CONFLICT DO NOTHING RETURNING id)
-    INSERT INTO billing.usage_events_copy (customer_id, idempotency_key, id, feature_id, quantity, occurred_at,
+    INSERT INTO ${copyEventsTable} (customer_id, idempotency_key, id, feature_id, quantity, occurred_at,
                                            service_id, properties, correction_of, reported_by, received_at)
     SELECT r.c, r.k, r.i, r.f, r.q, r.t, r.s, r.p, r.o, $1, $2 FROM pg_temp.usage_stage r JOIN claimed ON claimed.id = r.i
     RETURNING id`;
@@ -351,7 +363,7 @@ try {
   // Warm-up of every path (JIT, caches, connections), not counted; then alternate.
   await post(JSON.stringify({ events: eventStream('warm')() }));
   await clients[0].query(INSERT, [rowsOf(eventStream('warm')()), 'bench', new Date()]);
-  await copyBatch(copyClients[0], copyTextOf(eventStream('warm')()));
+  await copyBatch(copyClients[0], copyTextOf(eventStream('warm-copy')()));
   await clients[0].query(INSERT_SQL, [
     statementRowsOf(eventStream('warm-statement')()),
     'bench',
@@ -386,8 +398,8 @@ try {
   // far vacuumed (else autovacuum, triggered by one phase's inserts, runs and is counted in the next)
   // and a checkpoint just done (every phase pays the full-page images of its first writes alike).
   const settle = () => {
-    api.query(`VACUUM (ANALYZE) billing.usage_events, billing.usage_event_keys, billing.usage_events_raw,
-                 billing.usage_events_copy, billing.usage_event_keys_copy`);
+    api.query(`VACUUM (ANALYZE) billing.usage_events, billing.usage_event_keys, billing.usage_events_raw
+                 ${copiesOnly ? ', billing.usage_events_copy, billing.usage_event_keys_copy' : ''}`);
     api.query('CHECKPOINT');
   };
   // The order turns each round, so each path follows each other path as often.
@@ -433,6 +445,19 @@ try {
   const apiSeconds = apiTotals.seconds;
   const rawSeconds = rawTotals.seconds;
 
+  // Heap and indexes of the tables (a partitioned table with its partitions, a plain one alone), in MB.
+  const megabytesOf = (tables) =>
+    Math.round(
+      Number(
+        api.query(
+          `SELECT sum(pg_total_relation_size(relid)) FROM (${tables
+            .map(
+              (table) => `SELECT relid FROM pg_partition_tree('${table}') UNION SELECT '${table}'::regclass`,
+            )
+            .join(' UNION ')}) t`,
+        ),
+      ) / 1e6,
+    );
   const latencies = apiTotals.latencies.sort((a, b) => a - b);
   const pick = (q) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]);
   const apiRate = (apiTotals.accepted + apiTotals.duplicates) / apiSeconds;
@@ -510,6 +535,15 @@ try {
         apiShareOfRaw: Number((apiRate / fastestRaw).toFixed(2)),
         apiShareOfRawSameDesign: Number((apiRate / fastestSameDesign).toFixed(2)),
         storedRows: Number(api.query('SELECT count(*) FROM billing.usage_events')),
+        // What each design's tables grew to (heap and indexes, MB): inserts into larger btrees touch
+        // more pages that are not in shared_buffers.
+        tableMegabytes: {
+          sameDesign: megabytesOf(['billing.usage_events', 'billing.usage_event_keys']),
+          plainInsert: megabytesOf(['billing.usage_events_raw']),
+          ...(copiesOnly
+            ? { copies: megabytesOf(['billing.usage_events_copy', 'billing.usage_event_keys_copy']) }
+            : {}),
+        },
         // Rows ever written to the alert marks (each batch's marks, cleared after evaluation): 0 without alerts.
         alertMarks: Number(
           api.query(
