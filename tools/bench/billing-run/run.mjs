@@ -4,8 +4,9 @@
 // events and audit rows), its period advanced, and its billing.invoice.finalized event in the outbox,
 // from which collection starts. The services are built by Nest from the built app module.
 // Prints the duration, invoices per second, and the time per invoice (from the start of the batch
-// that issued it until that batch committed): p50/p90/p99/max.
-// Usage: (cd apps/api && pnpm build) && node tools/bench/billing-run/run.mjs [--subscriptions 100000] [--batch 15] [--parallel 3]
+// that issued it until that batch committed): p50/p90/p99/max. Then its floor (raw-floor.mjs): the
+// same rows written again into a twin database, one statement per batch, and the run against it.
+// Usage: (cd apps/api && pnpm build) && node tools/bench/billing-run/run.mjs [--subscriptions 100000] [--batch 15] [--parallel 3] [--floor yes|no]
 // The defaults are the billing run's own (DEFAULT_BILLING_RUN_BATCH_SIZE, DEFAULT_BILLING_RUN_PARALLELISM).
 // BENCH_PG_HOST=/var/run/postgresql reaches Postgres over its Unix socket (tools/bench/lib/postgres.mjs).
 import { execFileSync } from 'node:child_process';
@@ -13,11 +14,14 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cpuUsageOf, machine, root } from '../lib/api-server.mjs';
 import { startAppContext } from '../lib/app-context.mjs';
+import { rawReplayFloor } from './raw-floor.mjs';
 import { databaseUrl as urlOf, psql as psqlOn } from '../lib/postgres.mjs';
 
 const { values } = parseArgs({
   options: {
     subscriptions: { type: 'string', default: '100000' },
+    // yes: after the run, its rows written again raw into a twin database (raw-floor.mjs), as its floor.
+    floor: { type: 'string', default: 'yes' },
     batch: { type: 'string', default: '15' },
     parallel: { type: 'string', default: '3' },
   },
@@ -38,7 +42,7 @@ execFileSync(process.execPath, [join(root, 'apps/api/dist/cli.js'), 'db', 'migra
 // Ended two hours ago: past the hour of grace for late usage, so every subscription is due.
 const periodEnd = new Date(Date.now() - 2 * 3_600_000);
 const periodStart = new Date(periodEnd.getTime() - 30 * 86_400_000);
-psql(`
+const seed = `
   INSERT INTO billing.products (id, kind, name, description, attributes, slug, status, created_at, updated_at)
   VALUES ('prd_bench', 'subscription', 'Astrix Pro', NULL, '{}', 'bench-pro', 'active', now(), now());
   INSERT INTO billing.customers (id, user_id, email, stripe_customer_id, fraud_status, default_payment_method_id, created_at)
@@ -53,7 +57,8 @@ psql(`
   INSERT INTO billing.customer_balances (customer_id, currency, balance, updated_at)
   SELECT 'cust_' || lpad(g::text, 26, '0'), 'USD', 1000, now() FROM generate_series(1, ${count}, 50) g;
   ANALYZE billing.customers; ANALYZE billing.subscriptions; ANALYZE billing.customer_balances;
-`);
+`;
+psql(seed);
 
 // The services as the app builds them (Nest, workers off): the production bindings, whatever their files.
 const { app, service, dataSource } = await startAppContext({
@@ -124,8 +129,56 @@ for (let tenth = 1; tenth <= 10; tenth += 1) {
   const first = tenth === 1 ? 0 : tenths.at(-1).until;
   tenths.push({ until: last, perSecond: Math.round(completedAt.length / 10 / ((last - first) / 1000)) });
 }
-const at = (p) =>
-  Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] * 10) / 10;
+const percentile = (values, p) =>
+  Math.round(values[Math.min(values.length - 1, Math.floor((p / 100) * values.length))] * 10) / 10;
+const at = (p) => percentile(sorted, p);
+
+// The floor: the same rows, batch by batch, one statement each from pg clients into a twin database.
+let floor = null;
+if (values.floor === 'yes') {
+  const floorDatabase = `${database}_floor`;
+  const floorUrl = urlOf(floorDatabase);
+  execFileSync(process.execPath, [join(root, 'apps/api/dist/cli.js'), 'db', 'migrate'], {
+    env: { ...env, DATABASE_URL: floorUrl },
+    stdio: 'ignore',
+  });
+  try {
+    psqlOn(floorDatabase, seed);
+    const replay = await rawReplayFloor({
+      sourceUrl: databaseUrl,
+      floorUrl,
+      batchSize,
+      parallelism,
+      runId: run.id,
+    });
+    const floorSorted = replay.latencies.sort((a, b) => a - b);
+    floor = {
+      what: "the run's rows written again into a twin database, one statement per batch from pg clients",
+      batches: replay.batches,
+      invoices: replay.written,
+      // Tables whose rows differ between the run's database and the twin after the replay: none.
+      tablesDiffering: replay.differing,
+      durationSeconds: Math.round(replay.seconds * 100) / 100,
+      invoicesPerSecond: Math.round(replay.written / replay.seconds),
+      msPerInvoice: Object.fromEntries(
+        [
+          ['p50', 50],
+          ['p90', 90],
+          ['p99', 99],
+          ['max', 100],
+        ].map(([name, p]) => [name, percentile(floorSorted, p)]),
+      ),
+      cpu: {
+        processSeconds: Math.round(replay.processSeconds * 10) / 10,
+        postgresSeconds: Math.round(replay.postgresSeconds * 10) / 10,
+        msPerInvoice:
+          Math.round(((replay.processSeconds + replay.postgresSeconds) * 1000 * 100) / replay.written) / 100,
+      },
+    };
+  } finally {
+    psqlOn('postgres', `DROP DATABASE IF EXISTS ${floorDatabase} WITH (FORCE)`, { stdio: 'ignore' });
+  }
+}
 console.log(
   JSON.stringify(
     {
@@ -150,6 +203,15 @@ console.log(
         postgresSeconds: Math.round(postgresCpu * 10) / 10,
         msPerInvoice: Math.round(((benchProcessCpu + postgresCpu) * 1000 * 100) / invoices) / 100,
       },
+      floor,
+      ...(floor
+        ? {
+            vsFloor: {
+              duration: Math.round((seconds / floor.durationSeconds) * 100) / 100,
+              p99: Math.round((at(99) / floor.msPerInvoice.p99) * 100) / 100,
+            },
+          }
+        : {}),
     },
     null,
     2,
