@@ -528,6 +528,10 @@ try {
           fullGcs: apiGc.fullGcs,
           fullGcPauseMs: Math.round(apiGc.fullGcPauseMs),
         },
+        // Issue #25's target, read against the raw paths that write what the API writes: the same tables,
+        // with their month partitions, key claims and commit notices. The plain INSERT prices that design.
+        target:
+          '>= 0.8 of the fastest raw path of the same rows into the same tables (apiShareOfRawSameDesign)',
         fastestRaw: fastestRaw === rawRate ? 'raw' : fastestRaw === copyRate ? 'rawCopy' : 'rawStatement',
         apiShareOfRawInsert: Number((apiRate / rawRate).toFixed(2)),
         apiShareOfRawStatement: Number((apiRate / statementRate).toFixed(2)),
