@@ -41,6 +41,7 @@ import { UsageEventsKeyedByFeature1795770000000 } from './1795770000000-usage-ev
 import { JournalCheckedOncePerEntry1795780000000 } from './1795780000000-journal-checked-once-per-entry';
 import { InvoiceIndexesTrimmed1795790000000 } from './1795790000000-invoice-indexes-trimmed';
 import { InvoiceNumbersInDocuments1795800000000 } from './1795800000000-invoice-numbers-in-documents';
+import { UsageAmountsAnnounced1795810000000 } from './1795810000000-usage-amounts-announced';
 import { LedgerCurrencyConversion1795730000000 } from './1795730000000-ledger-currency-conversion';
 import { InvoiceRegeneratedFrom1795700000000 } from './1795700000000-invoice-regenerated-from';
 
@@ -91,4 +92,5 @@ export const MIGRATIONS = [
   JournalCheckedOncePerEntry1795780000000,
   InvoiceIndexesTrimmed1795790000000,
   InvoiceNumbersInDocuments1795800000000,
+  UsageAmountsAnnounced1795810000000,
 ];

@@ -26,9 +26,45 @@ export interface UsagePeriod {
   endMs: number;
 }
 
-interface HeldUsage extends UsagePeriod {
+/**
+ * The snapshot a read ran in (`pg_current_snapshot()`): which transactions it saw. A transaction id
+ * under xmin had ended; from xmin to xmax, all had ended but those in progress; from xmax on, none.
+ */
+export interface ReadSnapshot {
+  xmin: bigint;
+  xmax: bigint;
+  inProgress: ReadonlySet<bigint>;
+}
+
+/** `pg_current_snapshot()::text` ("xmin:xmax:xip,…"), or null if it is not one. */
+export function readSnapshot(text: string | null | undefined): ReadSnapshot | null {
+  const parts = text?.split(':');
+  if (!parts || parts.length !== 3 || !/^\d+$/.test(parts[0]) || !/^\d+$/.test(parts[1])) return null;
+  const inProgress = parts[2] === '' ? [] : parts[2].split(',');
+  if (!inProgress.every((xid) => /^\d+$/.test(xid))) return null;
+  return { xmin: BigInt(parts[0]), xmax: BigInt(parts[1]), inProgress: new Set(inProgress.map(BigInt)) };
+}
+
+/** Whether a read in `snapshot` saw the rows of committed transaction `xid`. */
+function saw(snapshot: ReadSnapshot, xid: bigint): boolean {
+  return xid < snapshot.xmin || (xid < snapshot.xmax && !snapshot.inProgress.has(xid));
+}
+
+/** How a usage total was read: its aggregation (sums and counts take added amounts) and snapshot. */
+export interface UsageRead {
+  aggregation: string;
+  snapshot: ReadSnapshot | null;
+}
+
+interface HeldUsage extends UsagePeriod, UsageRead {
   value: number;
 }
+
+/**
+ * A notice of usage inserted (migration 1795810000000): `usage;<xid>;` then, per customer and feature,
+ * `customer,feature,firstMs,lastMs,sum,events,corrections`, `;`-separated. No customer id starts so.
+ */
+const USAGE_ADDED = 'usage;';
 
 /** The staff grants of a customer who has none: one shared, never written. */
 const NO_ENTITLEMENTS: CustomerState['customerEntitlements'] = new Map();
@@ -40,7 +76,10 @@ const MAX_CHANGES_TRACKED = 100_000;
  * Customers' rows, and their usage totals per feature and period, held in memory for entitlement
  * checks; all of a customer's are dropped when a commit notification says the customer changed
  * (`astrix_customer_rows`, sent by triggers in the changing transaction: subscriptions, staff grants,
- * the customer row, and usage events).
+ * the customer row, and usage events updated or deleted). Usage inserted is announced with its amounts:
+ * a held sum or count takes them, unless its read already saw that transaction, so a check after
+ * ingest reads nothing (issue #25: usage counted at ingest); a total the amounts cannot update
+ * exactly (another aggregation, events outside its period) is dropped.
  *
  * A copy answers only after `CommitListener.sync()`: then every change committed before the check
  * arrived has been announced, so a copy still held is current. A copy is kept only when it cannot
@@ -83,17 +122,24 @@ export class CustomerSnapshots {
     return held && held.startMs === period.startMs && held.endMs === period.endMs ? held.value : undefined;
   }
 
-  /** Keeps a usage total read after `mark`, on the terms of `keep`. */
+  /** Keeps a usage total read after `mark`, on the terms of `keep`; `read` says how it was counted. */
   keepUsage(
     customerId: string,
     featureId: string,
     period: UsagePeriod,
     value: number,
     mark: SnapshotMark,
+    read: UsageRead,
   ): void {
     if (!this.keepable(customerId, mark)) return;
     if (this.usage.size >= MAX_SNAPSHOTS) this.usage.clear();
-    const held: HeldUsage = { startMs: period.startMs, endMs: period.endMs, value };
+    const held: HeldUsage = {
+      startMs: period.startMs,
+      endMs: period.endMs,
+      value,
+      aggregation: read.aggregation,
+      snapshot: read.snapshot,
+    };
     const features = this.usage.get(customerId);
     if (features) features.set(featureId, held);
     else this.usage.set(customerId, new Map([[featureId, held]]));
@@ -139,16 +185,40 @@ export class CustomerSnapshots {
       if (payload === null) this.armedGeneration = this.listener.generation;
       return;
     }
-    // One customer id, or several separated by commas (usage events: one notice per statement).
+    if (payload.startsWith(USAGE_ADDED)) {
+      this.usageAdded(payload);
+      return;
+    }
+    // One customer id, or several separated by commas (usage events changed: one notice per statement).
     for (const customerId of payload.split(',')) {
       this.drop(customerId);
-      if (this.readsOut === 0) continue;
-      if (this.changedAt.size >= MAX_CHANGES_TRACKED) {
-        this.changedAt.clear();
-        this.everythingChangedAt = this.notifications;
-      } else {
-        this.changedAt.set(customerId, this.notifications);
-      }
+      this.changedDuringReads(customerId);
+    }
+  }
+
+  /** A read out now may have missed this change: its copies of the customer are not kept. */
+  private changedDuringReads(customerId: string): void {
+    if (this.readsOut === 0) return;
+    if (this.changedAt.size >= MAX_CHANGES_TRACKED) {
+      this.changedAt.clear();
+      this.everythingChangedAt = this.notifications;
+    } else {
+      this.changedAt.set(customerId, this.notifications);
+    }
+  }
+
+  /** Usage inserted by one transaction: each held total takes its amounts, or is dropped. */
+  private usageAdded(payload: string): void {
+    const groups = payload.split(';');
+    const xid = /^\d+$/.test(groups[1] ?? '') ? BigInt(groups[1]) : null;
+    for (let at = 2; at < groups.length; at += 1) {
+      const fields = groups[at].split(',');
+      const customerId = fields[0];
+      this.changedDuringReads(customerId);
+      const features = this.usage.get(customerId);
+      const held = features?.get(fields[1]);
+      if (!features || !held) continue;
+      if (xid === null || !added(held, xid, fields)) features.delete(fields[1]);
     }
   }
 
@@ -165,6 +235,28 @@ export class CustomerSnapshots {
     this.refsById.clear();
     this.usage.clear();
   }
+}
+
+/**
+ * Adds a notice's amounts for one customer and feature to a held total; false when the total after
+ * them cannot be told (then it is dropped and read again).
+ */
+function added(held: HeldUsage, xid: bigint, fields: string[]): boolean {
+  if (held.snapshot === null || fields.length !== 7) return false;
+  if (!fields.slice(2).every((field) => /^-?\d+$/.test(field))) return false;
+  // The read that counted the total already saw this transaction's events.
+  if (saw(held.snapshot, xid)) return true;
+  const [firstMs, lastMs, sum, events, corrections] = fields.slice(2).map(Number);
+  if (![firstMs, lastMs, sum, events, corrections].every(Number.isSafeInteger)) return false;
+  if (lastMs < held.startMs || firstMs >= held.endMs) return true; // none of them in the period
+  if (firstMs < held.startMs || lastMs >= held.endMs) return false; // some in it, some not
+  // As usage-aggregates.ts counts: a sum takes corrections' (negative) quantities; a count, events
+  // less corrections. Other aggregations depend on the events themselves.
+  const amount =
+    held.aggregation === 'sum' ? sum : held.aggregation === 'count' ? events - corrections : null;
+  if (amount === null || !Number.isSafeInteger(held.value + amount)) return false;
+  held.value += amount;
+  return true;
 }
 
 /** The customer's state at `now`: staff grants past their expiry no longer count. */

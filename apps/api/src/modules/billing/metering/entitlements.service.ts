@@ -8,11 +8,12 @@ import { MetricsRegistry } from '../../../platform/metrics/metrics-registry';
 import {
   CustomerSnapshot,
   CustomerSnapshots,
+  readSnapshot,
   SnapshotMark,
   stateAt,
   type UsagePeriod,
 } from './customer-snapshots';
-import { aggregateUsage, USAGE_METRIC_SQL, UsageWindow } from './usage-aggregates';
+import { aggregateUsage, aggregateUsageSeen, USAGE_METRIC_SQL, UsageWindow } from './usage-aggregates';
 import {
   Basis,
   CustomerState,
@@ -27,6 +28,8 @@ interface StateRow {
   version: string;
   customer_id: string | null;
   fraud_status: string | null;
+  /** The statement's snapshot (`pg_current_snapshot()`): what usage totals read in it saw. */
+  seen: string | null;
   subscriptions: Array<{
     id: string;
     status: string;
@@ -55,7 +58,7 @@ interface StateRow {
  * serves arrived, so every committed change is seen.
  */
 const STATE_SQL = `
-SELECT r.k, v.version, c.id AS customer_id, c.fraud_status,
+SELECT r.k, v.version, c.id AS customer_id, c.fraud_status, pg_current_snapshot()::text AS seen,
   (SELECT json_agg(json_build_object('id', s.id, 'status', s.status, 'productId', s.product_id,
                                      'currency', s.currency, 'start', s.current_period_start, 'end', s.current_period_end,
                                      'trialOverage', s.trial_overage,
@@ -311,7 +314,7 @@ export class EntitlementsService {
           // Kept at once, before any later notification can be handled, so none is overlooked.
           if (snapshot) {
             this.snapshots.keep(item.ref, mark, snapshot);
-            if (item.featureId) this.keepInlineUsage(row, item.featureId, mark);
+            if (item.featureId) this.keepInlineUsage(row, item, mark);
           }
           item.resolve({ row, snapshot });
         }
@@ -328,20 +331,35 @@ export class EntitlementsService {
   }
 
   /** The usage totals the statement counted, one per subscription's current period. */
-  private keepInlineUsage(row: StateRow, featureId: string, mark: SnapshotMark): void {
-    if (!row.customer_id) return;
+  private keepInlineUsage(row: StateRow, item: StateRequest, mark: SnapshotMark): void {
+    if (!row.customer_id || !item.featureId || !item.aggregation) return;
+    const read = { aggregation: item.aggregation, snapshot: readSnapshot(row.seen) };
     for (const subscription of row.subscriptions ?? []) {
       if (subscription.used === undefined || subscription.used === null) continue;
       const period = { startMs: Date.parse(subscription.start), endMs: Date.parse(subscription.end) };
-      this.snapshots.keepUsage(row.customer_id, featureId, period, Number(subscription.used), mark);
+      this.snapshots.keepUsage(
+        row.customer_id,
+        item.featureId,
+        period,
+        Number(subscription.used),
+        mark,
+        read,
+      );
     }
   }
 
   private async usageOf(customerId: string, basis: EntitlementBasis): Promise<number> {
     const mark = this.snapshots.beginRead();
     try {
-      const [value] = await aggregateUsage(this.dataSource, [windowOf(customerId, basis)]);
-      this.snapshots.keepUsage(customerId, basis.feature.id, periodOf(basis), value, mark);
+      const window = windowOf(customerId, basis);
+      const {
+        values: [value],
+        snapshot,
+      } = await aggregateUsageSeen(this.dataSource, [window]);
+      this.snapshots.keepUsage(customerId, basis.feature.id, periodOf(basis), value, mark, {
+        aggregation: window.aggregation,
+        snapshot: readSnapshot(snapshot),
+      });
       return value;
     } finally {
       this.snapshots.endRead();

@@ -61,15 +61,26 @@ export async function aggregateUsage(
   manager: Pick<EntityManager, 'query'>,
   windows: readonly UsageWindow[],
 ): Promise<number[]> {
-  if (windows.length === 0) return [];
-  const rows: Array<{ k: number; value: string }> = await manager.query(
-    `SELECT w.k, ${METRIC} AS value FROM ${WINDOWS} ${EVENTS_OF_WINDOW}
+  return (await aggregateUsageSeen(manager, windows)).values;
+}
+
+/**
+ * The same, with the snapshot the statement read in (`pg_current_snapshot()`, as text): what a total
+ * kept in memory is later updated against (CustomerSnapshots).
+ */
+export async function aggregateUsageSeen(
+  manager: Pick<EntityManager, 'query'>,
+  windows: readonly UsageWindow[],
+): Promise<{ values: number[]; snapshot: string | null }> {
+  if (windows.length === 0) return { values: [], snapshot: null };
+  const rows: Array<{ k: number; value: string; seen: string }> = await manager.query(
+    `SELECT w.k, ${METRIC} AS value, pg_current_snapshot()::text AS seen FROM ${WINDOWS} ${EVENTS_OF_WINDOW}
       GROUP BY w.k, w.aggregation, w.property`,
     [windowsParameter(windows)],
   );
   const values = new Array<number>(windows.length).fill(0);
   for (const row of rows) values[row.k] = Number(row.value);
-  return values;
+  return { values, snapshot: rows[0]?.seen ?? null };
 }
 
 /** The metric of one window per UTC day that has events: `[{date: '2026-11-21', value}]`. */
