@@ -212,12 +212,15 @@ export class CustomerSnapshots {
     const groups = payload.split(';');
     const xid = /^\d+$/.test(groups[1] ?? '') ? BigInt(groups[1]) : null;
     for (let at = 2; at < groups.length; at += 1) {
-      const fields = groups[at].split(',');
-      const customerId = fields[0];
+      const group = groups[at];
+      const customerId = group.slice(0, group.indexOf(','));
       this.changedDuringReads(customerId);
+      // Most notices name customers of whom nothing is held (ingest runs in every API process).
       const features = this.usage.get(customerId);
-      const held = features?.get(fields[1]);
-      if (!features || !held) continue;
+      if (!features) continue;
+      const fields = group.split(',');
+      const held = features.get(fields[1]);
+      if (!held) continue;
       if (xid === null || !added(held, xid, fields)) features.delete(fields[1]);
     }
   }
