@@ -26,6 +26,9 @@ const { values } = parseArgs({
     // Checks per request: 1 = POST /v1/entitlements/check; more = POST /v1/entitlements/check/batch.
     batch: { type: 'string', default: '1' },
     via: { type: 'string', default: 'checks' },
+    // Usage events per second ingested through the API while the checks run (0: none), for the checked
+    // customers' two metered features: whether checks still answer from memory while usage flows.
+    ingest: { type: 'string', default: '0' },
   },
 });
 const customers = Number(values.customers);
@@ -139,8 +142,46 @@ try {
   // The machine's speed drifts by the minute: bare Fastify is measured just before the check and again
   // after it, and the check is compared with the mean of the two (each ratio printed too).
   if (withFloors) floors.bareFastifyBefore = await bare('./bare-fastify.mjs');
+  const ingestRate = Number(values.ingest);
+  const usageKey =
+    ingestRate > 0 &&
+    api.cli('apikey', 'create', '--name', 'bench-usage', '--scopes', 'usage:write').trim().split('\n').pop();
+  let ingesting = ingestRate > 0;
+  let ingested = 0;
+  /** Ten batches a second, each of a tenth of the rate, for random customers, until the checks end. */
+  const ingest = async () => {
+    let sequence = 0;
+    while (ingesting) {
+      const tick = performance.now();
+      const events = Array.from({ length: Math.max(1, Math.round(ingestRate / 10)) }, () => ({
+        customerId: `bench-user-${1 + Math.floor(Math.random() * customers)}`,
+        featureId: (sequence += 1) % 2 === 0 ? 'market-data-api-calls' : 'trade-journal-entries',
+        quantity: 1,
+        timestamp: new Date().toISOString(),
+        idempotencyKey: `bench-ingest-${sequence}`,
+      }));
+      const response = await fetch(`${api.url}/v1/usage/events`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${usageKey}`,
+          'content-type': 'application/json',
+          prefer: 'return=minimal',
+        },
+        body: JSON.stringify({ events }),
+      });
+      if (response.status !== 200)
+        throw new Error(`ingest failed: ${response.status} ${await response.text()}`);
+      ingested += (await response.json()).accepted;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, 100 - (performance.now() - tick))));
+    }
+  };
   const answeredBefore = await checksAnswered();
+  const ingestStarted = performance.now();
+  const ingestion = ingestRate > 0 ? ingest() : Promise.resolve();
   const result = await autocannon({ ...options, duration: Number(values.duration) });
+  ingesting = false;
+  await ingestion;
+  const ingestSeconds = (performance.now() - ingestStarted) / 1000;
   const figures = summarize(result);
   const answeredAfter = await checksAnswered();
   const fromMemory = answeredAfter.memory - answeredBefore.memory;
@@ -180,6 +221,7 @@ try {
         checksPerSecond: figures.requestsPerSecond * batch,
         // Of the measured run's checks: answered from held copies (after a sync) or from Postgres.
         shareAnsweredFromMemory: Number((fromMemory / Math.max(1, fromMemory + fromDatabase)).toFixed(3)),
+        usageIngestedPerSecond: Math.round(ingested / ingestSeconds),
         ...figures,
         floors,
         ...(withFloors
