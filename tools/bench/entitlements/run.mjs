@@ -6,7 +6,7 @@
 // (docs/adr/0005-usage-and-entitlements.md). The API runs with tools/scripts/node-flags.mjs's flags.
 // Setup: the demo catalog (pro-monthly grants a boolean, a limit and a metered feature), N customers
 // on pro-monthly, 100 usage events each; checks cycle over customers and the three features.
-// Usage: pnpm exec nx run @astrix/api:build && node tools/bench/entitlements/run.mjs [--duration 15] [--connections 100] [--batch 1] [--via checks|api]
+// Usage: pnpm exec nx run @astrix/api:build && node tools/bench/entitlements/run.mjs [--duration 15] [--connections 100] [--batch 1] [--via checks|api] [--ingest 0]
 // --via checks (default): the checks' own listener (ENTITLEMENT_CHECK_PORT); --via api: the API's port.
 // Prints the figure and its floors (Fastify alone just before and just after the check, and node:http
 // alone, on the same cores, same run) side by side: the issue #25 target is checks/s >= 0.8x bare
