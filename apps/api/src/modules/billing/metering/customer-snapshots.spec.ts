@@ -69,7 +69,7 @@ describe('CustomerSnapshots: usage totals counted at ingest', () => {
 
   it('counts events less corrections for a count, and drops what amounts cannot update', () => {
     keep(4, { aggregation: 'count', snapshot: SUM_READ.snapshot });
-    notify(added(300, 'cust_a,calls,1100,1200,9,3,1'));
+    notify(added(300, 'cust_a,calls,1100,1200,9,4,1')); // 4 events, 1 of them a correction: 3 - 1
     expect(held()).toBe(6);
     for (const aggregation of ['max', 'latest', 'unique_count']) {
       keep(4, { aggregation, snapshot: SUM_READ.snapshot });

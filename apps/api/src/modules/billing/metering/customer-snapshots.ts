@@ -62,7 +62,8 @@ interface HeldUsage extends UsagePeriod, UsageRead {
 
 /**
  * A notice of usage inserted (migration 1795810000000): `usage;<xid>;` then, per customer and feature,
- * `customer,feature,firstMs,lastMs,sum,events,corrections`, `;`-separated. No customer id starts so.
+ * `customer,feature,firstMs,lastMs,sum,events,corrections` (the corrections among the events),
+ * `;`-separated. No customer id starts so.
  */
 const USAGE_ADDED = 'usage;';
 
@@ -253,10 +254,10 @@ function added(held: HeldUsage, xid: bigint, fields: string[]): boolean {
   if (![firstMs, lastMs, sum, events, corrections].every(Number.isSafeInteger)) return false;
   if (lastMs < held.startMs || firstMs >= held.endMs) return true; // none of them in the period
   if (firstMs < held.startMs || lastMs >= held.endMs) return false; // some in it, some not
-  // As usage-aggregates.ts counts: a sum takes corrections' (negative) quantities; a count, events
-  // less corrections. Other aggregations depend on the events themselves.
+  // As usage-aggregates.ts counts: a sum takes corrections' (negative) quantities; a count, the events
+  // that are not corrections less the corrections. Other aggregations depend on the events themselves.
   const amount =
-    held.aggregation === 'sum' ? sum : held.aggregation === 'count' ? events - corrections : null;
+    held.aggregation === 'sum' ? sum : held.aggregation === 'count' ? events - 2 * corrections : null;
   if (amount === null || !Number.isSafeInteger(held.value + amount)) return false;
   held.value += amount;
   return true;
