@@ -2,10 +2,16 @@ import { CatalogService } from '../../src/modules/billing/catalog/catalog.servic
 import { Clock } from '../../src/platform/clock';
 import { CommitListener, LISTENER_APPLICATION_NAME } from '../../src/platform/database/commit-listener';
 import { EntitlementsCatalog } from '../../src/modules/billing/metering/entitlements-catalog';
-import { MetricsRegistry } from '../../src/platform/metrics/metrics-registry';
 import { productBySlug } from '../support/billing';
 import { eventually, issueApiKey, startTestApp, TestApp } from '../support/test-app';
-import { createFeature, grantToPlan, insertCustomer, insertSubscription } from '../support/usage';
+import {
+  createFeature,
+  entitlementChecksAnswered,
+  grantToPlan,
+  insertCustomer,
+  insertNovemberSubscriber,
+  insertSubscription,
+} from '../support/usage';
 
 /**
  * Every change of a customer's rows (subscriptions, staff grants and overrides, hold, the reference
@@ -44,18 +50,7 @@ describe('entitlement checks see every change of the customer at once (e2e)', ()
     expect(response.statusCode).toBe(200);
     return response.json() as Record<string, unknown>;
   };
-  const subscriber = async (user: string) => {
-    const customerId = await insertCustomer(t, user);
-    const subscriptionId = await insertSubscription(t, {
-      customerId,
-      userId: user,
-      productId: proId,
-      status: 'active',
-      start: new Date('2026-11-01T00:00:00Z'),
-      end: new Date('2026-12-01T00:00:00Z'),
-    });
-    return { customerId, subscriptionId };
-  };
+  const subscriber = (user: string) => insertNovemberSubscriber(t, user, proId);
   /** Changes the subscription behind the process's back, as another process would. */
   const setSubscription = (subscriptionId: string, assignment: string) =>
     t.dataSource.query(`UPDATE billing.subscriptions SET ${assignment} WHERE id = $1`, [subscriptionId]);
@@ -185,13 +180,7 @@ describe('entitlement checks see every change of the customer at once (e2e)', ()
     });
   });
 
-  /** Checks answered so far from memory and from Postgres. */
-  const answered = async () => {
-    const metric = t.app.get(MetricsRegistry).registry.getSingleMetric('astrix_entitlement_checks_total');
-    const { values } = await metric!.get();
-    const count = (source: string) => values.find((value) => value.labels.source === source)?.value ?? 0;
-    return { memory: count('memory'), database: count('database') };
-  };
+  const answered = () => entitlementChecksAnswered(t);
   const listenerUp = () => eventually(async () => t.app.get(CommitListener).listening);
   /**
    * Every notice of what was committed so far handled, and the definitions' reload those notices (or a

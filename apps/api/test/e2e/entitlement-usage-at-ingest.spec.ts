@@ -2,10 +2,14 @@ import { CatalogService } from '../../src/modules/billing/catalog/catalog.servic
 import { EntitlementsCatalog } from '../../src/modules/billing/metering/entitlements-catalog';
 import { Clock } from '../../src/platform/clock';
 import { CommitListener } from '../../src/platform/database/commit-listener';
-import { MetricsRegistry } from '../../src/platform/metrics/metrics-registry';
 import { productBySlug } from '../support/billing';
 import { eventually, issueApiKey, startTestApp, TestApp } from '../support/test-app';
-import { createFeature, grantToPlan, insertCustomer, insertSubscription } from '../support/usage';
+import {
+  createFeature,
+  entitlementChecksAnswered,
+  grantToPlan,
+  insertNovemberSubscriber,
+} from '../support/usage';
 
 /**
  * Usage counted at ingest (issue #25: "a check reads one row or none"): an insert of usage events
@@ -37,15 +41,7 @@ describe('entitlement checks count usage at ingest (e2e)', () => {
   afterAll(() => t.close());
 
   const subscriber = async (user: string) => {
-    const customerId = await insertCustomer(t, user);
-    await insertSubscription(t, {
-      customerId,
-      userId: user,
-      productId: proId,
-      status: 'active',
-      start: new Date('2026-11-01T00:00:00Z'),
-      end: new Date('2026-12-01T00:00:00Z'),
-    });
+    const { customerId } = await insertNovemberSubscriber(t, user, proId);
     // Its own setup's notices handled, and the definitions loaded: else the first checks rightly go to
     // Postgres, and the counts below would be off by them.
     await eventually(async () => t.app.get(CommitListener).listening);
@@ -110,12 +106,7 @@ describe('entitlement checks count usage at ingest (e2e)', () => {
     )) as Array<{ value: string }>;
     return Number(row.value);
   };
-  const answered = async () => {
-    const metric = t.app.get(MetricsRegistry).registry.getSingleMetric('astrix_entitlement_checks_total');
-    const { values } = await metric!.get();
-    const count = (source: string) => values.find((value) => value.labels.source === source)?.value ?? 0;
-    return { memory: count('memory'), database: count('database') };
-  };
+  const answered = () => entitlementChecksAnswered(t);
 
   it('answers the check after an ingest from memory, with what the ingest added', async () => {
     const customerId = await subscriber('ingest_sum');

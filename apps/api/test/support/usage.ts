@@ -1,4 +1,5 @@
 import { newId } from '../../src/platform/ids';
+import { MetricsRegistry } from '../../src/platform/metrics/metrics-registry';
 import type { TestApp } from './test-app';
 
 export const ADMIN = { sub: 'staff_admin', roles: ['admin'] };
@@ -40,6 +41,32 @@ export async function insertSubscription(
     ],
   );
   return id;
+}
+
+/** A customer with an active subscription to the plan for November 2026 (the entitlement specs' clock). */
+export async function insertNovemberSubscriber(
+  t: TestApp,
+  userId: string,
+  productId: string,
+): Promise<{ customerId: string; subscriptionId: string }> {
+  const customerId = await insertCustomer(t, userId);
+  const subscriptionId = await insertSubscription(t, {
+    customerId,
+    userId,
+    productId,
+    status: 'active',
+    start: new Date('2026-11-01T00:00:00Z'),
+    end: new Date('2026-12-01T00:00:00Z'),
+  });
+  return { customerId, subscriptionId };
+}
+
+/** Entitlement checks answered so far, from memory and from Postgres (astrix_entitlement_checks_total). */
+export async function entitlementChecksAnswered(t: TestApp): Promise<{ memory: number; database: number }> {
+  const metric = t.app.get(MetricsRegistry).registry.getSingleMetric('astrix_entitlement_checks_total');
+  const { values } = await metric!.get();
+  const count = (source: string) => values.find((value) => value.labels.source === source)?.value ?? 0;
+  return { memory: count('memory'), database: count('database') };
 }
 
 export async function createFeature(t: TestApp, body: Record<string, unknown>): Promise<void> {
