@@ -121,17 +121,20 @@ export async function rawReplayFloor({ sourceUrl, floorUrl, batchSize, paralleli
 
     const latencies = [];
     let seconds = 0;
+    // The twin's backends, looked up on the source's connection (idle while batches replay), so no
+    // timed connection carries the look-up. This process's CPU is summed over the replays alone.
+    const [{ floorDatabase }] = (await writers[0].query('SELECT current_database() AS "floorDatabase"')).rows;
     const stopCpu = await cpuUsageOf(process.pid, async () =>
-      (
-        await writers[0].query(
-          'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
-        )
-      ).rows.map((row) => row.pid),
+      (await source.query('SELECT pid FROM pg_stat_activity WHERE datname = $1', [floorDatabase])).rows.map(
+        (row) => row.pid,
+      ),
     );
+    let processSeconds = 0;
     for (let first = 0; first < batches; first += CHUNK_BATCHES) {
       const chunk = await exportChunk(source, first, Math.min(batches, first + CHUNK_BATCHES));
       let next = 0;
       const started = performance.now();
+      const cpuBefore = process.cpuUsage();
       await Promise.all(
         writers.map(async (client) => {
           for (let at = next++; at < chunk.length; at = next++) {
@@ -148,8 +151,10 @@ export async function rawReplayFloor({ sourceUrl, floorUrl, batchSize, paralleli
         }),
       );
       seconds += (performance.now() - started) / 1000;
+      const { user, system } = process.cpuUsage(cpuBefore);
+      processSeconds += (user + system) / 1e6;
     }
-    const { processSeconds, postgresSeconds } = await stopCpu();
+    const { postgresSeconds } = await stopCpu();
     const [{ written }] = (await writers[0].query('SELECT count(*)::int AS written FROM billing.invoices'))
       .rows;
     // The floor wrote what the run wrote: every table's rows, in both databases, hash the same.

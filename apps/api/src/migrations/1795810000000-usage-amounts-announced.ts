@@ -32,8 +32,7 @@ export class UsageAmountsAnnounced1795810000000 implements MigrationInterface {
          END IF;
          PERFORM pg_notify('astrix_customer_rows', 'usage;' || pg_current_xact_id() || ';' || string_agg(line, ';'))
             FROM (SELECT line, sum(length(line) + 1) OVER (ROWS UNBOUNDED PRECEDING) / 7000 AS chunk
-                    FROM (SELECT customer_id, feature_id,
-                                 customer_id || ',' || feature_id
+                    FROM (SELECT customer_id || ',' || feature_id
                                  || ',' || floor(date_part('epoch', min(occurred_at)) * 1000)::bigint
                                  || ',' || ceil(date_part('epoch', max(occurred_at)) * 1000)::bigint
                                  || ',' || sum(quantity)
